@@ -1,0 +1,22 @@
+/* cli.h - the `moat` command-line tool: one file per subcommand. */
+#ifndef MOAT_CLI_H
+#define MOAT_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moat_compile.h"
+
+/* Exit codes shared by every subcommand. */
+enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2 };
+
+/* main.c: reads a whole file; prints `moat: PATH: reason` on failure. The
+ * buffer is the caller's (free()). */
+uint8_t *moat_cli_read_file(const char *path, size_t *len);
+/* Prints `PATH:0xOFF: error: STATUS: MESSAGE` on stderr. */
+void moat_cli_report(const char *path, const moat_error *err);
+
+int moat_cmd_validate(int argc, char **argv);
+int moat_cmd_inspect(int argc, char **argv);
+
+#endif

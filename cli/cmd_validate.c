@@ -1,0 +1,28 @@
+/* cmd_validate.c - `moat validate FILE.wasm`: silent and exit 0 when the
+ * module is valid; one line `FILE:0xOFF: error: ...` and exit 1 when not.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int
+moat_cmd_validate(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: moat validate FILE.wasm\n");
+        return EXIT_USAGE;
+    }
+    size_t   len;
+    uint8_t *bytes = moat_cli_read_file(argv[1], &len);
+    if (!bytes)
+        return EXIT_USAGE;
+    moat_error  err = { 0 };
+    moat_status st = moat_wasm_validate(bytes, len, &err);
+    free(bytes);
+    if (st != MOAT_OK) {
+        moat_cli_report(argv[1], &err);
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}

@@ -1,0 +1,100 @@
+/* main.c - `moat` entry point: dispatches to a subcommand, and the file
+ * reading and error printing every subcommand shares.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} cmds[] = {
+    { "validate", moat_cmd_validate, "FILE.wasm   check a module against the "
+                                     "WebAssembly 2.0 spec" },
+    { "inspect", moat_cmd_inspect, "FILE.wasm    list a module's imports, "
+                                   "exports and sections" },
+};
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: moat COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        fprintf(f, "  %s %s\n", cmds[i].name, cmds[i].help);
+    fprintf(f, "  version              print the version\n");
+}
+
+uint8_t *
+moat_cli_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "moat: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t   cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        uint8_t *p = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+        if (!p) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = p;
+        cap *= 2;
+    }
+    if (!buf || ferror(f)) {
+        fprintf(stderr, "moat: %s: %s\n", path,
+                buf ? "read error" : "out of memory");
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+void
+moat_cli_report(const char *path, const moat_error *err)
+{
+    if (err->offset == MOAT_NO_OFFSET)
+        fprintf(stderr, "%s: error: %s: %s\n", path,
+                moat_status_string(err->code), err->msg);
+    else
+        fprintf(stderr, "%s:0x%llx: error: %s: %s\n", path,
+                (unsigned long long)err->offset,
+                moat_status_string(err->code), err->msg);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("moat %s\n", moat_version());
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(argv[1], cmds[i].name))
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "moat: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

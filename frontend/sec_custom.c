@@ -1,0 +1,86 @@
+/* sec_custom.c - custom sections, and the `name` section (custom 7.4) whose
+ * function and local names make errors and traps readable. A malformed name
+ * section is ignored, as the spec allows: it never rejects a module.
+ */
+#include <string.h>
+
+#include "frontend.h"
+
+enum { NAME_MODULE = 0, NAME_FUNCTION = 1, NAME_LOCAL = 2 };
+
+static bool
+read_name_map(Decode *d, Reader *r, uint32_t *count, NameEntry **out)
+{
+    uint32_t n;
+    if (!moatD_count(r, 2, &n) ||
+        !(*out = moatU_arena_array(&d->m->arena, n, sizeof **out)))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        NameEntry *e = &(*out)[i];
+        if (!moatD_u32(r, &e->idx) || !moatD_name(r, &e->name))
+            return false;
+        if (i > 0 && e->idx <= (*out)[i - 1].idx)
+            return false;                       /* must be sorted, unique */
+    }
+    *count = n;
+    return true;
+}
+
+/* Reads into a scratch error; on any problem the names are dropped. */
+static void
+read_name_section(Decode *d, const uint8_t *p, const uint8_t *end)
+{
+    Module    *m = d->m;
+    moat_error scratch = { 0 };
+    Reader     r = moatD_reader(m->bytes, 0, &scratch);
+    Name       module_name = { 0 };
+    uint32_t   nfn = 0;
+    NameEntry *fn = NULL;
+
+    r.p = p;
+    r.end = end;
+    while (!moatD_eof(&r)) {
+        uint8_t        id;
+        uint32_t       size;
+        const uint8_t *sub;
+        if (!moatD_byte(&r, &id) || !moatD_u32(&r, &size) ||
+            !moatD_bytes(&r, size, &sub))
+            return;
+        Reader s = r;
+        s.p = sub;
+        s.end = sub + size;
+        if (id == NAME_MODULE && !moatD_name(&s, &module_name))
+            return;
+        if (id == NAME_FUNCTION && !read_name_map(d, &s, &nfn, &fn))
+            return;
+    }
+    m->module_name = module_name;
+    m->nfunc_names = nfn;
+    m->func_names = fn;
+}
+
+bool
+moatD_sec_custom(Decode *d, Name name, uint64_t off, uint32_t size)
+{
+    Module *m = d->m;
+    Reader *r = d->r;
+
+    uint32_t n = m->ncustoms;                       /* capacity 4, 8, 16.. */
+    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+        uint32_t cap = m->ncustoms ? m->ncustoms * 2 : 4;
+        Custom  *c = moatD_array(d, cap, sizeof *c);
+        if (!c)
+            return false;
+        if (m->ncustoms)
+            memcpy(c, m->customs, m->ncustoms * sizeof *c);
+        m->customs = c;
+    }
+    Custom *c = &m->customs[m->ncustoms++];
+    c->name = name;
+    c->off = off;
+    c->size = size;
+    if (name.len == 4 && memcmp(name.s, "name", 4) == 0)
+        read_name_section(d, r->p, r->end);
+    r->p = r->end;                              /* contents are opaque */
+    return true;
+}

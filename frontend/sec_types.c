@@ -1,0 +1,193 @@
+/* sec_types.c - pieces several sections share: value and reference types,
+ * limits, table and global types, constant expressions (binary 5.3,
+ * validation 3.2 and 3.3.10).
+ */
+#include "frontend.h"
+
+bool
+moatD_is_num_or_vec(uint8_t t)
+{
+    return t == T_I32 || t == T_I64 || t == T_F32 || t == T_F64 ||
+           t == T_V128;
+}
+
+bool
+moatD_is_ref(uint8_t t)
+{
+    return t == T_FUNCREF || t == T_EXTERNREF;
+}
+
+bool
+moatD_is_valtype(uint8_t t)
+{
+    return moatD_is_num_or_vec(t) || moatD_is_ref(t);
+}
+
+bool
+moatD_valtype(Reader *r, uint8_t *out)
+{
+    uint64_t at = moatD_off(r);
+    uint8_t  t;
+    if (!moatD_byte(r, &t))
+        return false;
+    if (!moatD_is_valtype(t))
+        return moatD_malformed(r, at, "malformed value type 0x%02x", t);
+    *out = t;
+    return true;
+}
+
+bool
+moatD_reftype(Reader *r, uint8_t *out)
+{
+    uint64_t at = moatD_off(r);
+    uint8_t  t;
+    if (!moatD_byte(r, &t))
+        return false;
+    if (!moatD_is_ref(t))
+        return moatD_malformed(r, at, "malformed reference type 0x%02x", t);
+    *out = t;
+    return true;
+}
+
+/* Limits: flag 0 = min only, 1 = min and max (binary 5.3.7). bound is the
+ * largest value validation allows (validation 3.2.1). */
+bool
+moatD_limits(Decode *d, Limits *out, uint64_t bound, const char *what)
+{
+    Reader  *r = d->r;
+    uint64_t at = moatD_off(r);
+    uint8_t  flag;
+
+    if (!moatD_byte(r, &flag))
+        return false;
+    if (flag > 1)
+        return moatD_malformed(r, at, "integer too large: limits flag 0x%02x",
+                               flag);
+    if (!moatD_u32(r, &out->min))
+        return false;
+    out->has_max = flag == 1;
+    out->max = 0;
+    if (out->has_max && !moatD_u32(r, &out->max))
+        return false;
+    if (out->min > bound || (out->has_max && out->max > bound)) {
+        if (bound == MAX_PAGES)
+            moatD_invalid(d, at, "memory size must be at most 65536 pages "
+                          "(4GiB)");
+        else
+            moatD_invalid(d, at, "%s size must be at most %llu", what,
+                          (unsigned long long)bound);
+    }
+    if (out->has_max && out->min > out->max)
+        moatD_invalid(d, at, "size minimum must not be greater than maximum "
+                      "(%s %u > %u)", what, out->min, out->max);
+    return true;
+}
+
+bool
+moatD_tabletype(Decode *d, TableType *out)
+{
+    return moatD_reftype(d->r, &out->elem) &&
+           moatD_limits(d, &out->limits, MAX_TABLE, "table");
+}
+
+bool
+moatD_globaltype(Reader *r, GlobalType *out)
+{
+    uint64_t at;
+    uint8_t  mut;
+
+    if (!moatD_valtype(r, &out->type))
+        return false;
+    at = moatD_off(r);
+    if (!moatD_byte(r, &mut))
+        return false;
+    if (mut > 1)
+        return moatD_malformed(r, at, "malformed mutability 0x%02x", mut);
+    out->is_mut = mut == 1;
+    return true;
+}
+
+/* One constant instruction: its type, or T_ANY when it is not constant. */
+static uint8_t
+const_insn(Decode *d, const Insn *in, ConstExpr *out, uint32_t nglobals)
+{
+    Module *m = d->m;
+
+    out->idx = in->a;
+    switch (in->op) {
+    case OP_I32_CONST: out->kind = CONST_I32; out->u.i32 = (uint32_t)in->bits;
+                       return T_I32;
+    case OP_I64_CONST: out->kind = CONST_I64; out->u.i64 = in->bits;
+                       return T_I64;
+    case OP_F32_CONST: out->kind = CONST_F32; out->u.i32 = (uint32_t)in->bits;
+                       return T_F32;
+    case OP_F64_CONST: out->kind = CONST_F64; out->u.i64 = in->bits;
+                       return T_F64;
+    case OP_V128_CONST:
+        out->kind = CONST_V128;
+        for (int i = 0; i < 16; i++)
+            out->u.v128[i] = in->bytes[i];
+        return T_V128;
+    case OP_REF_NULL: out->kind = CONST_REF_NULL; return (uint8_t)in->a;
+    case OP_REF_FUNC:
+        out->kind = CONST_REF_FUNC;
+        if (in->a >= m->nfuncs) {
+            moatD_invalid(d, in->off, "unknown function %u", in->a);
+            return T_ANY;
+        }
+        moatD_declare_ref(d, in->a);           /* NOMEM shows in r->err */
+        return T_FUNCREF;
+    case OP_GLOBAL_GET:
+        out->kind = CONST_GLOBAL_GET;
+        if (in->a >= nglobals) {
+            moatD_invalid(d, in->off, "unknown global %u", in->a);
+            return T_ANY;
+        }
+        if (m->globals[in->a].type.is_mut) {
+            moatD_invalid(d, in->off, "constant expression required: "
+                          "global.get of mutable global %u", in->a);
+            return T_ANY;
+        }
+        return m->globals[in->a].type.type;
+    default:
+        moatD_invalid(d, in->off, "constant expression required: %s",
+                      moatD_op_text(in->op));
+        return T_ANY;
+    }
+}
+
+/* Reads instructions up to the matching `end`; valid only if that is one
+ * constant instruction of type want (T_ANY: any type). */
+bool
+moatD_const_expr(Decode *d, ConstExpr *out, uint8_t want, uint32_t nglobals)
+{
+    Reader  *r = d->r;
+    uint64_t at = moatD_off(r);
+    uint32_t n = 0, depth = 0;
+    uint8_t  type = T_ANY;
+    Insn     in;
+
+    for (;;) {
+        if (!moatD_insn(r, &in))
+            return false;
+        if (in.op == OP_END && depth == 0)
+            break;
+        if (in.op == OP_END)
+            depth--;
+        else if (in.op == OP_BLOCK || in.op == OP_LOOP || in.op == OP_IF)
+            depth++;
+        if (n++ == 0)
+            type = const_insn(d, &in, out, nglobals);
+        else if (n == 2)
+            moatD_invalid(d, in.off, "type mismatch: constant expression "
+                          "has more than one instruction");
+    }
+    if (n == 0)
+        moatD_invalid(d, at, "type mismatch: empty constant expression");
+    else if (n == 1 && type != T_ANY && want != T_ANY && type != want)
+        moatD_invalid(d, at, "type mismatch: constant expression has type "
+                      "%s, expected %s", moatD_valtype_text(type),
+                      moatD_valtype_text(want));
+    out->type = type;
+    return true;
+}

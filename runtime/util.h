@@ -1,0 +1,41 @@
+/* util.h - helpers shared by every part of Moat: the allocator hook, an
+ * arena, error recording. Internal (moatU_ prefix); not a public header.
+ */
+#ifndef MOAT_UTIL_H
+#define MOAT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moat.h"
+
+#define MOAT_UNREACHABLE() __builtin_unreachable()
+#define MOAT_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* util_alloc.c: all heap memory goes through the hook set with
+ * moat_set_allocator, so tests can fail the N-th allocation. */
+void *moatU_alloc(size_t size);
+void *moatU_realloc(void *p, size_t size);
+void *moatU_calloc(size_t n, size_t size);      /* NULL on n*size overflow */
+void  moatU_free(void *p);
+
+/* util_arena.c: bump allocator; everything is freed at once. */
+typedef struct ArenaBlock ArenaBlock;
+typedef struct Arena {
+    ArenaBlock *head;
+    char       *p, *end;
+} Arena;
+
+void  moatU_arena_init(Arena *a);
+void  moatU_arena_fini(Arena *a);
+void *moatU_arena_alloc(Arena *a, size_t size);  /* 16-aligned, NULL on OOM */
+void *moatU_arena_array(Arena *a, size_t n, size_t size); /* zeroed */
+
+/* util_error.c: records the first error only; always returns false so that
+ * a failure reads `return moatU_fail(err, off, code, "...")`. */
+bool moatU_fail(moat_error *err, uint64_t off, moat_status code,
+                const char *fmt, ...) MOAT_PRINTF(4, 5);
+bool moatU_failed(const moat_error *err);
+
+#endif
