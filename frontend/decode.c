@@ -224,19 +224,35 @@ moatD_module_free(Module *m)
     moatU_free(m);
 }
 
-const Name *
-moatD_func_name(const Module *m, uint32_t idx)
+static const Name *
+find_name(const NameEntry *e, uint32_t n, uint32_t idx)
 {
-    uint32_t lo = 0, hi = m->nfunc_names;
+    uint32_t lo = 0, hi = n;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (m->func_names[mid].idx == idx)
-            return &m->func_names[mid].name;
-        if (m->func_names[mid].idx < idx)
+        if (e[mid].idx == idx)
+            return &e[mid].name;
+        if (e[mid].idx < idx)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return NULL;
+}
+
+const Name *
+moatD_func_name(const Module *m, uint32_t idx)
+{
+    return find_name(m->func_names, m->nfunc_names, idx);
+}
+
+const Name *
+moatD_local_name(const Module *m, uint32_t func, uint32_t local)
+{
+    for (uint32_t i = 0; i < m->nlocal_names; i++)   /* few entries */
+        if (m->local_names[i].func == func)
+            return find_name(m->local_names[i].names, m->local_names[i].n,
+                             local);
     return NULL;
 }
 

@@ -141,6 +141,12 @@ typedef struct NameEntry {
     Name     name;
 } NameEntry;
 
+typedef struct LocalNames {
+    uint32_t   func;
+    uint32_t   n;
+    NameEntry *names;           /* sorted by local index */
+} LocalNames;
+
 typedef struct Module {
     Arena          arena;
     uint8_t       *bytes;       /* owned copy of the input */
@@ -170,6 +176,8 @@ typedef struct Module {
     Name       module_name;
     uint32_t   nfunc_names;
     NameEntry *func_names;      /* sorted by idx */
+    uint32_t   nlocal_names;
+    LocalNames *local_names;    /* sorted by func */
 } Module;
 
 /* decode.c: decodes and validates bytes (copied) into a new Module. On
@@ -178,8 +186,9 @@ bool moatD_module(const uint8_t *bytes, size_t len, Module **out,
                   moat_error *err);
 void moatD_module_free(Module *m);
 
-/* Name of function idx from the name section, or NULL. */
+/* Names from the name section, or NULL. */
 const Name *moatD_func_name(const Module *m, uint32_t idx);
+const Name *moatD_local_name(const Module *m, uint32_t func, uint32_t local);
 
 const char *moatD_valtype_text(uint8_t t);
 const char *moatD_extern_text(uint8_t kind);

@@ -26,6 +26,25 @@ read_name_map(Decode *d, Reader *r, uint32_t *count, NameEntry **out)
     return true;
 }
 
+/* Local names: vec(funcidx, name map), sorted by function. */
+static bool
+read_local_names(Decode *d, Reader *r, uint32_t *count, LocalNames **out)
+{
+    uint32_t n;
+    if (!moatD_count(r, 2, &n) ||
+        !(*out = moatU_arena_array(&d->m->arena, n, sizeof **out)))
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        LocalNames *l = &(*out)[i];
+        if (!moatD_u32(r, &l->func) ||
+            (i > 0 && l->func <= (*out)[i - 1].func) ||
+            !read_name_map(d, r, &l->n, &l->names))
+            return false;
+    }
+    *count = n;
+    return true;
+}
+
 /* Reads into a scratch error; on any problem the names are dropped. */
 static void
 read_name_section(Decode *d, const uint8_t *p, const uint8_t *end)
@@ -34,8 +53,9 @@ read_name_section(Decode *d, const uint8_t *p, const uint8_t *end)
     moat_error scratch = { 0 };
     Reader     r = moatD_reader(m->bytes, 0, &scratch);
     Name       module_name = { 0 };
-    uint32_t   nfn = 0;
+    uint32_t   nfn = 0, nloc = 0;
     NameEntry *fn = NULL;
+    LocalNames *loc = NULL;
 
     r.p = p;
     r.end = end;
@@ -53,10 +73,14 @@ read_name_section(Decode *d, const uint8_t *p, const uint8_t *end)
             return;
         if (id == NAME_FUNCTION && !read_name_map(d, &s, &nfn, &fn))
             return;
+        if (id == NAME_LOCAL && !read_local_names(d, &s, &nloc, &loc))
+            return;
     }
     m->module_name = module_name;
     m->nfunc_names = nfn;
     m->func_names = fn;
+    m->nlocal_names = nloc;
+    m->local_names = loc;
 }
 
 bool
