@@ -74,10 +74,14 @@ read_header(Reader *r)
     static const uint8_t magic[4] = { 0x00, 0x61, 0x73, 0x6d };
     static const uint8_t version[4] = { 0x01, 0x00, 0x00, 0x00 };
 
-    if ((size_t)(r->end - r->p) < 4 || memcmp(r->p, magic, 4) != 0)
+    if ((size_t)(r->end - r->p) < 4)
+        return moatD_malformed(r, 0, "unexpected end: no magic header");
+    if (memcmp(r->p, magic, 4) != 0)
         return moatD_malformed(r, 0, "magic header not detected");
     r->p += 4;
-    if ((size_t)(r->end - r->p) < 4 || memcmp(r->p, version, 4) != 0)
+    if ((size_t)(r->end - r->p) < 4)
+        return moatD_malformed(r, 4, "unexpected end: no binary version");
+    if (memcmp(r->p, version, 4) != 0)
         return moatD_malformed(r, 4, "unknown binary version");
     r->p += 4;
     return true;
@@ -109,8 +113,8 @@ read_section(Decode *d, uint8_t *last_rank)
         return false;
     uint64_t body = moatD_off(r);
     if ((uint64_t)(r->end - r->p) < size)
-        return moatD_malformed(r, body, "unexpected end: section size %u, "
-                               "%zu bytes remain", size,
+        return moatD_malformed(r, body, "length out of bounds: section size "
+                               "%u, %zu bytes remain", size,
                                (size_t)(r->end - r->p));
     if (id != SEC_CUSTOM) {
         if (secs[id].rank <= *last_rank)
@@ -121,7 +125,9 @@ read_section(Decode *d, uint8_t *last_rank)
     }
     const uint8_t *end = r->end;
     r->end = r->p + size;                       /* confine the section */
+    r->in_section = true;
     bool ok = id == SEC_CUSTOM ? read_custom(d, body, size) : secs[id].fn(d);
+    r->in_section = false;
     if (ok && r->p != r->end)
         ok = moatD_malformed(r, moatD_off(r), "section size mismatch: %s "
                              "section has %zu bytes left over",
@@ -275,7 +281,8 @@ moatD_valtype_text(uint8_t t)
 const char *
 moatD_extern_text(uint8_t kind)
 {
-    static const char *const names[] = { "func", "table", "memory", "global" };
+    static const char *const names[] = { "function", "table", "memory",
+                                         "global" };
     return kind < 4 ? names[kind] : "?";
 }
 

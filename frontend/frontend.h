@@ -21,7 +21,9 @@ enum {
 /* read.c: a bounded cursor over the input, LEB128 and UTF-8 (binary 5.2). */
 typedef struct Reader {
     const uint8_t *base;        /* start of the whole input: offsets */
-    const uint8_t *p, *end;
+    const uint8_t *p, *end;     /* end: of the section or body being read */
+    const uint8_t *limit;       /* end of the whole input */
+    bool           in_section;  /* end is a section's: words for errors */
     moat_error    *err;
 } Reader;
 

@@ -11,7 +11,8 @@
 Reader
 moatD_reader(const uint8_t *p, size_t len, moat_error *err)
 {
-    Reader r = { .base = p, .p = p, .end = p + len, .err = err };
+    Reader r = { .base = p, .p = p, .end = p + len, .limit = p + len,
+                 .err = err };
     return r;
 }
 
@@ -44,6 +45,9 @@ moatD_malformed(Reader *r, uint64_t off, const char *fmt, ...)
 static bool
 unexpected_end(Reader *r)
 {
+    if (r->in_section || r->end < r->limit)
+        return moatD_malformed(r, moatD_off(r),
+                               "unexpected end of section or function");
     return moatD_malformed(r, moatD_off(r), "unexpected end");
 }
 
@@ -109,8 +113,8 @@ read_sleb(Reader *r, unsigned bits, int64_t *out)
                 return moatD_malformed(r, at,
                                        "integer representation too long");
             unsigned used = bits - shift;       /* 1..7 value bits */
-            uint8_t  high = (uint8_t)(b & 0x7f) >> (used - 1);
-            uint8_t  ones = (uint8_t)(0x7f >> (used - 1));
+            unsigned high = (b & 0x7fu) >> (used - 1);
+            unsigned ones = 0x7fu >> (used - 1);
             if (high != 0 && high != ones)
                 return moatD_malformed(r, at, "integer too large");
         }
@@ -213,8 +217,9 @@ moatD_name(Reader *r, Name *out)
     uint64_t       at = moatD_off(r);
     const uint8_t *p = NULL;
     if ((size_t)(r->end - r->p) < len)
-        return moatD_malformed(r, at, "unexpected end: name of %u bytes",
-                               len);
+        return moatD_malformed(r, at, "length out of bounds: name of %u "
+                               "bytes, %zu remain", len,
+                               (size_t)(r->end - r->p));
     p = r->p;
     r->p += len;
     if (!moatD_utf8_valid(p, len))
@@ -231,10 +236,10 @@ moatD_count(Reader *r, size_t min_size, uint32_t *out)
     uint32_t n;
     if (!moatD_u32(r, &n))
         return false;
-    if (min_size && (uint64_t)n * min_size > (uint64_t)(r->end - r->p))
-        return moatD_malformed(r, at, "unexpected end: %u items need at "
-                               "least %zu bytes, %zu remain", n,
-                               (size_t)n * min_size, (size_t)(r->end - r->p));
+    if ((uint64_t)n * min_size > (uint64_t)(r->end - r->p))
+        return moatD_malformed(r, at, "length out of bounds: %u items of at "
+                               "least %zu bytes, %zu bytes remain", n,
+                               min_size, (size_t)(r->end - r->p));
     *out = n;
     return true;
 }

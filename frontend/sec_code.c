@@ -10,7 +10,7 @@ read_locals(Decode *d, Func *f)
     Reader  *r = d->r;
     uint64_t at = moatD_off(r), total = 0;
 
-    if (!moatD_count(r, 2, &f->nruns) ||
+    if (!moatD_count(r, 1, &f->nruns) ||
         !(f->runs = moatD_array(d, f->nruns, sizeof *f->runs)))
         return false;
     for (uint32_t i = 0; i < f->nruns; i++) {
@@ -70,7 +70,7 @@ moatD_sec_code(Decode *d)
     uint64_t at = moatD_off(r);
     uint32_t n;
 
-    if (!moatD_count(r, 2, &n))
+    if (!moatD_count(r, 1, &n))
         return false;
     if (n != d->nfunc_decls)
         return moatD_malformed(r, at, "function and code section have "

@@ -48,7 +48,7 @@ moatD_sec_data(Decode *d)
     Module  *m = d->m;
     uint32_t n;
 
-    if (!moatD_count(d->r, 2, &n) ||
+    if (!moatD_count(d->r, 1, &n) ||
         !(m->datas = moatD_array(d, n, sizeof *m->datas)))
         return false;
     for (uint32_t i = 0; i < n; i++)

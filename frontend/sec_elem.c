@@ -94,7 +94,7 @@ moatD_sec_elem(Decode *d)
     Module  *m = d->m;
     uint32_t n;
 
-    if (!moatD_count(d->r, 2, &n) ||
+    if (!moatD_count(d->r, 1, &n) ||
         !(m->elems = moatD_array(d, n, sizeof *m->elems)))
         return false;
     for (uint32_t i = 0; i < n; i++)

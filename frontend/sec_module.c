@@ -14,7 +14,7 @@ moatD_sec_type(Decode *d)
     Module *m = d->m;
     uint32_t n;
 
-    if (!moatD_count(r, 3, &n) ||
+    if (!moatD_count(r, 1, &n) ||
         !(m->types = moatD_array(d, n, sizeof *m->types)))
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -99,7 +99,7 @@ moatD_sec_import(Decode *d)
     Module  *m = d->m;
     uint32_t n, counts[4] = { 0 };
 
-    if (!moatD_count(r, 4, &n) ||
+    if (!moatD_count(r, 1, &n) ||
         !(m->imports = moatD_array(d, n, sizeof *m->imports)) ||
         !(m->funcs = moatD_array(d, n, sizeof *m->funcs)) ||
         !(m->tables = moatD_array(d, n, sizeof *m->tables)) ||
@@ -171,7 +171,7 @@ moatD_sec_table(Decode *d)
     Module  *m = d->m;
     uint32_t n;
 
-    if (!moatD_count(d->r, 3, &n) ||
+    if (!moatD_count(d->r, 1, &n) ||
         !(m->tables = extend(d, m->tables, m->ntables, n, sizeof *m->tables)))
         return false;
     for (uint32_t i = 0; i < n; i++)
@@ -187,7 +187,7 @@ moatD_sec_memory(Decode *d)
     Module  *m = d->m;
     uint32_t n;
 
-    if (!moatD_count(d->r, 2, &n) ||
+    if (!moatD_count(d->r, 1, &n) ||
         !(m->mems = extend(d, m->mems, m->nmems, n, sizeof *m->mems)))
         return false;
     for (uint32_t i = 0; i < n; i++)
@@ -203,7 +203,7 @@ moatD_sec_global(Decode *d)
     Module  *m = d->m;
     uint32_t n;
 
-    if (!moatD_count(d->r, 3, &n) ||
+    if (!moatD_count(d->r, 1, &n) ||
         !(m->globals = extend(d, m->globals, m->nglobals, n,
                               sizeof *m->globals)))
         return false;
@@ -268,7 +268,7 @@ moatD_sec_export(Decode *d)
     Module  *m = d->m;
     uint32_t n;
 
-    if (!moatD_count(r, 3, &n) ||
+    if (!moatD_count(r, 1, &n) ||
         !(m->exports = moatD_array(d, n, sizeof *m->exports)))
         return false;
     for (uint32_t i = 0; i < n; i++) {

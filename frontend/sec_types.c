@@ -60,6 +60,9 @@ moatD_limits(Decode *d, Limits *out, uint64_t bound, const char *what)
 
     if (!moatD_byte(r, &flag))
         return false;
+    if (flag & 0x80)                    /* read as a one-byte LEB128 */
+        return moatD_malformed(r, at, "integer representation too long: "
+                               "limits flag 0x%02x", flag);
     if (flag > 1)
         return moatD_malformed(r, at, "integer too large: limits flag 0x%02x",
                                flag);
@@ -176,11 +179,14 @@ moatD_const_expr(Decode *d, ConstExpr *out, uint8_t want, uint32_t nglobals)
             depth--;
         else if (in.op == OP_BLOCK || in.op == OP_LOOP || in.op == OP_IF)
             depth++;
-        if (n++ == 0)
+        if (n++ == 0) {
             type = const_insn(d, &in, out, nglobals);
-        else if (n == 2)
-            moatD_invalid(d, in.off, "type mismatch: constant expression "
-                          "has more than one instruction");
+        } else {
+            ConstExpr extra;
+            if (const_insn(d, &in, &extra, nglobals) != T_ANY)
+                moatD_invalid(d, in.off, "type mismatch: constant "
+                              "expression leaves more than one value");
+        }
     }
     if (n == 0)
         moatD_invalid(d, at, "type mismatch: empty constant expression");

@@ -230,7 +230,8 @@ setup_locals(Valid *v, const Func *f)
         d->locals = p;
         d->caplocals = n;
     }
-    memcpy(d->locals, ft->types, ft->nparams);
+    if (ft->nparams)                    /* d->locals may still be NULL */
+        memcpy(d->locals, ft->types, ft->nparams);
     uint8_t *l = d->locals + ft->nparams;
     for (uint32_t i = 0; i < f->nruns; i++) {
         memset(l, f->runs[i].type, f->runs[i].count);

@@ -484,10 +484,10 @@ check_table_init(Valid *v, const Insn *in)
 {
     Module *m = v->d->m;
     uint8_t t = T_ANY;
-    if (in->a >= m->nelems)
-        return moatV_fail(v, "unknown elem segment %u", in->a);
     if (!table_elem(v, in->b, &t))
         return false;
+    if (in->a >= m->nelems)
+        return moatV_fail(v, "unknown elem segment %u", in->a);
     if (m->elems[in->a].type != t)
         return moatV_fail(v, "type mismatch: table.init of %s into %s",
                           moatD_valtype_text(m->elems[in->a].type),
