@@ -1,0 +1,59 @@
+/* spec.h - internal header of the spec test runner (test/spec/), sectioned
+ * by file. Test-only code: moatT_ prefix.
+ */
+#ifndef MOAT_TEST_SPEC_H
+#define MOAT_TEST_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+
+typedef enum Outcome { OUT_PASS, OUT_FAIL, OUT_SKIP, NOUTCOME } Outcome;
+
+typedef struct Counts {
+    unsigned long n[NOUTCOME];
+} Counts;
+
+typedef struct Skip {
+    char         *reason;
+    unsigned long count;
+} Skip;
+
+typedef struct Runner {
+    bool          is_verbose;
+    Counts        total, file;
+    Skip         *skips;            /* grouped by reason, first-seen order */
+    size_t        nskips, capskips;
+    unsigned long nmsg_differs;     /* right category, other message */
+    unsigned long nvalid_ok, nvalid_wrong;  /* binary modules validated */
+} Runner;
+
+/* One command of a .json file. The strings are borrowed from its JsonDoc. */
+typedef struct Cmd {
+    const JsonValue *json;
+    const char      *type;
+    const char      *wast;          /* source_filename, for messages */
+    const char      *dir;           /* folder holding the module files */
+    int64_t          line;
+} Cmd;
+
+/* A handler returns the outcome; for OUT_FAIL it writes the message
+ * ("expected ..., got ...") and for OUT_SKIP the reason into why. */
+typedef Outcome (*CmdFn)(Runner *R, const Cmd *c, char *why, size_t nwhy);
+
+enum { WHY_MAX = 512 };
+
+/* spec_cmd.c: runs one command through the table of command types. */
+Outcome moatT_spec_command(Runner *R, const Cmd *c, char *why, size_t nwhy);
+
+/* spec_runner.c: file helpers. read_file returns an owned buffer (free with
+ * moatU_free) with a NUL after the last byte; on failure it writes why and
+ * leaves *out untouched. join_path returns an owned "a/b" or NULL (OOM). */
+bool  moatT_spec_read_file(const char *path, char **out, size_t *len,
+                           char *why, size_t nwhy);
+char *moatT_spec_join_path(const char *a, const char *b);
+bool  moatT_spec_ends_with(const char *s, const char *suffix);
+
+#endif
