@@ -169,8 +169,6 @@ check_module(Decode *d)
     if (m->has_datacount && m->datacount != m->ndatas)
         return moatD_malformed(r, moatD_off(r), "data count and data section "
                                "have inconsistent lengths");
-    if (m->nmems > 1)
-        moatD_invalid(d, MOAT_NO_OFFSET, "multiple memories");
     return check_data_uses(d);
 }
 

@@ -24,6 +24,10 @@ read_blocktype(Reader *r, Insn *in)
     int64_t  v;
     if (!moatD_s33(r, &v))
         return false;
+    if (v < 0 && moatD_off(r) - at != 1)        /* a value type is one byte */
+        return moatD_malformed(r, at, "malformed block type: value type "
+                               "encoded in %u bytes",
+                               (unsigned)(moatD_off(r) - at));
     if (v >= 0) {
         in->bt_kind = BT_TYPEIDX;
         in->a = (uint32_t)v;

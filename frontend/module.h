@@ -83,6 +83,7 @@ typedef struct Import {
 
 typedef struct Export {
     Name     name;
+    uint64_t off;               /* of the export entry, for errors */
     uint8_t  kind;
     uint32_t idx;
 } Export;

@@ -12,8 +12,7 @@ static bool
 read_name_map(Decode *d, Reader *r, uint32_t *count, NameEntry **out)
 {
     uint32_t n;
-    if (!moatD_count(r, 2, &n) ||
-        !(*out = moatU_arena_array(&d->m->arena, n, sizeof **out)))
+    if (!moatD_count(r, 2, &n) || !(*out = moatD_array(d, n, sizeof **out)))
         return false;
     for (uint32_t i = 0; i < n; i++) {
         NameEntry *e = &(*out)[i];
@@ -31,8 +30,7 @@ static bool
 read_local_names(Decode *d, Reader *r, uint32_t *count, LocalNames **out)
 {
     uint32_t n;
-    if (!moatD_count(r, 2, &n) ||
-        !(*out = moatU_arena_array(&d->m->arena, n, sizeof **out)))
+    if (!moatD_count(r, 2, &n) || !(*out = moatD_array(d, n, sizeof **out)))
         return false;
     for (uint32_t i = 0; i < n; i++) {
         LocalNames *l = &(*out)[i];
@@ -45,8 +43,9 @@ read_local_names(Decode *d, Reader *r, uint32_t *count, LocalNames **out)
     return true;
 }
 
-/* Reads into a scratch error; on any problem the names are dropped. */
-static void
+/* Reads into a scratch error; on any problem the names are dropped. Only
+ * running out of memory (recorded in the module's error) returns false. */
+static bool
 read_name_section(Decode *d, const uint8_t *p, const uint8_t *end)
 {
     Module    *m = d->m;
@@ -59,28 +58,36 @@ read_name_section(Decode *d, const uint8_t *p, const uint8_t *end)
 
     r.p = p;
     r.end = end;
+    int last = -1;
     while (!moatD_eof(&r)) {
         uint8_t        id;
         uint32_t       size;
         const uint8_t *sub;
         if (!moatD_byte(&r, &id) || !moatD_u32(&r, &size) ||
-            !moatD_bytes(&r, size, &sub))
-            return;
+            !moatD_bytes(&r, size, &sub) || id <= last)
+            return true;                    /* subsections: once, in order */
+        last = id;
         Reader s = r;
         s.p = sub;
         s.end = sub + size;
-        if (id == NAME_MODULE && !moatD_name(&s, &module_name))
-            return;
-        if (id == NAME_FUNCTION && !read_name_map(d, &s, &nfn, &fn))
-            return;
-        if (id == NAME_LOCAL && !read_local_names(d, &s, &nloc, &loc))
-            return;
+        bool ok = true;
+        if (id == NAME_MODULE)
+            ok = moatD_name(&s, &module_name);
+        else if (id == NAME_FUNCTION)
+            ok = read_name_map(d, &s, &nfn, &fn);
+        else if (id == NAME_LOCAL)
+            ok = read_local_names(d, &s, &nloc, &loc);
+        else
+            s.p = s.end;                    /* later subsections: skip */
+        if (!ok || s.p != s.end)
+            return !moatU_failed(d->r->err);
     }
     m->module_name = module_name;
     m->nfunc_names = nfn;
     m->func_names = fn;
     m->nlocal_names = nloc;
     m->local_names = loc;
+    return true;
 }
 
 bool
@@ -103,8 +110,9 @@ moatD_sec_custom(Decode *d, Name name, uint64_t off, uint32_t size)
     c->name = name;
     c->off = off;
     c->size = size;
-    if (name.len == 4 && memcmp(name.s, "name", 4) == 0)
-        read_name_section(d, r->p, r->end);
+    if (name.len == 4 && memcmp(name.s, "name", 4) == 0 &&
+        !read_name_section(d, r->p, r->end))
+        return false;
     r->p = r->end;                              /* contents are opaque */
     return true;
 }

@@ -78,6 +78,8 @@ read_import_desc(Decode *d, Import *im, uint32_t *counts)
         break;
     }
     case EXT_MEM:
+        if (counts[EXT_MEM] > 0)
+            moatD_invalid(d, at, "multiple memories");
         if (!moatD_limits(d, &m->mems[counts[EXT_MEM]], MAX_PAGES, "memory"))
             return false;
         break;
@@ -190,9 +192,12 @@ moatD_sec_memory(Decode *d)
     if (!moatD_count(d->r, 1, &n) ||
         !(m->mems = extend(d, m->mems, m->nmems, n, sizeof *m->mems)))
         return false;
-    for (uint32_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++) {
+        if (m->nmems + i > 0)
+            moatD_invalid(d, moatD_off(d->r), "multiple memories");
         if (!moatD_limits(d, &m->mems[m->nmems + i], MAX_PAGES, "memory"))
             return false;
+    }
     m->nmems += n;
     return true;
 }
@@ -243,9 +248,10 @@ check_unique_exports(Decode *d)
     qsort(ix, m->nexports, sizeof *ix, cmp_export_name);
     for (uint32_t i = 1; i < m->nexports; i++)
         if (cmp_export_name(&ix[i - 1], &ix[i]) == 0) {
-            const Name *nm = &m->exports[ix[i]].name;
-            moatD_invalid(d, MOAT_NO_OFFSET, "duplicate export name \"%.*s\"",
-                          (int)nm->len, nm->s);
+            uint32_t    later = ix[i] > ix[i - 1] ? ix[i] : ix[i - 1];
+            const Name *nm = &m->exports[later].name;
+            moatD_invalid(d, m->exports[later].off, "duplicate export name "
+                          "\"%.*s\"", (int)nm->len, nm->s);
         }
     return true;
 }
@@ -274,6 +280,7 @@ moatD_sec_export(Decode *d)
     for (uint32_t i = 0; i < n; i++) {
         Export  *e = &m->exports[i];
         uint64_t at;
+        e->off = moatD_off(r);
         if (!moatD_name(r, &e->name))
             return false;
         at = moatD_off(r);

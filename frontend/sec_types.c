@@ -181,6 +181,8 @@ moatD_const_expr(Decode *d, ConstExpr *out, uint8_t want, uint32_t nglobals)
             depth++;
         if (n++ == 0) {
             type = const_insn(d, &in, out, nglobals);
+            if (moatU_failed(r->err))
+                return false;                   /* NOMEM in declare_ref */
         } else {
             ConstExpr extra;
             if (const_insn(d, &in, &extra, nglobals) != T_ANY)

@@ -319,19 +319,13 @@ check_memory(Valid *v, const Insn *in)
 }
 
 /* Without a data count section the index is checked once the data section
- * has been read (decode.c). */
+ * has been read (moatV_check_encoding, decode.c). */
 static bool
 check_data_idx(Valid *v, const Insn *in)
 {
     Decode *d = v->d;
-    if (!d->m->has_datacount) {
-        if (!d->uses_data || in->a > d->max_data_use) {
-            d->max_data_use = in->a;
-            d->data_use_off = in->off;
-        }
-        d->uses_data = true;
+    if (!d->m->has_datacount)
         return true;
-    }
     if (in->a >= d->m->datacount)
         return moatV_fail(v, "unknown data segment %u", in->a);
     return true;
@@ -511,6 +505,15 @@ moatV_check_encoding(Valid *v, const Insn *in)
     if (in->op == OP_ELSE && moatV_top(v)->op != OP_IF)
         return moatD_malformed(r, in->off, "END opcode expected: else "
                                "without if");
+    if ((in->op == OP_MEMORY_INIT || in->op == OP_DATA_DROP) &&
+        !v->d->m->has_datacount) {
+        Decode *d = v->d;
+        if (!d->uses_data || in->a > d->max_data_use) {
+            d->max_data_use = in->a;
+            d->data_use_off = in->off;
+        }
+        d->uses_data = true;
+    }
     return true;
 }
 
