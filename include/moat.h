@@ -51,7 +51,8 @@ typedef enum moat_trap {
     MOAT_TRAP_SIG_MISMATCH,
     MOAT_TRAP_STACK_EXHAUSTED,
     MOAT_TRAP_INTERRUPTED,
-    MOAT_TRAP_HOST
+    MOAT_TRAP_HOST,
+    MOAT_TRAP_UNDEFINED_ELEMENT     /* call_indirect past the table end */
 } moat_trap;
 
 #define MOAT_NO_OFFSET UINT64_MAX
@@ -73,6 +74,142 @@ MOAT_API const char *moat_status_string(moat_status s);
  * restores the default (libc). Not thread-safe against concurrent calls. */
 typedef void *(*moat_alloc_fn)(void *ud, void *ptr, size_t size);
 MOAT_API void moat_set_allocator(moat_alloc_fn fn, void *ud);
+
+
+/* ---- values ---- */
+
+typedef enum moat_valtype {
+    MOAT_I32 = 0x7f, MOAT_I64 = 0x7e, MOAT_F32 = 0x7d, MOAT_F64 = 0x7c,
+    MOAT_V128 = 0x7b, MOAT_FUNCREF = 0x70, MOAT_EXTERNREF = 0x6f
+} moat_valtype;
+
+/* A wasm value. Floats are carried as their bits, so NaN payloads survive.
+ * References are opaque pointers; NULL is the null reference. */
+typedef struct moat_val {
+    uint8_t type;               /* moat_valtype */
+    union {
+        uint32_t i32;           /* also f32 bits */
+        uint64_t i64;           /* also f64 bits */
+        uint8_t  v128[16];      /* lane 0 first (little-endian) */
+        void    *ref;
+    } of;
+} moat_val;
+
+/* Spec wording of a trap ("integer divide by zero", ...); static storage. */
+MOAT_API const char *moat_trap_string(moat_trap t);
+
+/* ---- engine, modules, linking, instances ----
+ * moat_engine: process-wide state (canonical function types, signal
+ * handlers). Create one, free it after everything made from it.
+ * moat_module: a loaded compiled artifact (ELF object or shared object with
+ * a Moat descriptor); immutable, shared by its instances.
+ * moat_linker: what imports resolve to: host functions and globals, tables
+ * and memories the host defines, and instances registered under a name.
+ * moat_instance: a running instance of a module. */
+typedef struct moat_engine   moat_engine;
+typedef struct moat_module   moat_module;
+typedef struct moat_linker   moat_linker;
+typedef struct moat_instance moat_instance;
+
+/* On success *out is the caller's (free with moat_engine_free). */
+MOAT_API moat_status moat_engine_new(moat_engine **out, moat_error *err);
+MOAT_API void moat_engine_free(moat_engine *e);           /* NULL: no-op */
+
+/* Loads a relocatable ELF object produced by `moat compile` (bytes are read
+ * only during the call), checking its layout contract. *out is the
+ * caller's (moat_module_free), valid while the engine lives. */
+MOAT_API moat_status moat_module_load_object(moat_engine *e,
+                                             const uint8_t *bytes,
+                                             size_t len, moat_module **out,
+                                             moat_error *err);
+/* Same from a file: ELF relocatable object (.o) or shared object (.so). */
+MOAT_API moat_status moat_module_load_file(moat_engine *e, const char *path,
+                                           moat_module **out,
+                                           moat_error *err);
+/* Frees the module; its instances must be freed first. */
+MOAT_API void moat_module_free(moat_module *m);
+
+/* Export and import descriptions. Strings are borrowed from the module
+ * (valid until moat_module_free). kind: 0 func, 1 table, 2 memory,
+ * 3 global. For functions, params/results point at moat_valtype bytes. */
+typedef struct moat_extern_info {
+    const char    *module;      /* imports only; NUL-terminated */
+    const char    *name;
+    uint8_t        kind;
+    uint32_t       nparams, nresults;
+    const uint8_t *params, *results;
+    uint8_t        global_type;
+    uint8_t        global_mut;
+} moat_extern_info;
+
+MOAT_API size_t moat_module_export_count(const moat_module *m);
+MOAT_API size_t moat_module_import_count(const moat_module *m);
+MOAT_API moat_status moat_module_export(const moat_module *m, size_t i,
+                                        moat_extern_info *out);
+MOAT_API moat_status moat_module_import(const moat_module *m, size_t i,
+                                        moat_extern_info *out);
+
+/* A host function with the native signature of its wasm type:
+ *   results fn(void *ctx, params...)
+ * with i32 as uint32_t, i64 as uint64_t, f32 float, f64 double, references
+ * void *. ctx is the value given here (host_ctx). Multi-value results are
+ * not supported for host functions. */
+MOAT_API moat_status moat_linker_new(moat_engine *e, moat_linker **out,
+                                     moat_error *err);
+MOAT_API void moat_linker_free(moat_linker *l);           /* NULL: no-op */
+MOAT_API moat_status moat_linker_define_func(moat_linker *l,
+                                             const char *module,
+                                             const char *name,
+                                             const uint8_t *params,
+                                             uint32_t nparams,
+                                             const uint8_t *results,
+                                             uint32_t nresults, void *fn,
+                                             void *host_ctx,
+                                             moat_error *err);
+/* Host-owned globals, memories and tables, kept alive by the linker. */
+MOAT_API moat_status moat_linker_define_global(moat_linker *l,
+                                               const char *module,
+                                               const char *name,
+                                               moat_val value, int is_mut,
+                                               moat_error *err);
+MOAT_API moat_status moat_linker_define_memory(moat_linker *l,
+                                               const char *module,
+                                               const char *name,
+                                               uint32_t min_pages,
+                                               uint32_t max_pages,
+                                               moat_error *err);
+MOAT_API moat_status moat_linker_define_table(moat_linker *l,
+                                              const char *module,
+                                              const char *name,
+                                              uint8_t elem_type,
+                                              uint32_t min, uint32_t max,
+                                              moat_error *err);
+/* Makes every export of inst importable as (module, export name). The
+ * instance must outlive the linker's use of it. */
+MOAT_API moat_status moat_linker_define_instance(moat_linker *l,
+                                                 const char *module,
+                                                 moat_instance *inst,
+                                                 moat_error *err);
+
+/* Links the module's imports through l, instantiates it (globals, tables,
+ * memory, segments) and runs its start function. A trap in the start
+ * function gives MOAT_ERR_TRAP; an unresolved or mistyped import
+ * MOAT_ERR_LINK. *out is the caller's (moat_instance_free). */
+MOAT_API moat_status moat_instance_new(moat_linker *l, moat_module *m,
+                                       moat_instance **out, moat_error *err);
+MOAT_API void moat_instance_free(moat_instance *inst);    /* NULL: no-op */
+
+/* Calls the exported function `name`. args must match its parameters in
+ * number and type; results receives its results. A trap returns
+ * MOAT_ERR_TRAP with err->trap set; the instance stays usable. */
+MOAT_API moat_status moat_instance_call(moat_instance *inst, const char *name,
+                                        const moat_val *args, size_t nargs,
+                                        moat_val *results, size_t nresults,
+                                        moat_error *err);
+/* Reads the exported global `name`. */
+MOAT_API moat_status moat_instance_global(moat_instance *inst,
+                                          const char *name, moat_val *out,
+                                          moat_error *err);
 
 #ifdef __cplusplus
 }

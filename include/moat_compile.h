@@ -17,6 +17,41 @@ extern "C" {
 MOAT_API moat_status moat_wasm_validate(const uint8_t *bytes, size_t len,
                                         moat_error *err);
 
+/* What moat_compile produces. */
+typedef enum moat_output {
+    MOAT_OUTPUT_OBJECT,         /* ELF relocatable object (default) */
+    MOAT_OUTPUT_ASM,            /* target assembly text */
+    MOAT_OUTPUT_LLVM_IR,        /* textual LLVM IR */
+    MOAT_OUTPUT_LLVM_BC         /* LLVM bitcode */
+} moat_output;
+
+/* Compilation options; defaults: -O2, the host's triple, CPU and features,
+ * an object file. Strings are copied. */
+typedef struct moat_compile_config moat_compile_config;
+
+MOAT_API moat_status moat_compile_config_new(moat_compile_config **out,
+                                             moat_error *err);
+MOAT_API void moat_compile_config_free(moat_compile_config *c);
+MOAT_API void moat_compile_config_set_opt_level(moat_compile_config *c,
+                                                int level);     /* 0..3 */
+MOAT_API moat_status moat_compile_config_set_target(moat_compile_config *c,
+                                                    const char *triple);
+MOAT_API moat_status moat_compile_config_set_cpu(moat_compile_config *c,
+                                                 const char *cpu);
+MOAT_API void moat_compile_config_set_output(moat_compile_config *c,
+                                             moat_output kind);
+
+/* Validates and compiles a wasm module (bytes read only during the call).
+ * On success *out (free with moat_free) holds *out_len bytes of output. A
+ * module the front-end rejects gives its error, byte offset included. */
+MOAT_API moat_status moat_compile(const moat_compile_config *c,
+                                  const uint8_t *bytes, size_t len,
+                                  uint8_t **out, size_t *out_len,
+                                  moat_error *err);
+
+/* Frees memory the library handed out (NULL: no-op). */
+MOAT_API void moat_free(void *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,4 +38,7 @@ bool moatU_fail(moat_error *err, uint64_t off, moat_status code,
                 const char *fmt, ...) MOAT_PRINTF(4, 5);
 bool moatU_failed(const moat_error *err);
 
+/* util_sha256.c */
+void moatU_sha256(const void *data, size_t len, uint8_t out[32]);
+
 #endif

@@ -1,0 +1,166 @@
+/* cmd_compile.c - `moat compile`: a wasm module to a native object (or
+ * assembly, LLVM IR, bitcode, a shared object), with LLVM-tool options so
+ * it drops into make, meson and CMake rules.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct CompileArgs {
+    const char *in, *out;
+    int         opt;
+    const char *triple, *cpu;
+    moat_output kind;
+    int         is_shared;
+} CompileArgs;
+
+static int
+usage(void)
+{
+    fprintf(stderr,
+            "usage: moat compile [-O0|-O1|-O2|-O3] [--target TRIPLE] "
+            "[-mcpu=CPU]\n"
+            "                    [-c | -S | -shared | --emit-llvm | "
+            "--emit-bc] IN.wasm -o OUT\n");
+    return EXIT_USAGE;
+}
+
+static int
+parse(int argc, char **argv, CompileArgs *a)
+{
+    *a = (CompileArgs){ .opt = 2, .kind = MOAT_OUTPUT_OBJECT };
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        if (!strcmp(s, "-o") && i + 1 < argc)
+            a->out = argv[++i];
+        else if (s[0] == '-' && s[1] == 'O' && s[2] >= '0' && s[2] <= '3' &&
+                 !s[3])
+            a->opt = s[2] - '0';
+        else if (!strcmp(s, "--target") && i + 1 < argc)
+            a->triple = argv[++i];
+        else if (!strncmp(s, "--target=", 9))
+            a->triple = s + 9;
+        else if (!strncmp(s, "-mcpu=", 6))
+            a->cpu = s + 6;
+        else if (!strcmp(s, "-c"))
+            a->kind = MOAT_OUTPUT_OBJECT;
+        else if (!strcmp(s, "-S"))
+            a->kind = MOAT_OUTPUT_ASM;
+        else if (!strcmp(s, "--emit-llvm"))
+            a->kind = MOAT_OUTPUT_LLVM_IR;
+        else if (!strcmp(s, "--emit-bc"))
+            a->kind = MOAT_OUTPUT_LLVM_BC;
+        else if (!strcmp(s, "-shared"))
+            a->is_shared = 1;
+        else if (s[0] == '-' && s[1])
+            return fprintf(stderr, "moat compile: unknown option '%s'\n", s),
+                   usage();
+        else if (!a->in)
+            a->in = s;
+        else
+            return fprintf(stderr, "moat compile: more than one input\n"),
+                   usage();
+    }
+    if (!a->in || !a->out)
+        return usage();
+    return EXIT_OK;
+}
+
+static int
+write_file(const char *path, const uint8_t *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
+        perror(path);
+        if (f)
+            fclose(f);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* -shared: link the object with the system linker (cc -shared). */
+static int
+link_shared(const char *obj, const char *out)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("cc", "cc", "-shared", "-nostdlib", "-o", out, obj,
+               (char *)NULL);
+        perror("moat compile: cc");
+        _exit(127);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) ||
+        WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "moat compile: linking %s failed\n", out);
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
+static int
+compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
+           const char *out)
+{
+    moat_compile_config *cfg = NULL;
+    moat_error           err = { 0 };
+    uint8_t             *obj = NULL;
+    size_t               objlen = 0;
+    moat_status          st = moat_compile_config_new(&cfg, &err);
+
+    if (st == MOAT_OK) {
+        moat_compile_config_set_opt_level(cfg, a->opt);
+        moat_compile_config_set_output(cfg, a->kind);
+        if (a->triple)
+            st = moat_compile_config_set_target(cfg, a->triple);
+        if (st == MOAT_OK && a->cpu)
+            st = moat_compile_config_set_cpu(cfg, a->cpu);
+        if (st == MOAT_OK)
+            st = moat_compile(cfg, bytes, len, &obj, &objlen, &err);
+    }
+    moat_compile_config_free(cfg);
+    if (st != MOAT_OK) {
+        moat_cli_report(a->in, &err);
+        return EXIT_BAD_INPUT;
+    }
+    int rc = write_file(out, obj, objlen);
+    moat_free(obj);
+    return rc;
+}
+
+int
+moat_cmd_compile(int argc, char **argv)
+{
+    CompileArgs a;
+    int         rc = parse(argc, argv, &a);
+    if (rc != EXIT_OK)
+        return rc;
+    size_t   len;
+    uint8_t *bytes = moat_cli_read_file(a.in, &len);
+    if (!bytes)
+        return EXIT_USAGE;
+    if (!a.is_shared) {
+        rc = compile_to(&a, bytes, len, a.out);
+    } else {
+        char tmp[] = "/tmp/moat-XXXXXX.o";
+        int  fd = mkstemps(tmp, 2);
+        if (fd < 0) {
+            perror("moat compile: temporary file");
+            rc = EXIT_USAGE;
+        } else {
+            close(fd);
+            a.kind = MOAT_OUTPUT_OBJECT;
+            rc = compile_to(&a, bytes, len, tmp);
+            if (rc == EXIT_OK)
+                rc = link_shared(tmp, a.out);
+            unlink(tmp);
+        }
+    }
+    free(bytes);
+    return rc;
+}

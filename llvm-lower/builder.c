@@ -1,0 +1,203 @@
+/* builder.c - small pieces every lowering file uses: the value stack,
+ * types and constants, traps, context-area and heap addressing, calls to
+ * runtime helpers and intrinsics.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower.h"
+
+void
+moatL_vpush(Lower *L, LLVMValueRef v)
+{
+    if (L->nvs == L->capvs) {
+        uint32_t      cap = L->capvs ? L->capvs * 2 : 64;
+        LLVMValueRef *p = moatU_realloc(L->vs, cap * sizeof *p);
+        if (!p)
+            abort();            /* lowering has no error path: see emit.c */
+        L->vs = p;
+        L->capvs = cap;
+    }
+    L->vs[L->nvs++] = v;
+}
+
+LLVMValueRef
+moatL_vpop(Lower *L)
+{
+    assert(L->nvs > 0);
+    return L->vs[--L->nvs];
+}
+
+LLVMValueRef
+moatL_vpeek(Lower *L, uint32_t depth)
+{
+    assert(depth < L->nvs);
+    return L->vs[L->nvs - 1 - depth];
+}
+
+LLVMTypeRef
+moatL_type(Lower *L, uint8_t t)
+{
+    switch (t) {
+    case T_I32: return L->i32;
+    case T_I64: return L->i64;
+    case T_F32: return L->f32;
+    case T_F64: return L->f64;
+    case T_V128: return L->v128;
+    case T_FUNCREF: case T_EXTERNREF: return L->ptr;
+    default: assert(!"not a value type"); return L->i32;
+    }
+}
+
+LLVMValueRef
+moatL_const_i32(Lower *L, uint32_t v)
+{
+    return LLVMConstInt(L->i32, v, false);
+}
+
+LLVMValueRef
+moatL_const_i64(Lower *L, uint64_t v)
+{
+    return LLVMConstInt(L->i64, v, false);
+}
+
+LLVMValueRef
+moatL_zero(Lower *L, uint8_t t)
+{
+    return LLVMConstNull(moatL_type(L, t));
+}
+
+LLVMValueRef
+moatL_ieq(Lower *L, LLVMValueRef a, LLVMValueRef b)
+{
+    return LLVMBuildICmp(L->b, LLVMIntEQ, a, b, "");
+}
+
+/* One trap block per function; the trap code arrives through a phi. */
+static LLVMBasicBlockRef
+trap_block(Lower *L)
+{
+    if (L->trap_bb)
+        return L->trap_bb;
+    LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
+    L->trap_bb = LLVMAppendBasicBlockInContext(L->llctx, L->fn, "trap");
+    LLVMPositionBuilderAtEnd(L->b, L->trap_bb);
+    L->trap_phi = LLVMBuildPhi(L->b, L->i32, "trap.code");
+    LLVMValueRef args[] = { L->ctx, L->trap_phi };
+    LLVMBuildCall2(L->b, L->helper_types[H_TRAP], L->helpers[H_TRAP], args,
+                   2, "");
+    LLVMBuildUnreachable(L->b);
+    LLVMPositionBuilderAtEnd(L->b, here);
+    return L->trap_bb;
+}
+
+void
+moatL_trap_if(Lower *L, LLVMValueRef cond, uint32_t code)
+{
+    LLVMBasicBlockRef trap = trap_block(L);
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(L->b);
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                         "");
+    LLVMValueRef      val = moatL_const_i32(L, code);
+
+    /* traps are cold: weight the branch */
+    LLVMValueRef br = LLVMBuildCondBr(L->b, cond, trap, ok);
+    LLVMMetadataRef md[3] = {
+        LLVMMDStringInContext2(L->llctx, "branch_weights", 14),
+        LLVMValueAsMetadata(moatL_const_i32(L, 1)),
+        LLVMValueAsMetadata(moatL_const_i32(L, 1u << 20)),
+    };
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->llctx, "prof", 4),
+                    LLVMMetadataAsValue(L->llctx,
+                                        LLVMMDNodeInContext2(L->llctx, md,
+                                                             3)));
+    LLVMAddIncoming(L->trap_phi, &val, &from, 1);
+    LLVMPositionBuilderAtEnd(L->b, ok);
+}
+
+void
+moatL_trap(Lower *L, uint32_t code)
+{
+    LLVMBasicBlockRef trap = trap_block(L);
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(L->b);
+    LLVMValueRef      val = moatL_const_i32(L, code);
+
+    LLVMBuildBr(L->b, trap);
+    LLVMAddIncoming(L->trap_phi, &val, &from, 1);
+    /* code after the trap is dead: give it a block of its own */
+    LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
+                                       L->llctx, L->fn, "dead"));
+}
+
+LLVMValueRef
+moatL_ctx_ptr(Lower *L, int64_t off)
+{
+    LLVMValueRef idx = LLVMConstInt(L->i64, (uint64_t)off, true);
+    return LLVMBuildGEP2(L->b, L->i8, L->ctx, &idx, 1, "");
+}
+
+LLVMValueRef
+moatL_ctx_load(Lower *L, LLVMTypeRef t, int64_t off, const char *name)
+{
+    LLVMValueRef v = LLVMBuildLoad2(L->b, t, moatL_ctx_ptr(L, off), name);
+    LLVMSetMetadata(v, L->tbaa_kind, L->tbaa_ctx);
+    return v;
+}
+
+void
+moatL_tag_heap(Lower *L, LLVMValueRef v)
+{
+    LLVMSetMetadata(v, L->tbaa_kind, L->tbaa_heap);
+}
+
+LLVMValueRef
+moatL_memory(Lower *L)
+{
+    return moatL_ctx_load(L, L->ptr, MOAT_CTX_MEMORY, "memory");
+}
+
+/* ctx (or the heap base) + zext(addr) + offset. The reservation behind the
+ * heap base is 4 GiB + guard: when offset + size fits in the guard, any
+ * address lands in the reservation and a fault does the check. */
+LLVMValueRef
+moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset, uint32_t size)
+{
+    LLVMValueRef a64 = LLVMBuildZExt(L->b, addr, L->i64, "");
+    LLVMValueRef ea = a64;
+
+    if (offset)
+        ea = LLVMBuildAdd(L->b, a64, moatL_const_i64(L, offset), "");
+    if ((uint64_t)offset + size > L->guard) {
+        LLVMValueRef mem = moatL_memory(L);
+        LLVMValueRef off = LLVMConstInt(L->i64, offsetof(MoatMemory, size),
+                                        false);
+        LLVMValueRef p = LLVMBuildGEP2(L->b, L->i8, mem, &off, 1, "");
+        LLVMValueRef len = LLVMBuildLoad2(L->b, L->i64, p, "mem.size");
+        LLVMValueRef end = LLVMBuildAdd(L->b, ea, moatL_const_i64(L, size),
+                                        "");
+        moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGT, end, len, ""),
+                      MOAT_ABI_TRAP_MEMORY_OOB);
+    }
+    return LLVMBuildGEP2(L->b, L->i8, L->heap, &ea, 1, "");
+}
+
+LLVMValueRef
+moatL_call_helper(Lower *L, int h, LLVMValueRef *args, unsigned n)
+{
+    return LLVMBuildCall2(L->b, L->helper_types[h], L->helpers[h], args, n,
+                          "");
+}
+
+LLVMValueRef
+moatL_intrinsic(Lower *L, const char *name, LLVMTypeRef *tys, unsigned ntys,
+                LLVMValueRef *args, unsigned n)
+{
+    unsigned     id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMValueRef fn;
+    LLVMTypeRef  ft;
+
+    assert(id != 0);
+    fn = LLVMGetIntrinsicDeclaration(L->mod, id, tys, ntys);
+    ft = LLVMIntrinsicGetType(L->llctx, id, tys, ntys);
+    return LLVMBuildCall2(L->b, ft, fn, args, n, "");
+}

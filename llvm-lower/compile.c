@@ -1,0 +1,171 @@
+/* compile.c - libmoatc's public entry: validate, lower every function,
+ * add trampolines and the descriptor, optimise, emit (moat_compile.h).
+ */
+#include <string.h>
+
+#include "emit.h"
+
+struct moat_compile_config {
+    int         opt_level;
+    char       *triple, *cpu;
+    moat_output output;
+};
+
+moat_status
+moat_compile_config_new(moat_compile_config **out, moat_error *err)
+{
+    moat_compile_config *c = moatU_calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory"), MOAT_ERR_NOMEM;
+    c->opt_level = 2;
+    *out = c;
+    return MOAT_OK;
+}
+
+void
+moat_compile_config_free(moat_compile_config *c)
+{
+    if (!c)
+        return;
+    moatU_free(c->triple);
+    moatU_free(c->cpu);
+    moatU_free(c);
+}
+
+void
+moat_compile_config_set_opt_level(moat_compile_config *c, int level)
+{
+    c->opt_level = level < 0 ? 0 : level > 3 ? 3 : level;
+}
+
+static moat_status
+set_string(char **slot, const char *s)
+{
+    char *copy = NULL;
+    if (s) {
+        size_t n = strlen(s) + 1;
+        if (!(copy = moatU_alloc(n)))
+            return MOAT_ERR_NOMEM;
+        memcpy(copy, s, n);
+    }
+    moatU_free(*slot);
+    *slot = copy;
+    return MOAT_OK;
+}
+
+moat_status
+moat_compile_config_set_target(moat_compile_config *c, const char *triple)
+{
+    return set_string(&c->triple, triple);
+}
+
+moat_status
+moat_compile_config_set_cpu(moat_compile_config *c, const char *cpu)
+{
+    return set_string(&c->cpu, cpu);
+}
+
+void
+moat_compile_config_set_output(moat_compile_config *c, moat_output kind)
+{
+    c->output = kind;
+}
+
+void
+moat_free(void *p)
+{
+    moatU_free(p);
+}
+
+/* Features the runtime can check on the host CPU (runtime/module.c); the
+ * descriptor lists those the code was compiled with. */
+static const char *const checkable[] = {
+    "sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "avx", "avx2", "fma",
+    "bmi", "bmi2", "lzcnt", "avx512f", "avx512bw", "avx512dq", "avx512vl",
+};
+
+static bool
+is_checkable(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof checkable / sizeof *checkable; i++)
+        if (strlen(checkable[i]) == n && !strncmp(checkable[i], name, n))
+            return true;
+    return false;
+}
+
+/* The "+name" entries of LLVM's feature list that the runtime checks. */
+static void
+required_features(const char *all, char *out, size_t cap)
+{
+    size_t used = 0;
+
+    out[0] = 0;
+    for (const char *p = all; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t      n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n > 1 && p[0] == '+' && is_checkable(p + 1, n - 1) &&
+            used + n + 2 < cap) {
+            used += (size_t)snprintf(out + used, cap - used, "%s%.*s",
+                                     used ? "," : "", (int)n, p);
+        }
+        p += n + (comma != NULL);
+    }
+}
+
+static bool
+lower_all(Lower *L, const uint8_t hash[32], const char *cpu,
+          const char *features)
+{
+    for (uint32_t i = L->m->nfunc_imports; i < L->m->nfuncs; i++)
+        moatL_func(L, i);
+    moatL_descriptor(L, hash, cpu, features);
+    return true;
+}
+
+moat_status
+moat_compile(const moat_compile_config *c, const uint8_t *bytes, size_t len,
+             uint8_t **out, size_t *out_len, moat_error *err)
+{
+    moat_error  local = { 0 };
+    moat_error *e = err ? err : &local;
+    Module     *m;
+    uint8_t     hash[32];
+
+    *out = NULL;
+    if (!moatD_module(bytes, len, &m, e))
+        return e->code;
+    moatU_sha256(bytes, len, hash);
+
+    char *host_cpu = LLVMGetHostCPUName();
+    char *host_feat = LLVMGetHostCPUFeatures();
+    const char *cpu = c->cpu ? c->cpu : c->triple ? "generic" : host_cpu;
+    const char *feat = c->cpu || c->triple ? "" : host_feat;
+    char        req[256];
+    required_features(feat, req, sizeof req);
+
+    EmitOptions          o = { c->opt_level, c->triple, cpu, feat };
+    LLVMTargetMachineRef tm = NULL;
+    Lower                L;
+    bool ok = moatL_target_machine(&o, &tm, e);
+    if (ok) {
+        moatL_init(&L, m, "wasm");
+        ok = lower_all(&L, hash, cpu, req);
+        moatL_fini(&L);
+        ok = ok && moatL_verify(L.mod, e);
+        if (ok && c->output != MOAT_OUTPUT_LLVM_IR &&
+            c->output != MOAT_OUTPUT_LLVM_BC)
+            ok = moatL_optimize(L.mod, tm, c->opt_level, e);
+        else if (ok && c->opt_level > 0)
+            ok = moatL_optimize(L.mod, tm, c->opt_level, e);
+        ok = ok && moatL_emit(L.mod, tm, c->output, out, out_len, e);
+        LLVMDisposeModule(L.mod);
+        LLVMContextDispose(L.llctx);
+        LLVMDisposeTargetMachine(tm);
+    }
+    LLVMDisposeMessage(host_cpu);
+    LLVMDisposeMessage(host_feat);
+    moatD_module_free(m);
+    return ok ? MOAT_OK : e->code;
+}

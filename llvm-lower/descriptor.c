@@ -1,0 +1,314 @@
+/* descriptor.c - emits the MOAT_DESC_SYMBOL constant (runtime/abi.h): the
+ * contract the runtime checks before it runs any code. Every struct in the
+ * descriptor has only 8-byte members (pointers and uint64_t), so each is
+ * emitted as an LLVM struct of i64/ptr fields in declaration order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower.h"
+
+typedef struct Desc {
+    Lower      *L;
+    LLVMTypeRef bytes_t, const_t, type_t, import_t, export_t, func_t;
+    LLVMTypeRef global_t, limits_t, elem_t, data_t;
+} Desc;
+
+/* A struct type of n fields; spec: 'i' i64, 'p' ptr. */
+static LLVMTypeRef
+fields(Lower *L, const char *spec)
+{
+    LLVMTypeRef t[16];
+    unsigned    n = (unsigned)strlen(spec);
+    for (unsigned i = 0; i < n; i++)
+        t[i] = spec[i] == 'i' ? L->i64 : L->ptr;
+    return LLVMStructTypeInContext(L->llctx, t, n, false);
+}
+
+static LLVMValueRef
+u64(Desc *D, uint64_t v)
+{
+    return moatL_const_i64(D->L, v);
+}
+
+/* A private constant global holding bytes (NUL-terminated for names). */
+static LLVMValueRef
+blob(Desc *D, const void *p, size_t n, bool nul)
+{
+    Lower       *L = D->L;
+    LLVMValueRef init = LLVMConstStringInContext(L->llctx, p, (unsigned)n,
+                                                 !nul);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), "desc.bytes");
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, true);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    return g;
+}
+
+static LLVMValueRef
+bytes(Desc *D, const void *p, size_t n)
+{
+    LLVMValueRef f[2] = { blob(D, p, n, true), u64(D, n) };
+    return LLVMConstNamedStruct(D->bytes_t, f, 2);
+}
+
+/* A private constant array of structs of type t, or NULL when empty. */
+static LLVMValueRef
+array(Desc *D, LLVMTypeRef t, LLVMValueRef *items, uint64_t n)
+{
+    Lower *L = D->L;
+    if (n == 0)
+        return LLVMConstPointerNull(L->ptr);
+    LLVMValueRef init = LLVMConstArray2(t, items, n);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), "desc.array");
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, true);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    return g;
+}
+
+static LLVMValueRef *
+items(uint64_t n)
+{
+    LLVMValueRef *v = moatU_calloc(n + 1, sizeof *v);
+    if (!v)
+        abort();
+    return v;
+}
+
+static LLVMValueRef
+const_expr(Desc *D, const ConstExpr *c)
+{
+    uint64_t lo = 0, hi = 0, idx = c->idx;
+    switch (c->kind) {
+    case CONST_I32: case CONST_F32: lo = c->u.i32; break;
+    case CONST_I64: case CONST_F64: lo = c->u.i64; break;
+    case CONST_V128:
+        memcpy(&lo, c->u.v128, 8);
+        memcpy(&hi, c->u.v128 + 8, 8);
+        break;
+    case CONST_REF_NULL: idx = c->type; break;
+    default: break;
+    }
+    LLVMValueRef f[4] = { u64(D, c->kind), u64(D, idx), u64(D, lo),
+                          u64(D, hi) };
+    return LLVMConstNamedStruct(D->const_t, f, 4);
+}
+
+static LLVMValueRef
+types(Desc *D)
+{
+    const Module *m = D->L->m;
+    LLVMValueRef *v = items(m->ntypes);
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        const FuncType *ft = &m->types[i];
+        LLVMValueRef    f[4] = {
+            u64(D, ft->nparams), u64(D, ft->nresults),
+            blob(D, ft->types, ft->nparams + ft->nresults, false),
+            moatL_trampoline(D->L, i)
+        };
+        v[i] = LLVMConstNamedStruct(D->type_t, f, 4);
+    }
+    LLVMValueRef a = array(D, D->type_t, v, m->ntypes);
+    moatU_free(v);
+    return a;
+}
+
+static LLVMValueRef
+imports(Desc *D)
+{
+    const Module *m = D->L->m;
+    LLVMValueRef *v = items(m->nimports);
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const Import *im = &m->imports[i];
+        LLVMValueRef  f[4] = { bytes(D, im->module.s, im->module.len),
+                               bytes(D, im->name.s, im->name.len),
+                               u64(D, im->kind), u64(D, im->idx) };
+        v[i] = LLVMConstNamedStruct(D->import_t, f, 4);
+    }
+    LLVMValueRef a = array(D, D->import_t, v, m->nimports);
+    moatU_free(v);
+    return a;
+}
+
+static LLVMValueRef
+exports(Desc *D)
+{
+    const Module *m = D->L->m;
+    LLVMValueRef *v = items(m->nexports);
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const Export *e = &m->exports[i];
+        LLVMValueRef  f[3] = { bytes(D, e->name.s, e->name.len),
+                               u64(D, e->kind), u64(D, e->idx) };
+        v[i] = LLVMConstNamedStruct(D->export_t, f, 3);
+    }
+    LLVMValueRef a = array(D, D->export_t, v, m->nexports);
+    moatU_free(v);
+    return a;
+}
+
+static LLVMValueRef
+funcs(Desc *D)
+{
+    Lower        *L = D->L;
+    const Module *m = L->m;
+    LLVMValueRef *v = items(m->nfuncs);
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        LLVMValueRef f[2] = { u64(D, m->funcs[i].type_idx),
+                              L->funcs[i] ? L->funcs[i]
+                                          : LLVMConstPointerNull(L->ptr) };
+        v[i] = LLVMConstNamedStruct(D->func_t, f, 2);
+    }
+    LLVMValueRef a = array(D, D->func_t, v, m->nfuncs);
+    moatU_free(v);
+    return a;
+}
+
+static LLVMValueRef
+globals(Desc *D)
+{
+    const Module *m = D->L->m;
+    LLVMValueRef *v = items(m->nglobals);
+    for (uint32_t i = 0; i < m->nglobals; i++) {
+        const Global *g = &m->globals[i];
+        LLVMValueRef  f[4] = { u64(D, g->type.type), u64(D, g->type.is_mut),
+                               u64(D, g->is_import), const_expr(D, &g->init) };
+        v[i] = LLVMConstNamedStruct(D->global_t, f, 4);
+    }
+    LLVMValueRef a = array(D, D->global_t, v, m->nglobals);
+    moatU_free(v);
+    return a;
+}
+
+static LLVMValueRef
+limits(Desc *D, const Limits *l, uint8_t elem)
+{
+    LLVMValueRef f[4] = { u64(D, l->min), u64(D, l->max), u64(D, l->has_max),
+                          u64(D, elem) };
+    return LLVMConstNamedStruct(D->limits_t, f, 4);
+}
+
+static LLVMValueRef
+tables_and_mems(Desc *D, bool is_table)
+{
+    const Module *m = D->L->m;
+    uint32_t      n = is_table ? m->ntables : m->nmems;
+    LLVMValueRef *v = items(n);
+    for (uint32_t i = 0; i < n; i++)
+        v[i] = is_table ? limits(D, &m->tables[i].limits, m->tables[i].elem)
+                        : limits(D, &m->mems[i], 0);
+    LLVMValueRef a = array(D, D->limits_t, v, n);
+    moatU_free(v);
+    return a;
+}
+
+static LLVMValueRef
+elems(Desc *D)
+{
+    const Module *m = D->L->m;
+    LLVMValueRef *v = items(m->nelems);
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const Elem   *e = &m->elems[i];
+        LLVMValueRef *it = items(e->count);
+        for (uint32_t k = 0; k < e->count; k++)
+            it[k] = const_expr(D, &e->items[k]);
+        LLVMValueRef f[6] = { u64(D, e->mode), u64(D, e->table),
+                              u64(D, e->type), const_expr(D, &e->offset),
+                              u64(D, e->count),
+                              array(D, D->const_t, it, e->count) };
+        moatU_free(it);
+        v[i] = LLVMConstNamedStruct(D->elem_t, f, 6);
+    }
+    LLVMValueRef a = array(D, D->elem_t, v, m->nelems);
+    moatU_free(v);
+    return a;
+}
+
+static LLVMValueRef
+datas(Desc *D)
+{
+    const Module *m = D->L->m;
+    LLVMValueRef *v = items(m->ndatas);
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const Data  *s = &m->datas[i];
+        LLVMValueRef f[4] = { u64(D, s->mode), u64(D, s->mem),
+                              const_expr(D, &s->offset),
+                              bytes(D, s->bytes, s->len) };
+        v[i] = LLVMConstNamedStruct(D->data_t, f, 4);
+    }
+    LLVMValueRef a = array(D, D->data_t, v, m->ndatas);
+    moatU_free(v);
+    return a;
+}
+
+static void
+make_types(Desc *D)
+{
+    Lower *L = D->L;
+    LLVMTypeRef t[6];
+    D->bytes_t = fields(L, "pi");
+    D->const_t = fields(L, "iiii");
+    D->type_t = fields(L, "iipp");
+    t[0] = t[1] = D->bytes_t;
+    t[2] = t[3] = L->i64;
+    D->import_t = LLVMStructTypeInContext(L->llctx, t, 4, false);
+    t[0] = D->bytes_t;
+    t[1] = t[2] = L->i64;
+    D->export_t = LLVMStructTypeInContext(L->llctx, t, 3, false);
+    D->func_t = fields(L, "ip");
+    t[0] = t[1] = t[2] = L->i64;
+    t[3] = D->const_t;
+    D->global_t = LLVMStructTypeInContext(L->llctx, t, 4, false);
+    D->limits_t = fields(L, "iiii");
+    t[0] = t[1] = t[2] = L->i64;
+    t[3] = D->const_t;
+    t[4] = L->i64;
+    t[5] = L->ptr;
+    D->elem_t = LLVMStructTypeInContext(L->llctx, t, 6, false);
+    t[0] = t[1] = L->i64;
+    t[2] = D->const_t;
+    t[3] = D->bytes_t;
+    D->data_t = LLVMStructTypeInContext(L->llctx, t, 4, false);
+}
+
+void
+moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
+                 const char *features)
+{
+    const Module *m = L->m;
+    Desc          D = { .L = L };
+    LLVMValueRef  f[32];
+    unsigned      n = 0;
+
+    make_types(&D);
+    f[n++] = LLVMConstInt(L->i32, MOAT_ABI_MAGIC, false);
+    f[n++] = LLVMConstInt(L->i32, MOAT_ABI_VERSION, false);
+    f[n++] = u64(&D, L->mem_is_ctx ? MOAT_DESC_F_MEM_IS_CTX : 0);
+    f[n++] = u64(&D, MOAT_HEAP_RESERVE);
+    f[n++] = u64(&D, L->guard);
+    uint64_t counts[10] = { m->ntypes, m->nimports, m->nexports, m->nfuncs,
+                            m->nfunc_imports, m->nglobals, m->ntables,
+                            m->nmems, m->nelems, m->ndatas };
+    for (int i = 0; i < 10; i++)
+        f[n++] = u64(&D, counts[i]);
+    f[n++] = u64(&D, m->has_start ? m->start : UINT64_MAX);
+    f[n++] = types(&D);
+    f[n++] = imports(&D);
+    f[n++] = exports(&D);
+    f[n++] = funcs(&D);
+    f[n++] = globals(&D);
+    f[n++] = tables_and_mems(&D, true);
+    f[n++] = tables_and_mems(&D, false);
+    f[n++] = elems(&D);
+    f[n++] = datas(&D);
+    f[n++] = blob(&D, cpu, strlen(cpu), true);
+    f[n++] = blob(&D, features, strlen(features), true);
+    f[n++] = LLVMConstStringInContext(L->llctx, (const char *)hash, 32,
+                                      true);
+    LLVMValueRef init = LLVMConstStructInContext(L->llctx, f, n, false);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init),
+                                   MOAT_DESC_SYMBOL);
+    LLVMSetInitializer(g, init);
+    LLVMSetGlobalConstant(g, true);
+    LLVMSetAlignment(g, 8);
+}

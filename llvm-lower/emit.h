@@ -1,0 +1,29 @@
+/* emit.h - target setup and emission (emit.c), used by compile.c. */
+#ifndef MOAT_EMIT_H
+#define MOAT_EMIT_H
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <llvm-c/TargetMachine.h>
+
+#include "lower.h"
+#include "moat_compile.h"
+
+typedef struct EmitOptions {
+    int         opt_level;      /* 0..3 */
+    const char *triple;         /* NULL: the host's */
+    const char *cpu;
+    const char *features;
+} EmitOptions;
+
+bool moatL_target_machine(const EmitOptions *o, LLVMTargetMachineRef *out,
+                          moat_error *err);
+bool moatL_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm,
+                    int opt_level, moat_error *err);
+bool moatL_verify(LLVMModuleRef mod, moat_error *err);
+bool moatL_emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, moat_output kind,
+                uint8_t **out, size_t *len, moat_error *err);
+
+#endif

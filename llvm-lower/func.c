@@ -1,0 +1,182 @@
+/* func.c - lowers one function body: prologue (locals, heap base), the
+ * instruction loop dispatching through moatL_ops[], and the epilogue.
+ * The body was validated before, so decoding here cannot fail.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower.h"
+
+LowerFn moatL_ops_table[NOP_COUNT];
+static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
+
+static const LowerFn special_ops[NOP_COUNT] = {
+    [OP_UNREACHABLE] = moatL_unreachable, [OP_NOP] = moatL_nop,
+    [OP_BLOCK] = moatL_block, [OP_LOOP] = moatL_loop, [OP_IF] = moatL_if,
+    [OP_ELSE] = moatL_else, [OP_END] = moatL_end, [OP_BR] = moatL_br,
+    [OP_BR_IF] = moatL_br_if, [OP_BR_TABLE] = moatL_br_table,
+    [OP_RETURN] = moatL_return, [OP_CALL] = moatL_call,
+    [OP_CALL_INDIRECT] = moatL_call_indirect, [OP_DROP] = moatL_drop,
+    [OP_SELECT] = moatL_select, [OP_SELECT_T] = moatL_select,
+    [OP_LOCAL_GET] = moatL_local_get, [OP_LOCAL_SET] = moatL_local_set,
+    [OP_LOCAL_TEE] = moatL_local_tee, [OP_GLOBAL_GET] = moatL_global_get,
+    [OP_GLOBAL_SET] = moatL_global_set, [OP_TABLE_GET] = moatL_table,
+    [OP_TABLE_SET] = moatL_table, [OP_MEMORY_SIZE] = moatL_memory_size,
+    [OP_MEMORY_GROW] = moatL_memory_grow, [OP_REF_NULL] = moatL_ref,
+    [OP_REF_IS_NULL] = moatL_ref, [OP_REF_FUNC] = moatL_ref,
+    [OP_MEMORY_INIT] = moatL_memory_bulk, [OP_DATA_DROP] = moatL_memory_bulk,
+    [OP_MEMORY_COPY] = moatL_memory_bulk, [OP_MEMORY_FILL] = moatL_memory_bulk,
+    [OP_TABLE_INIT] = moatL_table, [OP_ELEM_DROP] = moatL_table,
+    [OP_TABLE_COPY] = moatL_table, [OP_TABLE_GROW] = moatL_table,
+    [OP_TABLE_SIZE] = moatL_table, [OP_TABLE_FILL] = moatL_table,
+};
+
+/* The numeric classes by encoding range (binary 5.4.7). */
+static LowerFn
+numeric_fn(const OpInfo *oi)
+{
+    uint32_t c = oi->code;
+
+    if (oi->prefix == 0xfd)
+        return oi->imm == IMM_MEMARG || oi->imm == IMM_MEMARG_LANE
+                   ? moatL_simd_mem : moatL_simd;
+    if (oi->prefix == 0xfc)
+        return c <= 7 ? moatL_conv : NULL;
+    if (oi->imm == IMM_MEMARG)
+        return oi->push != T__ ? moatL_load : moatL_store;
+    if (c >= 0x41 && c <= 0x44)
+        return moatL_const;
+    if ((c >= 0x45 && c <= 0x5a) || (c >= 0x67 && c <= 0x8a) ||
+        (c >= 0xc0 && c <= 0xc4))
+        return moatL_int;
+    if ((c >= 0x5b && c <= 0x66) || (c >= 0x8b && c <= 0xa6))
+        return moatL_float;
+    if (c >= 0xa7 && c <= 0xbf)
+        return moatL_conv;
+    return NULL;
+}
+
+static void
+init_ops(void)
+{
+    for (int op = 0; op < NOP_COUNT; op++) {
+        LowerFn fn = special_ops[op];
+        if (!fn)
+            fn = numeric_fn(&moatD_ops[op]);
+        moatL_ops_table[op] = fn;
+    }
+}
+
+void
+moatL_init_ops(void)
+{
+    pthread_once(&ops_once, init_ops);
+}
+
+static void
+prologue(Lower *L, const Func *f, const FuncType *ft)
+{
+    uint32_t n = ft->nparams + f->nlocals;
+    uint8_t *types = moatU_arena_alloc(&L->scratch, n + 1);
+    L->locals = moatU_arena_alloc(&L->scratch, (n + 1) * sizeof *L->locals);
+    if (!types || !L->locals)
+        abort();
+    memcpy(types, ft->types, ft->nparams);
+    uint32_t k = ft->nparams;
+    for (uint32_t i = 0; i < f->nruns; i++)
+        for (uint32_t j = 0; j < f->runs[i].count; j++)
+            types[k++] = f->runs[i].type;
+    L->local_types = types;
+    L->nlocals = n;
+    for (uint32_t i = 0; i < n; i++) {
+        L->locals[i] = LLVMBuildAlloca(L->b, moatL_type(L, types[i]), "");
+        LLVMValueRef init = i < ft->nparams
+                                ? LLVMGetParam(L->fn, i + 1)
+                                : moatL_zero(L, types[i]);
+        LLVMBuildStore(L->b, init, L->locals[i]);
+    }
+    L->ctx = LLVMGetParam(L->fn, 0);
+    if (L->mem_is_ctx || L->m->nmems == 0) {
+        L->heap = L->ctx;
+    } else {                    /* imported memory: base from MoatMemory */
+        LLVMValueRef base = LLVMBuildLoad2(L->b, L->ptr, moatL_memory(L),
+                                           "heap");
+        LLVMSetMetadata(base, LLVMGetMDKindIDInContext(L->llctx,
+                                                       "invariant.load", 14),
+                        LLVMMDNodeInContext(L->llctx, NULL, 0));
+        L->heap = base;
+    }
+}
+
+static void
+epilogue(Lower *L, const FuncType *ft)
+{
+    if (!L->is_dead) {
+        uint32_t     n = ft->nresults;
+        LLVMTypeRef  rt = LLVMGetReturnType(LLVMGlobalGetValueType(L->fn));
+        if (n == 0) {
+            LLVMBuildRetVoid(L->b);
+        } else if (n == 1) {
+            LLVMBuildRet(L->b, moatL_vpop(L));
+        } else {
+            LLVMValueRef agg = LLVMGetUndef(rt);
+            for (uint32_t i = 0; i < n; i++)
+                agg = LLVMBuildInsertValue(L->b, agg,
+                                           moatL_vpeek(L, n - 1 - i), i, "");
+            LLVMBuildRet(L->b, agg);
+        }
+    }
+    /* blocks that nothing reaches still need a terminator */
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(L->fn); bb;
+         bb = LLVMGetNextBasicBlock(bb)) {
+        if (!LLVMGetBasicBlockTerminator(bb)) {
+            LLVMPositionBuilderAtEnd(L->b, bb);
+            LLVMBuildUnreachable(L->b);
+        }
+    }
+}
+
+static bool
+is_structural(int op)
+{
+    return op == OP_BLOCK || op == OP_LOOP || op == OP_IF || op == OP_ELSE ||
+           op == OP_END;
+}
+
+void
+moatL_func(Lower *L, uint32_t idx)
+{
+    const Module   *m = L->m;
+    const Func     *f = &m->funcs[idx];
+    const FuncType *ft = &m->types[f->type_idx];
+    moat_error      err = { 0 };
+    Reader          r = moatD_reader(m->bytes, m->len, &err);
+    Insn            in = { 0 };
+
+    L->func = idx;
+    L->fn = L->funcs[idx];
+    L->nvs = L->ncs = 0;
+    L->is_dead = false;
+    L->trap_bb = NULL;
+    L->trap_phi = NULL;
+    L->r = &r;
+    L->in = &in;
+    LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
+                                       L->llctx, L->fn, "entry"));
+    prologue(L, f, ft);
+    moatL_ctrl_init(L);
+    r.p = f->code;
+    r.end = f->code + f->code_len;
+    while (L->ncs > 0) {
+        bool ok = moatD_insn(&r, &in);
+        assert(ok);
+        (void)ok;
+        if (L->is_dead && !is_structural(in.op))
+            continue;
+        assert(moatL_ops_table[in.op]);
+        moatL_ops_table[in.op](L, &in);
+    }
+    epilogue(L, ft);
+    moatU_arena_fini(&L->scratch);
+}

@@ -1,0 +1,172 @@
+/* lower.h - internal header of llvm-lower/: a validated Module to LLVM IR
+ * and on to a native object, through the LLVM C API only. Sectioned by
+ * file. Lowering sees only validated input: invariants are asserts, and
+ * functions return void; only target setup and emission can fail.
+ *
+ * Values: i32/i64/f32/f64 as LLVM i32/i64/float/double, v128 as <4 x i32>
+ * (L->v128; a SIMD op bitcasts to its lane shape and back), funcref and
+ * externref as ptr (NULL = null reference).
+ */
+#ifndef MOAT_LOWER_H
+#define MOAT_LOWER_H
+
+#include <assert.h>
+#include <llvm-c/Core.h>
+
+#include "../frontend/frontend.h"
+#include "../runtime/abi.h"
+
+/* A control frame (structured control, spec 3.3.8). Branch targets carry
+ * their values through phis: at `cont` (block/if results) or at the loop
+ * header (loop params). */
+typedef struct LCtrl {
+    int               op;        /* OP_BLOCK (and the function), LOOP, IF */
+    bool              is_dead;   /* entered from unreachable code */
+    bool              has_else;
+    uint32_t          height;    /* value stack height below the params */
+    uint32_t          nparams, nresults;
+    const uint8_t    *params, *results;
+    LLVMBasicBlockRef cont;      /* after `end` */
+    LLVMBasicBlockRef header;    /* loop: branch target */
+    LLVMBasicBlockRef else_bb;   /* if: false edge until `else` */
+    LLVMValueRef     *cont_phis;   /* nresults, at cont */
+    LLVMValueRef     *header_phis; /* loop: nparams, at header */
+    LLVMValueRef     *if_params; /* if: param values, for the else arm */
+} LCtrl;
+
+typedef struct Lower {
+    /* module-wide */
+    LLVMContextRef  llctx;
+    LLVMModuleRef   mod;
+    LLVMBuilderRef  b;
+    const Module   *m;
+    MoatLayout      layout;
+    bool            mem_is_ctx;  /* ctx is the heap base (own memory) */
+    uint64_t        guard;       /* bytes of guard behind 4 GiB */
+    LLVMTypeRef     i1, i8, i16, i32, i64, f32, f64, v128, ptr, voidt;
+    LLVMTypeRef    *fn_types;    /* per type index: (ptr ctx, params) */
+    LLVMValueRef   *funcs;       /* per function index; NULL for imports */
+    LLVMValueRef    helpers[16]; /* runtime entry points, by H_* */
+    LLVMTypeRef     helper_types[16];
+    unsigned        tbaa_kind;   /* metadata kind id of !tbaa */
+    LLVMValueRef    tbaa_heap, tbaa_ctx;
+
+    /* per function */
+    Arena           scratch;     /* reset after each function */
+    uint32_t        func;        /* function index being lowered */
+    LLVMValueRef    fn, ctx, heap;
+    LLVMValueRef   *locals;      /* allocas */
+    const uint8_t  *local_types;
+    uint32_t        nlocals;
+    LLVMValueRef   *vs;          /* value stack */
+    uint32_t        nvs, capvs;
+    LCtrl          *cs;          /* control stack */
+    uint32_t        ncs, capcs;
+    bool            is_dead;     /* current position is unreachable */
+    LLVMBasicBlockRef trap_bb;   /* one trap block per function */
+    LLVMValueRef    trap_phi;
+    const Insn     *in;          /* instruction being lowered */
+    Reader         *r;           /* over the function body */
+} Lower;
+
+/* Runtime helpers, in MOAT_HELPERS order (abi.h). */
+enum {
+    H_TRAP, H_MEMORY_GROW, H_MEMORY_FILL, H_MEMORY_COPY, H_MEMORY_INIT,
+    H_DATA_DROP, H_TABLE_GROW, H_TABLE_FILL, H_TABLE_COPY, H_TABLE_INIT,
+    H_ELEM_DROP, NHELPERS
+};
+
+/* builder.c: small pieces every lowering file uses. */
+void         moatL_vpush(Lower *L, LLVMValueRef v);
+LLVMValueRef moatL_vpop(Lower *L);
+LLVMValueRef moatL_vpeek(Lower *L, uint32_t depth);    /* 0 = top */
+LLVMTypeRef  moatL_type(Lower *L, uint8_t valtype);
+LLVMValueRef moatL_const_i32(Lower *L, uint32_t v);
+LLVMValueRef moatL_const_i64(Lower *L, uint64_t v);
+LLVMValueRef moatL_zero(Lower *L, uint8_t valtype);
+/* Traps with code (MOAT_ABI_TRAP_*) when cond is true; code goes on in a
+ * fresh block. */
+void         moatL_trap_if(Lower *L, LLVMValueRef cond, uint32_t code);
+void         moatL_trap(Lower *L, uint32_t code);      /* unconditional */
+/* Loads and stores of the context area: ctx + off, marked !tbaa ctx. */
+LLVMValueRef moatL_ctx_ptr(Lower *L, int64_t off);
+LLVMValueRef moatL_ctx_load(Lower *L, LLVMTypeRef t, int64_t off,
+                            const char *name);
+/* The address of a heap access of `size` bytes at addr (i32) + offset:
+ * no check when the guard covers it, an explicit one otherwise. */
+LLVMValueRef moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset,
+                             uint32_t size);
+void         moatL_tag_heap(Lower *L, LLVMValueRef load_or_store);
+LLVMValueRef moatL_memory(Lower *L);    /* MoatMemory * of memory 0 */
+LLVMValueRef moatL_call_helper(Lower *L, int h, LLVMValueRef *args,
+                               unsigned n);
+LLVMValueRef moatL_intrinsic(Lower *L, const char *name, LLVMTypeRef *tys,
+                             unsigned ntys, LLVMValueRef *args, unsigned n);
+LLVMValueRef moatL_ieq(Lower *L, LLVMValueRef a, LLVMValueRef b);
+
+/* func.c: one function body, dispatching through moatL_ops[]. */
+typedef void (*LowerFn)(Lower *L, const Insn *in);
+extern LowerFn moatL_ops_table[NOP_COUNT];
+void moatL_init_ops(void);              /* fills the table once */
+void moatL_func(Lower *L, uint32_t func_idx);
+
+/* Per class of instruction. Each fn pops its operands and pushes results
+ * with moatL_vpop/moatL_vpush; in->op tells which instruction. */
+void moatL_ctrl_init(Lower *L);          /* lower_ctrl.c */
+void moatL_unreachable(Lower *L, const Insn *in);
+void moatL_nop(Lower *L, const Insn *in);
+void moatL_block(Lower *L, const Insn *in);
+void moatL_loop(Lower *L, const Insn *in);
+void moatL_if(Lower *L, const Insn *in);
+void moatL_else(Lower *L, const Insn *in);
+void moatL_end(Lower *L, const Insn *in);
+void moatL_br(Lower *L, const Insn *in);
+void moatL_br_if(Lower *L, const Insn *in);
+void moatL_br_table(Lower *L, const Insn *in);
+void moatL_return(Lower *L, const Insn *in);
+void moatL_drop(Lower *L, const Insn *in);
+void moatL_select(Lower *L, const Insn *in);
+
+void moatL_call(Lower *L, const Insn *in);            /* lower_call.c */
+void moatL_call_indirect(Lower *L, const Insn *in);
+/* Calls code(ctx, args...) with the wasm type ti; pushes the results. */
+void moatL_call_typed(Lower *L, uint32_t ti, LLVMValueRef code,
+                      LLVMValueRef callee_ctx);
+LLVMValueRef moatL_table_ptr(Lower *L, uint32_t t);   /* MoatTable * */
+
+void moatL_local_get(Lower *L, const Insn *in);       /* lower_var.c */
+void moatL_local_set(Lower *L, const Insn *in);
+void moatL_local_tee(Lower *L, const Insn *in);
+void moatL_global_get(Lower *L, const Insn *in);
+void moatL_global_set(Lower *L, const Insn *in);
+
+void moatL_load(Lower *L, const Insn *in);            /* lower_mem.c */
+void moatL_store(Lower *L, const Insn *in);
+void moatL_memory_size(Lower *L, const Insn *in);
+void moatL_memory_grow(Lower *L, const Insn *in);
+void moatL_memory_bulk(Lower *L, const Insn *in);     /* init/copy/fill/drop */
+
+void moatL_table(Lower *L, const Insn *in);           /* lower_table.c */
+void moatL_ref(Lower *L, const Insn *in);             /* ref.null/is_null/func */
+
+void moatL_const(Lower *L, const Insn *in);           /* lower_num.c */
+void moatL_int(Lower *L, const Insn *in);             /* lower_int.c */
+void moatL_float(Lower *L, const Insn *in);           /* lower_float.c */
+void moatL_conv(Lower *L, const Insn *in);            /* lower_conv.c */
+void moatL_simd(Lower *L, const Insn *in);            /* lower_simd*.c */
+void moatL_simd_mem(Lower *L, const Insn *in);        /* v128 loads/stores */
+
+/* module.c: state, types, declarations. The LLVM module and context
+ * outlive moatL_fini: the caller disposes of them. */
+void moatL_init(Lower *L, const Module *m, const char *name);
+void moatL_fini(Lower *L);
+
+/* tramp.c: void tramp(ptr code, ptr ctx, ptr vals) for a function type,
+ * the runtime's way to call any signature (abi.h MoatDescType.tramp). */
+LLVMValueRef moatL_trampoline(Lower *L, uint32_t type_idx);
+
+/* descriptor.c: the MOAT_DESC_SYMBOL constant. */
+void moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
+                      const char *features);
+
+#endif

@@ -1,0 +1,98 @@
+/* lower_call.c - direct, imported and indirect calls (spec 4.4.8). Every
+ * compiled function takes ctx first; an imported function is called with
+ * the ctx its exporter gave it (MoatImportFunc), an indirect one with the
+ * ctx in its MoatFuncRef after the table bound, null and type checks.
+ */
+#include <stdlib.h>
+
+#include "lower.h"
+
+void
+moatL_call_typed(Lower *L, uint32_t ti, LLVMValueRef code,
+                 LLVMValueRef callee_ctx)
+{
+    const FuncType *ft = &L->m->types[ti];
+    uint32_t        np = ft->nparams, nr = ft->nresults;
+    LLVMValueRef   *args = moatU_arena_alloc(&L->scratch,
+                                             (np + 1) * sizeof *args);
+    if (!args)
+        abort();
+
+    args[0] = callee_ctx;
+    for (uint32_t i = np; i > 0; i--)
+        args[i] = moatL_vpop(L);
+    LLVMValueRef call = LLVMBuildCall2(L->b, L->fn_types[ti], code, args,
+                                       np + 1, "");
+    if (nr == 1) {
+        moatL_vpush(L, call);
+    } else {
+        for (uint32_t i = 0; i < nr; i++)
+            moatL_vpush(L, LLVMBuildExtractValue(L->b, call, i, ""));
+    }
+}
+
+void
+moatL_call(Lower *L, const Insn *in)
+{
+    const Func *f = &L->m->funcs[in->a];
+
+    if (!f->is_import) {
+        moatL_call_typed(L, f->type_idx, L->funcs[in->a], L->ctx);
+        return;
+    }
+    int64_t      off = L->layout.imports +
+                       (int64_t)in->a * (int64_t)sizeof(MoatImportFunc);
+    LLVMValueRef code = moatL_ctx_load(L, L->ptr, off, "import.code");
+    LLVMValueRef cctx = moatL_ctx_load(L, L->ptr, off + 8, "import.ctx");
+    moatL_call_typed(L, f->type_idx, code, cctx);
+}
+
+static LLVMValueRef
+load_field(Lower *L, LLVMTypeRef t, LLVMValueRef base, size_t off,
+           const char *name)
+{
+    LLVMValueRef idx = moatL_const_i64(L, off);
+    LLVMValueRef p = LLVMBuildGEP2(L->b, L->i8, base, &idx, 1, "");
+    LLVMValueRef v = LLVMBuildLoad2(L->b, t, p, name);
+    LLVMSetMetadata(v, L->tbaa_kind, L->tbaa_ctx);
+    return v;
+}
+
+/* The MoatTable * of table t. */
+LLVMValueRef
+moatL_table_ptr(Lower *L, uint32_t t)
+{
+    return moatL_ctx_load(L, L->ptr, L->layout.tables + (int64_t)t * 8,
+                          "table");
+}
+
+void
+moatL_call_indirect(Lower *L, const Insn *in)
+{
+    LLVMValueRef idx = moatL_vpop(L);
+    LLVMValueRef tbl = moatL_table_ptr(L, in->b);
+    LLVMValueRef size = load_field(L, L->i32, tbl, offsetof(MoatTable, size),
+                                   "table.size");
+
+    moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGE, idx, size, ""),
+                  MOAT_ABI_TRAP_UNDEFINED_ELEM);
+    LLVMValueRef elems = load_field(L, L->ptr, tbl,
+                                    offsetof(MoatTable, elems), "elems");
+    LLVMValueRef i64 = LLVMBuildZExt(L->b, idx, L->i64, "");
+    LLVMValueRef slot = LLVMBuildGEP2(L->b, L->ptr, elems, &i64, 1, "");
+    LLVMValueRef ref = LLVMBuildLoad2(L->b, L->ptr, slot, "funcref");
+    moatL_trap_if(L, LLVMBuildIsNull(L->b, ref, ""),
+                  MOAT_ABI_TRAP_NULL_FUNC);
+    LLVMValueRef want = moatL_ctx_load(L, L->i32,
+                                       L->layout.type_ids +
+                                           (int64_t)in->a * 4, "type.id");
+    LLVMValueRef got = load_field(L, L->i32, ref,
+                                  offsetof(MoatFuncRef, type_id), "ref.type");
+    moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntNE, want, got, ""),
+                  MOAT_ABI_TRAP_SIG_MISMATCH);
+    LLVMValueRef code = load_field(L, L->ptr, ref, offsetof(MoatFuncRef, code),
+                                   "ref.code");
+    LLVMValueRef cctx = load_field(L, L->ptr, ref, offsetof(MoatFuncRef, ctx),
+                                   "ref.ctx");
+    moatL_call_typed(L, in->a, code, cctx);
+}

@@ -1,0 +1,52 @@
+/* lower_var.c - locals (allocas, promoted to registers by LLVM) and
+ * globals (16-byte slots in the context area; an imported global's slot
+ * holds a pointer to the exporter's storage). Spec 4.4.5.
+ */
+#include "lower.h"
+
+void
+moatL_local_get(Lower *L, const Insn *in)
+{
+    LLVMTypeRef t = moatL_type(L, L->local_types[in->a]);
+    moatL_vpush(L, LLVMBuildLoad2(L->b, t, L->locals[in->a], "local.get"));
+}
+
+void
+moatL_local_set(Lower *L, const Insn *in)
+{
+    LLVMBuildStore(L->b, moatL_vpop(L), L->locals[in->a]);
+}
+
+void
+moatL_local_tee(Lower *L, const Insn *in)
+{
+    LLVMBuildStore(L->b, moatL_vpeek(L, 0), L->locals[in->a]);
+}
+
+/* Address of global idx's value. */
+static LLVMValueRef
+global_ptr(Lower *L, uint32_t idx)
+{
+    int64_t off = L->layout.globals + (int64_t)idx * 16;
+    if (L->m->globals[idx].is_import)
+        return moatL_ctx_load(L, L->ptr, off, "global.ptr");
+    return moatL_ctx_ptr(L, off);
+}
+
+void
+moatL_global_get(Lower *L, const Insn *in)
+{
+    const Global *g = &L->m->globals[in->a];
+    LLVMValueRef  v = LLVMBuildLoad2(L->b, moatL_type(L, g->type.type),
+                                     global_ptr(L, in->a), "global.get");
+    LLVMSetMetadata(v, L->tbaa_kind, L->tbaa_ctx);
+    moatL_vpush(L, v);
+}
+
+void
+moatL_global_set(Lower *L, const Insn *in)
+{
+    LLVMValueRef st = LLVMBuildStore(L->b, moatL_vpop(L),
+                                     global_ptr(L, in->a));
+    LLVMSetMetadata(st, L->tbaa_kind, L->tbaa_ctx);
+}

@@ -1,0 +1,175 @@
+/* module.c - module-wide lowering state: the LLVM context, cached types,
+ * TBAA nodes, one LLVM function per wasm function, and the runtime helper
+ * declarations (runtime/abi.h MOAT_HELPERS, in the same order as H_*).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower.h"
+
+/* Helper signatures: return type, then parameter types; 'c' ctx pointer,
+ * 'i' i32, 'p' pointer, 'v' void. Same order as MOAT_HELPERS. */
+static const struct {
+    const char *name;
+    const char *sig;
+} helper_sigs[NHELPERS] = {
+    [H_TRAP] = { "moatR_trap", "vci" },
+    [H_MEMORY_GROW] = { "moatR_memory_grow", "ici" },
+    [H_MEMORY_FILL] = { "moatR_memory_fill", "vciii" },
+    [H_MEMORY_COPY] = { "moatR_memory_copy", "vciii" },
+    [H_MEMORY_INIT] = { "moatR_memory_init", "vciiii" },
+    [H_DATA_DROP] = { "moatR_data_drop", "vci" },
+    [H_TABLE_GROW] = { "moatR_table_grow", "icipi" },
+    [H_TABLE_FILL] = { "moatR_table_fill", "vciipi" },
+    [H_TABLE_COPY] = { "moatR_table_copy", "vciiiii" },
+    [H_TABLE_INIT] = { "moatR_table_init", "vciiiii" },
+    [H_ELEM_DROP] = { "moatR_elem_drop", "vci" },
+};
+
+static LLVMTypeRef
+sig_type(Lower *L, char c)
+{
+    switch (c) {
+    case 'v': return L->voidt;
+    case 'i': return L->i32;
+    default: return L->ptr;
+    }
+}
+
+static void
+declare_helpers(Lower *L)
+{
+    for (int h = 0; h < NHELPERS; h++) {
+        const char *sig = helper_sigs[h].sig;
+        unsigned    n = (unsigned)strlen(sig) - 1;
+        LLVMTypeRef params[8];
+        for (unsigned i = 0; i < n; i++)
+            params[i] = sig_type(L, sig[i + 1]);
+        L->helper_types[h] = LLVMFunctionType(sig_type(L, sig[0]), params,
+                                              n, false);
+        L->helpers[h] = LLVMAddFunction(L->mod, helper_sigs[h].name,
+                                        L->helper_types[h]);
+        if (h == H_TRAP) {
+            unsigned k = LLVMGetEnumAttributeKindForName("noreturn", 8);
+            LLVMAddAttributeAtIndex(L->helpers[h], LLVMAttributeFunctionIndex,
+                                    LLVMCreateEnumAttribute(L->llctx, k, 0));
+            k = LLVMGetEnumAttributeKindForName("cold", 4);
+            LLVMAddAttributeAtIndex(L->helpers[h], LLVMAttributeFunctionIndex,
+                                    LLVMCreateEnumAttribute(L->llctx, k, 0));
+        }
+    }
+}
+
+/* TBAA: heap accesses never alias the context area or globals. */
+static void
+make_tbaa(Lower *L)
+{
+    LLVMContextRef  c = L->llctx;
+    LLVMMetadataRef root_name = LLVMMDStringInContext2(c, "moat tbaa", 9);
+    LLVMMetadataRef root = LLVMMDNodeInContext2(c, &root_name, 1);
+    LLVMMetadataRef zero = LLVMValueAsMetadata(moatL_const_i64(L, 0));
+    LLVMValueRef   *tags[2] = { &L->tbaa_heap, &L->tbaa_ctx };
+    const char     *names[2] = { "wasm heap", "moat ctx" };
+
+    L->tbaa_kind = LLVMGetMDKindIDInContext(c, "tbaa", 4);
+    for (int i = 0; i < 2; i++) {
+        LLVMMetadataRef type[3] = {
+            LLVMMDStringInContext2(c, names[i], strlen(names[i])), root, zero
+        };
+        LLVMMetadataRef t = LLVMMDNodeInContext2(c, type, 3);
+        LLVMMetadataRef tag[3] = { t, t, zero };
+        *tags[i] = LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, tag, 3));
+    }
+}
+
+static LLVMTypeRef
+func_type(Lower *L, const FuncType *ft)
+{
+    LLVMTypeRef *params = moatU_alloc((ft->nparams + 1) * sizeof *params);
+    LLVMTypeRef  ret;
+
+    if (!params)
+        abort();
+    params[0] = L->ptr;
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        params[i + 1] = moatL_type(L, ft->types[i]);
+    if (ft->nresults == 0) {
+        ret = L->voidt;
+    } else if (ft->nresults == 1) {
+        ret = moatL_type(L, ft->types[ft->nparams]);
+    } else {
+        LLVMTypeRef *rs = moatU_alloc(ft->nresults * sizeof *rs);
+        if (!rs)
+            abort();
+        for (uint32_t i = 0; i < ft->nresults; i++)
+            rs[i] = moatL_type(L, ft->types[ft->nparams + i]);
+        ret = LLVMStructTypeInContext(L->llctx, rs, ft->nresults, false);
+        moatU_free(rs);
+    }
+    LLVMTypeRef t = LLVMFunctionType(ret, params, ft->nparams + 1, false);
+    moatU_free(params);
+    return t;
+}
+
+static void
+declare_funcs(Lower *L)
+{
+    const Module *m = L->m;
+    char          name[32];
+
+    L->fn_types = moatU_calloc(m->ntypes + 1, sizeof *L->fn_types);
+    L->funcs = moatU_calloc(m->nfuncs + 1, sizeof *L->funcs);
+    if (!L->fn_types || !L->funcs)
+        abort();
+    for (uint32_t i = 0; i < m->ntypes; i++)
+        L->fn_types[i] = func_type(L, &m->types[i]);
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+        snprintf(name, sizeof name, "wasm_f%u", i);
+        L->funcs[i] = LLVMAddFunction(L->mod, name,
+                                      L->fn_types[m->funcs[i].type_idx]);
+        LLVMSetLinkage(L->funcs[i], LLVMInternalLinkage);
+    }
+}
+
+void
+moatL_init(Lower *L, const Module *m, const char *name)
+{
+    memset(L, 0, sizeof *L);
+    moatL_init_ops();
+    L->m = m;
+    L->llctx = LLVMContextCreate();
+    L->mod = LLVMModuleCreateWithNameInContext(name, L->llctx);
+    L->b = LLVMCreateBuilderInContext(L->llctx);
+    L->i1 = LLVMInt1TypeInContext(L->llctx);
+    L->i8 = LLVMInt8TypeInContext(L->llctx);
+    L->i16 = LLVMInt16TypeInContext(L->llctx);
+    L->i32 = LLVMInt32TypeInContext(L->llctx);
+    L->i64 = LLVMInt64TypeInContext(L->llctx);
+    L->f32 = LLVMFloatTypeInContext(L->llctx);
+    L->f64 = LLVMDoubleTypeInContext(L->llctx);
+    L->v128 = LLVMVectorType(L->i32, 4);
+    L->ptr = LLVMPointerTypeInContext(L->llctx, 0);
+    L->voidt = LLVMVoidTypeInContext(L->llctx);
+    MoatLayoutIn li = { m->nfunc_imports, m->ntypes, m->nglobals, m->ntables,
+                        m->nfuncs };
+    L->layout = moatA_layout(&li);
+    L->mem_is_ctx = m->nmems > 0 && m->nmem_imports == 0;
+    L->guard = MOAT_HEAP_GUARD;
+    moatU_arena_init(&L->scratch);
+    make_tbaa(L);
+    declare_helpers(L);
+    declare_funcs(L);
+}
+
+/* The module stays alive (the caller owns L->mod and L->llctx after). */
+void
+moatL_fini(Lower *L)
+{
+    LLVMDisposeBuilder(L->b);
+    moatU_free(L->fn_types);
+    moatU_free(L->funcs);
+    moatU_free(L->vs);
+    moatU_free(L->cs);
+    moatU_arena_fini(&L->scratch);
+}

@@ -1,0 +1,265 @@
+/* abi.h - THE layout contract between compiled code (llvm-lower/) and the
+ * runtime (runtime/). Both sides include this file; nothing here depends on
+ * LLVM. Change anything and bump MOAT_ABI_VERSION.
+ *
+ * Every compiled function takes `ctx` as its first argument. For a module
+ * with its own memory, ctx is the heap base: a load is ctx + zext(addr) +
+ * offset, unchecked; an access outside the memory lands in the PROT_NONE
+ * part of the reservation and becomes a trap in the signal handler. A
+ * module that imports its memory (or has none) gets a ctx that points just
+ * past its context area, and loads the heap base from its MoatMemory.
+ *
+ * Below ctx, at negative offsets, lies the context area: a fixed header,
+ * then per-module arrays whose offsets moatA_layout() computes from counts
+ * in the descriptor. The runtime fills it; compiled code only reads it,
+ * except for globals.
+ */
+#ifndef MOAT_ABI_H
+#define MOAT_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MOAT_ABI_MAGIC   0x54414f4du        /* "MOAT" little-endian */
+#define MOAT_ABI_VERSION 1u
+#define MOAT_DESC_SYMBOL "moat_descriptor"
+
+#define MOAT_PAGE_SIZE   65536u
+#define MOAT_MAX_PAGES   65536u
+/* Default reservation per memory: 4 GiB addressable + 2 GiB guard. An access
+ * whose static offset + size could pass the guard is checked explicitly. */
+#define MOAT_HEAP_RESERVE (UINT64_C(4) << 30)
+#define MOAT_HEAP_GUARD   (UINT64_C(2) << 30)
+
+/* ---- objects the runtime owns and compiled code reads ---- */
+
+typedef struct MoatMemory {
+    uint8_t *base;              /* never moves */
+    uint64_t size;              /* bytes accessible now (pages * 64 KiB) */
+    uint64_t max_pages;         /* what memory.grow may reach */
+    uint64_t reserve;           /* bytes of address space behind base */
+} MoatMemory;
+
+/* A function reference: what funcref table elements and ref.func values
+ * point at. code has the native signature of the function's wasm type:
+ * results code(void *ctx, params...). One per function per instance. */
+typedef struct MoatFuncRef {
+    void    *code;
+    void    *ctx;               /* the callee's ctx */
+    uint32_t type_id;           /* canonical id of its function type */
+    uint32_t pad;
+} MoatFuncRef;
+
+typedef struct MoatTable {
+    void   **elems;             /* MoatFuncRef* or externref; NULL = null */
+    uint32_t size;
+    uint32_t max;               /* UINT32_MAX when none */
+    uint32_t cap;               /* allocated elements */
+    uint8_t  elem_type;         /* 0x70 funcref, 0x6f externref */
+} MoatTable;
+
+/* An imported function as compiled code calls it. */
+typedef struct MoatImportFunc {
+    void *code;
+    void *ctx;
+} MoatImportFunc;
+
+/* ---- the context area ---- */
+
+/* Fixed header, as offsets below ctx (ctx + MOAT_CTX_x). */
+enum {
+    MOAT_CTX_MEMORY = -8,       /* MoatMemory * (memory 0), or NULL */
+    MOAT_CTX_INSTANCE = -16,    /* runtime's instance, for helpers */
+    MOAT_CTX_STACK_LIMIT = -24, /* reserved: explicit stack checks */
+    MOAT_CTX_EPOCH_PTR = -32,   /* reserved: uint64_t *epoch */
+    MOAT_CTX_DEADLINE = -40,    /* reserved: epoch deadline */
+    MOAT_CTX_HEADER = 64        /* bytes of header, a multiple of 16 */
+};
+
+/* Counts that decide the layout; from the descriptor. */
+typedef struct MoatLayoutIn {
+    uint32_t nfunc_imports, ntypes, nglobals, ntables, nfuncs;
+} MoatLayoutIn;
+
+/* Negative offsets from ctx of each array's element 0; arrays grow upward
+ * (element i at off + i * size). size: total bytes of the context area. */
+typedef struct MoatLayout {
+    int64_t  imports;           /* MoatImportFunc[nfunc_imports] */
+    int64_t  type_ids;          /* uint32_t[ntypes] */
+    int64_t  globals;           /* 16-byte slots; imported: a pointer */
+    int64_t  tables;            /* MoatTable *[ntables] */
+    int64_t  funcrefs;          /* MoatFuncRef *[nfuncs] */
+    uint64_t size;
+} MoatLayout;
+
+static inline uint64_t
+moatA_align16(uint64_t n)
+{
+    return (n + 15) & ~(uint64_t)15;
+}
+
+static inline MoatLayout
+moatA_layout(const MoatLayoutIn *in)
+{
+    MoatLayout l;
+    uint64_t   at = MOAT_CTX_HEADER;    /* bytes used below ctx so far */
+
+    at += moatA_align16((uint64_t)in->nfunc_imports * sizeof(MoatImportFunc));
+    l.imports = -(int64_t)at;
+    at += moatA_align16((uint64_t)in->ntypes * sizeof(uint32_t));
+    l.type_ids = -(int64_t)at;
+    at += (uint64_t)in->nglobals * 16;
+    l.globals = -(int64_t)at;
+    at += moatA_align16((uint64_t)in->ntables * sizeof(void *));
+    l.tables = -(int64_t)at;
+    at += moatA_align16((uint64_t)in->nfuncs * sizeof(void *));
+    l.funcrefs = -(int64_t)at;
+    l.size = at;
+    return l;
+}
+
+/* ---- traps ---- */
+
+/* Trap codes compiled code passes to moatR_trap; the same numbers as
+ * moat_trap in moat.h (checked in runtime/trap.c). */
+enum {
+    MOAT_ABI_TRAP_UNREACHABLE = 1,
+    MOAT_ABI_TRAP_MEMORY_OOB = 2,
+    MOAT_ABI_TRAP_DIV_ZERO = 3,
+    MOAT_ABI_TRAP_INT_OVERFLOW = 4,
+    MOAT_ABI_TRAP_BAD_CONVERSION = 5,
+    MOAT_ABI_TRAP_TABLE_OOB = 6,
+    MOAT_ABI_TRAP_NULL_FUNC = 7,
+    MOAT_ABI_TRAP_SIG_MISMATCH = 8,
+    MOAT_ABI_TRAP_STACK_EXHAUSTED = 9,
+    MOAT_ABI_TRAP_UNDEFINED_ELEM = 12,  /* call_indirect index >= size */
+};
+
+/* ---- runtime entry points compiled code calls (by these names) ----
+ * Arguments are wasm values: i32 as uint32_t, i64 as uint64_t. Every
+ * helper bounds-checks and traps itself (it does not return on a trap). */
+#define MOAT_HELPERS(X) \
+    X(moatR_trap, void, (void *ctx, uint32_t code)) \
+    X(moatR_memory_grow, uint32_t, (void *ctx, uint32_t delta)) \
+    X(moatR_memory_fill, void, (void *ctx, uint32_t d, uint32_t val, \
+                                uint32_t n)) \
+    X(moatR_memory_copy, void, (void *ctx, uint32_t d, uint32_t s, \
+                                uint32_t n)) \
+    X(moatR_memory_init, void, (void *ctx, uint32_t seg, uint32_t d, \
+                                uint32_t s, uint32_t n)) \
+    X(moatR_data_drop, void, (void *ctx, uint32_t seg)) \
+    X(moatR_table_grow, uint32_t, (void *ctx, uint32_t t, void *init, \
+                                   uint32_t n)) \
+    X(moatR_table_fill, void, (void *ctx, uint32_t t, uint32_t i, \
+                               void *val, uint32_t n)) \
+    X(moatR_table_copy, void, (void *ctx, uint32_t dt, uint32_t st, \
+                               uint32_t d, uint32_t s, uint32_t n)) \
+    X(moatR_table_init, void, (void *ctx, uint32_t t, uint32_t seg, \
+                               uint32_t d, uint32_t s, uint32_t n)) \
+    X(moatR_elem_drop, void, (void *ctx, uint32_t seg))
+
+/* ---- the descriptor: one constant symbol MOAT_DESC_SYMBOL per artifact.
+ * Pointers inside are relocated by the loader (R_X86_64_64). All structs
+ * use only 8-byte-aligned members in this order, so the lowering can emit
+ * them as LLVM struct constants without padding surprises. ---- */
+
+typedef struct MoatDescBytes {
+    const uint8_t *p;
+    uint64_t       len;
+} MoatDescBytes;
+
+/* A constant expression (wasm 2.0: one instruction). kind: ConstKind of
+ * frontend/module.h: 0 i32, 1 i64, 2 f32, 3 f64, 4 v128, 5 ref.null,
+ * 6 ref.func, 7 global.get. */
+typedef struct MoatDescConst {
+    uint64_t kind;
+    uint64_t idx;               /* function or global index */
+    uint64_t lo, hi;            /* value bits; v128: lo = lanes 0-7 bytes */
+} MoatDescConst;
+
+typedef struct MoatDescType {
+    uint64_t       nparams, nresults;
+    const uint8_t *types;       /* valtype bytes: params then results */
+    /* void tramp(void *code, void *ctx, uint64_t *vals): calls code with
+     * params read from vals (16 bytes each) and stores the results there */
+    void          *tramp;
+} MoatDescType;
+
+typedef struct MoatDescImport {
+    MoatDescBytes module, name;
+    uint64_t      kind;         /* 0 func, 1 table, 2 memory, 3 global */
+    uint64_t      idx;          /* in its kind's index space */
+} MoatDescImport;
+
+typedef struct MoatDescExport {
+    MoatDescBytes name;
+    uint64_t      kind, idx;
+} MoatDescExport;
+
+typedef struct MoatDescFunc {
+    uint64_t type_idx;
+    void    *code;              /* NULL for imported functions */
+} MoatDescFunc;
+
+typedef struct MoatDescGlobal {
+    uint64_t      type;         /* valtype byte */
+    uint64_t      is_mut;
+    uint64_t      is_import;
+    MoatDescConst init;
+} MoatDescGlobal;
+
+typedef struct MoatDescLimits {
+    uint64_t min, max, has_max;
+    uint64_t elem_type;         /* tables: 0x70 / 0x6f; memories: 0 */
+} MoatDescLimits;
+
+typedef struct MoatDescElem {
+    uint64_t             mode;  /* 0 active, 1 passive, 2 declarative */
+    uint64_t             table;
+    uint64_t             elem_type;
+    MoatDescConst        offset;
+    uint64_t             count;
+    const MoatDescConst *items;
+} MoatDescElem;
+
+typedef struct MoatDescData {
+    uint64_t      mode;         /* 0 active, 1 passive */
+    uint64_t      mem;
+    MoatDescConst offset;
+    MoatDescBytes bytes;
+} MoatDescData;
+
+typedef struct MoatDescriptor {
+    uint32_t magic, abi_version;
+    uint64_t flags;             /* MOAT_DESC_F_* */
+    uint64_t heap_reserve, heap_guard;
+    uint64_t ntypes, nimports, nexports, nfuncs, nfunc_imports;
+    uint64_t nglobals, ntables, nmems, nelems, ndatas;
+    uint64_t start;             /* function index, or UINT64_MAX */
+    const MoatDescType   *types;
+    const MoatDescImport *imports;
+    const MoatDescExport *exports;
+    const MoatDescFunc   *funcs;
+    const MoatDescGlobal *globals;
+    const MoatDescLimits *tables;
+    const MoatDescLimits *mems;
+    const MoatDescElem   *elems;
+    const MoatDescData   *datas;
+    const char           *cpu;         /* target CPU the code needs */
+    const char           *features;    /* target features, LLVM syntax */
+    uint8_t               hash[32];    /* of the source module */
+} MoatDescriptor;
+
+enum {
+    MOAT_DESC_F_MEM_IS_CTX = 1, /* ctx is the heap base (own memory 0) */
+    MOAT_DESC_F_EPOCH = 2,      /* epoch checks compiled in */
+};
+
+_Static_assert(sizeof(MoatFuncRef) == 24, "MoatFuncRef layout");
+_Static_assert(offsetof(MoatMemory, size) == 8, "MoatMemory layout");
+_Static_assert(offsetof(MoatTable, size) == 8, "MoatTable layout");
+_Static_assert(sizeof(MoatDescConst) == 32, "MoatDescConst layout");
+_Static_assert(sizeof(MoatDescriptor) == 8 * 26 + 32,
+               "MoatDescriptor layout");
+
+#endif
