@@ -223,6 +223,9 @@ setup_locals(Valid *v, const Func *f)
     const FuncType *ft = &d->m->types[f->type_idx];
     uint32_t        n = ft->nparams + f->nlocals;
 
+    v->nlocals = n;
+    if (n == 0)
+        return true;                    /* d->locals may still be NULL */
     if (n > d->caplocals) {
         uint8_t *p = moatU_realloc(d->locals, n);
         if (!p)
@@ -230,14 +233,12 @@ setup_locals(Valid *v, const Func *f)
         d->locals = p;
         d->caplocals = n;
     }
-    if (ft->nparams)                    /* d->locals may still be NULL */
-        memcpy(d->locals, ft->types, ft->nparams);
+    memcpy(d->locals, ft->types, ft->nparams);
     uint8_t *l = d->locals + ft->nparams;
     for (uint32_t i = 0; i < f->nruns; i++) {
         memset(l, f->runs[i].type, f->runs[i].count);
         l += f->runs[i].count;
     }
-    v->nlocals = n;
     return true;
 }
 

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# build-fuzz.sh OUT_DIR
+#
+# Builds OUT_DIR/fuzz_validate, the libFuzzer target over decode + validate,
+# with clang-19 and ASan + UBSan (UB aborts, so libFuzzer reports it). The
+# library sources are the lists in frontend/meson.build and runtime/meson.build
+# (frontend_src, runtime_src), compiled directly: no meson build is needed.
+# CLANG overrides the compiler; FUZZ_CFLAGS adds flags (split on spaces),
+# e.g. -fsanitize-recover=CHECK to let a UBSan suppressions file skip a known
+# bug. Nothing is written outside OUT_DIR.
+set -euo pipefail
+
+prog=${0##*/}
+die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: $prog OUT_DIR"
+out_dir=$1
+root=$(realpath -- "$(dirname "$0")/../..")
+cc=${CLANG:-clang-19}
+
+command -v "$cc" >/dev/null 2>&1 ||
+    die "$cc not found in PATH (libFuzzer needs clang, e.g. apt-get" \
+        "install clang-19)"
+
+# sources VAR MESON_BUILD: the quoted names in `VAR = files(...)`, which may
+# span several lines, prefixed with the meson.build's folder.
+sources() {
+    local dir
+    dir=$(dirname "$2")
+    awk -v var="$1" '
+        $0 ~ "^" var "[ \t]*=[ \t]*files\\(" { on = 1 }
+        on {
+            s = $0
+            while (match(s, /'\''[^'\'']*'\''/)) {
+                print substr(s, RSTART + 1, RLENGTH - 2)
+                s = substr(s, RSTART + RLENGTH)
+            }
+            if ($0 ~ /\)/) exit
+        }' "$2" | sed "s|^|$dir/|"
+}
+
+mapfile -t srcs < <(sources frontend_src "$root/frontend/meson.build"
+                    sources runtime_src "$root/runtime/meson.build")
+[ ${#srcs[@]} -gt 0 ] ||
+    die "no sources listed in frontend/ or runtime/ meson.build"
+for f in "${srcs[@]}"; do
+    [ -f "$f" ] || die "listed in meson.build but missing: $f"
+done
+
+read -ra extra <<<"${FUZZ_CFLAGS:-}"
+mkdir -p "$out_dir"
+out=$out_dir/fuzz_validate
+# Link to a temporary name first: an interrupted build never leaves a binary
+# that smoke.sh's timestamp check would take for up to date.
+"$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=undefined -std=c17 -D_GNU_SOURCE \
+    -I "$root/include" -I "$root/runtime" -I "$root/frontend" \
+    "${extra[@]}" -o "$out.tmp" \
+    "$root/test/fuzz/fuzz_validate.c" "${srcs[@]}"
+mv -f -- "$out.tmp" "$out"
+printf '%s: built %s from %d sources\n' "$prog" "$out" $((${#srcs[@]} + 1))
