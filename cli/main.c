@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "moat_compile.h"
 
 static const struct {
     const char *name;
@@ -17,6 +18,10 @@ static const struct {
                                      "WebAssembly 2.0 spec" },
     { "inspect", moat_cmd_inspect, "FILE.wasm    list a module's imports, "
                                    "exports and sections" },
+    { "run", moat_cmd_run, "--invoke NAME FILE [ARGS...]   call an export "
+                           "of a module" },
+    { "compile", moat_cmd_compile, "[-O0..3] IN.wasm -o OUT   compile to a "
+                                   "native object (see --help)" },
 };
 
 static void

@@ -52,7 +52,7 @@ typedef enum moat_trap {
     MOAT_TRAP_STACK_EXHAUSTED,
     MOAT_TRAP_INTERRUPTED,
     MOAT_TRAP_HOST,
-    MOAT_TRAP_UNDEFINED_ELEMENT     /* call_indirect past the table end */
+    MOAT_TRAP_UNDEFINED_ELEMENT = 12 /* call_indirect past the table end */
 } moat_trap;
 
 #define MOAT_NO_OFFSET UINT64_MAX
@@ -154,6 +154,8 @@ MOAT_API moat_status moat_module_import(const moat_module *m, size_t i,
  * with i32 as uint32_t, i64 as uint64_t, f32 float, f64 double, references
  * void *. ctx is the value given here (host_ctx). Multi-value results are
  * not supported for host functions. */
+typedef void (*moat_native_fn)(void);   /* cast your function to this */
+
 MOAT_API moat_status moat_linker_new(moat_engine *e, moat_linker **out,
                                      moat_error *err);
 MOAT_API void moat_linker_free(moat_linker *l);           /* NULL: no-op */
@@ -163,7 +165,8 @@ MOAT_API moat_status moat_linker_define_func(moat_linker *l,
                                              const uint8_t *params,
                                              uint32_t nparams,
                                              const uint8_t *results,
-                                             uint32_t nresults, void *fn,
+                                             uint32_t nresults,
+                                             moat_native_fn fn,
                                              void *host_ctx,
                                              moat_error *err);
 /* Host-owned globals, memories and tables, kept alive by the linker. */
@@ -206,6 +209,21 @@ MOAT_API moat_status moat_instance_call(moat_instance *inst, const char *name,
                                         const moat_val *args, size_t nargs,
                                         moat_val *results, size_t nresults,
                                         moat_error *err);
+/* Exports by index: names may hold any bytes, NUL included, so the name is
+ * given with its length. *out is the export's index, usable with
+ * moat_instance_call_index for as long as the instance lives (a handle
+ * that skips the name lookup on every call). */
+MOAT_API moat_status moat_instance_export_index(moat_instance *inst,
+                                                const char *name, size_t len,
+                                                uint32_t *out,
+                                                moat_error *err);
+MOAT_API moat_status moat_instance_call_index(moat_instance *inst,
+                                              uint32_t export_idx,
+                                              const moat_val *args,
+                                              size_t nargs,
+                                              moat_val *results,
+                                              size_t nresults,
+                                              moat_error *err);
 /* Reads the exported global `name`. */
 MOAT_API moat_status moat_instance_global(moat_instance *inst,
                                           const char *name, moat_val *out,

@@ -181,6 +181,23 @@ moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset, uint32_t size)
     return LLVMBuildGEP2(L->b, L->i8, L->heap, &ea, 1, "");
 }
 
+/* LLVM folds x - 0, x * 1, x / 1, demote(promote x) to x, which lets a
+ * signalling NaN through where wasm wants an arithmetic (quiet) one. Where
+ * such a fold is possible, the result's quiet bit is set explicitly. */
+LLVMValueRef
+moatL_quiet_nan(Lower *L, LLVMValueRef v)
+{
+    bool         is32 = LLVMTypeOf(v) == L->f32;
+    LLVMTypeRef  it = is32 ? L->i32 : L->i64;
+    LLVMValueRef quiet = LLVMConstInt(it, is32 ? 0x00400000u
+                                               : 0x0008000000000000u, false);
+    LLVMValueRef isnan = LLVMBuildFCmp(L->b, LLVMRealUNO, v, v, "");
+    LLVMValueRef bits = LLVMBuildBitCast(L->b, v, it, "");
+    LLVMValueRef q = LLVMBuildBitCast(L->b, LLVMBuildOr(L->b, bits, quiet, ""),
+                                      LLVMTypeOf(v), "");
+    return LLVMBuildSelect(L->b, isnan, q, v, "quiet");
+}
+
 LLVMValueRef
 moatL_call_helper(Lower *L, int h, LLVMValueRef *args, unsigned n)
 {

@@ -82,8 +82,13 @@ moat_free(void *p)
 /* Features the runtime can check on the host CPU (runtime/module.c); the
  * descriptor lists those the code was compiled with. */
 static const char *const checkable[] = {
-    "sse3", "ssse3", "sse4.1", "sse4.2", "popcnt", "avx", "avx2", "fma",
-    "bmi", "bmi2", "lzcnt", "avx512f", "avx512bw", "avx512dq", "avx512vl",
+    "cmov", "cx8", "fxsr", "mmx", "sse", "sse2", "popcnt", "sse3", "ssse3",
+    "sse4.1", "sse4.2", "avx", "avx2", "sse4a", "fma4", "xop", "fma", "bmi",
+    "bmi2", "aes", "pclmul", "avx512f", "avx512vl", "avx512bw", "avx512dq",
+    "avx512cd", "avx512vbmi", "avx512ifma", "avx512vpopcntdq",
+    "avx512vbmi2", "avx512vnni", "avx512bitalg", "avx512bf16", "gfni",
+    "vpclmulqdq", "cx16", "sahf", "lzcnt", "prfchw", "movbe", "xsave", "f16c",
+    "rdrnd", "rdseed", "adx", "sha", "vaes",
 };
 
 static bool
@@ -138,11 +143,17 @@ moat_compile(const moat_compile_config *c, const uint8_t *bytes, size_t len,
         return e->code;
     moatU_sha256(bytes, len, hash);
 
+    /* Default: the host's CPU. With --target alone, x86-64-v2 (SSE4.2,
+     * POPCNT), the baseline Moat supports: below it, rounding and SIMD
+     * swizzles would need libcalls and stack shuffles. */
     char *host_cpu = LLVMGetHostCPUName();
     char *host_feat = LLVMGetHostCPUFeatures();
-    const char *cpu = c->cpu ? c->cpu : c->triple ? "generic" : host_cpu;
+    const char *cpu = c->cpu ? c->cpu
+                      : !c->triple ? host_cpu
+                      : !strncmp(c->triple, "x86_64", 6) ? "x86-64-v2"
+                                                         : "generic";
     const char *feat = c->cpu || c->triple ? "" : host_feat;
-    char        req[256];
+    char        req[1024];
     required_features(feat, req, sizeof req);
 
     EmitOptions          o = { c->opt_level, c->triple, cpu, feat };
@@ -150,7 +161,12 @@ moat_compile(const moat_compile_config *c, const uint8_t *bytes, size_t len,
     Lower                L;
     bool ok = moatL_target_machine(&o, &tm, e);
     if (ok) {
-        moatL_init(&L, m, "wasm");
+        char             *triple = LLVMGetTargetMachineTriple(tm);
+        LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
+        LowerTarget       t = { triple, layout, cpu, feat };
+        moatL_init(&L, m, &t);
+        LLVMDisposeMessage(triple);
+        LLVMDisposeTargetData(layout);
         ok = lower_all(&L, hash, cpu, req);
         moatL_fini(&L);
         ok = ok && moatL_verify(L.mod, e);

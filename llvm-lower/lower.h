@@ -12,6 +12,7 @@
 
 #include <assert.h>
 #include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
 
 #include "../frontend/frontend.h"
 #include "../runtime/abi.h"
@@ -103,6 +104,7 @@ LLVMValueRef moatL_call_helper(Lower *L, int h, LLVMValueRef *args,
 LLVMValueRef moatL_intrinsic(Lower *L, const char *name, LLVMTypeRef *tys,
                              unsigned ntys, LLVMValueRef *args, unsigned n);
 LLVMValueRef moatL_ieq(Lower *L, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef moatL_quiet_nan(Lower *L, LLVMValueRef f32_or_f64);
 
 /* func.c: one function body, dispatching through moatL_ops[]. */
 typedef void (*LowerFn)(Lower *L, const Insn *in);
@@ -158,7 +160,13 @@ void moatL_simd_mem(Lower *L, const Insn *in);        /* v128 loads/stores */
 
 /* module.c: state, types, declarations. The LLVM module and context
  * outlive moatL_fini: the caller disposes of them. */
-void moatL_init(Lower *L, const Module *m, const char *name);
+typedef struct LowerTarget {
+    const char          *triple;      /* never NULL */
+    LLVMTargetDataRef    layout;
+    const char          *cpu, *features;
+} LowerTarget;
+
+void moatL_init(Lower *L, const Module *m, const LowerTarget *t);
 void moatL_fini(Lower *L);
 
 /* tramp.c: void tramp(ptr code, ptr ctx, ptr vals) for a function type,

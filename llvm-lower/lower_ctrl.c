@@ -334,11 +334,17 @@ moatL_nop(Lower *L, const Insn *in)
     (void)in;
 }
 
+/* A dropped load must still trap when out of bounds: volatile keeps LLVM
+ * from deleting it as unused. */
 void
 moatL_drop(Lower *L, const Insn *in)
 {
+    LLVMValueRef v = moatL_vpop(L);
     (void)in;
-    moatL_vpop(L);
+    while (LLVMIsACastInst(v))          /* narrow loads are extended */
+        v = LLVMGetOperand(v, 0);
+    if (LLVMIsALoadInst(v))
+        LLVMSetVolatile(v, true);
 }
 
 void

@@ -112,8 +112,26 @@ func_type(Lower *L, const FuncType *ft)
     return t;
 }
 
+/* Like clang: every function names its CPU and features, so that
+ * target-specific lowering (SIMD) can rely on them. */
 static void
-declare_funcs(Lower *L)
+add_target_attrs(Lower *L, LLVMValueRef fn, const LowerTarget *t)
+{
+    if (t->cpu && *t->cpu)
+        LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", t->cpu);
+    if (t->features && *t->features)
+        LLVMAddTargetDependentFunctionAttr(fn, "target-features",
+                                           t->features);
+    /* frames larger than the wasm stack's 64 KiB guard are probed */
+    LLVMAddTargetDependentFunctionAttr(fn, "probe-stack", "inline-asm");
+    /* wasm 2.0 has no tail calls: endless recursion must exhaust the stack
+     * ("call stack exhausted"), not become a loop */
+    LLVMAddTargetDependentFunctionAttr(fn, "disable-tail-calls", "true");
+    (void)L;
+}
+
+static void
+declare_funcs(Lower *L, const LowerTarget *t)
 {
     const Module *m = L->m;
     char          name[32];
@@ -129,17 +147,20 @@ declare_funcs(Lower *L)
         L->funcs[i] = LLVMAddFunction(L->mod, name,
                                       L->fn_types[m->funcs[i].type_idx]);
         LLVMSetLinkage(L->funcs[i], LLVMInternalLinkage);
+        add_target_attrs(L, L->funcs[i], t);
     }
 }
 
 void
-moatL_init(Lower *L, const Module *m, const char *name)
+moatL_init(Lower *L, const Module *m, const LowerTarget *t)
 {
     memset(L, 0, sizeof *L);
     moatL_init_ops();
     L->m = m;
     L->llctx = LLVMContextCreate();
-    L->mod = LLVMModuleCreateWithNameInContext(name, L->llctx);
+    L->mod = LLVMModuleCreateWithNameInContext("wasm", L->llctx);
+    LLVMSetTarget(L->mod, t->triple);
+    LLVMSetModuleDataLayout(L->mod, t->layout);
     L->b = LLVMCreateBuilderInContext(L->llctx);
     L->i1 = LLVMInt1TypeInContext(L->llctx);
     L->i8 = LLVMInt8TypeInContext(L->llctx);
@@ -159,7 +180,7 @@ moatL_init(Lower *L, const Module *m, const char *name)
     moatU_arena_init(&L->scratch);
     make_tbaa(L);
     declare_helpers(L);
-    declare_funcs(L);
+    declare_funcs(L, t);
 }
 
 /* The module stays alive (the caller owns L->mod and L->llctx after). */

@@ -66,9 +66,11 @@ moatU_sha256(const void *data, size_t len, uint8_t out[32])
         block(h, p + i);
     memcpy(tail, p + full, rest);
     tail[rest] = 0x80;
-    size_t   n = rest < 56 ? 64 : 128;
+    size_t   n = 64;
+    if (rest >= 56)
+        n = 128;
     uint64_t bits = (uint64_t)len * 8;
-    for (int i = 0; i < 8; i++)
+    for (unsigned i = 0; i < 8; i++)
         tail[n - 1 - i] = (uint8_t)(bits >> (8 * i));
     block(h, tail);
     if (n == 128)

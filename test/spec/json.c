@@ -429,6 +429,14 @@ moatT_json_len(const JsonValue *v)
     return v->len;
 }
 
+size_t
+moatT_json_str_len(const JsonValue *v)
+{
+    if (!v || v->kind != JSON_STRING)
+        return 0;
+    return v->len;
+}
+
 const char *
 moatT_json_str(const JsonValue *v)
 {

@@ -65,6 +65,7 @@ const JsonValue *moatT_json_get(const JsonValue *obj, const char *key);
 const JsonValue *moatT_json_at(const JsonValue *arr, size_t i);
 size_t           moatT_json_len(const JsonValue *arr_or_obj);
 const char      *moatT_json_str(const JsonValue *v);        /* strings only */
+size_t           moatT_json_str_len(const JsonValue *v);    /* bytes */
 bool             moatT_json_int(const JsonValue *v, int64_t *out);
 const char      *moatT_json_kind_name(JsonKind k);
 

@@ -12,7 +12,6 @@
 
 static const char TEXT_MODULE[] =
     "text-format module (moat reads binary modules only)";
-static const char NO_RUNTIME[] = "execution: runtime not built yet";
 
 static const char *
 status_name(moat_status s)
@@ -148,8 +147,9 @@ run_module(Runner *R, const Cmd *c, char *why, size_t nwhy)
                  file);
         return OUT_FAIL;
     }
-    /* Later: instantiate, and keep the instance for the commands after. */
-    return expect_status(R, c, MOAT_OK, why, nwhy);
+    Outcome out = expect_status(R, c, MOAT_OK, why, nwhy);
+    return out == OUT_PASS ? moatT_exec_module(R, c, MOAT_OK, why, nwhy)
+                           : out;
 }
 
 static Outcome
@@ -179,42 +179,55 @@ run_assert_invalid(Runner *R, const Cmd *c, char *why, size_t nwhy)
     return expect_rejected(R, c, MOAT_ERR_INVALID, why, nwhy);
 }
 
-/* The module must validate; failing that is a failure. Linking or
- * instantiating it needs the runtime, so a valid module is a skip, never a
- * pass. */
+/* The module must validate, then fail to link or to instantiate. */
 static Outcome
-validate_then_skip(Runner *R, const Cmd *c, const char *reason, char *why,
-                   size_t nwhy)
+validate_then_expect(Runner *R, const Cmd *c, moat_status want, char *why,
+                     size_t nwhy)
 {
     Outcome out = expect_rejected(R, c, MOAT_OK, why, nwhy);
-
-    if (out == OUT_PASS)
-        snprintf(why, nwhy, "%s", reason);
-    return out == OUT_PASS ? OUT_SKIP : out;
+    return out == OUT_PASS ? moatT_exec_module(R, c, want, why, nwhy) : out;
 }
 
 static Outcome
 run_assert_unlinkable(Runner *R, const Cmd *c, char *why, size_t nwhy)
 {
-    return validate_then_skip(R, c, "linking: runtime not built yet "
-                              "(module validates)", why, nwhy);
+    return validate_then_expect(R, c, MOAT_ERR_LINK, why, nwhy);
 }
 
 static Outcome
 run_assert_uninstantiable(Runner *R, const Cmd *c, char *why, size_t nwhy)
 {
-    return validate_then_skip(R, c, "instantiation: runtime not built yet "
-                              "(module validates)", why, nwhy);
+    return validate_then_expect(R, c, MOAT_ERR_TRAP, why, nwhy);
 }
 
-/* register, action, assert_return, assert_trap, assert_exhaustion. */
 static Outcome
-run_needs_runtime(Runner *R, const Cmd *c, char *why, size_t nwhy)
+run_register(Runner *R, const Cmd *c, char *why, size_t nwhy)
 {
-    (void)R;
-    (void)c;
-    snprintf(why, nwhy, "%s", NO_RUNTIME);
-    return OUT_SKIP;
+    return moatT_exec_register(R, c, why, nwhy);
+}
+
+static Outcome
+run_action(Runner *R, const Cmd *c, char *why, size_t nwhy)
+{
+    return moatT_exec_action(R, c, ACT_PLAIN, why, nwhy);
+}
+
+static Outcome
+run_assert_return(Runner *R, const Cmd *c, char *why, size_t nwhy)
+{
+    return moatT_exec_action(R, c, ACT_RETURN, why, nwhy);
+}
+
+static Outcome
+run_assert_trap(Runner *R, const Cmd *c, char *why, size_t nwhy)
+{
+    return moatT_exec_action(R, c, ACT_TRAP, why, nwhy);
+}
+
+static Outcome
+run_assert_exhaustion(Runner *R, const Cmd *c, char *why, size_t nwhy)
+{
+    return moatT_exec_action(R, c, ACT_EXHAUSTION, why, nwhy);
 }
 
 /* Command type -> handler. Execution will replace run_needs_runtime. */
@@ -227,11 +240,11 @@ static const struct {
     { "assert_invalid", run_assert_invalid },
     { "assert_unlinkable", run_assert_unlinkable },
     { "assert_uninstantiable", run_assert_uninstantiable },
-    { "register", run_needs_runtime },
-    { "action", run_needs_runtime },
-    { "assert_return", run_needs_runtime },
-    { "assert_trap", run_needs_runtime },
-    { "assert_exhaustion", run_needs_runtime },
+    { "register", run_register },
+    { "action", run_action },
+    { "assert_return", run_assert_return },
+    { "assert_trap", run_assert_trap },
+    { "assert_exhaustion", run_assert_exhaustion },
 };
 
 Outcome

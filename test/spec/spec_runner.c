@@ -162,8 +162,14 @@ run_doc(Runner *R, const char *path, const JsonValue *root, const char *dir)
                                                           "source_filename"));
     Cmd              c = { .wast = wast ? wast : path, .dir = dir };
 
+    char             why[WHY_MAX];
+
     if (!cmds || cmds->kind != JSON_ARRAY) {
         fail_file(R, path, "no \"commands\" array at the top level");
+        return;
+    }
+    if (!moatT_exec_begin(R, why, sizeof why)) {
+        fail_file(R, path, why);
         return;
     }
     for (size_t i = 0; i < cmds->len; i++) {
@@ -173,6 +179,7 @@ run_doc(Runner *R, const char *path, const JsonValue *root, const char *dir)
             c.line = 0;
         run_command(R, &c);
     }
+    moatT_exec_end(R);
 }
 
 static void
@@ -400,6 +407,7 @@ main(int argc, char **argv)
             is_opt_done = true;
     }
     print_summary(&R);
+    moatT_exec_free(&R);
     for (size_t i = 0; i < R.nskips; i++)
         moatU_free(R.skips[i].reason);
     moatU_free(R.skips);

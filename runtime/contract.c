@@ -1,0 +1,370 @@
+/* contract.c - what an artifact may ask of the runtime (design.md, "the
+ * layout contract"): checks a descriptor before any of its code runs.
+ * Magic and ABI version, the heap reservation and guard, the CPU features
+ * its code uses, and that every count, index and pointer is sane, so that
+ * the rest of the runtime can trust the descriptor. The wasm-level
+ * validity of the source module is the compiler's business.
+ */
+#include <cpuid.h>
+#include <string.h>
+
+#include "runtime.h"
+
+/* Limits we impose on descriptors (spec appendix "implementation limits"
+ * lets us); generous for real modules, small enough to keep sums exact. */
+enum {
+    MAX_ITEMS = 1000000,        /* types, functions, segments, ... */
+    MAX_ARITY = 1000,           /* params or results of one type */
+};
+#define MAX_RESERVE (UINT64_C(64) << 30)   /* heap_reserve + heap_guard */
+
+static bool
+fail(moat_error *err, const char *what)
+{
+    return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
+                      "contract violation: %s", what);
+}
+
+static bool
+is_valtype(uint64_t t)
+{
+    return t == MOAT_I32 || t == MOAT_I64 || t == MOAT_F32 ||
+           t == MOAT_F64 || t == MOAT_V128 || t == MOAT_FUNCREF ||
+           t == MOAT_EXTERNREF;
+}
+
+static bool
+is_reftype(uint64_t t)
+{
+    return t == MOAT_FUNCREF || t == MOAT_EXTERNREF;
+}
+
+static bool
+check_header(const MoatDescriptor *d, moat_error *err)
+{
+    if (d->magic != MOAT_ABI_MAGIC)
+        return fail(err, "bad descriptor magic");
+    if (d->abi_version != MOAT_ABI_VERSION)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
+                          "contract violation: ABI version %u, runtime "
+                          "has %u", d->abi_version, MOAT_ABI_VERSION);
+    if (d->flags & ~(uint64_t)(MOAT_DESC_F_MEM_IS_CTX | MOAT_DESC_F_EPOCH))
+        return fail(err, "unknown descriptor flags");
+    uint64_t counts[] = { d->ntypes, d->nimports, d->nexports, d->nfuncs,
+                          d->nglobals, d->ntables, d->nelems, d->ndatas };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        if (counts[i] > MAX_ITEMS)
+            return fail(err, "count beyond implementation limit");
+    if (d->nmems > 1)
+        return fail(err, "more than one memory");
+    if (d->nfunc_imports > d->nfuncs)
+        return fail(err, "more imported functions than functions");
+    if ((d->ntypes && !d->types) || (d->nimports && !d->imports) ||
+        (d->nexports && !d->exports) || (d->nfuncs && !d->funcs) ||
+        (d->nglobals && !d->globals) || (d->ntables && !d->tables) ||
+        (d->nmems && !d->mems) || (d->nelems && !d->elems) ||
+        (d->ndatas && !d->datas))
+        return fail(err, "NULL array");
+    return true;
+}
+
+static bool
+check_heap(const MoatDescriptor *d, moat_error *err)
+{
+    if (d->nmems == 0)
+        return true;
+    if (d->heap_reserve % MOAT_PAGE_SIZE || d->heap_guard % 4096)
+        return fail(err, "heap reserve or guard not page-aligned");
+    if (d->heap_reserve > MAX_RESERVE || d->heap_guard > MAX_RESERVE ||
+        d->heap_reserve + d->heap_guard > MAX_RESERVE)
+        return fail(err, "heap reserve and guard exceed what we provide");
+    const MoatDescLimits *l = &d->mems[0];
+    if (l->min > MOAT_MAX_PAGES || (l->has_max && l->max > MOAT_MAX_PAGES) ||
+        (l->has_max && l->max < l->min))
+        return fail(err, "bad memory limits");
+    if (l->min * MOAT_PAGE_SIZE > d->heap_reserve)
+        return fail(err, "memory minimum beyond heap reserve");
+    return true;
+}
+
+static bool
+check_types(const MoatDescriptor *d, moat_error *err)
+{
+    for (uint64_t i = 0; i < d->ntypes; i++) {
+        const MoatDescType *t = &d->types[i];
+        if (t->nparams > MAX_ARITY || t->nresults > MAX_ARITY)
+            return fail(err, "type arity beyond implementation limit");
+        if (!t->tramp || (t->nparams + t->nresults && !t->types))
+            return fail(err, "type without trampoline or valtypes");
+        for (uint64_t k = 0; k < t->nparams + t->nresults; k++)
+            if (!is_valtype(t->types[k]))
+                return fail(err, "bad valtype in function type");
+    }
+    for (uint64_t i = 0; i < d->nfuncs; i++) {
+        const MoatDescFunc *f = &d->funcs[i];
+        if (f->type_idx >= d->ntypes)
+            return fail(err, "function type index out of range");
+        if (i >= d->nfunc_imports && !f->code)
+            return fail(err, "defined function without code");
+    }
+    if (d->start != UINT64_MAX) {
+        if (d->start >= d->nfuncs)
+            return fail(err, "start function out of range");
+        const MoatDescType *t = &d->types[d->funcs[d->start].type_idx];
+        if (t->nparams || t->nresults)
+            return fail(err, "start function type is not [] -> []");
+    }
+    return true;
+}
+
+/* The number of imports of each kind. */
+static bool
+check_imports(const MoatDescriptor *d, uint64_t nimp[4], moat_error *err)
+{
+    uint64_t spaces[4] = { d->nfuncs, d->ntables, d->nmems, d->nglobals };
+
+    memset(nimp, 0, 4 * sizeof nimp[0]);
+    for (uint64_t i = 0; i < d->nimports; i++) {
+        const MoatDescImport *im = &d->imports[i];
+        if (im->kind > 3)
+            return fail(err, "bad import kind");
+        if (im->idx != nimp[im->kind] || im->idx >= spaces[im->kind])
+            return fail(err, "import index out of order or range");
+        if ((im->module.len && !im->module.p) || (im->name.len && !im->name.p))
+            return fail(err, "NULL import name");
+        nimp[im->kind]++;
+    }
+    if (nimp[0] != d->nfunc_imports)
+        return fail(err, "imported function count mismatch");
+    bool own_mem = d->nmems == 1 && nimp[2] == 0;
+    if (own_mem != ((d->flags & MOAT_DESC_F_MEM_IS_CTX) != 0))
+        return fail(err, "MEM_IS_CTX flag disagrees with memory 0");
+    for (uint64_t i = 0; i < d->nglobals; i++)
+        if ((d->globals[i].is_import != 0) != (i < nimp[3]))
+            return fail(err, "global import flag out of order");
+    for (uint64_t i = 0; i < d->nexports; i++) {
+        const MoatDescExport *x = &d->exports[i];
+        if (x->kind > 3 || x->idx >= spaces[x->kind])
+            return fail(err, "export out of range");
+        if (x->name.len && !x->name.p)
+            return fail(err, "NULL export name");
+    }
+    return true;
+}
+
+/* A constant of type t that may use globals below nglobals_before. */
+static bool
+check_const(const MoatDescriptor *d, const MoatDescConst *c, uint64_t t,
+            uint64_t nglobals_before, uint64_t nglobal_imports)
+{
+    static const uint8_t kind_type[] = { MOAT_I32, MOAT_I64, MOAT_F32,
+                                         MOAT_F64, MOAT_V128 };
+    switch (c->kind) {
+    case 0: case 1: case 2: case 3: case 4:
+        return kind_type[c->kind] == t;
+    case 5:
+        return is_reftype(t);
+    case 6:
+        return t == MOAT_FUNCREF && c->idx < d->nfuncs;
+    case 7:
+        return c->idx < nglobals_before && c->idx < nglobal_imports &&
+               d->globals[c->idx].type == t;
+    default:
+        return false;
+    }
+}
+
+static bool
+check_globals_tables(const MoatDescriptor *d, const uint64_t nimp[4],
+                     moat_error *err)
+{
+    for (uint64_t i = 0; i < d->nglobals; i++) {
+        const MoatDescGlobal *g = &d->globals[i];
+        if (!is_valtype(g->type))
+            return fail(err, "bad global type");
+        if (!g->is_import && !check_const(d, &g->init, g->type, i, nimp[3]))
+            return fail(err, "bad global initialiser");
+    }
+    for (uint64_t i = 0; i < d->ntables; i++) {
+        const MoatDescLimits *l = &d->tables[i];
+        if (!is_reftype(l->elem_type) || l->min > UINT32_MAX ||
+            (l->has_max && (l->max > UINT32_MAX || l->max < l->min)))
+            return fail(err, "bad table type");
+        if (l->min > MOAT_TABLE_LIMIT)
+            return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                              "table minimum beyond implementation limit");
+    }
+    return true;
+}
+
+static bool
+check_segments(const MoatDescriptor *d, const uint64_t nimp[4],
+               moat_error *err)
+{
+    for (uint64_t i = 0; i < d->nelems; i++) {
+        const MoatDescElem *e = &d->elems[i];
+        if (e->mode > 2 || !is_reftype(e->elem_type) ||
+            e->count > UINT32_MAX || (e->count && !e->items))
+            return fail(err, "bad element segment");
+        if (e->mode == 0 &&
+            (e->table >= d->ntables ||
+             d->tables[e->table].elem_type != e->elem_type ||
+             !check_const(d, &e->offset, MOAT_I32, d->nglobals, nimp[3])))
+            return fail(err, "bad active element segment");
+        for (uint64_t k = 0; k < e->count; k++)
+            if (e->items[k].kind < 5 ||
+                !check_const(d, &e->items[k], e->elem_type, d->nglobals,
+                             nimp[3]))
+                return fail(err, "bad element segment item");
+    }
+    for (uint64_t i = 0; i < d->ndatas; i++) {
+        const MoatDescData *s = &d->datas[i];
+        if (s->mode > 1 || s->bytes.len > UINT32_MAX ||
+            (s->bytes.len && !s->bytes.p))
+            return fail(err, "bad data segment");
+        if (s->mode == 0 &&
+            (s->mem >= d->nmems ||
+             !check_const(d, &s->offset, MOAT_I32, d->nglobals, nimp[3])))
+            return fail(err, "bad active data segment");
+    }
+    return true;
+}
+
+bool
+moatR_check_contract(const MoatDescriptor *d, moat_error *err)
+{
+    uint64_t nimp[4];
+
+    if (!d)
+        return fail(err, "no descriptor");
+    return check_header(d, err) && check_heap(d, err) &&
+           check_types(d, err) && check_imports(d, nimp, err) &&
+           check_globals_tables(d, nimp, err) &&
+           check_segments(d, nimp, err) &&
+           moatR_check_cpu(d->cpu, d->features, err);
+}
+
+/* ---- CPU features: "+avx2,+sse4.1,-avx512f" (LLVM syntax). A "+" entry
+ * must be present on this host; one we cannot check is an error; a "-"
+ * entry asks for nothing. ---- */
+
+typedef struct Feature {
+    const char *name;
+    bool        has;
+} Feature;
+
+/* CPUID bit: leaf (subleaf 0), register (0 eax .. 3 edx), bit. */
+static bool
+cpuid_bit(unsigned leaf, int reg, unsigned bit)
+{
+    unsigned r[4] = { 0, 0, 0, 0 };
+
+    if (!__get_cpuid_count(leaf, 0, &r[0], &r[1], &r[2], &r[3]))
+        return false;
+    return (r[reg] >> bit) & 1u;
+}
+
+#define HAS(f) { f, __builtin_cpu_supports(f) }
+
+/* Filled on each call: __builtin_cpu_supports wants literal names. */
+static size_t
+host_features(Feature *f, size_t cap)
+{
+    bool avx = __builtin_cpu_supports("avx");
+    Feature all[] = {
+        { "64bit", true }, { "x87", true }, { "cmov", true },
+        { "cx8", true }, { "fxsr", true }, { "mmx", true },
+        { "sse", true }, { "sse2", true },
+        HAS("popcnt"), HAS("sse3"), HAS("ssse3"), HAS("sse4.1"),
+        HAS("sse4.2"), HAS("avx"), HAS("avx2"), HAS("sse4a"), HAS("fma4"),
+        HAS("xop"), HAS("fma"), HAS("bmi"), HAS("bmi2"), HAS("aes"),
+        HAS("pclmul"), HAS("avx512f"), HAS("avx512vl"), HAS("avx512bw"),
+        HAS("avx512dq"), HAS("avx512cd"), HAS("avx512vbmi"),
+        HAS("avx512ifma"), HAS("avx512vpopcntdq"), HAS("avx512vbmi2"),
+        HAS("avx512vnni"), HAS("avx512bitalg"), HAS("avx512bf16"),
+        HAS("gfni"), HAS("vpclmulqdq"),
+        { "cx16", cpuid_bit(1, 2, 13) },
+        { "sahf", cpuid_bit(0x80000001u, 2, 0) },
+        { "lzcnt", cpuid_bit(0x80000001u, 2, 5) },
+        { "prfchw", cpuid_bit(0x80000001u, 2, 8) },
+        { "movbe", cpuid_bit(1, 2, 22) },
+        { "xsave", cpuid_bit(1, 2, 26) },
+        { "f16c", avx && cpuid_bit(1, 2, 29) },
+        { "rdrnd", cpuid_bit(1, 2, 30) },
+        { "rdseed", cpuid_bit(7, 1, 18) },
+        { "adx", cpuid_bit(7, 1, 19) },
+        { "sha", cpuid_bit(7, 1, 29) },
+        { "vaes", avx && cpuid_bit(7, 2, 9) },
+    };
+    size_t n = sizeof all / sizeof all[0];
+
+    if (n > cap)
+        n = cap;
+    memcpy(f, all, n * sizeof *f);
+    return n;
+}
+
+/* 1: present, 0: absent, -1: a feature we cannot check. */
+static int
+host_has(const Feature *f, size_t nf, const char *name, size_t len)
+{
+    for (size_t i = 0; i < nf; i++)
+        if (strlen(f[i].name) == len && memcmp(f[i].name, name, len) == 0)
+            return f[i].has;
+    return -1;
+}
+
+static bool
+check_features(const Feature *f, size_t nf, const char *s, moat_error *err)
+{
+    while (*s) {
+        const char *end = strchr(s, ',');
+        size_t      len = end ? (size_t)(end - s) : strlen(s);
+        if (len < 2 || (s[0] != '+' && s[0] != '-'))
+            return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
+                              "contract violation: bad feature entry "
+                              "'%.*s'", (int)len, s);
+        int has = s[0] == '+' ? host_has(f, nf, s + 1, len - 1) : 1;
+        if (has != 1)
+            return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
+                              "contract violation: CPU feature %.*s %s",
+                              (int)len - 1, s + 1,
+                              has ? "cannot be checked"
+                                  : "missing on this host");
+        s += len + (end != NULL);
+    }
+    return true;
+}
+
+/* The features each x86-64 micro-architecture level adds (psABI). */
+static const char *const level_features[] = {
+    "+cx16,+sahf,+popcnt,+sse3,+sse4.1,+sse4.2,+ssse3",
+    "+avx,+avx2,+bmi,+bmi2,+f16c,+fma,+lzcnt,+movbe,+xsave",
+    "+avx512f,+avx512bw,+avx512cd,+avx512dq,+avx512vl",
+};
+
+bool
+moatR_check_cpu(const char *cpu, const char *features, moat_error *err)
+{
+    Feature f[64];
+    size_t  nf = host_features(f, sizeof f / sizeof f[0]);
+
+    if (cpu && *cpu && strcmp(cpu, "generic") != 0 &&
+        strcmp(cpu, "x86-64") != 0) {
+        int level = strncmp(cpu, "x86-64-v", 8) == 0 && cpu[8] >= '2' &&
+                            cpu[8] <= '4' && cpu[9] == '\0'
+                        ? cpu[8] - '1'
+                        : 0;
+        /* another CPU name (the host's, say "znver4") is fine when the
+         * artifact lists the features its code uses: they are checked */
+        if (level == 0 && (!features || !*features))
+            return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
+                              "contract violation: target CPU '%s' cannot "
+                              "be checked (use x86-64[-vN] and features)",
+                              cpu);
+        for (int i = 0; i < level; i++)
+            if (!check_features(f, nf, level_features[i], err))
+                return false;
+    }
+    return !features || check_features(f, nf, features, err);
+}

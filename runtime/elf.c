@@ -1,0 +1,599 @@
+/* elf.c - loads a relocatable ELF object (ET_REL) into one mapping. Checks
+ * every header, section, string and symbol against the file before using
+ * it; lays the SHF_ALLOC sections out in three page-aligned groups (code and
+ * call stubs, read-only data and the GOT, writable data), resolves undefined
+ * symbols through the caller's allow-list and seals the groups RX, R, RW.
+ * Relocations are reloc_<arch>.c's. (gABI "Object Files"; x86-64 psABI 4.)
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "elfload.h"
+
+/* Keeps every PC-relative reference inside the image within +-2 GiB. */
+#define MAX_IMAGE ((uint64_t)1 << 30)
+#define MAX_SYMS  ((uint32_t)1 << 28)
+
+typedef struct ElfExport {
+    const char *name;
+    void       *addr;
+    uint32_t    sym;            /* its index, for messages */
+} ElfExport;
+
+struct ElfImage {
+    uint8_t   *base;            /* the mapping */
+    size_t     size;
+    uintptr_t  code_lo, code_hi;
+    ElfExport *exports;         /* global symbols, sorted by name */
+    uint32_t   nexports;
+    char      *names;           /* their names */
+};
+
+#if defined(__x86_64__)
+static const ElfArch *const host_arch = &moatR_elf_x86_64;
+#else
+static const ElfArch *const host_arch = NULL;   /* aarch64: not yet */
+#endif
+
+bool
+moatR_elf_fail(ElfLoad *L, uint64_t off, const char *fmt, ...)
+{
+    char    msg[sizeof L->err->msg];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return moatU_fail(L->err, off, MOAT_ERR_CONTRACT, "%s", msg);
+}
+
+static bool
+nomem(ElfLoad *L)
+{
+    return moatU_fail(L->err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                      "out of memory loading an object");
+}
+
+/* The string at off in a table of n bytes, or NULL if not terminated. */
+static const char *
+str_at(const char *tab, uint64_t n, uint64_t off)
+{
+    if (!tab || off >= n || !memchr(tab + off, 0, n - off))
+        return NULL;
+    return tab + off;
+}
+
+const char *
+moatR_elf_sec_name(const ElfLoad *L, uint32_t i)
+{
+    const char *s = NULL;
+
+    if (i < L->nsh)
+        s = str_at(L->shstr, L->nshstr, L->sh[i].name);
+    return s ? s : "?";
+}
+
+const char *
+moatR_elf_sym_name(const ElfLoad *L, uint32_t i)
+{
+    const char *s = NULL;
+
+    if (i >= L->nsym)
+        return "?";
+    if ((L->sym[i].info & 0xf) == ELF_STT_SECTION)
+        return moatR_elf_sec_name(L, L->sym[i].shndx);
+    s = str_at(L->str, L->nstr, L->sym[i].name);
+    return s ? s : "?";
+}
+
+static uint64_t
+shdr_off(const ElfLoad *L, uint32_t i)
+{
+    return L->shoff + (uint64_t)i * sizeof(ElfShdr);
+}
+
+static uint64_t
+align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+static uint64_t
+page_size(void)
+{
+    long n = sysconf(_SC_PAGESIZE);
+
+    return n > 0 ? (uint64_t)n : 4096;
+}
+
+/* ---- headers and sections ---- */
+
+static bool
+check_ident(ElfLoad *L, const ElfEhdr *h)
+{
+    if (h->ident[4] != ELF_CLASS64)
+        return moatR_elf_fail(L, 4, "not ELF64");
+    if (h->ident[5] != ELF_DATA2LSB)
+        return moatR_elf_fail(L, 5, "not little-endian");
+    if (h->ident[6] != ELF_EV_CURRENT)
+        return moatR_elf_fail(L, 6, "unknown ELF version");
+    if (h->type != ELF_ET_REL)
+        return moatR_elf_fail(L, 16, "not a relocatable object");
+    if (!L->arch)
+        return moatR_elf_fail(L, 18, "no loader for this host");
+    if (h->machine != L->arch->machine)
+        return moatR_elf_fail(L, 18, "not %s (machine %u)", L->arch->name,
+                              h->machine);
+    if (h->version != ELF_EV_CURRENT)
+        return moatR_elf_fail(L, 20, "unknown ELF version");
+    return true;
+}
+
+static bool
+read_header(ElfLoad *L, uint16_t *shstrndx)
+{
+    ElfEhdr h;
+
+    if (L->len < 4 || memcmp(L->bytes, "\177ELF", 4) != 0)
+        return moatR_elf_fail(L, 0, "not an ELF file");
+    if (L->len < sizeof h)
+        return moatR_elf_fail(L, L->len, "unexpected end of ELF header");
+    memcpy(&h, L->bytes, sizeof h);
+    if (!check_ident(L, &h))
+        return false;
+    if (h.shentsize != sizeof(ElfShdr))
+        return moatR_elf_fail(L, 58, "bad section header size %u",
+                              h.shentsize);
+    if (h.shnum == 0)
+        return moatR_elf_fail(L, 60, "no section headers");
+    if (h.shoff > L->len || (L->len - h.shoff) / sizeof(ElfShdr) < h.shnum)
+        return moatR_elf_fail(L, 40, "section headers out of file");
+    if (h.shstrndx >= h.shnum)
+        return moatR_elf_fail(L, 62, "section name table out of range");
+    L->shoff = h.shoff;
+    L->nsh = h.shnum;
+    *shstrndx = h.shstrndx;
+    L->sh = moatU_calloc(L->nsh, sizeof *L->sh);
+    L->group = moatU_calloc(L->nsh, 1);
+    L->at = moatU_calloc(L->nsh, sizeof *L->at);
+    if (!L->sh || !L->group || !L->at)
+        return nomem(L);
+    memcpy(L->sh, L->bytes + h.shoff, L->nsh * sizeof *L->sh);
+    return true;
+}
+
+static bool
+check_bounds(ElfLoad *L, uint32_t i)
+{
+    const ElfShdr *s = &L->sh[i];
+
+    if (s->type != ELF_SHT_NOBITS && s->type != ELF_SHT_NULL
+        && (s->offset > L->len || s->size > L->len - s->offset))
+        return moatR_elf_fail(L, shdr_off(L, i), "section out of file");
+    if (s->addralign & (s->addralign - 1))
+        return moatR_elf_fail(L, shdr_off(L, i),
+                              "section alignment not a power of two");
+    return true;
+}
+
+static bool
+check_names(ElfLoad *L, uint16_t shstrndx)
+{
+    const ElfShdr *t = &L->sh[shstrndx];
+
+    if (t->type != ELF_SHT_STRTAB)
+        return moatR_elf_fail(L, shdr_off(L, shstrndx),
+                              "section name table is not a string table");
+    L->shstr = (const char *)L->bytes + t->offset;
+    L->nshstr = t->size;
+    for (uint32_t i = 0; i < L->nsh; i++)
+        if (!str_at(L->shstr, L->nshstr, L->sh[i].name))
+            return moatR_elf_fail(L, shdr_off(L, i),
+                                  "section name out of table");
+    return true;
+}
+
+/* Which group a section goes to. Relocated constants (.data.rel.ro) are
+ * sealed read-only after relocation, like RELRO. */
+static bool
+classify(ElfLoad *L, uint32_t i)
+{
+    const ElfShdr *s = &L->sh[i];
+    const char    *name = moatR_elf_sec_name(L, i);
+    uint64_t       off = shdr_off(L, i);
+
+    L->group[i] = ELF_G_NONE;
+    if (s->type == ELF_SHT_SYMTAB_SHNDX)
+        return moatR_elf_fail(L, off, "extended section indexes are not "
+                              "supported");
+    if (i == 0 || !(s->flags & ELF_SHF_ALLOC) || s->type == ELF_SHT_NULL)
+        return true;
+    if (s->flags & ELF_SHF_TLS)
+        return moatR_elf_fail(L, off, "thread-local section '%.80s' is not "
+                              "supported", name);
+    if (s->type != ELF_SHT_PROGBITS && s->type != ELF_SHT_NOBITS
+        && s->type != ELF_SHT_NOTE && s->type < ELF_SHT_LOPROC)
+        return moatR_elf_fail(L, off, "unsupported section type 0x%x of "
+                              "'%.80s'", s->type, name);
+    if ((s->flags & ELF_SHF_WRITE) && (s->flags & ELF_SHF_EXECINSTR))
+        return moatR_elf_fail(L, off, "section '%.80s' is writable and "
+                              "executable", name);
+    if (s->addralign > page_size())
+        return moatR_elf_fail(L, off, "section alignment too large");
+    if (s->flags & ELF_SHF_EXECINSTR)
+        L->group[i] = ELF_G_CODE;
+    else if (!(s->flags & ELF_SHF_WRITE)
+             || strncmp(name, ".data.rel.ro", 12) == 0)
+        L->group[i] = ELF_G_RO;
+    else
+        L->group[i] = ELF_G_RW;
+    return true;
+}
+
+static bool
+read_sections(ElfLoad *L)
+{
+    uint16_t shstrndx = 0;
+
+    if (!read_header(L, &shstrndx))
+        return false;
+    for (uint32_t i = 0; i < L->nsh; i++)
+        if (!check_bounds(L, i))
+            return false;
+    if (!check_names(L, shstrndx))
+        return false;
+    for (uint32_t i = 0; i < L->nsh; i++) {
+        if (!classify(L, i))
+            return false;
+        if (L->sh[i].type != ELF_SHT_SYMTAB)
+            continue;
+        if (L->symtab)
+            return moatR_elf_fail(L, shdr_off(L, i),
+                                  "more than one symbol table");
+        L->symtab = i;
+    }
+    return true;
+}
+
+/* ---- symbols ---- */
+
+static bool
+resolve_symbol(ElfLoad *L, uint32_t i, uint64_t off, const char *name)
+{
+    void *p;
+
+    if ((L->sym[i].info >> 4) == ELF_STB_LOCAL)
+        return moatR_elf_fail(L, off, "undefined local symbol '%.80s'", name);
+    if (!name[0])
+        return moatR_elf_fail(L, off, "undefined symbol without a name");
+    if (strcmp(name, "_GLOBAL_OFFSET_TABLE_") == 0) {
+        L->si[i].flags = SYM_HAS_ADDR | SYM_GOT_BASE;   /* gcc names it */
+        return true;
+    }
+    p = L->resolve ? L->resolve(name) : NULL;
+    if (!p)
+        return moatR_elf_fail(L, off, "undefined symbol '%.80s' is not "
+                              "allowed", name);
+    L->si[i].addr = (uintptr_t)p;
+    L->si[i].flags = SYM_HAS_ADDR | SYM_EXTERNAL;
+    return true;
+}
+
+static bool
+check_symbol(ElfLoad *L, uint32_t i)
+{
+    const ElfSym *y = &L->sym[i];
+    uint64_t      off = L->sh[L->symtab].offset + (uint64_t)i * sizeof *y;
+    const char   *name = str_at(L->str, L->nstr, y->name);
+    unsigned      bind = y->info >> 4, type = y->info & 0xf;
+
+    if (!name)
+        return moatR_elf_fail(L, off, "symbol name out of string table");
+    if (type == ELF_STT_TLS || type == ELF_STT_GNU_IFUNC)
+        return moatR_elf_fail(L, off, "symbol '%.80s' of unsupported type "
+                              "%u", name, type);
+    if (bind != ELF_STB_LOCAL && bind != ELF_STB_GLOBAL
+        && bind != ELF_STB_WEAK)
+        return moatR_elf_fail(L, off, "symbol '%.80s' of unsupported "
+                              "binding %u", name, bind);
+    if (y->shndx == ELF_SHN_UNDEF)
+        return resolve_symbol(L, i, off, name);
+    if (y->shndx == ELF_SHN_COMMON || type == ELF_STT_COMMON)
+        return moatR_elf_fail(L, off, "common symbol '%.80s' is not "
+                              "supported", name);
+    if (y->shndx == ELF_SHN_ABS) {
+        L->si[i].addr = y->value;
+        L->si[i].flags = SYM_HAS_ADDR;
+        return true;
+    }
+    if (y->shndx >= ELF_SHN_LORESERVE || y->shndx >= L->nsh)
+        return moatR_elf_fail(L, off, "symbol '%.80s' in section 0x%x, out "
+                              "of range", name, y->shndx);
+    if (L->group[y->shndx] == ELF_G_NONE)
+        return true;            /* debug info and the like: no address */
+    if (y->value > L->sh[y->shndx].size)
+        return moatR_elf_fail(L, off, "symbol '%.80s' out of its section",
+                              name);
+    L->si[i].flags = SYM_HAS_ADDR;
+    return true;
+}
+
+static bool
+read_symbols(ElfLoad *L)
+{
+    const ElfShdr *s = &L->sh[L->symtab];
+    const ElfShdr *t;
+    uint64_t       off = shdr_off(L, L->symtab);
+
+    if (!L->symtab)
+        return true;
+    if (s->entsize != sizeof(ElfSym) || s->size % sizeof(ElfSym) != 0)
+        return moatR_elf_fail(L, off, "bad symbol table entry size");
+    if (s->size / sizeof(ElfSym) > MAX_SYMS)
+        return moatR_elf_fail(L, off, "too many symbols");
+    if (s->link == 0 || s->link >= L->nsh
+        || L->sh[s->link].type != ELF_SHT_STRTAB)
+        return moatR_elf_fail(L, off, "symbol string table out of range");
+    t = &L->sh[s->link];
+    L->str = (const char *)L->bytes + t->offset;
+    L->nstr = t->size;
+    L->nsym = (uint32_t)(s->size / sizeof(ElfSym));
+    L->sym = moatU_calloc(L->nsym, sizeof *L->sym);
+    L->si = moatU_calloc(L->nsym, sizeof *L->si);
+    if (!L->sym || !L->si)
+        return nomem(L);
+    memcpy(L->sym, L->bytes + s->offset, L->nsym * sizeof *L->sym);
+    for (uint32_t i = 0; i < L->nsym; i++)      /* the null symbol: 0 */
+        L->si[i] = (ElfSymInfo){ 0, ELF_NONE, ELF_NONE, i ? 0 : SYM_HAS_ADDR };
+    for (uint32_t i = 1; i < L->nsym; i++)
+        if (!check_symbol(L, i))
+            return false;
+    return true;
+}
+
+/* ---- layout, mapping, sealing ---- */
+
+/* start[g] is group g's offset in the image, start[ELF_NGROUP] its size. */
+static bool
+layout(ElfLoad *L, uint64_t *start)
+{
+    uint64_t cur[ELF_NGROUP] = { 0 };
+    uint64_t page = page_size();
+
+    for (uint32_t i = 1; i < L->nsh; i++) {
+        const ElfShdr *s = &L->sh[i];
+        uint8_t        g = L->group[i];
+
+        if (g == ELF_G_NONE)
+            continue;
+        cur[g] = align_up(cur[g], s->addralign ? s->addralign : 1);
+        L->at[i] = cur[g];
+        if (s->size > MAX_IMAGE || (cur[g] += s->size) > MAX_IMAGE)
+            return moatR_elf_fail(L, shdr_off(L, i), "image too large");
+    }
+    cur[ELF_G_CODE] = align_up(cur[ELF_G_CODE], 16);
+    L->stub_at = cur[ELF_G_CODE];
+    cur[ELF_G_CODE] += (uint64_t)L->nstub * L->arch->stub_size;
+    cur[ELF_G_RO] = align_up(cur[ELF_G_RO], 8);
+    L->got_at = cur[ELF_G_RO];
+    cur[ELF_G_RO] += (uint64_t)L->ngot * 8;
+    start[0] = 0;
+    for (int g = 0; g < ELF_NGROUP; g++)
+        start[g + 1] = start[g] + align_up(cur[g], page);
+    if (start[ELF_NGROUP] > MAX_IMAGE)
+        return moatR_elf_fail(L, MOAT_NO_OFFSET, "image too large");
+    for (uint32_t i = 1; i < L->nsh; i++)
+        if (L->group[i] != ELF_G_NONE)
+            L->at[i] += start[L->group[i]];
+    L->stub_at += start[ELF_G_CODE];
+    L->got_at += start[ELF_G_RO];
+    return true;
+}
+
+static bool
+map_image(ElfLoad *L, size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (p == MAP_FAILED)
+        return moatU_fail(L->err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory: cannot map %zu bytes", size);
+    L->base = p;
+    for (uint32_t i = 1; i < L->nsh; i++) {
+        const ElfShdr *s = &L->sh[i];
+
+        if (L->group[i] != ELF_G_NONE && s->type != ELF_SHT_NOBITS
+            && s->size)
+            memcpy(L->base + L->at[i], L->bytes + s->offset, s->size);
+    }
+    return true;
+}
+
+/* Symbol addresses, and the GOT slots and stubs that hold them. */
+static void
+place_symbols(ElfLoad *L)
+{
+    uint32_t stub_size = L->arch->stub_size;
+
+    for (uint32_t i = 0; i < L->nsym; i++) {
+        ElfSymInfo   *si = &L->si[i];
+        const ElfSym *y = &L->sym[i];
+
+        if (si->flags & SYM_GOT_BASE)
+            si->addr = (uintptr_t)L->base + L->got_at;
+        else if (i && (si->flags & SYM_HAS_ADDR)
+                 && !(si->flags & SYM_EXTERNAL) && y->shndx != ELF_SHN_ABS)
+            si->addr = (uintptr_t)L->base + L->at[y->shndx] + y->value;
+        if (si->got != ELF_NONE)
+            memcpy(L->base + L->got_at + (uint64_t)si->got * 8, &si->addr, 8);
+        if (si->stub != ELF_NONE)
+            L->arch->write_stub(L->base + L->stub_at
+                                    + (uint64_t)si->stub * stub_size,
+                                si->addr);
+    }
+}
+
+/* Never writable and executable at once: the mapping was RW until now. */
+static bool
+seal(ElfLoad *L, const uint64_t *start)
+{
+    static const int prot[] = {
+        [ELF_G_CODE] = PROT_READ | PROT_EXEC, [ELF_G_RO] = PROT_READ
+    };
+
+    __builtin___clear_cache((char *)L->base,
+                            (char *)L->base + start[ELF_G_RO]);
+    for (int g = ELF_G_CODE; g <= ELF_G_RO; g++) {
+        size_t n = (size_t)(start[g + 1] - start[g]);
+
+        if (n && mprotect(L->base + start[g], n, prot[g]) != 0)
+            return moatU_fail(L->err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                              "out of memory: cannot protect the image");
+    }
+    return true;
+}
+
+/* ---- the image and its global symbols ---- */
+
+static int
+cmp_export(const void *a, const void *b)
+{
+    return strcmp(((const ElfExport *)a)->name, ((const ElfExport *)b)->name);
+}
+
+static bool
+is_export(const ElfLoad *L, uint32_t i)
+{
+    unsigned bind = L->sym[i].info >> 4;
+
+    return (bind == ELF_STB_GLOBAL || bind == ELF_STB_WEAK)
+           && L->sym[i].shndx != ELF_SHN_UNDEF
+           && (L->si[i].flags & SYM_HAS_ADDR) && L->str[L->sym[i].name];
+}
+
+static bool
+collect_exports(ElfLoad *L, ElfImage *img)
+{
+    size_t   nbytes = 0;
+    uint32_t n = 0;
+    char    *p;
+
+    for (uint32_t i = 1; i < L->nsym; i++)
+        if (is_export(L, i)) {
+            n++;
+            nbytes += strlen(L->str + L->sym[i].name) + 1;
+        }
+    img->exports = moatU_calloc(n, sizeof *img->exports);
+    img->names = p = moatU_alloc(nbytes);
+    if (!img->exports || !img->names)
+        return nomem(L);
+    for (uint32_t i = 1; i < L->nsym; i++) {
+        size_t k;
+
+        if (!is_export(L, i))
+            continue;
+        k = strlen(L->str + L->sym[i].name) + 1;
+        memcpy(p, L->str + L->sym[i].name, k);
+        img->exports[img->nexports++] =
+            (ElfExport){ p, (void *)(uintptr_t)L->si[i].addr, i };
+        p += k;
+    }
+    qsort(img->exports, n, sizeof *img->exports, cmp_export);
+    for (uint32_t i = 1; i < n; i++)
+        if (strcmp(img->exports[i - 1].name, img->exports[i].name) == 0)
+            return moatR_elf_fail(L, L->sh[L->symtab].offset
+                                         + (uint64_t)img->exports[i].sym
+                                               * sizeof(ElfSym),
+                                  "duplicate symbol '%.80s'",
+                                  img->exports[i].name);
+    return true;
+}
+
+static bool
+make_image(ElfLoad *L, const uint64_t *start, size_t size, ElfImage **out)
+{
+    ElfImage *img = moatU_calloc(1, sizeof *img);
+
+    if (!img)
+        return nomem(L);
+    img->base = L->base;
+    img->size = size;
+    img->code_lo = (uintptr_t)L->base + start[ELF_G_CODE];
+    img->code_hi = (uintptr_t)L->base + start[ELF_G_RO];
+    if (!collect_exports(L, img)) {
+        img->base = NULL;       /* the caller unmaps */
+        moatR_elf_free(img);
+        return false;
+    }
+    *out = img;
+    return true;
+}
+
+bool
+moatR_elf_load(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
+               ElfImage **out, moat_error *err)
+{
+    ElfLoad  L = { .bytes = bytes, .len = len, .err = err,
+                   .arch = host_arch, .resolve = resolve };
+    uint64_t start[ELF_NGROUP + 1] = { 0 };
+    size_t   size = 0;
+    bool     ok;
+
+    *out = NULL;
+    ok = read_sections(&L) && read_symbols(&L)
+         && moatR_elf_scan_relocs(&L) && layout(&L, start);
+    if (ok) {
+        size = (size_t)start[ELF_NGROUP];
+        size = size ? size : (size_t)page_size();
+        ok = map_image(&L, size);
+    }
+    if (ok) {
+        place_symbols(&L);
+        ok = moatR_elf_apply_relocs(&L) && seal(&L, start)
+             && make_image(&L, start, size, out);
+    }
+    if (!ok && L.base)
+        munmap(L.base, size);
+    moatU_free(L.sh);
+    moatU_free(L.group);
+    moatU_free(L.at);
+    moatU_free(L.sym);
+    moatU_free(L.si);
+    return ok;
+}
+
+void *
+moatR_elf_symbol(const ElfImage *img, const char *name)
+{
+    ElfExport        key = { name, NULL, 0 };
+    const ElfExport *e;
+
+    if (!img || !name)
+        return NULL;
+    e = bsearch(&key, img->exports, img->nexports, sizeof key, cmp_export);
+    return e ? e->addr : NULL;
+}
+
+bool
+moatR_elf_contains_pc(const ElfImage *img, uintptr_t pc)
+{
+    return img && pc >= img->code_lo && pc < img->code_hi;
+}
+
+void
+moatR_elf_free(ElfImage *img)
+{
+    if (!img)
+        return;
+    if (img->base)
+        munmap(img->base, img->size);
+    moatU_free(img->exports);
+    moatU_free(img->names);
+    moatU_free(img);
+}

@@ -1,0 +1,223 @@
+/* init.c - an instance's contents: reading its context area (tables,
+ * funcrefs, globals, exports), constant expressions, and the steps of spec
+ * 4.5.4 after allocation: globals from their initialisers, then element
+ * and data segments one by one (a trap leaves earlier writes in place, as
+ * wasm 2.0 says and linking.wast checks), each active or declarative
+ * segment dropped once applied. table.init and memory.init (spec 4.4.6,
+ * 4.4.7) are shared with the helpers.
+ */
+#include <string.h>
+
+#include "runtime.h"
+
+static void *
+get_ptr(const uint8_t *at)
+{
+    void *p;
+
+    memcpy(&p, at, sizeof p);
+    return p;
+}
+
+MoatTable *
+moatR_inst_table(const moat_instance *inst, uint32_t i)
+{
+    return get_ptr(inst->ctx + inst->module->layout.tables + (int64_t)i * 8);
+}
+
+MoatFuncRef *
+moatR_inst_funcref(const moat_instance *inst, uint32_t i)
+{
+    return get_ptr(inst->ctx + inst->module->layout.funcrefs +
+                   (int64_t)i * 8);
+}
+
+/* The 16 bytes holding global i: its slot, or an imported global's. */
+uint8_t *
+moatR_inst_global(const moat_instance *inst, uint32_t i)
+{
+    uint8_t *slot = inst->ctx + inst->module->layout.globals +
+                    (int64_t)i * 16;
+
+    return i < inst->module->nimp[3] ? get_ptr(slot) : slot;
+}
+
+void
+moatR_inst_extern(moat_instance *inst, const MoatDescExport *x, Extern *out)
+{
+    uint32_t i = (uint32_t)x->idx;
+
+    memset(out, 0, sizeof *out);
+    out->kind = (uint8_t)x->kind;
+    out->owner = &inst->o;
+    switch (x->kind) {
+    case 0: out->u.func = moatR_inst_funcref(inst, i); break;
+    case 1: out->u.table = (Table *)moatR_inst_table(inst, i); break;
+    case 2: out->u.mem = (Memory *)inst->mem; break;
+    default:
+        out->u.global.cell = moatR_inst_global(inst, i);
+        out->u.global.type = (uint8_t)inst->module->desc->globals[i].type;
+        out->u.global.is_mut = inst->module->desc->globals[i].is_mut != 0;
+    }
+}
+
+const MoatDescExport *
+moatR_inst_export(const moat_instance *inst, const char *name)
+{
+    const moat_module *m = inst->module;
+
+    for (uint64_t i = 0; i < m->desc->nexports; i++)
+        if (strcmp(m->exports[i].name, name) == 0)
+            return &m->desc->exports[i];
+    return NULL;
+}
+
+/* ---- segments ---- */
+
+static size_t
+seg_bit(const moat_instance *inst, bool is_data, uint32_t i)
+{
+    return (is_data ? (size_t)inst->module->desc->nelems : 0) + i;
+}
+
+bool
+moatR_seg_dropped(const moat_instance *inst, bool is_data, uint32_t i)
+{
+    size_t b = seg_bit(inst, is_data, i);
+
+    return (inst->dropped[b / 8] >> (b % 8)) & 1;
+}
+
+void
+moatR_seg_drop(moat_instance *inst, bool is_data, uint32_t i)
+{
+    size_t b = seg_bit(inst, is_data, i);
+
+    inst->dropped[b / 8] |= (uint8_t)(1u << (b % 8));
+}
+
+/* Constant expressions: 16 bytes, little-endian, unused bytes zero. */
+static void
+const_bits(const moat_instance *inst, const MoatDescConst *c, uint8_t *out)
+{
+    uint32_t v32 = (uint32_t)c->lo;
+    void    *p;
+
+    memset(out, 0, 16);
+    switch (c->kind) {
+    case 0: case 2: memcpy(out, &v32, 4); break;           /* i32, f32 */
+    case 1: case 3: memcpy(out, &c->lo, 8); break;         /* i64, f64 */
+    case 4: memcpy(out, &c->lo, 8); memcpy(out + 8, &c->hi, 8); break;
+    case 6:                                                /* ref.func */
+        p = moatR_inst_funcref(inst, (uint32_t)c->idx);
+        memcpy(out, &p, sizeof p);
+        break;
+    case 7:                                                /* global.get */
+        memcpy(out, moatR_inst_global(inst, (uint32_t)c->idx), 16);
+        break;
+    default: break;                                        /* ref.null */
+    }
+}
+
+void *
+moatR_const_ref(const moat_instance *inst, const MoatDescConst *c)
+{
+    uint8_t b[16];
+
+    const_bits(inst, c, b);
+    return get_ptr(b);
+}
+
+static uint32_t
+const_i32(const moat_instance *inst, const MoatDescConst *c)
+{
+    uint8_t  b[16];
+    uint32_t v;
+
+    const_bits(inst, c, b);
+    memcpy(&v, b, 4);
+    return v;
+}
+
+moat_trap
+moatR_table_init_at(moat_instance *inst, uint32_t t, uint32_t seg,
+                    uint32_t d, uint32_t s, uint32_t n)
+{
+    const MoatDescElem *e = &inst->module->desc->elems[seg];
+    uint64_t            len = moatR_seg_dropped(inst, false, seg) ? 0
+                                                                   : e->count;
+    MoatTable          *tab = moatR_inst_table(inst, t);
+
+    if ((uint64_t)s + n > len || (uint64_t)d + n > tab->size)
+        return MOAT_TRAP_TABLE_OOB;
+    for (uint32_t k = 0; k < n; k++)
+        tab->elems[d + k] = moatR_const_ref(inst, &e->items[s + k]);
+    return MOAT_TRAP_NONE;
+}
+
+moat_trap
+moatR_memory_init_at(moat_instance *inst, uint32_t seg, uint32_t d,
+                     uint32_t s, uint32_t n)
+{
+    const MoatDescData *ds = &inst->module->desc->datas[seg];
+    uint64_t len = moatR_seg_dropped(inst, true, seg) ? 0 : ds->bytes.len;
+    MoatMemory *m = inst->mem;
+
+    if ((uint64_t)s + n > len || !m || (uint64_t)d + n > m->size)
+        return MOAT_TRAP_MEMORY_OOB;
+    if (n)
+        memcpy(m->base + d, ds->bytes.p + s, n);
+    return MOAT_TRAP_NONE;
+}
+
+void
+moatR_init_globals(moat_instance *inst)
+{
+    const MoatDescriptor *d = inst->module->desc;
+
+    for (uint64_t i = inst->module->nimp[3]; i < d->nglobals; i++)
+        const_bits(inst, &d->globals[i].init,
+                   moatR_inst_global(inst, (uint32_t)i));
+}
+
+static bool
+trapped(moat_error *err, moat_trap t)
+{
+    if (err && err->code == MOAT_OK) {
+        moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_TRAP, "%s",
+                   moat_trap_string(t));
+        err->trap = t;
+    }
+    return false;
+}
+
+bool
+moatR_init_segments(moat_instance *inst, moat_error *err)
+{
+    const MoatDescriptor *d = inst->module->desc;
+
+    for (uint32_t i = 0; i < d->nelems; i++) {
+        const MoatDescElem *e = &d->elems[i];
+        if (e->mode == 0) {
+            moat_trap t = moatR_table_init_at(inst, (uint32_t)e->table, i,
+                                              const_i32(inst, &e->offset), 0,
+                                              (uint32_t)e->count);
+            if (t != MOAT_TRAP_NONE)
+                return trapped(err, t);
+        }
+        if (e->mode != 1)
+            moatR_seg_drop(inst, false, i);
+    }
+    for (uint32_t i = 0; i < d->ndatas; i++) {
+        const MoatDescData *s = &d->datas[i];
+        if (s->mode != 0)
+            continue;
+        moat_trap t = moatR_memory_init_at(inst, i,
+                                           const_i32(inst, &s->offset), 0,
+                                           (uint32_t)s->bytes.len);
+        if (t != MOAT_TRAP_NONE)
+            return trapped(err, t);
+        moatR_seg_drop(inst, true, i);
+    }
+    return true;
+}

@@ -1,0 +1,386 @@
+/* linker.c - what imports resolve to (spec 4.5.4 "instantiation", steps
+ * 1-3; 4.5.2 external types and import matching): host functions,
+ * globals, memories and tables, and the exports of instances registered
+ * under a module name. Each definition keeps its owner alive; so does each
+ * instance that imports it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime.h"
+
+/* A host definition: the linker and its importers share it. */
+typedef struct HostObj {
+    Owner       o;
+    uint8_t     kind;
+    MoatFuncRef func;
+    Table      *table;
+    Memory     *mem;
+    _Alignas(16) uint8_t cell[16];
+} HostObj;
+
+static void
+host_destroy(Owner *o)
+{
+    HostObj *h = (HostObj *)o;
+
+    moatR_table_free(h->table);
+    moatR_memory_free(h->mem);
+    moatU_free(h);
+}
+
+static HostObj *
+host_new(uint8_t kind)
+{
+    HostObj *h = moatU_calloc(1, sizeof *h);
+
+    if (h) {
+        atomic_init(&h->o.refs, 1);
+        h->o.destroy = host_destroy;
+        h->kind = kind;
+    }
+    return h;
+}
+
+static char *
+copy_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char  *p = moatU_alloc(n);
+
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static moat_status
+nomem(moat_error *err)
+{
+    moat_error e = { 0 };
+
+    moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_NOMEM, "out of memory");
+    return moatR_report(err, &e);
+}
+
+moat_status
+moat_linker_new(moat_engine *e, moat_linker **out, moat_error *err)
+{
+    *out = moatU_calloc(1, sizeof **out);
+    if (!*out)
+        return nomem(err);
+    (*out)->engine = e;
+    return MOAT_OK;
+}
+
+void
+moat_linker_free(moat_linker *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->ndefs; i++) {
+        moatR_release(l->defs[i].ext.owner);
+        moatU_free(l->defs[i].module);
+        moatU_free(l->defs[i].name);
+    }
+    for (size_t i = 0; i < l->nkeep; i++)
+        moatR_release(l->keep[i]);
+    moatU_free(l->defs);
+    moatU_free(l->keep);
+    moatU_free(l);
+}
+
+bool
+moatR_linker_keep(moat_linker *l, Owner *o)
+{
+    if (l->nkeep == l->capkeep) {
+        size_t  cap = l->capkeep ? l->capkeep * 2 : 8;
+        Owner **v = moatU_realloc(l->keep, cap * sizeof *v);
+        if (!v)
+            return false;
+        l->keep = v;
+        l->capkeep = cap;
+    }
+    moatR_retain(o);
+    l->keep[l->nkeep++] = o;
+    return true;
+}
+
+/* Adds (module, name) -> ext, retaining ext.owner. */
+static bool
+add_def(moat_linker *l, const char *module, const char *name,
+        const Extern *ext)
+{
+    if (l->ndefs == l->capdefs) {
+        size_t   cap = l->capdefs ? l->capdefs * 2 : 16;
+        LinkDef *v = moatU_realloc(l->defs, cap * sizeof *v);
+        if (!v)
+            return false;
+        l->defs = v;
+        l->capdefs = cap;
+    }
+    LinkDef *d = &l->defs[l->ndefs];
+    d->module = copy_str(module);
+    d->name = copy_str(name);
+    if (!d->module || !d->name) {
+        moatU_free(d->module);
+        moatU_free(d->name);
+        return false;
+    }
+    d->ext = *ext;
+    moatR_retain(ext->owner);
+    l->ndefs++;
+    return true;
+}
+
+/* Adds a host definition; the linker takes over h (its reference). */
+static moat_status
+add_host(moat_linker *l, const char *module, const char *name, HostObj *h,
+         const Extern *ext, moat_error *err)
+{
+    bool ok = add_def(l, module, name, ext);
+
+    moatR_release(&h->o);       /* the definition holds it now, if made */
+    return ok ? MOAT_OK : nomem(err);
+}
+
+moat_status
+moat_linker_define_func(moat_linker *l, const char *module, const char *name,
+                        const uint8_t *params, uint32_t nparams,
+                        const uint8_t *results, uint32_t nresults,
+                        moat_native_fn fn, void *host_ctx, moat_error *err)
+{
+    HostObj *h = host_new(0);
+
+    if (!h)
+        return nomem(err);
+    memcpy(&h->func.code, &fn, sizeof h->func.code);  /* ISO C: no cast */
+    h->func.ctx = host_ctx;
+    h->func.type_id = moatR_type_id(l->engine, params, nparams, results,
+                                    nresults);
+    if (h->func.type_id == 0) {
+        moatR_release(&h->o);
+        return nomem(err);
+    }
+    Extern ext = { .kind = 0, .owner = &h->o, .u.func = &h->func };
+    return add_host(l, module, name, h, &ext, err);
+}
+
+moat_status
+moat_linker_define_global(moat_linker *l, const char *module,
+                          const char *name, moat_val value, int is_mut,
+                          moat_error *err)
+{
+    HostObj *h = host_new(3);
+
+    if (!h)
+        return nomem(err);
+    size_t n = value.type == MOAT_V128 ? 16
+               : value.type == MOAT_I32 || value.type == MOAT_F32 ? 4
+               : value.type == MOAT_FUNCREF || value.type == MOAT_EXTERNREF
+                   ? sizeof(void *)
+                   : 8;
+    memcpy(h->cell, &value.of, n);
+    Extern ext = { .kind = 3, .owner = &h->o };
+    ext.u.global.cell = h->cell;
+    ext.u.global.type = value.type;
+    ext.u.global.is_mut = is_mut != 0;
+    return add_host(l, module, name, h, &ext, err);
+}
+
+/* max_pages UINT32_MAX: no maximum. */
+moat_status
+moat_linker_define_memory(moat_linker *l, const char *module,
+                          const char *name, uint32_t min_pages,
+                          uint32_t max_pages, moat_error *err)
+{
+    moat_error e = { 0 };
+    bool       has_max = max_pages != UINT32_MAX;
+    HostObj   *h;
+
+    if (min_pages > MOAT_MAX_PAGES || (has_max && (max_pages < min_pages ||
+                                                   max_pages > MOAT_MAX_PAGES))) {
+        moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_LIMIT, "bad memory limits");
+        return moatR_report(err, &e);
+    }
+    if (!(h = host_new(2)))
+        return nomem(err);
+    h->mem = moatR_memory_new(0, min_pages, max_pages, has_max,
+                              MOAT_HEAP_RESERVE, MOAT_HEAP_GUARD, &e);
+    if (!h->mem) {
+        moatR_release(&h->o);
+        return moatR_report(err, &e);
+    }
+    Extern ext = { .kind = 2, .owner = &h->o, .u.mem = h->mem };
+    return add_host(l, module, name, h, &ext, err);
+}
+
+/* max UINT32_MAX: no maximum. */
+moat_status
+moat_linker_define_table(moat_linker *l, const char *module,
+                         const char *name, uint8_t elem_type, uint32_t min,
+                         uint32_t max, moat_error *err)
+{
+    moat_error e = { 0 };
+    bool       has_max = max != UINT32_MAX;
+    HostObj   *h;
+
+    if ((elem_type != MOAT_FUNCREF && elem_type != MOAT_EXTERNREF) ||
+        (has_max && max < min)) {
+        moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_LIMIT, "bad table type");
+        return moatR_report(err, &e);
+    }
+    if (!(h = host_new(1)))
+        return nomem(err);
+    h->table = moatR_table_new(elem_type, min, max, has_max, &e);
+    if (!h->table) {
+        moatR_release(&h->o);
+        return moatR_report(err, &e);
+    }
+    Extern ext = { .kind = 1, .owner = &h->o, .u.table = h->table };
+    return add_host(l, module, name, h, &ext, err);
+}
+
+moat_status
+moat_linker_define_instance(moat_linker *l, const char *module,
+                            moat_instance *inst, moat_error *err)
+{
+    const MoatDescriptor *d = inst->module->desc;
+
+    for (uint64_t i = 0; i < d->nexports; i++) {
+        Extern ext;
+        moatR_inst_extern(inst, &d->exports[i], &ext);
+        if (!add_def(l, module, inst->module->exports[i].name, &ext))
+            return nomem(err);
+    }
+    return MOAT_OK;
+}
+
+/* ---- import matching (spec 4.5.2, "import matching") ---- */
+
+static const char *const kind_name[] = { "func", "table", "memory",
+                                         "global" };
+
+static const LinkDef *
+lookup(const moat_linker *l, const char *module, const char *name)
+{
+    for (size_t i = l->ndefs; i-- > 0;)
+        if (strcmp(l->defs[i].module, module) == 0 &&
+            strcmp(l->defs[i].name, name) == 0)
+            return &l->defs[i];
+    return NULL;
+}
+
+/* Limits {min, max?} match declared {dmin, dmax?} (spec "limits"). */
+static bool
+limits_match(uint64_t min, bool has_max, uint64_t max,
+             const MoatDescLimits *want)
+{
+    return min >= want->min &&
+           (!want->has_max || (has_max && max <= want->max));
+}
+
+static void
+limits_text(char *buf, size_t n, uint64_t min, bool has_max, uint64_t max)
+{
+    if (has_max)
+        snprintf(buf, n, "%llu %llu", (unsigned long long)min,
+                 (unsigned long long)max);
+    else
+        snprintf(buf, n, "%llu", (unsigned long long)min);
+}
+
+/* Writes what ext is (got) and, on mismatch, what the import wants. */
+static bool
+match(const moat_module *m, const MoatDescImport *im, const Extern *ext,
+      char *want, char *got, size_t n)
+{
+    const MoatDescriptor *d = m->desc;
+
+    switch (im->kind) {
+    case 0: {
+        const MoatDescType *t = &d->types[d->funcs[im->idx].type_idx];
+        const uint8_t *res = t->types ? t->types + t->nparams : NULL;
+        moatR_sig_text(want, n, t->types, (uint32_t)t->nparams, res,
+                       (uint32_t)t->nresults);
+        moatR_type_text(m->engine, ext->u.func->type_id, got, n);
+        return ext->u.func->type_id == m->type_ids[d->funcs[im->idx].type_idx];
+    }
+    case 1: {
+        const MoatDescLimits *w = &d->tables[im->idx];
+        const Table          *t = ext->u.table;
+        limits_text(want, n, w->min, w->has_max, w->max);
+        limits_text(got, n, t->t.size, t->has_max, t->t.max);
+        return t->t.elem_type == w->elem_type &&
+               limits_match(t->t.size, t->has_max, t->t.max, w);
+    }
+    case 2: {
+        const MoatDescLimits *w = &d->mems[im->idx];
+        const Memory         *mem = ext->u.mem;
+        limits_text(want, n, w->min, w->has_max, w->max);
+        limits_text(got, n, moatR_memory_pages(&mem->m), mem->has_max,
+                    mem->decl_max);
+        return limits_match(moatR_memory_pages(&mem->m), mem->has_max,
+                            mem->decl_max, w);
+    }
+    default: {
+        const MoatDescGlobal *g = &d->globals[im->idx];
+        snprintf(want, n, "%s %s", g->is_mut ? "mut" : "const",
+                 moatR_valtype_text((uint8_t)g->type));
+        snprintf(got, n, "%s %s", ext->u.global.is_mut ? "mut" : "const",
+                 moatR_valtype_text(ext->u.global.type));
+        return ext->u.global.type == g->type &&
+               ext->u.global.is_mut == (g->is_mut != 0);
+    }
+    }
+}
+
+/* The memory must leave the importer's code its reservation and guard:
+ * everything it may touch without a check either is memory or faults. */
+static bool
+memory_room(const moat_module *m, const Memory *mem)
+{
+    return mem->m.reserve + mem->guard >=
+           m->desc->heap_reserve + m->desc->heap_guard;
+}
+
+static bool
+link_one(moat_linker *l, const moat_module *m, size_t i, Extern *ext,
+         moat_error *err)
+{
+    const MoatDescImport   *im = &m->desc->imports[i];
+    const moat_extern_info *info = &m->imports[i];
+    const LinkDef          *def = lookup(l, info->module, info->name);
+    char                    want[160], got[160];
+
+    if (!def)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LINK,
+                          "unknown import: %s.%s", info->module, info->name);
+    if (def->ext.kind != im->kind)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LINK,
+                          "incompatible import type: %s.%s: expected %s, "
+                          "got %s", info->module, info->name,
+                          kind_name[im->kind], kind_name[def->ext.kind]);
+    if (!match(m, im, &def->ext, want, got, sizeof want))
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LINK,
+                          "incompatible import type: %s.%s: expected %s %s, "
+                          "got %s", info->module, info->name,
+                          kind_name[im->kind], want, got);
+    if (im->kind == 2 && !memory_room(m, def->ext.u.mem))
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
+                          "contract violation: %s.%s: memory reservation "
+                          "smaller than the code needs", info->module,
+                          info->name);
+    *ext = def->ext;
+    moatR_retain(ext->owner);
+    return true;
+}
+
+bool
+moatR_link_imports(moat_linker *l, const moat_module *m, Extern *exts,
+                   moat_error *err)
+{
+    for (size_t i = 0; i < m->desc->nimports; i++)
+        if (!link_one(l, m, i, &exts[i], err))
+            return false;
+    return true;
+}

@@ -1,0 +1,348 @@
+/* module.c - loading compiled artifacts: a relocatable ELF object through
+ * the ELF loader (elf.c), or a shared object through dlopen; either way
+ * the descriptor MOAT_DESC_SYMBOL is found, its contract checked
+ * (contract.c) and its code ranges registered for the fault handler.
+ * Also the export/import descriptions of moat.h.
+ */
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime.h"
+
+static void
+module_destroy(Owner *o)
+{
+    moat_module *m = (moat_module *)o;
+
+    moatR_code_remove(m);
+    if (m->img)
+        moatR_elf_free(m->img);
+    if (m->dl)
+        dlclose(m->dl);
+    moatU_arena_fini(&m->arena);
+    moatU_free(m->type_ids);
+    moatU_free(m);
+}
+
+static const char *
+arena_str(Arena *a, const MoatDescBytes *b)
+{
+    char *s = moatU_arena_alloc(a, (size_t)b->len + 1);
+
+    if (s) {
+        if (b->len)
+            memcpy(s, b->p, (size_t)b->len);
+        s[b->len] = '\0';
+    }
+    return s;
+}
+
+/* Fills the parts of info that depend on what (kind, idx) names. */
+static void
+extern_type(const MoatDescriptor *d, uint64_t kind, uint64_t idx,
+            moat_extern_info *info)
+{
+    info->kind = (uint8_t)kind;
+    if (kind == 0) {
+        const MoatDescType *t = &d->types[d->funcs[idx].type_idx];
+        info->nparams = (uint32_t)t->nparams;
+        info->nresults = (uint32_t)t->nresults;
+        info->params = t->types;
+        info->results = t->types ? t->types + t->nparams : NULL;
+    } else if (kind == 3) {
+        info->global_type = (uint8_t)d->globals[idx].type;
+        info->global_mut = (uint8_t)(d->globals[idx].is_mut != 0);
+    }
+}
+
+static bool
+build_infos(moat_module *m)
+{
+    const MoatDescriptor *d = m->desc;
+
+    m->imports = moatU_arena_array(&m->arena, d->nimports, sizeof *m->imports);
+    m->exports = moatU_arena_array(&m->arena, d->nexports, sizeof *m->exports);
+    if (!m->imports || !m->exports)
+        return false;
+    for (uint64_t i = 0; i < d->nimports; i++) {
+        const MoatDescImport *im = &d->imports[i];
+        moat_extern_info     *info = &m->imports[i];
+        info->module = arena_str(&m->arena, &im->module);
+        info->name = arena_str(&m->arena, &im->name);
+        if (!info->module || !info->name)
+            return false;
+        extern_type(d, im->kind, im->idx, info);
+        m->nimp[im->kind]++;
+    }
+    for (uint64_t i = 0; i < d->nexports; i++) {
+        moat_extern_info *info = &m->exports[i];
+        info->name = arena_str(&m->arena, &d->exports[i].name);
+        if (!info->name)
+            return false;
+        extern_type(d, d->exports[i].kind, d->exports[i].idx, info);
+    }
+    return true;
+}
+
+static bool
+intern_types(moat_module *m)
+{
+    const MoatDescriptor *d = m->desc;
+
+    m->type_ids = moatU_calloc(d->ntypes ? d->ntypes : 1, sizeof(uint32_t));
+    if (!m->type_ids)
+        return false;
+    for (uint64_t i = 0; i < d->ntypes; i++) {
+        const MoatDescType *t = &d->types[i];
+        m->type_ids[i] = moatR_type_id(m->engine, t->types,
+                                       (uint32_t)t->nparams,
+                                       t->types ? t->types + t->nparams : NULL,
+                                       (uint32_t)t->nresults);
+        if (m->type_ids[i] == 0)
+            return false;
+    }
+    return true;
+}
+
+bool
+moatR_module_from_desc(moat_engine *e, const MoatDescriptor *d,
+                       moat_module **out, moat_error *err)
+{
+    *out = NULL;
+    if (!moatR_check_contract(d, err))
+        return false;
+    moat_module *m = moatU_calloc(1, sizeof *m);
+    if (!m)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory");
+    atomic_init(&m->o.refs, 1);
+    m->o.destroy = module_destroy;
+    m->engine = e;
+    m->desc = d;
+    moatU_arena_init(&m->arena);
+    MoatLayoutIn in = { (uint32_t)d->nfunc_imports, (uint32_t)d->ntypes,
+                        (uint32_t)d->nglobals, (uint32_t)d->ntables,
+                        (uint32_t)d->nfuncs };
+    m->layout = moatA_layout(&in);
+    if (!intern_types(m) || !build_infos(m)) {
+        moatR_release(&m->o);
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory");
+    }
+    *out = m;
+    return true;
+}
+
+static bool
+load_object(moat_engine *e, const uint8_t *bytes, size_t len,
+            moat_module **out, moat_error *err)
+{
+    ElfImage *img;
+
+    if (!moatR_elf_load(bytes, len, moatR_resolve_symbol, &img, err))
+        return false;
+    const MoatDescriptor *d = moatR_elf_symbol(img, MOAT_DESC_SYMBOL);
+    if (!d) {
+        moatR_elf_free(img);
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
+                          "contract violation: no symbol %s",
+                          MOAT_DESC_SYMBOL);
+    }
+    if (!moatR_module_from_desc(e, d, out, err)) {
+        moatR_elf_free(img);
+        return false;
+    }
+    (*out)->img = img;
+    if (!moatR_code_add(*out, img, 0, 0)) {
+        moatR_release(&(*out)->o);
+        *out = NULL;
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory");
+    }
+    return true;
+}
+
+moat_status
+moat_module_load_object(moat_engine *e, const uint8_t *bytes, size_t len,
+                        moat_module **out, moat_error *err)
+{
+    moat_error ee = { 0 };
+
+    load_object(e, bytes, len, out, &ee);
+    return moatR_report(err, &ee);
+}
+
+void
+moat_module_free(moat_module *m)
+{
+    if (m)
+        moatR_release(&m->o);
+}
+
+size_t
+moat_module_export_count(const moat_module *m)
+{
+    return (size_t)m->desc->nexports;
+}
+
+size_t
+moat_module_import_count(const moat_module *m)
+{
+    return (size_t)m->desc->nimports;
+}
+
+moat_status
+moat_module_export(const moat_module *m, size_t i, moat_extern_info *out)
+{
+    if (i >= m->desc->nexports)
+        return MOAT_ERR_LIMIT;
+    *out = m->exports[i];
+    return MOAT_OK;
+}
+
+moat_status
+moat_module_import(const moat_module *m, size_t i, moat_extern_info *out)
+{
+    if (i >= m->desc->nimports)
+        return MOAT_ERR_LIMIT;
+    *out = m->imports[i];
+    return MOAT_OK;
+}
+
+/* ---- files: .o through the ELF loader, .so through dlopen ---- */
+
+/* Registers the executable segments of the shared object holding probe,
+ * read from its program headers as mapped in memory. */
+static bool
+add_shared_code(moat_module *m, const void *probe)
+{
+    Dl_info    di;
+    Elf64_Ehdr eh;
+    uint64_t   lowest = UINT64_MAX;
+
+    if (!dladdr(probe, &di) || !di.dli_fbase)
+        return false;
+    const uint8_t *base = di.dli_fbase;
+    memcpy(&eh, base, sizeof eh);
+    if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh.e_phentsize != sizeof(Elf64_Phdr))
+        return false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint16_t i = 0; i < eh.e_phnum; i++) {
+            Elf64_Phdr ph;
+            memcpy(&ph, base + eh.e_phoff + (size_t)i * sizeof ph, sizeof ph);
+            if (ph.p_type != PT_LOAD)
+                continue;
+            if (pass == 0 && (ph.p_vaddr & ~(uint64_t)4095) < lowest)
+                lowest = ph.p_vaddr & ~(uint64_t)4095;
+            uintptr_t lo = (uintptr_t)(base - lowest + ph.p_vaddr);
+            if (pass == 1 && (ph.p_flags & PF_X) &&
+                !moatR_code_add(m, NULL, lo, lo + ph.p_memsz))
+                return false;
+        }
+    }
+    return lowest != UINT64_MAX;
+}
+
+static bool
+load_shared(moat_engine *e, const char *path, moat_module **out,
+            moat_error *err)
+{
+    char  buf[4096];
+    /* without a slash dlopen would search the library path */
+    int   n = snprintf(buf, sizeof buf, "%s%s", strchr(path, '/') ? "" : "./",
+                       path);
+    void *h = n > 0 && (size_t)n < sizeof buf
+                  ? dlopen(buf, RTLD_NOW | RTLD_LOCAL)
+                  : NULL;
+
+    if (!h)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LINK,
+                          "cannot load %s: %s", path,
+                          n > 0 && (size_t)n < sizeof buf ? dlerror()
+                                                          : "path too long");
+    const MoatDescriptor *d = dlsym(h, MOAT_DESC_SYMBOL);
+    if (!d || !moatR_module_from_desc(e, d, out, err)) {
+        dlclose(h);
+        return d ? false
+                 : moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
+                              "contract violation: no symbol %s",
+                              MOAT_DESC_SYMBOL);
+    }
+    (*out)->dl = h;
+    if (!add_shared_code(*out, d)) {
+        moatR_release(&(*out)->o);
+        *out = NULL;
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "cannot register the code of %s", path);
+    }
+    return true;
+}
+
+/* Reads the whole file into an owned buffer. */
+static bool
+read_file(const char *path, uint8_t **out, size_t *len, moat_error *err)
+{
+    FILE *f = fopen(path, "rb");
+
+    if (!f)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "%s: %s", path,
+                          strerror(errno));
+    uint8_t *buf = NULL;
+    size_t   n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            uint8_t *p = moatU_realloc(buf, cap);
+            if (!p) {
+                moatU_free(buf);
+                fclose(f);
+                return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                                  "out of memory");
+            }
+            buf = p;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        moatU_free(buf);
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "%s: read error",
+                          path);
+    }
+    *out = buf;
+    *len = n;
+    return true;
+}
+
+moat_status
+moat_module_load_file(moat_engine *e, const char *path, moat_module **out,
+                      moat_error *err)
+{
+    moat_error ee = { 0 };
+    uint8_t   *bytes = NULL;
+    size_t     len = 0;
+
+    *out = NULL;
+    if (read_file(path, &bytes, &len, &ee)) {
+        /* ELF header: magic, then e_type (little-endian) at 16 */
+        bool is_elf = len >= 64 && memcmp(bytes, "\177ELF", 4) == 0;
+        unsigned type = is_elf ? bytes[16] | (unsigned)bytes[17] << 8 : 0;
+        if (type == ET_REL)
+            load_object(e, bytes, len, out, &ee);
+        else if (type == ET_DYN)
+            load_shared(e, path, out, &ee);
+        else
+            moatU_fail(&ee, 0, MOAT_ERR_MALFORMED,
+                       "%s: not an ELF object or shared object", path);
+        moatU_free(bytes);
+    }
+    return moatR_report(err, &ee);
+}

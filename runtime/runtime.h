@@ -1,0 +1,295 @@
+/* runtime.h - internal header of runtime/: engine, modules, linker,
+ * instances, memories, tables, the helpers compiled code calls, traps,
+ * signals and the wasm stack. Sectioned by file (QBE's all.h). What
+ * compiled code sees is fixed in abi.h; this header is the runtime's side.
+ */
+#ifndef MOAT_RUNTIME_H
+#define MOAT_RUNTIME_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi.h"
+#include "elfload.h"
+#include "util.h"
+
+/* ---- the helpers compiled code calls (helpers.c, trap.c). Default
+ * visibility: a dlopen()ed artifact resolves them from the host. ---- */
+#define X(name, ret, args) MOAT_API ret name args;
+MOAT_HELPERS(X)
+#undef X
+__attribute__((noreturn)) void moatR_trap(void *ctx, uint32_t code);
+
+/* ---- engine.c ---- */
+
+/* Reference count of an object other objects keep alive: instances (kept by
+ * importers and linkers) and host definitions (kept by linkers and
+ * importers). destroy runs when the count drops to 0. */
+typedef struct Owner {
+    atomic_int refs;
+    void     (*destroy)(struct Owner *o);
+} Owner;
+
+void moatR_retain(Owner *o);
+void moatR_release(Owner *o);                  /* NULL: no-op */
+
+/* Public calls record into a local moat_error e (so that they know the
+ * status even when the caller passed no err), then report: copies e into
+ * err unless err already holds an error; returns e.code. */
+moat_status moatR_report(moat_error *err, const moat_error *e);
+
+typedef struct TypeEntry {
+    uint32_t hash;
+    uint32_t nparams, nresults;
+    uint8_t *types;                            /* params then results */
+} TypeEntry;
+
+/* Canonical function types: id i + 1 is entries[i]; 0 is never an id, so
+ * a zeroed MoatFuncRef matches no call_indirect. */
+typedef struct TypeReg {
+    pthread_mutex_t lock;
+    TypeEntry      *entries;
+    uint32_t        n, cap;
+    uint32_t       *slots;                     /* hash -> id, 0 = empty */
+    uint32_t        nslots;                    /* a power of two */
+} TypeReg;
+
+struct moat_engine {
+    TypeReg  types;
+    uint64_t epoch;             /* MOAT_CTX_EPOCH_PTR points here */
+};
+
+/* ---- types.c ---- */
+void     moatR_types_init(TypeReg *r);
+void     moatR_types_fini(TypeReg *r);
+/* The canonical id of a signature (equal signatures, equal ids); 0 when out
+ * of memory. Thread-safe. */
+uint32_t moatR_type_id(moat_engine *e, const uint8_t *params, uint32_t np,
+                       const uint8_t *results, uint32_t nr);
+/* Writes "(i32 i64) -> (f32)" into buf. */
+void     moatR_sig_text(char *buf, size_t n, const uint8_t *params,
+                        uint32_t np, const uint8_t *results, uint32_t nr);
+const char *moatR_valtype_text(uint8_t t);
+/* The signature of a canonical id, as moatR_sig_text writes it. */
+void     moatR_type_text(moat_engine *e, uint32_t id, char *buf, size_t n);
+
+/* ---- contract.c: what an artifact may ask of us ---- */
+bool moatR_check_contract(const MoatDescriptor *d, moat_error *err);
+bool moatR_check_cpu(const char *cpu, const char *features, moat_error *err);
+
+/* ---- module.c ---- */
+struct moat_module {
+    Owner                 o;            /* user + each instance */
+    moat_engine          *engine;
+    const MoatDescriptor *desc;
+    ElfImage             *img;          /* .o artifacts */
+    void                 *dl;           /* .so artifacts (dlopen handle) */
+    MoatLayout            layout;
+    uint32_t              nimp[4];      /* imports per kind */
+    uint32_t             *type_ids;     /* canonical id per type index */
+    moat_extern_info     *exports, *imports;
+    Arena                 arena;        /* the two arrays, their strings */
+};
+
+/* Checks the contract of d and wraps it in a module (no code image: d and
+ * the code it points at must outlive the module). Tests use it with
+ * descriptors written in C; the loaders below finish through it. */
+bool moatR_module_from_desc(moat_engine *e, const MoatDescriptor *d,
+                            moat_module **out, moat_error *err);
+
+/* ---- memory.c ---- */
+
+/* A linear memory. The mapping is [prefix][reserve][guard]: prefix bytes
+ * of context area (instances whose ctx is the heap base), then the heap,
+ * of which size bytes are read-write, then PROT_NONE to the end. */
+typedef struct Memory {
+    MoatMemory m;               /* what compiled code reads; first member */
+    uint8_t   *map;
+    size_t     maplen;
+    uint64_t   guard;
+    uint32_t   decl_max;        /* declared maximum, when has_max */
+    bool       has_max;
+} Memory;
+
+Memory  *moatR_memory_new(size_t prefix, uint32_t min, uint32_t max,
+                          bool has_max, uint64_t reserve, uint64_t guard,
+                          moat_error *err);
+void     moatR_memory_free(Memory *mem);                /* NULL: no-op */
+/* memory.grow: the old size in pages, or UINT32_MAX. */
+uint32_t moatR_memory_grow_by(MoatMemory *m, uint32_t delta);
+uint32_t moatR_memory_pages(const MoatMemory *m);
+
+/* ---- table.c ---- */
+typedef struct Table {
+    MoatTable t;                /* what compiled code reads; first member */
+    bool      has_max;
+} Table;
+
+/* Tables never grow past this many elements (an implementation limit). */
+#define MOAT_TABLE_LIMIT 10000000u
+
+Table   *moatR_table_new(uint8_t elem_type, uint32_t min, uint32_t max,
+                         bool has_max, moat_error *err);
+void     moatR_table_free(Table *t);                    /* NULL: no-op */
+/* table.grow: the old size, or UINT32_MAX. */
+uint32_t moatR_table_grow_by(MoatTable *t, uint32_t n, void *init);
+/* Bounds-checked ranges; MOAT_TRAP_NONE or MOAT_TRAP_TABLE_OOB. */
+moat_trap moatR_table_fill_range(MoatTable *t, uint32_t i, void *val,
+                                 uint32_t n);
+moat_trap moatR_table_copy_range(MoatTable *dt, MoatTable *st, uint32_t d,
+                                 uint32_t s, uint32_t n);
+
+/* ---- linker.c ---- */
+
+/* Something an import can resolve to. owner keeps it alive. */
+typedef struct Extern {
+    uint8_t kind;               /* 0 func, 1 table, 2 memory, 3 global */
+    Owner  *owner;
+    union {
+        MoatFuncRef *func;
+        Table       *table;
+        Memory      *mem;
+        struct {
+            uint8_t *cell;      /* 16 bytes of storage */
+            uint8_t  type;
+            bool     is_mut;
+        } global;
+    } u;
+} Extern;
+
+typedef struct LinkDef {
+    char  *module, *name;
+    Extern ext;                 /* ext.owner retained by the linker */
+} LinkDef;
+
+struct moat_linker {
+    moat_engine *engine;
+    LinkDef     *defs;          /* later definitions shadow earlier ones */
+    size_t       ndefs, capdefs;
+    Owner      **keep;          /* instances that failed to start, kept
+                                 * for the writes they left in shared
+                                 * tables (spec 4.5.4; linking.wast) */
+    size_t       nkeep, capkeep;
+};
+
+/* Resolves and type-checks every import of m; exts[i] for import i, each
+ * owner retained (released by the caller). */
+bool moatR_link_imports(moat_linker *l, const moat_module *m, Extern *exts,
+                        moat_error *err);
+bool moatR_linker_keep(moat_linker *l, Owner *o);
+
+/* ---- instance.c, init.c ---- */
+struct moat_instance {
+    Owner        o;             /* user + linkers + importers */
+    moat_module *module;
+    uint8_t     *ctx;
+    uint8_t     *area;          /* context area mapping, unless in own_mem */
+    size_t       area_len;
+    Memory      *own_mem;       /* memory 0 when defined here */
+    MoatMemory  *mem;           /* memory 0, own or imported, or NULL */
+    Table      **own_tables;    /* per table index; NULL when imported */
+    MoatFuncRef *own_funcs;     /* per defined function */
+    Extern      *imports;       /* per import, owners retained */
+    uint8_t     *dropped;       /* bits: elem segments, then data */
+};
+
+static inline moat_instance *
+moatR_ctx_instance(void *ctx)
+{
+    return *(moat_instance **)((uint8_t *)ctx + MOAT_CTX_INSTANCE);
+}
+
+MoatTable   *moatR_inst_table(const moat_instance *inst, uint32_t i);
+MoatFuncRef *moatR_inst_funcref(const moat_instance *inst, uint32_t i);
+uint8_t     *moatR_inst_global(const moat_instance *inst, uint32_t i);
+/* An export as an Extern (owner: inst, not retained). */
+void         moatR_inst_extern(moat_instance *inst, const MoatDescExport *x,
+                               Extern *out);
+const MoatDescExport *moatR_inst_export(const moat_instance *inst,
+                                        const char *name);
+
+bool moatR_seg_dropped(const moat_instance *inst, bool is_data, uint32_t i);
+void moatR_seg_drop(moat_instance *inst, bool is_data, uint32_t i);
+/* Value of a reference constant (ref.null, ref.func, global.get). */
+void *moatR_const_ref(const moat_instance *inst, const MoatDescConst *c);
+/* table.init / memory.init on inst; MOAT_TRAP_NONE or the trap. */
+moat_trap moatR_table_init_at(moat_instance *inst, uint32_t t, uint32_t seg,
+                              uint32_t d, uint32_t s, uint32_t n);
+moat_trap moatR_memory_init_at(moat_instance *inst, uint32_t seg, uint32_t d,
+                               uint32_t s, uint32_t n);
+/* Spec 4.5.4 steps after allocation: globals, segments (false on a
+ * trap, recorded in err). */
+void moatR_init_globals(moat_instance *inst);
+bool moatR_init_segments(moat_instance *inst, moat_error *err);
+
+/* ---- call.c ---- */
+/* Runs function idx of inst with vals (16-byte slots) on the wasm stack. */
+bool moatR_call_func(moat_instance *inst, uint32_t idx, uint64_t *vals,
+                     moat_error *err);
+
+/* ---- stack.c, switch_x86_64.S: running on the wasm stack ---- */
+
+/* One moat call on this thread; traps unwind to the innermost. */
+typedef struct Activation {
+    sigjmp_buf         env;
+    struct Activation *prev;
+    volatile int       trap;                    /* moat_trap */
+    bool               is_switch;   /* entered the wasm stack */
+    /* AddressSanitizer's fiber bookkeeping for the switch (stack.c) */
+    void              *asan_fake;
+    const void        *host_bottom;
+    size_t             host_size;
+} Activation;
+
+typedef struct ThreadState {
+    uint8_t    *stack_map;                      /* guard + stack */
+    size_t      stack_len;
+    uintptr_t   guard_lo, guard_hi, stack_hi;   /* stack: guard_hi..hi */
+    void       *alt;                            /* our sigaltstack, if any */
+    size_t      alt_len;
+    Activation *act;
+    bool        on_stack;                       /* running on the wasm stack */
+    bool        in_handler;
+} ThreadState;
+
+extern _Thread_local ThreadState moatR_tls;
+
+#define MOAT_STACK_SIZE    (UINT64_C(8) << 20)
+#define MOAT_STACK_GUARD   (UINT64_C(64) << 10)
+#define MOAT_ALTSTACK_SIZE (UINT64_C(64) << 10)
+
+/* Runs fn(arg) on this thread's wasm stack (directly when already on it)
+ * inside a new activation. A trap ends it early: false, err says which. */
+bool moatR_run(void (*fn)(void *), void *arg, moat_error *err);
+/* Frees this thread's wasm stack and alternate signal stack. */
+void moatR_thread_release(void);
+/* switch_x86_64.S: calls fn(arg) with rsp = stack_top (16-aligned). */
+void moatR_stack_call(void *stack_top, void (*fn)(void *), void *arg);
+
+/* Tells AddressSanitizer (when built with it) that a trap is about to
+ * leave the wasm stack for the host's. */
+void moatR_stack_leaving(Activation *a);
+
+/* ---- trap.c ---- */
+/* Ends the innermost activation of this thread with trap t. */
+__attribute__((noreturn)) void moatR_unwind(moat_trap t);
+
+/* ---- signal.c: fault handlers and the registries they consult ---- */
+bool moatR_signals_install(moat_error *err);    /* counted, per engine */
+void moatR_signals_uninstall(void);
+/* Code ranges of loaded artifacts (img != NULL: ask the image, else
+ * [lo, hi)), and memory reservations. Removal is by key. */
+bool moatR_code_add(const void *key, const ElfImage *img, uintptr_t lo,
+                    uintptr_t hi);
+void moatR_code_remove(const void *key);
+bool moatR_resv_add(const void *key, uintptr_t lo, uintptr_t hi);
+void moatR_resv_remove(const void *key);
+/* What a fault becomes: MOAT_TRAP_NONE when it is not ours. */
+moat_trap moatR_fault_trap(int sig, int si_code, uintptr_t addr,
+                           uintptr_t pc, uintptr_t sp);
+
+#endif

@@ -1,0 +1,269 @@
+/* signal.c - turning faults of compiled code into traps (design.md,
+ * "Running code"). SIGSEGV/SIGBUS/SIGFPE/SIGILL handlers, installed while
+ * an engine lives, run on the per-thread alternate stack (stack.c). A
+ * fault becomes a trap only inside a moat call on this thread, and only
+ * when it is ours: the wasm stack's guard, or a PC in loaded compiled code
+ * touching a memory reservation. Anything else goes to the handler that
+ * was there before us: we never swallow a host fault.
+ */
+#include <signal.h>
+#include <string.h>
+#include <ucontext.h>
+
+#include "runtime.h"
+
+/* ---- registries of code ranges and memory reservations ----
+ * The handler reads them under the lock. It never waits on itself: the
+ * faulting thread runs compiled code, which holds no lock, and reg_held
+ * catches a fault inside the runtime while the lock is taken. */
+
+typedef struct Range {
+    const void     *key;
+    const ElfImage *img;
+    uintptr_t       lo, hi;
+} Range;
+
+typedef struct Ranges {
+    Range *v;
+    size_t n, cap;
+} Ranges;
+
+static pthread_mutex_t       reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local bool    reg_held;
+static Ranges                codes, resvs;
+
+static void
+reg_enter(void)
+{
+    pthread_mutex_lock(&reg_lock);
+    reg_held = true;
+}
+
+static void
+reg_leave(void)
+{
+    reg_held = false;
+    pthread_mutex_unlock(&reg_lock);
+}
+
+static bool
+ranges_add(Ranges *r, Range x)
+{
+    bool ok = true;
+
+    reg_enter();
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        Range *v = moatU_realloc(r->v, cap * sizeof *v);
+        if (v) {
+            r->v = v;
+            r->cap = cap;
+        }
+        ok = v != NULL;
+    }
+    if (ok)
+        r->v[r->n++] = x;
+    reg_leave();
+    return ok;
+}
+
+static void
+ranges_remove(Ranges *r, const void *key)
+{
+    reg_enter();
+    for (size_t i = 0; i < r->n;)
+        if (r->v[i].key == key)
+            r->v[i] = r->v[--r->n];
+        else
+            i++;
+    if (r->n == 0) {
+        moatU_free(r->v);
+        r->v = NULL;
+        r->cap = 0;
+    }
+    reg_leave();
+}
+
+static bool
+ranges_find(const Ranges *r, uintptr_t a)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const Range *x = &r->v[i];
+        if (x->img ? moatR_elf_contains_pc(x->img, a)
+                   : a >= x->lo && a < x->hi)
+            return true;
+    }
+    return false;
+}
+
+bool
+moatR_code_add(const void *key, const ElfImage *img, uintptr_t lo,
+               uintptr_t hi)
+{
+    return ranges_add(&codes, (Range){ key, img, lo, hi });
+}
+
+void
+moatR_code_remove(const void *key)
+{
+    ranges_remove(&codes, key);
+}
+
+bool
+moatR_resv_add(const void *key, uintptr_t lo, uintptr_t hi)
+{
+    return ranges_add(&resvs, (Range){ key, NULL, lo, hi });
+}
+
+void
+moatR_resv_remove(const void *key)
+{
+    ranges_remove(&resvs, key);
+}
+
+/* ---- classifying a fault ---- */
+
+static bool
+in(uintptr_t a, uintptr_t lo, uintptr_t hi)
+{
+    return a >= lo && a < hi;
+}
+
+/* A fault in the guard of this thread's wasm stack, with the stack
+ * pointer on that stack, is stack exhaustion whatever code ran: wasm, a
+ * helper or a host function called from wasm (they all run on it). Other
+ * faults count only when the PC is in compiled code. */
+moat_trap
+moatR_fault_trap(int sig, int si_code, uintptr_t addr, uintptr_t pc,
+                 uintptr_t sp)
+{
+    const ThreadState *ts = &moatR_tls;
+    bool is_mem = sig == SIGSEGV || sig == SIGBUS;
+    bool on_guard = is_mem && ts->stack_map &&
+                    in(addr, ts->guard_lo, ts->guard_hi);
+
+    if (!ts->act)
+        return MOAT_TRAP_NONE;
+    if (on_guard && in(sp, ts->guard_lo, ts->stack_hi))
+        return MOAT_TRAP_STACK_EXHAUSTED;
+    if (reg_held)
+        return MOAT_TRAP_NONE;
+    reg_enter();
+    bool in_code = ranges_find(&codes, pc);
+    bool in_resv = is_mem && in_code && ranges_find(&resvs, addr);
+    reg_leave();
+    if (!in_code)
+        return MOAT_TRAP_NONE;
+    if (on_guard)
+        return MOAT_TRAP_STACK_EXHAUSTED;
+    if (in_resv)
+        return MOAT_TRAP_MEMORY_OOB;
+    if (sig == SIGFPE)          /* x86 reports INT_MIN / -1 as INTDIV too */
+        return si_code == FPE_INTDIV   ? MOAT_TRAP_DIV_ZERO
+               : si_code == FPE_INTOVF ? MOAT_TRAP_INT_OVERFLOW
+                                       : MOAT_TRAP_NONE;
+    if (sig == SIGILL)          /* ud2: llvm.trap */
+        return MOAT_TRAP_UNREACHABLE;
+    return MOAT_TRAP_NONE;
+}
+
+/* ---- the handlers ---- */
+
+static const int        sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+enum { NSIGS = sizeof sigs / sizeof sigs[0] };
+static struct sigaction prev[NSIGS];
+static pthread_mutex_t  install_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned         ninstalled;
+
+/* Hands the signal to whoever had it before us. */
+static void
+chain(int sig, siginfo_t *si, void *uc)
+{
+    const struct sigaction *p = NULL;
+
+    for (int i = 0; i < NSIGS; i++)
+        if (sigs[i] == sig)
+            p = &prev[i];
+    if (p && (p->sa_flags & SA_SIGINFO) && p->sa_sigaction) {
+        p->sa_sigaction(sig, si, uc);
+        return;
+    }
+    if (p && p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN) {
+        p->sa_handler(sig);
+        return;
+    }
+    if (p && p->sa_handler == SIG_IGN && si->si_code <= 0)
+        return;                 /* sent, not raised by a fault: ignored */
+    /* Default action: restore it; a fault re-executes and takes it, a
+     * sent signal is sent again. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+    if (si->si_code <= 0)
+        raise(sig);
+}
+
+static void
+handler(int sig, siginfo_t *si, void *ucv)
+{
+    ThreadState *ts = &moatR_tls;
+    ucontext_t  *uc = ucv;
+
+    if (ts->act && !ts->in_handler) {
+        ts->in_handler = true;
+        moat_trap t = moatR_fault_trap(
+            sig, si->si_code, (uintptr_t)si->si_addr,
+            (uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
+            (uintptr_t)uc->uc_mcontext.gregs[REG_RSP]);
+        ts->in_handler = false;
+        if (t != MOAT_TRAP_NONE)
+            moatR_unwind(t);
+    }
+    chain(sig, si, ucv);
+}
+
+bool
+moatR_signals_install(moat_error *err)
+{
+    bool ok = true;
+
+    pthread_mutex_lock(&install_lock);
+    if (ninstalled == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = handler;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        for (int i = 0; i < NSIGS && ok; i++)
+            ok = sigaction(sigs[i], &sa, &prev[i]) == 0;
+        if (!ok)
+            for (int i = 0; i < NSIGS; i++)
+                sigaction(sigs[i], &prev[i], NULL);
+    }
+    if (ok)
+        ninstalled++;
+    pthread_mutex_unlock(&install_lock);
+    if (!ok)
+        moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                   "cannot install signal handlers");
+    return ok;
+}
+
+/* The last engine puts back the handlers we replaced (unless someone
+ * replaced ours meanwhile) and frees this thread's stacks. */
+void
+moatR_signals_uninstall(void)
+{
+    pthread_mutex_lock(&install_lock);
+    if (ninstalled > 0 && --ninstalled == 0) {
+        for (int i = 0; i < NSIGS; i++) {
+            struct sigaction cur;
+            if (sigaction(sigs[i], NULL, &cur) == 0 &&
+                (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == handler)
+                sigaction(sigs[i], &prev[i], NULL);
+        }
+        moatR_thread_release();
+    }
+    pthread_mutex_unlock(&install_lock);
+}

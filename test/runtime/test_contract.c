@@ -1,0 +1,234 @@
+/* test_contract.c - contract.c: descriptors the runtime must refuse
+ * (magic, ABI version, flags, counts, NULL arrays, indexes out of range,
+ * bad constants, a heap it cannot provide) and the CPU check (features
+ * this host lacks, ones nobody can check, CPU names).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rt_fake.h"
+
+WASM static void nop(void *ctx) { (void)ctx; }
+
+/* A valid module using every part of the descriptor. */
+static void
+good(Fake *f)
+{
+    fake_init(f);
+    fake_import_func(f, "env", "f", "i:i");
+    fake_import_global(f, "env", "g", MOAT_I32, 0);
+    fake_memory(f, 1, 2);
+    fake_table(f, MOAT_FUNCREF, 1, 2);
+    uint32_t fn = fake_func(f, ":", (void (*)(void))nop);
+    fake_global(f, MOAT_I32, 1, (MoatDescConst){ C_GLOBAL, 0, 0, 0 });
+    fake_export(f, "nop", K_FUNC, fn);
+    uint32_t items[] = { fn, UINT32_MAX };
+    fake_elem(f, 0, 0, 0, items, 2);
+    fake_data(f, 1, 0, "x", 1);
+    f->d.start = fn;
+    f->d.cpu = "x86-64";
+    f->d.features = "+sse2,+cx8,-avx512f";
+}
+
+static void
+refuses(Fake *f, moat_status code, const char *prefix)
+{
+    moat_engine *e;
+    moat_module *m = (moat_module *)1;
+    moat_error   err = { 0 };
+
+    assert_int_equal(moat_engine_new(&e, NULL), MOAT_OK);
+    assert_false(moatR_module_from_desc(e, &f->d, &m, &err));
+    assert_null(m);
+    fake_assert_err(err.code, &err, code, prefix);
+    moat_engine_free(e);
+}
+
+static void
+a_good_descriptor_loads(void **state)
+{
+    Fake         f;
+    moat_engine *e;
+
+    (void)state;
+    good(&f);
+    assert_int_equal(moat_engine_new(&e, NULL), MOAT_OK);
+    moat_module *m = fake_module(e, &f);
+    assert_int_equal(m->layout.size,
+                     (uint64_t)-moatA_layout(&(MoatLayoutIn){ 1, 2, 2, 1, 2 })
+                         .funcrefs);
+    assert_int_equal(m->nimp[0], 1);
+    assert_int_equal(m->nimp[3], 1);
+    moat_module_free(m);
+    moat_engine_free(e);
+}
+
+typedef void (*Break)(Fake *f);
+
+static void b_magic(Fake *f) { f->d.magic ^= 1; }
+static void b_version(Fake *f) { f->d.abi_version++; }
+static void b_flags(Fake *f) { f->d.flags |= 0x80; }
+static void b_ctx_flag(Fake *f) { f->d.flags &= ~(uint64_t)1; }
+static void b_count(Fake *f) { f->d.nelems = 2000000; }
+static void b_mems(Fake *f) { f->d.nmems = 2; }
+static void b_null(Fake *f) { f->d.datas = NULL; }
+static void b_fimports(Fake *f) { f->d.nfunc_imports = 3; }
+static void b_type_idx(Fake *f) { f->funcs[1].type_idx = 9; }
+static void b_no_code(Fake *f) { f->funcs[1].code = NULL; }
+static void b_no_tramp(Fake *f) { f->types[0].tramp = NULL; }
+static void
+b_valtype(Fake *f)
+{
+    static const uint8_t bad[] = { 0x40, MOAT_I32 };
+    f->types[0].types = bad;
+}
+
+static void b_start(Fake *f) { f->d.start = 0; }   /* (i32) -> i32 */
+static void b_start_oob(Fake *f) { f->d.start = 7; }
+static void b_imp_kind(Fake *f) { f->imports[0].kind = 4; }
+static void b_imp_idx(Fake *f) { f->imports[1].idx = 1; }
+static void b_exp(Fake *f) { f->exports[0].idx = 2; }
+static void b_gtype(Fake *f) { f->globals[1].type = 0x40; }
+static void b_ginit(Fake *f) { f->globals[1].init.kind = C_I64; }
+static void b_gget(Fake *f) { f->globals[1].init.idx = 1; }  /* itself */
+static void b_gimp(Fake *f) { f->globals[1].is_import = 1; }
+static void b_table(Fake *f) { f->tables[0].elem_type = MOAT_I32; }
+static void b_tmax(Fake *f) { f->tables[0].max = 0; }
+static void b_emode(Fake *f) { f->elems[0].mode = 3; }
+static void b_etable(Fake *f) { f->elems[0].table = 1; }
+static void b_eitem(Fake *f) { f->items[0][0].idx = 9; }
+static void b_eitem_kind(Fake *f) { f->items[0][1].kind = C_I32; }
+static void b_eoffset(Fake *f) { f->elems[0].offset.kind = C_I64; }
+static void b_dmode(Fake *f) { f->datas[0].mode = 2; }
+static void b_dbytes(Fake *f) { f->datas[0].bytes.p = NULL; }
+static void b_reserve(Fake *f) { f->d.heap_reserve = 12345; }
+static void b_huge(Fake *f) { f->d.heap_guard = UINT64_C(1) << 40; }
+static void
+b_mmin(Fake *f)
+{
+    f->d.heap_reserve = MOAT_PAGE_SIZE;
+    f->mems[0].min = 2;
+}
+
+static void b_mmax(Fake *f) { f->mems[0].max = 0; }
+
+static void
+broken_descriptors_are_refused(void **state)
+{
+    static const struct {
+        Break       brk;
+        const char *msg;
+    } cases[] = {
+        { b_magic, "bad descriptor magic" },
+        { b_version, "ABI version 2, runtime has 1" },
+        { b_flags, "unknown descriptor flags" },
+        { b_ctx_flag, "MEM_IS_CTX flag disagrees" },
+        { b_count, "count beyond implementation limit" },
+        { b_mems, "more than one memory" },
+        { b_null, "NULL array" },
+        { b_fimports, "more imported functions than functions" },
+        { b_type_idx, "function type index out of range" },
+        { b_no_code, "defined function without code" },
+        { b_no_tramp, "type without trampoline" },
+        { b_valtype, "bad valtype in function type" },
+        { b_start, "start function type is not [] -> []" },
+        { b_start_oob, "start function out of range" },
+        { b_imp_kind, "bad import kind" },
+        { b_imp_idx, "import index out of order or range" },
+        { b_exp, "export out of range" },
+        { b_gtype, "bad global type" },
+        { b_ginit, "bad global initialiser" },
+        { b_gget, "bad global initialiser" },
+        { b_gimp, "global import flag out of order" },
+        { b_table, "bad table type" },
+        { b_tmax, "bad table type" },
+        { b_emode, "bad element segment" },
+        { b_etable, "bad active element segment" },
+        { b_eitem, "bad element segment item" },
+        { b_eitem_kind, "bad element segment item" },
+        { b_eoffset, "bad active element segment" },
+        { b_dmode, "bad data segment" },
+        { b_dbytes, "bad data segment" },
+        { b_reserve, "heap reserve or guard not page-aligned" },
+        { b_huge, "heap reserve and guard exceed" },
+        { b_mmin, "memory minimum beyond heap reserve" },
+        { b_mmax, "bad memory limits" },
+    };
+    char prefix[128];
+
+    (void)state;
+    for (size_t i = 0; i < LEN(cases); i++) {
+        Fake f;
+        good(&f);
+        cases[i].brk(&f);
+        snprintf(prefix, sizeof prefix, "contract violation: %s",
+                 cases[i].msg);
+        refuses(&f, MOAT_ERR_CONTRACT, prefix);
+    }
+}
+
+static void
+cpu_features(void **state)
+{
+    moat_error err = { 0 };
+
+    (void)state;
+    assert_true(moatR_check_cpu(NULL, NULL, &err));
+    assert_true(moatR_check_cpu("", "", &err));
+    assert_true(moatR_check_cpu("generic", "+sse2,+sse,+64bit", &err));
+    assert_true(moatR_check_cpu("x86-64", "-avx512f,-amx-tile", &err));
+    assert_int_equal(moatR_check_cpu("x86-64", "+avx2", &err),
+                     __builtin_cpu_supports("avx2") != 0);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(moatR_check_cpu("x86-64", "+sse4.1,+popcnt", &err),
+                     __builtin_cpu_supports("sse4.1") &&
+                         __builtin_cpu_supports("popcnt"));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(moatR_check_cpu("x86-64-v2", NULL, &err),
+                     __builtin_cpu_supports("sse4.2") != 0);
+    memset(&err, 0, sizeof err);
+    if (!__builtin_cpu_supports("xop")) {
+        assert_false(moatR_check_cpu(NULL, "+sse2,+xop", &err));
+        assert_string_equal(err.msg, "contract violation: CPU feature xop "
+                                     "missing on this host");
+    }
+    memset(&err, 0, sizeof err);
+    assert_false(moatR_check_cpu(NULL, "+sse2,+frobnicate", &err));
+    assert_int_equal(err.code, MOAT_ERR_CONTRACT);
+    assert_string_equal(err.msg, "contract violation: CPU feature "
+                                 "frobnicate cannot be checked");
+    memset(&err, 0, sizeof err);
+    assert_false(moatR_check_cpu(NULL, "sse2", &err));
+    assert_string_equal(err.msg, "contract violation: bad feature entry "
+                                 "'sse2'");
+    memset(&err, 0, sizeof err);
+    assert_false(moatR_check_cpu(NULL, "+sse2,,+sse", &err));
+    memset(&err, 0, sizeof err);
+    assert_false(moatR_check_cpu("haswell", NULL, &err));
+    assert_string_equal(err.msg, "contract violation: target CPU 'haswell' "
+                                 "cannot be checked (use x86-64[-vN] and "
+                                 "features)");
+    memset(&err, 0, sizeof err);
+    assert_false(moatR_check_cpu("x86-64-v5", NULL, &err));
+
+    Fake f;
+    good(&f);
+    f.d.features = "+frobnicate";
+    refuses(&f, MOAT_ERR_CONTRACT, "contract violation: CPU feature");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_good_descriptor_loads),
+        cmocka_unit_test(broken_descriptors_are_refused),
+        cmocka_unit_test(cpu_features),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
