@@ -1,0 +1,17 @@
+;; cases.wat - exports the CLI tests call through `moat run --invoke`.
+(module
+  (memory 1)
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "id64") (param i64) (result i64) (local.get 0))
+  (func (export "idf32") (param f32) (result f32) (local.get 0))
+  (func (export "idf64") (param f64) (result f64) (local.get 0))
+  (func (export "idv128") (param v128) (result v128) (local.get 0))
+  (func (export "swap") (param i32 f64) (result f64 i32)
+    (local.get 1) (local.get 0))
+  (func (export "div") (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "oob") (result i32) (i32.load (i32.const 65536)))
+  (func (export "null") (result externref) (ref.null extern))
+  (func $f (export "deep") (param i32) (result i32)
+    (i32.add (call $f (local.get 0)) (i32.const 1))))

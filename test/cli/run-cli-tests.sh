@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# run-cli-tests.sh MOAT SRCDIR - the `moat` command line as a user meets it:
+# compile, run --invoke argument parsing and result printing, traps, exit
+# codes, bad input. Prints "N passed, N failed".
+set -uo pipefail
+moat=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+# expect NAME WANT_EXIT WANT_OUTPUT_SUBSTRING COMMAND...
+expect() {
+    local name=$1 want_rc=$2 want=$3
+    shift 3
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" -eq "$want_rc" ] && grep -qF -- "$want" <<<"$out"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        printf 'FAIL %s: exit %s (want %s), output:\n%s\n' "$name" "$rc" \
+            "$want_rc" "$out"
+    fi
+}
+
+wat2wasm --enable-all "$src/cases.wat" -o "$tmp/cases.wasm" || exit 1
+w=$tmp/cases.wasm
+run() { "$moat" run --invoke "$@"; }
+
+expect "negative args" 0 "-2" run add "$w" -5 3
+expect "hex i32" 0 "-1" run add "$w" 0xffffffff 0
+expect "u32 wraps to signed" 0 "-294967296" run add "$w" 4000000000 0
+expect "i64 hex" 0 "-1" run id64 "$w" 0xffffffffffffffff
+expect "i64 min" 0 "-9223372036854775808" run id64 "$w" -9223372036854775808
+expect "f32 shortest" 0 "0.1" run idf32 "$w" 0.1
+expect "f32 hex float" 0 "0.5" run idf32 "$w" 0x1p-1
+expect "f32 -inf" 0 "-inf" run idf32 "$w" -inf
+expect "f32 nan payload" 0 "nan:0x200000" run idf32 "$w" nan:0x200000
+expect "f64 canonical nan" 0 "nan" run idf64 "$w" nan
+expect "f64 -0" 0 "-0" run idf64 "$w" -0
+expect "f64 precision" 0 "0.30000000000000004" run idf64 "$w" 0.30000000000000004
+expect "v128 lanes" 0 "0x000102030405060708090a0b0c0d0e0f" \
+    run idv128 "$w" 0x000102030405060708090a0b0c0d0e0f
+expect "multi-value" 0 "2.5" run swap "$w" 7 2.5
+expect "multi-value 2nd" 0 "7" run swap "$w" 7 2.5
+expect "ref null" 0 "null" run null "$w"
+expect "trap div" 134 "trap: integer divide by zero" run div "$w" 1 0
+expect "trap overflow" 134 "trap: integer overflow" run div "$w" -2147483648 -1
+expect "trap oob" 134 "trap: out of bounds memory access" run oob "$w"
+expect "trap stack" 134 "trap: call stack exhausted" run deep "$w" 0
+expect "too few args" 2 "takes 2 arguments" run add "$w" 1
+expect "bad i32" 2 "not a valid i32" run add "$w" 1 x
+expect "i32 out of range" 2 "not a valid i32" run add "$w" 1 4294967296
+expect "no such export" 2 "no exported function" run nope "$w"
+
+# compile, then run the object and the shared object
+expect "compile -o" 0 "" "$moat" compile -O2 "$w" -o "$tmp/c.o"
+expect "run .o" 0 "5" run add "$tmp/c.o" 2 3
+expect "compile -shared" 0 "" "$moat" compile -shared "$w" -o "$tmp/c.so"
+expect "run .so" 0 "5" run add "$tmp/c.so" 2 3
+expect "emit-llvm" 0 "" "$moat" compile --emit-llvm -O0 "$w" -o "$tmp/c.ll"
+expect "emit-llvm text" 0 "moat_descriptor" cat "$tmp/c.ll"
+expect "emit-bc" 0 "" "$moat" compile --emit-bc "$w" -o "$tmp/c.bc"
+expect "compile usage" 2 "usage" "$moat" compile "$w"
+expect "compile bad target" 1 "unknown target" \
+    "$moat" compile --target nonsense-x-y "$w" -o "$tmp/x.o"
+
+# bad input: a clear error, never a crash
+printf '\0asm\1\0\0\0\1\11\1' > "$tmp/bad.wasm"
+expect "invalid module" 1 "error: malformed module" "$moat" validate "$tmp/bad.wasm"
+expect "compile invalid" 1 "error:" "$moat" compile "$tmp/bad.wasm" -o "$tmp/b.o"
+head -c 100 "$tmp/c.o" > "$tmp/trunc.o"
+expect "truncated object" 1 "contract" run add "$tmp/trunc.o" 1 2
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
