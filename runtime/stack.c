@@ -173,9 +173,13 @@ landed(ThreadState *ts, Activation *a)
     if (!a->is_switch)
         return;
     __sanitizer_finish_switch_fiber(a->asan_fake, NULL, NULL);
-    /* frames abandoned by the trap leave their redzones behind */
+    /* frames abandoned by the trap leave their redzones behind: on the
+     * wasm stack, and on the host stack below this frame (enter() and the
+     * switch), which the longjmp interceptor does not see */
     ASAN_UNPOISON_MEMORY_REGION((void *)ts->guard_hi,
                                 ts->stack_hi - ts->guard_hi);
+    char *here = __builtin_frame_address(0);
+    ASAN_UNPOISON_MEMORY_REGION(here - 65536, 65536);
 #else
     (void)ts, (void)a;
 #endif
