@@ -16,6 +16,7 @@ typedef struct CompileArgs {
     const char *triple, *cpu;
     moat_output kind;
     int         is_shared;
+    int         threads;
 } CompileArgs;
 
 static int
@@ -23,7 +24,7 @@ usage(void)
 {
     fprintf(stderr,
             "usage: moat compile [-O0|-O1|-O2|-O3] [--target TRIPLE] "
-            "[-mcpu=CPU]\n"
+            "[-mcpu=CPU] [-jN]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
             "--emit-bc] IN.wasm -o OUT\n");
     return EXIT_USAGE;
@@ -56,6 +57,8 @@ parse(int argc, char **argv, CompileArgs *a)
             a->kind = MOAT_OUTPUT_LLVM_BC;
         else if (!strcmp(s, "-shared"))
             a->is_shared = 1;
+        else if (!strncmp(s, "-j", 2) && s[2] >= '0' && s[2] <= '9')
+            a->threads = atoi(s + 2);
         else if (s[0] == '-' && s[1])
             return fprintf(stderr, "moat compile: unknown option '%s'\n", s),
                    usage();
@@ -116,6 +119,7 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
     if (st == MOAT_OK) {
         moat_compile_config_set_opt_level(cfg, a->opt);
         moat_compile_config_set_output(cfg, a->kind);
+        moat_compile_config_set_threads(cfg, a->threads);
         if (a->triple)
             st = moat_compile_config_set_target(cfg, a->triple);
         if (st == MOAT_OK && a->cpu)

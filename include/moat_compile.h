@@ -40,6 +40,11 @@ MOAT_API moat_status moat_compile_config_set_cpu(moat_compile_config *c,
                                                  const char *cpu);
 MOAT_API void moat_compile_config_set_output(moat_compile_config *c,
                                              moat_output kind);
+/* Threads for object output: 0 (default) = one per CPU for modules with
+ * at least 256 KiB of code, else one; 1 = one; N = N partitions whenever
+ * the module has at least N functions (merged with ld.lld). */
+MOAT_API void moat_compile_config_set_threads(moat_compile_config *c,
+                                              int n);
 
 /* Validates and compiles a wasm module (bytes read only during the call).
  * On success *out (free with moat_free) holds *out_len bytes of output. A

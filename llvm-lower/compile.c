@@ -7,6 +7,7 @@
 
 struct moat_compile_config {
     int         opt_level;
+    int         threads;
     char       *triple, *cpu;
     moat_output output;
 };
@@ -74,6 +75,12 @@ moat_compile_config_set_output(moat_compile_config *c, moat_output kind)
 }
 
 void
+moat_compile_config_set_threads(moat_compile_config *c, int n)
+{
+    c->threads = n < 0 ? 0 : n;
+}
+
+void
 moat_free(void *p)
 {
     moatU_free(p);
@@ -119,16 +126,6 @@ required_features(const char *all, char *out, size_t cap)
     }
 }
 
-static bool
-lower_all(Lower *L, const uint8_t hash[32], const char *cpu,
-          const char *features)
-{
-    for (uint32_t i = L->m->nfunc_imports; i < L->m->nfuncs; i++)
-        moatL_func(L, i);
-    moatL_descriptor(L, hash, cpu, features);
-    return true;
-}
-
 moat_status
 moat_compile(const moat_compile_config *c, const uint8_t *bytes, size_t len,
              uint8_t **out, size_t *out_len, moat_error *err)
@@ -156,30 +153,12 @@ moat_compile(const moat_compile_config *c, const uint8_t *bytes, size_t len,
     char        req[1024];
     required_features(feat, req, sizeof req);
 
-    EmitOptions          o = { c->opt_level, c->triple, cpu, feat };
-    LLVMTargetMachineRef tm = NULL;
-    Lower                L;
-    bool ok = moatL_target_machine(&o, &tm, e);
-    if (ok) {
-        char             *triple = LLVMGetTargetMachineTriple(tm);
-        LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
-        LowerTarget       t = { triple, layout, cpu, feat };
-        moatL_init(&L, m, &t);
-        LLVMDisposeMessage(triple);
-        LLVMDisposeTargetData(layout);
-        ok = lower_all(&L, hash, cpu, req);
-        moatL_fini(&L);
-        ok = ok && moatL_verify(L.mod, e);
-        if (ok && c->output != MOAT_OUTPUT_LLVM_IR &&
-            c->output != MOAT_OUTPUT_LLVM_BC)
-            ok = moatL_optimize(L.mod, tm, c->opt_level, e);
-        else if (ok && c->opt_level > 0)
-            ok = moatL_optimize(L.mod, tm, c->opt_level, e);
-        ok = ok && moatL_emit(L.mod, tm, c->output, out, out_len, e);
-        LLVMDisposeModule(L.mod);
-        LLVMContextDispose(L.llctx);
-        LLVMDisposeTargetMachine(tm);
-    }
+    CompileJob job = {
+        .m = m, .hash = hash, .required = req, .output = c->output,
+        .threads = c->threads,
+        .emit = { c->opt_level, c->triple, cpu, feat },
+    };
+    bool ok = moatL_compile_job(&job, out, out_len, e);
     LLVMDisposeMessage(host_cpu);
     LLVMDisposeMessage(host_feat);
     moatD_module_free(m);

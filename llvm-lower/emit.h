@@ -26,4 +26,22 @@ bool moatL_verify(LLVMModuleRef mod, moat_error *err);
 bool moatL_emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, moat_output kind,
                 uint8_t **out, size_t *len, moat_error *err);
 
+/* partition.c: lowers, optimises and emits a module, in parallel
+ * partitions when it is large and the output is an object. */
+typedef struct CompileJob {
+    const Module   *m;
+    const uint8_t  *hash;           /* 32 bytes */
+    const char     *required;       /* features the runtime checks */
+    moat_output     output;
+    int             threads;        /* moat_compile_config_set_threads */
+    EmitOptions     emit;
+} CompileJob;
+
+bool moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
+                       moat_error *err);
+
+/* merge.c: n relocatable objects into one (ld.lld -r). */
+bool moatL_merge_objects(const uint8_t *const *objs, const size_t *lens,
+                         int n, uint8_t **out, size_t *len, moat_error *err);
+
 #endif

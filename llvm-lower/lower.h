@@ -47,6 +47,8 @@ typedef struct Lower {
     LLVMTypeRef     i1, i8, i16, i32, i64, f32, f64, v128, ptr, voidt;
     LLVMTypeRef    *fn_types;    /* per type index: (ptr ctx, params) */
     LLVMValueRef   *funcs;       /* per function index; NULL for imports */
+    const uint8_t  *owner;       /* see LowerTarget */
+    int             self;
     LLVMValueRef    helpers[16]; /* runtime entry points, by H_* */
     LLVMTypeRef     helper_types[16];
     unsigned        tbaa_kind;   /* metadata kind id of !tbaa */
@@ -164,6 +166,10 @@ typedef struct LowerTarget {
     const char          *triple;      /* never NULL */
     LLVMTargetDataRef    layout;
     const char          *cpu, *features;
+    /* Partitioned compilation (partition.c): owner[i] is the partition
+     * that defines function i; the others only declare it. NULL: one. */
+    const uint8_t       *owner;
+    int                  self;
 } LowerTarget;
 
 void moatL_init(Lower *L, const Module *m, const LowerTarget *t);

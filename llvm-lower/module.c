@@ -146,7 +146,11 @@ declare_funcs(Lower *L, const LowerTarget *t)
         snprintf(name, sizeof name, "wasm_f%u", i);
         L->funcs[i] = LLVMAddFunction(L->mod, name,
                                       L->fn_types[m->funcs[i].type_idx]);
-        LLVMSetLinkage(L->funcs[i], LLVMInternalLinkage);
+        if (t->owner) {         /* other partitions see it: hidden global */
+            LLVMSetVisibility(L->funcs[i], LLVMHiddenVisibility);
+        } else {
+            LLVMSetLinkage(L->funcs[i], LLVMInternalLinkage);
+        }
         add_target_attrs(L, L->funcs[i], t);
     }
 }
@@ -176,6 +180,8 @@ moatL_init(Lower *L, const Module *m, const LowerTarget *t)
                         m->nfuncs };
     L->layout = moatA_layout(&li);
     L->mem_is_ctx = m->nmems > 0 && m->nmem_imports == 0;
+    L->owner = t->owner;
+    L->self = t->self;
     L->guard = MOAT_HEAP_GUARD;
     moatU_arena_init(&L->scratch);
     make_tbaa(L);

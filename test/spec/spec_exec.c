@@ -5,6 +5,7 @@
  * moatT_exec_begin/end around each).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "moat_compile.h"
@@ -51,6 +52,19 @@ remember(Exec *X, moat_module *m, moat_instance *inst)
     return true;
 }
 
+/* MOAT_SPEC_THREADS=N compiles every module in N partitions: the suite
+ * then also checks partitioned compilation. */
+static bool
+new_config(moat_compile_config **cfg, moat_error *err)
+{
+    const char *t = getenv("MOAT_SPEC_THREADS");
+    if (moat_compile_config_new(cfg, err) != MOAT_OK)
+        return false;
+    if (t)
+        moat_compile_config_set_threads(*cfg, atoi(t));
+    return true;
+}
+
 bool
 moatT_exec_begin(Runner *R, char *why, size_t nwhy)
 {
@@ -59,7 +73,7 @@ moatT_exec_begin(Runner *R, char *why, size_t nwhy)
         return snprintf(why, nwhy, "out of memory"), false;
     Exec *X = R->exec;
     if ((!X->engine && moat_engine_new(&X->engine, &err) != MOAT_OK) ||
-        (!X->cfg && moat_compile_config_new(&X->cfg, &err) != MOAT_OK) ||
+        (!X->cfg && !new_config(&X->cfg, &err)) ||
         moat_linker_new(X->engine, &X->linker, &err) != MOAT_OK ||
         moatT_define_spectest(X->linker, &err) != MOAT_OK) {
         snprintf(why, nwhy, "cannot set up the runtime: %s", err.msg);
