@@ -56,6 +56,9 @@ expect "no such export" 2 "no exported function" run nope "$w"
 # compile, then run the object and the shared object
 expect "compile -o" 0 "" "$moat" compile -O2 "$w" -o "$tmp/c.o"
 expect "run .o" 0 "5" run add "$tmp/c.o" 2 3
+expect "compile -j2" 0 "" "$moat" compile -j2 "$w" -o "$tmp/j.o"
+expect "run partitioned .o" 0 "5" run add "$tmp/j.o" 2 3
+expect "partitioned trap" 134 "trap: integer divide by zero" run div "$tmp/j.o" 1 0
 expect "compile -shared" 0 "" "$moat" compile -shared "$w" -o "$tmp/c.so"
 expect "run .so" 0 "5" run add "$tmp/c.so" 2 3
 expect "emit-llvm" 0 "" "$moat" compile --emit-llvm -O0 "$w" -o "$tmp/c.ll"
