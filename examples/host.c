@@ -1,0 +1,122 @@
+/* host.c - a complete Moat host: compile a plugin (wasm) to native code,
+ * give it a host function, call an export, survive a trap, read the
+ * guest's memory. Build: see examples/meson.build; run: host PLUGIN.wasm.
+ * Every object made here is freed with its _free function, in reverse.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "moat.h"
+#include "moat_compile.h"
+
+/* The host function: native signature of (i32) -> (), ctx first. */
+static void
+log_number(void *ctx, uint32_t n)
+{
+    unsigned *calls = ctx;
+    (*calls)++;
+    printf("guest says: %u\n", n);
+}
+
+static uint8_t *
+read_file(const char *path, size_t *len)
+{
+    FILE    *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    long     n;
+
+    if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+        fseek(f, 0, SEEK_SET) != 0 || !(buf = malloc((size_t)n + 1)) ||
+        fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        perror(path);
+        free(buf);
+        buf = NULL;
+    }
+    if (f)
+        fclose(f);
+    *len = (size_t)(n > 0 ? n : 0);
+    return buf;
+}
+
+/* Compiles the wasm in memory and loads the object: what `moat compile`
+ * + moat_module_load_file would do through a file. */
+static moat_status
+load_plugin(moat_engine *e, const char *path, moat_module **m,
+            moat_error *err)
+{
+    size_t   len, objlen = 0;
+    uint8_t *wasm = read_file(path, &len), *obj = NULL;
+    moat_compile_config *cfg = NULL;
+    moat_status st = wasm ? moat_compile_config_new(&cfg, err) : MOAT_ERR_IO;
+
+    if (st == MOAT_OK)
+        st = moat_compile(cfg, wasm, len, &obj, &objlen, err);
+    if (st == MOAT_OK)
+        st = moat_module_load_object(e, obj, objlen, m, err);
+    moat_free(obj);
+    moat_compile_config_free(cfg);
+    free(wasm);
+    return st;
+}
+
+static int
+run(moat_instance *inst, unsigned *calls)
+{
+    moat_val   arg = { .type = MOAT_I32, .of.i32 = 100 }, res;
+    moat_val   div[2] = { { .type = MOAT_I32, .of.i32 = 7 },
+                          { .type = MOAT_I32, .of.i32 = 0 } };
+    moat_error err = { 0 };
+
+    if (moat_instance_call(inst, "sum_to", &arg, 1, &res, 1, &err) != MOAT_OK)
+        return fprintf(stderr, "sum_to: %s\n", err.msg), 1;
+    printf("sum_to(100) = %llu after %u host call(s)\n",
+           (unsigned long long)res.of.i64, *calls);
+    if (res.of.i64 != 5050 || *calls != 1)      /* the test suite runs us */
+        return fprintf(stderr, "wrong result\n"), 1;
+
+    /* A trap ends the call, never the host; the instance stays usable. */
+    moat_status st = moat_instance_call(inst, "divide", div, 2, &res, 1,
+                                        &err);
+    if (st != MOAT_ERR_TRAP)
+        return fprintf(stderr, "divide by zero did not trap\n"), 1;
+    printf("divide(7, 0) trapped: %s\n", moat_trap_string(err.trap));
+    div[1].of.i32 = 2;
+    memset(&err, 0, sizeof err);
+    if (moat_instance_call(inst, "divide", div, 2, &res, 1, &err) != MOAT_OK)
+        return fprintf(stderr, "divide: %s\n", err.msg), 1;
+    printf("divide(7, 2) = %u\n", res.of.i32);
+    return res.of.i32 == 3 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+    moat_engine   *e = NULL;
+    moat_linker   *l = NULL;
+    moat_module   *m = NULL;
+    moat_instance *inst = NULL;
+    moat_error     err = { 0 };
+    unsigned       calls = 0;
+    static const uint8_t i32[] = { MOAT_I32 };
+    int            rc = 1;
+
+    if (argc != 2)
+        return fprintf(stderr, "usage: host PLUGIN.wasm\n"), 2;
+    if (moat_engine_new(&e, &err) == MOAT_OK &&
+        load_plugin(e, argv[1], &m, &err) == MOAT_OK &&
+        moat_linker_new(e, &l, &err) == MOAT_OK &&
+        moat_linker_define_func(l, "env", "log_number", i32, 1, NULL, 0,
+                                (moat_native_fn)log_number, &calls,
+                                &err) == MOAT_OK &&
+        moat_instance_new(l, m, &inst, &err) == MOAT_OK)
+        rc = run(inst, &calls);
+    else
+        fprintf(stderr, "host: %s: %s\n", moat_status_string(err.code),
+                err.msg);
+    moat_instance_free(inst);
+    moat_linker_free(l);
+    moat_module_free(m);
+    moat_engine_free(e);
+    return rc;
+}
