@@ -60,6 +60,16 @@ lower_neg(Lower *L, const Insn *in, const FloatOp *fo)
     moatL_vpush(L, LLVMBuildFNeg(L->b, moatL_vpop(L), text(in)));
 }
 
+static bool
+is_identity(LLVMValueRef v)
+{
+    LLVMBool loses;
+    if (!LLVMIsAConstantFP(v))
+        return false;
+    double d = LLVMConstRealGetDouble(v, &loses);
+    return d == 0.0 || d == 1.0 || d == -1.0;
+}
+
 static void
 lower_bin(Lower *L, const Insn *in, const FloatOp *fo)
 {
@@ -67,8 +77,8 @@ lower_bin(Lower *L, const Insn *in, const FloatOp *fo)
     LLVMValueRef r = LLVMBuildBinOp(L->b, (LLVMOpcode)fo->arg, lhs, rhs,
                                     text(in));
 
-    /* a constant operand is where LLVM may fold the operation away */
-    if (LLVMIsAConstantFP(lhs) || LLVMIsAConstantFP(rhs))
+    /* LLVM may fold the operation away when an operand is +-0 or +-1 */
+    if (is_identity(lhs) || is_identity(rhs))
         r = moatL_quiet_nan(L, r);
     moatL_vpush(L, r);
 }
