@@ -129,6 +129,7 @@ void moatL_br_if(Lower *L, const Insn *in);
 void moatL_br_table(Lower *L, const Insn *in);
 void moatL_return(Lower *L, const Insn *in);
 void moatL_drop(Lower *L, const Insn *in);
+void moatL_keep_loads(Lower *L, LLVMValueRef v, int depth);
 void moatL_select(Lower *L, const Insn *in);
 
 void moatL_call(Lower *L, const Insn *in);            /* lower_call.c */

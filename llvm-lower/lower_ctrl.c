@@ -334,17 +334,35 @@ moatL_nop(Lower *L, const Insn *in)
     (void)in;
 }
 
-/* A dropped load must still trap when out of bounds: volatile keeps LLVM
- * from deleting it as unused. */
+/* A heap load whose value ends up unused must still trap when out of
+ * bounds, but LLVM deletes unused loads. For a value that is dropped (or
+ * stored into a local nobody reads, func.c), the loads it was computed
+ * from through pure instructions are made volatile. Phis and calls other
+ * than intrinsics end the walk; depth is bounded. */
+void
+moatL_keep_loads(Lower *L, LLVMValueRef v, int depth)
+{
+    if (depth > 12 || !LLVMIsAInstruction(v) || LLVMIsAPHINode(v))
+        return;
+    if (LLVMIsALoadInst(v)) {
+        if (LLVMGetMetadata(v, L->tbaa_kind) == L->tbaa_heap)
+            LLVMSetVolatile(v, true);
+        return;
+    }
+    if (LLVMIsACallInst(v) && !LLVMGetIntrinsicID(LLVMGetCalledValue(v)))
+        return;
+    if (LLVMIsAStoreInst(v) || LLVMIsAAllocaInst(v))
+        return;
+    int n = LLVMGetNumOperands(v);
+    for (int i = 0; i < n; i++)
+        moatL_keep_loads(L, LLVMGetOperand(v, (unsigned)i), depth + 1);
+}
+
 void
 moatL_drop(Lower *L, const Insn *in)
 {
-    LLVMValueRef v = moatL_vpop(L);
     (void)in;
-    while (LLVMIsACastInst(v))          /* narrow loads are extended */
-        v = LLVMGetOperand(v, 0);
-    if (LLVMIsALoadInst(v))
-        LLVMSetVolatile(v, true);
+    moatL_keep_loads(L, moatL_vpop(L), 0);
 }
 
 void
