@@ -68,6 +68,17 @@ expect "compile usage" 2 "usage" "$moat" compile "$w"
 expect "compile bad target" 1 "unknown target" \
     "$moat" compile --target nonsense-x-y "$w" -o "$tmp/x.o"
 
+# loads whose value is unused still trap (test/regress/diff-dead-load.wat)
+for o in 0 2; do
+    "$moat" compile -O$o "$src/../regress/diff-dead-load.wasm" -o "$tmp/dl.o"
+    for e in dead_local dead_rotl before_call_indirect dead_f64 dead_v128; do
+        expect "dead load $e -O$o" 134 "out of bounds memory access" \
+            run "$e" "$tmp/dl.o"
+    done
+    expect "dead load before_div -O$o" 134 "out of bounds memory access" \
+        run before_div "$tmp/dl.o" 0
+done
+
 # bad input: a clear error, never a crash
 printf '\0asm\1\0\0\0\1\11\1' > "$tmp/bad.wasm"
 expect "invalid module" 1 "error: malformed module" "$moat" validate "$tmp/bad.wasm"
