@@ -144,6 +144,19 @@ moatL_ctx_load(Lower *L, LLVMTypeRef t, int64_t off, const char *name)
     return v;
 }
 
+/* A context-area word the runtime writes once, at instantiation (memory,
+ * table and import pointers, type ids, function references): marked
+ * invariant so that LLVM may hoist it out of loops and across calls. */
+LLVMValueRef
+moatL_ctx_load_fixed(Lower *L, LLVMTypeRef t, int64_t off, const char *name)
+{
+    LLVMValueRef v = moatL_ctx_load(L, t, off, name);
+    LLVMSetMetadata(v, LLVMGetMDKindIDInContext(L->llctx, "invariant.load",
+                                                14),
+                    LLVMMDNodeInContext(L->llctx, NULL, 0));
+    return v;
+}
+
 void
 moatL_tag_heap(Lower *L, LLVMValueRef v)
 {
@@ -153,7 +166,7 @@ moatL_tag_heap(Lower *L, LLVMValueRef v)
 LLVMValueRef
 moatL_memory(Lower *L)
 {
-    return moatL_ctx_load(L, L->ptr, MOAT_CTX_MEMORY, "memory");
+    return moatL_ctx_load_fixed(L, L->ptr, MOAT_CTX_MEMORY, "memory");
 }
 
 /* ctx (or the heap base) + zext(addr) + offset. The reservation behind the

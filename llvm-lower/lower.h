@@ -99,6 +99,8 @@ LLVMValueRef moatL_ctx_load(Lower *L, LLVMTypeRef t, int64_t off,
  * no check when the guard covers it, an explicit one otherwise. */
 LLVMValueRef moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset,
                              uint32_t size);
+LLVMValueRef moatL_ctx_load_fixed(Lower *L, LLVMTypeRef t, int64_t off,
+                                  const char *name);
 void         moatL_tag_heap(Lower *L, LLVMValueRef load_or_store);
 LLVMValueRef moatL_memory(Lower *L);    /* MoatMemory * of memory 0 */
 LLVMValueRef moatL_call_helper(Lower *L, int h, LLVMValueRef *args,

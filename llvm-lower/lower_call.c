@@ -42,8 +42,9 @@ moatL_call(Lower *L, const Insn *in)
     }
     int64_t      off = L->layout.imports +
                        (int64_t)in->a * (int64_t)sizeof(MoatImportFunc);
-    LLVMValueRef code = moatL_ctx_load(L, L->ptr, off, "import.code");
-    LLVMValueRef cctx = moatL_ctx_load(L, L->ptr, off + 8, "import.ctx");
+    LLVMValueRef code = moatL_ctx_load_fixed(L, L->ptr, off, "import.code");
+    LLVMValueRef cctx = moatL_ctx_load_fixed(L, L->ptr, off + 8,
+                                             "import.ctx");
     moatL_call_typed(L, f->type_idx, code, cctx);
 }
 
@@ -58,12 +59,24 @@ load_field(Lower *L, LLVMTypeRef t, LLVMValueRef base, size_t off,
     return v;
 }
 
+/* A MoatFuncRef never changes once the runtime made it. */
+static LLVMValueRef
+load_ref_field(Lower *L, LLVMTypeRef t, LLVMValueRef ref, size_t off,
+               const char *name)
+{
+    LLVMValueRef v = load_field(L, t, ref, off, name);
+    LLVMSetMetadata(v, LLVMGetMDKindIDInContext(L->llctx, "invariant.load",
+                                                14),
+                    LLVMMDNodeInContext(L->llctx, NULL, 0));
+    return v;
+}
+
 /* The MoatTable * of table t. */
 LLVMValueRef
 moatL_table_ptr(Lower *L, uint32_t t)
 {
-    return moatL_ctx_load(L, L->ptr, L->layout.tables + (int64_t)t * 8,
-                          "table");
+    return moatL_ctx_load_fixed(L, L->ptr, L->layout.tables + (int64_t)t * 8,
+                                "table");
 }
 
 void
@@ -83,16 +96,19 @@ moatL_call_indirect(Lower *L, const Insn *in)
     LLVMValueRef ref = LLVMBuildLoad2(L->b, L->ptr, slot, "funcref");
     moatL_trap_if(L, LLVMBuildIsNull(L->b, ref, ""),
                   MOAT_ABI_TRAP_NULL_FUNC);
-    LLVMValueRef want = moatL_ctx_load(L, L->i32,
-                                       L->layout.type_ids +
-                                           (int64_t)in->a * 4, "type.id");
-    LLVMValueRef got = load_field(L, L->i32, ref,
-                                  offsetof(MoatFuncRef, type_id), "ref.type");
+    LLVMValueRef want = moatL_ctx_load_fixed(L, L->i32,
+                                             L->layout.type_ids +
+                                                 (int64_t)in->a * 4,
+                                             "type.id");
+    LLVMValueRef got = load_ref_field(L, L->i32, ref,
+                                      offsetof(MoatFuncRef, type_id),
+                                      "ref.type");
     moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntNE, want, got, ""),
                   MOAT_ABI_TRAP_SIG_MISMATCH);
-    LLVMValueRef code = load_field(L, L->ptr, ref, offsetof(MoatFuncRef, code),
-                                   "ref.code");
-    LLVMValueRef cctx = load_field(L, L->ptr, ref, offsetof(MoatFuncRef, ctx),
-                                   "ref.ctx");
+    LLVMValueRef code = load_ref_field(L, L->ptr, ref,
+                                       offsetof(MoatFuncRef, code),
+                                       "ref.code");
+    LLVMValueRef cctx = load_ref_field(L, L->ptr, ref,
+                                       offsetof(MoatFuncRef, ctx), "ref.ctx");
     moatL_call_typed(L, in->a, code, cctx);
 }

@@ -17,9 +17,9 @@ moatL_ref(Lower *L, const Insn *in)
         break;
     }
     case OP_REF_FUNC:
-        moatL_vpush(L, moatL_ctx_load(L, L->ptr, L->layout.funcrefs +
-                                                     (int64_t)in->a * 8,
-                                      "ref.func"));
+        moatL_vpush(L, moatL_ctx_load_fixed(L, L->ptr, L->layout.funcrefs +
+                                                           (int64_t)in->a * 8,
+                                            "ref.func"));
         break;
     default:
         assert(!"not a reference instruction");

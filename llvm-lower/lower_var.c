@@ -29,7 +29,7 @@ global_ptr(Lower *L, uint32_t idx)
 {
     int64_t off = L->layout.globals + (int64_t)idx * 16;
     if (L->m->globals[idx].is_import)
-        return moatL_ctx_load(L, L->ptr, off, "global.ptr");
+        return moatL_ctx_load_fixed(L, L->ptr, off, "global.ptr");
     return moatL_ctx_ptr(L, off);
 }
 
