@@ -109,31 +109,9 @@ prologue(Lower *L, const Func *f, const FuncType *ft)
     }
 }
 
-/* Locals written but never read: their values are dead, and so would be
- * the loads behind them (see moatL_keep_loads). */
-static void
-keep_loads_of_unread_locals(Lower *L)
-{
-    for (uint32_t i = 0; i < L->nlocals; i++) {
-        LLVMUseRef u;
-        bool       is_read = false;
-        for (u = LLVMGetFirstUse(L->locals[i]); u && !is_read;
-             u = LLVMGetNextUse(u))
-            is_read = LLVMIsALoadInst(LLVMGetUser(u)) != NULL;
-        if (is_read)
-            continue;
-        for (u = LLVMGetFirstUse(L->locals[i]); u; u = LLVMGetNextUse(u)) {
-            LLVMValueRef st = LLVMGetUser(u);
-            if (LLVMIsAStoreInst(st))
-                moatL_keep_loads(L, LLVMGetOperand(st, 0), 0);
-        }
-    }
-}
-
 static void
 epilogue(Lower *L, const FuncType *ft)
 {
-    keep_loads_of_unread_locals(L);
     if (!L->is_dead) {
         uint32_t     n = ft->nresults;
         LLVMTypeRef  rt = LLVMGetReturnType(LLVMGlobalGetValueType(L->fn));

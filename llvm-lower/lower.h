@@ -102,6 +102,7 @@ LLVMValueRef moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset,
 LLVMValueRef moatL_ctx_load_fixed(Lower *L, LLVMTypeRef t, int64_t off,
                                   const char *name);
 void         moatL_tag_heap(Lower *L, LLVMValueRef load_or_store);
+void         moatL_keep_load(Lower *L, LLVMValueRef load);   /* volatile */
 LLVMValueRef moatL_memory(Lower *L);    /* MoatMemory * of memory 0 */
 LLVMValueRef moatL_call_helper(Lower *L, int h, LLVMValueRef *args,
                                unsigned n);
@@ -131,7 +132,6 @@ void moatL_br_if(Lower *L, const Insn *in);
 void moatL_br_table(Lower *L, const Insn *in);
 void moatL_return(Lower *L, const Insn *in);
 void moatL_drop(Lower *L, const Insn *in);
-void moatL_keep_loads(Lower *L, LLVMValueRef v, int depth);
 void moatL_select(Lower *L, const Insn *in);
 
 void moatL_call(Lower *L, const Insn *in);            /* lower_call.c */

@@ -334,35 +334,12 @@ moatL_nop(Lower *L, const Insn *in)
     (void)in;
 }
 
-/* A heap load whose value ends up unused must still trap when out of
- * bounds, but LLVM deletes unused loads. For a value that is dropped (or
- * stored into a local nobody reads, func.c), the loads it was computed
- * from through pure instructions are made volatile. Phis and calls other
- * than intrinsics end the walk; depth is bounded. */
-void
-moatL_keep_loads(Lower *L, LLVMValueRef v, int depth)
-{
-    if (depth > 12 || !LLVMIsAInstruction(v) || LLVMIsAPHINode(v))
-        return;
-    if (LLVMIsALoadInst(v)) {
-        if (LLVMGetMetadata(v, L->tbaa_kind) == L->tbaa_heap)
-            LLVMSetVolatile(v, true);
-        return;
-    }
-    if (LLVMIsACallInst(v) && !LLVMGetIntrinsicID(LLVMGetCalledValue(v)))
-        return;
-    if (LLVMIsAStoreInst(v) || LLVMIsAAllocaInst(v))
-        return;
-    int n = LLVMGetNumOperands(v);
-    for (int i = 0; i < n; i++)
-        moatL_keep_loads(L, LLVMGetOperand(v, (unsigned)i), depth + 1);
-}
-
+/* Loads are volatile (moatL_keep_load), so a dropped one still traps. */
 void
 moatL_drop(Lower *L, const Insn *in)
 {
     (void)in;
-    moatL_keep_loads(L, moatL_vpop(L), 0);
+    moatL_vpop(L);
 }
 
 void

@@ -34,7 +34,7 @@ moatL_load(Lower *L, const Insn *in)
     LLVMValueRef  v = LLVMBuildLoad2(L->b, mt, p, oi->text);
 
     LLVMSetAlignment(v, 1);     /* wasm alignment is only a hint */
-    moatL_tag_heap(L, v);
+    moatL_keep_load(L, v);
     LLVMTypeRef rt = moatL_type(L, oi->push);
     if (mt != rt)
         v = is_signed(in->op) ? LLVMBuildSExt(L->b, v, rt, "")

@@ -73,7 +73,7 @@ load(Lower *L, const Insn *in, LLVMTypeRef t, uint32_t size,
     LLVMValueRef v = LLVMBuildLoad2(L->b, t, p, name);
 
     LLVMSetAlignment(v, 1);
-    moatL_tag_heap(L, v);
+    moatL_keep_load(L, v);
     return v;
 }
 
