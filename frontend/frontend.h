@@ -11,9 +11,6 @@
  * MOAT_ERR_LIMIT, never a silent truncation. */
 enum {
     MAX_LOCALS = 50000,         /* per function, parameters included */
-    MAX_PARAMS = 1000,
-    MAX_RESULTS = 1000,
-    MAX_BR_TABLE = 1000000,
 };
 #define MAX_PAGES 65536u        /* 4 GiB of 64 KiB pages */
 #define MAX_TABLE 0xffffffffu   /* table limits are u32 in wasm 2.0 */

@@ -76,6 +76,20 @@ items(uint64_t n)
     return v;
 }
 
+/* One descriptor table: entry(D, i) for i < n, as a constant array. */
+typedef LLVMValueRef (*EntryFn)(Desc *D, uint32_t i);
+
+static LLVMValueRef
+table(Desc *D, LLVMTypeRef t, uint32_t n, EntryFn entry)
+{
+    LLVMValueRef *v = items(n);
+    for (uint32_t i = 0; i < n; i++)
+        v[i] = entry(D, i);
+    LLVMValueRef a = array(D, t, v, n);
+    moatU_free(v);
+    return a;
+}
+
 static LLVMValueRef
 const_expr(Desc *D, const ConstExpr *c)
 {
@@ -96,88 +110,53 @@ const_expr(Desc *D, const ConstExpr *c)
 }
 
 static LLVMValueRef
-types(Desc *D)
+type_entry(Desc *D, uint32_t i)
 {
-    const Module *m = D->L->m;
-    LLVMValueRef *v = items(m->ntypes);
-    for (uint32_t i = 0; i < m->ntypes; i++) {
-        const FuncType *ft = &m->types[i];
-        LLVMValueRef    f[4] = {
-            u64(D, ft->nparams), u64(D, ft->nresults),
-            blob(D, ft->types, ft->nparams + ft->nresults, false),
-            moatL_trampoline(D->L, i)
-        };
-        v[i] = LLVMConstNamedStruct(D->type_t, f, 4);
-    }
-    LLVMValueRef a = array(D, D->type_t, v, m->ntypes);
-    moatU_free(v);
-    return a;
+    const FuncType *ft = &D->L->m->types[i];
+    LLVMValueRef    f[4] = {
+        u64(D, ft->nparams), u64(D, ft->nresults),
+        blob(D, ft->types, ft->nparams + ft->nresults, false),
+        moatL_trampoline(D->L, i)
+    };
+    return LLVMConstNamedStruct(D->type_t, f, 4);
 }
 
 static LLVMValueRef
-imports(Desc *D)
+import_entry(Desc *D, uint32_t i)
 {
-    const Module *m = D->L->m;
-    LLVMValueRef *v = items(m->nimports);
-    for (uint32_t i = 0; i < m->nimports; i++) {
-        const Import *im = &m->imports[i];
-        LLVMValueRef  f[4] = { bytes(D, im->module.s, im->module.len),
-                               bytes(D, im->name.s, im->name.len),
-                               u64(D, im->kind), u64(D, im->idx) };
-        v[i] = LLVMConstNamedStruct(D->import_t, f, 4);
-    }
-    LLVMValueRef a = array(D, D->import_t, v, m->nimports);
-    moatU_free(v);
-    return a;
+    const Import *im = &D->L->m->imports[i];
+    LLVMValueRef  f[4] = { bytes(D, im->module.s, im->module.len),
+                           bytes(D, im->name.s, im->name.len),
+                           u64(D, im->kind), u64(D, im->idx) };
+    return LLVMConstNamedStruct(D->import_t, f, 4);
 }
 
 static LLVMValueRef
-exports(Desc *D)
+export_entry(Desc *D, uint32_t i)
 {
-    const Module *m = D->L->m;
-    LLVMValueRef *v = items(m->nexports);
-    for (uint32_t i = 0; i < m->nexports; i++) {
-        const Export *e = &m->exports[i];
-        LLVMValueRef  f[3] = { bytes(D, e->name.s, e->name.len),
-                               u64(D, e->kind), u64(D, e->idx) };
-        v[i] = LLVMConstNamedStruct(D->export_t, f, 3);
-    }
-    LLVMValueRef a = array(D, D->export_t, v, m->nexports);
-    moatU_free(v);
-    return a;
+    const Export *e = &D->L->m->exports[i];
+    LLVMValueRef  f[3] = { bytes(D, e->name.s, e->name.len),
+                           u64(D, e->kind), u64(D, e->idx) };
+    return LLVMConstNamedStruct(D->export_t, f, 3);
 }
 
 static LLVMValueRef
-funcs(Desc *D)
+func_entry(Desc *D, uint32_t i)
 {
-    Lower        *L = D->L;
-    const Module *m = L->m;
-    LLVMValueRef *v = items(m->nfuncs);
-    for (uint32_t i = 0; i < m->nfuncs; i++) {
-        LLVMValueRef f[2] = { u64(D, m->funcs[i].type_idx),
-                              L->funcs[i] ? L->funcs[i]
-                                          : LLVMConstPointerNull(L->ptr) };
-        v[i] = LLVMConstNamedStruct(D->func_t, f, 2);
-    }
-    LLVMValueRef a = array(D, D->func_t, v, m->nfuncs);
-    moatU_free(v);
-    return a;
+    Lower       *L = D->L;
+    LLVMValueRef f[2] = { u64(D, L->m->funcs[i].type_idx),
+                          L->funcs[i] ? L->funcs[i]
+                                      : LLVMConstPointerNull(L->ptr) };
+    return LLVMConstNamedStruct(D->func_t, f, 2);
 }
 
 static LLVMValueRef
-globals(Desc *D)
+global_entry(Desc *D, uint32_t i)
 {
-    const Module *m = D->L->m;
-    LLVMValueRef *v = items(m->nglobals);
-    for (uint32_t i = 0; i < m->nglobals; i++) {
-        const Global *g = &m->globals[i];
-        LLVMValueRef  f[4] = { u64(D, g->type.type), u64(D, g->type.is_mut),
-                               u64(D, g->is_import), const_expr(D, &g->init) };
-        v[i] = LLVMConstNamedStruct(D->global_t, f, 4);
-    }
-    LLVMValueRef a = array(D, D->global_t, v, m->nglobals);
-    moatU_free(v);
-    return a;
+    const Global *g = &D->L->m->globals[i];
+    LLVMValueRef  f[4] = { u64(D, g->type.type), u64(D, g->type.is_mut),
+                           u64(D, g->is_import), const_expr(D, &g->init) };
+    return LLVMConstNamedStruct(D->global_t, f, 4);
 }
 
 static LLVMValueRef
@@ -189,56 +168,41 @@ limits(Desc *D, const Limits *l, uint8_t elem)
 }
 
 static LLVMValueRef
-tables_and_mems(Desc *D, bool is_table)
+table_entry(Desc *D, uint32_t i)
 {
-    const Module *m = D->L->m;
-    uint32_t      n = is_table ? m->ntables : m->nmems;
-    LLVMValueRef *v = items(n);
-    for (uint32_t i = 0; i < n; i++)
-        v[i] = is_table ? limits(D, &m->tables[i].limits, m->tables[i].elem)
-                        : limits(D, &m->mems[i], 0);
-    LLVMValueRef a = array(D, D->limits_t, v, n);
-    moatU_free(v);
-    return a;
+    const TableType *t = &D->L->m->tables[i];
+    return limits(D, &t->limits, t->elem);
 }
 
 static LLVMValueRef
-elems(Desc *D)
+mem_entry(Desc *D, uint32_t i)
 {
-    const Module *m = D->L->m;
-    LLVMValueRef *v = items(m->nelems);
-    for (uint32_t i = 0; i < m->nelems; i++) {
-        const Elem   *e = &m->elems[i];
-        LLVMValueRef *it = items(e->count);
-        for (uint32_t k = 0; k < e->count; k++)
-            it[k] = const_expr(D, &e->items[k]);
-        LLVMValueRef f[6] = { u64(D, e->mode), u64(D, e->table),
-                              u64(D, e->type), const_expr(D, &e->offset),
-                              u64(D, e->count),
-                              array(D, D->const_t, it, e->count) };
-        moatU_free(it);
-        v[i] = LLVMConstNamedStruct(D->elem_t, f, 6);
-    }
-    LLVMValueRef a = array(D, D->elem_t, v, m->nelems);
-    moatU_free(v);
-    return a;
+    return limits(D, &D->L->m->mems[i], 0);
 }
 
 static LLVMValueRef
-datas(Desc *D)
+elem_entry(Desc *D, uint32_t i)
 {
-    const Module *m = D->L->m;
-    LLVMValueRef *v = items(m->ndatas);
-    for (uint32_t i = 0; i < m->ndatas; i++) {
-        const Data  *s = &m->datas[i];
-        LLVMValueRef f[4] = { u64(D, s->mode), u64(D, s->mem),
-                              const_expr(D, &s->offset),
-                              bytes(D, s->bytes, s->len) };
-        v[i] = LLVMConstNamedStruct(D->data_t, f, 4);
-    }
-    LLVMValueRef a = array(D, D->data_t, v, m->ndatas);
-    moatU_free(v);
-    return a;
+    const Elem   *e = &D->L->m->elems[i];
+    LLVMValueRef *it = items(e->count);
+    for (uint32_t k = 0; k < e->count; k++)
+        it[k] = const_expr(D, &e->items[k]);
+    LLVMValueRef f[6] = { u64(D, e->mode), u64(D, e->table),
+                          u64(D, e->type), const_expr(D, &e->offset),
+                          u64(D, e->count),
+                          array(D, D->const_t, it, e->count) };
+    moatU_free(it);
+    return LLVMConstNamedStruct(D->elem_t, f, 6);
+}
+
+static LLVMValueRef
+data_entry(Desc *D, uint32_t i)
+{
+    const Data  *seg = &D->L->m->datas[i];
+    LLVMValueRef f[4] = { u64(D, seg->mode), u64(D, seg->mem),
+                          const_expr(D, &seg->offset),
+                          bytes(D, seg->bytes, seg->len) };
+    return LLVMConstNamedStruct(D->data_t, f, 4);
 }
 
 static void
@@ -292,15 +256,15 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     for (int i = 0; i < 10; i++)
         f[n++] = u64(&D, counts[i]);
     f[n++] = u64(&D, m->has_start ? m->start : UINT64_MAX);
-    f[n++] = types(&D);
-    f[n++] = imports(&D);
-    f[n++] = exports(&D);
-    f[n++] = funcs(&D);
-    f[n++] = globals(&D);
-    f[n++] = tables_and_mems(&D, true);
-    f[n++] = tables_and_mems(&D, false);
-    f[n++] = elems(&D);
-    f[n++] = datas(&D);
+    f[n++] = table(&D, D.type_t, m->ntypes, type_entry);
+    f[n++] = table(&D, D.import_t, m->nimports, import_entry);
+    f[n++] = table(&D, D.export_t, m->nexports, export_entry);
+    f[n++] = table(&D, D.func_t, m->nfuncs, func_entry);
+    f[n++] = table(&D, D.global_t, m->nglobals, global_entry);
+    f[n++] = table(&D, D.limits_t, m->ntables, table_entry);
+    f[n++] = table(&D, D.limits_t, m->nmems, mem_entry);
+    f[n++] = table(&D, D.elem_t, m->nelems, elem_entry);
+    f[n++] = table(&D, D.data_t, m->ndatas, data_entry);
     f[n++] = blob(&D, cpu, strlen(cpu), true);
     f[n++] = blob(&D, features, strlen(features), true);
     f[n++] = LLVMConstStringInContext(L->llctx, (const char *)hash, 32,

@@ -161,7 +161,6 @@ moatL_func(Lower *L, uint32_t idx)
     L->trap_bb = NULL;
     L->trap_phi = NULL;
     L->r = &r;
-    L->in = &in;
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, L->fn, "entry"));
     prologue(L, f, ft);

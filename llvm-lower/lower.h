@@ -68,7 +68,6 @@ typedef struct Lower {
     bool            is_dead;     /* current position is unreachable */
     LLVMBasicBlockRef trap_bb;   /* one trap block per function */
     LLVMValueRef    trap_phi;
-    const Insn     *in;          /* instruction being lowered */
     Reader         *r;           /* over the function body */
 } Lower;
 
