@@ -116,7 +116,9 @@ const_insn(Decode *d, const Insn *in, ConstExpr *out, uint32_t nglobals)
 {
     Module *m = d->m;
 
-    out->idx = in->a;
+    /* idx only means something for ref.func and global.get: keep it 0
+     * otherwise, so the same module always compiles to the same bytes */
+    out->idx = (in->op == OP_REF_FUNC || in->op == OP_GLOBAL_GET) ? in->a : 0;
     switch (in->op) {
     case OP_I32_CONST: out->kind = CONST_I32; out->u.i32 = (uint32_t)in->bits;
                        return T_I32;

@@ -1,6 +1,7 @@
 ;; cases.wat - exports the CLI tests call through `moat run --invoke`.
 (module
   (memory 1)
+  (data (i32.const 16) "moat")
   (func (export "add") (param i32 i32) (result i32)
     (i32.add (local.get 0) (local.get 1)))
   (func (export "id64") (param i64) (result i64) (local.get 0))

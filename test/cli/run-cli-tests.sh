@@ -56,6 +56,11 @@ expect "no such export" 2 "no exported function" run nope "$w"
 # compile, then run the object and the shared object
 expect "compile -o" 0 "" "$moat" compile -O2 "$w" -o "$tmp/c.o"
 expect "run .o" 0 "5" run add "$tmp/c.o" 2 3
+# the descriptor holds only defined values: the data segment's offset
+# (i32.const 16) is { kind 0, idx 0, lo 16, hi 0 }, never stale bytes
+"$moat" compile -O0 --emit-llvm "$w" -o "$tmp/d.ll"
+expect "descriptor const expr" 0 "{ i64 0, i64 0, i64 16, i64 0 }" \
+    cat "$tmp/d.ll"
 expect "compile -j2" 0 "" "$moat" compile -j2 "$w" -o "$tmp/j.o"
 expect "run partitioned .o" 0 "5" run add "$tmp/j.o" 2 3
 expect "partitioned trap" 134 "trap: integer divide by zero" run div "$tmp/j.o" 1 0
