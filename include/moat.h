@@ -36,7 +36,10 @@ typedef enum moat_status {
     MOAT_ERR_NOMEM,         /* an allocation failed */
     MOAT_ERR_LIMIT,         /* input exceeds an implementation limit */
     MOAT_ERR_IO,            /* reading or writing a file failed */
-    MOAT_ERR_TRAP           /* guest code trapped, see moat_error.trap */
+    MOAT_ERR_TRAP,          /* guest code trapped, see moat_error.trap */
+    MOAT_ERR_EXIT           /* guest asked to exit (WASI proc_exit), see
+                             * moat_error.exit_code; not an error of the
+                             * guest, but the call did not return */
 } moat_status;
 
 typedef enum moat_trap {
@@ -63,8 +66,14 @@ typedef struct moat_error {
     moat_status code;
     moat_trap   trap;       /* when code == MOAT_ERR_TRAP */
     uint64_t    offset;     /* byte offset in the input, MOAT_NO_OFFSET if none */
-    char        msg[256];
+    uint32_t    exit_code;  /* when code == MOAT_ERR_EXIT */
+    uint32_t    func;       /* traps: index of the wasm function that
+                             * trapped, MOAT_NO_FUNC when not known (a
+                             * host function, the start of a call) */
+    char        msg[256];   /* traps: "WORDING in function NAME" */
 } moat_error;
+
+#define MOAT_NO_FUNC UINT32_MAX
 
 /* Spec-like name of a status ("invalid module", ...); static storage. */
 MOAT_API const char *moat_status_string(moat_status s);
@@ -114,6 +123,13 @@ typedef struct moat_instance moat_instance;
 /* On success *out is the caller's (free with moat_engine_free). */
 MOAT_API moat_status moat_engine_new(moat_engine **out, moat_error *err);
 MOAT_API void moat_engine_free(moat_engine *e);           /* NULL: no-op */
+/* Limits for what is made from now on. max_memory: bytes a memory defined
+ * by an instance may reach (0: the module's own limits); an instance whose
+ * minimum is larger fails with MOAT_ERR_LIMIT, memory.grow past it gives
+ * -1. stack_size: bytes of each thread's wasm stack (default 8 MiB); deep
+ * recursion past it traps with "call stack exhausted". */
+MOAT_API void moat_engine_set_max_memory(moat_engine *e, uint64_t bytes);
+MOAT_API void moat_engine_set_stack_size(moat_engine *e, uint64_t bytes);
 
 /* Loads a relocatable ELF object produced by `moat compile` (bytes are read
  * only during the call), checking its layout contract. *out is the
@@ -169,6 +185,41 @@ MOAT_API moat_status moat_linker_define_func(moat_linker *l,
                                              moat_native_fn fn,
                                              void *host_ctx,
                                              moat_error *err);
+/* A host function that needs its caller (guest memory, per-linker data):
+ *   results fn(moat_caller *caller, params...)
+ * same value mapping as moat_native_fn. host_ctx is what
+ * moat_caller_data returns. The caller is the instance that imported the
+ * function (also when the function reaches another instance through a
+ * table or a re-export). */
+typedef struct moat_caller moat_caller;
+
+MOAT_API moat_status moat_linker_define_func_caller(moat_linker *l,
+                                                    const char *module,
+                                                    const char *name,
+                                                    const uint8_t *params,
+                                                    uint32_t nparams,
+                                                    const uint8_t *results,
+                                                    uint32_t nresults,
+                                                    moat_native_fn fn,
+                                                    void *host_ctx,
+                                                    moat_error *err);
+/* Inside such a host function (borrowed, valid during the call): */
+MOAT_API void          *moat_caller_data(moat_caller *c);
+MOAT_API moat_instance *moat_caller_instance(moat_caller *c);
+/* The caller's memory 0: its base and, in *size, its current size in
+ * bytes; NULL (and *size 0) when it has none. The base never moves;
+ * addresses in [base, base + size) are valid until the guest runs again
+ * (which may grow, never shrink, the memory). */
+MOAT_API uint8_t *moat_caller_memory(moat_caller *c, uint64_t *size);
+/* End the running call: with a trap (MOAT_ERR_TRAP, MOAT_TRAP_HOST, msg
+ * copied into moat_error.msg) or an exit (MOAT_ERR_EXIT with code). They
+ * do not return: they unwind the guest's frames and the host function's
+ * own, so release what the host function holds before calling them. */
+MOAT_API __attribute__((noreturn)) void moat_caller_trap(moat_caller *c,
+                                                         const char *msg);
+MOAT_API __attribute__((noreturn)) void moat_caller_exit(moat_caller *c,
+                                                         uint32_t code);
+
 /* Host-owned globals, memories and tables, kept alive by the linker. */
 MOAT_API moat_status moat_linker_define_global(moat_linker *l,
                                                const char *module,
@@ -224,10 +275,60 @@ MOAT_API moat_status moat_instance_call_index(moat_instance *inst,
                                               moat_val *results,
                                               size_t nresults,
                                               moat_error *err);
+/* The name of function idx of the instance's module: from the name
+ * section when the module had one, else "#idx" written into buf (n
+ * bytes). Borrowed from the module or buf. */
+MOAT_API const char *moat_instance_func_name(moat_instance *inst,
+                                             uint32_t idx, char *buf,
+                                             size_t n);
+/* Memory 0 of the instance (own or imported) with *size its current size
+ * in bytes; NULL when it has none. Bounds-checked copies in and out:
+ * MOAT_ERR_LIMIT when [offset, offset + len) is not inside the memory. */
+MOAT_API uint8_t *moat_instance_memory(moat_instance *inst, uint64_t *size);
+MOAT_API moat_status moat_instance_memory_read(moat_instance *inst,
+                                               uint64_t offset, void *buf,
+                                               size_t len, moat_error *err);
+MOAT_API moat_status moat_instance_memory_write(moat_instance *inst,
+                                                uint64_t offset,
+                                                const void *buf, size_t len,
+                                                moat_error *err);
+
 /* Reads the exported global `name`. */
 MOAT_API moat_status moat_instance_global(moat_instance *inst,
                                           const char *name, moat_val *out,
                                           moat_error *err);
+
+/* ---- deadlines: stopping guest code that runs too long ----
+ * They need a module compiled with interruption checks (`moat compile
+ * --interruptible`, moat_compile_config_set_interruptible): compiled code
+ * checks at function entries and loop headers, and a stopped call ends
+ * with MOAT_ERR_TRAP, MOAT_TRAP_INTERRUPTED. The instance stays usable.
+ * Checks are per instance: code of another instance that a call reaches
+ * through an import checks that instance's deadline, not the caller's. */
+
+/* 1 when m was compiled with interruption checks, else 0. */
+MOAT_API int moat_module_is_interruptible(const moat_module *m);
+/* Every later call into inst (moat_instance_call and _call_index; not a
+ * call already running) traps once it has run timeout_ns nanoseconds;
+ * 0 = no timeout (the default). Measured from the start of the outermost
+ * call; calls a host function makes back into inst share its time.
+ * MOAT_ERR_LIMIT when timeout_ns != 0 and the module has no checks;
+ * MOAT_ERR_NOMEM when the engine's timer thread cannot start. */
+MOAT_API moat_status moat_instance_set_deadline(moat_instance *inst,
+                                                uint64_t timeout_ns,
+                                                moat_error *err);
+/* Thread-safe: the running call into inst, or else the next one, traps at
+ * its next check (a call that starts with an interrupt pending traps
+ * before running). One interrupt stops one call. No-op without checks. */
+MOAT_API void moat_instance_interrupt(moat_instance *inst);
+/* The engine epoch, for embedders who keep time themselves: a counter the
+ * host advances (thread-safe, e.g. from a timer of its own), and per
+ * instance a deadline ticks_from_now increments after the current epoch
+ * (UINT64_MAX = none, the default). Once the epoch reaches it, every call
+ * into inst traps at its next check until a new deadline is set. */
+MOAT_API void moat_engine_increment_epoch(moat_engine *e);
+MOAT_API void moat_instance_set_epoch_deadline(moat_instance *inst,
+                                               uint64_t ticks_from_now);
 
 #ifdef __cplusplus
 }

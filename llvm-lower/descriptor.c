@@ -12,6 +12,8 @@ typedef struct Desc {
     Lower      *L;
     LLVMTypeRef bytes_t, const_t, type_t, import_t, export_t, func_t;
     LLVMTypeRef global_t, limits_t, elem_t, data_t;
+    LLVMValueRef names;         /* function names, NUL after each */
+    uint64_t    *name_at;       /* offset of function i's name */
 } Desc;
 
 /* A struct type of n fields; spec: 'i' i64, 'p' ptr. */
@@ -140,14 +142,50 @@ export_entry(Desc *D, uint32_t i)
     return LLVMConstNamedStruct(D->export_t, f, 3);
 }
 
+/* The name section's function names in one blob, so that a trap can name
+ * its function without a global per function. */
+static void
+make_names(Desc *D)
+{
+    const Module *m = D->L->m;
+    size_t        len = 0;
+
+    for (uint32_t i = 0; i < m->nfunc_names; i++)
+        len += m->func_names[i].name.len + 1;
+    char *buf = moatU_alloc(len + 1);
+    D->name_at = moatU_calloc(m->nfuncs + 1, sizeof *D->name_at);
+    if (!buf || !D->name_at)
+        abort();
+    len = 0;
+    for (uint32_t i = 0; i < m->nfunc_names; i++) {
+        const NameEntry *e = &m->func_names[i];
+        if (e->idx < m->nfuncs)
+            D->name_at[e->idx] = len;
+        memcpy(buf + len, e->name.s, e->name.len);
+        len += e->name.len;
+        buf[len++] = 0;
+    }
+    D->names = len ? blob(D, buf, len, false) : NULL;
+    moatU_free(buf);
+}
+
 static LLVMValueRef
 func_entry(Desc *D, uint32_t i)
 {
     Lower       *L = D->L;
-    LLVMValueRef f[2] = { u64(D, L->m->funcs[i].type_idx),
+    const Name  *nm = moatD_func_name(L->m, i);
+    LLVMValueRef name[2] = { LLVMConstPointerNull(L->ptr), u64(D, 0) };
+
+    if (nm && D->names) {
+        LLVMValueRef at = u64(D, D->name_at[i]);
+        name[0] = LLVMConstInBoundsGEP2(L->i8, D->names, &at, 1);
+        name[1] = u64(D, nm->len);
+    }
+    LLVMValueRef f[3] = { u64(D, L->m->funcs[i].type_idx),
                           L->funcs[i] ? L->funcs[i]
-                                      : LLVMConstPointerNull(L->ptr) };
-    return LLVMConstNamedStruct(D->func_t, f, 2);
+                                      : LLVMConstPointerNull(L->ptr),
+                          LLVMConstNamedStruct(D->bytes_t, name, 2) };
+    return LLVMConstNamedStruct(D->func_t, f, 3);
 }
 
 static LLVMValueRef
@@ -219,7 +257,8 @@ make_types(Desc *D)
     t[0] = D->bytes_t;
     t[1] = t[2] = L->i64;
     D->export_t = LLVMStructTypeInContext(L->llctx, t, 3, false);
-    D->func_t = fields(L, "ip");
+    LLVMTypeRef ft[3] = { L->i64, L->ptr, D->bytes_t };
+    D->func_t = LLVMStructTypeInContext(L->llctx, ft, 3, false);
     t[0] = t[1] = t[2] = L->i64;
     t[3] = D->const_t;
     D->global_t = LLVMStructTypeInContext(L->llctx, t, 4, false);
@@ -245,6 +284,7 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     unsigned      n = 0;
 
     make_types(&D);
+    make_names(&D);
     f[n++] = LLVMConstInt(L->i32, MOAT_ABI_MAGIC, false);
     f[n++] = LLVMConstInt(L->i32, MOAT_ABI_VERSION, false);
     f[n++] = u64(&D, L->mem_is_ctx ? MOAT_DESC_F_MEM_IS_CTX : 0);
@@ -275,4 +315,5 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     LLVMSetInitializer(g, init);
     LLVMSetGlobalConstant(g, true);
     LLVMSetAlignment(g, 8);
+    moatU_free(D.name_at);
 }

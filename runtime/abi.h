@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define MOAT_ABI_MAGIC   0x54414f4du        /* "MOAT" little-endian */
-#define MOAT_ABI_VERSION 1u
+#define MOAT_ABI_VERSION 2u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
 
 #define MOAT_PAGE_SIZE   65536u
@@ -71,8 +71,9 @@ enum {
     MOAT_CTX_MEMORY = -8,       /* MoatMemory * (memory 0), or NULL */
     MOAT_CTX_INSTANCE = -16,    /* runtime's instance, for helpers */
     MOAT_CTX_STACK_LIMIT = -24, /* reserved: explicit stack checks */
-    MOAT_CTX_EPOCH_PTR = -32,   /* reserved: uint64_t *epoch */
-    MOAT_CTX_DEADLINE = -40,    /* reserved: epoch deadline */
+    MOAT_CTX_EPOCH_PTR = -32,   /* uint64_t *epoch (the engine's) */
+    MOAT_CTX_DEADLINE = -40,    /* uint64_t: checks call moatR_epoch_check
+                                 * when *epoch >= it (runtime/deadline.c) */
     MOAT_CTX_HEADER = 64        /* bytes of header, a multiple of 16 */
 };
 
@@ -156,7 +157,8 @@ enum {
                                uint32_t d, uint32_t s, uint32_t n)) \
     X(moatR_table_init, void, (void *ctx, uint32_t t, uint32_t seg, \
                                uint32_t d, uint32_t s, uint32_t n)) \
-    X(moatR_elem_drop, void, (void *ctx, uint32_t seg))
+    X(moatR_elem_drop, void, (void *ctx, uint32_t seg)) \
+    X(moatR_epoch_check, void, (void *ctx))
 
 /* ---- the descriptor: one constant symbol MOAT_DESC_SYMBOL per artifact.
  * Pointers inside are relocated by the loader (R_X86_64_64). All structs
@@ -197,8 +199,9 @@ typedef struct MoatDescExport {
 } MoatDescExport;
 
 typedef struct MoatDescFunc {
-    uint64_t type_idx;
-    void    *code;              /* NULL for imported functions */
+    uint64_t      type_idx;
+    void         *code;         /* NULL for imported functions */
+    MoatDescBytes name;         /* from the name section; p NULL if none */
 } MoatDescFunc;
 
 typedef struct MoatDescGlobal {

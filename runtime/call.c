@@ -32,7 +32,11 @@ moatR_call_func(moat_instance *inst, uint32_t idx, uint64_t *vals,
     Invoke                iv = { NULL, f->code, f->ctx, vals };
 
     memcpy(&iv.tramp, &d->types[d->funcs[idx].type_idx].tramp, sizeof iv.tramp);
-    return moatR_run(run_invoke, &iv, err);
+    if (!moatR_deadline_enter(inst, err))       /* deadline.c */
+        return false;
+    bool ok = moatR_run(run_invoke, &iv, err);
+    moatR_deadline_leave(inst);
+    return ok;
 }
 
 static size_t

@@ -54,7 +54,23 @@ moat_engine_free(moat_engine *eng)
 {
     if (!eng)
         return;
+    moatR_deadline_engine_fini(eng);
     moatR_types_fini(&eng->types);
     moatR_signals_uninstall();
     moatU_free(eng);
+}
+
+void
+moat_engine_set_max_memory(moat_engine *e, uint64_t bytes)
+{
+    e->max_memory = bytes;
+}
+
+/* The wasm stack is per thread, not per engine: the size applies to
+ * stacks made from now on, and to this thread's when it is not in use. */
+void
+moat_engine_set_stack_size(moat_engine *e, uint64_t bytes)
+{
+    (void)e;
+    moatR_set_stack_size(bytes);
 }

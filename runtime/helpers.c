@@ -17,12 +17,15 @@ ctx_memory(void *ctx)
     return m;
 }
 
-static void
-trap_if(moat_trap t)
-{
-    if (t != MOAT_TRAP_NONE)
-        moatR_unwind(t);
-}
+/* The helper's return address is in the compiled function that called
+ * it: where the trap happened, for its name in the message. A macro, so
+ * that it is taken in the helper's own frame. */
+#define HERE ((uintptr_t)__builtin_return_address(0))
+#define trap_if(t) do {                                                  \
+        moat_trap t_ = (t);                                              \
+        if (t_ != MOAT_TRAP_NONE)                                        \
+            moatR_unwind_at((int)t_, HERE);                              \
+    } while (0)
 
 uint32_t
 moatR_memory_grow(void *ctx, uint32_t delta)
@@ -36,7 +39,7 @@ moatR_memory_fill(void *ctx, uint32_t d, uint32_t val, uint32_t n)
     MoatMemory *m = ctx_memory(ctx);
 
     if ((uint64_t)d + n > m->size)
-        moatR_unwind(MOAT_TRAP_MEMORY_OOB);
+        moatR_unwind_at(MOAT_TRAP_MEMORY_OOB, HERE);
     memset(m->base + d, (int)(val & 0xff), n);
 }
 
@@ -46,7 +49,7 @@ moatR_memory_copy(void *ctx, uint32_t d, uint32_t s, uint32_t n)
     MoatMemory *m = ctx_memory(ctx);
 
     if ((uint64_t)d + n > m->size || (uint64_t)s + n > m->size)
-        moatR_unwind(MOAT_TRAP_MEMORY_OOB);
+        moatR_unwind_at(MOAT_TRAP_MEMORY_OOB, HERE);
     memmove(m->base + d, m->base + s, n);
 }
 

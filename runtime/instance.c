@@ -23,6 +23,8 @@ instance_destroy(Owner *o)
     if (inst->area)
         munmap(inst->area, inst->area_len);
     moatU_free(inst->imports);
+    moatU_free(inst->callers);
+    moatU_free(inst->import_funcs);
     moatU_free(inst->own_tables);
     moatU_free(inst->own_funcs);
     moatU_free(inst->dropped);
@@ -47,8 +49,11 @@ instance_alloc(moat_module *m)
     inst->own_tables = moatU_calloc(d->ntables + 1, sizeof(Table *));
     inst->own_funcs = moatU_calloc(nown + 1, sizeof(MoatFuncRef));
     inst->dropped = moatU_calloc((d->nelems + d->ndatas) / 8 + 1, 1);
+    inst->callers = moatU_calloc(d->nfunc_imports + 1, sizeof(moat_caller));
+    inst->import_funcs = moatU_calloc(d->nfunc_imports + 1,
+                                      sizeof(MoatFuncRef));
     if (!inst->imports || !inst->own_tables || !inst->own_funcs ||
-        !inst->dropped) {
+        !inst->dropped || !inst->callers || !inst->import_funcs) {
         moatR_release(&inst->o);
         return NULL;
     }
@@ -72,11 +77,25 @@ make_context(moat_instance *inst, moat_error *err)
 
     if (d->flags & MOAT_DESC_F_MEM_IS_CTX) {
         const MoatDescLimits *l = &d->mems[0];
+        uint64_t limit = inst->module->engine->max_memory / MOAT_PAGE_SIZE;
+        if (inst->module->engine->max_memory && l->min > limit)
+            return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                              "memory of %llu pages (%llu KiB) exceeds the "
+                              "limit of %llu KiB",
+                              (unsigned long long)l->min,
+                              (unsigned long long)l->min * 64,
+                              (unsigned long long)(inst->module->engine
+                                                       ->max_memory >> 10));
         inst->own_mem = moatR_memory_new(size, (uint32_t)l->min,
                                          (uint32_t)l->max, l->has_max != 0,
                                          d->heap_reserve, d->heap_guard, err);
         if (!inst->own_mem)
             return false;
+        /* memory.grow stops at the engine's limit: a failed grow (-1),
+         * which the guest sees, not a trap */
+        if (inst->module->engine->max_memory &&
+            inst->own_mem->m.max_pages > limit)
+            inst->own_mem->m.max_pages = limit;
         inst->mem = &inst->own_mem->m;
         inst->ctx = inst->own_mem->m.base;
         return true;
@@ -105,9 +124,14 @@ fill_imports(moat_instance *inst)
         const Extern *x = &inst->imports[i];
         int64_t       idx = (int64_t)d->imports[i].idx;
         if (x->kind == 0) {
-            MoatImportFunc f = { x->u.func->code, x->u.func->ctx };
+            const MoatFuncRef *r = x->u.func;
+            if (x->caller) {
+                moatR_bind_caller(inst, (uint32_t)idx, x->u.func);
+                r = &inst->import_funcs[idx];
+            }
+            MoatImportFunc f = { r->code, r->ctx };
             memcpy(inst->ctx + lay->imports + idx * 16, &f, sizeof f);
-            put_ptr(inst->ctx, lay->funcrefs + idx * 8, x->u.func);
+            put_ptr(inst->ctx, lay->funcrefs + idx * 8, r);
         } else if (x->kind == 1) {
             put_ptr(inst->ctx, lay->tables + idx * 8, &x->u.table->t);
         } else if (x->kind == 2) {

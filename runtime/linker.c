@@ -143,11 +143,11 @@ add_host(moat_linker *l, const char *module, const char *name, HostObj *h,
     return ok ? MOAT_OK : nomem(err);
 }
 
-moat_status
-moat_linker_define_func(moat_linker *l, const char *module, const char *name,
-                        const uint8_t *params, uint32_t nparams,
-                        const uint8_t *results, uint32_t nresults,
-                        moat_native_fn fn, void *host_ctx, moat_error *err)
+static moat_status
+define_func(moat_linker *l, const char *module, const char *name,
+            const uint8_t *params, uint32_t nparams, const uint8_t *results,
+            uint32_t nresults, moat_native_fn fn, void *host_ctx,
+            bool caller, moat_error *err)
 {
     HostObj *h = host_new(0);
 
@@ -161,8 +161,30 @@ moat_linker_define_func(moat_linker *l, const char *module, const char *name,
         moatR_release(&h->o);
         return nomem(err);
     }
-    Extern ext = { .kind = 0, .owner = &h->o, .u.func = &h->func };
+    Extern ext = { .kind = 0, .caller = caller, .owner = &h->o,
+                   .u.func = &h->func };
     return add_host(l, module, name, h, &ext, err);
+}
+
+moat_status
+moat_linker_define_func(moat_linker *l, const char *module, const char *name,
+                        const uint8_t *params, uint32_t nparams,
+                        const uint8_t *results, uint32_t nresults,
+                        moat_native_fn fn, void *host_ctx, moat_error *err)
+{
+    return define_func(l, module, name, params, nparams, results, nresults,
+                       fn, host_ctx, false, err);
+}
+
+moat_status
+moat_linker_define_func_caller(moat_linker *l, const char *module,
+                               const char *name, const uint8_t *params,
+                               uint32_t nparams, const uint8_t *results,
+                               uint32_t nresults, moat_native_fn fn,
+                               void *host_ctx, moat_error *err)
+{
+    return define_func(l, module, name, params, nparams, results, nresults,
+                       fn, host_ctx, true, err);
 }
 
 moat_status

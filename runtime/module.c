@@ -8,6 +8,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "runtime.h"
@@ -24,7 +25,73 @@ module_destroy(Owner *o)
         dlclose(m->dl);
     moatU_arena_fini(&m->arena);
     moatU_free(m->type_ids);
+    moatU_free(m->by_code);
     moatU_free(m);
+}
+
+/* ---- which function a pc is in, to name it in trap messages ---- */
+
+static const MoatDescriptor *sort_desc;     /* qsort has no context */
+static pthread_mutex_t       sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+by_address(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)sort_desc->funcs[*(const uint32_t *)a].code;
+    uintptr_t y = (uintptr_t)sort_desc->funcs[*(const uint32_t *)b].code;
+
+    return x < y ? -1 : x > y;
+}
+
+static bool
+index_code(moat_module *m)
+{
+    const MoatDescriptor *d = m->desc;
+    uint64_t              n = d->nfuncs - d->nfunc_imports;
+
+    if (!(m->by_code = moatU_calloc(n + 1, sizeof(uint32_t))))
+        return false;
+    for (uint64_t i = 0; i < n; i++)
+        m->by_code[i] = (uint32_t)(d->nfunc_imports + i);
+    m->nby_code = (uint32_t)n;
+    pthread_mutex_lock(&sort_lock);
+    sort_desc = d;
+    qsort(m->by_code, n, sizeof(uint32_t), by_address);
+    pthread_mutex_unlock(&sort_lock);
+    return true;
+}
+
+/* The name section's name (the compiler puts a NUL after it), else the
+ * first export name of the function, else "#idx" in buf. */
+const char *
+moatR_func_name(const moat_module *m, uint32_t idx, char *buf, size_t n)
+{
+    const MoatDescriptor *d = m->desc;
+
+    if (idx < d->nfuncs && d->funcs[idx].name.p && d->funcs[idx].name.len)
+        return (const char *)d->funcs[idx].name.p;
+    for (uint64_t i = 0; i < d->nexports; i++)
+        if (d->exports[i].kind == 0 && d->exports[i].idx == idx)
+            return m->exports[i].name;
+    if (n)
+        snprintf(buf, n, "#%u", idx);
+    return buf;
+}
+
+uint32_t
+moatR_module_func_at(const moat_module *m, uintptr_t pc)
+{
+    const MoatDescFunc *f = m->desc->funcs;
+    uint32_t            lo = 0, hi = m->nby_code;    /* first code > pc */
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)f[m->by_code[mid]].code <= pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo ? m->by_code[lo - 1] : MOAT_NO_FUNC;
 }
 
 static const char *
@@ -127,7 +194,7 @@ moatR_module_from_desc(moat_engine *e, const MoatDescriptor *d,
                         (uint32_t)d->nglobals, (uint32_t)d->ntables,
                         (uint32_t)d->nfuncs };
     m->layout = moatA_layout(&in);
-    if (!intern_types(m) || !build_infos(m)) {
+    if (!intern_types(m) || !build_infos(m) || !index_code(m)) {
         moatR_release(&m->o);
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
                           "out of memory");
@@ -156,7 +223,7 @@ load_object(moat_engine *e, const uint8_t *bytes, size_t len,
         return false;
     }
     (*out)->img = img;
-    if (!moatR_code_add(*out, img, 0, 0)) {
+    if (!moatR_code_add_module(*out, img, 0, 0)) {
         moatR_release(&(*out)->o);
         *out = NULL;
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
@@ -240,7 +307,7 @@ add_shared_code(moat_module *m, const void *probe)
                 lowest = ph.p_vaddr & ~(uint64_t)4095;
             uintptr_t lo = (uintptr_t)(base - lowest + ph.p_vaddr);
             if (pass == 1 && (ph.p_flags & PF_X) &&
-                !moatR_code_add(m, NULL, lo, lo + ph.p_memsz))
+                !moatR_code_add_module(m, NULL, lo, lo + ph.p_memsz))
                 return false;
         }
     }

@@ -61,6 +61,8 @@ typedef struct TypeReg {
 struct moat_engine {
     TypeReg  types;
     uint64_t epoch;             /* MOAT_CTX_EPOCH_PTR points here */
+    struct DeadlineTimer *_Atomic timer;    /* deadline.c; lazily */
+    uint64_t max_memory;        /* bytes a memory may reach; 0: no limit */
 };
 
 /* ---- types.c ---- */
@@ -93,7 +95,16 @@ struct moat_module {
     uint32_t             *type_ids;     /* canonical id per type index */
     moat_extern_info     *exports, *imports;
     Arena                 arena;        /* the two arrays, their strings */
+    uint32_t             *by_code;      /* defined functions by address */
+    uint32_t              nby_code;
 };
+
+/* The defined function whose code holds pc (the one starting last at or
+ * before it), or MOAT_NO_FUNC. */
+uint32_t moatR_module_func_at(const moat_module *m, uintptr_t pc);
+/* Its name: name section, export name, or "#idx" written into buf. */
+const char *moatR_func_name(const moat_module *m, uint32_t idx, char *buf,
+                            size_t n);
 
 /* Checks the contract of d and wraps it in a module (no code image: d and
  * the code it points at must outlive the module). Tests use it with
@@ -148,6 +159,9 @@ moat_trap moatR_table_copy_range(MoatTable *dt, MoatTable *st, uint32_t d,
 /* Something an import can resolve to. owner keeps it alive. */
 typedef struct Extern {
     uint8_t kind;               /* 0 func, 1 table, 2 memory, 3 global */
+    bool    caller;             /* host function taking moat_caller *: its
+                                 * func->ctx is the host_ctx, and each
+                                 * importer binds its own moat_caller */
     Owner  *owner;
     union {
         MoatFuncRef *func;
@@ -182,7 +196,42 @@ bool moatR_link_imports(moat_linker *l, const moat_module *m, Extern *exts,
                         moat_error *err);
 bool moatR_linker_keep(moat_linker *l, Owner *o);
 
+/* ---- deadline.c: interruption (docs/runtime.md, "Deadlines") ---- */
+
+/* Per instance. The context area's deadline word is what the compiled
+ * checks compare the epoch with: 0 while an interrupt or an overrun is
+ * pending, else the epoch deadline; the fields here say why. */
+typedef struct Deadline {
+    _Atomic uint64_t timeout_ns;    /* per call, 0 = none */
+    _Atomic uint64_t epoch_not;     /* ~epoch deadline: 0 = none */
+    atomic_bool      interrupt;     /* moat_instance_interrupt pending */
+    atomic_bool      timed_out;     /* the running call overran */
+    uint32_t         depth;         /* nested calls (calling thread) */
+    bool             was_armed;     /* the outermost call armed a timeout */
+    /* under the engine timer's lock */
+    bool             is_armed;
+    uint64_t         due;           /* CLOCK_MONOTONIC ns */
+    struct Deadline *next;          /* armed list, earliest due first */
+    moat_instance   *inst;
+} Deadline;
+
+/* call.c, around every call into an instance: enter arms the timeout of
+ * the outermost call, or fails (a trap in err) when an interrupt is
+ * pending; leave disarms it. */
+bool moatR_deadline_enter(moat_instance *inst, moat_error *err);
+void moatR_deadline_leave(moat_instance *inst);
+/* engine.c, moat_engine_free: stops the timer thread. */
+void moatR_deadline_engine_fini(moat_engine *e);
+
 /* ---- instance.c, init.c ---- */
+
+/* What a caller-aware host function gets as its first argument: one per
+ * such import per instance (moat.h, moat_linker_define_func_caller). */
+struct moat_caller {
+    moat_instance *inst;
+    void          *data;        /* the definition's host_ctx */
+};
+
 struct moat_instance {
     Owner        o;             /* user + linkers + importers */
     moat_module *module;
@@ -194,7 +243,10 @@ struct moat_instance {
     Table      **own_tables;    /* per table index; NULL when imported */
     MoatFuncRef *own_funcs;     /* per defined function */
     Extern      *imports;       /* per import, owners retained */
+    moat_caller *callers;       /* per function import (caller-aware) */
+    MoatFuncRef *import_funcs;  /* their funcrefs, bound to callers[i] */
     uint8_t     *dropped;       /* bits: elem segments, then data */
+    Deadline     deadline;      /* deadline.c; zeroed = none */
 };
 
 static inline moat_instance *
@@ -204,6 +256,9 @@ moatR_ctx_instance(void *ctx)
 }
 
 MoatTable   *moatR_inst_table(const moat_instance *inst, uint32_t i);
+/* caller.c: binds function import idx to the instance's moat_caller. */
+void         moatR_bind_caller(moat_instance *inst, uint32_t idx,
+                               const MoatFuncRef *f);
 MoatFuncRef *moatR_inst_funcref(const moat_instance *inst, uint32_t i);
 uint8_t     *moatR_inst_global(const moat_instance *inst, uint32_t i);
 /* An export as an Extern (owner: inst, not retained). */
@@ -237,7 +292,11 @@ bool moatR_call_func(moat_instance *inst, uint32_t idx, uint64_t *vals,
 typedef struct Activation {
     sigjmp_buf         env;
     struct Activation *prev;
-    volatile int       trap;                    /* moat_trap */
+    volatile int       trap;                    /* moat_trap, or
+                                                 * MOAT_UNWIND_EXIT */
+    uintptr_t          trap_pc;     /* in compiled code, 0 if unknown */
+    uint32_t           exit_code;   /* MOAT_UNWIND_EXIT */
+    char              *host_msg;    /* MOAT_TRAP_HOST text (owned) */
     bool               is_switch;   /* entered the wasm stack */
     /* AddressSanitizer's fiber bookkeeping for the switch (stack.c) */
     void              *asan_fake;
@@ -265,6 +324,9 @@ extern _Thread_local ThreadState moatR_tls;
 /* Runs fn(arg) on this thread's wasm stack (directly when already on it)
  * inside a new activation. A trap ends it early: false, err says which. */
 bool moatR_run(void (*fn)(void *), void *arg, moat_error *err);
+/* Size of wasm stacks made from now on (rounded to pages; at least
+ * 64 KiB); frees this thread's stack when idle so that it is remade. */
+void moatR_set_stack_size(uint64_t bytes);
 /* Frees this thread's wasm stack and alternate signal stack. */
 void moatR_thread_release(void);
 /* switch_x86_64.S: calls fn(arg) with rsp = stack_top (16-aligned). */
@@ -275,8 +337,15 @@ void moatR_stack_call(void *stack_top, void (*fn)(void *), void *arg);
 void moatR_stack_leaving(Activation *a);
 
 /* ---- trap.c ---- */
-/* Ends the innermost activation of this thread with trap t. */
-__attribute__((noreturn)) void moatR_unwind(moat_trap t);
+/* Not a trap: the guest asked to exit (moat_caller_exit). */
+#define MOAT_UNWIND_EXIT 0x100
+
+/* Ends the innermost activation of this thread with trap t; pc is where
+ * in compiled code it happened (0 if unknown), to name the function. */
+__attribute__((noreturn)) void moatR_unwind_at(int t, uintptr_t pc);
+#define moatR_unwind(t) moatR_unwind_at((t), 0)
+/* Fills err for a finished activation that did not return normally. */
+void moatR_activation_error(const Activation *a, moat_error *err);
 
 /* ---- signal.c: fault handlers and the registries they consult ---- */
 bool moatR_signals_install(moat_error *err);    /* counted, per engine */
@@ -286,6 +355,11 @@ void moatR_signals_uninstall(void);
 bool moatR_code_add(const void *key, const ElfImage *img, uintptr_t lo,
                     uintptr_t hi);
 void moatR_code_remove(const void *key);
+/* Same for a module's code (key m), which traps can then name. */
+bool moatR_code_add_module(const moat_module *m, const ElfImage *img,
+                           uintptr_t lo, uintptr_t hi);
+/* The module whose loaded code holds pc, or NULL. */
+const moat_module *moatR_code_module(uintptr_t pc);
 bool moatR_resv_add(const void *key, uintptr_t lo, uintptr_t hi);
 void moatR_resv_remove(const void *key);
 /* What a fault becomes: MOAT_TRAP_NONE when it is not ours. */

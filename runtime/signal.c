@@ -18,8 +18,9 @@
  * catches a fault inside the runtime while the lock is taken. */
 
 typedef struct Range {
-    const void     *key;
-    const ElfImage *img;
+    const void        *key;
+    const moat_module *mod;     /* the module whose code this is, or NULL */
+    const ElfImage    *img;
     uintptr_t       lo, hi;
 } Range;
 
@@ -84,23 +85,30 @@ ranges_remove(Ranges *r, const void *key)
     reg_leave();
 }
 
-static bool
+static const Range *
 ranges_find(const Ranges *r, uintptr_t a)
 {
     for (size_t i = 0; i < r->n; i++) {
         const Range *x = &r->v[i];
         if (x->img ? moatR_elf_contains_pc(x->img, a)
                    : a >= x->lo && a < x->hi)
-            return true;
+            return x;
     }
-    return false;
+    return NULL;
 }
 
 bool
 moatR_code_add(const void *key, const ElfImage *img, uintptr_t lo,
                uintptr_t hi)
 {
-    return ranges_add(&codes, (Range){ key, img, lo, hi });
+    return ranges_add(&codes, (Range){ key, NULL, img, lo, hi });
+}
+
+bool
+moatR_code_add_module(const moat_module *m, const ElfImage *img,
+                      uintptr_t lo, uintptr_t hi)
+{
+    return ranges_add(&codes, (Range){ m, m, img, lo, hi });
 }
 
 void
@@ -109,10 +117,22 @@ moatR_code_remove(const void *key)
     ranges_remove(&codes, key);
 }
 
+/* Called after a trap has unwound (not from the handler): the lock is
+ * free, and the module cannot go away while its call is being reported. */
+const moat_module *
+moatR_code_module(uintptr_t pc)
+{
+    reg_enter();
+    const Range       *x = ranges_find(&codes, pc);
+    const moat_module *m = x ? x->mod : NULL;
+    reg_leave();
+    return m;
+}
+
 bool
 moatR_resv_add(const void *key, uintptr_t lo, uintptr_t hi)
 {
-    return ranges_add(&resvs, (Range){ key, NULL, lo, hi });
+    return ranges_add(&resvs, (Range){ key, NULL, NULL, lo, hi });
 }
 
 void
@@ -149,8 +169,8 @@ moatR_fault_trap(int sig, int si_code, uintptr_t addr, uintptr_t pc,
     if (reg_held)
         return MOAT_TRAP_NONE;
     reg_enter();
-    bool in_code = ranges_find(&codes, pc);
-    bool in_resv = is_mem && in_code && ranges_find(&resvs, addr);
+    bool in_code = ranges_find(&codes, pc) != NULL;
+    bool in_resv = is_mem && in_code && ranges_find(&resvs, addr) != NULL;
     reg_leave();
     if (!in_code)
         return MOAT_TRAP_NONE;
@@ -212,13 +232,13 @@ handler(int sig, siginfo_t *si, void *ucv)
 
     if (ts->act && !ts->in_handler) {
         ts->in_handler = true;
+        uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
         moat_trap t = moatR_fault_trap(
-            sig, si->si_code, (uintptr_t)si->si_addr,
-            (uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
+            sig, si->si_code, (uintptr_t)si->si_addr, pc,
             (uintptr_t)uc->uc_mcontext.gregs[REG_RSP]);
         ts->in_handler = false;
         if (t != MOAT_TRAP_NONE)
-            moatR_unwind(t);
+            moatR_unwind_at((int)t, pc);
     }
     chain(sig, si, ucv);
 }

@@ -24,6 +24,24 @@
 
 _Thread_local ThreadState moatR_tls;
 
+static _Atomic uint64_t stack_size = MOAT_STACK_SIZE;
+
+void
+moatR_set_stack_size(uint64_t bytes)
+{
+    ThreadState *ts = &moatR_tls;
+
+    bytes = (bytes + 4095) & ~(uint64_t)4095;
+    if (bytes < (UINT64_C(64) << 10))
+        bytes = UINT64_C(64) << 10;
+    atomic_store(&stack_size, bytes);
+    if (ts->stack_map && !ts->act && !ts->on_stack &&
+        ts->stack_len != MOAT_STACK_GUARD + bytes) {
+        munmap(ts->stack_map, ts->stack_len);
+        ts->stack_map = NULL;
+    }
+}
+
 static pthread_key_t  exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
@@ -66,7 +84,7 @@ alt_init(ThreadState *ts)
 static bool
 thread_init(ThreadState *ts, moat_error *err)
 {
-    size_t len = (size_t)(MOAT_STACK_GUARD + MOAT_STACK_SIZE);
+    size_t len = (size_t)(MOAT_STACK_GUARD + atomic_load(&stack_size));
     void  *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
                     -1, 0);
@@ -185,15 +203,6 @@ landed(ThreadState *ts, Activation *a)
 #endif
 }
 
-static void
-fail_trap(moat_error *err, moat_trap t)
-{
-    if (!err || err->code != MOAT_OK)
-        return;
-    moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_TRAP, "%s", moat_trap_string(t));
-    err->trap = t;
-}
-
 bool
 moatR_run(void (*fn)(void *), void *arg, moat_error *err)
 {
@@ -220,6 +229,7 @@ moatR_run(void (*fn)(void *), void *arg, moat_error *err)
     ts->on_stack = was_on;
     if (act.trap == MOAT_TRAP_NONE)
         return true;
-    fail_trap(err, (moat_trap)act.trap);
+    moatR_activation_error(&act, err);
+    moatU_free(act.host_msg);
     return false;
 }

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "runtime.h"
 
@@ -47,16 +48,17 @@ moat_trap_string(moat_trap t)
 }
 
 void
-moatR_unwind(moat_trap t)
+moatR_unwind_at(int t, uintptr_t pc)
 {
     Activation *a = moatR_tls.act;
 
     if (!a) {                   /* broken invariant: no moat call to end */
         fprintf(stderr, "moat: trap '%s' outside of a moat call\n",
-                moat_trap_string(t));
+                moat_trap_string((moat_trap)t));
         abort();
     }
-    a->trap = (int)t;
+    a->trap = t;
+    a->trap_pc = pc;
     moatR_stack_leaving(a);
     siglongjmp(a->env, 1);
 }
@@ -67,5 +69,69 @@ moatR_trap(void *ctx, uint32_t code)
     (void)ctx;
     if (code == MOAT_TRAP_NONE || code > MOAT_TRAP_UNDEFINED_ELEMENT)
         code = MOAT_TRAP_UNREACHABLE;   /* a bad code is still a trap */
-    moatR_unwind((moat_trap)code);
+    moatR_unwind_at((int)code, (uintptr_t)__builtin_return_address(0));
+}
+
+/* "WORDING in function NAME", when the trap's pc is in loaded code. */
+static void
+trap_error(const Activation *a, moat_error *err)
+{
+    moat_trap   t = (moat_trap)a->trap;
+    const char *text = t == MOAT_TRAP_HOST && a->host_msg ? a->host_msg
+                                                          : moat_trap_string(t);
+    const moat_module *m = a->trap_pc ? moatR_code_module(a->trap_pc) : NULL;
+    uint32_t           f = m ? moatR_module_func_at(m, a->trap_pc)
+                             : MOAT_NO_FUNC;
+
+    if (f == MOAT_NO_FUNC) {
+        moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_TRAP, "%s", text);
+    } else {
+        char buf[16];
+        moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_TRAP, "%s in function %.160s",
+                   text, moatR_func_name(m, f, buf, sizeof buf));
+    }
+    err->trap = t;
+    err->func = f;
+}
+
+void
+moatR_activation_error(const Activation *a, moat_error *err)
+{
+    if (!err || err->code != MOAT_OK)
+        return;
+    if (a->trap == MOAT_UNWIND_EXIT) {
+        moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_EXIT, "exit status %u",
+                   a->exit_code);
+        err->exit_code = a->exit_code;
+        err->func = MOAT_NO_FUNC;
+        return;
+    }
+    trap_error(a, err);
+}
+
+/* ---- ending a call from a caller-aware host function (moat.h) ---- */
+
+void
+moat_caller_trap(moat_caller *c, const char *msg)
+{
+    Activation *a = moatR_tls.act;
+
+    (void)c;
+    if (a && msg && !a->host_msg) {
+        size_t n = strlen(msg);
+        if ((a->host_msg = moatU_alloc(n + 1)))
+            memcpy(a->host_msg, msg, n + 1);
+    }
+    moatR_unwind(MOAT_TRAP_HOST);
+}
+
+void
+moat_caller_exit(moat_caller *c, uint32_t code)
+{
+    Activation *a = moatR_tls.act;
+
+    (void)c;
+    if (a)
+        a->exit_code = code;
+    moatR_unwind(MOAT_UNWIND_EXIT);
 }

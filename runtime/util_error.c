@@ -15,6 +15,8 @@ moatU_fail(moat_error *err, uint64_t off, moat_status code,
     err->code = code;
     err->trap = MOAT_TRAP_NONE;
     err->offset = off;
+    err->exit_code = 0;
+    err->func = MOAT_NO_FUNC;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
@@ -41,6 +43,7 @@ moat_status_string(moat_status s)
         [MOAT_ERR_LIMIT] = "implementation limit exceeded",
         [MOAT_ERR_IO] = "i/o error",
         [MOAT_ERR_TRAP] = "trap",
+        [MOAT_ERR_EXIT] = "exit",
     };
     if ((unsigned)s < sizeof names / sizeof names[0] && names[s])
         return names[s];

@@ -1,0 +1,70 @@
+/* moat_wasi.h - WASI preview 1 (wasi_snapshot_preview1) for libmoat.
+ *
+ * A moat_wasi is the system a guest sees: its arguments, environment,
+ * standard streams and preopened directories, and the table of file
+ * descriptors it opens. Capabilities only: the guest reaches the host's
+ * file system through the preopened directories and nothing else; `..`,
+ * absolute paths and symbolic links never lead out of them.
+ *
+ * One moat_wasi serves one instance at a time (its descriptor table is the
+ * guest's). Same ownership rules as moat.h: strings and arrays are copied.
+ *
+ *     moat_wasi *w;
+ *     moat_wasi_new(&w, &err);
+ *     moat_wasi_set_args(w, argc, argv, &err);
+ *     moat_wasi_preopen(w, "/srv/data", "/data", &err);
+ *     moat_wasi_define(linker, w, &err);      // every preview 1 import
+ *     moat_instance_new(linker, module, &inst, &err);
+ *     st = moat_instance_call(inst, "_start", NULL, 0, NULL, 0, &err);
+ *     // st == MOAT_ERR_EXIT: err.exit_code is the guest's exit status
+ */
+#ifndef MOAT_WASI_H
+#define MOAT_WASI_H
+
+#include "moat.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct moat_wasi moat_wasi;
+
+/* A fresh system: no arguments, empty environment, stdin/stdout/stderr are
+ * the process's descriptors 0, 1, 2, no preopened directory. *out is the
+ * caller's (moat_wasi_free), and must outlive every instance linked with
+ * it. */
+MOAT_API moat_status moat_wasi_new(moat_wasi **out, moat_error *err);
+MOAT_API void moat_wasi_free(moat_wasi *w);               /* NULL: no-op */
+
+/* argv[0] is the program name the guest sees. Replaces earlier args. */
+MOAT_API moat_status moat_wasi_set_args(moat_wasi *w, int argc,
+                                        const char *const *argv,
+                                        moat_error *err);
+/* Adds one "NAME=VALUE" to the environment. */
+MOAT_API moat_status moat_wasi_add_env(moat_wasi *w, const char *name_value,
+                                       moat_error *err);
+/* Preopens host directory host_path as guest_path (the next descriptor,
+ * from 3 on). The directory is opened now: MOAT_ERR_IO when it cannot be. */
+MOAT_API moat_status moat_wasi_preopen(moat_wasi *w, const char *host_path,
+                                       const char *guest_path,
+                                       moat_error *err);
+/* Guest descriptor 0, 1 or 2 uses host descriptor host_fd (not owned, not
+ * closed by Moat; -1: the guest's descriptor is closed). */
+MOAT_API moat_status moat_wasi_set_stdio(moat_wasi *w, int guest_fd,
+                                         int host_fd, moat_error *err);
+/* Guest descriptor 1 or 2 writes into a growing buffer instead;
+ * moat_wasi_captured returns what was written so far (borrowed, valid
+ * until the next write or moat_wasi_free) and its length. */
+MOAT_API moat_status moat_wasi_capture(moat_wasi *w, int guest_fd,
+                                       moat_error *err);
+MOAT_API const char *moat_wasi_captured(const moat_wasi *w, int guest_fd,
+                                        size_t *len);
+
+/* Defines every function of wasi_snapshot_preview1 in l, bound to w. */
+MOAT_API moat_status moat_wasi_define(moat_linker *l, moat_wasi *w,
+                                      moat_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
