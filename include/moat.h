@@ -203,6 +203,27 @@ MOAT_API moat_status moat_linker_define_func_caller(moat_linker *l,
                                                     moat_native_fn fn,
                                                     void *host_ctx,
                                                     moat_error *err);
+/* A host function as a generic callback, for hosts that do not know the
+ * signature when they are compiled (language bindings, tables of
+ * handlers): args holds nargs values of the declared parameter types;
+ * write results[0] (its type is preset) when the function has a result.
+ * host_ctx is the value given at definition. Made callable from compiled
+ * code by a libffi closure. Limits: at most 64 parameters, at most one
+ * result, no v128 (MOAT_ERR_LIMIT): use a native function for those. */
+typedef void (*moat_callback)(moat_caller *caller, void *host_ctx,
+                              const moat_val *args, size_t nargs,
+                              moat_val *results, size_t nresults);
+MOAT_API moat_status moat_linker_define_callback(moat_linker *l,
+                                                 const char *module,
+                                                 const char *name,
+                                                 const uint8_t *params,
+                                                 uint32_t nparams,
+                                                 const uint8_t *results,
+                                                 uint32_t nresults,
+                                                 moat_callback fn,
+                                                 void *host_ctx,
+                                                 moat_error *err);
+
 /* Inside such a host function (borrowed, valid during the call): */
 MOAT_API void          *moat_caller_data(moat_caller *c);
 MOAT_API moat_instance *moat_caller_instance(moat_caller *c);

@@ -16,6 +16,8 @@ typedef struct HostObj {
     MoatFuncRef func;
     Table      *table;
     Memory     *mem;
+    void      (*fini)(void *);  /* frees what fini_arg holds, if set */
+    void       *fini_arg;
     _Alignas(16) uint8_t cell[16];
 } HostObj;
 
@@ -24,6 +26,8 @@ host_destroy(Owner *o)
 {
     HostObj *h = (HostObj *)o;
 
+    if (h->fini)
+        h->fini(h->fini_arg);
     moatR_table_free(h->table);
     moatR_memory_free(h->mem);
     moatU_free(h);
@@ -149,10 +153,27 @@ define_func(moat_linker *l, const char *module, const char *name,
             uint32_t nresults, moat_native_fn fn, void *host_ctx,
             bool caller, moat_error *err)
 {
+    return moatR_define_func(l, module, name, params, nparams, results,
+                             nresults, fn, host_ctx, caller, NULL, NULL,
+                             err);
+}
+
+moat_status
+moatR_define_func(moat_linker *l, const char *module, const char *name,
+                  const uint8_t *params, uint32_t nparams,
+                  const uint8_t *results, uint32_t nresults,
+                  moat_native_fn fn, void *host_ctx, bool caller,
+                  void (*fini)(void *), void *fini_arg, moat_error *err)
+{
     HostObj *h = host_new(0);
 
-    if (!h)
+    if (!h) {
+        if (fini)
+            fini(fini_arg);
         return nomem(err);
+    }
+    h->fini = fini;
+    h->fini_arg = fini_arg;
     memcpy(&h->func.code, &fn, sizeof h->func.code);  /* ISO C: no cast */
     h->func.ctx = host_ctx;
     h->func.type_id = moatR_type_id(l->engine, params, nparams, results,

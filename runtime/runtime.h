@@ -195,6 +195,15 @@ struct moat_linker {
 bool moatR_link_imports(moat_linker *l, const moat_module *m, Extern *exts,
                         moat_error *err);
 bool moatR_linker_keep(moat_linker *l, Owner *o);
+/* Defines a host function; fini(fini_arg) runs when the last user of the
+ * definition is gone (also when this call fails). */
+moat_status moatR_define_func(moat_linker *l, const char *module,
+                              const char *name, const uint8_t *params,
+                              uint32_t nparams, const uint8_t *results,
+                              uint32_t nresults, moat_native_fn fn,
+                              void *host_ctx, bool caller,
+                              void (*fini)(void *), void *fini_arg,
+                              moat_error *err);
 
 /* ---- deadline.c: interruption (docs/runtime.md, "Deadlines") ---- */
 

@@ -3,7 +3,8 @@
  * per-definition data, the caller bound per importing instance (also
  * through a table), traps and exits raised by the host, traps named by
  * their wasm function, bounds-checked host access to guest memory, and
- * the engine's memory and stack limits. The guest is caller.wat, compiled
+ * the engine's memory and stack limits, and generic callbacks through
+ * libffi closures. The guest is caller.wat, compiled
  * here with the compiler library.
  */
 #include <setjmp.h>
@@ -337,6 +338,97 @@ engine_limits_stack(void **state)
     world_free(&w);
 }
 
+/* ---- the same imports as generic callbacks (libffi closures) ---- */
+
+static void
+cb_sum(moat_caller *c, void *host_ctx, const moat_val *args, size_t nargs,
+       moat_val *res, size_t nres)
+{
+    assert_int_equal(nargs, 2);
+    assert_int_equal(nres, 1);
+    assert_int_equal(args[0].type, MOAT_I32);
+    assert_int_equal(res[0].type, MOAT_I32);
+    *(int *)host_ctx += 1;                      /* counts the calls */
+    res[0].of.i32 = host_sum(c, args[0].of.i32, args[1].of.i32);
+}
+
+static void
+cb_exit(moat_caller *c, void *host_ctx, const moat_val *args, size_t nargs,
+        moat_val *res, size_t nres)
+{
+    (void)host_ctx, (void)nargs, (void)res, (void)nres;
+    moat_caller_exit(c, args[0].of.i32 + 1);
+}
+
+static void
+cb_fail(moat_caller *c, void *host_ctx, const moat_val *args, size_t nargs,
+        moat_val *res, size_t nres)
+{
+    (void)host_ctx, (void)args, (void)nargs, (void)res, (void)nres;
+    moat_caller_trap(c, "callback says no");
+}
+
+static void
+cb_tag(moat_caller *c, void *host_ctx, const moat_val *args, size_t nargs,
+       moat_val *res, size_t nres)
+{
+    (void)c, (void)args, (void)nargs, (void)nres;
+    res[0].of.i64 = UINT64_C(0x1122334455667788) + *(int *)host_ctx;
+}
+
+static void
+generic_callbacks(void **state)
+{
+    static const uint8_t ii[] = { MOAT_I32, MOAT_I32 }, i[] = { MOAT_I32 },
+                         I[] = { MOAT_I64 }, v[] = { MOAT_V128 };
+    moat_engine   *e;
+    moat_module   *m;
+    moat_linker   *l;
+    moat_instance *inst;
+    moat_error     err = { 0 };
+    moat_val       r;
+    int            calls = 0;
+
+    (void)state;
+    assert_int_equal(moat_engine_new(&e, &err), MOAT_OK);
+    assert_int_equal(moat_module_load_object(e, obj, objlen, &m, &err),
+                     MOAT_OK);
+    assert_int_equal(moat_linker_new(e, &l, &err), MOAT_OK);
+    assert_int_equal(moat_linker_define_callback(l, "host", "sum", ii, 2, i,
+                         1, cb_sum, &calls, &err), MOAT_OK);
+    assert_int_equal(moat_linker_define_callback(l, "host", "exit", i, 1,
+                         NULL, 0, cb_exit, NULL, &err), MOAT_OK);
+    assert_int_equal(moat_linker_define_callback(l, "host", "fail", NULL, 0,
+                         NULL, 0, cb_fail, NULL, &err), MOAT_OK);
+    assert_int_equal(moat_linker_define_callback(l, "host", "tag", NULL, 0,
+                         I, 1, cb_tag, &calls, &err), MOAT_OK);
+    /* what libffi cannot pass is refused, not miscompiled */
+    assert_int_equal(moat_linker_define_callback(l, "host", "vec", v, 1,
+                         NULL, 0, cb_fail, NULL, &err), MOAT_ERR_LIMIT);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(moat_linker_define_callback(l, "host", "two", NULL, 0,
+                         ii, 2, cb_fail, NULL, &err), MOAT_ERR_LIMIT);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(moat_instance_new(l, m, &inst, &err), MOAT_OK);
+    assert_int_equal(call0(inst, "sum_direct", &r, 1, &err), MOAT_OK);
+    assert_int_equal(r.of.i32, 15);
+    assert_int_equal(call0(inst, "sum_indirect", &r, 1, &err), MOAT_OK);
+    assert_int_equal(r.of.i32, 15);
+    assert_int_equal(calls, 2);
+    assert_int_equal(call0(inst, "tag", &r, 1, &err), MOAT_OK);
+    assert_int_equal(r.of.i64, UINT64_C(0x1122334455667788) + 2);
+    assert_int_equal(call0(inst, "sum_oob", &r, 1, &err), MOAT_ERR_TRAP);
+    assert_string_equal(err.msg, "sum: range outside guest memory");
+    assert_int_equal(call0(inst, "fail", NULL, 0, &err), MOAT_ERR_TRAP);
+    assert_string_equal(err.msg, "callback says no");
+    assert_int_equal(call1(inst, "exit", 6, NULL, 0, &err), MOAT_ERR_EXIT);
+    assert_int_equal(err.exit_code, 7);
+    moat_instance_free(inst);
+    moat_linker_free(l);                /* frees the closures */
+    moat_module_free(m);
+    moat_engine_free(e);
+}
+
 int
 main(void)
 {
@@ -348,6 +440,7 @@ main(void)
         cmocka_unit_test(host_memory_access_is_bounds_checked),
         cmocka_unit_test(engine_limits_memory),
         cmocka_unit_test(engine_limits_stack),
+        cmocka_unit_test(generic_callbacks),
     };
     return cmocka_run_group_tests(tests, compile_guest, free_guest);
 }
