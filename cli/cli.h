@@ -1,16 +1,29 @@
-/* cli.h - the `moat` command-line tool: one file per subcommand. */
+/* cli.h - the `moat` command-line tool: one file per subcommand, and for
+ * `moat run` one file per job (options, loading, cache, WASI, reporting).
+ * The executable links the runtime and the front-end only; the compiler
+ * is reached through compiler_dl.c.
+ */
 #ifndef MOAT_CLI_H
 #define MOAT_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#include <stdbool.h>
-
+#include "moat.h"
 #include "moat_compile.h"
+#include "moat_wasi.h"
 
-/* Exit codes shared by every subcommand; a trap exits like SIGABRT. */
-enum { EXIT_OK = 0, EXIT_BAD_INPUT = 1, EXIT_USAGE = 2, EXIT_TRAP = 134 };
+/* Exit statuses shared by every subcommand (docs/cli.md). A trap exits
+ * like SIGABRT would (128 + 6); a timeout like timeout(1). */
+enum {
+    EXIT_OK = 0,
+    EXIT_BAD_INPUT = 1,         /* a file or module we cannot use */
+    EXIT_USAGE = 2,             /* bad command line */
+    EXIT_TIMEOUT = 124,         /* moat run --timeout expired */
+    EXIT_TRAP = 134             /* the guest trapped */
+};
 
 /* main.c: reads a whole file; prints `moat: PATH: reason` on failure. The
  * buffer is the caller's (free()). */
@@ -22,10 +35,121 @@ int moat_cmd_validate(int argc, char **argv);
 int moat_cmd_inspect(int argc, char **argv);
 int moat_cmd_compile(int argc, char **argv);
 int moat_cmd_run(int argc, char **argv);
+int moat_cmd_cache(int argc, char **argv);
 
 /* values.c: command-line values of `moat run --invoke`. */
 bool moat_cli_parse_value(const char *s, uint8_t type, moat_val *out);
 void moat_cli_print_value(const moat_val *v);
 const char *moat_cli_type_name(uint8_t type);
+
+/* compiler_dl.c: the compiler library (libmoat-compiler.so), loaded on
+ * first use. Members are its moat_compile.h functions; set_interruptible
+ * is NULL when the library predates it. */
+typedef struct MoatCompiler {
+    moat_status (*config_new)(moat_compile_config **out, moat_error *err);
+    void        (*config_free)(moat_compile_config *c);
+    void        (*set_opt_level)(moat_compile_config *c, int level);
+    moat_status (*set_target)(moat_compile_config *c, const char *triple);
+    moat_status (*set_cpu)(moat_compile_config *c, const char *cpu);
+    void        (*set_output)(moat_compile_config *c, moat_output kind);
+    void        (*set_threads)(moat_compile_config *c, int n);
+    void        (*set_interruptible)(moat_compile_config *c, int on);
+    moat_status (*compile)(const moat_compile_config *c,
+                           const uint8_t *bytes, size_t len, uint8_t **out,
+                           size_t *out_len, moat_error *err);
+    void        (*free)(void *p);
+} MoatCompiler;
+
+/* The loaded compiler (static storage), or NULL after printing
+ * `moat: cannot load the compiler (libmoat-compiler.so): REASON`. */
+const MoatCompiler *moat_cli_compiler(void);
+
+/* run_options.c: `moat run [OPTIONS] PROG [ARGS...]`. */
+typedef struct RunOptions {
+    const char  *prog;          /* PROG as given: also the guest's argv[0] */
+    char       **args;          /* what follows PROG, untouched */
+    int          nargs;
+    const char  *invoke;        /* --invoke NAME, or NULL: run _start */
+    const char **dirs;          /* --dir values, "HOST[::GUEST]" */
+    int          ndirs;
+    const char **envs;          /* --env values, "NAME=VALUE" */
+    int          nenvs;
+    bool         inherit_env;
+    uint64_t     timeout_ns;    /* 0: none */
+    const char  *timeout_text;  /* as given, for messages */
+    uint64_t     max_memory;    /* 0: none */
+    const char  *max_memory_text;
+    uint64_t     stack_size;    /* 0: the runtime's default */
+    int          opt_level;     /* -O0..-O3 of the compile step */
+    bool         no_cache;
+    bool         is_help;       /* --help: usage printed, nothing to run */
+} RunOptions;
+
+/* Fills o from argv (argv[0] is "run"); EXIT_OK, or EXIT_USAGE after
+ * printing why. Free o's arrays with moat_cli_run_options_free. */
+int  moat_cli_run_options(int argc, char **argv, RunOptions *o);
+void moat_cli_run_options_free(RunOptions *o);
+void moat_cli_run_usage(FILE *f);
+/* "500ms", "2s", "1.5m", "1h", "3" (seconds) -> nanoseconds, > 0. */
+bool moat_cli_parse_duration(const char *s, uint64_t *ns);
+/* "4096", "64K", "16M", "1G" (also KiB/MiB/GiB, any case) -> bytes. */
+bool moat_cli_parse_size(const char *s, uint64_t *bytes);
+
+/* run_load.c: PROG as a module. A .wasm goes through the compile cache
+ * (or is compiled in memory); .o and .so are loaded as they are. EXIT_OK
+ * with *out the caller's, or the exit status after printing why. */
+int moat_cli_load(moat_engine *e, const RunOptions *o, bool interruptible,
+                  moat_module **out);
+/* Compiles wasm bytes to an object with the compiler library; EXIT_OK
+ * with *obj (free with the library's free) or a status after printing. */
+int moat_cli_compile_object(const char *path, const uint8_t *bytes,
+                            size_t len, int opt_level, bool interruptible,
+                            uint8_t **obj, size_t *objlen);
+
+/* cache.c: the compile cache (docs/cli.md, "compile cache"). */
+typedef struct CacheKey {
+    uint8_t module_hash[32];    /* SHA-256 of the module bytes */
+    char    hex[65];            /* the entry's name, without ".o" */
+} CacheKey;
+
+/* The cache directory (not created): $MOAT_CACHE_DIR, else
+ * $XDG_CACHE_HOME/moat, else $HOME/.cache/moat. false when none can be
+ * named or it does not fit in n bytes. */
+bool moat_cli_cache_dir(char *buf, size_t n);
+void moat_cli_cache_key(const uint8_t *bytes, size_t len, int opt_level,
+                        bool interruptible, CacheKey *k);
+/* A hit: the entry, loaded and checked, in *out. false on a miss; an
+ * entry that is there but unusable gives a one-line warning too. */
+bool moat_cli_cache_load(moat_engine *e, const char *dir, const CacheKey *k,
+                         moat_module **out);
+/* Writes the entry atomically (creating dir); warns once on failure. */
+void moat_cli_cache_store(const char *dir, const CacheKey *k,
+                          const uint8_t *obj, size_t len);
+
+/* host_id.c: what the compiler's host-default target depends on (CPU
+ * vendor, model and features), found without LLVM; static storage. */
+const char *moat_cli_host_id(void);
+
+/* run_wasi.c: the guest's system from the options (argv, environment,
+ * preopened directories), defined in l. EXIT_OK with *out the caller's
+ * (moat_wasi_free after the instance), or a status after printing. */
+int moat_cli_wasi_setup(const RunOptions *o, moat_linker *l,
+                        moat_wasi **out);
+
+/* run_invoke.c: `--invoke NAME`: call one export with typed values. */
+int moat_cli_invoke(moat_instance *inst, const moat_module *m,
+                    const RunOptions *o);
+
+/* run_report.c: the exit status for how a call ended, after printing the
+ * trap line `moat: trap: WORDING in function NAME` when it trapped. */
+int  moat_cli_outcome(moat_instance *inst, const RunOptions *o,
+                      moat_status st, const moat_error *err);
+
+/* run_timeout.c: the process-wide --timeout alarm. When it fires, it
+ * prints `moat: trap: interrupted (timeout after TEXT) WHERE` and ends the
+ * process with EXIT_TIMEOUT. */
+void moat_cli_arm_alarm(uint64_t ns, const char *text, const char *where);
+/* Stops it once the guest is done: tearing down must not count. */
+void moat_cli_disarm_alarm(void);
 
 #endif

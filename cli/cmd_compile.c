@@ -1,6 +1,7 @@
 /* cmd_compile.c - `moat compile`: a wasm module to a native object (or
  * assembly, LLVM IR, bitcode, a shared object), with LLVM-tool options so
- * it drops into make, meson and CMake rules.
+ * it drops into make, meson and CMake rules. The compiler is the shared
+ * library compiler_dl.c loads.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ typedef struct CompileArgs {
     moat_output kind;
     int         is_shared;
     int         threads;
+    int         is_interruptible;   /* --interruptible: epoch checks */
 } CompileArgs;
 
 static int
@@ -24,7 +26,7 @@ usage(void)
 {
     fprintf(stderr,
             "usage: moat compile [-O0|-O1|-O2|-O3] [--target TRIPLE] "
-            "[-mcpu=CPU] [-jN]\n"
+            "[-mcpu=CPU] [-jN] [--interruptible]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
             "--emit-bc] IN.wasm -o OUT\n");
     return EXIT_USAGE;
@@ -57,6 +59,8 @@ parse(int argc, char **argv, CompileArgs *a)
             a->kind = MOAT_OUTPUT_LLVM_BC;
         else if (!strcmp(s, "-shared"))
             a->is_shared = 1;
+        else if (!strcmp(s, "--interruptible"))
+            a->is_interruptible = 1;
         else if (!strncmp(s, "-j", 2) && s[2] >= '0' && s[2] <= '9')
             a->threads = atoi(s + 2);
         else if (s[0] == '-' && s[1])
@@ -110,30 +114,40 @@ static int
 compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
            const char *out)
 {
+    const MoatCompiler  *cc = moat_cli_compiler();
     moat_compile_config *cfg = NULL;
     moat_error           err = { 0 };
     uint8_t             *obj = NULL;
     size_t               objlen = 0;
-    moat_status          st = moat_compile_config_new(&cfg, &err);
 
-    if (st == MOAT_OK) {
-        moat_compile_config_set_opt_level(cfg, a->opt);
-        moat_compile_config_set_output(cfg, a->kind);
-        moat_compile_config_set_threads(cfg, a->threads);
-        if (a->triple)
-            st = moat_compile_config_set_target(cfg, a->triple);
-        if (st == MOAT_OK && a->cpu)
-            st = moat_compile_config_set_cpu(cfg, a->cpu);
-        if (st == MOAT_OK)
-            st = moat_compile(cfg, bytes, len, &obj, &objlen, &err);
+    if (!cc)
+        return EXIT_BAD_INPUT;
+    if (a->is_interruptible && !cc->set_interruptible) {
+        fprintf(stderr, "moat compile: this compiler library has no "
+                        "--interruptible\n");
+        return EXIT_BAD_INPUT;
     }
-    moat_compile_config_free(cfg);
+    moat_status st = cc->config_new(&cfg, &err);
+    if (st == MOAT_OK) {
+        cc->set_opt_level(cfg, a->opt);
+        cc->set_output(cfg, a->kind);
+        cc->set_threads(cfg, a->threads);
+        if (cc->set_interruptible)
+            cc->set_interruptible(cfg, a->is_interruptible);
+        if (a->triple)
+            st = cc->set_target(cfg, a->triple);
+        if (st == MOAT_OK && a->cpu)
+            st = cc->set_cpu(cfg, a->cpu);
+        if (st == MOAT_OK)
+            st = cc->compile(cfg, bytes, len, &obj, &objlen, &err);
+    }
+    cc->config_free(cfg);
     if (st != MOAT_OK) {
         moat_cli_report(a->in, &err);
         return EXIT_BAD_INPUT;
     }
     int rc = write_file(out, obj, objlen);
-    moat_free(obj);
+    cc->free(obj);
     return rc;
 }
 

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "moat_compile.h"
 
 static const struct {
     const char *name;
@@ -18,10 +17,12 @@ static const struct {
                                      "WebAssembly 2.0 spec" },
     { "inspect", moat_cmd_inspect, "FILE.wasm    list a module's imports, "
                                    "exports and sections" },
-    { "run", moat_cmd_run, "--invoke NAME FILE [ARGS...]   call an export "
-                           "of a module" },
+    { "run", moat_cmd_run, "[OPTIONS] PROG [ARGS...]   run a WASI program "
+                           "(.wasm, .o, .so; see --help)" },
     { "compile", moat_cmd_compile, "[-O0..3] IN.wasm -o OUT   compile to a "
                                    "native object (see --help)" },
+    { "cache", moat_cmd_cache, "dir|clean   where the compile cache is; "
+                               "empty it" },
 };
 
 static void

@@ -37,9 +37,12 @@ typedef enum moat_status {
     MOAT_ERR_LIMIT,         /* input exceeds an implementation limit */
     MOAT_ERR_IO,            /* reading or writing a file failed */
     MOAT_ERR_TRAP,          /* guest code trapped, see moat_error.trap */
-    MOAT_ERR_EXIT           /* guest asked to exit (WASI proc_exit), see
+    MOAT_ERR_EXIT,          /* guest asked to exit (WASI proc_exit), see
                              * moat_error.exit_code; not an error of the
                              * guest, but the call did not return */
+    MOAT_YIELDED            /* not an error: a host function suspended the
+                             * call (moat_caller_yield); moat_error is not
+                             * written. See "yield and resume" below. */
 } moat_status;
 
 typedef enum moat_trap {
@@ -126,8 +129,11 @@ MOAT_API void moat_engine_free(moat_engine *e);           /* NULL: no-op */
 /* Limits for what is made from now on. max_memory: bytes a memory defined
  * by an instance may reach (0: the module's own limits); an instance whose
  * minimum is larger fails with MOAT_ERR_LIMIT, memory.grow past it gives
- * -1. stack_size: bytes of each thread's wasm stack (default 8 MiB); deep
- * recursion past it traps with "call stack exhausted". */
+ * -1. stack_size: bytes of stack each call into an instance may use (each
+ * instance has its own stack; default 8 MiB, applies to calls started
+ * from now on; pooled instances have room for at most max(8 MiB, the size
+ * set when the engine made its pool)); deep recursion past it traps with
+ * "call stack exhausted". */
 MOAT_API void moat_engine_set_max_memory(moat_engine *e, uint64_t bytes);
 MOAT_API void moat_engine_set_stack_size(moat_engine *e, uint64_t bytes);
 
@@ -142,6 +148,9 @@ MOAT_API moat_status moat_module_load_object(moat_engine *e,
 MOAT_API moat_status moat_module_load_file(moat_engine *e, const char *path,
                                            moat_module **out,
                                            moat_error *err);
+/* SHA-256 of the wasm module the artifact was compiled from (32 bytes,
+ * borrowed from the module). */
+MOAT_API const uint8_t *moat_module_hash(const moat_module *m);
 /* Frees the module; its instances must be freed first. */
 MOAT_API void moat_module_free(moat_module *m);
 
@@ -350,6 +359,76 @@ MOAT_API void moat_instance_interrupt(moat_instance *inst);
 MOAT_API void moat_engine_increment_epoch(moat_engine *e);
 MOAT_API void moat_instance_set_epoch_deadline(moat_instance *inst,
                                                uint64_t ticks_from_now);
+
+/* ---- instance pools, reset, yield and resume (docs/embedding.md,
+ * docs/runtime-scale.md) ----
+ * An engine keeps its instances in a pool of slots carved from large
+ * address-space reservations: each slot holds one instance's stack, its
+ * context and its memory, and is reused, zeroed, by the next instance, so
+ * that instantiation makes no system call in the common case. Modules
+ * compiled for another reservation than the default 4 GiB + 2 GiB guard,
+ * or with a very large context (~30,000+ functions), are instantiated
+ * outside the pool, each part mapped on its own. */
+
+/* At most n pooled instances alive at once (default 16384; address space
+ * allows ~20,000 with the default reservation). One more gives
+ * MOAT_ERR_LIMIT ("instance limit reached"). 0 turns pooling off: every
+ * instance then maps its own memory and stack (slower, no limit). */
+MOAT_API void moat_engine_set_instance_limit(moat_engine *e, uint32_t n);
+/* Elements a table defined by an instance may have: a larger minimum
+ * fails with MOAT_ERR_LIMIT; table.grow of a table without a declared
+ * maximum stops there. 0: the runtime's limit (10,000,000). */
+MOAT_API void moat_engine_set_table_limit(moat_engine *e, uint32_t n);
+
+typedef struct moat_pool_stats {
+    uint32_t limit;             /* moat_engine_set_instance_limit */
+    uint32_t live;              /* pooled instances alive */
+    uint32_t reserved;          /* slots with address space reserved */
+    uint32_t reservations;      /* mappings they were reserved in */
+    uint64_t slot_bytes;        /* address space per slot */
+    uint64_t address_space;     /* bytes reserved in all */
+} moat_pool_stats;
+MOAT_API void moat_engine_pool_stats(moat_engine *e, moat_pool_stats *out);
+
+/* Restores inst to the state moat_instance_new left it in, in place:
+ * memory back to its initial size and zeroed, globals, own tables and
+ * dropped segments as declared, data and element segments applied again,
+ * the start function run again, its stack zeroed. Imported memories,
+ * tables and globals are shared and not touched (the segments write into
+ * them again, as instantiation did). A suspended call is discarded.
+ * MOAT_ERR_LIMIT while the instance is running; a trap in the segments or
+ * the start function gives MOAT_ERR_TRAP. */
+MOAT_API moat_status moat_instance_reset(moat_instance *inst,
+                                         moat_error *err);
+
+/* Yield and resume. Inside a caller-aware host function or callback (and
+ * only in one called, directly or through wasm, by the outermost call into
+ * the caller's instance on this thread), moat_caller_yield suspends the
+ * call: moat_instance_call (or _call_index, or _resume) returns
+ * MOAT_YIELDED at once, and the instance keeps its stack with the host
+ * function's frame on it. The embedder may then run other instances, and
+ * later resume this one, on any thread (one at a time): the host function
+ * gets the resume value as moat_caller_yield's result and goes on.
+ * While suspended the instance takes no other call (MOAT_ERR_LIMIT);
+ * moat_instance_reset or _free discards the suspended call (the host
+ * function never returns: release what it holds before yielding).
+ * Yielding where it is not allowed (a start function, a call made back
+ * into an instance that is already running) traps (MOAT_TRAP_HOST). */
+MOAT_API moat_val moat_caller_yield(moat_caller *c, moat_val value);
+/* 1 while a call of inst is suspended, else 0. */
+MOAT_API int moat_instance_is_suspended(const moat_instance *inst);
+/* The value the suspended call yielded (zeroed when none). */
+MOAT_API moat_val moat_instance_yielded(const moat_instance *inst);
+/* Continues the suspended call: value is what moat_caller_yield returns.
+ * results receives the results of the call that was suspended
+ * (nresults must match). MOAT_OK when it returns, MOAT_YIELDED when it
+ * yields again, MOAT_ERR_TRAP / MOAT_ERR_EXIT as moat_instance_call;
+ * MOAT_ERR_LIMIT when nothing is suspended. Each resume runs under the
+ * instance's deadline afresh (moat_instance_set_deadline). */
+MOAT_API moat_status moat_instance_resume(moat_instance *inst,
+                                          moat_val value,
+                                          moat_val *results,
+                                          size_t nresults, moat_error *err);
 
 #ifdef __cplusplus
 }

@@ -46,6 +46,13 @@ MOAT_API void moat_compile_config_set_output(moat_compile_config *c,
 MOAT_API void moat_compile_config_set_threads(moat_compile_config *c,
                                               int n);
 
+/* Interruption checks (default off): compiled code checks the instance's
+ * deadline at function entries and loop headers, so that
+ * moat_instance_set_deadline, moat_instance_interrupt and the engine
+ * epoch (moat.h) can stop it. Costs some speed (docs/bench-deadline.md). */
+MOAT_API void moat_compile_config_set_interruptible(moat_compile_config *c,
+                                                    int on);
+
 /* Validates and compiles a wasm module (bytes read only during the call).
  * On success *out (free with moat_free) holds *out_len bytes of output. A
  * module the front-end rejects gives its error, byte offset included. */

@@ -49,12 +49,16 @@ MOAT_API moat_status moat_wasi_preopen(moat_wasi *w, const char *host_path,
                                        const char *guest_path,
                                        moat_error *err);
 /* Guest descriptor 0, 1 or 2 uses host descriptor host_fd (not owned, not
- * closed by Moat; -1: the guest's descriptor is closed). */
+ * closed by Moat; -1: the guest's descriptor is closed). Its WASI filetype
+ * comes from fstat; a terminal has no seek/tell rights (that is what makes
+ * the guest's isatty() true). */
 MOAT_API moat_status moat_wasi_set_stdio(moat_wasi *w, int guest_fd,
                                          int host_fd, moat_error *err);
-/* Guest descriptor 1 or 2 writes into a growing buffer instead;
- * moat_wasi_captured returns what was written so far (borrowed, valid
- * until the next write or moat_wasi_free) and its length. */
+/* Guest descriptor 1 or 2 writes into a growing buffer instead (each call
+ * starts it empty again, keeping its allocation); moat_wasi_captured returns what was written so far (borrowed, valid
+ * until the next write or moat_wasi_free; a NUL follows the len bytes,
+ * "" when nothing was written, NULL for another descriptor) and its
+ * length. */
 MOAT_API moat_status moat_wasi_capture(moat_wasi *w, int guest_fd,
                                        moat_error *err);
 MOAT_API const char *moat_wasi_captured(const moat_wasi *w, int guest_fd,

@@ -10,6 +10,7 @@ struct moat_compile_config {
     int         threads;
     char       *triple, *cpu;
     moat_output output;
+    bool        is_interruptible;
 };
 
 moat_status
@@ -78,6 +79,12 @@ void
 moat_compile_config_set_threads(moat_compile_config *c, int n)
 {
     c->threads = n < 0 ? 0 : n;
+}
+
+void
+moat_compile_config_set_interruptible(moat_compile_config *c, int on)
+{
+    c->is_interruptible = on != 0;
 }
 
 void
@@ -181,7 +188,7 @@ moat_compile(const moat_compile_config *c, const uint8_t *bytes, size_t len,
 
     CompileJob job = {
         .m = m, .hash = hash, .required = req, .output = c->output,
-        .threads = c->threads,
+        .threads = c->threads, .is_interruptible = c->is_interruptible,
         .emit = { c->opt_level, c->triple, cpu, feat },
     };
     bool ok = moatL_compile_job(&job, out, out_len, e);

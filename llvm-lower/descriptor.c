@@ -287,7 +287,8 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     make_names(&D);
     f[n++] = LLVMConstInt(L->i32, MOAT_ABI_MAGIC, false);
     f[n++] = LLVMConstInt(L->i32, MOAT_ABI_VERSION, false);
-    f[n++] = u64(&D, L->mem_is_ctx ? MOAT_DESC_F_MEM_IS_CTX : 0);
+    f[n++] = u64(&D, (L->mem_is_ctx ? MOAT_DESC_F_MEM_IS_CTX : 0) |
+                         (L->is_interruptible ? MOAT_DESC_F_EPOCH : 0));
     f[n++] = u64(&D, MOAT_HEAP_RESERVE);
     f[n++] = u64(&D, L->guard);
     uint64_t counts[10] = { m->ntypes, m->nimports, m->nexports, m->nfuncs,

@@ -34,6 +34,7 @@ typedef struct CompileJob {
     const char     *required;       /* features the runtime checks */
     moat_output     output;
     int             threads;        /* moat_compile_config_set_threads */
+    bool            is_interruptible;   /* epoch checks (lower_epoch.c) */
     EmitOptions     emit;
 } CompileJob;
 

@@ -164,6 +164,8 @@ moatL_func(Lower *L, uint32_t idx)
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, L->fn, "entry"));
     prologue(L, f, ft);
+    if (L->is_interruptible && moatL_epoch_needs_entry_check(m, f))
+        moatL_epoch_check(L);
     moatL_ctrl_init(L);
     r.p = f->code;
     r.end = f->code + f->code_len;

@@ -43,6 +43,7 @@ typedef struct Lower {
     const Module   *m;
     MoatLayout      layout;
     bool            mem_is_ctx;  /* ctx is the heap base (own memory) */
+    bool            is_interruptible;   /* epoch checks (lower_epoch.c) */
     uint64_t        guard;       /* bytes of guard behind 4 GiB */
     LLVMTypeRef     i1, i8, i16, i32, i64, f32, f64, v128, ptr, voidt;
     LLVMTypeRef    *fn_types;    /* per type index: (ptr ctx, params) */
@@ -75,7 +76,7 @@ typedef struct Lower {
 enum {
     H_TRAP, H_MEMORY_GROW, H_MEMORY_FILL, H_MEMORY_COPY, H_MEMORY_INIT,
     H_DATA_DROP, H_TABLE_GROW, H_TABLE_FILL, H_TABLE_COPY, H_TABLE_INIT,
-    H_ELEM_DROP, NHELPERS
+    H_ELEM_DROP, H_EPOCH_CHECK, NHELPERS
 };
 
 /* builder.c: small pieces every lowering file uses. */
@@ -172,10 +173,18 @@ typedef struct LowerTarget {
      * that defines function i; the others only declare it. NULL: one. */
     const uint8_t       *owner;
     int                  self;
+    bool                 is_interruptible;  /* epoch checks compiled in */
 } LowerTarget;
 
 void moatL_init(Lower *L, const Module *m, const LowerTarget *t);
 void moatL_fini(Lower *L);
+
+/* lower_epoch.c: interruption checks (docs/runtime.md, "Deadlines").
+ * moatL_epoch_check emits one at the builder's position: at function
+ * entry (only in functions that call: a body without calls or loops runs
+ * a bounded number of instructions) and at every loop header. */
+bool moatL_epoch_needs_entry_check(const Module *m, const Func *f);
+void moatL_epoch_check(Lower *L);
 
 /* tramp.c: void tramp(ptr code, ptr ctx, ptr vals) for a function type,
  * the runtime's way to call any signature (abi.h MoatDescType.tramp). */

@@ -168,6 +168,8 @@ moatL_loop(Lower *L, const Insn *in)
     add_incoming(L, c);
     LLVMBuildBr(L->b, c->header);
     LLVMPositionBuilderAtEnd(L->b, c->header);
+    if (L->is_interruptible)    /* after the phis: every iteration */
+        moatL_epoch_check(L);
     L->nvs = c->height;
     for (uint32_t i = 0; i < c->nparams; i++)
         moatL_vpush(L, c->header_phis[i]);

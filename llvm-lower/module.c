@@ -25,6 +25,7 @@ static const struct {
     [H_TABLE_COPY] = { "moatR_table_copy", "vciiiii" },
     [H_TABLE_INIT] = { "moatR_table_init", "vciiiii" },
     [H_ELEM_DROP] = { "moatR_elem_drop", "vci" },
+    [H_EPOCH_CHECK] = { "moatR_epoch_check", "vc" },
 };
 
 static LLVMTypeRef
@@ -54,7 +55,9 @@ declare_helpers(Lower *L)
             unsigned k = LLVMGetEnumAttributeKindForName("noreturn", 8);
             LLVMAddAttributeAtIndex(L->helpers[h], LLVMAttributeFunctionIndex,
                                     LLVMCreateEnumAttribute(L->llctx, k, 0));
-            k = LLVMGetEnumAttributeKindForName("cold", 4);
+        }
+        if (h == H_TRAP || h == H_EPOCH_CHECK) {
+            unsigned k = LLVMGetEnumAttributeKindForName("cold", 4);
             LLVMAddAttributeAtIndex(L->helpers[h], LLVMAttributeFunctionIndex,
                                     LLVMCreateEnumAttribute(L->llctx, k, 0));
         }
@@ -180,6 +183,7 @@ moatL_init(Lower *L, const Module *m, const LowerTarget *t)
                         m->nfuncs };
     L->layout = moatA_layout(&li);
     L->mem_is_ctx = m->nmems > 0 && m->nmem_imports == 0;
+    L->is_interruptible = t->is_interruptible;
     L->owner = t->owner;
     L->self = t->self;
     L->guard = MOAT_HEAP_GUARD;

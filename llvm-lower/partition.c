@@ -40,7 +40,8 @@ run_part(Part *p)
     char             *triple = LLVMGetTargetMachineTriple(tm);
     LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
     LowerTarget       t = { triple, layout, job->emit.cpu,
-                            job->emit.features, p->owner, p->self };
+                            job->emit.features, p->owner, p->self,
+                            job->is_interruptible };
     moatL_init(&L, job->m, &t);
     LLVMDisposeMessage(triple);
     LLVMDisposeTargetData(layout);

@@ -35,6 +35,8 @@ moat_instance_memory(moat_instance *inst, uint64_t *size)
         *size = 0;
         return NULL;
     }
+    moatR_memory_expose(inst->mem);     /* the host may hand it to the
+                                         * kernel, which does not fault */
     *size = inst->mem->size;
     return inst->mem->base;
 }

@@ -23,6 +23,7 @@ typedef struct DeadlineTimer {
     pthread_cond_t  wake;       /* on CLOCK_MONOTONIC */
     pthread_t       thread;
     Deadline       *armed;      /* earliest due first */
+    uint64_t        wake_at;    /* when the thread wakes by itself */
     bool            stop;
 } DeadlineTimer;
 
@@ -126,12 +127,14 @@ timer_main(void *arg)
     while (!t->stop) {
         Deadline *d = t->armed;
         if (!d) {
+            t->wake_at = UINT64_MAX;
             pthread_cond_wait(&t->wake, &t->lock);
         } else if (now_ns() >= d->due) {
             fire(t, d);
         } else {
             struct timespec ts = { .tv_sec = (time_t)(d->due / NS_PER_S),
                                    .tv_nsec = (long)(d->due % NS_PER_S) };
+            t->wake_at = d->due;
             pthread_cond_timedwait(&t->wake, &t->lock, &ts);
         }
     }
@@ -159,6 +162,7 @@ timer_new(moat_error *err)
     if (!t)
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
                           "out of memory"), NULL;
+    t->wake_at = 0;             /* until it sleeps: wake it for anything */
     pthread_mutex_init(&t->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -221,7 +225,10 @@ arm(DeadlineTimer *t, Deadline *d, uint64_t due)
     d->next = *at;
     *at = d;
     d->is_armed = true;
-    if (t->armed == d)          /* earlier than what the timer waits for */
+    /* Wake the thread only when it would sleep past the new deadline: a
+     * stream of calls with the same timeout costs it one wake-up per
+     * timeout period, not one per call. */
+    if (due < t->wake_at)
         pthread_cond_signal(&t->wake);
     pthread_mutex_unlock(&t->lock);
 }

@@ -1,6 +1,7 @@
 /* engine.c - the engine (process-wide state: canonical function types,
- * the fault handlers) and the reference counts that keep shared objects
- * alive. Types live in types.c, handlers in signal.c.
+ * the fault handlers, the instance pool, limits) and the reference counts
+ * that keep shared objects alive. Types live in types.c, handlers in
+ * signal.c, the pool in pool.c.
  */
 #include "runtime.h"
 
@@ -43,6 +44,7 @@ moat_engine_new(moat_engine **out, moat_error *err)
         return moatR_report(err, &e);
     }
     moatR_types_init(&eng->types);
+    eng->max_instances = moatR_pool_default_slots();
     *out = eng;
     return MOAT_OK;
 }
@@ -55,6 +57,7 @@ moat_engine_free(moat_engine *eng)
     if (!eng)
         return;
     moatR_deadline_engine_fini(eng);
+    moatR_pool_free(eng);
     moatR_types_fini(&eng->types);
     moatR_signals_uninstall();
     moatU_free(eng);
@@ -66,11 +69,17 @@ moat_engine_set_max_memory(moat_engine *e, uint64_t bytes)
     e->max_memory = bytes;
 }
 
-/* The wasm stack is per thread, not per engine: the size applies to
- * stacks made from now on, and to this thread's when it is not in use. */
+/* Process-wide, like the stacks of a thread: the size applies to calls
+ * started from now on (fiber.c). */
 void
 moat_engine_set_stack_size(moat_engine *e, uint64_t bytes)
 {
     (void)e;
     moatR_set_stack_size(bytes);
+}
+
+void
+moat_engine_set_table_limit(moat_engine *e, uint32_t n)
+{
+    e->table_limit = n;
 }

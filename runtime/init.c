@@ -165,6 +165,8 @@ moatR_memory_init_at(moat_instance *inst, uint32_t seg, uint32_t d,
 
     if ((uint64_t)s + n > len || !m || (uint64_t)d + n > m->size)
         return MOAT_TRAP_MEMORY_OOB;
+    if (n && !moatR_memory_will_write(m, d, (uint64_t)d + n))
+        return MOAT_TRAP_MEMORY_OOB;    /* cannot open pages (no memory) */
     if (n)
         memcpy(m->base + d, ds->bytes.p + s, n);
     return MOAT_TRAP_NONE;

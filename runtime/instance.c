@@ -1,8 +1,10 @@
-/* instance.c - instantiation (spec 4.5.4): links the imports, makes the
- * context area (below the heap base of the instance's own memory, or a
- * mapping of its own) and fills it as abi.h lays it out, creates tables,
- * then hands over to init.c for globals, segments and the start function.
- * Also the accessors the helpers and call.c use.
+/* instance.c - instantiation (spec 4.5.4): links the imports, places the
+ * instance (in a pool slot of the engine, pool.c, when the module fits
+ * one: its parts carved from the slot, no system call; else each part
+ * allocated and mapped on its own), fills the context area as abi.h lays
+ * it out, creates tables, then hands over to init.c for globals, segments
+ * and the start function. Also moat_instance_reset, and the accessors the
+ * helpers and call.c use.
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -13,47 +15,96 @@ static void
 instance_destroy(Owner *o)
 {
     moat_instance        *inst = (moat_instance *)o;
-    const MoatDescriptor *d = inst->module->desc;
+    moat_module          *m = inst->module;
+    const MoatDescriptor *d = m->desc;
+    Slot                 *s = inst->slot;
+    Fiber                *f = inst->fiber;
 
     for (uint64_t i = 0; inst->imports && i < d->nimports; i++)
         moatR_release(inst->imports[i].owner);
     for (uint64_t i = 0; inst->own_tables && i < d->ntables; i++)
         moatR_table_free(inst->own_tables[i]);
-    moatR_memory_free(inst->own_mem);
-    if (inst->area)
-        munmap(inst->area, inst->area_len);
-    moatU_free(inst->imports);
-    moatU_free(inst->callers);
-    moatU_free(inst->import_funcs);
-    moatU_free(inst->own_tables);
-    moatU_free(inst->own_funcs);
-    moatU_free(inst->dropped);
-    moatR_release(&inst->module->o);
-    moatU_free(inst);
+    if (f && atomic_load(&f->state) == MOAT_FIBER_SUSPENDED)
+        moatR_fiber_abandon(f);         /* its frames never run again */
+    if (s) {
+        moatR_pool_release(s);          /* inst itself is gone after this */
+    } else {
+        moatR_memory_free(inst->own_mem);
+        if (inst->area)
+            munmap(inst->area, inst->area_len);
+        if (f) {
+            moatR_fiber_fini(f);
+            moatU_free(f);
+        }
+        moatU_free(inst->imports);
+        moatU_free(inst->callers);
+        moatU_free(inst->import_funcs);
+        moatU_free(inst->own_tables);
+        moatU_free(inst->own_funcs);
+        moatU_free(inst->dropped);
+        moatU_free(inst);
+    }
+    moatR_release(&m->o);
+}
+
+/* Where the parts come from: a slot's meta area (zero already: the last
+ * tenant's release zeroed it) or the allocator. */
+typedef struct Parts {
+    uint8_t *p, *end;           /* carving; NULL: allocate */
+} Parts;
+
+static void *
+part(Parts *pt, uint64_t n, size_t size)
+{
+    if (!pt->p)
+        return moatU_calloc((size_t)n, size);
+    uint64_t len = (n * size + 15) & ~(uint64_t)15;
+    if (len > (uint64_t)(pt->end - pt->p))
+        return NULL;            /* moatR_pool_meta_need says it fits */
+    void *r = pt->p;
+    pt->p += len;
+    return r;
 }
 
 static moat_instance *
-instance_alloc(moat_module *m)
+instance_alloc(moat_module *m, Slot *s)
 {
     const MoatDescriptor *d = m->desc;
-    moat_instance        *inst = moatU_calloc(1, sizeof *inst);
     uint64_t              nown = d->nfuncs - d->nfunc_imports;
+    Parts                 pt = { NULL, NULL };
 
-    if (!inst)
+    if (s) {
+        pt.p = s->meta;
+        pt.end = s->base - ((m->layout.size + 4095) & ~(uint64_t)4095);
+    }
+    moat_instance *inst = part(&pt, 1, sizeof *inst);
+    if (!inst) {
+        if (s)
+            moatR_pool_release(s);
         return NULL;
+    }
     atomic_init(&inst->o.refs, 1);
     inst->o.destroy = instance_destroy;
     inst->module = m;
+    inst->slot = s;
     moatR_retain(&m->o);
-    inst->imports = moatU_calloc(d->nimports + 1, sizeof(Extern));
-    inst->own_tables = moatU_calloc(d->ntables + 1, sizeof(Table *));
-    inst->own_funcs = moatU_calloc(nown + 1, sizeof(MoatFuncRef));
-    inst->dropped = moatU_calloc((d->nelems + d->ndatas) / 8 + 1, 1);
-    inst->callers = moatU_calloc(d->nfunc_imports + 1, sizeof(moat_caller));
-    inst->import_funcs = moatU_calloc(d->nfunc_imports + 1,
-                                      sizeof(MoatFuncRef));
+    inst->imports = part(&pt, d->nimports + 1, sizeof(Extern));
+    inst->own_tables = part(&pt, d->ntables + 1, sizeof(Table *));
+    inst->own_funcs = part(&pt, nown + 1, sizeof(MoatFuncRef));
+    inst->dropped = part(&pt, (d->nelems + d->ndatas) / 8 + 1, 1);
+    inst->callers = part(&pt, d->nfunc_imports + 1, sizeof(moat_caller));
+    inst->import_funcs = part(&pt, d->nfunc_imports + 1,
+                              sizeof(MoatFuncRef));
+    if (s) {
+        inst->own_mem = part(&pt, 1, sizeof(Memory));
+        inst->fiber = &s->fiber;
+        s->meta_used = (size_t)(pt.p - s->meta);
+    } else if ((inst->fiber = moatU_calloc(1, sizeof(Fiber))) != NULL) {
+        moatR_fiber_init(inst->fiber, 0, 0);
+    }
     if (!inst->imports || !inst->own_tables || !inst->own_funcs ||
-        !inst->dropped || !inst->callers || !inst->import_funcs) {
+        !inst->dropped || !inst->callers || !inst->import_funcs ||
+        !inst->fiber || (s && !inst->own_mem)) {
         moatR_release(&inst->o);
         return NULL;
     }
@@ -66,37 +117,70 @@ put_ptr(uint8_t *ctx, int64_t off, const void *p)
     memcpy(ctx + off, &p, sizeof p);
 }
 
-/* The context area: below the heap base when the module defines memory 0
- * (MOAT_DESC_F_MEM_IS_CTX), else a mapping of its own with ctx at its end.
- * Either way page-aligned, zeroed, read-write. */
+/* The engine's limit on memory, in pages (UINT64_MAX: none). */
+static uint64_t
+page_limit(const moat_engine *e)
+{
+    return e->max_memory ? e->max_memory / MOAT_PAGE_SIZE : UINT64_MAX;
+}
+
+/* Memory 0 defined here: in the slot, or mapped with the context area as
+ * its prefix. */
+static bool
+make_memory(moat_instance *inst, size_t area, moat_error *err)
+{
+    const moat_engine    *e = inst->module->engine;
+    const MoatDescLimits *l = &inst->module->desc->mems[0];
+    uint64_t              limit = page_limit(e);
+
+    if (l->min > limit)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                          "memory of %llu pages (%llu KiB) exceeds the "
+                          "limit of %llu KiB", (unsigned long long)l->min,
+                          (unsigned long long)l->min * 64,
+                          (unsigned long long)(e->max_memory >> 10));
+    if (inst->slot) {
+        if (!moatR_memory_in_slot(inst->own_mem, inst->slot,
+                                  (uint32_t)l->min, (uint32_t)l->max,
+                                  l->has_max != 0, err))
+            return false;
+    } else {
+        inst->own_mem = moatR_memory_new(area, (uint32_t)l->min,
+                                         (uint32_t)l->max, l->has_max != 0,
+                                         inst->module->desc->heap_reserve,
+                                         inst->module->desc->heap_guard,
+                                         err);
+        if (!inst->own_mem)
+            return false;
+    }
+    /* memory.grow stops at the engine's limit: a failed grow (-1), which
+     * the guest sees, not a trap */
+    if (inst->own_mem->m.max_pages > limit)
+        inst->own_mem->m.max_pages = limit;
+    inst->mem = &inst->own_mem->m;
+    return true;
+}
+
+/* The context area: below the heap base (in a slot, always; else when the
+ * module defines memory 0, MOAT_DESC_F_MEM_IS_CTX), or a mapping of its
+ * own with ctx at its end. Either way page-aligned, zeroed, read-write. */
 static bool
 make_context(moat_instance *inst, moat_error *err)
 {
     const MoatDescriptor *d = inst->module->desc;
     size_t                size = (size_t)inst->module->layout.size;
+    bool                  has_mem = (d->flags & MOAT_DESC_F_MEM_IS_CTX) != 0;
 
-    if (d->flags & MOAT_DESC_F_MEM_IS_CTX) {
-        const MoatDescLimits *l = &d->mems[0];
-        uint64_t limit = inst->module->engine->max_memory / MOAT_PAGE_SIZE;
-        if (inst->module->engine->max_memory && l->min > limit)
-            return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
-                              "memory of %llu pages (%llu KiB) exceeds the "
-                              "limit of %llu KiB",
-                              (unsigned long long)l->min,
-                              (unsigned long long)l->min * 64,
-                              (unsigned long long)(inst->module->engine
-                                                       ->max_memory >> 10));
-        inst->own_mem = moatR_memory_new(size, (uint32_t)l->min,
-                                         (uint32_t)l->max, l->has_max != 0,
-                                         d->heap_reserve, d->heap_guard, err);
-        if (!inst->own_mem)
+    if (inst->slot) {
+        inst->slot->ctx_used = size;
+        inst->ctx = inst->slot->base;
+        if (!has_mem)
+            inst->own_mem = NULL;           /* the carved one stays unused */
+        return !has_mem || make_memory(inst, size, err);
+    }
+    if (has_mem) {
+        if (!make_memory(inst, size, err))
             return false;
-        /* memory.grow stops at the engine's limit: a failed grow (-1),
-         * which the guest sees, not a trap */
-        if (inst->module->engine->max_memory &&
-            inst->own_mem->m.max_pages > limit)
-            inst->own_mem->m.max_pages = limit;
-        inst->mem = &inst->own_mem->m;
         inst->ctx = inst->own_mem->m.base;
         return true;
     }
@@ -142,9 +226,9 @@ fill_imports(moat_instance *inst)
     }
 }
 
-/* Header, type ids, defined functions and tables. */
-static bool
-fill_context(moat_instance *inst, moat_error *err)
+/* Header, type ids and defined functions. */
+static void
+fill_context(moat_instance *inst)
 {
     const moat_module    *m = inst->module;
     const MoatDescriptor *d = m->desc;
@@ -165,18 +249,55 @@ fill_context(moat_instance *inst, moat_error *err)
         f->type_id = m->type_ids[d->funcs[i].type_idx];
         put_ptr(ctx, m->layout.funcrefs + (int64_t)i * 8, f);
     }
+}
+
+/* Own tables: the engine's limit on elements applies to their minimum
+ * and, for tables without a declared maximum, to table.grow. */
+static bool
+make_tables(moat_instance *inst, moat_error *err)
+{
+    const moat_module    *m = inst->module;
+    const MoatDescriptor *d = m->desc;
+    uint32_t limit = m->engine->table_limit ? m->engine->table_limit
+                                            : MOAT_TABLE_LIMIT;
+
     for (uint64_t i = m->nimp[1]; i < d->ntables; i++) {
         const MoatDescLimits *l = &d->tables[i];
+        if (l->min > limit)
+            return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                              "table of %llu elements exceeds the limit of "
+                              "%u", (unsigned long long)l->min, limit);
         inst->own_tables[i] = moatR_table_new((uint8_t)l->elem_type,
                                               (uint32_t)l->min,
                                               (uint32_t)l->max,
                                               l->has_max != 0, err);
         if (!inst->own_tables[i])
             return false;
-        put_ptr(ctx, m->layout.tables + (int64_t)i * 8,
+        if (!l->has_max)
+            inst->own_tables[i]->t.max = limit;
+        put_ptr(inst->ctx, m->layout.tables + (int64_t)i * 8,
                 &inst->own_tables[i]->t);
     }
     return true;
+}
+
+/* Globals, element and data segments, start: the part of instantiation
+ * that reset repeats. */
+static bool
+initialize(moat_instance *inst, moat_error *err)
+{
+    const MoatDescriptor *d = inst->module->desc;
+
+    moatR_init_globals(inst);
+    if (!moatR_init_segments(inst, err))
+        return false;
+    if (d->start == UINT64_MAX)
+        return true;
+    uint64_t vals[2] = { 0, 0 };
+    inst->fiber->no_yield = true;
+    int r = moatR_call_func(inst, (uint32_t)d->start, vals, err);
+    inst->fiber->no_yield = false;
+    return r == MOAT_RUN_DONE;
 }
 
 /* Spec 4.5.4, after linking: allocation, then globals, element and data
@@ -186,17 +307,13 @@ fill_context(moat_instance *inst, moat_error *err)
 static bool
 instantiate(moat_linker *l, moat_instance *inst, moat_error *err)
 {
-    const MoatDescriptor *d = inst->module->desc;
-
     if (!moatR_link_imports(l, inst->module, inst->imports, err) ||
-        !make_context(inst, err) || !fill_context(inst, err))
+        !make_context(inst, err))
         return false;
-    moatR_init_globals(inst);
-    bool ok = moatR_init_segments(inst, err);
-    if (ok && d->start != UINT64_MAX) {
-        uint64_t vals[2] = { 0, 0 };
-        ok = moatR_call_func(inst, (uint32_t)d->start, vals, err);
-    }
+    fill_context(inst);
+    if (!make_tables(inst, err))
+        return false;
+    bool ok = initialize(inst, err);
     if (!ok && err->code == MOAT_ERR_TRAP)
         moatR_linker_keep(l, &inst->o);
     return ok;
@@ -207,14 +324,18 @@ moat_instance_new(moat_linker *l, moat_module *m, moat_instance **out,
                   moat_error *err)
 {
     moat_error     e = { 0 };
-    moat_instance *inst = instance_alloc(m);
+    moat_instance *inst = NULL;
+    Slot          *s = NULL;
 
     *out = NULL;
-    if (!inst)
-        moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_NOMEM, "out of memory");
-    else if (m->engine != l->engine)
+    if (m->engine != l->engine)
         moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_LINK,
                    "module and linker belong to different engines");
+    else if (moatR_pool_fits(m->engine, m) &&
+             !(s = moatR_pool_acquire(m->engine, &e)))
+        ;                       /* e says why: the limit, address space */
+    else if (!(inst = instance_alloc(m, s)))
+        moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_NOMEM, "out of memory");
     else if (instantiate(l, inst, &e))
         *out = inst;
     if (inst && !*out)
@@ -229,4 +350,43 @@ moat_instance_free(moat_instance *inst)
 {
     if (inst)
         moatR_release(&inst->o);
+}
+
+/* ---- reset: the state right after moat_instance_new, in place ---- */
+
+static void
+reset_tables(moat_instance *inst)
+{
+    const moat_module *m = inst->module;
+
+    for (uint64_t i = m->nimp[1]; i < m->desc->ntables; i++) {
+        MoatTable *t = &inst->own_tables[i]->t;
+        memset(t->elems, 0, (size_t)t->cap * sizeof *t->elems);
+        t->size = (uint32_t)m->desc->tables[i].min;
+    }
+}
+
+moat_status
+moat_instance_reset(moat_instance *inst, moat_error *err)
+{
+    moat_error            e = { 0 };
+    const MoatDescriptor *d = inst->module->desc;
+    Fiber                *f = inst->fiber;
+    int                   state = atomic_load(&f->state);
+
+    if (state == MOAT_FIBER_RUNNING) {
+        moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                   "cannot reset an instance while it runs");
+        return moatR_report(err, &e);
+    }
+    if (state == MOAT_FIBER_SUSPENDED)
+        moatR_fiber_abandon(f);
+    moatR_fiber_scrub(f);
+    if (inst->own_mem &&
+        !moatR_memory_reset(inst->own_mem, (uint32_t)d->mems[0].min, &e))
+        return moatR_report(err, &e);
+    reset_tables(inst);
+    memset(inst->dropped, 0, (size_t)((d->nelems + d->ndatas) / 8 + 1));
+    initialize(inst, &e);
+    return moatR_report(err, &e);
 }

@@ -306,9 +306,10 @@ static const char *const kind_name[] = { "func", "table", "memory",
 static const LinkDef *
 lookup(const moat_linker *l, const char *module, const char *name)
 {
+    /* names first: they tell definitions apart sooner than modules */
     for (size_t i = l->ndefs; i-- > 0;)
-        if (strcmp(l->defs[i].module, module) == 0 &&
-            strcmp(l->defs[i].name, name) == 0)
+        if (strcmp(l->defs[i].name, name) == 0 &&
+            strcmp(l->defs[i].module, module) == 0)
             return &l->defs[i];
     return NULL;
 }
@@ -332,7 +333,9 @@ limits_text(char *buf, size_t n, uint64_t min, bool has_max, uint64_t max)
         snprintf(buf, n, "%llu", (unsigned long long)min);
 }
 
-/* Writes what ext is (got) and, on mismatch, what the import wants. */
+/* Whether ext matches the import; on a mismatch also writes what the
+ * import wants and what ext is (only then: linking is on the path of
+ * every instantiation). */
 static bool
 match(const moat_module *m, const MoatDescImport *im, const Extern *ext,
       char *want, char *got, size_t n)
@@ -341,38 +344,47 @@ match(const moat_module *m, const MoatDescImport *im, const Extern *ext,
 
     switch (im->kind) {
     case 0: {
-        const MoatDescType *t = &d->types[d->funcs[im->idx].type_idx];
+        uint32_t tidx = (uint32_t)d->funcs[im->idx].type_idx;
+        if (ext->u.func->type_id == m->type_ids[tidx])
+            return true;
+        const MoatDescType *t = &d->types[tidx];
         const uint8_t *res = t->types ? t->types + t->nparams : NULL;
         moatR_sig_text(want, n, t->types, (uint32_t)t->nparams, res,
                        (uint32_t)t->nresults);
         moatR_type_text(m->engine, ext->u.func->type_id, got, n);
-        return ext->u.func->type_id == m->type_ids[d->funcs[im->idx].type_idx];
+        return false;
     }
     case 1: {
         const MoatDescLimits *w = &d->tables[im->idx];
         const Table          *t = ext->u.table;
+        if (t->t.elem_type == w->elem_type &&
+            limits_match(t->t.size, t->has_max, t->t.max, w))
+            return true;
         limits_text(want, n, w->min, w->has_max, w->max);
         limits_text(got, n, t->t.size, t->has_max, t->t.max);
-        return t->t.elem_type == w->elem_type &&
-               limits_match(t->t.size, t->has_max, t->t.max, w);
+        return false;
     }
     case 2: {
         const MoatDescLimits *w = &d->mems[im->idx];
         const Memory         *mem = ext->u.mem;
+        if (limits_match(moatR_memory_pages(&mem->m), mem->has_max,
+                         mem->decl_max, w))
+            return true;
         limits_text(want, n, w->min, w->has_max, w->max);
         limits_text(got, n, moatR_memory_pages(&mem->m), mem->has_max,
                     mem->decl_max);
-        return limits_match(moatR_memory_pages(&mem->m), mem->has_max,
-                            mem->decl_max, w);
+        return false;
     }
     default: {
         const MoatDescGlobal *g = &d->globals[im->idx];
+        if (ext->u.global.type == g->type &&
+            ext->u.global.is_mut == (g->is_mut != 0))
+            return true;
         snprintf(want, n, "%s %s", g->is_mut ? "mut" : "const",
                  moatR_valtype_text((uint8_t)g->type));
         snprintf(got, n, "%s %s", ext->u.global.is_mut ? "mut" : "const",
                  moatR_valtype_text(ext->u.global.type));
-        return ext->u.global.type == g->type &&
-               ext->u.global.is_mut == (g->is_mut != 0);
+        return false;
     }
     }
 }

@@ -1,9 +1,12 @@
 /* memory.c - linear memories (spec 4.2.8 memory instances, 4.5.3.5
- * growmem). One mmap reservation per memory: [prefix][reserve][guard],
- * PROT_NONE except the prefix (the context area of an instance whose ctx
- * is the heap base) and the pages in use. The base never moves; growing
- * only opens more pages. Out-of-bounds accesses fault in the PROT_NONE
- * part and become traps in signal.c.
+ * growmem). A memory lives either in an instance's pool slot (pool.c), or
+ * in one mmap reservation of its own: [prefix][reserve][guard], PROT_NONE
+ * except the prefix (the context area of an instance whose ctx is the
+ * heap base) and the pages in use. The base never moves; growing only
+ * makes more pages accessible. Out-of-bounds accesses fault in the
+ * PROT_NONE part and become traps in signal.c. In a slot, pages are
+ * opened on first touch instead (moatR_pool_fault), so that a slot's
+ * next tenant only needs the touched pages zeroed.
  */
 #include <errno.h>
 #include <string.h>
@@ -73,10 +76,87 @@ moatR_memory_new(size_t prefix, uint32_t min, uint32_t max, bool has_max,
     return mem;
 }
 
+bool
+moatR_memory_in_slot(Memory *mem, Slot *s, uint32_t min, uint32_t max,
+                     bool has_max, moat_error *err)
+{
+    uint64_t size = (uint64_t)min * MOAT_PAGE_SIZE;
+
+    if (size > MOAT_HEAP_RESERVE)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                          "memory of %u pages does not fit its reservation",
+                          min);
+    /* the last tenant may have opened more than this one's size: those
+     * pages are zero, but must fault again */
+    if (!moatR_slot_close(s, size))
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory: memory pages (%s)",
+                          strerror(errno));
+    mem->m.base = s->base;
+    mem->m.size = size;
+    mem->m.max_pages = has_max && max < MOAT_MAX_PAGES ? max : MOAT_MAX_PAGES;
+    mem->m.reserve = MOAT_HEAP_RESERVE;
+    mem->guard = MOAT_HEAP_GUARD;
+    mem->decl_max = max;
+    mem->has_max = has_max;
+    mem->slot = s;
+    atomic_store_explicit(&s->mem, mem, memory_order_release);
+    return true;
+}
+
+bool
+moatR_memory_will_write(MoatMemory *m, uint64_t lo, uint64_t hi)
+{
+    Slot *s = ((Memory *)m)->slot;
+
+    if (!s)
+        return true;
+    if (s->wrote_hi == 0 || lo < s->wrote_lo)
+        s->wrote_lo = lo;
+    if (hi > s->wrote_hi)
+        s->wrote_hi = hi;
+    return moatR_slot_open(s, hi);
+}
+
+void
+moatR_memory_expose(MoatMemory *m)
+{
+    Memory *mem = (Memory *)m;
+
+    if (!mem->slot || mem->is_exposed)
+        return;
+    mem->is_exposed = moatR_slot_open(mem->slot, m->size);
+}
+
+/* Zeroes the accessible pages and takes the size back to min pages. */
+bool
+moatR_memory_reset(Memory *mem, uint32_t min, moat_error *err)
+{
+    uint64_t size = (uint64_t)min * MOAT_PAGE_SIZE;
+
+    if (mem->slot) {
+        moatR_slot_scrub_heap(mem->slot);
+        mem->m.size = size;
+        mem->is_exposed = false;
+        return moatR_slot_close(mem->slot, size) ||
+               moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory: memory pages");
+    }
+    uint8_t *base = mem->m.base;
+    if (madvise(base, (size_t)mem->m.size, MADV_DONTNEED) != 0)
+        memset(base, 0, (size_t)mem->m.size);
+    if (mem->m.size > size &&
+        mprotect(base + size, (size_t)(mem->m.size - size), PROT_NONE) != 0)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory: memory pages");
+    mem->m.size = size;
+    return true;
+}
+
 void
 moatR_memory_free(Memory *mem)
 {
-    if (!mem)
+    if (!mem || mem->slot)      /* a slot's memory goes with the slot */
         return;
     moatR_resv_remove(mem);
     munmap(mem->map, mem->maplen);
@@ -99,8 +179,15 @@ moatR_memory_grow_by(MoatMemory *m, uint32_t delta)
     if (delta == 0)
         return old;
     uint64_t add = (uint64_t)delta * MOAT_PAGE_SIZE;
-    if (mprotect(m->base + m->size, (size_t)add, PROT_READ | PROT_WRITE) != 0)
+    Memory  *mem = (Memory *)m;
+    if (mem->slot) {            /* pages open on first touch, unless the
+                                 * host holds the base pointer */
+        if (mem->is_exposed && !moatR_slot_open(mem->slot, m->size + add))
+            return UINT32_MAX;
+    } else if (mprotect(m->base + m->size, (size_t)add,
+                        PROT_READ | PROT_WRITE) != 0) {
         return UINT32_MAX;
+    }
     m->size += add;
     return old;
 }

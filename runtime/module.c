@@ -249,6 +249,12 @@ moat_module_free(moat_module *m)
         moatR_release(&m->o);
 }
 
+const uint8_t *
+moat_module_hash(const moat_module *m)
+{
+    return m->desc->hash;
+}
+
 size_t
 moat_module_export_count(const moat_module *m)
 {

@@ -63,6 +63,11 @@ struct moat_engine {
     uint64_t epoch;             /* MOAT_CTX_EPOCH_PTR points here */
     struct DeadlineTimer *_Atomic timer;    /* deadline.c; lazily */
     uint64_t max_memory;        /* bytes a memory may reach; 0: no limit */
+    /* pool.c: instance slots, made on the first instantiation */
+    struct Pool *_Atomic pool;
+    uint32_t max_instances;     /* pooled instances alive at once; 0: no
+                                 * pool, every instance maps its own */
+    uint32_t table_limit;       /* elements per table; 0: MOAT_TABLE_LIMIT */
 };
 
 /* ---- types.c ---- */
@@ -119,17 +124,34 @@ bool moatR_module_from_desc(moat_engine *e, const MoatDescriptor *d,
  * of which size bytes are read-write, then PROT_NONE to the end. */
 typedef struct Memory {
     MoatMemory m;               /* what compiled code reads; first member */
-    uint8_t   *map;
+    uint8_t   *map;             /* own mapping; NULL in a pool slot */
     size_t     maplen;
     uint64_t   guard;
     uint32_t   decl_max;        /* declared maximum, when has_max */
     bool       has_max;
+    /* In a pool slot (pool.c) the pages in [base + slot->open, base + size)
+     * are PROT_NONE until touched: the fault handler opens them. Once the
+     * host has been given the base pointer (is_exposed) every page up to
+     * size is kept open, since the kernel does not fault for us. */
+    struct Slot *slot;
+    bool         is_exposed;
 } Memory;
 
 Memory  *moatR_memory_new(size_t prefix, uint32_t min, uint32_t max,
                           bool has_max, uint64_t reserve, uint64_t guard,
                           moat_error *err);
 void     moatR_memory_free(Memory *mem);                /* NULL: no-op */
+/* A memory living in pool slot s (mem is carved from the slot). */
+bool     moatR_memory_in_slot(Memory *mem, struct Slot *s, uint32_t min,
+                              uint32_t max, bool has_max, moat_error *err);
+/* The runtime is about to write [lo, hi) (data segments): accessible
+ * now, and remembered as written for the slot's release. */
+bool     moatR_memory_will_write(MoatMemory *m, uint64_t lo, uint64_t hi);
+/* Makes every page up to size accessible, now and after each grow: the
+ * host holds the base pointer (caller.c, moat_instance_memory). */
+void     moatR_memory_expose(MoatMemory *m);
+/* moat_instance_reset: back to min pages, all zero. */
+bool     moatR_memory_reset(Memory *mem, uint32_t min, moat_error *err);
 /* memory.grow: the old size in pages, or UINT32_MAX. */
 uint32_t moatR_memory_grow_by(MoatMemory *m, uint32_t delta);
 uint32_t moatR_memory_pages(const MoatMemory *m);
@@ -256,6 +278,9 @@ struct moat_instance {
     MoatFuncRef *import_funcs;  /* their funcrefs, bound to callers[i] */
     uint8_t     *dropped;       /* bits: elem segments, then data */
     Deadline     deadline;      /* deadline.c; zeroed = none */
+    struct Slot  *slot;         /* pool slot holding all of the above, or
+                                 * NULL (each part allocated on its own) */
+    struct Fiber *fiber;        /* its stack (fiber.c) */
 };
 
 static inline moat_instance *
@@ -291,11 +316,63 @@ void moatR_init_globals(moat_instance *inst);
 bool moatR_init_segments(moat_instance *inst, moat_error *err);
 
 /* ---- call.c ---- */
-/* Runs function idx of inst with vals (16-byte slots) on the wasm stack. */
-bool moatR_call_func(moat_instance *inst, uint32_t idx, uint64_t *vals,
-                     moat_error *err);
 
-/* ---- stack.c, switch_x86_64.S: running on the wasm stack ---- */
+/* What running compiled code came to. */
+enum { MOAT_RUN_DONE, MOAT_RUN_TRAP, MOAT_RUN_YIELD };
+
+/* Runs function idx of inst with vals (16-byte slots: arguments in,
+ * results out): on the instance's own stack when it is free. MOAT_RUN_TRAP
+ * fills err; MOAT_RUN_YIELD leaves the call suspended (vals untouched; its
+ * results come from moat_instance_resume). */
+int moatR_call_func(moat_instance *inst, uint32_t idx, uint64_t *vals,
+                    moat_error *err);
+
+/* ---- fiber.c, stack.c, switch_x86_64.S: running on an instance's stack */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MOAT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MOAT_ASAN 1
+#endif
+#endif
+
+#define MOAT_STACK_SIZE    (UINT64_C(8) << 20)
+#define MOAT_STACK_GUARD   (UINT64_C(64) << 10)
+#define MOAT_ALTSTACK_SIZE (UINT64_C(64) << 10)
+
+enum { MOAT_FIBER_IDLE, MOAT_FIBER_RUNNING, MOAT_FIBER_SUSPENDED };
+
+/* A stack compiled code runs on: an instance's (in its pool slot, or a
+ * mapping of its own), or a thread's spare one for calls into an instance
+ * whose stack is busy on another thread. The stack is [lo, cap_hi), a run
+ * starts at top (lo + the stack size) and grows down towards the guard,
+ * [lo - MOAT_STACK_GUARD, lo), which is PROT_NONE. */
+typedef struct Fiber {
+    void               *sp;        /* saved while suspended */
+    void               *ret_sp;    /* the entering frame, to switch back */
+    _Atomic int         state;     /* MOAT_FIBER_* */
+    struct ThreadState *thread;    /* the thread running it */
+    uintptr_t           lo, cap_hi, top;
+    uint8_t            *map;       /* own mapping (guard + stack), or NULL */
+    size_t              maplen;
+    uintptr_t           tops[4];   /* tops of runs since the last scrub */
+    uint32_t            ntops;
+    bool                scrub_all; /* more tops than that */
+    bool                no_yield;  /* start functions, spare stacks */
+    /* the run */
+    void              (*fn)(void *);
+    void               *arg;
+    int                 result;    /* MOAT_RUN_DONE or MOAT_RUN_YIELD */
+    moat_val            yield_val, resume_val;
+    uint32_t            func;      /* function of a suspended call */
+    uint64_t           *vals;      /* its slots: local, or allocated */
+    uint64_t            local[32];
+    /* AddressSanitizer's fiber bookkeeping (the frame that entered) */
+    void               *asan_fake;
+    const void         *caller_bottom;
+    size_t              caller_size;
+} Fiber;
 
 /* One moat call on this thread; traps unwind to the innermost. */
 typedef struct Activation {
@@ -306,44 +383,117 @@ typedef struct Activation {
     uintptr_t          trap_pc;     /* in compiled code, 0 if unknown */
     uint32_t           exit_code;   /* MOAT_UNWIND_EXIT */
     char              *host_msg;    /* MOAT_TRAP_HOST text (owned) */
-    bool               is_switch;   /* entered the wasm stack */
-    /* AddressSanitizer's fiber bookkeeping for the switch (stack.c) */
-    void              *asan_fake;
-    const void        *host_bottom;
-    size_t             host_size;
+    Fiber             *fiber;       /* switched to (NULL: ran in place) */
+    /* where the thread was before: restored when the activation ends */
+    Fiber             *prev_fiber;
+    uintptr_t          prev_guard_lo, prev_guard_hi, prev_stack_hi;
+    void              *asan_fake;   /* AddressSanitizer, entering side */
 } Activation;
 
 typedef struct ThreadState {
-    uint8_t    *stack_map;                      /* guard + stack */
-    size_t      stack_len;
-    uintptr_t   guard_lo, guard_hi, stack_hi;   /* stack: guard_hi..hi */
+    Fiber      *fiber;                          /* running on; NULL: host */
+    uintptr_t   guard_lo, guard_hi, stack_hi;   /* its guard and stack */
+    Fiber      *spare;                          /* made on demand */
     void       *alt;                            /* our sigaltstack, if any */
     size_t      alt_len;
     Activation *act;
-    bool        on_stack;                       /* running on the wasm stack */
     bool        in_handler;
 } ThreadState;
 
 extern _Thread_local ThreadState moatR_tls;
 
-#define MOAT_STACK_SIZE    (UINT64_C(8) << 20)
-#define MOAT_STACK_GUARD   (UINT64_C(64) << 10)
-#define MOAT_ALTSTACK_SIZE (UINT64_C(64) << 10)
-
-/* Runs fn(arg) on this thread's wasm stack (directly when already on it)
- * inside a new activation. A trap ends it early: false, err says which. */
-bool moatR_run(void (*fn)(void *), void *arg, moat_error *err);
-/* Size of wasm stacks made from now on (rounded to pages; at least
- * 64 KiB); frees this thread's stack when idle so that it is remade. */
-void moatR_set_stack_size(uint64_t bytes);
-/* Frees this thread's wasm stack and alternate signal stack. */
-void moatR_thread_release(void);
-/* switch_x86_64.S: calls fn(arg) with rsp = stack_top (16-aligned). */
-void moatR_stack_call(void *stack_top, void (*fn)(void *), void *arg);
-
+/* stack.c. Runs fn(arg) in a new activation: on fiber f from its top
+ * (switching to it; f must be MOAT_FIBER_RUNNING, owned by the caller),
+ * or, f NULL, on the stack the thread is on. Resume continues suspended
+ * fiber f. MOAT_RUN_TRAP fills err (first error wins). */
+int      moatR_run(Fiber *f, void (*fn)(void *), void *arg, moat_error *err);
+int      moatR_resume(Fiber *f, moat_error *err);
+/* This thread's spare stack, made on demand; NULL when busy or on error. */
+Fiber   *moatR_spare_fiber(moat_error *err);
+/* Stack size of runs from now on (rounded to pages; at least 64 KiB). */
+void     moatR_set_stack_size(uint64_t bytes);
+uint64_t moatR_stack_size(void);
+/* Frees this thread's spare stack and alternate signal stack. */
+void     moatR_thread_release(void);
 /* Tells AddressSanitizer (when built with it) that a trap is about to
- * leave the wasm stack for the host's. */
-void moatR_stack_leaving(Activation *a);
+ * leave an instance stack for the entering one. */
+void     moatR_stack_leaving(Activation *a);
+
+/* fiber.c. A fiber over [lo, hi) of a pool slot (its guard below lo). */
+void     moatR_fiber_init(Fiber *f, uintptr_t lo, uintptr_t hi);
+/* Unmaps an own stack. */
+void     moatR_fiber_fini(Fiber *f);
+/* AddressSanitizer: forget the stack's redzones (before it is unmapped). */
+void     moatR_fiber_unpoison(Fiber *f);
+/* Before a fresh run: picks its top from the stack size, mapping an own
+ * stack (f->map) first when the fiber has none or a smaller one. */
+bool     moatR_fiber_ready(Fiber *f, bool own, moat_error *err);
+/* Switches from the entering frame into f: a fresh run of fn(arg), or
+ * (is_resume) where it yielded. Returns when the run ends or yields
+ * (f->result) or not at all on a trap (the activation's siglongjmp). */
+void     moatR_fiber_enter(Activation *a, Fiber *f, bool is_resume);
+/* After a trap left f: AddressSanitizer's view of both stacks. */
+void     moatR_fiber_landed(Activation *a, Fiber *f);
+/* A suspended call that will never be resumed. */
+void     moatR_fiber_abandon(Fiber *f);
+/* Zeroes every page of the stack runs since the last scrub wrote. */
+void     moatR_fiber_scrub(Fiber *f);
+/* Whether the 4 KiB page at p (aligned) is all zero. */
+bool     moatR_page_is_zero(const uint8_t *p);
+/* switch_x86_64.S: saves the callee-saved registers on this stack and the
+ * stack pointer in *save, then continues on to (saved the same way). */
+void     moatR_fiber_switch(void **save, void *to);
+/* switch_x86_64.S: the first frame of a fresh run; calls r12(r13). */
+void     moatR_fiber_start(void);
+
+/* ---- pool.c: instance slots (docs/runtime-scale.md) ---- */
+
+typedef struct Pool Pool;
+
+/* One instance's share of a pool reservation:
+ *   [stack | meta: instance, arrays, context area | heap ... | guard]
+ * with the stack's guard in the guard of the slot below. A released slot
+ * keeps its read-write pages (zeroed), so that the next tenant costs no
+ * system call. */
+typedef struct Slot {
+    Pool            *pool;
+    uint8_t         *stack_lo;      /* stack [stack_lo, meta) */
+    uint8_t         *meta;          /* [meta, base) */
+    uint8_t         *base;          /* heap base and the instance's ctx */
+    Memory *_Atomic  mem;           /* memory 0 living here, or NULL */
+    _Atomic uint64_t open;          /* heap bytes read-write from base */
+    uint64_t         wrote_lo;      /* heap bytes the runtime wrote */
+    uint64_t         wrote_hi;      /* (data segments), to zero as is */
+    size_t           meta_used;     /* carved from meta, to zero */
+    size_t           ctx_used;      /* context area below base, to zero */
+    Fiber            fiber;         /* the instance's stack */
+    bool             is_ready;      /* stack and meta are read-write */
+    struct Slot     *next_free;
+} Slot;
+
+/* Bytes of meta an instance of m needs, and whether m can live in a slot
+ * of e's pool (its contract's reservation and guard, that meta). */
+size_t moatR_pool_meta_need(const moat_module *m);
+bool   moatR_pool_fits(moat_engine *e, const moat_module *m);
+/* A free slot (making the pool and reserving address space on demand);
+ * NULL with MOAT_ERR_LIMIT when max_instances are alive. */
+Slot  *moatR_pool_acquire(moat_engine *e, moat_error *err);
+/* Zeroes what the tenant wrote and puts the slot back. */
+void   moatR_pool_release(Slot *s);
+/* Zeroes the slot's heap pages and stack for a reset in place. */
+void   moatR_slot_scrub_heap(Slot *s);
+/* Read-write heap up to end bytes (no-op when already so). */
+bool   moatR_slot_open(Slot *s, uint64_t end);
+/* PROT_NONE from end up (those pages are zero): open never exceeds the
+ * memory's size, so that out-of-bounds accesses still fault. */
+bool   moatR_slot_close(Slot *s, uint64_t end);
+/* signal.c: a fault at addr in a slot's heap below its memory's size,
+ * which is opened: true when the access can be retried. Lock-free. */
+bool   moatR_pool_fault(uintptr_t addr);
+/* engine.c: unmaps the pool (its instances must be gone). */
+void   moatR_pool_free(moat_engine *e);
+/* engine.c: max_instances of a new engine. */
+uint32_t moatR_pool_default_slots(void);
 
 /* ---- trap.c ---- */
 /* Not a trap: the guest asked to exit (moat_caller_exit). */

@@ -2,9 +2,11 @@
  * "Running code"). SIGSEGV/SIGBUS/SIGFPE/SIGILL handlers, installed while
  * an engine lives, run on the per-thread alternate stack (stack.c). A
  * fault becomes a trap only inside a moat call on this thread, and only
- * when it is ours: the wasm stack's guard, or a PC in loaded compiled code
- * touching a memory reservation. Anything else goes to the handler that
- * was there before us: we never swallow a host fault.
+ * when it is ours: the running instance stack's guard, or a PC in loaded
+ * compiled code touching a memory reservation. A first touch of a pool
+ * slot's memory page is not a fault at all: it opens the page (pool.c).
+ * Anything else goes to the handler that was there before us: we never
+ * swallow a host fault.
  */
 #include <signal.h>
 #include <string.h>
@@ -149,17 +151,17 @@ in(uintptr_t a, uintptr_t lo, uintptr_t hi)
     return a >= lo && a < hi;
 }
 
-/* A fault in the guard of this thread's wasm stack, with the stack
- * pointer on that stack, is stack exhaustion whatever code ran: wasm, a
- * helper or a host function called from wasm (they all run on it). Other
- * faults count only when the PC is in compiled code. */
+/* A fault in the guard of the instance stack this thread runs on, with
+ * the stack pointer on that stack, is stack exhaustion whatever code ran:
+ * wasm, a helper or a host function called from wasm (they all run on
+ * it). Other faults count only when the PC is in compiled code. */
 moat_trap
 moatR_fault_trap(int sig, int si_code, uintptr_t addr, uintptr_t pc,
                  uintptr_t sp)
 {
     const ThreadState *ts = &moatR_tls;
     bool is_mem = sig == SIGSEGV || sig == SIGBUS;
-    bool on_guard = is_mem && ts->stack_map &&
+    bool on_guard = is_mem && ts->fiber &&
                     in(addr, ts->guard_lo, ts->guard_hi);
 
     if (!ts->act)
@@ -230,6 +232,11 @@ handler(int sig, siginfo_t *si, void *ucv)
     ThreadState *ts = &moatR_tls;
     ucontext_t  *uc = ucv;
 
+    /* a first touch of a pool slot's memory page, by any code on any
+     * thread: the page is opened and the access goes on (pool.c) */
+    if (sig == SIGSEGV && si->si_code == SEGV_ACCERR &&
+        moatR_pool_fault((uintptr_t)si->si_addr))
+        return;
     if (ts->act && !ts->in_handler) {
         ts->in_handler = true;
         uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];

@@ -1,9 +1,10 @@
-/* stack.c - running wasm on its own stack (design.md, "Running code").
- * Each thread that runs wasm gets, on first use, a wasm stack (8 MiB with
- * a PROT_NONE guard below it, where runaway recursion faults) and an
- * alternate signal stack on which the fault handler can still run. Every
- * moat call is an Activation; traps siglongjmp back to the innermost one.
- * The switch itself is switch_x86_64.S; what faults mean is signal.c.
+/* stack.c - activations: every moat call runs inside one, which catches
+ * its traps (siglongjmp back to the frame that made it) and remembers
+ * which stack the thread was on. Calls switch to the instance's own stack
+ * (fiber.c); a call back into an instance that is already running on this
+ * thread runs in place. Also the per-thread state: the alternate signal
+ * stack the fault handler runs on (signal.c) and a spare stack for calls
+ * into an instance whose own stack is busy on another thread.
  */
 #include <signal.h>
 #include <string.h>
@@ -11,13 +12,6 @@
 
 #include "runtime.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define MOAT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MOAT_ASAN 1
-#endif
-#endif
 #ifdef MOAT_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
@@ -29,17 +23,16 @@ static _Atomic uint64_t stack_size = MOAT_STACK_SIZE;
 void
 moatR_set_stack_size(uint64_t bytes)
 {
-    ThreadState *ts = &moatR_tls;
-
     bytes = (bytes + 4095) & ~(uint64_t)4095;
     if (bytes < (UINT64_C(64) << 10))
         bytes = UINT64_C(64) << 10;
     atomic_store(&stack_size, bytes);
-    if (ts->stack_map && !ts->act && !ts->on_stack &&
-        ts->stack_len != MOAT_STACK_GUARD + bytes) {
-        munmap(ts->stack_map, ts->stack_len);
-        ts->stack_map = NULL;
-    }
+}
+
+uint64_t
+moatR_stack_size(void)
+{
+    return atomic_load(&stack_size);
 }
 
 static pthread_key_t  exit_key;
@@ -60,52 +53,58 @@ make_exit_key(void)
 
 /* Installs our alternate signal stack unless one big enough is there. */
 static bool
-alt_init(ThreadState *ts)
+alt_init(ThreadState *ts, moat_error *err)
 {
     stack_t cur;
 
     if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE) &&
-        cur.ss_size >= MOAT_ALTSTACK_SIZE)
+        cur.ss_size >= MOAT_ALTSTACK_SIZE) {
+        ts->alt_len = 1;        /* someone's: checked, not ours to free */
         return true;
+    }
     void *p = mmap(NULL, MOAT_ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
-        return false;
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory: signal stack");
     stack_t ss = { .ss_sp = p, .ss_size = MOAT_ALTSTACK_SIZE, .ss_flags = 0 };
     if (sigaltstack(&ss, NULL) != 0) {
         munmap(p, MOAT_ALTSTACK_SIZE);
-        return false;
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "cannot install the signal stack");
     }
     ts->alt = p;
     ts->alt_len = MOAT_ALTSTACK_SIZE;
-    return true;
-}
-
-static bool
-thread_init(ThreadState *ts, moat_error *err)
-{
-    size_t len = (size_t)(MOAT_STACK_GUARD + atomic_load(&stack_size));
-    void  *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                    -1, 0);
-
-    if (p == MAP_FAILED)
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
-                          "out of memory: wasm stack");
-    if (mprotect(p, (size_t)MOAT_STACK_GUARD, PROT_NONE) != 0 ||
-        !alt_init(ts)) {
-        munmap(p, len);
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
-                          "out of memory: wasm stack guard or signal stack");
-    }
-    ts->stack_map = p;
-    ts->stack_len = len;
-    ts->guard_lo = (uintptr_t)p;
-    ts->guard_hi = ts->guard_lo + (uintptr_t)MOAT_STACK_GUARD;
-    ts->stack_hi = ts->guard_lo + len;
     pthread_once(&exit_once, make_exit_key);
     pthread_setspecific(exit_key, ts);
     return true;
+}
+
+Fiber *
+moatR_spare_fiber(moat_error *err)
+{
+    ThreadState *ts = &moatR_tls;
+    int          idle = MOAT_FIBER_IDLE;
+
+    if (!ts->spare) {
+        ts->spare = moatU_calloc(1, sizeof *ts->spare);
+        if (!ts->spare) {
+            moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        moatR_fiber_init(ts->spare, 0, 0);
+        ts->spare->no_yield = true;
+        pthread_once(&exit_once, make_exit_key);
+        pthread_setspecific(exit_key, ts);
+    }
+    if (!atomic_compare_exchange_strong(&ts->spare->state, &idle,
+                                        MOAT_FIBER_RUNNING))
+        return NULL;
+    if (!moatR_fiber_ready(ts->spare, true, err)) {
+        atomic_store(&ts->spare->state, MOAT_FIBER_IDLE);
+        return NULL;
+    }
+    return ts->spare;
 }
 
 void
@@ -114,7 +113,7 @@ moatR_thread_release(void)
     ThreadState *ts = &moatR_tls;
     stack_t      cur;
 
-    if (ts->act || ts->on_stack)
+    if (ts->act || ts->fiber)
         return;                 /* called from inside a moat call */
     if (ts->alt) {
         /* Only take ours down; whoever replaced it owns the new one. */
@@ -124,112 +123,99 @@ moatR_thread_release(void)
             sigaltstack(&off, NULL);
             munmap(ts->alt, ts->alt_len);
         }
-        ts->alt = NULL;
     }
-    if (ts->stack_map)
-        munmap(ts->stack_map, ts->stack_len);
+    if (ts->spare) {
+        moatR_fiber_fini(ts->spare);
+        moatU_free(ts->spare);
+    }
     memset(ts, 0, sizeof *ts);
-}
-
-/* ---- AddressSanitizer: the switch is a fiber switch, so that it knows
- * which stack it is on (google/sanitizers#189). No-ops without it. ---- */
-
-typedef struct Enter {
-    void      (*fn)(void *);
-    void       *arg;
-    Activation *act;
-} Enter;
-
-static void
-on_wasm_stack(void *p)
-{
-    Enter *en = p;
-
-#ifdef MOAT_ASAN
-    __sanitizer_finish_switch_fiber(NULL, &en->act->host_bottom,
-                                    &en->act->host_size);
-#endif
-    en->fn(en->arg);
-#ifdef MOAT_ASAN
-    __sanitizer_start_switch_fiber(NULL, en->act->host_bottom,
-                                   en->act->host_size);
-#endif
-}
-
-static void
-enter(ThreadState *ts, Activation *act, void (*fn)(void *), void *arg)
-{
-    Enter en = { fn, arg, act };
-
-    ts->on_stack = true;
-#ifdef MOAT_ASAN
-    __sanitizer_start_switch_fiber(&act->asan_fake, (void *)ts->guard_hi,
-                                   ts->stack_hi - ts->guard_hi);
-#endif
-    moatR_stack_call((void *)ts->stack_hi, on_wasm_stack, &en);
-#ifdef MOAT_ASAN
-    __sanitizer_finish_switch_fiber(act->asan_fake, NULL, NULL);
-#endif
 }
 
 void
 moatR_stack_leaving(Activation *a)
 {
 #ifdef MOAT_ASAN
-    if (a->is_switch)
-        __sanitizer_start_switch_fiber(NULL, a->host_bottom, a->host_size);
+    if (a->fiber)
+        __sanitizer_start_switch_fiber(NULL, a->fiber->caller_bottom,
+                                       a->fiber->caller_size);
 #else
     (void)a;
 #endif
 }
 
-/* Back on the host stack after a trap. */
+/* The thread is now on f (NULL: where it was, a nested call). */
 static void
-landed(ThreadState *ts, Activation *a)
+set_stack(ThreadState *ts, Fiber *f)
 {
-#ifdef MOAT_ASAN
-    if (!a->is_switch)
-        return;
-    __sanitizer_finish_switch_fiber(a->asan_fake, NULL, NULL);
-    /* frames abandoned by the trap leave their redzones behind: on the
-     * wasm stack, and on the host stack below this frame (enter() and the
-     * switch), which the longjmp interceptor does not see */
-    ASAN_UNPOISON_MEMORY_REGION((void *)ts->guard_hi,
-                                ts->stack_hi - ts->guard_hi);
-    char *here = __builtin_frame_address(0);
-    ASAN_UNPOISON_MEMORY_REGION(here - 65536, 65536);
-#else
-    (void)ts, (void)a;
-#endif
+    ts->fiber = f;
+    ts->guard_lo = f->lo - (uintptr_t)MOAT_STACK_GUARD;
+    ts->guard_hi = f->lo;
+    ts->stack_hi = f->top;
 }
 
-bool
-moatR_run(void (*fn)(void *), void *arg, moat_error *err)
+static void
+restore_stack(ThreadState *ts, const Activation *a)
+{
+    ts->fiber = a->prev_fiber;
+    ts->guard_lo = a->prev_guard_lo;
+    ts->guard_hi = a->prev_guard_hi;
+    ts->stack_hi = a->prev_stack_hi;
+}
+
+/* A run of f (fresh unless is_resume), or fn(arg) in place when f is
+ * NULL. The activation lives in this frame, on the entering stack. */
+static int
+activate(Fiber *f, bool is_resume, void (*fn)(void *), void *arg,
+         moat_error *err)
 {
     ThreadState *ts = &moatR_tls;
-    bool         was_on = ts->on_stack;
     Activation   act;
+    volatile int result = MOAT_RUN_DONE;
 
-    if (!ts->stack_map && !thread_init(ts, err))
-        return false;
+    if (!ts->alt_len && !alt_init(ts, err))
+        return MOAT_RUN_TRAP;
     memset(&act, 0, sizeof act);
     act.prev = ts->act;
     act.trap = MOAT_TRAP_NONE;
-    act.is_switch = !was_on;
+    act.fiber = f;
+    act.prev_fiber = ts->fiber;
+    act.prev_guard_lo = ts->guard_lo;
+    act.prev_guard_hi = ts->guard_hi;
+    act.prev_stack_hi = ts->stack_hi;
     if (sigsetjmp(act.env, 0) == 0) {
         ts->act = &act;
-        if (was_on)
+        if (!f) {
             fn(arg);
-        else
-            enter(ts, &act, fn, arg);
+        } else {
+            f->thread = ts;
+            f->fn = fn;
+            f->arg = arg;
+            set_stack(ts, f);
+            moatR_fiber_enter(&act, f, is_resume);
+            result = f->result;
+        }
     } else {
-        landed(ts, &act);
+        if (f)
+            moatR_fiber_landed(&act, f);
+        result = MOAT_RUN_TRAP;
     }
     ts->act = act.prev;
-    ts->on_stack = was_on;
-    if (act.trap == MOAT_TRAP_NONE)
-        return true;
-    moatR_activation_error(&act, err);
-    moatU_free(act.host_msg);
-    return false;
+    restore_stack(ts, &act);
+    if (result == MOAT_RUN_TRAP) {
+        moatR_activation_error(&act, err);
+        moatU_free(act.host_msg);
+    }
+    return result;
+}
+
+int
+moatR_run(Fiber *f, void (*fn)(void *), void *arg, moat_error *err)
+{
+    return activate(f, false, fn, arg, err);
+}
+
+int
+moatR_resume(Fiber *f, moat_error *err)
+{
+    return activate(f, true, f->fn, f->arg, err);
 }

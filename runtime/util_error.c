@@ -44,6 +44,7 @@ moat_status_string(moat_status s)
         [MOAT_ERR_IO] = "i/o error",
         [MOAT_ERR_TRAP] = "trap",
         [MOAT_ERR_EXIT] = "exit",
+        [MOAT_YIELDED] = "yielded",
     };
     if ((unsigned)s < sizeof names / sizeof names[0] && names[s])
         return names[s];

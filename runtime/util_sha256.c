@@ -1,6 +1,7 @@
 /* util_sha256.c - SHA-256 (FIPS 180-4), for the module hash in a compiled
  * artifact's descriptor and for cache keys. Written from the standard.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "util.h"
@@ -25,33 +26,127 @@ ror(uint32_t x, unsigned n)
     return (x >> n) | (x << (32 - n));
 }
 
-static void
-block(uint32_t h[8], const uint8_t *p)
+static uint32_t
+load_be32(const uint8_t *p)
 {
-    uint32_t w[64], s[8];
-
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ w[i - 15] >> 3;
-        uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ w[i - 2] >> 10;
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    memcpy(s, h, sizeof s);
-    for (int i = 0; i < 64; i++) {
-        uint32_t S1 = ror(s[4], 6) ^ ror(s[4], 11) ^ ror(s[4], 25);
-        uint32_t ch = (s[4] & s[5]) ^ (~s[4] & s[6]);
-        uint32_t t1 = s[7] + S1 + ch + K[i] + w[i];
-        uint32_t S0 = ror(s[0], 2) ^ ror(s[0], 13) ^ ror(s[0], 22);
-        uint32_t maj = (s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]);
-        memmove(s + 1, s, 7 * sizeof *s);
-        s[4] += t1;
-        s[0] = t1 + S0 + maj;
-    }
-    for (int i = 0; i < 8; i++)
-        h[i] += s[i];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
 }
+
+/* One round with the working variables in registers: the caller rotates
+ * the names instead of moving eight words every round. */
+#define ROUND(a, b, c, d, e, f, g, h, i)                                     \
+    do {                                                                     \
+        uint32_t t1 = h + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) +            \
+                      ((e & f) ^ (~e & g)) + K[i] + w[i];                    \
+        uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) +                \
+                      ((a & b) ^ (a & c) ^ (b & c));                         \
+        d += t1;                                                             \
+        h = t1 + t2;                                                         \
+    } while (0)
+
+static void
+blocks_portable(uint32_t st[8], const uint8_t *p, size_t n)
+{
+    uint32_t w[64];
+
+    for (; n; n--, p += 64) {
+        for (int i = 0; i < 16; i++)
+            w[i] = load_be32(p + 4 * i);
+        for (int i = 16; i < 64; i++) {
+            uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^
+                          w[i - 15] >> 3;
+            uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^
+                          w[i - 2] >> 10;
+            w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+        }
+        uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
+        uint32_t e = st[4], f = st[5], g = st[6], h = st[7];
+        for (int i = 0; i < 64; i += 8) {
+            ROUND(a, b, c, d, e, f, g, h, i);
+            ROUND(h, a, b, c, d, e, f, g, i + 1);
+            ROUND(g, h, a, b, c, d, e, f, i + 2);
+            ROUND(f, g, h, a, b, c, d, e, i + 3);
+            ROUND(e, f, g, h, a, b, c, d, i + 4);
+            ROUND(d, e, f, g, h, a, b, c, i + 5);
+            ROUND(c, d, e, f, g, h, a, b, i + 6);
+            ROUND(b, c, d, e, f, g, h, a, i + 7);
+        }
+        st[0] += a, st[1] += b, st[2] += c, st[3] += d;
+        st[4] += e, st[5] += f, st[6] += g, st[7] += h;
+    }
+}
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* The SHA extensions (x86 SHA-NI): four rounds per step, the message
+ * schedule in four registers. State layout the instructions want: ABEF
+ * and CDGH, A in the top lane. */
+__attribute__((target("sha,sse4.1"))) static void
+blocks_shani(uint32_t st[8], const uint8_t *p, size_t n)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL,
+                                         0x0405060700010203LL);
+    __m128i       t = _mm_shuffle_epi32(
+        _mm_loadu_si128((const __m128i *)st), 0xb1);        /* B A D C */
+    __m128i       cdgh = _mm_shuffle_epi32(
+        _mm_loadu_si128((const __m128i *)(st + 4)), 0x1b);  /* H G F E */
+    __m128i       abef = _mm_alignr_epi8(t, cdgh, 8);       /* F E B A */
+
+    cdgh = _mm_blend_epi16(cdgh, t, 0xf0);                  /* H G D C */
+    for (; n; n--, p += 64) {
+        __m128i m[4], save_abef = abef, save_cdgh = cdgh;
+        for (int i = 0; i < 16; i++) {
+            __m128i *cur = &m[i % 4];
+            if (i < 4) {
+                *cur = _mm_shuffle_epi8(
+                    _mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+            } else {
+                __m128i prev = m[(i + 3) % 4];
+                *cur = _mm_sha256msg2_epu32(
+                    _mm_add_epi32(_mm_sha256msg1_epu32(*cur, m[(i + 1) % 4]),
+                                  _mm_alignr_epi8(prev, m[(i + 2) % 4], 4)),
+                    prev);
+            }
+            __m128i wk = _mm_add_epi32(
+                *cur, _mm_loadu_si128((const __m128i *)&K[4 * i]));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+            /* the old ABEF is the new CDGH: two more rounds */
+            abef = _mm_sha256rnds2_epu32(abef, cdgh,
+                                         _mm_shuffle_epi32(wk, 0x0e));
+        }
+        abef = _mm_add_epi32(abef, save_abef);
+        cdgh = _mm_add_epi32(cdgh, save_cdgh);
+    }
+    t = _mm_shuffle_epi32(abef, 0x1b);                      /* A B E F */
+    cdgh = _mm_shuffle_epi32(cdgh, 0xb1);                   /* G H C D */
+    _mm_storeu_si128((__m128i *)st, _mm_blend_epi16(t, cdgh, 0xf0));
+    _mm_storeu_si128((__m128i *)(st + 4), _mm_alignr_epi8(cdgh, t, 8));
+}
+
+static void
+blocks(uint32_t st[8], const uint8_t *p, size_t n)
+{
+    static atomic_int has_sha = -1;         /* one CPUID per process */
+    int               is_sha = atomic_load_explicit(&has_sha,
+                                                    memory_order_relaxed);
+    if (is_sha < 0) {
+        unsigned a, b, c, d, a1, b1, c1, d1;
+        is_sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
+                 __get_cpuid(1, &a1, &b1, &c1, &d1) && (b >> 29 & 1) &&
+                 (c1 >> 19 & 1);
+        atomic_store_explicit(&has_sha, is_sha, memory_order_relaxed);
+    }
+    if (is_sha)
+        blocks_shani(st, p, n);
+    else
+        blocks_portable(st, p, n);
+}
+#else
+#define blocks blocks_portable
+#endif
 
 void
 moatU_sha256(const void *data, size_t len, uint8_t out[32])
@@ -62,8 +157,7 @@ moatU_sha256(const void *data, size_t len, uint8_t out[32])
     uint8_t        tail[128] = { 0 };
     size_t         full = len / 64 * 64, rest = len - full;
 
-    for (size_t i = 0; i < full; i += 64)
-        block(h, p + i);
+    blocks(h, p, full / 64);
     memcpy(tail, p + full, rest);
     tail[rest] = 0x80;
     size_t   n = 64;
@@ -72,9 +166,7 @@ moatU_sha256(const void *data, size_t len, uint8_t out[32])
     uint64_t bits = (uint64_t)len * 8;
     for (unsigned i = 0; i < 8; i++)
         tail[n - 1 - i] = (uint8_t)(bits >> (8 * i));
-    block(h, tail);
-    if (n == 128)
-        block(h, tail + 64);
+    blocks(h, tail, n / 64);
     for (int i = 0; i < 8; i++) {
         out[4 * i] = (uint8_t)(h[i] >> 24);
         out[4 * i + 1] = (uint8_t)(h[i] >> 16);

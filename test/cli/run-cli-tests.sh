@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # run-cli-tests.sh MOAT SRCDIR - the `moat` command line as a user meets it:
 # compile, run --invoke argument parsing and result printing, traps, exit
-# codes, bad input. Prints "N passed, N failed".
+# codes, bad input; the `moat run` launcher (WASI programs, options, exit
+# statuses) and its compile cache. Prints "N passed, N failed, N skipped".
 set -uo pipefail
 moat=$1 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
+passed=0 failed=0 skipped=0
+# every run compiles through a cache of its own, never the user's
+export MOAT_CACHE_DIR=$tmp/cache
 
 # expect NAME WANT_EXIT WANT_OUTPUT_SUBSTRING COMMAND...
 expect() {
@@ -91,5 +94,8 @@ expect "compile invalid" 1 "error:" "$moat" compile "$tmp/bad.wasm" -o "$tmp/b.o
 head -c 100 "$tmp/c.o" > "$tmp/trunc.o"
 expect "truncated object" 1 "contract" run add "$tmp/trunc.o" 1 2
 
-echo "$passed passed, $failed failed"
+# the launcher and the compile cache (docs/cli.md)
+. "$src/run-launcher-tests.sh"
+
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

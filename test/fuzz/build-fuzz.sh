@@ -56,6 +56,6 @@ out=$out_dir/fuzz_validate
     -fno-sanitize-recover=undefined -std=c17 -D_GNU_SOURCE \
     -I "$root/include" -I "$root/runtime" -I "$root/frontend" \
     "${extra[@]}" -o "$out.tmp" \
-    "$root/test/fuzz/fuzz_validate.c" "${srcs[@]}"
+    "$root/test/fuzz/fuzz_validate.c" "${srcs[@]}" -lffi -lm -ldl -lpthread
 mv -f -- "$out.tmp" "$out"
 printf '%s: built %s from %d sources\n' "$prog" "$out" $((${#srcs[@]} + 1))

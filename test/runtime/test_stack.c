@@ -2,8 +2,9 @@
  * standing in for compiled code run on the wasm stack; deep recursion hits
  * the guard and traps "call stack exhausted"; moatR_trap and hardware
  * faults (SIGFPE, SIGILL) in compiled code become traps; calls nest
- * through host functions; threads get their own stacks; and faults that
- * are not ours reach the host's handler instead of being swallowed.
+ * through host functions; threads calling one instance at once run on
+ * their own stacks; and faults that are not ours reach the host's handler
+ * instead of being swallowed.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -156,7 +157,7 @@ env_free(Env *v)
     moat_linker_free(v->l);
     moat_module_free(v->m);
     moat_engine_free(v->e);
-    assert_null(moatR_tls.stack_map);   /* the last engine freed it */
+    assert_null(moatR_tls.spare);       /* the last engine freed it */
     free(v);
 }
 
@@ -178,10 +179,11 @@ runs_on_the_wasm_stack(void **state)
     assert_int_equal(call1(v, "where", 21, &res, &err), MOAT_OK);
     assert_int_equal(res.type, MOAT_I32);
     assert_int_equal(res.of.i32, 42);
-    assert_true(seen_sp >= moatR_tls.guard_hi);
-    assert_true(seen_sp < moatR_tls.stack_hi);
+    /* the instance's own stack (its pool slot's), not the host's */
+    assert_true(seen_sp >= v->inst->fiber->lo);
+    assert_true(seen_sp < v->inst->fiber->top);
     assert_null(moatR_tls.act);
-    assert_false(moatR_tls.on_stack);
+    assert_null(moatR_tls.fiber);
     env_free(v);
 }
 

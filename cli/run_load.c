@@ -1,0 +1,132 @@
+/* run_load.c - PROG of `moat run` as a module. A .wasm (by its magic
+ * bytes, whatever its name) is compiled through the compile cache: a hit
+ * loads the cached object and never loads the compiler; a miss, an
+ * unusable entry or --no-cache compiles with the compiler library, and
+ * the result fills the cache. .o and .so files are loaded as they are.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* PROG's bytes: a regular file is mapped (no copy, no fresh pages to
+ * fault in: a cache hit hashes the module and is done with it), anything
+ * else (a pipe, /dev/stdin) is read. *is_mapped says how to release. */
+static uint8_t *
+get_bytes(const char *path, size_t *len, bool *is_mapped)
+{
+    int         fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    void       *p = MAP_FAILED;
+
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size > 0)
+        p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (fd >= 0)
+        close(fd);
+    *is_mapped = p != MAP_FAILED;
+    if (!*is_mapped)
+        return moat_cli_read_file(path, len);   /* and its error message */
+    *len = (size_t)st.st_size;
+    return p;
+}
+
+int
+moat_cli_compile_object(const char *path, const uint8_t *bytes, size_t len,
+                        int opt_level, bool interruptible, uint8_t **obj,
+                        size_t *objlen)
+{
+    const MoatCompiler  *cc = moat_cli_compiler();
+    moat_compile_config *cfg = NULL;
+    moat_error           err = { 0 };
+
+    if (!cc)
+        return EXIT_BAD_INPUT;
+    moat_status st = cc->config_new(&cfg, &err);
+    if (st == MOAT_OK) {
+        cc->set_opt_level(cfg, opt_level);
+        if (cc->set_interruptible)      /* else: the alarm (cmd_run.c) */
+            cc->set_interruptible(cfg, interruptible);
+        st = cc->compile(cfg, bytes, len, obj, objlen, &err);
+    }
+    cc->config_free(cfg);
+    if (st != MOAT_OK) {
+        moat_cli_report(path, &err);
+        return EXIT_BAD_INPUT;
+    }
+    return EXIT_OK;
+}
+
+/* No cache directory can be named: say so once, then compile in memory. */
+static bool
+cache_dir(char *buf, size_t n)
+{
+    if (moat_cli_cache_dir(buf, n))
+        return true;
+    fprintf(stderr, "moat: warning: no cache directory (set MOAT_CACHE_DIR, "
+                    "XDG_CACHE_HOME or HOME); compiling in memory\n");
+    return false;
+}
+
+static int
+load_wasm(moat_engine *e, const RunOptions *o, bool interruptible,
+          const uint8_t *bytes, size_t len, moat_module **out)
+{
+    char     dir[4096];
+    bool     has_dir = !o->no_cache && cache_dir(dir, sizeof dir);
+    CacheKey k;
+
+    if (has_dir) {
+        moat_cli_cache_key(bytes, len, o->opt_level, interruptible, &k);
+        if (moat_cli_cache_load(e, dir, &k, out))
+            return EXIT_OK;
+    }
+    uint8_t *obj = NULL;
+    size_t   objlen = 0;
+    int      rc = moat_cli_compile_object(o->prog, bytes, len, o->opt_level,
+                                          interruptible, &obj, &objlen);
+    if (rc != EXIT_OK)
+        return rc;
+    moat_error err = { 0 };
+    if (moat_module_load_object(e, obj, objlen, out, &err) != MOAT_OK) {
+        moat_cli_report(o->prog, &err);
+        rc = EXIT_BAD_INPUT;
+    } else if (has_dir) {
+        moat_cli_cache_store(dir, &k, obj, objlen);    /* only what loads */
+    }
+    moat_cli_compiler()->free(obj);
+    return rc;
+}
+
+int
+moat_cli_load(moat_engine *e, const RunOptions *o, bool interruptible,
+              moat_module **out)
+{
+    size_t   len;
+    bool     is_mapped;
+    uint8_t *bytes = get_bytes(o->prog, &len, &is_mapped);
+    int      rc = EXIT_OK;
+
+    *out = NULL;
+    if (!bytes)
+        return EXIT_USAGE;
+    if (len >= 4 && !memcmp(bytes, "\0asm", 4)) {
+        rc = load_wasm(e, o, interruptible, bytes, len, out);
+    } else {
+        moat_error err = { 0 };
+        if (moat_module_load_file(e, o->prog, out, &err) != MOAT_OK) {
+            moat_cli_report(o->prog, &err);
+            rc = EXIT_BAD_INPUT;
+        }
+    }
+    if (is_mapped)
+        munmap(bytes, len);
+    else
+        free(bytes);
+    return rc;
+}

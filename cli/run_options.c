@@ -1,0 +1,234 @@
+/* run_options.c - the command line of `moat run`: options, then PROG, then
+ * the guest's arguments. Everything after PROG goes to the guest as it is,
+ * even words that look like options; `--` ends the options early. Values
+ * are checked here (durations, sizes, NAME=VALUE), so that a bad one is a
+ * usage error before any work is done.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void
+moat_cli_run_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: moat run [OPTIONS] PROG.wasm|PROG.o|PROG.so [ARGS...]\n"
+        "       moat run [OPTIONS] --invoke NAME PROG [VALUES...]\n"
+        "options:\n"
+        "  --dir HOST[::GUEST]  preopen directory HOST as GUEST "
+        "(default: HOST)\n"
+        "  --env NAME=VALUE     add to the guest's environment\n"
+        "  --inherit-env        pass this process's environment "
+        "(--env overrides)\n"
+        "  --timeout DURATION   stop the guest after 500ms, 2s, 1m, ... "
+        "(exit 124)\n"
+        "  --max-memory SIZE    limit the guest's memory (bytes, K, M, G)\n"
+        "  --stack-size SIZE    size of the guest's stack\n"
+        "  -O0..-O3             optimisation of the compile step "
+        "(default -O2)\n"
+        "  --no-cache           compile in memory, bypass the cache\n"
+        "  --invoke NAME        call export NAME with typed VALUES "
+        "instead of _start\n");
+}
+
+/* Digits with an optional fraction: value * scale, rounded down; false on
+ * anything else or overflow. */
+static bool
+scaled(const char *s, const char *end, uint64_t scale, uint64_t *out)
+{
+    uint64_t whole = 0, frac = 0, frac_div = 1;
+    bool     has_digit = false, in_frac = false;
+
+    for (const char *p = s; p < end; p++) {
+        if (*p == '.' && !in_frac) {
+            in_frac = true;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            return false;
+        unsigned d = (unsigned)(*p - '0');
+        has_digit = true;
+        if (!in_frac) {
+            if (whole > (UINT64_MAX - d) / 10)
+                return false;
+            whole = whole * 10 + d;
+        } else if (frac_div <= UINT64_MAX / 100) {  /* ignore past 1e-17 */
+            frac = frac * 10 + d;
+            frac_div *= 10;
+        }
+    }
+    if (!has_digit || (whole && whole > UINT64_MAX / scale))
+        return false;
+    uint64_t part = frac ? (uint64_t)((double)frac / (double)frac_div *
+                                      (double)scale)
+                         : 0;
+    if (whole * scale > UINT64_MAX - part)
+        return false;
+    *out = whole * scale + part;
+    return true;
+}
+
+/* The unit ending s (one of names), its scale in *scale; NULL if none. */
+static const char *
+split_unit(const char *s, const char *const *names, const uint64_t *scales,
+           size_t n, uint64_t dflt, uint64_t *scale)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(names[i]);
+        if (k < len && !strcasecmp(s + len - k, names[i])) {
+            *scale = scales[i];
+            return s + len - k;
+        }
+    }
+    *scale = dflt;
+    return s + len;
+}
+
+bool
+moat_cli_parse_duration(const char *s, uint64_t *ns)
+{
+    /* longest first, so that "ms" is not taken for "s" */
+    static const char *const names[] = { "ns", "us", "ms", "s", "m", "h" };
+    static const uint64_t    scales[] = {
+        1, 1000, 1000000, 1000000000, UINT64_C(60000000000),
+        UINT64_C(3600000000000),
+    };
+    uint64_t    scale;
+    const char *end = split_unit(s, names, scales, 6, scales[3], &scale);
+    return scaled(s, end, scale, ns) && *ns > 0;
+}
+
+bool
+moat_cli_parse_size(const char *s, uint64_t *bytes)
+{
+    static const char *const names[] = { "KiB", "MiB", "GiB", "KB", "MB",
+                                         "GB",  "K",   "M",   "G",  "B" };
+    static const uint64_t    scales[] = {
+        1 << 10, 1 << 20, 1 << 30, 1 << 10, 1 << 20, 1 << 30,
+        1 << 10, 1 << 20, 1 << 30, 1,
+    };
+    uint64_t    scale;
+    const char *end = split_unit(s, names, scales, 10, 1, &scale);
+    return scaled(s, end, scale, bytes) && *bytes > 0;
+}
+
+/* "--name VALUE" or "--name=VALUE": the value (advancing *i), else NULL. */
+static const char *
+value_of(int argc, char **argv, int *i, const char *name, bool *is_missing)
+{
+    const char *s = argv[*i];
+    size_t      n = strlen(name);
+
+    if (strncmp(s, name, n))
+        return NULL;
+    if (s[n] == '=')
+        return s + n + 1;
+    if (s[n])
+        return NULL;
+    if (*i + 1 >= argc) {
+        *is_missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int
+bad(const char *opt, const char *val, const char *want)
+{
+    fprintf(stderr, "moat run: %s '%s': %s\n", opt, val, want);
+    moat_cli_run_usage(stderr);
+    return EXIT_USAGE;
+}
+
+/* One option at argv[*i]; EXIT_OK, or EXIT_USAGE after printing. */
+static int
+option(int argc, char **argv, int *i, RunOptions *o)
+{
+    const char *s = argv[*i], *v;
+    bool        is_missing = false;
+
+    if ((v = value_of(argc, argv, i, "--dir", &is_missing))) {
+        if (!v[0] || !strncmp(v, "::", 2))
+            return bad("--dir", v, "want HOST[::GUEST]");
+        o->dirs[o->ndirs++] = v;
+    } else if ((v = value_of(argc, argv, i, "--env", &is_missing))) {
+        if (v[0] == '=' || !strchr(v, '='))
+            return bad("--env", v, "want NAME=VALUE");
+        o->envs[o->nenvs++] = v;
+    } else if ((v = value_of(argc, argv, i, "--timeout", &is_missing))) {
+        if (!moat_cli_parse_duration(v, &o->timeout_ns))
+            return bad("--timeout", v, "want a duration such as 500ms, 2s, "
+                                       "1m (a plain number is seconds)");
+        o->timeout_text = v;
+    } else if ((v = value_of(argc, argv, i, "--max-memory", &is_missing))) {
+        if (!moat_cli_parse_size(v, &o->max_memory))
+            return bad("--max-memory", v, "want a size such as 65536, 64K, "
+                                          "16M, 1G");
+        o->max_memory_text = v;
+    } else if ((v = value_of(argc, argv, i, "--stack-size", &is_missing))) {
+        if (!moat_cli_parse_size(v, &o->stack_size))
+            return bad("--stack-size", v, "want a size such as 64K, 8M");
+    } else if ((v = value_of(argc, argv, i, "--invoke", &is_missing))) {
+        o->invoke = v;
+    } else if (is_missing) {
+        return bad(s, "", "needs a value");
+    } else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+        o->is_help = true;
+    } else if (!strcmp(s, "--inherit-env")) {
+        o->inherit_env = true;
+    } else if (!strcmp(s, "--no-cache")) {
+        o->no_cache = true;
+    } else if (s[1] == 'O' && s[2] >= '0' && s[2] <= '3' && !s[3]) {
+        o->opt_level = s[2] - '0';
+    } else {
+        fprintf(stderr, "moat run: unknown option '%s'\n", s);
+        moat_cli_run_usage(stderr);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+int
+moat_cli_run_options(int argc, char **argv, RunOptions *o)
+{
+    *o = (RunOptions){ .opt_level = 2 };
+    o->dirs = calloc((size_t)argc, sizeof *o->dirs);
+    o->envs = calloc((size_t)argc, sizeof *o->envs);
+    if (!o->dirs || !o->envs) {
+        fprintf(stderr, "moat run: out of memory\n");
+        return EXIT_USAGE;
+    }
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        if (!strcmp(argv[i], "--")) {
+            i++;
+            break;
+        }
+        int rc = option(argc, argv, &i, o);
+        if (rc != EXIT_OK)
+            return rc;
+        if (o->is_help) {
+            moat_cli_run_usage(stdout);
+            return EXIT_OK;
+        }
+    }
+    if (i >= argc) {
+        fprintf(stderr, "moat run: no program given\n");
+        moat_cli_run_usage(stderr);
+        return EXIT_USAGE;
+    }
+    o->prog = argv[i];
+    o->args = argv + i + 1;
+    o->nargs = argc - i - 1;
+    return EXIT_OK;
+}
+
+void
+moat_cli_run_options_free(RunOptions *o)
+{
+    free(o->dirs);
+    free(o->envs);
+}

@@ -1,0 +1,87 @@
+/* run_report.c - how a `moat run` call ended, as an exit status and at
+ * most one line on stderr (docs/cli.md, "exit status"):
+ *   returned            0
+ *   proc_exit(code)     code; codes above 255 exit 255, so that none can
+ *                       pass for another (POSIX keeps only 8 bits:
+ *                       exit(256) would look like success)
+ *   trap                `moat: trap: WORDING in function NAME`, 134
+ *                       (with --invoke: `trap: WORDING`, as it always was)
+ *   --timeout expired   `moat: trap: interrupted (timeout after T) in
+ *                       function NAME`, 124
+ *   anything else       `PROG: error: STATUS: MESSAGE`, 1
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define IN_FUNCTION " in function "
+
+/* " in function NAME" for err, or "" when the function is not known.
+ * The runtime writes it at the end of err->msg when it knows the name;
+ * else err->func names the function. */
+static const char *
+where(moat_instance *inst, const moat_error *err, char *buf, size_t n)
+{
+    const char *in = strstr(err->msg, IN_FUNCTION);
+    char        name[64];
+
+    if (in)
+        return in;
+    if (err->func == MOAT_NO_FUNC || !inst)
+        return "";
+    snprintf(buf, n, IN_FUNCTION "%s",
+             moat_instance_func_name(inst, err->func, name, sizeof name));
+    return buf;
+}
+
+static void
+print_trap(moat_instance *inst, const RunOptions *o, const moat_error *err)
+{
+    char        buf[300];
+    const char *at = where(inst, err, buf, sizeof buf);
+    /* the wording: the runtime's message up to the function, if any */
+    int         n = (int)(at[0] && strstr(err->msg, at) == at
+                              ? (size_t)(at - err->msg)
+                              : strlen(err->msg));
+
+    if (err->trap == MOAT_TRAP_INTERRUPTED && o->timeout_ns)
+        fprintf(stderr, "moat: trap: interrupted (timeout after %s)%s\n",
+                o->timeout_text, at);
+    else if (o->invoke)         /* the format scripts parse (test/diff) */
+        fprintf(stderr, "trap: %s\n", moat_trap_string(err->trap));
+    else if (n > 0)
+        fprintf(stderr, "moat: trap: %.*s%s\n", n, err->msg, at);
+    else
+        fprintf(stderr, "moat: trap: %s%s\n", moat_trap_string(err->trap),
+                at);
+}
+
+int
+moat_cli_outcome(moat_instance *inst, const RunOptions *o, moat_status st,
+                 const moat_error *err)
+{
+    switch (st) {
+    case MOAT_OK:
+        return EXIT_OK;
+    case MOAT_ERR_EXIT:
+        return err->exit_code > 255 ? 255 : (int)err->exit_code;
+    case MOAT_ERR_TRAP:
+        print_trap(inst, o, err);
+        return err->trap == MOAT_TRAP_INTERRUPTED && o->timeout_ns
+                   ? EXIT_TIMEOUT
+                   : EXIT_TRAP;
+    case MOAT_ERR_LIMIT:
+        if (o->max_memory_text && strstr(err->msg, "memory")) {
+            fprintf(stderr, "%s: error: %s: %s (--max-memory %s)\n",
+                    o->prog, moat_status_string(st), err->msg,
+                    o->max_memory_text);
+            return EXIT_BAD_INPUT;
+        }
+        moat_cli_report(o->prog, err);
+        return EXIT_BAD_INPUT;
+    default:
+        moat_cli_report(o->prog, err);
+        return EXIT_BAD_INPUT;
+    }
+}

@@ -1,0 +1,227 @@
+# run-launcher-tests.sh - sourced by run-cli-tests.sh (its helpers, $moat,
+# $src, $tmp, the counters): `moat run PROG ARGS...` as a launcher of WASI
+# programs, its exit statuses and options, and the compile cache. Guest
+# programs come from .wat files and from guest/guest.c, built here with
+# clang-19 for wasm32-wasi; without that toolchain its checks are skipped
+# and counted.
+
+# check NAME COMMAND...: passes when COMMAND succeeds (for file state)
+check() {
+    local name=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        printf 'FAIL %s: %s\n' "$name" "$*"
+    fi
+}
+
+# expect_out NAME WANT_EXIT WANT_STDOUT COMMAND...: stdout exactly
+expect_out() {
+    local name=$1 want_rc=$2 want=$3
+    shift 3
+    local out rc
+    out=$("$@" 2>"$tmp/stderr"); rc=$?
+    if [ "$rc" -eq "$want_rc" ] && [ "$out" == "$want" ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        printf 'FAIL %s: exit %s (want %s), stdout:\n%s\nwant:\n%s\n' \
+            "$name" "$rc" "$want_rc" "$out" "$want"
+        cat "$tmp/stderr"
+    fi
+}
+
+nentries() { find "$MOAT_CACHE_DIR" -name '*.o' 2>/dev/null | wc -l; }
+ntmp() { find "$MOAT_CACHE_DIR" -name '*.tmp.*' 2>/dev/null | wc -l; }
+
+# ---- no LLVM in the executable: the compiler is loaded when needed ----
+check "moat links no LLVM" test "$(ldd "$moat" | grep -c LLVM)" -eq 0
+lib=$(dirname "$moat")/libmoat-compiler.so
+check "compiler library beside moat" test -f "$lib"
+check "compiler library exports moat_compile" \
+    sh -c "nm -D --defined-only '$lib' | grep -qw moat_compile"
+expect "no compiler: clear error" 1 \
+    "moat: cannot load the compiler (libmoat-compiler.so):" \
+    env MOAT_COMPILER_LIB=/nonexistent/libmoat-compiler.so \
+    sh -c 'cp "$0" "$1/moat-alone" &&
+           "$1/moat-alone" compile "$2" -o "$1/x.o"' "$moat" "$tmp" "$w"
+
+# ---- exit statuses (.wat guests; no C toolchain needed) ----
+for f in run-exit run-nostart run-limits; do
+    wat2wasm "$src/$f.wat" -o "$tmp/$f.wasm" || exit 1
+done
+wat2wasm --debug-names "$src/run-trap.wat" -o "$tmp/run-trap.wasm" || exit 1
+expect "proc_exit status" 7 "" "$moat" run "$tmp/run-exit.wasm"
+expect "proc_exit 300 exits 255" 255 "" \
+    "$moat" run --invoke exit_300 "$tmp/run-exit.wasm"
+expect "proc_exit 256 is no success" 255 "" \
+    "$moat" run --invoke exit_256 "$tmp/run-exit.wasm"
+expect "trap status and line" 134 "moat: trap: unreachable" \
+    "$moat" run "$tmp/run-trap.wasm"
+# at -O0 nothing is inlined, so the trapping function is boom itself
+expect "trap names the function" 134 "in function boom" \
+    "$moat" run -O0 "$tmp/run-trap.wasm"
+expect "no _start" 1 "no _start function" "$moat" run "$tmp/run-nostart.wasm"
+expect "missing program" 2 "No such file" "$moat" run "$tmp/nope.wasm"
+expect "no program" 2 "no program given" "$moat" run --env A=1
+expect "unknown option" 2 "unknown option '--frob'" \
+    "$moat" run --frob "$tmp/run-exit.wasm"
+expect "bad --timeout" 2 "--timeout 'soon'" \
+    "$moat" run --timeout soon "$tmp/run-exit.wasm"
+expect "bad --timeout unit" 2 "usage" \
+    "$moat" run --timeout 5parsecs "$tmp/run-exit.wasm"
+expect "bad --max-memory" 2 "--max-memory '12Q'" \
+    "$moat" run --max-memory 12Q "$tmp/run-exit.wasm"
+expect "bad --stack-size" 2 "--stack-size '-1'" \
+    "$moat" run --stack-size=-1 "$tmp/run-exit.wasm"
+expect "bad --env" 2 "want NAME=VALUE" \
+    "$moat" run --env NOEQUALS "$tmp/run-exit.wasm"
+expect "missing option value" 2 "needs a value" "$moat" run --dir
+expect "bad --dir" 2 "--dir '$tmp/nodir'" \
+    "$moat" run --dir "$tmp/nodir" "$tmp/run-exit.wasm"
+expect "run --help" 0 "--inherit-env" "$moat" run --help
+
+# ---- limits ----
+expect "default limits" 0 "" "$moat" run "$tmp/run-limits.wasm"
+expect "--max-memory below the minimum" 1 "(--max-memory 64K)" \
+    "$moat" run --max-memory 64K "$tmp/run-limits.wasm"
+expect "--max-memory at the minimum" 0 "" \
+    "$moat" run --max-memory 128K "$tmp/run-limits.wasm"
+expect "--stack-size too small" 134 "call stack exhausted" \
+    "$moat" run --stack-size 16K "$tmp/run-limits.wasm"
+
+# ---- the compile cache ----
+rm -rf "$MOAT_CACHE_DIR"
+expect "cache dir" 0 "$MOAT_CACHE_DIR" "$moat" cache dir
+expect "XDG cache dir" 0 "$tmp/xdg/moat" \
+    env -u MOAT_CACHE_DIR XDG_CACHE_HOME="$tmp/xdg" "$moat" cache dir
+expect "HOME cache dir" 0 "$tmp/home/.cache/moat" \
+    env -u MOAT_CACHE_DIR -u XDG_CACHE_HOME HOME="$tmp/home" \
+    "$moat" cache dir
+e=$tmp/run-exit.wasm
+expect "first run (miss)" 7 "" "$moat" run "$e"
+check "miss creates one entry" test "$(nentries)" -eq 1
+check "cache dir is 0700" test "$(stat -c %a "$MOAT_CACHE_DIR")" = 700
+entry=$(find "$MOAT_CACHE_DIR" -name '*.o')
+check "entry is <sha256>.o" \
+    sh -c "basename '$entry' | grep -Eqx '[0-9a-f]{64}\.o'"
+touch -d '2001-01-01' "$entry"
+before=$(stat -c '%i %Y %s' "$entry")
+expect "second run (hit)" 7 "" "$moat" run "$e"
+check "hit leaves the entry alone" \
+    test "$(stat -c '%i %Y %s' "$entry")" = "$before"
+check "hit adds no file" test "$(find "$MOAT_CACHE_DIR" -type f | wc -l)" -eq 1
+out=$(LD_DEBUG=files "$moat" run "$e" 2>&1)
+check "hit does not load the compiler" \
+    test "$(grep -c 'libmoat-compiler\|libLLVM' <<<"$out")" -eq 0
+out=$(LD_DEBUG=files "$moat" run --no-cache "$e" 2>&1)
+check "--no-cache loads the compiler" \
+    test "$(grep -c 'libmoat-compiler' <<<"$out")" -gt 0
+check "--no-cache adds no entry" test "$(nentries)" -eq 1
+expect "-O0 run" 7 "" "$moat" run -O0 "$e"
+check "-O0 is another entry" test "$(nentries)" -eq 2
+expect "--timeout run" 7 "" "$moat" run --timeout 10s "$e"
+check "--timeout (interruptible) is another entry" test "$(nentries)" -eq 3
+
+# a damaged entry is found, recompiled and replaced
+size=$(stat -c %s "$entry")
+head -c 200 "$entry" > "$entry.cut" && mv "$entry.cut" "$entry"
+expect "truncated entry warns" 7 "is unusable" "$moat" run "$e"
+check "truncated entry replaced" test "$(stat -c %s "$entry")" -eq "$size"
+expect "replaced entry hits silently" 7 "" "$moat" run "$e"
+check "no warning after replacement" \
+    test -z "$("$moat" run "$e" 2>&1)"
+printf 'garbage' > "$entry"
+expect "garbage entry warns" 7 "is unusable" "$moat" run "$e"
+# the entry of another module under this module's key
+"$moat" run "$tmp/run-trap.wasm" 2>/dev/null
+other=$(ls -t "$MOAT_CACHE_DIR"/*.o | head -1)
+cp "$other" "$entry"
+expect "entry of another module warns" 7 "compiled from another module" \
+    "$moat" run "$e"
+check "entry of another module replaced" \
+    test "$(stat -c %s "$entry")" -eq "$size"
+
+# two processes fill the same entry at once: both run, one entry remains
+rm -rf "$MOAT_CACHE_DIR"
+for i in 1 2 3; do ("$moat" run "$e"; echo $? > "$tmp/rc$i") & done
+wait
+check "concurrent fills all succeed" \
+    test "$(cat "$tmp/rc1" "$tmp/rc2" "$tmp/rc3")" = "$(printf '7\n7\n7')"
+check "concurrent fills leave one entry" test "$(nentries)" -eq 1
+check "concurrent fills leave no temporary" test "$(ntmp)" -eq 0
+expect "entry of concurrent fills loads" 7 "" "$moat" run "$e"
+
+# cache clean: our entries and stale temporaries go, nothing else
+key=$(basename "$(find "$MOAT_CACHE_DIR" -name '*.o')")
+: > "$MOAT_CACHE_DIR/$key.tmp.999999999.0badf00d"
+echo keep > "$MOAT_CACHE_DIR/notes.txt"
+echo keep > "$MOAT_CACHE_DIR/mine.o"
+expect "cache clean" 0 "removed 2 files" "$moat" cache clean
+check "clean empties the cache" test "$(nentries)" -eq 1
+check "clean keeps other files" test -f "$MOAT_CACHE_DIR/notes.txt"
+expect "clean again" 0 "removed 0 files (0 bytes)" "$moat" cache clean
+expect "cache usage" 2 "usage" "$moat" cache frob
+expect "uncreatable cache dir: still runs" 7 "warning" \
+    env MOAT_CACHE_DIR=/proc/moat-cache "$moat" run "$e"
+
+# ---- WASI programs built from C (guest/guest.c) ----
+g=$tmp/guest.wasm
+wasi_cc=(clang-19 --target=wasm32-wasi -O2)
+[ -d /usr/share/wasi-sysroot ] && wasi_cc+=(--sysroot=/usr/share/wasi-sysroot)
+echo "clang-19 not found" > "$tmp/cc.log"
+if ! command -v clang-19 >/dev/null ||
+        ! "${wasi_cc[@]}" "$src/guest/guest.c" -o "$g" 2>"$tmp/cc.log"; then
+    # every check below this point is skipped: count them
+    n=$(sed -n '/^# ---- WASI programs built from C/,$p' \
+            "$src/run-launcher-tests.sh" |
+        grep -cE '^(expect|expect_out|check) ')
+    echo "SKIP $n checks of C guests: clang-19 cannot build wasm32-wasi" \
+         "programs ($(head -1 "$tmp/cc.log" 2>/dev/null))"
+    skipped=$((skipped + n))
+    return 0
+fi
+expect_out "guest args unchanged" 0 "argc=7
+[$g]
+[args]
+[--dir]
+[-x]
+[a b]
+[]
+[--]" "$moat" run "$g" args --dir -x "a b" "" --
+expect_out "options before PROG only" 0 "argc=3
+[$g]
+[args]
+[--env=A=1]" "$moat" run --env B=2 "$g" args --env=A=1
+expect_out "--env (last one wins)" 0 "B=2
+A=3" "$moat" run --env A=1 --env B=2 --env A=3 "$g" env
+expect_out "empty environment" 0 "" "$moat" run "$g" env
+out=$(MOAT_T1=inherited MOAT_T2=x "$moat" run --inherit-env --env MOAT_T2=y \
+      "$g" env)
+check "--inherit-env" grep -qx 'MOAT_T1=inherited' <<<"$out"
+check "--env overrides inherited" \
+    test "$(grep -c '^MOAT_T2=' <<<"$out")/$(grep '^MOAT_T2=' <<<"$out")" \
+    = "1/MOAT_T2=y"
+mkdir -p "$tmp/data/sub"
+printf 'file contents\n' > "$tmp/data/sub/f.txt"
+expect_out "--dir HOST::GUEST" 0 "file contents" \
+    "$moat" run --dir "$tmp/data::/data" "$g" cat /data/sub/f.txt
+expect_out "--dir HOST" 0 "file contents" \
+    "$moat" run --dir "$tmp/data" "$g" cat "$tmp/data/sub/f.txt"
+expect "no --dir, no file" 1 "" "$moat" run "$g" cat /data/sub/f.txt
+expect_out "stdin is the process's" 0 "piped" \
+    sh -c 'echo piped | "$0" run "$1" cat' "$moat" "$g"
+expect_out "stdout" 0 "hello" "$moat" run "$g" hello
+expect "exit code" 42 "" "$moat" run "$g" exit 42
+expect "--timeout stops a loop" 124 \
+    "moat: trap: interrupted (timeout after 300ms)" \
+    "$moat" run --timeout 300ms "$g" spin
+"$moat" compile -O1 "$g" -o "$tmp/guest.o"
+expect "--timeout without checks" 124 "has no interruption checks" \
+    "$moat" run --timeout 0.3 "$tmp/guest.o" spin
+expect_out "--max-memory: growth fails" 0 "alloc 64 MiB: failed" \
+    "$moat" run --max-memory 16M "$g" alloc 64
+expect_out "--max-memory: growth within" 0 "alloc 8 MiB: ok" \
+    "$moat" run --max-memory 16M "$g" alloc 8
