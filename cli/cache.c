@@ -158,21 +158,6 @@ make_dirs(const char *dir)
     return mkdir(path, 0700) == 0 || errno == EEXIST;
 }
 
-static bool
-write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static void
 warn_once(const char *what, const char *path)
 {
@@ -208,7 +193,7 @@ moat_cli_cache_store(const char *dir, const CacheKey *k, const uint8_t *obj,
         warn_once("cannot write into cache directory", dir);
         return;
     }
-    bool ok = write_all(fd, obj, len) && fsync(fd) == 0;
+    bool ok = moatU_write_all(fd, obj, len) && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
     if (ok && rename(tmp, path) == 0)
         return;

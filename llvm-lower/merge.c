@@ -16,21 +16,6 @@
 enum { MAX_OBJS = 8, PATH_LEN = 512 };
 
 static bool
-write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-static bool
 read_file(const char *path, uint8_t **out, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -95,7 +80,7 @@ moatL_merge_objects(const uint8_t *const *objs, const size_t *lens, int n,
     for (int k = 0; ok && k < n; k++) {
         snprintf(paths[k], PATH_LEN, "%s/part%d.o", dir, k);
         int fd = open(paths[k], O_WRONLY | O_CREAT | O_EXCL, 0600);
-        ok = fd >= 0 && write_all(fd, objs[k], lens[k]);
+        ok = fd >= 0 && moatU_write_all(fd, objs[k], lens[k]);
         if (fd >= 0)
             close(fd), made++;
     }

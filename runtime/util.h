@@ -41,4 +41,7 @@ bool moatU_failed(const moat_error *err);
 /* util_sha256.c */
 void moatU_sha256(const void *data, size_t len, uint8_t out[32]);
 
+/* util_io.c: writes all n bytes (retrying short writes and EINTR). */
+bool moatU_write_all(int fd, const uint8_t *p, size_t n);
+
 #endif
