@@ -4,12 +4,15 @@
  *   fresh:  per instance a new moat_wasi (arguments, captured stdout, its
  *           own descriptor table), a new linker with the WASI imports, the
  *           instance; all freed after the run.
+ *   bound:  one linker with WASI defined unbound (NULL); per instance a
+ *           new moat_wasi bound to the instance (moat_wasi_bind).
  *   shared: one linker and moat_wasi for all; per instance only the
  *           instance (the WASI state is reused, its capture emptied).
  * Usage: wasi_hello HELLO.wasm [N]; the program must print
  * "Hello, world!\n" (bench/hello/hello.c). Last line:
- *   wasi-hello: fresh US us shared US us
+ *   wasi-hello: fresh US us bound US us shared US us
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +46,10 @@ die(const char *what, const moat_error *err)
     exit(1);
 }
 
-/* One run of _start in a new instance; checks what it printed. */
+/* One run of _start in a new instance; checks what it printed. bind: w
+ * is bound to the instance rather than to the linker's definitions. */
 static void
-run_once(moat_linker *l, moat_module *m, moat_wasi *w)
+run_once(moat_linker *l, moat_module *m, moat_wasi *w, bool bind)
 {
     moat_instance *inst;
     moat_error     err = { 0 };
@@ -53,6 +57,8 @@ run_once(moat_linker *l, moat_module *m, moat_wasi *w)
 
     if (moat_instance_new(l, m, &inst, &err) != MOAT_OK)
         die("instantiate", &err);
+    if (bind && moat_wasi_bind(inst, w, &err) != MOAT_OK)
+        die("bind", &err);
     moat_status st = moat_instance_call(inst, "_start", NULL, 0, NULL, 0,
                                         &err);
     if (st != MOAT_OK && !(st == MOAT_ERR_EXIT && err.exit_code == 0))
@@ -117,13 +123,31 @@ main(int argc, char **argv)
             moat_wasi_capture(w, 1, &err) || moat_linker_new(e, &l, &err) ||
             moat_wasi_define(l, w, &err))
             die("wasi set-up", &err);
-        run_once(l, m, w);
+        run_once(l, m, w, false);
         moat_linker_free(l);
         moat_wasi_free(w);
         if (i >= n / 10)                    /* the first tenth warms up */
             t[i - n / 10] = now_us() - t0;
     }
     double fresh = median(t, n);
+
+    /* bound: a shared linker, a WASI state per instance */
+    moat_linker *lb;
+    if (moat_linker_new(e, &lb, &err) || moat_wasi_define(lb, NULL, &err))
+        die("wasi set-up", &err);
+    for (int i = 0; i < n + n / 10; i++) {
+        double     t0 = now_us();
+        moat_wasi *w;
+        if (moat_wasi_new(&w, &err) || moat_wasi_set_args(w, 1, args, &err) ||
+            moat_wasi_capture(w, 1, &err))
+            die("wasi set-up", &err);
+        run_once(lb, m, w, true);
+        moat_wasi_free(w);
+        if (i >= n / 10)
+            t[i - n / 10] = now_us() - t0;
+    }
+    double bound = median(t, n);
+    moat_linker_free(lb);
 
     /* shared: one linker and WASI state */
     moat_wasi   *w;
@@ -135,13 +159,14 @@ main(int argc, char **argv)
         double t0 = now_us();
         if (moat_wasi_capture(w, 1, &err))  /* empties the capture */
             die("capture", &err);
-        run_once(l, m, w);
+        run_once(l, m, w, false);
         if (i >= n / 10)
             t[i - n / 10] = now_us() - t0;
     }
     double shared = median(t, n);
     printf("instances: %d each way, median per instance\n", n);
-    printf("wasi-hello: fresh %.2f us shared %.2f us\n", fresh, shared);
+    printf("wasi-hello: fresh %.2f us bound %.2f us shared %.2f us\n", fresh,
+           bound, shared);
     moat_linker_free(l);
     moat_wasi_free(w);
     moat_module_free(m);

@@ -64,9 +64,18 @@ MOAT_API moat_status moat_wasi_capture(moat_wasi *w, int guest_fd,
 MOAT_API const char *moat_wasi_captured(const moat_wasi *w, int guest_fd,
                                         size_t *len);
 
-/* Defines every function of wasi_snapshot_preview1 in l, bound to w. */
+/* Defines every function of wasi_snapshot_preview1 in l, bound to w.
+ * With w NULL they use the state bound to the calling instance instead
+ * (moat_wasi_bind): one linker serves many instances, each with its own
+ * descriptors, arguments and output. A WASI call from an instance with no
+ * state bound traps (MOAT_TRAP_HOST). */
 MOAT_API moat_status moat_wasi_define(moat_linker *l, moat_wasi *w,
                                       moat_error *err);
+/* Binds w to inst for WASI functions defined with NULL; w must outlive the
+ * instance's calls (not owned). Bind after moat_instance_new and before
+ * calling _start (a start section that calls WASI would trap). */
+MOAT_API moat_status moat_wasi_bind(moat_instance *inst, moat_wasi *w,
+                                    moat_error *err);
 
 #ifdef __cplusplus
 }

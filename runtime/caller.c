@@ -97,3 +97,15 @@ moatR_bind_caller(moat_instance *inst, uint32_t idx, const MoatFuncRef *f)
     r->ctx = c;
     r->type_id = f->type_id;
 }
+
+void *
+moatR_instance_wasi(const moat_instance *inst)
+{
+    return inst->wasi;
+}
+
+void
+moatR_instance_set_wasi(moat_instance *inst, void *w)
+{
+    inst->wasi = w;
+}

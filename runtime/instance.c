@@ -87,6 +87,7 @@ instance_alloc(moat_module *m, Slot *s)
     inst->o.destroy = instance_destroy;
     inst->module = m;
     inst->slot = s;
+    inst->wasi = NULL;
     moatR_retain(&m->o);
     inst->imports = part(&pt, d->nimports + 1, sizeof(Extern));
     inst->own_tables = part(&pt, d->ntables + 1, sizeof(Table *));

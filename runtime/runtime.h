@@ -275,6 +275,8 @@ struct moat_instance {
     MoatFuncRef *own_funcs;     /* per defined function */
     Extern      *imports;       /* per import, owners retained */
     moat_caller *callers;       /* per function import (caller-aware) */
+    void        *wasi;          /* moat_wasi bound by moat_wasi_bind, for
+                                 * WASI imports defined without one */
     MoatFuncRef *import_funcs;  /* their funcrefs, bound to callers[i] */
     uint8_t     *dropped;       /* bits: elem segments, then data */
     Deadline     deadline;      /* deadline.c; zeroed = none */
@@ -290,6 +292,9 @@ moatR_ctx_instance(void *ctx)
 }
 
 MoatTable   *moatR_inst_table(const moat_instance *inst, uint32_t i);
+/* caller.c: the WASI state bound to inst (wasi/ knows its type). */
+void        *moatR_instance_wasi(const moat_instance *inst);
+void         moatR_instance_set_wasi(moat_instance *inst, void *w);
 /* caller.c: binds function import idx to the instance's moat_caller. */
 void         moatR_bind_caller(moat_instance *inst, uint32_t idx,
                                const MoatFuncRef *f);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "runtime.h"      /* moatR_instance_wasi: the instance's slot */
 #include "util.h"
 #include "wasi_impl.h"
 
@@ -31,17 +32,25 @@ nomem(moat_error *err)
 
 /* Filetype and rights of a host descriptor the guest inherits. A terminal
  * has no seek/tell rights: that is how wasi-libc's isatty() recognises
- * one. */
-static void
-describe_host_fd(int host_fd, WasiFd *f)
+ * one. Done on the guest's first use of the descriptor (moatW_fd_get):
+ * the four or five system calls per descriptor are most of what a fresh
+ * moat_wasi would otherwise cost, and a captured stream never needs
+ * them. */
+void
+moatW_fd_describe(WasiFd *f)
 {
     struct stat st;
+    int         host_fd = f->host_fd;
 
+    f->undescribed = false;
     f->filetype = WASI_FILETYPE_UNKNOWN;
     f->rights_base = WASI_RIGHTS_FILE;
     f->rights_inheriting = 0;
-    if (fstat(host_fd, &st) != 0)
+    if (fstat(host_fd, &st) != 0) {
+        if (errno == EBADF)             /* not open in the host: closed */
+            *f = (WasiFd){ .host_fd = -1 };
         return;
+    }
     f->filetype = moatW_filetype(st.st_mode);
     if (f->filetype == WASI_FILETYPE_SOCKET_STREAM) {
         int       type = 0;
@@ -70,9 +79,8 @@ set_stdio(moat_wasi *w, uint32_t fd, int host_fd)
     moatW_fd_release(w, fd);
     if (host_fd < 0)
         return;
-    WasiFd *f = &w->fds[fd];
-    *f = (WasiFd){ .is_open = true, .host_fd = host_fd };
-    describe_host_fd(host_fd, f);
+    w->fds[fd] = (WasiFd){ .is_open = true, .undescribed = true,
+                           .host_fd = host_fd };
 }
 
 moat_status
@@ -85,7 +93,7 @@ moat_wasi_new(moat_wasi **out, moat_error *err)
         return nomem(err);
     }
     for (uint32_t fd = 0; fd < 3; fd++)
-        set_stdio(w, fd, fcntl((int)fd, F_GETFD) < 0 ? -1 : (int)fd);
+        set_stdio(w, fd, (int)fd);      /* closed in the host: found later */
     *out = w;
     return MOAT_OK;
 }
@@ -241,4 +249,20 @@ moat_wasi_captured(const moat_wasi *w, int guest_fd, size_t *len)
     if (len)
         *len = b->len;
     return b->data ? b->data : "";
+}
+
+/* ---- per-instance state: one linker for many instances ---- */
+
+moat_status
+moat_wasi_bind(moat_instance *inst, moat_wasi *w, moat_error *err)
+{
+    (void)err;
+    moatR_instance_set_wasi(inst, w);
+    return MOAT_OK;
+}
+
+moat_wasi *
+moatW_instance_wasi(moat_instance *inst)
+{
+    return moatR_instance_wasi(inst);
 }

@@ -12,6 +12,8 @@
 WasiFd *
 moatW_fd_get(moat_wasi *w, uint32_t fd, uint64_t rights, uint16_t *err)
 {
+    if (fd < w->nfds && w->fds[fd].undescribed)
+        moatW_fd_describe(&w->fds[fd]);
     if (fd >= w->nfds || !w->fds[fd].is_open) {
         *err = WASI_EBADF;
         return NULL;
@@ -176,10 +178,19 @@ moatW_errno(int host_errno)
     return WASI_EIO;
 }
 
+/* The state the definition was bound to, else the one bound to the
+ * calling instance (moat_wasi_define with NULL, moat_wasi_bind). */
 moat_wasi *
 moatW_wasi(moat_caller *c)
 {
-    return moat_caller_data(c);
+    moat_wasi *w = moat_caller_data(c);
+
+    if (!w)
+        w = moatW_instance_wasi(moat_caller_instance(c));
+    if (!w)
+        moat_caller_trap(c, "WASI call from an instance without a WASI "
+                            "state (moat_wasi_bind)");
+    return w;
 }
 
 uint8_t *

@@ -178,6 +178,9 @@ enum {
 /* One guest descriptor. A closed slot has is_open false. */
 typedef struct WasiFd {
     bool      is_open;
+    bool      undescribed;      /* stdio given by the host: filetype,
+                                 * rights and flags are read (fstat, ...)
+                                 * on first use, not at moat_wasi_new */
     bool      is_owned;         /* close host_fd when the slot closes
                                  * (false for stdio given by the host) */
     int       capture;          /* 1 or 2: writes go to w->capture[capture]
@@ -208,6 +211,11 @@ struct moat_wasi {
     uint32_t  nfds, capfds;     /* nfds: slots in use (open or closed) */
     WasiBuf   capture[3];       /* [1], [2]: captured stdout, stderr */
 };
+
+/* ---- wasi_ctx.c ---- */
+/* Fills in an undescribed stdio entry from its host descriptor; one that
+ * is not open in the host becomes closed. */
+void     moatW_fd_describe(WasiFd *f);
 
 /* ---- wasi_fdtable.c ---- */
 /* The open descriptor fd if it has every bit of rights, else NULL with
@@ -240,7 +248,11 @@ uint8_t  moatW_filetype(mode_t mode);
 uint16_t moatW_errno(int host_errno);
 
 /* ---- guest memory (wasi_fdtable.c) ---- */
-moat_wasi *moatW_wasi(moat_caller *c);          /* = moat_caller_data */
+/* The caller's WASI state: the definition's, else the instance's; traps
+ * when there is none. */
+moat_wasi *moatW_wasi(moat_caller *c);
+/* wasi_ctx.c: the state moat_wasi_bind gave inst, or NULL. */
+moat_wasi *moatW_instance_wasi(moat_instance *inst);
 /* Host address of guest bytes [ptr, ptr + len), NULL (-> EFAULT) when any
  * of them is outside the caller's memory. len 0 at ptr == size is valid. */
 uint8_t *moatW_mem(moat_caller *c, uint32_t ptr, uint64_t len);

@@ -335,6 +335,54 @@ proc_raise_and_sched_yield(void **state)
     fx_free(&fx);
 }
 
+/* One linker, WASI defined with NULL: each instance uses the state bound
+ * to it, and an instance with none traps instead of touching another's. */
+static void
+state_bound_per_instance(void **state)
+{
+    Fx             fx;
+    moat_wasi     *w2;
+    moat_instance *i2, *i3;
+    moat_error     err = { 0 };
+    static const char *const a1[] = { "one" }, *const a2[] = { "two", "x" };
+
+    (void)state;
+    fx_new(&fx);
+    assert_int_equal(moat_wasi_set_args(fx.w, 1, a1, &err), MOAT_OK);
+    assert_int_equal(moat_wasi_new(&w2, &err), MOAT_OK);
+    assert_int_equal(moat_wasi_set_args(w2, 2, a2, &err), MOAT_OK);
+    assert_int_equal(moat_engine_new(&fx.e, &err), MOAT_OK);
+    fx_load(&fx);
+    assert_int_equal(moat_linker_new(fx.e, &fx.l, &err), MOAT_OK);
+    assert_int_equal(moat_wasi_define(fx.l, NULL, &err), MOAT_OK);
+    assert_int_equal(moat_instance_new(fx.l, fx.m, &fx.inst, &err), MOAT_OK);
+    assert_int_equal(moat_instance_new(fx.l, fx.m, &i2, &err), MOAT_OK);
+    assert_int_equal(moat_instance_new(fx.l, fx.m, &i3, &err), MOAT_OK);
+    assert_int_equal(moat_wasi_bind(fx.inst, fx.w, &err), MOAT_OK);
+    assert_int_equal(moat_wasi_bind(i2, w2, &err), MOAT_OK);
+
+    assert_int_equal(fx_call(&fx, "args_sizes_get", "ii", 0, 8), E_SUCCESS);
+    assert_int_equal(fx_get32(&fx, 0), 1);
+    moat_instance *keep = fx.inst;
+    fx.inst = i2;
+    assert_int_equal(fx_call(&fx, "args_sizes_get", "ii", 0, 8), E_SUCCESS);
+    assert_int_equal(fx_get32(&fx, 0), 2);
+    assert_int_equal(fx_get32(&fx, 8), sizeof "two" + sizeof "x");
+
+    moat_val args[2] = { { .type = MOAT_I32 }, { .type = MOAT_I32 } }, r;
+    args[1].of.i32 = 8;
+    assert_int_equal(moat_instance_call(i3, "args_sizes_get", args, 2, &r, 1,
+                                        &err), MOAT_ERR_TRAP);
+    assert_int_equal(err.trap, MOAT_TRAP_HOST);
+    assert_non_null(strstr(err.msg, "moat_wasi_bind"));
+
+    fx.inst = keep;
+    moat_instance_free(i2);
+    moat_instance_free(i3);
+    moat_wasi_free(w2);
+    fx_free(&fx);
+}
+
 int
 main(void)
 {
@@ -348,6 +396,7 @@ main(void)
         cmocka_unit_test(stdout_and_stderr_capture),
         cmocka_unit_test(proc_exit_gives_exit_status),
         cmocka_unit_test(proc_raise_and_sched_yield),
+        cmocka_unit_test(state_bound_per_instance),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -52,13 +52,21 @@ fx_new(Fx *fx)
 }
 
 void
+fx_load(Fx *fx)
+{
+    moat_error err = { 0 };
+
+    assert_int_equal(moat_module_load_object(fx->e, obj, objlen, &fx->m,
+                                             &err), MOAT_OK);
+}
+
+void
 fx_start(Fx *fx)
 {
     moat_error err = { 0 };
 
     assert_int_equal(moat_engine_new(&fx->e, &err), MOAT_OK);
-    assert_int_equal(moat_module_load_object(fx->e, obj, objlen, &fx->m,
-                                             &err), MOAT_OK);
+    fx_load(fx);
     assert_int_equal(moat_linker_new(fx->e, &fx->l, &err), MOAT_OK);
     assert_int_equal(moat_wasi_define(fx->l, fx->w, &err), MOAT_OK);
     if (moat_instance_new(fx->l, fx->m, &fx->inst, &err) != MOAT_OK)

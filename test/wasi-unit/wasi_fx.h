@@ -38,6 +38,8 @@ void fx_uncompile(void);
 
 /* A fresh moat_wasi in fx->w (configure it, then fx_start). */
 void fx_new(Fx *fx);
+/* Loads the compiled guest into fx->m (fx->e made by the caller). */
+void fx_load(Fx *fx);
 /* Defines WASI in a linker and instantiates the compiled guest. */
 void fx_start(Fx *fx);
 void fx_free(Fx *fx);
