@@ -12,45 +12,25 @@
 #include <sys/utsname.h>
 
 #include "cli.h"
+#include "util.h"              /* moatU_cpuid */
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-
-/* Raw CPUID, without __get_cpuid_count's extra max-leaf query: in a
- * virtual machine every CPUID traps to the hypervisor (about 20 us here),
- * and a cache hit has about 0.5 ms to spare in all. */
-static void
-leaf(unsigned l, unsigned sub, unsigned max, unsigned r[4])
-{
-    r[0] = r[1] = r[2] = r[3] = 0;
-    if (l <= max)
-        __cpuid_count(l, sub, r[0], r[1], r[2], r[3]);
-}
-
+/* The words the runtime's contract check reads too (util_cpuid.c): one
+ * CPUID per leaf per process, shared. */
 static void
 cpu_id(char *buf, size_t n)
 {
-    unsigned v[4], l1[4], l7[4], l71[4], e1[4];
-    unsigned long long xcr0 = 0;
+    const MoatCpuid *c = moatU_cpuid();
+    char             vendor[13];
 
-    leaf(0, 0, 0, v);
-    leaf(1, 0, v[0], l1);
-    leaf(7, 0, v[0], l7);
-    leaf(7, 1, l7[0] >= 1 ? v[0] : 0, l71);
-    __cpuid(0x80000001u, e1[0], e1[1], e1[2], e1[3]);  /* all of x86-64 */
-    if (l1[2] & (1u << 27)) {           /* OSXSAVE: xgetbv is available */
-        unsigned lo, hi;
-        __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-        xcr0 = (unsigned long long)hi << 32 | lo;
-    }
-    char vendor[13];
-    memcpy(vendor, &v[1], 4);
-    memcpy(vendor + 4, &v[3], 4);
-    memcpy(vendor + 8, &v[2], 4);
+    memcpy(vendor, &c->l0[1], 4);
+    memcpy(vendor + 4, &c->l0[3], 4);
+    memcpy(vendor + 8, &c->l0[2], 4);
     vendor[12] = 0;
     snprintf(buf, n, "x86 %s %x %x.%x %x.%x.%x %x.%x %x.%x %llx", vendor,
-             l1[0], l1[2], l1[3], l7[1], l7[2], l7[3], l71[0], l71[3],
-             e1[2], e1[3], xcr0);
+             c->l1[0], c->l1[2], c->l1[3], c->l7[1], c->l7[2], c->l7[3],
+             c->l71[0], c->l71[3], c->e1[2], c->e1[3],
+             (unsigned long long)c->xcr0);
 }
 #else
 static void

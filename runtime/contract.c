@@ -5,7 +5,6 @@
  * the rest of the runtime can trust the descriptor. The wasm-level
  * validity of the source module is the compiler's business.
  */
-#include <cpuid.h>
 #include <string.h>
 
 #include "runtime.h"
@@ -253,33 +252,15 @@ typedef struct Feature {
     bool        has;
 } Feature;
 
-/* The CPUID leaves we test, read once per process: under a hypervisor
- * each cpuid instruction exits to it, which costs more than the rest of
- * loading a small module. */
-static const unsigned cpuid_leaves[3] = { 1, 7, 0x80000001u };
-static unsigned       cpuid_regs[3][4];
-static pthread_once_t cpuid_once = PTHREAD_ONCE_INIT;
-
-static void
-read_cpuid(void)
-{
-    for (int i = 0; i < 3; i++) {
-        unsigned *r = cpuid_regs[i];
-        if (!__get_cpuid_count(cpuid_leaves[i], 0, &r[0], &r[1], &r[2],
-                               &r[3]))
-            r[0] = r[1] = r[2] = r[3] = 0;
-    }
-}
-
-/* CPUID bit: leaf (subleaf 0), register (0 eax .. 3 edx), bit. */
+/* CPUID bit: leaf (subleaf 0) among 1, 7 and 0x80000001, register (0 eax
+ * .. 3 edx), bit; from the words read once per process (util_cpuid.c). */
 static bool
 cpuid_bit(unsigned leaf, int reg, unsigned bit)
 {
-    pthread_once(&cpuid_once, read_cpuid);
-    for (int i = 0; i < 3; i++)
-        if (cpuid_leaves[i] == leaf)
-            return (cpuid_regs[i][reg] >> bit) & 1u;
-    return false;
+    const MoatCpuid *c = moatU_cpuid();
+    const unsigned  *r = leaf == 1 ? c->l1 : leaf == 7 ? c->l7 : c->e1;
+
+    return (r[reg] >> bit) & 1u;
 }
 
 #define HAS(f) { f, __builtin_cpu_supports(f) }

@@ -46,17 +46,6 @@ host_new(uint8_t kind)
     return h;
 }
 
-static char *
-copy_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char  *p = moatU_alloc(n);
-
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 static moat_status
 nomem(moat_error *err)
 {
@@ -123,8 +112,8 @@ add_def(moat_linker *l, const char *module, const char *name,
         l->capdefs = cap;
     }
     LinkDef *d = &l->defs[l->ndefs];
-    d->module = copy_str(module);
-    d->name = copy_str(name);
+    d->module = moatU_strdup(module);
+    d->name = moatU_strdup(name);
     if (!d->module || !d->name) {
         moatU_free(d->module);
         moatU_free(d->name);

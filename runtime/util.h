@@ -19,6 +19,7 @@ void *moatU_alloc(size_t size);
 void *moatU_realloc(void *p, size_t size);
 void *moatU_calloc(size_t n, size_t size);      /* NULL on n*size overflow */
 void  moatU_free(void *p);
+char *moatU_strdup(const char *s);              /* through the hook */
 
 /* util_arena.c: bump allocator; everything is freed at once. */
 typedef struct ArenaBlock ArenaBlock;
@@ -40,6 +41,17 @@ bool moatU_failed(const moat_error *err);
 
 /* util_sha256.c */
 void moatU_sha256(const void *data, size_t len, uint8_t out[32]);
+
+/* util_cpuid.c: the host's CPUID words (zero where a leaf is missing, and
+ * all zero on other architectures), read once per process. */
+typedef struct MoatCpuid {
+    unsigned l0[4];             /* eax: highest basic leaf; vendor */
+    unsigned l1[4], l7[4];      /* leaf 1, leaf 7 subleaf 0 */
+    unsigned l71[4];            /* leaf 7 subleaf 1 */
+    unsigned e1[4];             /* leaf 0x80000001 */
+    uint64_t xcr0;              /* XGETBV(0) when the OS enables it */
+} MoatCpuid;
+const MoatCpuid *moatU_cpuid(void);
 
 /* util_io.c: writes all n bytes (retrying short writes and EINTR). */
 bool moatU_write_all(int fd, const uint8_t *p, size_t n);

@@ -50,6 +50,17 @@ moatU_calloc(size_t n, size_t size)
     return p;
 }
 
+char *
+moatU_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char  *p = moatU_alloc(n);
+
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
 void
 moatU_free(void *p)
 {

@@ -12,17 +12,6 @@
 #include "util.h"
 #include "wasi_impl.h"
 
-static char *
-dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char  *d = moatU_alloc(n);
-
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static moat_status
 nomem(moat_error *err)
 {
@@ -133,7 +122,7 @@ moat_wasi_set_args(moat_wasi *w, int argc, const char *const *argv,
     if (!v)
         return nomem(err);
     for (int i = 0; i < argc; i++) {
-        if (!(v[i] = dup_str(argv[i] ? argv[i] : ""))) {
+        if (!(v[i] = moatU_strdup(argv[i] ? argv[i] : ""))) {
             free_strings(v, (uint32_t)i);
             return nomem(err);
         }
@@ -160,7 +149,7 @@ moat_wasi_add_env(moat_wasi *w, const char *name_value, moat_error *err)
         w->env = n;
         w->capenv = cap;
     }
-    if (!(w->env[w->nenv] = dup_str(name_value)))
+    if (!(w->env[w->nenv] = moatU_strdup(name_value)))
         return nomem(err);
     w->nenv++;
     return MOAT_OK;
@@ -174,7 +163,7 @@ moat_wasi_preopen(moat_wasi *w, const char *host_path,
         moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT, "no path to preopen");
         return MOAT_ERR_LIMIT;
     }
-    char *name = dup_str(guest_path);
+    char *name = moatU_strdup(guest_path);
     if (!name)
         return nomem(err);
     int hfd = open(host_path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
