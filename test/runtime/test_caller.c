@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "moat.h"
+#include "guest_fx.h"
 #include "moat_compile.h"
 
 #ifndef CALLER_WASM
@@ -30,19 +31,8 @@ static int
 compile_guest(void **state)
 {
     (void)state;
-    FILE *f = fopen(CALLER_WASM, "rb");
-    assert_non_null(f);
-    static uint8_t wasm[65536];
-    size_t         n = fread(wasm, 1, sizeof wasm, f);
-    fclose(f);
-    moat_compile_config *cfg;
-    moat_error           err = { 0 };
-    assert_int_equal(moat_compile_config_new(&cfg, &err), MOAT_OK);
     /* -O0: no inlining, so that a trap's function is the one written */
-    moat_compile_config_set_opt_level(cfg, 0);
-    assert_int_equal(moat_compile(cfg, wasm, n, &obj, &objlen, &err),
-                     MOAT_OK);
-    moat_compile_config_free(cfg);
+    obj = moatT_compile_file(CALLER_WASM, 0, &objlen);
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "moat_compile.h"
+#include "guest_fx.h"
 #include "runtime.h"
 
 #ifndef TENANT_WASM
@@ -39,31 +40,12 @@ secret(void)
     return masked_secret ^ MASK;
 }
 
-static uint8_t *
-compile_file(const char *path, size_t *len)
-{
-    static uint8_t       wasm[1 << 16];
-    FILE                *f = fopen(path, "rb");
-    moat_compile_config *cfg;
-    moat_error           err = { 0 };
-    uint8_t             *obj;
-
-    assert_non_null(f);
-    size_t n = fread(wasm, 1, sizeof wasm, f);
-    fclose(f);
-    assert_int_equal(moat_compile_config_new(&cfg, &err), MOAT_OK);
-    moat_compile_config_set_opt_level(cfg, 0);
-    assert_int_equal(moat_compile(cfg, wasm, n, &obj, len, &err), MOAT_OK);
-    moat_compile_config_free(cfg);
-    return obj;
-}
-
 static int
 compile_guests(void **state)
 {
     (void)state;
-    tenant_obj = compile_file(TENANT_WASM, &tenant_len);
-    peek_obj = compile_file(PEEK_WASM, &peek_len);
+    tenant_obj = moatT_compile_file(TENANT_WASM, 0, &tenant_len);
+    peek_obj = moatT_compile_file(PEEK_WASM, 0, &peek_len);
     return 0;
 }
 

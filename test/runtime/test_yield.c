@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "moat_compile.h"
+#include "guest_fx.h"
 #include "runtime.h"
 
 #ifndef GEN_WASM
@@ -26,32 +27,13 @@
 static uint8_t *gen_obj, *nest_obj, *ys_obj;
 static size_t   gen_len, nest_len, ys_len;
 
-static uint8_t *
-compile_file(const char *path, size_t *len)
-{
-    static uint8_t       wasm[1 << 16];
-    FILE                *f = fopen(path, "rb");
-    moat_compile_config *cfg;
-    moat_error           err = { 0 };
-    uint8_t             *obj;
-
-    assert_non_null(f);
-    size_t n = fread(wasm, 1, sizeof wasm, f);
-    fclose(f);
-    assert_int_equal(moat_compile_config_new(&cfg, &err), MOAT_OK);
-    moat_compile_config_set_opt_level(cfg, 0);
-    assert_int_equal(moat_compile(cfg, wasm, n, &obj, len, &err), MOAT_OK);
-    moat_compile_config_free(cfg);
-    return obj;
-}
-
 static int
 compile_guests(void **state)
 {
     (void)state;
-    gen_obj = compile_file(GEN_WASM, &gen_len);
-    nest_obj = compile_file(NEST_WASM, &nest_len);
-    ys_obj = compile_file(YIELDSTART_WASM, &ys_len);
+    gen_obj = moatT_compile_file(GEN_WASM, 0, &gen_len);
+    nest_obj = moatT_compile_file(NEST_WASM, 0, &nest_len);
+    ys_obj = moatT_compile_file(YIELDSTART_WASM, 0, &ys_len);
     return 0;
 }
 

@@ -3,6 +3,7 @@
  * random_get, writes to captured stdout/stderr, proc_exit, proc_raise,
  * sched_yield, and bad guest pointers (EFAULT, never a host crash).
  */
+#include "guest_fx.h"
 #include "wasi_fx.h"
 
 #include <stdio.h>
@@ -37,18 +38,9 @@ static void
 defines_every_preview1_function(void **state)
 {
     (void)state;
-    FILE *f = fopen(ALL_WASM, "rb");
-    assert_non_null(f);
-    static uint8_t wasm[1 << 14];
-    size_t         n = fread(wasm, 1, sizeof wasm, f);
-    fclose(f);
-    moat_compile_config *cfg;
-    moat_error           err = { 0 };
-    uint8_t             *o;
-    size_t               olen;
-    assert_int_equal(moat_compile_config_new(&cfg, &err), MOAT_OK);
-    assert_int_equal(moat_compile(cfg, wasm, n, &o, &olen, &err), MOAT_OK);
-    moat_compile_config_free(cfg);
+    moat_error err = { 0 };
+    size_t     olen;
+    uint8_t   *o = moatT_compile_file(ALL_WASM, 2, &olen);
 
     moat_engine   *e;
     moat_module   *m;

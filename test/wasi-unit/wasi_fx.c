@@ -2,6 +2,7 @@
  * guest with the compiler library, instantiates it with moat_wasi_define,
  * and moves values in and out of guest memory (little-endian).
  */
+#include "guest_fx.h"
 #include "wasi_fx.h"
 
 #include <dirent.h>
@@ -19,19 +20,7 @@ static size_t   objlen;
 int
 fx_compile(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static uint8_t wasm[1 << 16];
-    size_t         n = fread(wasm, 1, sizeof wasm, f);
-    fclose(f);
-    assert_true(n > 8 && n < sizeof wasm);
-    moat_compile_config *cfg;
-    moat_error           err = { 0 };
-    assert_int_equal(moat_compile_config_new(&cfg, &err), MOAT_OK);
-    moat_compile_config_set_opt_level(cfg, 1);
-    assert_int_equal(moat_compile(cfg, wasm, n, &obj, &objlen, &err),
-                     MOAT_OK);
-    moat_compile_config_free(cfg);
+    obj = moatT_compile_file(path, 1, &objlen);
     return 0;
 }
 

@@ -1,0 +1,38 @@
+/* guest_fx.c - see guest_fx.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "guest_fx.h"
+#include "moat_compile.h"
+
+uint8_t *
+moatT_compile_file(const char *path, int opt_level, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n > 8);
+    rewind(f);
+    uint8_t *wasm = malloc((size_t)n);
+    assert_non_null(wasm);
+    assert_int_equal(fread(wasm, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+
+    moat_compile_config *cfg;
+    moat_error           err = { 0 };
+    uint8_t             *obj = NULL;
+    assert_int_equal(moat_compile_config_new(&cfg, &err), MOAT_OK);
+    moat_compile_config_set_opt_level(cfg, opt_level);
+    if (moat_compile(cfg, wasm, (size_t)n, &obj, len, &err) != MOAT_OK)
+        fail_msg("%s does not compile: %s", path, err.msg);
+    moat_compile_config_free(cfg);
+    free(wasm);
+    return obj;
+}

@@ -1,0 +1,14 @@
+/* guest_fx.h - for cmocka tests that run a guest: compile a .wasm file
+ * (built from .wat at build time) with the compiler library. */
+#ifndef GUEST_FX_H
+#define GUEST_FX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The object compiled at opt_level from the wasm file at path; *len its
+ * size. Fails the running test when the file cannot be read whole or does
+ * not compile. Free with moat_free. */
+uint8_t *moatT_compile_file(const char *path, int opt_level, size_t *len);
+
+#endif
