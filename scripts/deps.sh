@@ -6,7 +6,8 @@ set -euo pipefail
 PACKAGES=(
     build-essential pkg-config meson ninja-build python3
     llvm-19-dev clang-19 lld-19 libffi-dev libcmocka-dev
-    wabt binaryen wasi-libc libclang-rt-19-dev-wasm32 hyperfine nodejs
+    libclang-rt-19-dev wabt binaryen wasi-libc libclang-rt-19-dev-wasm32
+    hyperfine nodejs
 )
 
 missing=()
