@@ -6,7 +6,8 @@
  * fills of one entry are safe: each rename installs a complete object.
  * The loader's contract check and the module hash in the descriptor catch
  * an entry that is damaged or belongs to another module; the caller then
- * recompiles and replaces it.
+ * recompiles and replaces it. The cache holds native code: a directory or
+ * entry that another user could have written is refused (docs/cli.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,64 +82,33 @@ moat_cli_cache_key(const uint8_t *bytes, size_t len, int opt_level,
         snprintf(k->hex + 2 * i, 3, "%02x", key[i]);
 }
 
-static bool
-entry_path(char *buf, size_t n, const char *dir, const CacheKey *k)
+/* ---- trust: the cache holds native code we will run ----
+ * A directory or entry that another user can write is code that user
+ * chose: the directory must be ours and writable by nobody else, and an
+ * entry must be a regular file of ours that nobody else can write. Each
+ * check is made on an open descriptor (fstat), and entries are opened
+ * relative to the checked directory's descriptor, so nothing can be
+ * swapped between the check and the use. */
+
+/* Why st (of a directory or entry) is not to be trusted, or NULL. */
+static const char *
+distrust(const struct stat *st, char *why, size_t n)
 {
-    int len = snprintf(buf, n, "%s/%s.o", dir, k->hex);
-    return len > 0 && (size_t)len < n;
-}
-
-/* The whole of an open regular file, mapped read-only; NULL on failure. */
-static uint8_t *
-map_fd(int fd, size_t *len)
-{
-    struct stat st;
-
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
-        return NULL;
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    *len = (size_t)st.st_size;
-    return p;
-}
-
-bool
-moat_cli_cache_load(moat_engine *e, const char *dir, const CacheKey *k,
-                    moat_module **out)
-{
-    char path[4096];
-    int  fd = entry_path(path, sizeof path, dir, k)
-                  ? open(path, O_RDONLY | O_CLOEXEC)
-                  : -1;
-
-    *out = NULL;
-    if (fd < 0)
-        return false;                   /* a miss */
-    size_t      len = 0;
-    uint8_t    *obj = map_fd(fd, &len);
-    moat_error  err = { 0 };
-    moat_status st = MOAT_ERR_IO;
-    close(fd);
-    if (obj) {
-        st = moat_module_load_object(e, obj, len, out, &err);
-        munmap(obj, len);
-    } else {
-        snprintf(err.msg, sizeof err.msg, "cannot read it");
+    if (st->st_uid != geteuid()) {
+        snprintf(why, n, "it is owned by uid %lu, not by you (uid %lu)",
+                 (unsigned long)st->st_uid, (unsigned long)geteuid());
+        return why;
     }
-    if (st == MOAT_OK && memcmp(moat_module_hash(*out), k->module_hash, 32)) {
-        moat_module_free(*out);
-        *out = NULL;
-        snprintf(err.msg, sizeof err.msg, "compiled from another module");
-        st = MOAT_ERR_CONTRACT;
+    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(why, n, "it is writable by %s (mode %04o)",
+                 (st->st_mode & S_IWOTH) ? "others" : "its group",
+                 (unsigned)(st->st_mode & 07777));
+        return why;
     }
-    if (st != MOAT_OK)
-        fprintf(stderr, "moat: warning: cache entry %s is unusable (%s); "
-                        "recompiling\n", path, err.msg);
-    return st == MOAT_OK;
+    return NULL;
 }
 
-/* mkdir -p, new directories 0700 (the cache holds code we will run). */
+/* mkdir -p, new directories 0700. */
 static bool
 make_dirs(const char *dir)
 {
@@ -158,47 +128,161 @@ make_dirs(const char *dir)
     return mkdir(path, 0700) == 0 || errno == EEXIST;
 }
 
+int
+moat_cli_cache_open(const char *dir)
+{
+    char        why[128];
+    struct stat st;
+
+    if (!make_dirs(dir)) {
+        fprintf(stderr, "moat: warning: cannot create cache directory %s: "
+                        "%s; compiling without the cache\n", dir,
+                strerror(errno));
+        return -1;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        fprintf(stderr, "moat: warning: cannot open cache directory %s: %s; "
+                        "compiling without the cache\n", dir,
+                strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (distrust(&st, why, sizeof why)) {
+        fprintf(stderr, "moat: warning: not using cache directory %s: %s, "
+                        "and it holds code moat runs; compiling without the "
+                        "cache\n", dir, why);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static bool
+entry_name(char *buf, size_t n, const CacheKey *k, const char *suffix)
+{
+    int len = snprintf(buf, n, "%s.o%s", k->hex, suffix);
+    return len > 0 && (size_t)len < n;
+}
+
+/* The whole of an open regular file, mapped read-only; NULL on failure. */
+static uint8_t *
+map_fd(int fd, const struct stat *st, size_t *len)
+{
+    if (!S_ISREG(st->st_mode) || st->st_size <= 0)
+        return NULL;
+    void *p = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    *len = (size_t)st->st_size;
+    return p;
+}
+
+/* The entry's open descriptor, or -1: a miss, or (with a warning) an
+ * entry that is not a regular file of ours that only we can write. */
+static int
+open_entry(int dfd, const char *dir, const char *name, struct stat *st)
+{
+    char why[128];
+    /* O_NONBLOCK: a FIFO planted as an entry must not block the open */
+    int  fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+                                    O_CLOEXEC);
+
+    if (fd < 0) {
+        if (errno != ENOENT)
+            fprintf(stderr, "moat: warning: cache entry %s/%s cannot be "
+                            "opened (%s); recompiling\n", dir, name,
+                    strerror(errno));
+        return -1;
+    }
+    const char *bad = fstat(fd, st) != 0 ? "it cannot be examined"
+                      : !S_ISREG(st->st_mode)
+                          ? "it is not a regular file"
+                          : distrust(st, why, sizeof why);
+    if (bad) {
+        fprintf(stderr, "moat: warning: ignoring cache entry %s/%s: %s; "
+                        "recompiling\n", dir, name, bad);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+bool
+moat_cli_cache_load(moat_engine *e, int dfd, const char *dir,
+                    const CacheKey *k, moat_module **out)
+{
+    char        name[128];
+    struct stat st;
+    int         fd = entry_name(name, sizeof name, k, "")
+                         ? open_entry(dfd, dir, name, &st)
+                         : -1;
+
+    *out = NULL;
+    if (fd < 0)
+        return false;                   /* a miss, or refused */
+    size_t      len = 0;
+    uint8_t    *obj = map_fd(fd, &st, &len);
+    moat_error  err = { 0 };
+    moat_status sts = MOAT_ERR_IO;
+    close(fd);
+    if (obj) {
+        sts = moat_module_load_object(e, obj, len, out, &err);
+        munmap(obj, len);
+    } else {
+        snprintf(err.msg, sizeof err.msg, "cannot read it");
+    }
+    if (sts == MOAT_OK && memcmp(moat_module_hash(*out), k->module_hash, 32)) {
+        moat_module_free(*out);
+        *out = NULL;
+        snprintf(err.msg, sizeof err.msg, "compiled from another module");
+        sts = MOAT_ERR_CONTRACT;
+    }
+    if (sts != MOAT_OK)
+        fprintf(stderr, "moat: warning: cache entry %s/%s is unusable (%s); "
+                        "recompiling\n", dir, name, err.msg);
+    return sts == MOAT_OK;
+}
+
 static void
-warn_once(const char *what, const char *path)
+warn_once(const char *what, const char *dir, const char *name)
 {
     static bool has_warned;
 
     if (!has_warned)
-        fprintf(stderr, "moat: warning: %s %s: %s; the compiled code is not "
-                        "cached\n", what, path, strerror(errno));
+        fprintf(stderr, "moat: warning: %s %s/%s: %s; the compiled code is "
+                        "not cached\n", what, dir, name, strerror(errno));
     has_warned = true;
 }
 
 void
-moat_cli_cache_store(const char *dir, const CacheKey *k, const uint8_t *obj,
-                     size_t len)
+moat_cli_cache_store(int dfd, const char *dir, const CacheKey *k,
+                     const uint8_t *obj, size_t len)
 {
-    char     path[4096], tmp[4096 + 64];
+    char     name[128], tmp[192], suffix[64];
     uint32_t rnd = 0;
 
-    if (!entry_path(path, sizeof path, dir, k)) {
-        errno = ENAMETOOLONG;
-        warn_once("cannot use cache directory", dir);
-        return;
-    }
-    if (!make_dirs(dir)) {
-        warn_once("cannot create cache directory", dir);
-        return;
-    }
     if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
         rnd = (uint32_t)(uintptr_t)&rnd ^ (uint32_t)getpid();
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%08x", path, (long)getpid(), rnd);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    snprintf(suffix, sizeof suffix, ".tmp.%ld.%08x", (long)getpid(), rnd);
+    if (!entry_name(name, sizeof name, k, "") ||
+        !entry_name(tmp, sizeof tmp, k, suffix))
+        return;                         /* cannot happen: fixed lengths */
+    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+                                  O_CLOEXEC, 0600);
     if (fd < 0) {
-        warn_once("cannot write into cache directory", dir);
+        warn_once("cannot write into cache directory", dir, tmp);
         return;
     }
-    bool ok = moatU_write_all(fd, obj, len) && fsync(fd) == 0;
+    /* 0600 whatever the umask said (a umask only takes bits away) */
+    bool ok = fchmod(fd, 0600) == 0 && moatU_write_all(fd, obj, len) &&
+              fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
-    if (ok && rename(tmp, path) == 0)
+    if (ok && renameat(dfd, tmp, dfd, name) == 0)
         return;
     int saved = errno;
-    unlink(tmp);
+    unlinkat(dfd, tmp, 0);
     errno = saved;
-    warn_once("cannot write cache entry", path);
+    warn_once("cannot write cache entry", dir, name);
 }

@@ -118,12 +118,19 @@ typedef struct CacheKey {
 bool moat_cli_cache_dir(char *buf, size_t n);
 void moat_cli_cache_key(const uint8_t *bytes, size_t len, int opt_level,
                         bool interruptible, CacheKey *k);
-/* A hit: the entry, loaded and checked, in *out. false on a miss; an
- * entry that is there but unusable gives a one-line warning too. */
-bool moat_cli_cache_load(moat_engine *e, const char *dir, const CacheKey *k,
-                         moat_module **out);
-/* Writes the entry atomically (creating dir); warns once on failure. */
-void moat_cli_cache_store(const char *dir, const CacheKey *k,
+/* The cache directory, created (0700) when missing, as an open
+ * descriptor (close it), or -1 after a one-line warning: it cannot be made
+ * or opened, or it is not to be trusted (not owned by the effective user,
+ * or writable by group or others). */
+int  moat_cli_cache_open(const char *dir);
+/* A hit: the entry of dfd (dir names it in messages), loaded and checked,
+ * in *out. false on a miss; an entry that is there but unusable or not to
+ * be trusted (not a regular file owned by us and writable only by us)
+ * gives a one-line warning too. */
+bool moat_cli_cache_load(moat_engine *e, int dfd, const char *dir,
+                         const CacheKey *k, moat_module **out);
+/* Writes the entry (0600) atomically; warns once on failure. */
+void moat_cli_cache_store(int dfd, const char *dir, const CacheKey *k,
                           const uint8_t *obj, size_t len);
 
 /* host_id.c: what the compiler's host-default target depends on (CPU

@@ -78,27 +78,36 @@ load_wasm(moat_engine *e, const RunOptions *o, bool interruptible,
           const uint8_t *bytes, size_t len, moat_module **out)
 {
     char     dir[4096];
-    bool     has_dir = !o->no_cache && cache_dir(dir, sizeof dir);
+    int      dfd = !o->no_cache && cache_dir(dir, sizeof dir)
+                       ? moat_cli_cache_open(dir)
+                       : -1;
     CacheKey k;
 
-    if (has_dir) {
+    if (dfd >= 0) {
         moat_cli_cache_key(bytes, len, o->opt_level, interruptible, &k);
-        if (moat_cli_cache_load(e, dir, &k, out))
+        if (moat_cli_cache_load(e, dfd, dir, &k, out)) {
+            close(dfd);
             return EXIT_OK;
+        }
     }
     uint8_t *obj = NULL;
     size_t   objlen = 0;
     int      rc = moat_cli_compile_object(o->prog, bytes, len, o->opt_level,
                                           interruptible, &obj, &objlen);
-    if (rc != EXIT_OK)
+    if (rc != EXIT_OK) {
+        if (dfd >= 0)
+            close(dfd);
         return rc;
+    }
     moat_error err = { 0 };
     if (moat_module_load_object(e, obj, objlen, out, &err) != MOAT_OK) {
         moat_cli_report(o->prog, &err);
         rc = EXIT_BAD_INPUT;
-    } else if (has_dir) {
-        moat_cli_cache_store(dir, &k, obj, objlen);    /* only what loads */
+    } else if (dfd >= 0) {
+        moat_cli_cache_store(dfd, dir, &k, obj, objlen); /* what loads */
     }
+    if (dfd >= 0)
+        close(dfd);
     moat_cli_compiler()->free(obj);
     return rc;
 }

@@ -167,6 +167,72 @@ expect "cache usage" 2 "usage" "$moat" cache frob
 expect "uncreatable cache dir: still runs" 7 "warning" \
     env MOAT_CACHE_DIR=/proc/moat-cache "$moat" run "$e"
 
+# ---- cache trust: the cache holds native code moat runs ----
+# a directory others can write is refused, whoever owns it
+for mode in 777 1777 770; do
+    mkdir -p "$tmp/open-$mode" && chmod "$mode" "$tmp/open-$mode"
+    expect "cache dir mode $mode refused" 7 \
+        "not using cache directory $tmp/open-$mode: it is writable by" \
+        env MOAT_CACHE_DIR="$tmp/open-$mode" "$moat" run "$e"
+    check "cache dir mode $mode gets no entry" \
+        test "$(find "$tmp/open-$mode" -type f | wc -l)" -eq 0
+done
+# entries and directories are private whatever the umask
+rm -rf "$MOAT_CACHE_DIR"
+expect "umask 0 run" 7 "" sh -c 'umask 0; exec "$@"' sh "$moat" run "$e"
+entry=$(find "$MOAT_CACHE_DIR" -name '*.o')
+check "entry is 0600 under umask 0" test "$(stat -c %a "$entry")" = 600
+check "dir is 0700 under umask 0" \
+    test "$(stat -c %a "$MOAT_CACHE_DIR")" = 700
+# entries others can write, symlinks and FIFOs are refused and replaced
+chmod 666 "$entry"
+expect "entry writable by others refused" 7 \
+    "ignoring cache entry $entry: it is writable by others" \
+    "$moat" run "$e"
+check "refused entry replaced, 0600" test "$(stat -c %a "$entry")" = 600
+mv "$entry" "$tmp/real.o" && ln -s "$tmp/real.o" "$entry"
+expect "symlinked entry refused" 7 "cache entry $entry cannot be opened" \
+    "$moat" run "$e"
+check "symlinked entry replaced" test ! -L "$entry"
+rm -f "$entry" && mkfifo "$entry"
+expect "FIFO entry refused, no hang" 7 "it is not a regular file" \
+    timeout 20 "$moat" run "$e"
+check "FIFO entry replaced" test -f "$entry"
+# A second user: only root can make one here (setpriv, util-linux).
+nobody=65534
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+    echo "SKIP 7 checks of cache trust with a second uid: need root and" \
+         "setpriv to act as uid $nobody"
+    skipped=$((skipped + 7))
+else
+    as_other() { setpriv --reuid=$nobody --regid=$nobody --clear-groups "$@"; }
+    # another user plants KEY.o in a shared sticky directory
+    shared=$(mktemp -d /tmp/moat-shared-cache.XXXXXX) && chmod 1777 "$shared"
+    as_other sh -c 'cat > "$1"' sh "$shared/$(basename "$entry")" < "$entry"
+    check "the other uid planted an entry" \
+        test "$(stat -c %u "$shared/$(basename "$entry")")" -eq $nobody
+    expect "planted entry in a shared dir not run" 7 \
+        "not using cache directory $shared: it is writable by others" \
+        env MOAT_CACHE_DIR="$shared" "$moat" run "$e"
+    rm -rf "$shared"
+    # a directory of another user, even one only they can write
+    mkdir -p "$tmp/theirs" && chown $nobody "$tmp/theirs" &&
+        chmod 755 "$tmp/theirs"
+    cp "$entry" "$tmp/theirs/" && chown $nobody "$tmp/theirs/"*.o
+    expect "dir of another user refused" 7 \
+        "it is owned by uid $nobody, not by you (uid 0)" \
+        env MOAT_CACHE_DIR="$tmp/theirs" "$moat" run "$e"
+    # an entry of another user in our own directory
+    chown $nobody "$entry"
+    expect "entry of another user refused" 7 \
+        "ignoring cache entry $entry: it is owned by uid $nobody" \
+        "$moat" run "$e"
+    check "entry of another user replaced by ours" \
+        test "$(stat -c %u "$entry")" -eq 0
+    expect "replaced entry used silently" 7 "" "$moat" run "$e"
+    check "no warning once replaced" test -z "$("$moat" run "$e" 2>&1)"
+fi
+
 # ---- WASI programs built from C (guest/guest.c) ----
 g=$tmp/guest.wasm
 wasi_cc=(clang-19 --target=wasm32-wasi -O2)
