@@ -51,14 +51,18 @@ MOAT_API moat_status moat_wasi_preopen(moat_wasi *w, const char *host_path,
 /* Guest descriptor 0, 1 or 2 uses host descriptor host_fd (not owned, not
  * closed by Moat; -1: the guest's descriptor is closed). Its WASI filetype
  * comes from fstat; a terminal has no seek/tell rights (that is what makes
- * the guest's isatty() true). */
+ * the guest's isatty() true). Its open file description stays the host's:
+ * the guest's APPEND and NONBLOCK are emulated, never set on it. */
 MOAT_API moat_status moat_wasi_set_stdio(moat_wasi *w, int guest_fd,
                                          int host_fd, moat_error *err);
 /* Guest descriptor 1 or 2 writes into a growing buffer instead (each call
- * starts it empty again, keeping its allocation); moat_wasi_captured returns what was written so far (borrowed, valid
- * until the next write or moat_wasi_free; a NUL follows the len bytes,
- * "" when nothing was written, NULL for another descriptor) and its
- * length. */
+ * starts it empty again, keeping its allocation); moat_wasi_captured
+ * returns what was written so far (borrowed, valid until the next write or
+ * moat_wasi_free; a NUL follows the len bytes, "" when nothing was
+ * written, NULL for another descriptor) and its length. A capture keeps
+ * at most MOAT_WASI_CAPTURE_MAX bytes: a write that does not fit is cut
+ * there, the next one fails with EFBIG. */
+#define MOAT_WASI_CAPTURE_MAX ((size_t)64 << 20)
 MOAT_API moat_status moat_wasi_capture(moat_wasi *w, int guest_fd,
                                        moat_error *err);
 MOAT_API const char *moat_wasi_captured(const moat_wasi *w, int guest_fd,

@@ -41,17 +41,24 @@ moat_instance_memory(moat_instance *inst, uint64_t *size)
     return inst->mem->base;
 }
 
+/* [offset, +len) is inside memory, and its pages are open: a pool slot
+ * opens grown pages on the guest's first touch, which a host memcpy would
+ * not survive (moatR_memory_will_write opens them and notes them for the
+ * scrub on reset). */
 static bool
 in_memory(moat_instance *inst, uint64_t offset, size_t len, moat_error *e)
 {
     uint64_t size = inst->mem ? inst->mem->size : 0;
 
-    if (offset <= size && len <= size - offset)
-        return true;
-    return moatU_fail(e, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
-                      "memory access [%llu, +%zu) outside memory of %llu "
-                      "bytes", (unsigned long long)offset, len,
-                      (unsigned long long)size);
+    if (offset > size || len > size - offset)
+        return moatU_fail(e, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                          "memory access [%llu, +%zu) outside memory of "
+                          "%llu bytes", (unsigned long long)offset, len,
+                          (unsigned long long)size);
+    return len == 0 ||
+           moatR_memory_will_write(inst->mem, offset, offset + len) ||
+           moatU_fail(e, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                      "out of memory: memory pages");
 }
 
 moat_status

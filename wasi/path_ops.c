@@ -93,6 +93,27 @@ want_new_nondir(const WasiPath *p)
     return S_ISDIR(st.st_mode) ? WASI_EEXIST : WASI_ENOTDIR;
 }
 
+/* A symbolic link that rename or link gives a name in `to` must keep the
+ * rule path_symlink applies there (moatW_link_text_check): otherwise
+ * making "sub/l -> ../x" and moving it to the top would lead out. A
+ * source that is not a link, or is gone, is for the call itself. */
+static uint16_t
+check_moved_link(const WasiPath *from, const WasiPath *to)
+{
+    struct stat st;
+    char        text[MOATW_PATH_MAX];
+
+    if (fstatat(from->dirfd, from->name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISLNK(st.st_mode))
+        return WASI_ESUCCESS;
+    ssize_t n = readlinkat(from->dirfd, from->name, text, sizeof text);
+    if (n < 0)
+        return host_err();
+    if ((size_t)n == sizeof text)
+        return WASI_ENOTCAPABLE;        /* no guest could have made it */
+    return moatW_link_text_check(text, (size_t)n, to->depth);
+}
+
 /* Result of a syscall that returns 0 or -1 with errno. */
 static uint16_t
 done(WasiPath *p, int rc)
@@ -185,6 +206,8 @@ moatW_path_link(moat_caller *c, uint32_t old_fd, uint32_t old_flags,
         e = WASI_EPERM;                 /* "dir/": no links to directories */
     if (e == WASI_ESUCCESS)
         e = want_new_nondir(&to);
+    if (e == WASI_ESUCCESS)
+        e = check_moved_link(&from, &to);
     /* Flags 0: if `from` became a link since we resolved it, the new name
      * is a link to that link, never to what it points at. */
     if (e == WASI_ESUCCESS &&
@@ -257,6 +280,9 @@ moatW_path_rename(moat_caller *c, uint32_t fd, uint32_t old_path,
         from.is_dir_only = true;
         e = want_dir(&from);
     }
+    /* A directory needs no check: its links stay at depth >= 1. */
+    if (e == WASI_ESUCCESS)
+        e = check_moved_link(&from, &to);
     if (e == WASI_ESUCCESS &&
         renameat(from.dirfd, from.name, to.dirfd, to.name) != 0)
         e = host_err();
@@ -265,28 +291,27 @@ moatW_path_rename(moat_caller *c, uint32_t fd, uint32_t old_path,
     return e;
 }
 
-/* The target text of a new symbolic link, NUL-terminated into t. Any
- * relative text is stored as it is: following it goes through the
- * resolver, which keeps it inside. An absolute target could never be
- * followed (ENOTCAPABLE) and would point a host process that walks the
- * directory outside, so it is refused (the testsuite's symlink_create
- * expects an error). */
+/* The target text of a new symbolic link, NUL-terminated into t, for a
+ * link made `depth` directories below the start. Following it from the
+ * guest goes through the resolver anyway; the rule is for host programs,
+ * which follow it with the kernel: no absolute text, at most one leading
+ * "..", none at the top (moatW_link_text_check). The testsuite's
+ * symlink_create expects an absolute target to fail. */
 static uint16_t
-link_target(moat_caller *c, uint32_t ptr, uint32_t len,
+link_target(moat_caller *c, uint32_t ptr, uint32_t len, uint32_t depth,
             char t[MOATW_PATH_MAX])
 {
     const uint8_t *p = moatW_mem(c, ptr, len);
 
     if (!p)
         return WASI_EFAULT;
-    if (len == 0)
-        return WASI_ENOENT;
     if (memchr(p, '\0', len) != NULL)
         return WASI_EINVAL;
     if (len >= MOATW_PATH_MAX)
         return WASI_ENAMETOOLONG;
-    if (p[0] == '/')
-        return WASI_ENOTCAPABLE;
+    uint16_t e = moatW_link_text_check((const char *)p, len, depth);
+    if (e != WASI_ESUCCESS)
+        return e;
     memcpy(t, p, len);
     t[len] = '\0';
     return WASI_ESUCCESS;
@@ -302,7 +327,7 @@ moatW_path_symlink(moat_caller *c, uint32_t old_path, uint32_t old_path_len,
                                    new_path_len, false, &p);
     if (e != WASI_ESUCCESS)
         return e;
-    e = link_target(c, old_path, old_path_len, target);
+    e = link_target(c, old_path, old_path_len, p.depth, target);
     if (e == WASI_ESUCCESS)
         e = want_new_nondir(&p);
     if (e != WASI_ESUCCESS) {

@@ -191,6 +191,7 @@ finish(Walk *wk, WasiPath *out, const char *name, bool is_dir_only)
     out->dirfd = wk->cur;
     out->owns_dirfd = wk->depth > 0;
     out->is_dir_only = is_dir_only;
+    out->depth = wk->depth;
     strcpy(out->name, name);
     wk->depth = 0;                  /* out owns cur now */
 }
@@ -249,6 +250,7 @@ moatW_path_resolve(int start_fd, const char *path, size_t len,
 {
     out->dirfd = -1;
     out->owns_dirfd = false;
+    out->depth = 0;
     uint16_t e = check_path(path, len);
     if (e != WASI_ESUCCESS)
         return e;
@@ -282,4 +284,30 @@ moatW_path_done(WasiPath *p)
         p->dirfd = -1;
         p->owns_dirfd = false;
     }
+}
+
+uint16_t
+moatW_link_text_check(const char *t, size_t n, uint32_t depth)
+{
+    uint32_t up = 0;
+    bool     named = false;
+
+    if (n == 0)
+        return WASI_ENOENT;
+    if (t[0] == '/')
+        return WASI_ENOTCAPABLE;
+    for (size_t i = 0; i < n;) {
+        size_t end = i;
+        while (end < n && t[end] != '/')
+            end++;
+        size_t len = end - i;
+        if (len == 2 && t[i] == '.' && t[i + 1] == '.') {
+            if (named || ++up > MOATW_LINK_UP_MAX || up > depth)
+                return WASI_ENOTCAPABLE;
+        } else if (len > 0 && !(len == 1 && t[i] == '.')) {
+            named = true;
+        }
+        i = end + 1;
+    }
+    return WASI_ESUCCESS;
 }

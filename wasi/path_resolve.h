@@ -34,6 +34,7 @@ typedef struct WasiPath {
                                  * be a directory (the name is given without
                                  * the slash, which would make the kernel
                                  * follow a symbolic link) */
+    uint32_t depth;             /* dirfd's depth below the start */
     char name[NAME_MAX + 1];    /* never empty, never contains '/'; "."
                                  * when the path names dirfd itself */
 } WasiPath;
@@ -52,6 +53,20 @@ uint16_t moatW_path_resolve(int start_fd, const char *path, size_t len,
                             bool follow_last, WasiPath *out);
 /* Closes what the resolution opened (NULL or a failed one: no-op). */
 void     moatW_path_done(WasiPath *p);
+
+/* Whether a symbolic link with text t[0..n) may be made, or moved by
+ * rename or link, in a directory `depth` levels below the start. Host
+ * programs follow it with the kernel, not with our resolver, so its text
+ * must keep them inside wherever the guest can later move it: at most
+ * MOATW_LINK_UP_MAX leading ".." (none at depth 0), and no ".." after a
+ * name (a name may be a link itself, and ".." after it goes up from
+ * wherever that link leads, not lexically). A directory holding such a
+ * link always stays at depth >= 1 whatever the guest renames, which is why
+ * one level is the most that stays safe: a link made with "../.." at
+ * depth 2 would lead out once its directory is moved to depth 1.
+ * 0, ENOTCAPABLE (also for an absolute text), ENOENT (empty). */
+enum { MOATW_LINK_UP_MAX = 1 };
+uint16_t moatW_link_text_check(const char *t, size_t n, uint32_t depth);
 
 /* path_ops.c: the guest's directory descriptor fd, which must hold every
  * right in `rights`, and the guest's path (path, path_len) resolved in it.

@@ -54,11 +54,10 @@ moatW_fd_describe(WasiFd *f)
     } else if (isatty(host_fd)) {
         f->rights_base &= ~(WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL);
     }
+    /* the guest starts with the host's flags; changing them is emulated
+     * (the description is shared: wasi_hostio.c) */
     int fl = fcntl(host_fd, F_GETFL);
-    if (fl >= 0 && (fl & O_APPEND))
-        f->fdflags |= WASI_FDFLAG_APPEND;
-    if (fl >= 0 && (fl & O_NONBLOCK))
-        f->fdflags |= WASI_FDFLAG_NONBLOCK;
+    f->fdflags = fl >= 0 ? moatW_fdflags_of(fl, 0) : 0;
 }
 
 /* Guest descriptor fd (0-2) becomes host_fd, not owned; -1: closed. */
@@ -174,10 +173,17 @@ moat_wasi_preopen(moat_wasi *w, const char *host_path,
         return MOAT_ERR_IO;
     }
     uint32_t fd;
-    if (moatW_fd_insert(w, hfd, WASI_FILETYPE_DIRECTORY, WASI_RIGHTS_DIR,
-                        WASI_RIGHTS_DIR_INHERITING, 0, &fd) != 0) {
+    uint16_t e = moatW_fd_insert(w, hfd, WASI_FILETYPE_DIRECTORY,
+                                 WASI_RIGHTS_DIR, WASI_RIGHTS_DIR_INHERITING,
+                                 0, &fd);
+    if (e != WASI_ESUCCESS) {
         moatU_free(name);                       /* insert closed hfd */
-        return nomem(err);
+        if (e != WASI_EMFILE)
+            return nomem(err);
+        moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                   "cannot preopen %s: the guest's descriptor table is "
+                   "full (%d)", host_path, MOATW_FD_MAX);
+        return MOAT_ERR_LIMIT;
     }
     w->fds[fd].preopen_path = name;
     return MOAT_OK;

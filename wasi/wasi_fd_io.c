@@ -1,13 +1,12 @@
 /* wasi_fd_io.c - fd_read, fd_write, fd_pread, fd_pwrite, fd_seek, fd_tell
  * (WASI preview 1): scatter/gather through host iovecs built from the
- * guest's, every buffer bounds-checked. Writes to captured stdout/stderr
- * append to the moat_wasi's buffers. A write to a pipe or socket whose
- * reader is gone gives EPIPE, never a SIGPIPE in the host.
+ * guest's (at most IOV_MAX), every buffer bounds-checked. Writes to
+ * captured stdout/stderr append to the moat_wasi's buffers, up to
+ * MOAT_WASI_CAPTURE_MAX bytes. The host I/O itself, with the guest's
+ * APPEND and NONBLOCK and SIGPIPE held back, is wasi_hostio.c's.
  */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -18,13 +17,15 @@ moatW_iov_get(moat_caller *c, uint32_t iovs, uint32_t iovs_len,
               WasiIov *out)
 {
     const uint8_t *arr = moatW_mem(c, iovs, (uint64_t)iovs_len * 8);
-    uint32_t       n = iovs_len < IOV_MAX ? iovs_len : IOV_MAX;
+    uint32_t       n = iovs_len;
 
     out->v = out->small;
     out->n = 0;
     out->total = 0;
     if (!arr)
         return WASI_EFAULT;
+    if (n > IOV_MAX)
+        return WASI_EINVAL;             /* as readv: bounds the copy */
     if (n > sizeof out->small / sizeof *out->small &&
         !(out->v = moatU_calloc(n, sizeof *out->v))) {
         out->v = out->small;
@@ -38,8 +39,6 @@ moatW_iov_get(moat_caller *c, uint32_t iovs, uint32_t iovs_len,
             moatW_iov_free(out);
             return WASI_EFAULT;
         }
-        if (i >= n)
-            continue;               /* checked, but beyond what we move */
         if (len > UINT32_MAX - out->total)
             len = (uint32_t)(UINT32_MAX - out->total);
         out->v[out->n++] = (struct iovec){ .iov_base = p, .iov_len = len };
@@ -57,108 +56,45 @@ moatW_iov_free(WasiIov *iov)
     iov->n = 0;
 }
 
+/* Appends iov to capture buffer `which`, at most up to
+ * MOAT_WASI_CAPTURE_MAX bytes in all: a write that does not fit is cut
+ * there (*done says how much went in), one with no room left is EFBIG, as
+ * a file at its size limit. */
 static uint16_t
-capture_append(moat_wasi *w, int which, const WasiIov *iov)
+capture_append(moat_wasi *w, int which, const WasiIov *iov, size_t *done)
 {
     WasiBuf *b = &w->capture[which];
+    size_t   take = MOAT_WASI_CAPTURE_MAX - b->len;
 
-    if (iov->total + 1 > b->cap - b->len || !b->data) {
+    *done = 0;
+    if (iov->total == 0)
+        return WASI_ESUCCESS;
+    if (take == 0)
+        return WASI_EFBIG;
+    if (take > iov->total)
+        take = iov->total;
+    if (take + 1 > b->cap - b->len || !b->data) {
         size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->len < iov->total + 1)
+        while (cap - b->len < take + 1)
             cap *= 2;
+        if (cap > MOAT_WASI_CAPTURE_MAX + 1)
+            cap = MOAT_WASI_CAPTURE_MAX + 1;
         char *d = moatU_realloc(b->data, cap);
         if (!d)
             return WASI_ENOMEM;
         b->data = d;
         b->cap = cap;
     }
-    for (int i = 0; i < iov->n; i++) {
-        memcpy(b->data + b->len, iov->v[i].iov_base, iov->v[i].iov_len);
-        b->len += iov->v[i].iov_len;
+    for (int i = 0; i < iov->n && *done < take; i++) {
+        size_t k = iov->v[i].iov_len;
+        if (k > take - *done)
+            k = take - *done;
+        memcpy(b->data + b->len, iov->v[i].iov_base, k);
+        b->len += k;
+        *done += k;
     }
     b->data[b->len] = '\0';             /* convenient for tests and CLIs */
     return WASI_ESUCCESS;
-}
-
-/* Drops the first `done` bytes of iov (after a partial transfer). */
-static void
-iov_advance(WasiIov *iov, size_t done, int *first)
-{
-    while (*first < iov->n && done >= iov->v[*first].iov_len)
-        done -= iov->v[(*first)++].iov_len;
-    if (*first < iov->n) {
-        iov->v[*first].iov_base = (uint8_t *)iov->v[*first].iov_base + done;
-        iov->v[*first].iov_len -= done;
-    }
-}
-
-/* One writev/pwritev/sendmsg with SIGPIPE held back: the signal, if the
- * kernel raises it, stays pending and is consumed here. */
-static ssize_t
-write_once(const WasiFd *f, const struct iovec *v, int n, int64_t off)
-{
-    if (f->filetype == WASI_FILETYPE_SOCKET_STREAM ||
-        f->filetype == WASI_FILETYPE_SOCKET_DGRAM) {
-        struct msghdr m = { .msg_iov = (struct iovec *)v,
-                            .msg_iovlen = (size_t)n };
-        return sendmsg(f->host_fd, &m, MSG_NOSIGNAL);
-    }
-    if (f->filetype == WASI_FILETYPE_REGULAR_FILE)
-        return off < 0 ? writev(f->host_fd, v, n)
-                       : pwritev(f->host_fd, v, n, off);
-    sigset_t pipe_set, old;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    ssize_t r = off < 0 ? writev(f->host_fd, v, n)
-                        : pwritev(f->host_fd, v, n, off);
-    int saved = errno;
-    if (r < 0 && errno == EPIPE && !sigismember(&old, SIGPIPE)) {
-        struct timespec zero = { 0, 0 };
-        sigtimedwait(&pipe_set, NULL, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    errno = saved;
-    return r;
-}
-
-/* Writes all of iov unless an error comes after some bytes (then the count
- * so far is the result, as for a short write). off < 0: at the position. */
-static uint16_t
-write_all(const WasiFd *f, WasiIov *iov, int64_t off, size_t *written)
-{
-    int first = 0;
-
-    *written = 0;
-    while (*written < iov->total) {
-        ssize_t r = write_once(f, iov->v + first, iov->n - first,
-                               off < 0 ? -1 : off + (int64_t)*written);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return *written ? WASI_ESUCCESS : moatW_errno(errno);
-        }
-        if (r == 0)
-            break;
-        *written += (size_t)r;
-        iov_advance(iov, (size_t)r, &first);
-    }
-    return WASI_ESUCCESS;
-}
-
-static uint16_t
-read_once(const WasiFd *f, WasiIov *iov, int64_t off, size_t *nread)
-{
-    for (;;) {
-        ssize_t r = off < 0 ? readv(f->host_fd, iov->v, iov->n)
-                            : preadv(f->host_fd, iov->v, iov->n, off);
-        if (r >= 0) {
-            *nread = (size_t)r;
-            return WASI_ESUCCESS;
-        }
-        if (errno != EINTR)
-            return moatW_errno(errno);
-    }
 }
 
 /* The common body of the four calls. off < 0: current position. */
@@ -182,16 +118,15 @@ transfer(moat_caller *c, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
     if ((e = moatW_iov_get(c, iovs, iovs_len, &iov)) != WASI_ESUCCESS)
         return e;
     size_t done = 0;
-    if (f->capture && is_write) {
-        e = off >= 0 ? WASI_ESPIPE : capture_append(w, f->capture, &iov);
-        done = iov.total;
-    } else if (f->host_fd < 0) {
+    if (f->capture && is_write)
+        e = off >= 0 ? WASI_ESPIPE : capture_append(w, f->capture, &iov,
+                                                    &done);
+    else if (f->host_fd < 0)
         e = WASI_EBADF;
-    } else if (is_write) {
-        e = write_all(f, &iov, off, &done);
-    } else {
-        e = read_once(f, &iov, off, &done);
-    }
+    else if (is_write)
+        e = moatW_host_write(f, &iov, off, &done);
+    else
+        e = moatW_host_read(f, iov.v, iov.n, off, &done);
     moatW_iov_free(&iov);
     if (e == WASI_ESUCCESS)
         moatW_put_u32(pr, (uint32_t)done);

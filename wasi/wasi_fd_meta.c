@@ -92,30 +92,6 @@ moatW_fd_sync(moat_caller *c, uint32_t fd)
     return sync_fd(c, fd, WASI_RIGHT_FD_SYNC, fsync);
 }
 
-/* The fdflags in force: the host's file status flags when there is a host
- * descriptor (they may have been set by path_open), else what was set. */
-static uint16_t
-current_fdflags(const WasiFd *f)
-{
-    if (f->host_fd < 0)
-        return f->fdflags;
-    int fl = fcntl(f->host_fd, F_GETFL);
-    if (fl < 0)
-        return f->fdflags;
-    uint16_t r = 0;
-    if (fl & O_APPEND)
-        r |= WASI_FDFLAG_APPEND;
-    if (fl & O_NONBLOCK)
-        r |= WASI_FDFLAG_NONBLOCK;
-    if ((fl & O_SYNC) == O_SYNC)            /* O_SYNC includes O_DSYNC */
-        r |= WASI_FDFLAG_SYNC;
-    else if (fl & O_DSYNC)
-        r |= WASI_FDFLAG_DSYNC;
-    if ((fl & O_RSYNC) && (f->fdflags & WASI_FDFLAG_RSYNC))
-        r |= WASI_FDFLAG_RSYNC;             /* O_RSYNC == O_SYNC on Linux */
-    return r;
-}
-
 uint32_t
 moatW_fd_fdstat_get(moat_caller *c, uint32_t fd, uint32_t buf)
 {
@@ -129,20 +105,17 @@ moatW_fd_fdstat_get(moat_caller *c, uint32_t fd, uint32_t buf)
         return WASI_EFAULT;
     memset(p, 0, WASI_FDSTAT_SIZE);
     p[0] = f->filetype;
-    moatW_put_u16(p + 2, current_fdflags(f));
+    moatW_put_u16(p + 2, moatW_fdflags_get(f));
     moatW_put_u64(p + 8, f->rights_base);
     moatW_put_u64(p + 16, f->rights_inheriting);
     return WASI_ESUCCESS;
 }
 
-/* Linux changes only O_APPEND and O_NONBLOCK of an open file; the sync
- * flags are fixed at open (path_open), so asking to change them is
- * ENOTSUP, and keeping them as they are is fine. */
+/* The flags are moatW_fdflags_set's (wasi_hostio.c): real on what Moat
+ * opened, emulated on what the host gave. */
 uint32_t
 moatW_fd_fdstat_set_flags(moat_caller *c, uint32_t fd, uint32_t flags)
 {
-    const uint16_t sync_flags =
-        WASI_FDFLAG_DSYNC | WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC;
     uint16_t e;
     WasiFd  *f = moatW_fd_get(moatW_wasi(c), fd,
                               WASI_RIGHT_FD_FDSTAT_SET_FLAGS, &e);
@@ -151,23 +124,7 @@ moatW_fd_fdstat_set_flags(moat_caller *c, uint32_t fd, uint32_t flags)
         return e;
     if (flags > 0x1f)
         return WASI_EINVAL;
-    uint16_t now = current_fdflags(f);
-    if ((flags & sync_flags) != (now & sync_flags))
-        return WASI_ENOTSUP;
-    if (f->host_fd >= 0) {
-        int fl = fcntl(f->host_fd, F_GETFL);
-        if (fl < 0)
-            return moatW_errno(errno);
-        fl &= ~(O_APPEND | O_NONBLOCK);
-        if (flags & WASI_FDFLAG_APPEND)
-            fl |= O_APPEND;
-        if (flags & WASI_FDFLAG_NONBLOCK)
-            fl |= O_NONBLOCK;
-        if (fcntl(f->host_fd, F_SETFL, fl) != 0)
-            return moatW_errno(errno);
-    }
-    f->fdflags = (uint16_t)flags;
-    return WASI_ESUCCESS;
+    return moatW_fdflags_set(f, (uint16_t)flags);
 }
 
 /* Rights only shrink: a descriptor never gains a capability. */

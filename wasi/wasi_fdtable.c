@@ -33,13 +33,14 @@ moatW_fd_reserve(moat_wasi *w, uint32_t fd)
 {
     if (fd < w->nfds)
         return WASI_ESUCCESS;
+    if (fd >= MOATW_FD_MAX)
+        return WASI_EMFILE;             /* bounds the table's memory */
     if (fd >= w->capfds) {
         uint32_t cap = w->capfds ? w->capfds : 8;
-        while (cap <= fd) {
-            if (cap > UINT32_MAX / 2)
-                return WASI_EMFILE;
+        while (cap <= fd)
             cap *= 2;
-        }
+        if (cap > MOATW_FD_MAX)
+            cap = MOATW_FD_MAX;
         WasiFd *n = moatU_realloc(w->fds, (size_t)cap * sizeof *n);
         if (!n)
             return WASI_ENOMEM;
@@ -73,10 +74,6 @@ moatW_fd_insert(moat_wasi *w, int host_fd, uint8_t filetype,
 
     while (fd < w->nfds && w->fds[fd].is_open)  /* lowest free, like POSIX */
         fd++;
-    if (fd == UINT32_MAX) {
-        close(host_fd);
-        return WASI_EMFILE;
-    }
     uint16_t e = moatW_fd_reserve(w, fd);
     if (e != WASI_ESUCCESS) {
         close(host_fd);
@@ -98,8 +95,6 @@ moatW_fd_release(moat_wasi *w, uint32_t fd)
     if (fd >= w->nfds || !w->fds[fd].is_open)
         return;
     WasiFd *f = &w->fds[fd];
-    if (f->dir)
-        closedir(f->dir);               /* its own dup of host_fd */
     if (f->is_owned && f->host_fd >= 0)
         close(f->host_fd);              /* EINTR: the fd is gone anyway */
     moatU_free(f->preopen_path);

@@ -173,6 +173,14 @@ enum {
                                      * flags u16 @24 */
 };
 
+/* ---- limits: what one guest may make the host hold (docs/wasi.md) ---- */
+enum {
+    MOATW_FD_MAX = 4096         /* descriptor table slots; then EMFILE */
+};
+/* An iovec array holds at most IOV_MAX (1024) entries (EINVAL), a capture
+ * buffer MOAT_WASI_CAPTURE_MAX bytes (EFBIG), paths MOATW_PATH_MAX bytes
+ * (path_resolve.h). */
+
 /* ---- state ---- */
 
 /* One guest descriptor. A closed slot has is_open false. */
@@ -191,10 +199,21 @@ typedef struct WasiFd {
     uint64_t  rights_base, rights_inheriting;
     char     *preopen_path;     /* guest name of a preopen, NULL otherwise
                                  * (owned, moatU_alloc) */
-    DIR      *dir;              /* fd_readdir's stream, opened lazily on a
-                                 * dup of host_fd; NULL until then */
-    uint64_t  dir_pos;          /* index of the next entry dir returns */
+    uint64_t  dir_pos;          /* fd_readdir: index of the next entry */
+    int64_t   dir_off;          /* ... and its position in the host's
+                                 * directory stream (lseek), valid when
+                                 * dir_pos > 0 */
 } WasiFd;
+
+/* A descriptor whose open file description the host gave us (stdio, or
+ * any host descriptor handed in with moat_wasi_set_stdio): its status
+ * flags are the host's too, so the guest's APPEND and NONBLOCK are kept
+ * in fdflags and emulated (wasi_hostio.c), never set with F_SETFL. */
+static inline bool
+moatW_fd_shared(const WasiFd *f)
+{
+    return !f->is_owned && f->host_fd >= 0;
+}
 
 /* A growing byte buffer: captured stdout / stderr. */
 typedef struct WasiBuf {
@@ -227,7 +246,8 @@ WasiFd  *moatW_fd_get(moat_wasi *w, uint32_t fd, uint64_t rights,
  * keep directories and files apart. */
 WasiFd  *moatW_fd_file(moat_wasi *w, uint32_t fd, uint64_t rights,
                        uint16_t *err);
-/* Grows the table so that slot fd exists (closed slots in between). */
+/* Grows the table so that slot fd exists (closed slots in between);
+ * EMFILE from slot MOATW_FD_MAX on, ENOMEM. */
 uint16_t moatW_fd_reserve(moat_wasi *w, uint32_t fd);
 /* The rights that mean something for a descriptor of this filetype (a
  * directory cannot seek, a file has no path rights). */
@@ -260,8 +280,9 @@ uint8_t *moatW_mem(moat_caller *c, uint32_t ptr, uint64_t len);
 void     moatW_put_filestat(uint8_t *dst, const struct stat *st);
 
 /* A guest iovec array (iovec or ciovec) as host iovecs, each buffer
- * bounds-checked (EFAULT); at most IOV_MAX entries and UINT32_MAX bytes are
- * taken, which only shortens the transfer. wasi_fd_io.c. */
+ * bounds-checked (EFAULT); more than IOV_MAX entries is EINVAL (as POSIX
+ * readv), and at most UINT32_MAX bytes are taken, which only shortens the
+ * transfer. wasi_fd_io.c. */
 typedef struct WasiIov {
     struct iovec *v;
     int           n;
@@ -415,6 +436,27 @@ uint32_t moatW_fd_renumber(moat_caller *c, uint32_t fd, uint32_t to);
  * EINVAL when a time is both set and "now". Shared with path_ops.c. */
 uint16_t moatW_timespecs(uint64_t atim, uint64_t mtim, uint32_t fst_flags,
                          struct timespec ts[2]);
+/* wasi_hostio.c: I/O on a descriptor's host fd with the guest's fdflags
+ * (emulated on shared descriptions). off < 0: at the file position. Each
+ * gives a WASI errno and the byte count; writes hold SIGPIPE back. */
+uint16_t moatW_host_read(const WasiFd *f, struct iovec *v, int n,
+                         int64_t off, size_t *done);
+uint16_t moatW_host_write(const WasiFd *f, WasiIov *iov, int64_t off,
+                          size_t *done);
+/* sock_recv / sock_send: msg_flags in (MSG_PEEK, MSG_WAITALL), *out_flags
+ * the kernel's msg_flags (MSG_TRUNC). */
+uint16_t moatW_host_recv(const WasiFd *f, struct iovec *v, int n,
+                         int msg_flags, size_t *done, int *out_flags);
+uint16_t moatW_host_send(const WasiFd *f, struct iovec *v, int n,
+                         size_t *done);
+/* sock_accept: a new host descriptor (accept4 flags given), or -errno. */
+int      moatW_host_accept(const WasiFd *f, int flags);
+/* The fdflags in force (fd_fdstat_get) and their change (set_flags). */
+uint16_t moatW_fdflags_get(const WasiFd *f);
+uint16_t moatW_fdflags_set(WasiFd *f, uint16_t flags);
+/* WASI fdflags of host file status flags (F_GETFL); RSYNC only when
+ * asked (Linux's O_RSYNC is O_SYNC). */
+uint16_t moatW_fdflags_of(int host_flags, uint16_t asked);
 /* wasi_readdir.c */
 uint32_t moatW_fd_readdir(moat_caller *c, uint32_t fd, uint32_t buf,
                           uint32_t buf_len, uint64_t cookie,

@@ -1,9 +1,16 @@
 /* wasi_poll.c - poll_oneoff (WASI preview 1): waits for the first of
  * clock timeouts (relative or absolute, any WASI clock) and fd read/write
- * readiness, through ppoll(2) with a nanosecond timeout. Subscriptions
- * are read in full before any event is written (in and out may overlap).
- * Regular files and capture buffers are always ready; a subscription on a
- * bad descriptor completes at once with its error in the event.
+ * readiness through one ppoll(2) with a nanosecond timeout. The host keeps
+ * nothing per subscription, whatever their number: a first pass over the
+ * guest's array folds the clocks into one deadline and the descriptors
+ * into one pollfd per guest descriptor (read and write interest OR-ed);
+ * after the wait a second pass reads each subscription again and writes
+ * the event of each ready one. Events go behind the subscriptions still to
+ * read, so `out` may equal `in` or start below it; an `out` overlapping
+ * `in` from above would overwrite subscriptions before they are read:
+ * EINVAL. Regular files, directories and capture buffers are always
+ * ready; a subscription on a bad descriptor completes at once with its
+ * error in the event.
  */
 #include <errno.h>
 #include <poll.h>
@@ -13,16 +20,28 @@
 #include "util.h"
 #include "wasi_impl.h"
 
-typedef struct Sub {
-    uint64_t userdata;
-    uint8_t  type;              /* WASI_EVENTTYPE_* */
-    uint16_t error;             /* set: the event is ready with this error */
+enum { NCLOCKS = WASI_CLOCK_THREAD_CPUTIME_ID + 1 };
+
+/* One poll_oneoff call. */
+typedef struct Poll {
+    moat_wasi     *w;
+    const uint8_t *in;
+    uint32_t       n;
+    uint64_t       start;               /* CLOCK_MONOTONIC at entry, ns */
+    uint64_t       clock_start[NCLOCKS];    /* each WASI clock at entry */
+    uint64_t       deadline;            /* earliest clock, monotonic ns */
+    bool           is_ready;            /* some event needs no wait */
+    struct pollfd *pfds;                /* [guest fd], NULL until needed */
+    uint32_t       npfds;               /* guest fds < npfds have one */
+} Poll;
+
+/* An event as the second pass finds it. */
+typedef struct Event {
     bool     is_ready;
-    uint64_t deadline;          /* clocks: on CLOCK_MONOTONIC, ns */
-    int      pfd;               /* fds: index in the pollfd array, or -1 */
+    uint16_t error;
     uint64_t nbytes;
     uint16_t flags;
-} Sub;
+} Event;
 
 static uint64_t
 mono_now(void)
@@ -32,135 +51,177 @@ mono_now(void)
     return ns;
 }
 
-/* A clock subscription: its deadline on the monotonic clock. */
-static void
-read_clock(const uint8_t *s, Sub *sub, uint64_t now)
+/* A clock subscription's deadline on the monotonic clock, the same in
+ * both passes (from the clocks read at entry); false: unknown clock. */
+static bool
+clock_deadline(const Poll *p, const uint8_t *s, uint64_t *deadline)
 {
     uint32_t id = moatW_get_u32(s + 16);
     uint64_t timeout = moatW_get_u64(s + 24);
-    uint16_t flags = moatW_get_u16(s + 40);
-    uint64_t clock_now;
 
-    if (!moatW_clock_now(id, &clock_now)) {
-        sub->error = WASI_EINVAL;
-        sub->is_ready = true;
-        return;
-    }
-    if (flags & WASI_SUBSCRIPTION_CLOCK_ABSTIME)
-        timeout = timeout > clock_now ? timeout - clock_now : 0;
-    sub->deadline = timeout > UINT64_MAX - now ? UINT64_MAX : now + timeout;
+    if (id >= NCLOCKS)
+        return false;
+    if (moatW_get_u16(s + 40) & WASI_SUBSCRIPTION_CLOCK_ABSTIME)
+        timeout = timeout > p->clock_start[id]
+                      ? timeout - p->clock_start[id] : 0;
+    *deadline = timeout > UINT64_MAX - p->start ? UINT64_MAX
+                                                : p->start + timeout;
+    return true;
 }
 
-/* An fd subscription: a pollfd to wait on, or an event ready now. */
-static void
-read_fd(moat_wasi *w, const uint8_t *s, Sub *sub, struct pollfd *pfds,
-        nfds_t *npfds)
+/* The subscribed descriptor when it needs a pollfd; NULL with ev filled
+ * when its event is decided without waiting (error, never blocks). */
+static WasiFd *
+fd_of(Poll *p, const uint8_t *s, Event *ev)
 {
     uint16_t e;
-    WasiFd  *f = moatW_fd_get(w, moatW_get_u32(s + 16),
+    WasiFd  *f = moatW_fd_get(p->w, moatW_get_u32(s + 16),
                               WASI_RIGHT_POLL_FD_READWRITE, &e);
+    struct stat st;
+    off_t       at;
 
-    if (!f) {
-        sub->error = e;
-        sub->is_ready = true;
-    } else if (f->host_fd < 0 ||
-               f->filetype == WASI_FILETYPE_REGULAR_FILE ||
-               f->filetype == WASI_FILETYPE_DIRECTORY) {
-        sub->is_ready = true;           /* never blocks */
-        struct stat st;
-        off_t       at;
-        if (sub->type == WASI_EVENTTYPE_FD_READ && f->host_fd >= 0 &&
-            fstat(f->host_fd, &st) == 0 &&
-            (at = lseek(f->host_fd, 0, SEEK_CUR)) >= 0 && st.st_size > at)
-            sub->nbytes = (uint64_t)(st.st_size - at);
-    } else {
-        sub->pfd = (int)*npfds;
-        pfds[(*npfds)++] = (struct pollfd){
-            .fd = f->host_fd,
-            .events = sub->type == WASI_EVENTTYPE_FD_READ ? POLLIN : POLLOUT
-        };
+    *ev = (Event){ .is_ready = true, .error = e };
+    if (!f)
+        return NULL;
+    if (f->host_fd >= 0 && f->filetype != WASI_FILETYPE_REGULAR_FILE &&
+        f->filetype != WASI_FILETYPE_DIRECTORY) {
+        ev->is_ready = false;
+        return f;
     }
+    if (s[8] == WASI_EVENTTYPE_FD_READ && f->host_fd >= 0 &&
+        fstat(f->host_fd, &st) == 0 &&
+        (at = lseek(f->host_fd, 0, SEEK_CUR)) >= 0 && st.st_size > at)
+        ev->nbytes = (uint64_t)(st.st_size - at);   /* what is left */
+    return NULL;
 }
 
-/* Waits until the earliest deadline or a descriptor is ready; any ready
- * subscription means no wait. EINTR restarts with the time left. */
+/* First pass: the earliest deadline, the pollfds, whether anything is
+ * ready already. EINVAL for a tag that is no eventtype. */
 static uint16_t
-wait_ready(Sub *subs, uint32_t n, struct pollfd *pfds, nfds_t npfds)
+scan(Poll *p)
 {
-    uint64_t deadline = UINT64_MAX;
-    bool     ready = false;
-
-    for (uint32_t i = 0; i < n; i++) {
-        ready |= subs[i].is_ready;
-        if (subs[i].type == WASI_EVENTTYPE_CLOCK && !subs[i].is_ready &&
-            subs[i].deadline < deadline)
-            deadline = subs[i].deadline;
+    for (uint32_t i = 0; i < p->n; i++) {
+        const uint8_t *s = p->in + (size_t)i * WASI_SUBSCRIPTION_SIZE;
+        uint64_t       deadline;
+        Event          ev;
+        if (s[8] == WASI_EVENTTYPE_CLOCK) {
+            if (!clock_deadline(p, s, &deadline))
+                p->is_ready = true;     /* EINVAL in its event */
+            else if (deadline < p->deadline)
+                p->deadline = deadline;
+            continue;
+        }
+        if (s[8] > WASI_EVENTTYPE_FD_WRITE)
+            return WASI_EINVAL;
+        WasiFd *f = fd_of(p, s, &ev);
+        if (!f) {
+            p->is_ready = true;
+            continue;
+        }
+        if (!p->pfds) {                 /* one per guest descriptor */
+            p->pfds = moatU_calloc(p->w->nfds, sizeof *p->pfds);
+            if (!p->pfds)
+                return WASI_ENOMEM;
+            for (uint32_t k = 0; k < p->w->nfds; k++)
+                p->pfds[k].fd = -1;     /* ignored by ppoll */
+        }
+        uint32_t fd = (uint32_t)(f - p->w->fds);
+        p->pfds[fd].fd = f->host_fd;
+        p->pfds[fd].events |= s[8] == WASI_EVENTTYPE_FD_READ ? POLLIN
+                                                             : POLLOUT;
+        if (fd + 1 > p->npfds)
+            p->npfds = fd + 1;
     }
+    return WASI_ESUCCESS;
+}
+
+/* Waits until the deadline or a descriptor is ready (no wait when
+ * something is ready already); *now: the monotonic time after it. EINTR
+ * restarts with the time left. */
+static uint16_t
+wait_ready(Poll *p, uint64_t *now)
+{
     for (;;) {
-        uint64_t        now = mono_now();
-        uint64_t        left = ready || deadline <= now ? 0 : deadline - now;
+        uint64_t t = mono_now();
+        bool     due = p->is_ready || p->deadline <= t;
+        uint64_t left = due ? 0 : p->deadline - t;
         struct timespec ts = { .tv_sec = (time_t)(left / 1000000000u),
                                .tv_nsec = (long)(left % 1000000000u) };
         if (left / 1000000000u > INT32_MAX)
             ts.tv_sec = INT32_MAX;
-        int r = ppoll(npfds ? pfds : NULL, npfds,
-                      deadline == UINT64_MAX && !ready ? NULL : &ts, NULL);
-        if (r >= 0)
-            return WASI_ESUCCESS;
-        if (errno != EINTR)
+        bool forever = p->deadline == UINT64_MAX && !p->is_ready;
+        int  r = ppoll(p->pfds, p->npfds, forever ? NULL : &ts, NULL);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
             return moatW_errno(errno);
+        *now = mono_now();
+        /* r > 0: each pollfd asks only what some subscription wants, and
+         * hang-ups and errors make all of them ready */
+        if (r > 0 || p->is_ready || p->deadline <= *now)
+            return WASI_ESUCCESS;
     }
 }
 
-/* Marks the subscriptions that became ready and fills their details. */
-static void
-collect(Sub *subs, uint32_t n, const struct pollfd *pfds)
+/* Second pass, for one subscription: its event after the wait. */
+static Event
+event_of(Poll *p, const uint8_t *s, uint64_t now)
 {
-    uint64_t now = mono_now();
+    Event    ev = { 0 };
+    uint64_t deadline;
 
-    for (uint32_t i = 0; i < n; i++) {
-        Sub *s = &subs[i];
-        if (s->is_ready)
-            continue;
-        if (s->type == WASI_EVENTTYPE_CLOCK) {
-            s->is_ready = s->deadline <= now;
-            continue;
-        }
-        short re = pfds[s->pfd].revents;
-        if (re & POLLNVAL) {
-            s->error = WASI_EBADF;
-        } else if (re & POLLERR) {
-            s->error = WASI_EIO;
-        } else if (re & POLLHUP) {
-            s->flags = WASI_EVENT_FD_READWRITE_HANGUP;
-        } else if (re & (POLLIN | POLLOUT)) {
-            int avail = 0;
-            if (s->type == WASI_EVENTTYPE_FD_READ &&
-                ioctl(pfds[s->pfd].fd, FIONREAD, &avail) == 0 && avail > 0)
-                s->nbytes = (uint64_t)avail;
-        } else {
-            continue;
-        }
-        s->is_ready = true;
+    if (s[8] == WASI_EVENTTYPE_CLOCK) {
+        if (!clock_deadline(p, s, &deadline))
+            return (Event){ .is_ready = true, .error = WASI_EINVAL };
+        ev.is_ready = deadline <= now;
+        return ev;
     }
+    WasiFd *f = fd_of(p, s, &ev);
+    if (!f)
+        return ev;
+    uint32_t fd = (uint32_t)(f - p->w->fds);
+    short    re = fd < p->npfds ? p->pfds[fd].revents : 0;
+    bool     is_read = s[8] == WASI_EVENTTYPE_FD_READ;
+    int      avail = 0;
+    ev.is_ready = true;
+    if (re & POLLNVAL)
+        ev.error = WASI_EBADF;
+    else if (re & POLLERR)
+        ev.error = WASI_EIO;
+    else if (re & POLLHUP)
+        ev.flags = WASI_EVENT_FD_READWRITE_HANGUP;
+    else if (is_read && (re & POLLIN) &&
+             ioctl(f->host_fd, FIONREAD, &avail) == 0 && avail > 0)
+        ev.nbytes = (uint64_t)avail;
+    else if (!(re & (is_read ? POLLIN : POLLOUT)))
+        ev.is_ready = false;
+    return ev;
 }
 
+/* Writes the events of the ready subscriptions to out, in order. Each
+ * subscription is read whole before its event is written; event k lands
+ * at out + 32 k <= in + 32 i for subscription i >= k (out <= in), below
+ * subscription i + 1. */
 static uint32_t
-write_events(const Sub *subs, uint32_t n, uint8_t *out)
+report(Poll *p, uint8_t *out, uint64_t now)
 {
     uint32_t nev = 0;
 
-    for (uint32_t i = 0; i < n; i++) {
-        if (!subs[i].is_ready)
+    for (uint32_t i = 0; i < p->n; i++) {
+        const uint8_t *s = p->in + (size_t)i * WASI_SUBSCRIPTION_SIZE;
+        uint64_t       userdata = moatW_get_u64(s);
+        uint8_t        type = s[8];
+        Event          ev = event_of(p, s, now);
+        if (!ev.is_ready)
             continue;
-        uint8_t *ev = out + (size_t)nev++ * WASI_EVENT_SIZE;
-        memset(ev, 0, WASI_EVENT_SIZE);
-        moatW_put_u64(ev + 0, subs[i].userdata);
-        moatW_put_u16(ev + 8, subs[i].error);
-        ev[10] = subs[i].type;
-        if (subs[i].type != WASI_EVENTTYPE_CLOCK && !subs[i].error) {
-            moatW_put_u64(ev + 16, subs[i].nbytes);
-            moatW_put_u16(ev + 24, subs[i].flags);
+        uint8_t *e = out + (size_t)nev++ * WASI_EVENT_SIZE;
+        memset(e, 0, WASI_EVENT_SIZE);
+        moatW_put_u64(e + 0, userdata);
+        moatW_put_u16(e + 8, ev.error);
+        e[10] = type;
+        if (type != WASI_EVENTTYPE_CLOCK && !ev.error) {
+            moatW_put_u64(e + 16, ev.nbytes);
+            moatW_put_u16(e + 24, ev.flags);
         }
     }
     return nev;
@@ -170,47 +231,27 @@ uint32_t
 moatW_poll_oneoff(moat_caller *c, uint32_t in, uint32_t out,
                   uint32_t nsubscriptions, uint32_t nevents)
 {
-    uint32_t n = nsubscriptions;
-    uint8_t *pin = moatW_mem(c, in, (uint64_t)n * WASI_SUBSCRIPTION_SIZE);
-    uint8_t *pout = moatW_mem(c, out, (uint64_t)n * WASI_EVENT_SIZE);
+    uint64_t n = nsubscriptions;
+    uint8_t *pin = moatW_mem(c, in, n * WASI_SUBSCRIPTION_SIZE);
+    uint8_t *pout = moatW_mem(c, out, n * WASI_EVENT_SIZE);
     uint8_t *pn = moatW_mem(c, nevents, 4);
 
     if (!pin || !pout || !pn)
         return WASI_EFAULT;
     if (n == 0)
         return WASI_EINVAL;             /* it would wait forever */
-    Sub           *subs = moatU_calloc(n, sizeof *subs);
-    struct pollfd *pfds = moatU_calloc(n, sizeof *pfds);
-    nfds_t         npfds = 0;
-    uint64_t       now = mono_now();
-    uint16_t       e = WASI_ESUCCESS;
-    if (!subs || !pfds) {
-        e = WASI_ENOMEM;
-        goto done;
-    }
-    for (uint32_t i = 0; i < n && e == WASI_ESUCCESS; i++) {
-        const uint8_t *s = pin + (size_t)i * WASI_SUBSCRIPTION_SIZE;
-        subs[i] = (Sub){ .userdata = moatW_get_u64(s), .type = s[8],
-                         .pfd = -1 };
-        if (s[8] == WASI_EVENTTYPE_CLOCK)
-            read_clock(s, &subs[i], now);
-        else if (s[8] <= WASI_EVENTTYPE_FD_WRITE)
-            read_fd(moatW_wasi(c), s, &subs[i], pfds, &npfds);
-        else
-            e = WASI_EINVAL;            /* not an eventtype */
-    }
-    uint32_t nev = 0;
-    while (e == WASI_ESUCCESS && nev == 0) {    /* spurious wake-ups */
-        if ((e = wait_ready(subs, n, pfds, npfds)) != WASI_ESUCCESS)
-            break;
-        collect(subs, n, pfds);
-        for (uint32_t i = 0; i < n; i++)
-            nev += subs[i].is_ready;
-    }
+    if (out > in && out < in + n * WASI_SUBSCRIPTION_SIZE)
+        return WASI_EINVAL;             /* see the top of the file */
+    Poll p = { .w = moatW_wasi(c), .in = pin, .n = nsubscriptions,
+               .start = mono_now(), .deadline = UINT64_MAX };
+    for (uint32_t id = 0; id < NCLOCKS; id++)
+        moatW_clock_now(id, &p.clock_start[id]);
+    uint64_t now = 0;
+    uint16_t e = scan(&p);
     if (e == WASI_ESUCCESS)
-        moatW_put_u32(pn, write_events(subs, n, pout));
-done:
-    moatU_free(subs);
-    moatU_free(pfds);
+        e = wait_ready(&p, &now);
+    if (e == WASI_ESUCCESS)
+        moatW_put_u32(pn, report(&p, pout, now));
+    moatU_free(p.pfds);
     return e;
 }

@@ -4,45 +4,22 @@
  * entry i is i + 1 and any cookie resumes there. As the spec says, the
  * last entry is cut at the end of the buffer when it does not fit; the
  * guest sees bufused == buf_len and asks again from the last whole entry.
+ * The directory is read with getdents64 into a buffer on the stack: no
+ * stream or buffer is kept per descriptor (glibc's DIR holds 32 KiB to
+ * 1 MiB), only where the guest is: an entry index and the host's offset
+ * of that entry (lseek), as seekdir does.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "wasi_impl.h"
 
-/* The stream of f, positioned at entry `cookie`. Cookies count from the
- * start; going back rewinds (which also shows entries created since). */
-static uint16_t
-dir_at(WasiFd *f, uint64_t cookie)
-{
-    if (!f->dir) {
-        int dfd = fcntl(f->host_fd, F_DUPFD_CLOEXEC, 0);
-        if (dfd < 0)
-            return moatW_errno(errno);
-        if (!(f->dir = fdopendir(dfd))) {
-            int e = errno;
-            close(dfd);
-            return moatW_errno(e);
-        }
-        f->dir_pos = 0;
-        rewinddir(f->dir);
-    }
-    if (cookie < f->dir_pos || cookie == 0) {
-        rewinddir(f->dir);
-        f->dir_pos = 0;
-    }
-    while (f->dir_pos < cookie) {
-        errno = 0;
-        if (!readdir(f->dir))
-            return errno ? moatW_errno(errno) : WASI_ESUCCESS;   /* past end */
-        f->dir_pos++;
-    }
-    return WASI_ESUCCESS;
-}
+enum { DENTS_BUF = 8192 };      /* one getdents64; a record is <= 280 */
 
 static uint8_t
-dirent_type(DIR *dir, const struct dirent *de)
+dirent_type(int dir, const struct dirent64 *de)
 {
     struct stat st;
 
@@ -54,7 +31,7 @@ dirent_type(DIR *dir, const struct dirent *de)
     case DT_BLK:  return WASI_FILETYPE_BLOCK_DEVICE;
     case DT_SOCK: return WASI_FILETYPE_SOCKET_STREAM;
     case DT_UNKNOWN:            /* some file systems do not say: ask */
-        if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        if (fstatat(dir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
             return moatW_filetype(st.st_mode);
         return WASI_FILETYPE_UNKNOWN;
     default:      return WASI_FILETYPE_UNKNOWN;
@@ -64,7 +41,7 @@ dirent_type(DIR *dir, const struct dirent *de)
 /* Appends the record of de to buf[*used..len), cut at len. */
 static void
 put_entry(uint8_t *buf, uint32_t len, uint32_t *used, uint64_t next,
-          DIR *dir, const struct dirent *de)
+          int dir, const struct dirent64 *de)
 {
     uint8_t  rec[WASI_DIRENT_SIZE] = { 0 };
     size_t   namlen = strlen(de->d_name);
@@ -81,6 +58,55 @@ put_entry(uint8_t *buf, uint32_t len, uint32_t *used, uint64_t next,
     n = room < namlen ? room : (uint32_t)namlen;
     memcpy(buf + *used, de->d_name, n);
     *used += n;
+}
+
+/* Where the guest wants to read: entry `cookie`. Going back (or to 0,
+ * which also shows entries created since) starts over; going forward
+ * from where we are skips entries as they are read. */
+static uint16_t
+seek_entry(WasiFd *f, uint64_t cookie)
+{
+    if (cookie == 0 || cookie < f->dir_pos) {
+        f->dir_pos = 0;
+        f->dir_off = 0;
+    }
+    if (lseek(f->host_fd, (off_t)f->dir_off, SEEK_SET) < 0)
+        return moatW_errno(errno);
+    return WASI_ESUCCESS;
+}
+
+/* Fills pb[0..buf_len) from entry `cookie` on; *used: bytes written. An
+ * entry that ends exactly at buf_len may be cut: it is not counted as
+ * read, so the next call gives it again. */
+static uint16_t
+fill(WasiFd *f, uint64_t cookie, uint8_t *pb, uint32_t buf_len,
+     uint32_t *used)
+{
+    _Alignas(struct dirent64) char dents[DENTS_BUF];
+
+    *used = 0;
+    while (*used < buf_len) {
+        ssize_t n = getdents64(f->host_fd, dents, sizeof dents);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return moatW_errno(errno);
+        if (n == 0)
+            break;                              /* end of the directory */
+        for (ssize_t at = 0; at < n && *used < buf_len;) {
+            const struct dirent64 *de = (const void *)(dents + at);
+            at += de->d_reclen;
+            if (f->dir_pos == cookie) {
+                put_entry(pb, buf_len, used, cookie + 1, f->host_fd, de);
+                if (*used == buf_len)
+                    break;                      /* maybe cut: again next */
+                cookie++;
+            }
+            f->dir_pos++;
+            f->dir_off = de->d_off;
+        }
+    }
+    return WASI_ESUCCESS;
 }
 
 uint32_t
@@ -100,24 +126,11 @@ moatW_fd_readdir(moat_caller *c, uint32_t fd, uint32_t buf, uint32_t buf_len,
     uint8_t *pu = moatW_mem(c, bufused, 4);
     if (!pb || !pu)
         return WASI_EFAULT;
-    if ((e = dir_at(f, cookie)) != WASI_ESUCCESS)
-        return e;
     uint32_t used = 0;
-    while (f->dir_pos == cookie && used < buf_len) {
-        long pos = telldir(f->dir);
-        errno = 0;
-        struct dirent *de = readdir(f->dir);
-        if (!de) {
-            if (errno)
-                return moatW_errno(errno);
-            break;
-        }
-        put_entry(pb, buf_len, &used, cookie + 1, f->dir, de);
-        if (used == buf_len && pos >= 0) {
-            seekdir(f->dir, pos);       /* maybe cut: give it again next */
-            break;
-        }
-        f->dir_pos = ++cookie;
+    if (buf_len > 0) {
+        if ((e = seek_entry(f, cookie)) != WASI_ESUCCESS ||
+            (e = fill(f, cookie, pb, buf_len, &used)) != WASI_ESUCCESS)
+            return e;
     }
     moatW_put_u32(pu, used);
     return WASI_ESUCCESS;

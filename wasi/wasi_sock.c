@@ -2,6 +2,7 @@
  * preview 1) on socket descriptors the host handed to the guest (stdio or
  * preopened by the embedder); preview 1 has no way to create sockets.
  * A descriptor that is not a socket gives ENOTSOCK, a closed one EBADF.
+ * The transfers honour the guest's NONBLOCK (wasi_hostio.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,14 +47,11 @@ moatW_sock_accept(moat_caller *c, uint32_t fd, uint32_t flags,
     uint8_t *p = moatW_mem(c, ro_fd, 4);
     if (!p)
         return WASI_EFAULT;
-    int hfd;
-    do {
-        hfd = accept4(f->host_fd, NULL, NULL,
-                      SOCK_CLOEXEC |
-                          (flags & WASI_FDFLAG_NONBLOCK ? SOCK_NONBLOCK : 0));
-    } while (hfd < 0 && errno == EINTR);
+    int hfd = moatW_host_accept(f, SOCK_CLOEXEC |
+                                       (flags & WASI_FDFLAG_NONBLOCK
+                                            ? SOCK_NONBLOCK : 0));
     if (hfd < 0)
-        return moatW_errno(errno);
+        return moatW_errno(-hfd);
     uint8_t  type = f->filetype;
     uint32_t nfd;
     e = moatW_fd_insert(moatW_wasi(c), hfd, type,
@@ -85,19 +83,16 @@ moatW_sock_recv(moat_caller *c, uint32_t fd, uint32_t ri_data,
         return WASI_EFAULT;
     if ((e = moatW_iov_get(c, ri_data, ri_data_len, &iov)) != 0)
         return e;
-    int hflags = (ri_flags & WASI_RIFLAG_RECV_PEEK ? MSG_PEEK : 0) |
-                 (ri_flags & WASI_RIFLAG_RECV_WAITALL ? MSG_WAITALL : 0);
-    struct msghdr m = { .msg_iov = iov.v, .msg_iovlen = (size_t)iov.n };
-    ssize_t       r;
-    do {
-        r = recvmsg(f->host_fd, &m, hflags);
-    } while (r < 0 && errno == EINTR);
-    int saved = errno;
+    int    hflags = (ri_flags & WASI_RIFLAG_RECV_PEEK ? MSG_PEEK : 0) |
+                    (ri_flags & WASI_RIFLAG_RECV_WAITALL ? MSG_WAITALL : 0);
+    size_t n = 0;
+    int    out_flags = 0;
+    e = moatW_host_recv(f, iov.v, iov.n, hflags, &n, &out_flags);
     moatW_iov_free(&iov);
-    if (r < 0)
-        return moatW_errno(saved);
-    moatW_put_u32(plen, (uint32_t)r);
-    moatW_put_u16(pfl, m.msg_flags & MSG_TRUNC
+    if (e != WASI_ESUCCESS)
+        return e;
+    moatW_put_u32(plen, (uint32_t)n);
+    moatW_put_u16(pfl, out_flags & MSG_TRUNC
                            ? (uint16_t)WASI_ROFLAG_RECV_DATA_TRUNCATED : 0);
     return WASI_ESUCCESS;
 }
@@ -119,16 +114,12 @@ moatW_sock_send(moat_caller *c, uint32_t fd, uint32_t si_data,
         return WASI_EFAULT;
     if ((e = moatW_iov_get(c, si_data, si_data_len, &iov)) != 0)
         return e;
-    struct msghdr m = { .msg_iov = iov.v, .msg_iovlen = (size_t)iov.n };
-    ssize_t       r;
-    do {
-        r = sendmsg(f->host_fd, &m, MSG_NOSIGNAL);
-    } while (r < 0 && errno == EINTR);
-    int saved = errno;
+    size_t n = 0;
+    e = moatW_host_send(f, iov.v, iov.n, &n);
     moatW_iov_free(&iov);
-    if (r < 0)
-        return moatW_errno(saved);
-    moatW_put_u32(plen, (uint32_t)r);
+    if (e != WASI_ESUCCESS)
+        return e;
+    moatW_put_u32(plen, (uint32_t)n);
     return WASI_ESUCCESS;
 }
 

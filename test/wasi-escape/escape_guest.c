@@ -8,6 +8,10 @@
  *     T/box/planted_abs -> T/secret (absolute)   T/box/planted_rel -> ../secret
  *     T/box/planted_dir -> ../outside            T/box/planted_root -> /
  *     T/box/planted_etc -> /etc                  T/box/sub/planted_up -> ../../secret
+ *     T/box/g_up -> ..   T/box/g_upup -> ../..   T/box/sub/g_esc -> ../../secret
+ *     T/box/c3 -> ../secret   T/box/c5 -> sub/../../secret
+ *     T/box/g_long -> ./ (2000 times) ../secret
+ * (the last six have texts the guest may not write itself any more)
  * One line per attempt: "ok NAME" (blocked with the expected errno, or a
  * control that must work did), "ESCAPED NAME" (an attempt to get out
  * succeeded), "WRONG NAME got E want W" (blocked, but not as expected);
@@ -153,6 +157,7 @@ main(void)
     dotdot_escapes();
     absolute_paths();
     guest_made_links();
+    link_texts();
     planted_links();
     hard_links();
     renames();

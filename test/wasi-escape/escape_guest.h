@@ -86,6 +86,7 @@ int  read_file(int dir, int lookup, const char *path, char *buf,
 void dotdot_escapes(void);
 void absolute_paths(void);
 void guest_made_links(void);
+void link_texts(void);              /* escape_links.c */
 void planted_links(void);
 void hard_links(void);
 void renames(void);

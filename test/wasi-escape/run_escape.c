@@ -59,18 +59,34 @@ write_file(const char *rel, const char *text)
     return (f && fclose(f) == 0) && ok;
 }
 
-/* The planted links: name (below root) and target ("@" = root/secret). */
+/* The planted links: name (below root) and target ("@" = root/secret,
+ * "#" = 2000 "./" then "../secret"). The g_* and c* ones have texts the
+ * guest may no longer write itself; the battery follows them. */
 static const char *const planted[][2] = {
     { "box/planted_abs", "@" },         { "box/planted_rel", "../secret" },
     { "box/planted_dir", "../outside" }, { "box/planted_root", "/" },
     { "box/planted_etc", "/etc" },      { "box/sub/planted_up", "../../secret" },
+    { "box/g_up", ".." },               { "box/g_upup", "../.." },
+    { "box/sub/g_esc", "../../secret" }, { "box/c3", "../secret" },
+    { "box/c5", "sub/../../secret" },   { "box/g_long", "#" },
 };
 enum { NPLANTED = sizeof planted / sizeof planted[0] };
 
 static const char *
 target_of(int i)
 {
-    return strcmp(planted[i][1], "@") == 0 ? at("secret") : planted[i][1];
+    static char long_text[4096];
+
+    if (strcmp(planted[i][1], "@") == 0)
+        return at("secret");
+    if (strcmp(planted[i][1], "#") != 0)
+        return planted[i][1];
+    if (!long_text[0]) {
+        for (int k = 0; k < 2000; k++)
+            strcat(long_text, "./");
+        strcat(long_text, "../secret");
+    }
+    return long_text;
 }
 
 /* The secret's times are set far in the past: reading it (relatime)
@@ -248,6 +264,77 @@ check_outside(const struct stat *before)
     }
 }
 
+/* Whether link text t, in a directory `depth` levels below box, stays
+ * inside box read lexically. */
+static bool
+text_inside(const char *t, int depth)
+{
+    if (t[0] == '/')
+        return false;
+    for (const char *p = t; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            depth--;
+        else if (n > 0 && !(n == 1 && p[0] == '.'))
+            depth++;
+        if (depth < 0)
+            return false;
+        p += n + (p[n] == '/');
+    }
+    return true;
+}
+
+/* As a host program walking box would: every link the guest left leads
+ * inside box, followed by the kernel (realpath) where it resolves, read
+ * lexically where it dangles. Run with the planted links removed, so a
+ * guest link that only passes through one of them dangles. */
+static void
+walk_links(const char *dir, int depth, const char *realbox, int *bad)
+{
+    DIR *d = opendir(dir);
+
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        char        p[PATH_MAX], t[PATH_MAX], real[PATH_MAX];
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= PATH_MAX ||
+            lstat(p, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            walk_links(p, depth + 1, realbox, bad);
+            continue;
+        }
+        ssize_t n = S_ISLNK(st.st_mode) ? readlink(p, t, sizeof t - 1) : -1;
+        if (n < 0)
+            continue;
+        t[n] = '\0';
+        size_t nb = strlen(realbox);
+        bool   ok = realpath(p, real)
+                        ? strncmp(real, realbox, nb) == 0 &&
+                              (real[nb] == '/' || real[nb] == '\0')
+                        : text_inside(t, depth);
+        if (!ok) {
+            (*bad)++;
+            printf("link leads out: %s -> %s\n", p + strlen(root), t);
+        }
+    }
+    if (d)
+        closedir(d);
+}
+
+static void
+check_guest_links(void)
+{
+    char realbox[PATH_MAX];
+    int  bad = 0;
+
+    for (int i = 0; i < NPLANTED; i++)
+        unlink(at(planted[i][0]));
+    check("box-realpath", realpath(at("box"), realbox) != NULL, NULL);
+    walk_links(at("box"), 0, realbox, &bad);
+    check("guest-links-lead-inside", bad == 0, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -271,6 +358,7 @@ main(int argc, char **argv)
         count_lines(out);
     free(out);
     check_outside(&secret);
+    check_guest_links();
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     if (system(cmd) != 0)

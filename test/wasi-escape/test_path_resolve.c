@@ -344,6 +344,69 @@ start_below_the_preopen(void **state)
     close(d);
 }
 
+/* The texts a guest may give a symbolic link it makes (or moves) at a
+ * depth below the start (moatW_link_text_check), and the resolver's depth
+ * of the directory that would hold it. */
+static void
+link_texts_by_depth(void **state)
+{
+    static const struct {
+        const char *t;
+        uint32_t    depth;
+        uint16_t    want;
+    } cases[] = {
+        { "x", 0, 0 },                  { "./x", 0, 0 },
+        { "a/b/c", 0, 0 },              { "a//b/./c/", 0, 0 },
+        { ".", 0, 0 },                  { "...", 0, 0 },
+        { "..x", 0, 0 },                { "x..", 0, 0 },
+        { "..", 0, WASI_ENOTCAPABLE },  { "../", 0, WASI_ENOTCAPABLE },
+        { "../x", 0, WASI_ENOTCAPABLE }, { "./../x", 0, WASI_ENOTCAPABLE },
+        { ".//..//x", 0, WASI_ENOTCAPABLE },
+        { "a/../../x", 0, WASI_ENOTCAPABLE },
+        { "a/../x", 0, WASI_ENOTCAPABLE },  /* ".." after a name */
+        { "x/..", 0, WASI_ENOTCAPABLE },
+        { "../x", 1, 0 },               { "..", 1, 0 },
+        { "../", 1, 0 },                { "./../x", 1, 0 },
+        { "../a/b", 1, 0 },             { "../x", 7, 0 },
+        { "../..", 1, WASI_ENOTCAPABLE },
+        { "../../x", 2, WASI_ENOTCAPABLE },  /* its directory may move up */
+        { ".././../x", 5, WASI_ENOTCAPABLE },
+        { "../a/../x", 3, WASI_ENOTCAPABLE },
+        { "a/../x", 3, WASI_ENOTCAPABLE },
+        { "/", 0, WASI_ENOTCAPABLE },   { "/etc/passwd", 9, WASI_ENOTCAPABLE },
+        { "", 3, WASI_ENOENT },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint16_t e = moatW_link_text_check(cases[i].t, strlen(cases[i].t),
+                                           cases[i].depth);
+        if (e != cases[i].want)
+            fail_msg("\"%s\" at depth %u: errno %u, expected %u",
+                     cases[i].t, cases[i].depth, e, cases[i].want);
+    }
+    /* the text's length is what counts, not a NUL */
+    assert_int_equal(moatW_link_text_check("x/../y", 1, 0), 0);
+    assert_int_equal(moatW_link_text_check("../x", 2, 0), WASI_ENOTCAPABLE);
+    /* the depth a resolution reports: that of the directory holding the
+     * last name */
+    WasiPath p;
+    assert_int_equal(resolve("file", false, &p), 0);
+    assert_int_equal(p.depth, 0);
+    moatW_path_done(&p);
+    assert_int_equal(resolve("d/e/f", false, &p), 0);
+    assert_int_equal(p.depth, 2);
+    moatW_path_done(&p);
+    assert_int_equal(resolve("d/e/../x", false, &p), 0);
+    assert_int_equal(p.depth, 1);
+    moatW_path_done(&p);
+    assert_int_equal(resolve("l_c1/f", true, &p), 0);   /* via d/e */
+    assert_int_equal(p.depth, 2);
+    moatW_path_done(&p);
+    assert_int_equal(resolve("d/e/", false, &p), 0);    /* e itself */
+    assert_int_equal(p.depth, 1);
+    moatW_path_done(&p);
+}
+
 int
 main(void)
 {
@@ -358,6 +421,7 @@ main(void)
         cmocka_unit_test(length_and_depth_limits),
         cmocka_unit_test(spliced_text_is_bounded),
         cmocka_unit_test(start_below_the_preopen),
+        cmocka_unit_test(link_texts_by_depth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -324,6 +324,57 @@ allowed open link-in (-> inside.txt)
             raise Fail("inside.txt was moved out of the box")
 
 
+def case_stdio_flags(c):
+    """The guest sets O_NONBLOCK|O_APPEND on the stdio it inherits from
+    here; afterwards this process's descriptions have none of them (a
+    shell's terminal would have stayed non-blocking), while the guest saw
+    its flags and got their effect (EAGAIN on the empty stdin pipe, kept
+    open; "tail" appended to the file although it seeked to 0)."""
+    import fcntl
+    keep = os.O_NONBLOCK | os.O_APPEND
+    with tempfile.TemporaryDirectory() as td:
+        path = os.path.join(td, "out.txt")
+        with open(path, "wb") as f:
+            f.write(b"head\n")
+        out = os.open(path, os.O_WRONLY)
+        in_r, in_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            before = [fcntl.fcntl(fd, fcntl.F_GETFL) & keep
+                      for fd in (in_r, out, err_w)]
+            argv = [c.moat, "run", os.path.join(c.dir, "stdflags.wasm")]
+            # the guest writes far less than a pipe holds: wait, then read
+            p = subprocess.Popen(argv, stdin=in_r, stdout=out, stderr=err_w,
+                                 env=c.env)
+            try:
+                code = p.wait(timeout=120)      # a read that blocks hangs
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                raise Fail("timed out after 120 s (a blocking read?)")
+            after = [fcntl.fcntl(fd, fcntl.F_GETFL) & keep
+                     for fd in (in_r, out, err_w)]
+            os.close(err_w)
+            err_w = -1
+            with os.fdopen(err_r, "rb") as ef:
+                err_r = -1
+                err = ef.read()
+            if code != 0 or not err.endswith(b"\n0 failed\n"):
+                raise Fail(f"guest exit {code}: {short(err, 600)}")
+            if after != before or before != [0, 0, 0]:
+                raise Fail(f"host flags changed: before {before} (stdin, "
+                           f"stdout, stderr), after {after}")
+            with open(path, "rb") as f:
+                data = f.read()
+            if data != b"head\ntail\n":
+                raise Fail(f"stdout file holds {short(data)}, expected "
+                           "'head\\ntail\\n' (append)")
+        finally:
+            for fd in (in_r, in_w, err_r, err_w, out):
+                if fd >= 0:
+                    os.close(fd)
+
+
 CASES = [
     ("fileio", case_fileio),
     ("listdir", case_listdir),
@@ -336,6 +387,7 @@ CASES = [
     ("inherit-env", case_inherit_env),
     ("exit-code", case_exit_code),
     ("escape", case_escape),
+    ("stdio-flags", case_stdio_flags),
 ]
 
 

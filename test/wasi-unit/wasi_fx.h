@@ -19,8 +19,9 @@
 /* WASI values the tests name (spec numbers, written out on purpose: the
  * tests check wasi_impl.h rather than reuse it). */
 enum {
-    E_SUCCESS = 0, E_BADF = 8, E_EXIST = 20, E_FAULT = 21, E_INVAL = 28,
-    E_NAMETOOLONG = 37, E_NOSYS = 52, E_NOTDIR = 54, E_NOTSOCK = 57,
+    E_SUCCESS = 0, E_AGAIN = 6, E_BADF = 8, E_EXIST = 20, E_FAULT = 21,
+    E_FBIG = 22, E_INVAL = 28, E_MFILE = 33, E_NAMETOOLONG = 37,
+    E_NOSYS = 52, E_NOTDIR = 54, E_NOTSOCK = 57, E_NOTSUP = 58,
     E_SPIPE = 70, E_NOTCAPABLE = 76
 };
 
