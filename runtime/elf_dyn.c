@@ -67,6 +67,7 @@ typedef struct DynLoad {
     uint64_t tag[NT];
     bool     has[NT];
     uint64_t dyn_off;           /* file offset of the dynamic section */
+    uint64_t relro_off;         /* of the RELRO program header */
 } DynLoad;
 
 static uint64_t
@@ -149,12 +150,14 @@ one_header(DynLoad *D, const ElfPhdr *p, uint64_t off)
             return moatR_elf_fail(L, off, "more than one dynamic section");
         D->dyn = *p;
         D->has_dyn = true;
+        D->dyn_off = off;       /* its header, until the section is found */
         return true;
     case PT_GNU_RELRO:
         if (D->has_relro)
             return moatR_elf_fail(L, off, "more than one RELRO segment");
         D->relro = *p;
         D->has_relro = true;
+        D->relro_off = off;
         return true;
     case PT_TLS:
         return moatR_elf_fail(L, off, "thread-local storage is not "
@@ -248,7 +251,7 @@ read_dynamic(DynLoad *D)
     uint64_t n = D->dyn.filesz / sizeof(ElfDyn), off;
 
     if (!file_at(D, D->dyn.vaddr, n * sizeof(ElfDyn), &off))
-        return moatR_elf_fail(L, D->dyn.offset, "dynamic section out of its "
+        return moatR_elf_fail(L, D->dyn_off, "dynamic section out of its "
                               "segment");
     D->dyn_off = off;
     for (uint64_t i = 0; i < n; i++) {
@@ -522,7 +525,7 @@ seal(DynLoad *D, ElfSpan *spans)
     const ElfPhdr *r = &D->relro;
     if (r->vaddr < D->lo || r->vaddr - D->lo > D->size
         || r->memsz > D->size - (r->vaddr - D->lo))
-        return moatR_elf_fail(&D->L, MOAT_NO_OFFSET, "RELRO segment out of "
+        return moatR_elf_fail(&D->L, D->relro_off, "RELRO segment out of "
                               "the image");
     return protect(D, page_floor(r->vaddr) - D->lo,
                    page_floor(r->vaddr + r->memsz) - D->lo, PROT_READ);
