@@ -299,46 +299,6 @@ moat_module_import(const moat_module *m, size_t i, moat_extern_info *out)
 
 /* ---- files ---- */
 
-/* Reads the whole file into an owned buffer. */
-static bool
-read_file(const char *path, uint8_t **out, size_t *len, moat_error *err)
-{
-    FILE *f = fopen(path, "rb");
-
-    if (!f)
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "%s: %s", path,
-                          strerror(errno));
-    uint8_t *buf = NULL;
-    size_t   n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *p = moatU_realloc(buf, cap);
-            if (!p) {
-                moatU_free(buf);
-                fclose(f);
-                return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
-                                  "out of memory");
-            }
-            buf = p;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (bad) {
-        moatU_free(buf);
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "%s: read error",
-                          path);
-    }
-    *out = buf;
-    *len = n;
-    return true;
-}
-
 moat_status
 moat_module_load_file(moat_engine *e, const char *path, moat_module **out,
                       moat_error *err)
@@ -348,7 +308,7 @@ moat_module_load_file(moat_engine *e, const char *path, moat_module **out,
     size_t     len = 0;
 
     *out = NULL;
-    if (read_file(path, &bytes, &len, &ee)) {
+    if (moatU_read_file(path, MOAT_FILE_LIMIT, &bytes, &len, &ee)) {
         /* ELF header: magic, then e_type (little-endian) at 16 */
         bool is_elf = len >= 64 && memcmp(bytes, "\177ELF", 4) == 0;
         unsigned type = is_elf ? bytes[16] | (unsigned)bytes[17] << 8 : 0;
