@@ -7,8 +7,6 @@
  * elf_image.c's. (gABI "Object Files"; x86-64 psABI 4.)
  */
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>

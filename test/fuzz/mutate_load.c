@@ -11,6 +11,10 @@
  * bytes inside one structure the loader reads (the ELF header, program or
  * section headers, a symbol, string or relocation table, a dynamic
  * section, the allocated data), found through the file's section headers.
+ * Loaded mutants are split by where their flipped bytes lie: only in
+ * code (SHF_EXECINSTR sections: nothing but a machine-code verifier could
+ * tell), touching allocated data (constants, data segments, names: they
+ * load with other values), or elsewhere (headers, tables, unused bytes).
  * Exit status: 0 when no mutant crashed, 1 otherwise, 2 on bad usage.
  */
 #include <errno.h>
@@ -39,6 +43,12 @@ typedef struct Blob {
     uint8_t *p;
     size_t   len;
 } Blob;
+
+/* Where a flipped byte lies: bit 0 code, bit 1 allocated data, bit 2
+ * anything else. */
+enum { IN_CODE = 1, IN_DATA = 2, IN_META = 4 };
+
+static const Blob *clean;       /* the file being mutated */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
@@ -117,9 +127,29 @@ regions(const Blob *b, Region *r, size_t cap)
     return n;
 }
 
-static void
+/* What the clean file's section headers say lies at byte off. */
+static unsigned
+where(size_t off)
+{
+    const Blob *b = clean;
+    uint64_t    shoff = rd(b, 40, 8), shnum = rd(b, 60, 2);
+
+    for (uint64_t i = 1; i < shnum; i++) {
+        size_t   at = (size_t)(shoff + i * 64);
+        uint64_t type = rd(b, at + 4, 4), flags = rd(b, at + 8, 8);
+        uint64_t o = rd(b, at + 24, 8), size = rd(b, at + 32, 8);
+
+        if (type == 8 || off < o || off - o >= size || !(flags & 2))
+            continue;
+        return flags & 4 ? IN_CODE : type == 1 ? IN_DATA : IN_META;
+    }
+    return IN_META;
+}
+
+static unsigned
 mutate(Blob *c, const Region *r, size_t nr)
 {
+    unsigned touched = 0;
     size_t lo = 0, hi = c->len;
     int    k = 1 + (int)(rng() % 4);
 
@@ -130,8 +160,11 @@ mutate(Blob *c, const Region *r, size_t nr)
     }
     while (k--) {
         uint64_t v = rng();
-        c->p[lo + v % (hi - lo)] ^= (uint8_t)(1 + (v >> 40) % 255);
+        size_t   at = lo + v % (hi - lo);
+        c->p[at] ^= (uint8_t)(1 + (v >> 40) % 255);
+        touched |= where(at);
     }
+    return touched;
 }
 
 /* In the child: load the mutant, exit with its outcome. A .so goes
@@ -203,7 +236,7 @@ run_file(const char *path, unsigned n, const char *keep_dir, bool verbose,
     Blob     b = read_all(path);
     Region   r[256];
     size_t   nr = regions(&b, r, 256);
-    unsigned count[NOUTCOME] = { 0 };
+    unsigned count[NOUTCOME] = { 0 }, nloaded[3] = { 0 };
     bool     is_shared = b.len > 17 && b.p[16] == 3;
     char     tmp[] = "/tmp/moat-mutant-XXXXXX";
     int      fd = is_shared ? mkstemp(tmp) : -1;
@@ -220,7 +253,8 @@ run_file(const char *path, unsigned n, const char *keep_dir, bool verbose,
         int   ws = 0;
 
         memcpy(c.p, b.p, b.len);
-        mutate(&c, r, nr);
+        clean = &b;
+        unsigned touched = mutate(&c, r, nr);
         fflush(NULL);
         pid = fork();
         if (pid == 0)
@@ -231,6 +265,8 @@ run_file(const char *path, unsigned n, const char *keep_dir, bool verbose,
         }
         int o = classify(ws);
         count[o]++;
+        if (o == 0)
+            nloaded[touched == IN_CODE ? 0 : (touched & IN_DATA) ? 1 : 2]++;
         if (o >= 2 && verbose)
             fprintf(stderr, "mutant %u of %s: %s (status 0x%x)\n", i, path,
                     outcome_name[o], ws);
@@ -246,14 +282,17 @@ run_file(const char *path, unsigned n, const char *keep_dir, bool verbose,
                                                                         : "");
         total[o] += count[o];
     }
-    printf("\n");
+    printf(" (loaded: %u code only, %u data, %u other)\n", nloaded[0],
+           nloaded[1], nloaded[2]);
+    for (int k = 0; k < 3; k++)
+        total[NOUTCOME + k] += nloaded[k];
     free(b.p);
 }
 
 int
 main(int argc, char **argv)
 {
-    unsigned    n = 500, total[NOUTCOME] = { 0 };
+    unsigned    n = 500, total[NOUTCOME + 3] = { 0 };
     const char *keep_dir = NULL;
     bool        verbose = false;
     int         opt;
@@ -280,6 +319,8 @@ main(int argc, char **argv)
     printf("total:");
     for (int o = 0; o < NOUTCOME; o++)
         printf(" %u %s%s", total[o], outcome_name[o],
-               o + 1 < NOUTCOME ? "," : "\n");
+               o + 1 < NOUTCOME ? "," : "");
+    printf(" (loaded: %u code only, %u data, %u other)\n",
+           total[NOUTCOME], total[NOUTCOME + 1], total[NOUTCOME + 2]);
     return total[2] || total[3] ? 1 : 0;
 }
