@@ -200,6 +200,66 @@ ifunc_and_needed_refused(void **state)
                  "needs library 'libm.so.6'");
 }
 
+typedef struct Faulty {
+    long fail_at, nallocs, live;
+} Faulty;
+
+static void *
+faulty_alloc(void *ud, void *ptr, size_t size)
+{
+    Faulty *f = ud;
+
+    if (size == 0) {
+        f->live -= ptr != NULL;
+        free(ptr);
+        return NULL;
+    }
+    if (++f->nallocs == f->fail_at)
+        return NULL;
+    void *p = realloc(ptr, size);
+    f->live += p && !ptr;
+    return p;
+}
+
+/* Refuses the k-th allocation of loading file, k = 1, 2, ... until the
+ * load no longer needs k: each refusal ends in MOAT_ERR_NOMEM with
+ * nothing left allocated. */
+static void
+out_of_memory(const char *file)
+{
+    for (long k = 1;; k++) {
+        Faulty       f = { k, 0, 0 };
+        moat_engine *e = NULL;
+        moat_module *m = NULL;
+        moat_error   err = { 0 };
+        moat_status  st;
+
+        moat_set_allocator(faulty_alloc, &f);
+        st = moat_engine_new(&e, &err);
+        if (st == MOAT_OK)
+            st = moat_module_load_file(e, file, &m, &err);
+        moat_module_free(m);
+        moat_engine_free(e);
+        moat_set_allocator(NULL, NULL);
+        if (f.live != 0)
+            fail_msg("%s: %ld blocks leaked when allocation %ld failed",
+                     file, f.live, k);
+        if (st == MOAT_OK && f.nallocs < k)
+            break;
+        if (st != MOAT_ERR_NOMEM)
+            fail_msg("%s: allocation %ld failed: status %d: %s", file, k, st,
+                     err.msg);
+    }
+}
+
+static void
+loads_out_of_memory(void **state)
+{
+    (void)state;
+    out_of_memory(RT_FX_DIR "/rt_fx_module.o");
+    out_of_memory(RT_FX_DIR "/rt_fx_module.so");
+}
+
 int
 main(void)
 {
@@ -210,6 +270,7 @@ main(void)
         cmocka_unit_test(load_errors),
         cmocka_unit_test(constructors_never_run),
         cmocka_unit_test(ifunc_and_needed_refused),
+        cmocka_unit_test(loads_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
