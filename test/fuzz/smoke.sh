@@ -74,8 +74,12 @@ if newer "$seed.stamp" "$wast_dir" "$here/seed-corpus.sh"; then
 else
     printf '%s: seed corpus %s is up to date\n' "$prog" "$seed"
 fi
-failed=0
-fuzz fuzz_validate "$seed" -dict="$here/wasm.dict" || failed=1
+failed=0 passed=0
+if fuzz fuzz_validate "$seed" -dict="$here/wasm.dict"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+fi
 
 if [ -n "$moat" ]; then
     lseed=$work/seed-load
@@ -87,8 +91,13 @@ if [ -n "$moat" ]; then
     else
         printf '%s: seed corpus %s is up to date\n' "$prog" "$lseed"
     fi
-    fuzz fuzz_load "$lseed" || failed=1
+    if fuzz fuzz_load "$lseed"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
+    echo "$passed passed, $failed failed"
 else
-    printf '%s: fuzz_load skipped: no MOAT given\n' "$prog"
+    echo "$passed passed, $failed failed, 1 skipped (fuzz_load: no MOAT given)"
 fi
-exit $failed
+[ "$failed" -eq 0 ]
