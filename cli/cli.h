@@ -25,9 +25,15 @@ enum {
     EXIT_TRAP = 134             /* the guest trapped */
 };
 
-/* main.c: reads a whole file; prints `moat: PATH: reason` on failure. The
- * buffer is the caller's (free()). */
+/* main.c: reads a whole file of at most moat_cli_file_limit() bytes
+ * (runtime/util_io.c: directories and devices are refused, a pipe is read
+ * to that limit); prints `moat: PATH: reason` on failure. The buffer is
+ * the caller's (moat_cli_free_file). */
 uint8_t *moat_cli_read_file(const char *path, size_t *len);
+void     moat_cli_free_file(uint8_t *bytes);
+/* MOAT_FILE_LIMIT, or the smaller $MOAT_TEST_FILE_LIMIT (bytes; for tests,
+ * which cannot write a gigabyte). */
+uint64_t moat_cli_file_limit(void);
 /* Prints `PATH:0xOFF: error: STATUS: MESSAGE` on stderr. */
 void moat_cli_report(const char *path, const moat_error *err);
 

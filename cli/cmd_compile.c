@@ -179,6 +179,6 @@ moat_cmd_compile(int argc, char **argv)
             unlink(tmp);
         }
     }
-    free(bytes);
+    moat_cli_free_file(bytes);
     return rc;
 }

@@ -140,7 +140,7 @@ moat_cmd_inspect(int argc, char **argv)
     moat_error err = { 0 };
     Module    *m;
     bool       ok = moatD_module(bytes, len, &m, &err);
-    free(bytes);
+    moat_cli_free_file(bytes);
     if (!ok) {
         moat_cli_report(argv[1], &err);
         return EXIT_BAD_INPUT;

@@ -19,7 +19,7 @@ moat_cmd_validate(int argc, char **argv)
         return EXIT_USAGE;
     moat_error  err = { 0 };
     moat_status st = moat_wasm_validate(bytes, len, &err);
-    free(bytes);
+    moat_cli_free_file(bytes);
     if (st != MOAT_OK) {
         moat_cli_report(argv[1], &err);
         return EXIT_BAD_INPUT;

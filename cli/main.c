@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util.h"             /* moatU_read_file */
 
 static const struct {
     const char *name;
@@ -34,39 +35,37 @@ usage(FILE *f)
     fprintf(f, "  version              print the version\n");
 }
 
+uint64_t
+moat_cli_file_limit(void)
+{
+    const char *s = getenv("MOAT_TEST_FILE_LIMIT");
+    char       *end;
+    uint64_t    n;
+
+    if (!s || !*s)
+        return MOAT_FILE_LIMIT;
+    errno = 0;
+    n = strtoull(s, &end, 10);
+    return errno || *end || n > MOAT_FILE_LIMIT ? MOAT_FILE_LIMIT : n;
+}
+
 uint8_t *
 moat_cli_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "moat: %s: %s\n", path, strerror(errno));
+    uint8_t   *buf = NULL;
+    moat_error err = { 0 };
+
+    if (!moatU_read_file(path, moat_cli_file_limit(), &buf, len, &err)) {
+        fprintf(stderr, "moat: %s\n", err.msg);
         return NULL;
     }
-    size_t   cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        uint8_t *p = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-        if (!p) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = p;
-        cap *= 2;
-    }
-    if (!buf || ferror(f)) {
-        fprintf(stderr, "moat: %s: %s\n", path,
-                buf ? "read error" : "out of memory");
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    *len = n;
     return buf;
+}
+
+void
+moat_cli_free_file(uint8_t *bytes)
+{
+    moatU_free(bytes);
 }
 
 void

@@ -2,7 +2,8 @@
  * bytes, whatever its name) is compiled through the compile cache: a hit
  * loads the cached object and never loads the compiler; a miss, an
  * unusable entry or --no-cache compiles with the compiler library, and
- * the result fills the cache. .o and .so files are loaded as they are.
+ * the result fills the cache. .o and .so files are loaded as they are:
+ * native code, trusted like an executable (docs/cli.md).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,18 +15,19 @@
 
 #include "cli.h"
 
-/* PROG's bytes: a regular file is mapped (no copy, no fresh pages to
- * fault in: a cache hit hashes the module and is done with it), anything
- * else (a pipe, /dev/stdin) is read. *is_mapped says how to release. */
+/* PROG's bytes: a regular file within the size limit is mapped (no copy,
+ * no fresh pages to fault in: a cache hit hashes the module and is done
+ * with it), anything else (a pipe, /dev/stdin; or a file to refuse) is
+ * read, within the limit. *is_mapped says how to release. */
 static uint8_t *
 get_bytes(const char *path, size_t *len, bool *is_mapped)
 {
-    int         fd = open(path, O_RDONLY | O_CLOEXEC);
+    int         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
     void       *p = MAP_FAILED;
 
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        st.st_size > 0)
+        st.st_size > 0 && (uint64_t)st.st_size <= moat_cli_file_limit())
         p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (fd >= 0)
         close(fd);
@@ -127,8 +129,9 @@ moat_cli_load(moat_engine *e, const RunOptions *o, bool interruptible,
     if (len >= 4 && !memcmp(bytes, "\0asm", 4)) {
         rc = load_wasm(e, o, interruptible, bytes, len, out);
     } else {
+        /* the bytes already read: a pipe cannot be read twice */
         moat_error err = { 0 };
-        if (moat_module_load_file(e, o->prog, out, &err) != MOAT_OK) {
+        if (moat_module_load_object(e, bytes, len, out, &err) != MOAT_OK) {
             moat_cli_report(o->prog, &err);
             rc = EXIT_BAD_INPUT;
         }
@@ -136,6 +139,6 @@ moat_cli_load(moat_engine *e, const RunOptions *o, bool interruptible,
     if (is_mapped)
         munmap(bytes, len);
     else
-        free(bytes);
+        moat_cli_free_file(bytes);
     return rc;
 }

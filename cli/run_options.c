@@ -30,7 +30,13 @@ moat_cli_run_usage(FILE *f)
         "(default -O2)\n"
         "  --no-cache           compile in memory, bypass the cache\n"
         "  --invoke NAME        call export NAME with typed VALUES "
-        "instead of _start\n");
+        "instead of _start\n"
+        "A .wasm is compiled and sandboxed. A .o or .so is native code: "
+        "moat checks its\n"
+        "structure and runs none of it while loading, but cannot check "
+        "what its code\n"
+        "does. Run only artifacts you compiled or trust, as you would an "
+        "executable.\n");
 }
 
 /* Digits with an optional fraction: value * scale, rounded down; false on

@@ -137,14 +137,26 @@ MOAT_API void moat_engine_free(moat_engine *e);           /* NULL: no-op */
 MOAT_API void moat_engine_set_max_memory(moat_engine *e, uint64_t bytes);
 MOAT_API void moat_engine_set_stack_size(moat_engine *e, uint64_t bytes);
 
-/* Loads a relocatable ELF object produced by `moat compile` (bytes are read
- * only during the call), checking its layout contract. *out is the
+/* The largest file moat_module_load_file and the moat command read: 1 GiB,
+ * the module size limit of the web engines. */
+#define MOAT_FILE_LIMIT (UINT64_C(1) << 30)
+
+/* Loads an artifact produced by `moat compile`: a relocatable ELF object,
+ * or a shared object (-shared), told apart by the ELF header; bytes are
+ * read only during the call. An artifact is native code: trust it as you
+ * would an executable. The loader bounds-checks every read of the file,
+ * runs none of its code while loading (no constructors, initialisers or
+ * IFUNC resolvers; no dlopen) and checks the layout contract and every
+ * pointer of the descriptor, but cannot tell what the machine code does
+ * once called: load only artifacts you compiled or trust. *out is the
  * caller's (moat_module_free), valid while the engine lives. */
 MOAT_API moat_status moat_module_load_object(moat_engine *e,
                                              const uint8_t *bytes,
                                              size_t len, moat_module **out,
                                              moat_error *err);
-/* Same from a file: ELF relocatable object (.o) or shared object (.so). */
+/* Same from a file: ELF relocatable object (.o) or shared object (.so), of
+ * at most MOAT_FILE_LIMIT bytes (MOAT_ERR_LIMIT past it); directories and
+ * devices are refused (MOAT_ERR_IO). The same trust applies. */
 MOAT_API moat_status moat_module_load_file(moat_engine *e, const char *path,
                                            moat_module **out,
                                            moat_error *err);

@@ -9,12 +9,9 @@
 
 #include "runtime.h"
 
-/* Limits we impose on descriptors (spec appendix "implementation limits"
- * lets us); generous for real modules, small enough to keep sums exact. */
-enum {
-    MAX_ITEMS = 1000000,        /* types, functions, segments, ... */
-    MAX_ARITY = 1000,           /* params or results of one type */
-};
+/* runtime.h: types, functions, segments, ...; params or results of one
+ * type */
+enum { MAX_ITEMS = MOAT_DESC_MAX_ITEMS, MAX_ARITY = MOAT_DESC_MAX_ARITY };
 #define MAX_RESERVE (UINT64_C(64) << 30)   /* heap_reserve + heap_guard */
 
 static bool

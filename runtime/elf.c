@@ -3,11 +3,10 @@
  * it; lays the SHF_ALLOC sections out in three page-aligned groups (code and
  * call stubs, read-only data and the GOT, writable data), resolves undefined
  * symbols through the caller's allow-list and seals the groups RX, R, RW.
- * Relocations are reloc_<arch>.c's. (gABI "Object Files"; x86-64 psABI 4.)
+ * Relocations are reloc_<arch>.c's; the header check and the image,
+ * elf_image.c's. (gABI "Object Files"; x86-64 psABI 4.)
  */
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,54 +18,8 @@
 #define MAX_IMAGE ((uint64_t)1 << 30)
 #define MAX_SYMS  ((uint32_t)1 << 28)
 
-typedef struct ElfExport {
-    const char *name;
-    void       *addr;
-    uint32_t    sym;            /* its index, for messages */
-} ElfExport;
-
-struct ElfImage {
-    uint8_t   *base;            /* the mapping */
-    size_t     size;
-    uintptr_t  code_lo, code_hi;
-    ElfExport *exports;         /* global symbols, sorted by name */
-    uint32_t   nexports;
-    char      *names;           /* their names */
-};
-
-#if defined(__x86_64__)
-static const ElfArch *const host_arch = &moatR_elf_x86_64;
-#else
-static const ElfArch *const host_arch = NULL;   /* aarch64: not yet */
-#endif
-
-bool
-moatR_elf_fail(ElfLoad *L, uint64_t off, const char *fmt, ...)
-{
-    char    msg[sizeof L->err->msg];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return moatU_fail(L->err, off, MOAT_ERR_CONTRACT, "%s", msg);
-}
-
-static bool
-nomem(ElfLoad *L)
-{
-    return moatU_fail(L->err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
-                      "out of memory loading an object");
-}
-
-/* The string at off in a table of n bytes, or NULL if not terminated. */
-static const char *
-str_at(const char *tab, uint64_t n, uint64_t off)
-{
-    if (!tab || off >= n || !memchr(tab + off, 0, n - off))
-        return NULL;
-    return tab + off;
-}
+#define str_at moatR_elf_str
+#define nomem  moatR_elf_nomem
 
 const char *
 moatR_elf_sec_name(const ElfLoad *L, uint32_t i)
@@ -103,48 +56,16 @@ align_up(uint64_t v, uint64_t a)
     return (v + a - 1) & ~(a - 1);
 }
 
-static uint64_t
-page_size(void)
-{
-    long n = sysconf(_SC_PAGESIZE);
-
-    return n > 0 ? (uint64_t)n : 4096;
-}
+#define page_size moatR_elf_page_size
 
 /* ---- headers and sections ---- */
-
-static bool
-check_ident(ElfLoad *L, const ElfEhdr *h)
-{
-    if (h->ident[4] != ELF_CLASS64)
-        return moatR_elf_fail(L, 4, "not ELF64");
-    if (h->ident[5] != ELF_DATA2LSB)
-        return moatR_elf_fail(L, 5, "not little-endian");
-    if (h->ident[6] != ELF_EV_CURRENT)
-        return moatR_elf_fail(L, 6, "unknown ELF version");
-    if (h->type != ELF_ET_REL)
-        return moatR_elf_fail(L, 16, "not a relocatable object");
-    if (!L->arch)
-        return moatR_elf_fail(L, 18, "no loader for this host");
-    if (h->machine != L->arch->machine)
-        return moatR_elf_fail(L, 18, "not %s (machine %u)", L->arch->name,
-                              h->machine);
-    if (h->version != ELF_EV_CURRENT)
-        return moatR_elf_fail(L, 20, "unknown ELF version");
-    return true;
-}
 
 static bool
 read_header(ElfLoad *L, uint16_t *shstrndx)
 {
     ElfEhdr h;
 
-    if (L->len < 4 || memcmp(L->bytes, "\177ELF", 4) != 0)
-        return moatR_elf_fail(L, 0, "not an ELF file");
-    if (L->len < sizeof h)
-        return moatR_elf_fail(L, L->len, "unexpected end of ELF header");
-    memcpy(&h, L->bytes, sizeof h);
-    if (!check_ident(L, &h))
+    if (!moatR_elf_check_header(L, &h, ELF_ET_REL))
         return false;
     if (h.shentsize != sizeof(ElfShdr))
         return moatR_elf_fail(L, 58, "bad section header size %u",
@@ -340,6 +261,7 @@ read_symbols(ElfLoad *L)
         || L->sh[s->link].type != ELF_SHT_STRTAB)
         return moatR_elf_fail(L, off, "symbol string table out of range");
     t = &L->sh[s->link];
+    L->symoff = s->offset;
     L->str = (const char *)L->bytes + t->offset;
     L->nstr = t->size;
     L->nsym = (uint32_t)(s->size / sizeof(ElfSym));
@@ -459,88 +381,12 @@ seal(ElfLoad *L, const uint64_t *start)
     return true;
 }
 
-/* ---- the image and its global symbols ---- */
-
-static int
-cmp_export(const void *a, const void *b)
-{
-    return strcmp(((const ElfExport *)a)->name, ((const ElfExport *)b)->name);
-}
-
-static bool
-is_export(const ElfLoad *L, uint32_t i)
-{
-    unsigned bind = L->sym[i].info >> 4;
-
-    return (bind == ELF_STB_GLOBAL || bind == ELF_STB_WEAK)
-           && L->sym[i].shndx != ELF_SHN_UNDEF
-           && (L->si[i].flags & SYM_HAS_ADDR) && L->str[L->sym[i].name];
-}
-
-static bool
-collect_exports(ElfLoad *L, ElfImage *img)
-{
-    size_t   nbytes = 0;
-    uint32_t n = 0;
-    char    *p;
-
-    for (uint32_t i = 1; i < L->nsym; i++)
-        if (is_export(L, i)) {
-            n++;
-            nbytes += strlen(L->str + L->sym[i].name) + 1;
-        }
-    img->exports = moatU_calloc(n, sizeof *img->exports);
-    img->names = p = moatU_alloc(nbytes);
-    if (!img->exports || !img->names)
-        return nomem(L);
-    for (uint32_t i = 1; i < L->nsym; i++) {
-        size_t k;
-
-        if (!is_export(L, i))
-            continue;
-        k = strlen(L->str + L->sym[i].name) + 1;
-        memcpy(p, L->str + L->sym[i].name, k);
-        img->exports[img->nexports++] =
-            (ElfExport){ p, (void *)(uintptr_t)L->si[i].addr, i };
-        p += k;
-    }
-    qsort(img->exports, n, sizeof *img->exports, cmp_export);
-    for (uint32_t i = 1; i < n; i++)
-        if (strcmp(img->exports[i - 1].name, img->exports[i].name) == 0)
-            return moatR_elf_fail(L, L->sh[L->symtab].offset
-                                         + (uint64_t)img->exports[i].sym
-                                               * sizeof(ElfSym),
-                                  "duplicate symbol '%.80s'",
-                                  img->exports[i].name);
-    return true;
-}
-
-static bool
-make_image(ElfLoad *L, const uint64_t *start, size_t size, ElfImage **out)
-{
-    ElfImage *img = moatU_calloc(1, sizeof *img);
-
-    if (!img)
-        return nomem(L);
-    img->base = L->base;
-    img->size = size;
-    img->code_lo = (uintptr_t)L->base + start[ELF_G_CODE];
-    img->code_hi = (uintptr_t)L->base + start[ELF_G_RO];
-    if (!collect_exports(L, img)) {
-        img->base = NULL;       /* the caller unmaps */
-        moatR_elf_free(img);
-        return false;
-    }
-    *out = img;
-    return true;
-}
-
 bool
 moatR_elf_load(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
                ElfImage **out, moat_error *err)
 {
     ElfLoad  L = { .bytes = bytes, .len = len, .err = err,
-                   .arch = host_arch, .resolve = resolve };
+                   .arch = moatR_elf_host_arch, .resolve = resolve };
     uint64_t start[ELF_NGROUP + 1] = { 0 };
     size_t   size = 0;
     bool     ok;
@@ -555,8 +401,12 @@ moatR_elf_load(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
     }
     if (ok) {
         place_symbols(&L);
+        ElfSpan spans[2] = {
+            { start[ELF_G_CODE], start[ELF_G_RO], true },
+            { start[ELF_G_RO], start[ELF_NGROUP], false },
+        };
         ok = moatR_elf_apply_relocs(&L) && seal(&L, start)
-             && make_image(&L, start, size, out);
+             && moatR_elf_make_image(&L, size, spans, 2, out);
     }
     if (!ok && L.base)
         munmap(L.base, size);
@@ -566,34 +416,4 @@ moatR_elf_load(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
     moatU_free(L.sym);
     moatU_free(L.si);
     return ok;
-}
-
-void *
-moatR_elf_symbol(const ElfImage *img, const char *name)
-{
-    ElfExport        key = { name, NULL, 0 };
-    const ElfExport *e;
-
-    if (!img || !name)
-        return NULL;
-    e = bsearch(&key, img->exports, img->nexports, sizeof key, cmp_export);
-    return e ? e->addr : NULL;
-}
-
-bool
-moatR_elf_contains_pc(const ElfImage *img, uintptr_t pc)
-{
-    return img && pc >= img->code_lo && pc < img->code_hi;
-}
-
-void
-moatR_elf_free(ElfImage *img)
-{
-    if (!img)
-        return;
-    if (img->base)
-        munmap(img->base, img->size);
-    moatU_free(img->exports);
-    moatU_free(img->names);
-    moatU_free(img);
 }

@@ -1,7 +1,11 @@
-/* elf.h - the loader of the relocatable ELF objects (ELF64, ET_REL) that
- * LLVM emits for a compiled module; no LLVM needed. elf.c validates and
- * maps an object, reloc_<arch>.c applies its relocations, symbols.c is the
- * allow-list of what compiled code may reference outside itself.
+/* elfload.h - the loaders of compiled artifacts: relocatable ELF objects
+ * (ELF64, ET_REL) that LLVM emits for a compiled module, and the shared
+ * objects (ET_DYN) `moat compile -shared` links from them; no LLVM, no
+ * dynamic linker, and no code of the file runs while it loads. elf.c
+ * validates and maps an object, elf_dyn.c a shared object, elf_image.c
+ * holds what both share (header checks, the loaded image), reloc_<arch>.c
+ * applies relocations, symbols.c is the allow-list of what compiled code
+ * may reference outside itself.
  *
  * Beware: with -Iruntime this file shadows the system <elf.h> (and breaks
  * <link.h>, which includes it), so it defines the few ELF64 records it
@@ -24,18 +28,26 @@ typedef struct ElfImage ElfImage;
  * (the load then fails). */
 typedef void *(*ElfResolveFn)(const char *name);
 
-/* elf.c */
-/* bytes are read only during the call. On success *out is the caller's; on
- * failure *out is NULL and err says why (MOAT_ERR_CONTRACT with the byte
- * offset in the file, or MOAT_ERR_NOMEM). resolve may be NULL: nothing is
- * allowed. */
+/* elf.c (ET_REL) and elf_dyn.c (ET_DYN): bytes are read only during the
+ * call. On success *out is the caller's; on failure *out is NULL and err
+ * says why (MOAT_ERR_CONTRACT with the byte offset in the file, or
+ * MOAT_ERR_NOMEM). resolve may be NULL: nothing is allowed. */
 bool  moatR_elf_load(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
                      ElfImage **out, moat_error *err);
+bool  moatR_elf_load_shared(const uint8_t *bytes, size_t len,
+                            ElfResolveFn resolve, ElfImage **out,
+                            moat_error *err);
+
+/* elf_image.c */
 /* Address of a defined global (or weak) symbol, NULL if there is none.
  * Borrowed: valid until moatR_elf_free. */
 void *moatR_elf_symbol(const ElfImage *img, const char *name);
 /* Whether pc lies in the image's executable code (async-signal-safe). */
 bool  moatR_elf_contains_pc(const ElfImage *img, uintptr_t pc);
+/* Whether [p, p + n) lies in one span of the image's data (not code). */
+bool  moatR_elf_has_data(const ElfImage *img, const void *p, uint64_t n);
+/* Bytes of data from p to the end of its span; 0 if p is not in data. */
+size_t moatR_elf_data_left(const ElfImage *img, const void *p);
 void  moatR_elf_free(ElfImage *img);                     /* NULL: no-op */
 
 /* symbols.c: the allow-list, an ElfResolveFn. */
@@ -73,13 +85,26 @@ typedef struct ElfRela {
     int64_t  addend;
 } ElfRela;
 
+typedef struct ElfPhdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+} ElfPhdr;
+
+typedef struct ElfDyn {
+    int64_t  tag;
+    uint64_t val;
+} ElfDyn;
+
 _Static_assert(sizeof(ElfEhdr) == 64, "Elf64_Ehdr layout");
 _Static_assert(sizeof(ElfShdr) == 64, "Elf64_Shdr layout");
 _Static_assert(sizeof(ElfSym) == 24, "Elf64_Sym layout");
 _Static_assert(sizeof(ElfRela) == 24, "Elf64_Rela layout");
+_Static_assert(sizeof(ElfPhdr) == 56, "Elf64_Phdr layout");
+_Static_assert(sizeof(ElfDyn) == 16, "Elf64_Dyn layout");
 
 enum {
     ELF_CLASS64 = 2, ELF_DATA2LSB = 1, ELF_EV_CURRENT = 1, ELF_ET_REL = 1,
+    ELF_ET_DYN = 3,
     ELF_SHT_NULL = 0, ELF_SHT_PROGBITS = 1, ELF_SHT_SYMTAB = 2,
     ELF_SHT_STRTAB = 3, ELF_SHT_RELA = 4, ELF_SHT_NOTE = 7,
     ELF_SHT_NOBITS = 8, ELF_SHT_REL = 9, ELF_SHT_SYMTAB_SHNDX = 18,
@@ -102,9 +127,17 @@ enum {
     ELF_CALC_GOTPC /* G + GOT + A - P */
 };
 
+/* How a dynamic relocation (in a shared object) is computed: B the load
+ * bias, S, A. 0 = not accepted in a shared object. */
+enum {
+    ELF_DCALC_UNSUPPORTED, ELF_DCALC_NONE, ELF_DCALC_RELATIVE /* B + A */,
+    ELF_DCALC_ABS /* S + A */, ELF_DCALC_SYM /* S: GOT and PLT slots */
+};
+
 typedef struct ElfRelocType {
     const char *name;           /* NULL: unknown type */
-    uint8_t     calc;           /* ELF_CALC_* */
+    uint8_t     calc;           /* ELF_CALC_*, in a relocatable object */
+    uint8_t     dcalc;          /* ELF_DCALC_*, in a shared object */
     uint8_t     field;          /* the arch's field kind, for patch() */
     uint8_t     size;           /* bytes patched at r_offset */
 } ElfRelocType;
@@ -123,6 +156,7 @@ typedef struct ElfArch {
 } ElfArch;
 
 extern const ElfArch moatR_elf_x86_64;
+extern const ElfArch *const moatR_elf_host_arch;    /* NULL: none */
 
 #define ELF_NONE UINT32_MAX     /* no GOT slot, no stub */
 
@@ -152,6 +186,7 @@ typedef struct ElfLoad {
     uint8_t       *group;       /* per section: ELF_G_* or ELF_G_NONE */
     uint64_t      *at;          /* per loaded section: offset in image */
     uint32_t       symtab;      /* its section index, 0 if none */
+    uint64_t       symoff;      /* file offset of the symbols (messages) */
     ElfSym        *sym;         /* copies of the symbols */
     uint32_t       nsym;
     ElfSymInfo    *si;
@@ -164,9 +199,30 @@ typedef struct ElfLoad {
 
 enum { ELF_G_CODE, ELF_G_RO, ELF_G_RW, ELF_NGROUP, ELF_G_NONE = 0xff };
 
-/* elf.c: records a MOAT_ERR_CONTRACT error at file offset off; false. */
+/* A part of the image, as offsets from its base: code, or data. */
+typedef struct ElfSpan {
+    uint64_t lo, hi;
+    bool     is_code;
+} ElfSpan;
+
+#define ELF_MAX_SPANS 8
+
+/* elf_image.c: records a MOAT_ERR_CONTRACT error at file offset off;
+ * false. */
 bool moatR_elf_fail(ElfLoad *L, uint64_t off, const char *fmt, ...)
     MOAT_PRINTF(3, 4);
+bool moatR_elf_nomem(ElfLoad *L);
+/* The string at off in a table of n bytes, or NULL if not terminated. */
+const char *moatR_elf_str(const char *tab, uint64_t n, uint64_t off);
+uint64_t moatR_elf_page_size(void);
+/* Copies the ELF header into *h and checks it is ELF64 little-endian of
+ * the given e_type for the host's machine. */
+bool moatR_elf_check_header(ElfLoad *L, ElfEhdr *h, uint16_t type);
+/* Wraps L->base (size bytes) with its spans and L's global symbols (sym,
+ * si, str, symoff) into *out, which then owns the mapping. On failure the
+ * caller still owns it. */
+bool moatR_elf_make_image(ElfLoad *L, size_t size, const ElfSpan *spans,
+                          uint32_t nspans, ElfImage **out);
 /* elf.c: names for messages; never NULL. */
 const char *moatR_elf_sec_name(const ElfLoad *L, uint32_t i);
 const char *moatR_elf_sym_name(const ElfLoad *L, uint32_t i);

@@ -1,11 +1,10 @@
-/* module.c - loading compiled artifacts: a relocatable ELF object through
- * the ELF loader (elf.c), or a shared object through dlopen; either way
- * the descriptor MOAT_DESC_SYMBOL is found, its contract checked
- * (contract.c) and its code ranges registered for the fault handler.
- * Also the export/import descriptions of moat.h.
+/* module.c - loading compiled artifacts: a relocatable ELF object (elf.c)
+ * or a shared object (elf_dyn.c), both through Moat's own loader, which
+ * runs no code of the file; then the descriptor MOAT_DESC_SYMBOL is
+ * found, its pointers checked against the image (contract_bounds.c), its
+ * contract checked (contract.c) and its code registered for the fault
+ * handler. Also the export/import descriptions of moat.h.
  */
-#include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +20,6 @@ module_destroy(Owner *o)
     moatR_code_remove(m);
     if (m->img)
         moatR_elf_free(m->img);
-    if (m->dl)
-        dlclose(m->dl);
     moatU_arena_fini(&m->arena);
     moatU_free(m->type_ids);
     moatU_free(m->by_code);
@@ -203,13 +200,27 @@ moatR_module_from_desc(moat_engine *e, const MoatDescriptor *d,
     return true;
 }
 
+/* Either kind of artifact: ET_REL or ET_DYN, by the ELF header's e_type
+ * (little-endian at byte 16); the loader checks the rest. */
+static bool
+load_image(const uint8_t *bytes, size_t len, ElfImage **img, moat_error *err)
+{
+    unsigned type = len >= 18 ? bytes[16] | (unsigned)bytes[17] << 8 : 0;
+
+    if (type == ELF_ET_DYN)
+        return moatR_elf_load_shared(bytes, len, moatR_resolve_symbol, img,
+                                     err);
+    return moatR_elf_load(bytes, len, moatR_resolve_symbol, img, err);
+}
+
 static bool
 load_object(moat_engine *e, const uint8_t *bytes, size_t len,
             moat_module **out, moat_error *err)
 {
     ElfImage *img;
 
-    if (!moatR_elf_load(bytes, len, moatR_resolve_symbol, &img, err))
+    *out = NULL;
+    if (!load_image(bytes, len, &img, err))
         return false;
     const MoatDescriptor *d = moatR_elf_symbol(img, MOAT_DESC_SYMBOL);
     if (!d) {
@@ -218,7 +229,8 @@ load_object(moat_engine *e, const uint8_t *bytes, size_t len,
                           "contract violation: no symbol %s",
                           MOAT_DESC_SYMBOL);
     }
-    if (!moatR_module_from_desc(e, d, out, err)) {
+    if (!moatR_check_desc_bounds(d, img, err)
+        || !moatR_module_from_desc(e, d, out, err)) {
         moatR_elf_free(img);
         return false;
     }
@@ -285,115 +297,7 @@ moat_module_import(const moat_module *m, size_t i, moat_extern_info *out)
     return MOAT_OK;
 }
 
-/* ---- files: .o through the ELF loader, .so through dlopen ---- */
-
-/* Registers the executable segments of the shared object holding probe,
- * read from its program headers as mapped in memory. */
-static bool
-add_shared_code(moat_module *m, const void *probe)
-{
-    Dl_info    di;
-    Elf64_Ehdr eh;
-    uint64_t   lowest = UINT64_MAX;
-
-    if (!dladdr(probe, &di) || !di.dli_fbase)
-        return false;
-    const uint8_t *base = di.dli_fbase;
-    memcpy(&eh, base, sizeof eh);
-    if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-        eh.e_phentsize != sizeof(Elf64_Phdr))
-        return false;
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint16_t i = 0; i < eh.e_phnum; i++) {
-            Elf64_Phdr ph;
-            memcpy(&ph, base + eh.e_phoff + (size_t)i * sizeof ph, sizeof ph);
-            if (ph.p_type != PT_LOAD)
-                continue;
-            if (pass == 0 && (ph.p_vaddr & ~(uint64_t)4095) < lowest)
-                lowest = ph.p_vaddr & ~(uint64_t)4095;
-            uintptr_t lo = (uintptr_t)(base - lowest + ph.p_vaddr);
-            if (pass == 1 && (ph.p_flags & PF_X) &&
-                !moatR_code_add_module(m, NULL, lo, lo + ph.p_memsz))
-                return false;
-        }
-    }
-    return lowest != UINT64_MAX;
-}
-
-static bool
-load_shared(moat_engine *e, const char *path, moat_module **out,
-            moat_error *err)
-{
-    char  buf[4096];
-    /* without a slash dlopen would search the library path */
-    int   n = snprintf(buf, sizeof buf, "%s%s", strchr(path, '/') ? "" : "./",
-                       path);
-    void *h = n > 0 && (size_t)n < sizeof buf
-                  ? dlopen(buf, RTLD_NOW | RTLD_LOCAL)
-                  : NULL;
-
-    if (!h)
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LINK,
-                          "cannot load %s: %s", path,
-                          n > 0 && (size_t)n < sizeof buf ? dlerror()
-                                                          : "path too long");
-    const MoatDescriptor *d = dlsym(h, MOAT_DESC_SYMBOL);
-    if (!d || !moatR_module_from_desc(e, d, out, err)) {
-        dlclose(h);
-        return d ? false
-                 : moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
-                              "contract violation: no symbol %s",
-                              MOAT_DESC_SYMBOL);
-    }
-    (*out)->dl = h;
-    if (!add_shared_code(*out, d)) {
-        moatR_release(&(*out)->o);
-        *out = NULL;
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
-                          "cannot register the code of %s", path);
-    }
-    return true;
-}
-
-/* Reads the whole file into an owned buffer. */
-static bool
-read_file(const char *path, uint8_t **out, size_t *len, moat_error *err)
-{
-    FILE *f = fopen(path, "rb");
-
-    if (!f)
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "%s: %s", path,
-                          strerror(errno));
-    uint8_t *buf = NULL;
-    size_t   n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *p = moatU_realloc(buf, cap);
-            if (!p) {
-                moatU_free(buf);
-                fclose(f);
-                return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
-                                  "out of memory");
-            }
-            buf = p;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (bad) {
-        moatU_free(buf);
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "%s: read error",
-                          path);
-    }
-    *out = buf;
-    *len = n;
-    return true;
-}
+/* ---- files ---- */
 
 moat_status
 moat_module_load_file(moat_engine *e, const char *path, moat_module **out,
@@ -404,14 +308,12 @@ moat_module_load_file(moat_engine *e, const char *path, moat_module **out,
     size_t     len = 0;
 
     *out = NULL;
-    if (read_file(path, &bytes, &len, &ee)) {
+    if (moatU_read_file(path, MOAT_FILE_LIMIT, &bytes, &len, &ee)) {
         /* ELF header: magic, then e_type (little-endian) at 16 */
         bool is_elf = len >= 64 && memcmp(bytes, "\177ELF", 4) == 0;
         unsigned type = is_elf ? bytes[16] | (unsigned)bytes[17] << 8 : 0;
-        if (type == ET_REL)
+        if (type == ELF_ET_REL || type == ELF_ET_DYN)
             load_object(e, bytes, len, out, &ee);
-        else if (type == ET_DYN)
-            load_shared(e, path, out, &ee);
         else
             moatU_fail(&ee, 0, MOAT_ERR_MALFORMED,
                        "%s: not an ELF object or shared object", path);

@@ -32,24 +32,30 @@ enum {
     R_X86_64_GOTPCRELX = 41, R_X86_64_REX_GOTPCRELX, NTYPES
 };
 
-#define T(t, calc, field, size) [t] = { #t, ELF_CALC_##calc, field, size }
-#define NO(t) [t] = { #t, ELF_CALC_UNSUPPORTED, F_NONE, 0 }
+#define T(t, calc, dcalc, field, size) \
+    [t] = { #t, ELF_CALC_##calc, ELF_DCALC_##dcalc, field, size }
+#define NO(t) T(t, UNSUPPORTED, UNSUPPORTED, F_NONE, 0)
 
 /* What LLVM's x86-64 backend emits for PIC and the small code model (and
- * the absolute forms of non-PIC code), and the rest by name for errors. */
+ * the absolute forms of non-PIC code), what the linker leaves in a shared
+ * object linked from that (RELATIVE, 64, GLOB_DAT and JUMP_SLOT, bound at
+ * load), and the rest by name for errors. IRELATIVE would run a resolver
+ * of the file; COPY and the TLS types need a dynamic linker's data. */
 static const ElfRelocType types[NTYPES] = {
-    T(R_X86_64_NONE, NONE, F_NONE, 0),
-    T(R_X86_64_64, ABS, F_W64, 8),
-    T(R_X86_64_PC32, PC, F_S32, 4),
-    T(R_X86_64_PLT32, PLT, F_S32, 4),
-    T(R_X86_64_GOTPCREL, GOTPC, F_S32, 4),
-    T(R_X86_64_32, ABS, F_U32, 4),
-    T(R_X86_64_32S, ABS, F_S32, 4),
-    T(R_X86_64_PC64, PC, F_W64, 8),
-    T(R_X86_64_GOTPCRELX, GOTPC, F_S32, 4),
-    T(R_X86_64_REX_GOTPCRELX, GOTPC, F_S32, 4),
-    NO(R_X86_64_GOT32), NO(R_X86_64_COPY), NO(R_X86_64_GLOB_DAT),
-    NO(R_X86_64_JUMP_SLOT), NO(R_X86_64_RELATIVE), NO(R_X86_64_16),
+    T(R_X86_64_NONE, NONE, NONE, F_NONE, 0),
+    T(R_X86_64_64, ABS, ABS, F_W64, 8),
+    T(R_X86_64_PC32, PC, UNSUPPORTED, F_S32, 4),
+    T(R_X86_64_PLT32, PLT, UNSUPPORTED, F_S32, 4),
+    T(R_X86_64_GOTPCREL, GOTPC, UNSUPPORTED, F_S32, 4),
+    T(R_X86_64_32, ABS, UNSUPPORTED, F_U32, 4),
+    T(R_X86_64_32S, ABS, UNSUPPORTED, F_S32, 4),
+    T(R_X86_64_PC64, PC, UNSUPPORTED, F_W64, 8),
+    T(R_X86_64_GOTPCRELX, GOTPC, UNSUPPORTED, F_S32, 4),
+    T(R_X86_64_REX_GOTPCRELX, GOTPC, UNSUPPORTED, F_S32, 4),
+    T(R_X86_64_GLOB_DAT, UNSUPPORTED, SYM, F_W64, 8),
+    T(R_X86_64_JUMP_SLOT, UNSUPPORTED, SYM, F_W64, 8),
+    T(R_X86_64_RELATIVE, UNSUPPORTED, RELATIVE, F_W64, 8),
+    NO(R_X86_64_GOT32), NO(R_X86_64_COPY), NO(R_X86_64_16),
     NO(R_X86_64_PC16), NO(R_X86_64_8), NO(R_X86_64_PC8),
     NO(R_X86_64_DTPMOD64), NO(R_X86_64_DTPOFF64), NO(R_X86_64_TPOFF64),
     NO(R_X86_64_TLSGD), NO(R_X86_64_TLSLD), NO(R_X86_64_DTPOFF32),

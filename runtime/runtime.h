@@ -17,8 +17,9 @@
 #include "elfload.h"
 #include "util.h"
 
-/* ---- the helpers compiled code calls (helpers.c, trap.c). Default
- * visibility: a dlopen()ed artifact resolves them from the host. ---- */
+/* ---- the helpers compiled code calls (helpers.c, trap.c). Artifacts
+ * reach them through the loaders' allow-list (symbols.c); the default
+ * visibility is what older hosts that dlopen()ed artifacts relied on. ---- */
 #define X(name, ret, args) MOAT_API ret name args;
 MOAT_HELPERS(X)
 #undef X
@@ -85,7 +86,16 @@ const char *moatR_valtype_text(uint8_t t);
 void     moatR_type_text(moat_engine *e, uint32_t id, char *buf, size_t n);
 
 /* ---- contract.c: what an artifact may ask of us ---- */
+/* Limits we impose on descriptors (the spec's appendix "implementation
+ * limits" lets us); generous for real modules, small enough to keep sums
+ * and products of counts and sizes exact. */
+enum { MOAT_DESC_MAX_ITEMS = 1000000, MOAT_DESC_MAX_ARITY = 1000 };
 bool moatR_check_contract(const MoatDescriptor *d, moat_error *err);
+/* contract_bounds.c: every pointer of a loaded artifact's descriptor lies
+ * in img (data, or code for code pointers), with its length; run before
+ * moatR_check_contract reads through them. */
+bool moatR_check_desc_bounds(const MoatDescriptor *d, const ElfImage *img,
+                             moat_error *err);
 bool moatR_check_cpu(const char *cpu, const char *features, moat_error *err);
 
 /* ---- module.c ---- */
@@ -93,8 +103,7 @@ struct moat_module {
     Owner                 o;            /* user + each instance */
     moat_engine          *engine;
     const MoatDescriptor *desc;
-    ElfImage             *img;          /* .o artifacts */
-    void                 *dl;           /* .so artifacts (dlopen handle) */
+    ElfImage             *img;          /* loaded artifacts (.o, .so) */
     MoatLayout            layout;
     uint32_t              nimp[4];      /* imports per kind */
     uint32_t             *type_ids;     /* canonical id per type index */

@@ -53,6 +53,13 @@ typedef struct MoatCpuid {
 } MoatCpuid;
 const MoatCpuid *moatU_cpuid(void);
 
+/* util_io.c: reads the whole of path into *out (free with moatU_free),
+ * at most limit bytes (MOAT_FILE_LIMIT, or less). A regular file above it
+ * is refused before reading, a pipe after limit + 1 bytes (MOAT_ERR_LIMIT,
+ * naming the file and the limit); a directory or device is refused
+ * (MOAT_ERR_IO). Opening a FIFO waits for a writer, as any reader does. */
+bool moatU_read_file(const char *path, uint64_t limit, uint8_t **out,
+                     size_t *len, moat_error *err);
 /* util_io.c: writes all n bytes (retrying short writes and EINTR). */
 bool moatU_write_all(int fd, const uint8_t *p, size_t n);
 

@@ -94,6 +94,46 @@ expect "compile invalid" 1 "error:" "$moat" compile "$tmp/bad.wasm" -o "$tmp/b.o
 head -c 100 "$tmp/c.o" > "$tmp/trunc.o"
 expect "truncated object" 1 "contract" run add "$tmp/trunc.o" 1 2
 
+# input of any size or kind: refused, never read forever (docs/cli.md,
+# "Input files"); each command under a watchdog
+bounded() { timeout 20 "$moat" "$@"; }
+for c in validate inspect; do
+    expect "$c /dev/zero" 2 "moat: /dev/zero: not a regular file or a pipe" \
+        bounded $c /dev/zero
+    expect "$c directory" 2 "moat: $tmp: is a directory" bounded $c "$tmp"
+done
+expect "compile /dev/zero" 2 "/dev/zero: not a regular file" \
+    bounded compile /dev/zero -o "$tmp/z.o"
+expect "run /dev/zero" 2 "/dev/zero: not a regular file" bounded run /dev/zero
+expect "run --invoke /dev/zero" 2 "/dev/zero: not a regular file" \
+    bounded run --invoke f /dev/zero
+expect "run directory" 2 "is a directory" bounded run "$tmp"
+head -c 2048 /dev/zero > "$tmp/big.wasm"
+expect "file above the limit" 2 \
+    "moat: $tmp/big.wasm: larger than the limit of 1024 bytes" \
+    env MOAT_TEST_FILE_LIMIT=1024 timeout 20 "$moat" validate "$tmp/big.wasm"
+expect "run file above the limit" 2 "larger than the limit of 1024 bytes" \
+    env MOAT_TEST_FILE_LIMIT=1024 timeout 20 "$moat" run "$tmp/big.wasm"
+expect "endless pipe" 2 \
+    "moat: /dev/stdin: larger than the limit of 1048576 bytes" \
+    sh -c 'yes | MOAT_TEST_FILE_LIMIT=1048576 timeout 20 "$0" validate /dev/stdin' \
+    "$moat"
+expect "endless pipe, run" 2 "larger than the limit of 1048576 bytes" \
+    sh -c 'yes | MOAT_TEST_FILE_LIMIT=1048576 timeout 20 "$0" run /dev/stdin' \
+    "$moat"
+expect "wasm through a pipe" 0 "5" \
+    sh -c '"$0" run --invoke add /dev/stdin 2 3 < "$1"' "$moat" "$w"
+expect "object through a pipe" 0 "5" \
+    sh -c 'cat "$1" | "$0" run --invoke add /dev/stdin 2 3' "$moat" "$tmp/c.o"
+mkfifo "$tmp/fifo"
+(yes > "$tmp/fifo" 2>/dev/null &)
+expect "endless fifo" 2 "larger than the limit of 1048576 bytes" \
+    env MOAT_TEST_FILE_LIMIT=1048576 timeout 20 "$moat" validate "$tmp/fifo"
+# a FIFO nobody writes to: opening it waits for a writer, as cat does
+# (documented); the watchdog ends the wait
+expect "fifo without writer waits" 124 "" \
+    timeout 2 "$moat" validate "$tmp/fifo"
+
 # the launcher and the compile cache (docs/cli.md)
 . "$src/run-launcher-tests.sh"
 

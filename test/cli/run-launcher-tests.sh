@@ -135,6 +135,16 @@ check "no warning after replacement" \
     test -z "$("$moat" run "$e" 2>&1)"
 printf 'garbage' > "$entry"
 expect "garbage entry warns" 7 "is unusable" "$moat" run "$e"
+# a well-formed ELF object whose descriptor points outside the image (a
+# mutant that crashed the loader before the pointer checks): refused,
+# recompiled, replaced
+cp "$src/../regress/load-mutant-import-name.elf" "$entry"
+expect "entry with a bad descriptor warns" 7 \
+    "is unusable (contract violation: import name outside" \
+    "$moat" run "$e"
+check "entry with a bad descriptor replaced" \
+    test "$(stat -c %s "$entry")" -eq "$size"
+expect "replaced entry hits silently again" 7 "" "$moat" run "$e"
 # the entry of another module under this module's key
 "$moat" run "$tmp/run-trap.wasm" 2>/dev/null
 other=$(ls -t "$MOAT_CACHE_DIR"/*.o | head -1)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# build-fuzz.sh OUT_DIR
+# build-fuzz.sh OUT_DIR [TARGET...]
 #
-# Builds OUT_DIR/fuzz_validate, the libFuzzer target over decode + validate,
-# with clang-19 and ASan + UBSan (UB aborts, so libFuzzer reports it). The
+# Builds the libFuzzer targets (default: both) with clang-19 and ASan +
+# UBSan (UB aborts, so libFuzzer reports it): OUT_DIR/fuzz_validate over
+# decode + validate, OUT_DIR/fuzz_load over the artifact loaders. The
 # library sources are the lists in frontend/meson.build and runtime/meson.build
 # (frontend_src, runtime_src), compiled directly: no meson build is needed.
 # CLANG overrides the compiler; FUZZ_CFLAGS adds flags (split on spaces),
@@ -13,8 +14,17 @@ set -euo pipefail
 prog=${0##*/}
 die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: $prog OUT_DIR"
+[ $# -ge 1 ] || die "usage: $prog OUT_DIR [fuzz_validate] [fuzz_load]"
 out_dir=$1
+shift
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_validate fuzz_load)
+for t in "${targets[@]}"; do
+    case $t in
+    fuzz_validate | fuzz_load) ;;
+    *) die "unknown target: $t" ;;
+    esac
+done
 root=$(realpath -- "$(dirname "$0")/../..")
 cc=${CLANG:-clang-19}
 
@@ -49,13 +59,16 @@ done
 
 read -ra extra <<<"${FUZZ_CFLAGS:-}"
 mkdir -p "$out_dir"
-out=$out_dir/fuzz_validate
-# Link to a temporary name first: an interrupted build never leaves a binary
-# that smoke.sh's timestamp check would take for up to date.
-"$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
-    -fno-sanitize-recover=undefined -std=c17 -D_GNU_SOURCE \
-    -I "$root/include" -I "$root/runtime" -I "$root/frontend" \
-    "${extra[@]}" -o "$out.tmp" \
-    "$root/test/fuzz/fuzz_validate.c" "${srcs[@]}" -lffi -lm -ldl -lpthread
-mv -f -- "$out.tmp" "$out"
-printf '%s: built %s from %d sources\n' "$prog" "$out" $((${#srcs[@]} + 1))
+for t in "${targets[@]}"; do
+    out=$out_dir/$t
+    # Link to a temporary name first: an interrupted build never leaves a
+    # binary that smoke.sh's timestamp check would take for up to date.
+    "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=undefined -std=c17 -D_GNU_SOURCE \
+        -I "$root/include" -I "$root/runtime" -I "$root/frontend" \
+        "${extra[@]}" -o "$out.tmp" \
+        "$root/test/fuzz/$t.c" "${srcs[@]}" -lffi -lm -ldl -lpthread
+    mv -f -- "$out.tmp" "$out"
+    printf '%s: built %s from %d sources\n' "$prog" "$out" \
+        $((${#srcs[@]} + 1))
+done

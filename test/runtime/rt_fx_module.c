@@ -9,8 +9,70 @@
  * object (for dlopen), without sanitizers: it may only reference what
  * symbols.c allows. -DRT_FX_NO_DESC leaves the descriptor out;
  * -DRT_FX_BAD_CPU asks for a feature no one can check.
+ * -DRT_FX_MARKER="PATH" adds code that dlopen would run at load (a
+ * constructor in .init_array, the DT_INIT and DT_FINI functions when linked
+ * with -Wl,-init=rt_fx_init,-fini=rt_fx_init, a destructor): each creates
+ * PATH with a raw system call (the fixture links no libc), so a test can
+ * tell whether any ran. -DRT_FX_IFUNC also adds an IFUNC whose resolver
+ * would do the same.
  */
 #include "abi.h"
+
+#ifdef RT_FX_MARKER
+/* open(RT_FX_MARKER, O_WRONLY | O_CREAT, 0644) */
+static void
+mark(void)
+{
+    long r;
+
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "0"(2L), "D"(RT_FX_MARKER), "S"(0101L), "d"(0644L)
+                     : "rcx", "r11", "memory");
+    (void)r;
+}
+
+__attribute__((constructor)) static void
+ctor(void)
+{
+    mark();
+}
+
+__attribute__((destructor)) static void
+dtor(void)
+{
+    mark();
+}
+
+__attribute__((visibility("default"))) void rt_fx_init(void);
+
+void
+rt_fx_init(void)
+{
+    mark();
+}
+
+#ifdef RT_FX_IFUNC
+static int
+plain(void)
+{
+    return 1;
+}
+
+static int (*resolve_picked(void))(void)
+{
+    mark();
+    return plain;
+}
+
+__attribute__((visibility("default"), ifunc("resolve_picked"))) int
+rt_fx_picked(void);
+
+/* A use through the GOT, so that the linker emits a relocation for it. */
+__attribute__((visibility("default"))) int (*const rt_fx_use)(void) =
+    rt_fx_picked;
+#endif
+#endif
 
 #define X(name, ret, args) ret name args;
 MOAT_HELPERS(X)
