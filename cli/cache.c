@@ -170,7 +170,8 @@ entry_name(char *buf, size_t n, const CacheKey *k, const char *suffix)
 static uint8_t *
 map_fd(int fd, const struct stat *st, size_t *len)
 {
-    if (!S_ISREG(st->st_mode) || st->st_size <= 0)
+    if (!S_ISREG(st->st_mode) || st->st_size <= 0 ||
+        (uint64_t)st->st_size > MOAT_FILE_LIMIT)
         return NULL;
     void *p = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED)
@@ -231,7 +232,9 @@ moat_cli_cache_load(moat_engine *e, int dfd, const char *dir,
         sts = moat_module_load_object(e, obj, len, out, &err);
         munmap(obj, len);
     } else {
-        snprintf(err.msg, sizeof err.msg, "cannot read it");
+        snprintf(err.msg, sizeof err.msg,
+                 "empty, larger than %llu bytes, or cannot be mapped",
+                 (unsigned long long)MOAT_FILE_LIMIT);
     }
     if (sts == MOAT_OK && memcmp(moat_module_hash(*out), k->module_hash, 32)) {
         moat_module_free(*out);
