@@ -71,13 +71,20 @@ moat_cli_free_file(uint8_t *bytes)
 void
 moat_cli_report(const char *path, const moat_error *err)
 {
+    const char *what = moat_status_string(err->code);
+    size_t      n = strlen(what);
+    /* the runtime's own messages may already open with the status's
+     * words ("contract violation: ..."): say them once */
+    bool        has_what = !strncmp(err->msg, what, n) && err->msg[n] == ':';
+    const char *sep = has_what ? "" : ": ";
+
+    if (has_what)
+        what = "";
     if (err->offset == MOAT_NO_OFFSET)
-        fprintf(stderr, "%s: error: %s: %s\n", path,
-                moat_status_string(err->code), err->msg);
+        fprintf(stderr, "%s: error: %s%s%s\n", path, what, sep, err->msg);
     else
-        fprintf(stderr, "%s:0x%llx: error: %s: %s\n", path,
-                (unsigned long long)err->offset,
-                moat_status_string(err->code), err->msg);
+        fprintf(stderr, "%s:0x%llx: error: %s%s%s\n", path,
+                (unsigned long long)err->offset, what, sep, err->msg);
 }
 
 int

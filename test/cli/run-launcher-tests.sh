@@ -64,6 +64,14 @@ expect "trap status and line" 134 "moat: trap: unreachable" \
 expect "trap names the function" 134 "in function boom" \
     "$moat" run -O0 "$tmp/run-trap.wasm"
 expect "no _start" 1 "no _start function" "$moat" run "$tmp/run-nostart.wasm"
+# names from the module reach messages escaped: one printable line
+wat2wasm "$src/run-evil-name.wat" -o "$tmp/evil.wasm" || exit 1
+expect "control bytes in a name are escaped" 134 \
+    'trap: unreachable in function evil\x1b]0;owned\x07\x0aname' \
+    "$moat" run -O0 "$tmp/evil.wasm"
+check "no raw control byte in the message" \
+    sh -c '! "$0" run -O0 "$1" 2>&1 | LC_ALL=C grep -q "[[:cntrl:]]"' \
+    "$moat" "$tmp/evil.wasm"
 expect "missing program" 2 "No such file" "$moat" run "$tmp/nope.wasm"
 expect "no program" 2 "no program given" "$moat" run --env A=1
 expect "unknown option" 2 "unknown option '--frob'" \
