@@ -58,7 +58,10 @@ typedef enum moat_trap {
     MOAT_TRAP_STACK_EXHAUSTED,
     MOAT_TRAP_INTERRUPTED,
     MOAT_TRAP_HOST,
-    MOAT_TRAP_UNDEFINED_ELEMENT = 12 /* call_indirect past the table end */
+    MOAT_TRAP_UNDEFINED_ELEMENT = 12, /* call_indirect past the table end */
+    MOAT_TRAP_STALE_REF = 13    /* call through a function reference whose
+                                 * instance (or host definition) was freed
+                                 * (see "function references" below) */
 } moat_trap;
 
 #define MOAT_NO_OFFSET UINT64_MAX

@@ -112,10 +112,9 @@ moatR_pool_meta_need(const moat_module *m)
     ADD(sizeof(moat_instance));
     ADD((d->nimports + 1) * sizeof(Extern));
     ADD((d->ntables + 1) * sizeof(Table *));
-    ADD((d->nfuncs - d->nfunc_imports + 1) * sizeof(MoatFuncRef));
+    ADD((d->nfuncs + 1) * sizeof(MoatFuncRef));
     ADD((d->nelems + d->ndatas) / 8 + 1);
     ADD((d->nfunc_imports + 1) * sizeof(moat_caller));
-    ADD((d->nfunc_imports + 1) * sizeof(MoatFuncRef));
     ADD(sizeof(Memory));
 #undef ADD
     return (size_t)(n + round_up(m->layout.size, OS_PAGE));
