@@ -12,10 +12,29 @@
  * freed when the last element lets go of it. Proxies hold nothing, so no
  * cycle can keep anything alive; a dead instance costs what its stale
  * elements point at: one proxy per function still referenced.
+ *
+ * A reference also lives in the frames of a run (a local, an operand)
+ * that read it before its last element let go. So a stale proxy is not
+ * freed at once: it waits in a quarantine until every run that was in
+ * progress when it was let go (running, or suspended in a yield) has
+ * ended. Runs record the reference epoch when they start (Fiber.since,
+ * stack.c); a proxy let go is stamped with the epoch, which moves on;
+ * the quarantine frees the proxies stamped before the oldest run in
+ * progress, looking at every fiber (fiber.c) once it has grown by a
+ * quarter of their number, so that the scan costs a few reads per proxy.
+ * Such a run may store a stale proxy again: it leaves the quarantine
+ * then, and is stamped anew when let go again.
  */
 #include <string.h>
 
 #include "runtime.h"
+
+enum { LIMBO_MIN = 64 };
+
+static _Atomic uint64_t ref_epoch = 1;
+static pthread_mutex_t  limbo_lock = PTHREAD_MUTEX_INITIALIZER;
+static Proxy           *limbo;
+static uint64_t         nlimbo, limbo_cap = LIMBO_MIN;
 
 /* The trap a stale reference's call ends in. Compiled code calls it as
  * code(ctx, args...) with the function's wasm type: the arguments are
@@ -76,6 +95,7 @@ proxy_of(MoatFuncRef *f, Proxy *_Atomic *memo)
     Proxy *mine = moatU_alloc(sizeof *mine);
     if (!mine)
         return NULL;
+    memset(mine, 0, sizeof *mine);
     mine->ref = *f;
     mine->ref.kind = MOAT_REF_PROXY;
     atomic_init(&mine->refs, 1);
@@ -106,11 +126,70 @@ moatR_ref_hold(void *v, const moat_instance *owner, uint64_t n)
     return p;
 }
 
+uint64_t
+moatR_ref_epoch(void)
+{
+    return atomic_load(&ref_epoch);
+}
+
+/* Under limbo_lock: frees what no run in progress can hold. */
+static void
+drain_locked(void)
+{
+    uint32_t nfibers = 0;
+    uint64_t oldest = moatR_fibers_oldest_run(&nfibers);
+    Proxy  **at = &limbo;
+
+    while (*at) {
+        Proxy   *p = *at;
+        uint64_t refs = atomic_load(&p->refs);
+        if (refs == 0 && p->stamp >= oldest) {
+            at = &p->next;              /* a run may still hold it */
+            continue;
+        }
+        *at = p->next;
+        nlimbo--;
+        p->in_limbo = false;
+        if (refs == 0)
+            moatU_free(p);              /* else stored again: it stays */
+    }
+    limbo_cap = nlimbo * 2;
+    if (limbo_cap < nfibers / 4)
+        limbo_cap = nfibers / 4;
+    if (limbo_cap < LIMBO_MIN)
+        limbo_cap = LIMBO_MIN;
+}
+
+void
+moatR_refs_drain(void)
+{
+    pthread_mutex_lock(&limbo_lock);
+    drain_locked();
+    pthread_mutex_unlock(&limbo_lock);
+}
+
+/* The last element let go of a stale proxy (its owner is gone). */
+static void
+retire(Proxy *p)
+{
+    pthread_mutex_lock(&limbo_lock);
+    p->stamp = atomic_fetch_add(&ref_epoch, 1);
+    if (!p->in_limbo) {
+        p->in_limbo = true;
+        p->next = limbo;
+        limbo = p;
+        nlimbo++;
+    }
+    if (nlimbo >= limbo_cap)
+        drain_locked();
+    pthread_mutex_unlock(&limbo_lock);
+}
+
 static void
 proxy_release(Proxy *p, uint64_t n)
 {
     if (atomic_fetch_sub(&p->refs, n) == n)
-        moatU_free(p);
+        retire(p);
 }
 
 void

@@ -36,6 +36,7 @@ instance_destroy(Owner *o)
         if (inst->area)
             munmap(inst->area, inst->area_len);
         if (f) {
+            moatR_fiber_unregister(f);
             moatR_fiber_fini(f);
             moatU_free(f);
         }
@@ -103,6 +104,7 @@ instance_alloc(moat_module *m, Slot *s)
         s->meta_used = (size_t)(pt.p - s->meta);
     } else if ((inst->fiber = moatU_calloc(1, sizeof(Fiber))) != NULL) {
         moatR_fiber_init(inst->fiber, 0, 0);
+        moatR_fiber_register(inst->fiber);
     }
     if (!inst->imports || !inst->own_tables || !inst->funcs ||
         !inst->dropped || !inst->callers || !inst->fiber ||

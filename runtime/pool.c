@@ -276,6 +276,7 @@ moatR_pool_acquire(moat_engine *e, moat_error *err)
             moatR_pool_release(s);
             return NULL;
         }
+        moatR_fiber_register(&s->fiber);
         s->is_ready = true;
     }
     return s;
@@ -401,8 +402,10 @@ moatR_pool_free(moat_engine *e)
         for (uint32_t i = 0; i < p->nchunks; i++) {
             Chunk *c = p->chunks[i];
             for (uint32_t k = 0; k < c->nslots; k++)
-                if (c->slots[k].is_ready)
+                if (c->slots[k].is_ready) {
+                    moatR_fiber_unregister(&c->slots[k].fiber);
                     moatR_fiber_unpoison(&c->slots[k].fiber);
+                }
             unpublish(c);
             moatR_resv_remove(c);
             munmap((void *)c->lo, c->hi - c->lo);

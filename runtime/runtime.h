@@ -220,6 +220,12 @@ enum {
 typedef struct Proxy {
     MoatFuncRef      ref;       /* first: elements point here */
     _Atomic uint64_t refs;
+    /* the quarantine's, under its lock: when the last element let go
+     * (a stale proxy can be stored again from a run's frames, and let go
+     * again later) */
+    uint64_t         stamp;
+    struct Proxy    *next;
+    bool             in_limbo;
 } Proxy;
 
 /* A host function's reference and its proxy, made on first use. */
@@ -245,6 +251,10 @@ moat_trap moatR_ref_store(void **slot, void *v, const moat_instance *owner);
 /* The owner is going: its proxies become stale. */
 void      moatR_refs_orphan(moat_instance *inst);
 void      moatR_refs_orphan_host(HostFunc *h);
+/* The reference epoch a run starting now records (Fiber.since). */
+uint64_t  moatR_ref_epoch(void);
+/* Frees the quarantined proxies no run in progress can hold. */
+void      moatR_refs_drain(void);
 
 /* ---- linker.c ---- */
 
@@ -457,6 +467,12 @@ typedef struct Fiber {
     void               *asan_fake;
     const void         *caller_bottom;
     size_t              caller_size;
+    /* funcref.c's quarantine: the reference epoch when the run on this
+     * stack (or the run that started it) began; 0 = no run. Registered
+     * fibers are the ones it looks at. */
+    _Atomic uint64_t    since;
+    struct Fiber       *reg_prev, *reg_next;
+    bool                is_registered;
 } Fiber;
 
 /* One moat call on this thread; traps unwind to the innermost. */
@@ -521,6 +537,14 @@ void     moatR_fiber_enter(Activation *a, Fiber *f, bool is_resume);
 void     moatR_fiber_landed(Activation *a, Fiber *f);
 /* A suspended call that will never be resumed. */
 void     moatR_fiber_abandon(Fiber *f);
+/* Every fiber that may run is registered (a slot's on its first use,
+ * an own one when made, a thread's spare), for
+ * moatR_fibers_oldest_run. */
+void     moatR_fiber_register(Fiber *f);
+void     moatR_fiber_unregister(Fiber *f);
+/* The smallest since of a run in progress (UINT64_MAX: none), and how
+ * many fibers there are. */
+uint64_t moatR_fibers_oldest_run(uint32_t *nfibers);
 /* Zeroes every page of the stack runs since the last scrub wrote. */
 void     moatR_fiber_scrub(Fiber *f);
 /* Whether the 4 KiB page at p (aligned) is all zero. */

@@ -5,6 +5,7 @@
   (type $t (func (result i32)))
   (import "host" "table" (table $ht 4 funcref))
   (import "host" "g" (global $hg (mut funcref)))
+  (import "host" "pause" (func $pause))
   (table $t0 (export "table") 32 64 funcref)
   (table $scratch 1 funcref)
   (global $g (export "g") (mut funcref) (ref.null func))
@@ -29,4 +30,12 @@
   (func (export "call_g") (result i32) (call $via (global.get $g)))
   (func (export "call_g2") (result i32) (call $via (global.get $g2)))
   (func (export "call_hg") (result i32) (call $via (global.get $hg)))
-  (func (export "forget") (table.set $scratch (i32.const 0) (ref.null func))))
+  (func (export "forget") (table.set $scratch (i32.const 0) (ref.null func)))
+  ;; a reference only a suspended run holds: taken out of the table,
+  ;; called after the host resumes
+  (func (export "hold") (param $i i32) (result i32)
+    (local $r funcref)
+    (local.set $r (table.get $t0 (local.get $i)))
+    (table.set $t0 (local.get $i) (ref.null func))
+    (call $pause)
+    (call $via (local.get $r))))
