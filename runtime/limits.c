@@ -41,21 +41,20 @@ kib(uint64_t n)
     return (unsigned long long)((n + 1023) >> 10);
 }
 
-/* what: "memory of 3 pages", "table 2 of 70000 elements", ... */
+/* what: "memory of 3 pages", "table 2 of 70000 elements", ...; before:
+ * what was charged already ("its instance data takes"), or NULL. */
 static bool
-over(const Budget *b, moat_error *err, const char *what, uint64_t n)
+over(const Budget *b, moat_error *err, const char *what, uint64_t n,
+     const char *before)
 {
-    uint64_t used = atomic_load(&b->used);
-
-    if (used == 0)
+    if (!before)
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
                           "%s (%llu KiB) exceeds the memory limit of %llu "
                           "KiB", what, kib(n), kib(b->limit));
     return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
-                      "%s (%llu KiB) exceeds the memory limit of %llu KiB, "
-                      "of which instance data, memory and tables already "
-                      "use %llu KiB", what, kib(n), kib(b->limit),
-                      kib(used));
+                      "%s (%llu KiB) exceeds the memory limit of %llu KiB "
+                      "(%s %llu KiB of it)", what, kib(n),
+                      kib(b->limit), before, kib(atomic_load(&b->used)));
 }
 
 static bool
@@ -73,7 +72,7 @@ charge_data(moat_instance *inst, moat_error *err)
              (unsigned long long)d->nfuncs, (unsigned long long)d->nglobals,
              (unsigned long long)d->ntables, (unsigned long long)d->nimports,
              (unsigned long long)(d->nelems + d->ndatas));
-    return over(&inst->budget, err, what, n);
+    return over(&inst->budget, err, what, n, NULL);
 }
 
 /* Before anything is allocated: instance data, then memory 0's minimum
@@ -94,7 +93,7 @@ moatR_budget_instance(moat_instance *inst, moat_error *err)
         snprintf(what, sizeof what, "memory of %llu pages",
                  (unsigned long long)d->mems[0].min);
         if (!moatR_budget_charge(&inst->budget, n))
-            return over(&inst->budget, err, what, n);
+            return over(&inst->budget, err, what, n, "its instance data takes");
     }
     for (uint64_t i = m->nimp[1]; i < d->ntables; i++) {
         uint64_t min = d->tables[i].min;
@@ -102,7 +101,9 @@ moatR_budget_instance(moat_instance *inst, moat_error *err)
         snprintf(what, sizeof what, "table %llu of %llu elements",
                  (unsigned long long)i, (unsigned long long)min);
         if (!moatR_budget_charge(&inst->budget, n))
-            return over(&inst->budget, err, what, n);
+            return over(&inst->budget, err, what, n,
+                        "its instance data, memory and earlier tables "
+                        "take");
     }
     return true;
 }

@@ -179,6 +179,8 @@ run_begins(ThreadState *ts, Fiber *f, bool is_resume)
         if (outer && outer < s)
             s = outer;
     }
+    /* seq_cst: visible to a quarantine scan before this run reads any
+     * table (a store must not wait in the store buffer past our loads) */
     atomic_store(&f->since, s);
 }
 
@@ -223,7 +225,7 @@ activate(Fiber *f, bool is_resume, void (*fn)(void *), void *arg,
     ts->act = act.prev;
     restore_stack(ts, &act);
     if (f && result != MOAT_RUN_YIELD)
-        atomic_store(&f->since, 0);
+        atomic_store_explicit(&f->since, 0, memory_order_release);
     if (result == MOAT_RUN_TRAP) {
         moatR_activation_error(&act, err);
         moatU_free(act.host_msg);
