@@ -64,13 +64,13 @@ moatR_inst_extern(moat_instance *inst, const MoatDescExport *x, Extern *out)
 
     memset(out, 0, sizeof *out);
     out->kind = (uint8_t)x->kind;
-    out->owner = &inst->o;
-    out->inst = inst;
+    out->owner = &inst->o;      /* keeps what inst imported alive too */
     switch (x->kind) {
     case 0: out->u.func = moatR_inst_funcref(inst, i); break;
     case 1: out->u.table = (Table *)moatR_inst_table(inst, i); break;
     case 2: out->u.mem = (Memory *)inst->mem; break;
     default:
+        out->inst = moatR_global_owner(inst, i);
         out->u.global.cell = moatR_inst_global(inst, i);
         out->u.global.type = (uint8_t)inst->module->desc->globals[i].type;
         out->u.global.is_mut = inst->module->desc->globals[i].is_mut != 0;

@@ -265,7 +265,8 @@ typedef struct Extern {
                                  * func->ctx is the host_ctx, and each
                                  * importer binds its own moat_caller */
     Owner  *owner;
-    moat_instance *inst;        /* owner, when an instance exports it */
+    const moat_instance *inst;  /* globals: the instance whose storage it
+                                 * is (also when re-exported), or NULL */
     union {
         MoatFuncRef *func;
         Table       *table;

@@ -30,8 +30,8 @@
 
 enum { NOPT = 2 };
 static const int opt_levels[NOPT] = { 0, 2 };
-static uint8_t  *lib_obj[NOPT], *ten_obj[NOPT];
-static size_t    lib_len[NOPT], ten_len[NOPT];
+static uint8_t  *lib_obj[NOPT], *ten_obj[NOPT], *relay_obj, *ruser_obj;
+static size_t    lib_len[NOPT], ten_len[NOPT], relay_len, ruser_len;
 
 /* ---- counting allocator: live allocations of the library; what is
  * freed is poisoned first, so that a use after free shows ---- */
@@ -66,6 +66,8 @@ compile_guests(void **state)
         ten_obj[i] = moatT_compile_file(REFTENANT_WASM, opt_levels[i],
                                         &ten_len[i]);
     }
+    relay_obj = moatT_compile_file(REFRELAY_WASM, 2, &relay_len);
+    ruser_obj = moatT_compile_file(REFRELAYUSER_WASM, 2, &ruser_len);
     return 0;
 }
 
@@ -77,6 +79,8 @@ free_guests(void **state)
         moat_free(lib_obj[i]);
         moat_free(ten_obj[i]);
     }
+    moat_free(relay_obj);
+    moat_free(ruser_obj);
     return 0;
 }
 
@@ -446,6 +450,40 @@ suspended_runs_keep_what_they_hold(void **state)
     }
 }
 
+/* R re-exports A's global; C stores R's function into it through R's
+ * export: the global is still A's, so the reference is counted, and
+ * stale once R is gone. */
+static void
+reexported_globals_keep_their_owner(void **state)
+{
+    World          w;
+    moat_error     err = { 0 };
+    moat_module   *rm, *um;
+    moat_instance *r = NULL, *c = NULL;
+
+    (void)state;
+    world_new(&w, 1);
+    assert_int_equal(moat_module_load_object(w.e, relay_obj, relay_len, &rm,
+                                             &err), MOAT_OK);
+    assert_int_equal(moat_module_load_object(w.e, ruser_obj, ruser_len, &um,
+                                             &err), MOAT_OK);
+    assert_int_equal(moat_instance_new(w.l, rm, &r, &err), MOAT_OK);
+    assert_int_equal(moat_linker_define_instance(w.l, "relay", r, &err),
+                     MOAT_OK);
+    assert_int_equal(moat_instance_new(w.l, um, &c, &err), MOAT_OK);
+    ok(c, "store", 0, 0, 0);
+    assert_int_equal(through(&w, "call_g", 0, 0), 31);
+    moat_instance_free(c);
+    moat_instance_free(r);
+    moat_linker_free(w.l);              /* the last to hold R */
+    w.l = NULL;
+    assert_int_equal(live_instances(&w), 1);
+    assert_int_equal(through(&w, "call_g", 0, 0), STALE);
+    moat_module_free(rm);
+    moat_module_free(um);
+    world_free(&w);
+}
+
 int
 main(void)
 {
@@ -455,6 +493,7 @@ main(void)
         cmocka_unit_test(no_cycle_keeps_instances),
         cmocka_unit_test(churn_does_not_accumulate),
         cmocka_unit_test(suspended_runs_keep_what_they_hold),
+        cmocka_unit_test(reexported_globals_keep_their_owner),
     };
     return cmocka_run_group_tests(tests, compile_guests, free_guests);
 }
