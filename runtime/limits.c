@@ -62,7 +62,10 @@ charge_data(moat_instance *inst, moat_error *err)
 {
     const moat_module    *m = inst->module;
     const MoatDescriptor *d = m->desc;
-    uint64_t              n = moatR_pool_meta_need(m);
+    /* the slot's part (instance, its arrays, the context area) and the
+     * table of proxies made when its functions are stored elsewhere */
+    uint64_t              n = moatR_pool_meta_need(m) +
+                              d->nfuncs * sizeof(Proxy *);
     char                  what[160];
 
     if (moatR_budget_charge(&inst->budget, n))
