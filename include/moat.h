@@ -58,7 +58,10 @@ typedef enum moat_trap {
     MOAT_TRAP_STACK_EXHAUSTED,
     MOAT_TRAP_INTERRUPTED,
     MOAT_TRAP_HOST,
-    MOAT_TRAP_UNDEFINED_ELEMENT = 12 /* call_indirect past the table end */
+    MOAT_TRAP_UNDEFINED_ELEMENT = 12, /* call_indirect past the table end */
+    MOAT_TRAP_STALE_REF = 13    /* call through a function reference whose
+                                 * instance (or host definition) was freed
+                                 * (see "function references" below) */
 } moat_trap;
 
 #define MOAT_NO_OFFSET UINT64_MAX
@@ -126,10 +129,17 @@ typedef struct moat_instance moat_instance;
 /* On success *out is the caller's (free with moat_engine_free). */
 MOAT_API moat_status moat_engine_new(moat_engine **out, moat_error *err);
 MOAT_API void moat_engine_free(moat_engine *e);           /* NULL: no-op */
-/* Limits for what is made from now on. max_memory: bytes a memory defined
- * by an instance may reach (0: the module's own limits); an instance whose
- * minimum is larger fails with MOAT_ERR_LIMIT, memory.grow past it gives
- * -1. stack_size: bytes of stack each call into an instance may use (each
+/* Limits for what is made from now on. max_memory (0: none, the default):
+ * one budget per instance for everything its guest makes the runtime
+ * allocate - the memory it defines, the elements of the tables it defines
+ * and the instance data its module's counts decide (context area,
+ * per-function, per-import and per-segment arrays); docs/runtime.md,
+ * "Limits". An instance whose minimums and data do not fit fails with
+ * MOAT_ERR_LIMIT, the message naming what exceeded the limit; a
+ * memory.grow or table.grow that does not fit gives -1 (also when an
+ * importer grows the instance's exported memory or table); a reset gives
+ * back what the memory grew. Not counted: the stack, host-defined memories
+ * and tables. stack_size: bytes of stack each call into an instance may use (each
  * instance has its own stack; default 8 MiB, applies to calls started
  * from now on; pooled instances have room for at most max(8 MiB, the size
  * set when the engine made its pool)); deep recursion past it traps with
@@ -339,6 +349,25 @@ MOAT_API moat_status moat_instance_memory_write(moat_instance *inst,
 MOAT_API moat_status moat_instance_global(moat_instance *inst,
                                           const char *name, moat_val *out,
                                           moat_error *err);
+
+/* ---- function references (docs/runtime.md, "Lifetimes") ----
+ * A funcref stored into a table or global that its own instance does not
+ * own (another instance's, the host's) stays safe after that instance is
+ * freed: calling it traps with MOAT_TRAP_STALE_REF, whatever now lives in
+ * the freed instance's pool slot; a host function's reference stays
+ * callable while its definition lives (a linker or an importer holds it).
+ * Storing a reference never keeps its instance alive, so instances that
+ * share tables can be freed in any order.
+ * A funcref value the HOST holds (a call's result, an exported global, a
+ * host function's argument, a yield value) is borrowed: valid while the
+ * instance it is a function of lives (for a reference read out of a
+ * table or global of another instance: while that storage holds it).
+ * Passing one that is no longer valid back into a call, as a global's
+ * value (moat_linker_define_global) or a resume value is undefined: it may
+ * reach another tenant's function. Keep the instance to keep the value.
+ * An instance must not be freed while a call that may be executing one of
+ * its functions (called through a reference, then suspended in a yield
+ * or inside a host function) is running or suspended. */
 
 /* ---- deadlines: stopping guest code that runs too long ----
  * They need a module compiled with interruption checks (`moat compile

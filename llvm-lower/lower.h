@@ -76,7 +76,7 @@ typedef struct Lower {
 enum {
     H_TRAP, H_MEMORY_GROW, H_MEMORY_FILL, H_MEMORY_COPY, H_MEMORY_INIT,
     H_DATA_DROP, H_TABLE_GROW, H_TABLE_FILL, H_TABLE_COPY, H_TABLE_INIT,
-    H_ELEM_DROP, H_EPOCH_CHECK, NHELPERS
+    H_ELEM_DROP, H_EPOCH_CHECK, H_TABLE_SET, H_GLOBAL_SET_REF, NHELPERS
 };
 
 /* builder.c: small pieces every lowering file uses. */
@@ -155,6 +155,13 @@ void moatL_memory_bulk(Lower *L, const Insn *in);     /* init/copy/fill/drop */
 
 void moatL_table(Lower *L, const Insn *in);           /* lower_table.c */
 void moatL_ref(Lower *L, const Insn *in);             /* ref.null/is_null/func */
+/* Funcref stores into an own table or global: inline when the stored and
+ * the replaced reference are null or the instance's own
+ * (moatL_ref_is_own), else through the runtime helper h, which counts. */
+LLVMValueRef moatL_ref_is_own(Lower *L, LLVMValueRef ref);
+void moatL_ref_store(Lower *L, LLVMValueRef is_inline, LLVMValueRef v,
+                     LLVMValueRef p, LLVMValueRef tbaa, int h,
+                     LLVMValueRef *args, unsigned n);
 
 void moatL_const(Lower *L, const Insn *in);           /* lower_num.c */
 void moatL_int(Lower *L, const Insn *in);             /* lower_int.c */

@@ -1,6 +1,9 @@
 /* lower_table.c - references and tables (spec 4.4.2, 4.4.6). A funcref is
  * a MoatFuncRef *, an externref an opaque pointer; NULL is null. table.get
- * and table.set are inline; the rest call runtime helpers.
+ * is inline; so is table.set of a funcref into an own table when both the
+ * stored and the replaced reference are null or the instance's own (the
+ * runtime counts every other: docs/runtime.md, "Lifetimes"); the rest
+ * call runtime helpers.
  */
 #include "lower.h"
 
@@ -42,6 +45,88 @@ elem_ptr(Lower *L, uint32_t t, LLVMValueRef idx)
     return LLVMBuildGEP2(L->b, L->ptr, elems, &i64, 1, "");
 }
 
+/* Whether funcref ref is null or one of this instance's own (inside
+ * [ctx[MOAT_CTX_FUNCS], + ctx[MOAT_CTX_FUNCS_SIZE])): such a reference
+ * may be stored into the instance's own tables and globals uncounted. */
+LLVMValueRef
+moatL_ref_is_own(Lower *L, LLVMValueRef ref)
+{
+    LLVMValueRef lo = moatL_ctx_load_fixed(L, L->i64, MOAT_CTX_FUNCS,
+                                           "funcs");
+    LLVMValueRef len = moatL_ctx_load_fixed(L, L->i64, MOAT_CTX_FUNCS_SIZE,
+                                            "funcs.size");
+    LLVMValueRef r = LLVMBuildPtrToInt(L->b, ref, L->i64, "");
+    LLVMValueRef off = LLVMBuildSub(L->b, r, lo, "");
+    LLVMValueRef own = LLVMBuildICmp(L->b, LLVMIntULT, off, len, "");
+    LLVMValueRef null = LLVMBuildICmp(L->b, LLVMIntEQ, r,
+                                      moatL_const_i64(L, 0), "");
+    return LLVMBuildOr(L->b, own, null, "ref.own");
+}
+
+/* Weights br: its first successor is the likely one. */
+static void
+branch_likely(Lower *L, LLVMValueRef br)
+{
+    LLVMMetadataRef md[3] = {
+        LLVMMDStringInContext2(L->llctx, "branch_weights", 14),
+        LLVMValueAsMetadata(moatL_const_i32(L, 1u << 20)),
+        LLVMValueAsMetadata(moatL_const_i32(L, 1)),
+    };
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(L->llctx, "prof", 4),
+                    LLVMMetadataAsValue(L->llctx,
+                                        LLVMMDNodeInContext2(L->llctx, md,
+                                                             3)));
+}
+
+/* if (is_inline) *p = v (tagged tbaa, if any); else helper h(args): a
+ * funcref store. */
+void
+moatL_ref_store(Lower *L, LLVMValueRef is_inline, LLVMValueRef v,
+                LLVMValueRef p, LLVMValueRef tbaa, int h, LLVMValueRef *args,
+                unsigned n)
+{
+    LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                         "ref.inline");
+    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                           "ref.counted");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                           "");
+    LLVMValueRef      br = LLVMBuildCondBr(L->b, is_inline, st, slow);
+
+    branch_likely(L, br);
+    LLVMPositionBuilderAtEnd(L->b, st);
+    LLVMValueRef store = LLVMBuildStore(L->b, v, p);
+    if (tbaa)
+        LLVMSetMetadata(store, L->tbaa_kind, tbaa);
+    LLVMBuildBr(L->b, done);
+    LLVMPositionBuilderAtEnd(L->b, slow);
+    moatL_call_helper(L, h, args, n);
+    LLVMBuildBr(L->b, done);
+    LLVMPositionBuilderAtEnd(L->b, done);
+}
+
+static void
+table_set(Lower *L, uint32_t t)
+{
+    LLVMValueRef v = moatL_vpop(L);
+    LLVMValueRef idx = moatL_vpop(L);
+    LLVMValueRef args[4] = { L->ctx, moatL_const_i32(L, t), idx, v };
+
+    if (L->m->tables[t].elem != T_FUNCREF) {
+        LLVMBuildStore(L->b, v, elem_ptr(L, t, idx));
+        return;
+    }
+    if (t < L->m->ntable_imports) {     /* owner unknown here */
+        moatL_call_helper(L, H_TABLE_SET, args, 4);
+        return;
+    }
+    LLVMValueRef p = elem_ptr(L, t, idx);
+    LLVMValueRef old = LLVMBuildLoad2(L->b, L->ptr, p, "table.old");
+    LLVMValueRef ok = LLVMBuildAnd(L->b, moatL_ref_is_own(L, v),
+                                   moatL_ref_is_own(L, old), "");
+    moatL_ref_store(L, ok, v, p, NULL, H_TABLE_SET, args, 4);
+}
+
 static void
 table_size(Lower *L, uint32_t t)
 {
@@ -78,11 +163,7 @@ moatL_table(Lower *L, const Insn *in)
         moatL_vpush(L, LLVMBuildLoad2(L->b, L->ptr, p, "table.get"));
         break;
     }
-    case OP_TABLE_SET: {
-        LLVMValueRef v = moatL_vpop(L);
-        LLVMBuildStore(L->b, v, elem_ptr(L, in->a, moatL_vpop(L)));
-        break;
-    }
+    case OP_TABLE_SET: table_set(L, in->a); break;
     case OP_TABLE_SIZE: table_size(L, in->a); break;
     case OP_TABLE_GROW: call_with_operands(L, H_TABLE_GROW, &a, 1, 2, true);
                         break;

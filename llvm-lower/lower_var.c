@@ -43,9 +43,33 @@ moatL_global_get(Lower *L, const Insn *in)
     moatL_vpush(L, v);
 }
 
+/* A funcref global: inline when the old and the new value are null or
+ * the instance's own and the global is its own (lower_table.c says why);
+ * else moatR_global_set_ref counts the reference. */
+static void
+global_set_ref(Lower *L, uint32_t idx, LLVMValueRef v)
+{
+    LLVMValueRef args[3] = { L->ctx, moatL_const_i32(L, idx), v };
+
+    if (L->m->globals[idx].is_import) {
+        moatL_call_helper(L, H_GLOBAL_SET_REF, args, 3);
+        return;
+    }
+    LLVMValueRef p = global_ptr(L, idx);
+    LLVMValueRef old = LLVMBuildLoad2(L->b, L->ptr, p, "global.old");
+    LLVMSetMetadata(old, L->tbaa_kind, L->tbaa_ctx);
+    LLVMValueRef ok = LLVMBuildAnd(L->b, moatL_ref_is_own(L, v),
+                                   moatL_ref_is_own(L, old), "");
+    moatL_ref_store(L, ok, v, p, L->tbaa_ctx, H_GLOBAL_SET_REF, args, 3);
+}
+
 void
 moatL_global_set(Lower *L, const Insn *in)
 {
+    if (L->m->globals[in->a].type.type == T_FUNCREF) {
+        global_set_ref(L, in->a, moatL_vpop(L));
+        return;
+    }
     LLVMValueRef st = LLVMBuildStore(L->b, moatL_vpop(L),
                                      global_ptr(L, in->a));
     LLVMSetMetadata(st, L->tbaa_kind, L->tbaa_ctx);

@@ -26,6 +26,8 @@ static const struct {
     [H_TABLE_INIT] = { "moatR_table_init", "vciiiii" },
     [H_ELEM_DROP] = { "moatR_elem_drop", "vci" },
     [H_EPOCH_CHECK] = { "moatR_epoch_check", "vc" },
+    [H_TABLE_SET] = { "moatR_table_set", "vciip" },
+    [H_GLOBAL_SET_REF] = { "moatR_global_set_ref", "vcip" },
 };
 
 static LLVMTypeRef

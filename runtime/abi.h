@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define MOAT_ABI_MAGIC   0x54414f4du        /* "MOAT" little-endian */
-#define MOAT_ABI_VERSION 2u
+#define MOAT_ABI_VERSION 3u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
 
 #define MOAT_PAGE_SIZE   65536u
@@ -42,12 +42,15 @@ typedef struct MoatMemory {
 
 /* A function reference: what funcref table elements and ref.func values
  * point at. code has the native signature of the function's wasm type:
- * results code(void *ctx, params...). One per function per instance. */
+ * results code(void *ctx, params...). One per function per instance (in
+ * the instance's array, MOAT_CTX_FUNCS), or a runtime-made copy that
+ * outlives it (runtime/funcref.c). Compiled code reads code, ctx and
+ * type_id; kind is the runtime's. */
 typedef struct MoatFuncRef {
     void    *code;
     void    *ctx;               /* the callee's ctx */
     uint32_t type_id;           /* canonical id of its function type */
-    uint32_t pad;
+    uint32_t kind;              /* runtime's: what owns it (funcref.c) */
 } MoatFuncRef;
 
 typedef struct MoatTable {
@@ -74,6 +77,13 @@ enum {
     MOAT_CTX_EPOCH_PTR = -32,   /* uint64_t *epoch (the engine's) */
     MOAT_CTX_DEADLINE = -40,    /* uint64_t: checks call moatR_epoch_check
                                  * when *epoch >= it (runtime/deadline.c) */
+    MOAT_CTX_FUNCS = -48,       /* MoatFuncRef *: the instance's own array,
+                                 * one per function index */
+    MOAT_CTX_FUNCS_SIZE = -56,  /* uint64_t: its size in bytes. A funcref
+                                 * inside it may be stored as is into the
+                                 * instance's own tables and globals; any
+                                 * other store goes through the runtime
+                                 * (moatR_table_set, moatR_global_set_ref) */
     MOAT_CTX_HEADER = 64        /* bytes of header, a multiple of 16 */
 };
 
@@ -158,7 +168,9 @@ enum {
     X(moatR_table_init, void, (void *ctx, uint32_t t, uint32_t seg, \
                                uint32_t d, uint32_t s, uint32_t n)) \
     X(moatR_elem_drop, void, (void *ctx, uint32_t seg)) \
-    X(moatR_epoch_check, void, (void *ctx))
+    X(moatR_epoch_check, void, (void *ctx)) \
+    X(moatR_table_set, void, (void *ctx, uint32_t t, uint32_t i, void *val)) \
+    X(moatR_global_set_ref, void, (void *ctx, uint32_t g, void *val))
 
 /* ---- the descriptor: one constant symbol MOAT_DESC_SYMBOL per artifact.
  * Pointers inside are relocated by the loader (R_X86_64_64). All structs

@@ -96,13 +96,14 @@ void
 moatR_bind_caller(moat_instance *inst, uint32_t idx, const MoatFuncRef *f)
 {
     moat_caller *c = &inst->callers[idx];
-    MoatFuncRef *r = &inst->import_funcs[idx];
+    MoatFuncRef *r = &inst->funcs[idx];
 
     c->inst = inst;
     c->data = f->ctx;
     r->code = f->code;
     r->ctx = c;
     r->type_id = f->type_id;
+    r->kind = MOAT_REF_BOUND;
 }
 
 void *

@@ -58,6 +58,7 @@ moat_engine_free(moat_engine *eng)
         return;
     moatR_deadline_engine_fini(eng);
     moatR_pool_free(eng);
+    moatR_refs_drain();         /* stale references of its instances */
     moatR_types_fini(&eng->types);
     moatR_signals_uninstall();
     moatU_free(eng);

@@ -192,7 +192,61 @@ moatR_fiber_abandon(Fiber *f)
     if (f->vals != f->local)
         moatU_free(f->vals);
     f->vals = NULL;
+    atomic_store(&f->since, 0);
     atomic_store(&f->state, MOAT_FIBER_IDLE);
+}
+
+/* ---- the registry funcref.c's quarantine scans ---- */
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static Fiber          *reg_head;
+static uint32_t        nreg;
+
+void
+moatR_fiber_register(Fiber *f)
+{
+    pthread_mutex_lock(&reg_lock);
+    f->reg_prev = NULL;
+    f->reg_next = reg_head;
+    if (reg_head)
+        reg_head->reg_prev = f;
+    reg_head = f;
+    f->is_registered = true;
+    nreg++;
+    pthread_mutex_unlock(&reg_lock);
+}
+
+void
+moatR_fiber_unregister(Fiber *f)
+{
+    pthread_mutex_lock(&reg_lock);
+    if (f->is_registered) {
+        if (f->reg_prev)
+            f->reg_prev->reg_next = f->reg_next;
+        else
+            reg_head = f->reg_next;
+        if (f->reg_next)
+            f->reg_next->reg_prev = f->reg_prev;
+        f->is_registered = false;
+        nreg--;
+    }
+    pthread_mutex_unlock(&reg_lock);
+}
+
+uint64_t
+moatR_fibers_oldest_run(uint32_t *nfibers)
+{
+    uint64_t oldest = UINT64_MAX;
+
+    pthread_mutex_lock(&reg_lock);
+    for (const Fiber *f = reg_head; f; f = f->reg_next) {
+        uint64_t since = atomic_load(&f->since);
+        if (since && since < oldest)
+            oldest = since;
+    }
+    *nfibers = nreg;
+    pthread_mutex_unlock(&reg_lock);
+    return oldest;
 }
 
 /* ---- yield: inside a host function, on the instance's stack ---- */

@@ -42,6 +42,21 @@ moatR_inst_global(const moat_instance *inst, uint32_t i)
     return i < inst->module->nimp[3] ? get_ptr(slot) : slot;
 }
 
+/* The instance whose storage global i is (NULL: the host's), for the
+ * reference counts of funcref globals (funcref.c). */
+const moat_instance *
+moatR_global_owner(const moat_instance *inst, uint32_t i)
+{
+    const MoatDescriptor *d = inst->module->desc;
+
+    if (i >= inst->module->nimp[3])
+        return inst;
+    for (uint64_t k = 0; k < d->nimports; k++)
+        if (d->imports[k].kind == 3 && d->imports[k].idx == i)
+            return inst->imports[k].inst;
+    return NULL;
+}
+
 void
 moatR_inst_extern(moat_instance *inst, const MoatDescExport *x, Extern *out)
 {
@@ -49,12 +64,13 @@ moatR_inst_extern(moat_instance *inst, const MoatDescExport *x, Extern *out)
 
     memset(out, 0, sizeof *out);
     out->kind = (uint8_t)x->kind;
-    out->owner = &inst->o;
+    out->owner = &inst->o;      /* keeps what inst imported alive too */
     switch (x->kind) {
     case 0: out->u.func = moatR_inst_funcref(inst, i); break;
     case 1: out->u.table = (Table *)moatR_inst_table(inst, i); break;
     case 2: out->u.mem = (Memory *)inst->mem; break;
     default:
+        out->inst = moatR_global_owner(inst, i);
         out->u.global.cell = moatR_inst_global(inst, i);
         out->u.global.type = (uint8_t)inst->module->desc->globals[i].type;
         out->u.global.is_mut = inst->module->desc->globals[i].is_mut != 0;
@@ -146,12 +162,17 @@ moatR_table_init_at(moat_instance *inst, uint32_t t, uint32_t seg,
     const MoatDescElem *e = &inst->module->desc->elems[seg];
     uint64_t            len = moatR_seg_dropped(inst, false, seg) ? 0
                                                                    : e->count;
-    MoatTable          *tab = moatR_inst_table(inst, t);
+    Table              *tab = (Table *)moatR_inst_table(inst, t);
 
-    if ((uint64_t)s + n > len || (uint64_t)d + n > tab->size)
+    if ((uint64_t)s + n > len || (uint64_t)d + n > tab->t.size)
         return MOAT_TRAP_TABLE_OOB;
-    for (uint32_t k = 0; k < n; k++)
-        tab->elems[d + k] = moatR_const_ref(inst, &e->items[s + k]);
+    for (uint32_t k = 0; k < n; k++) {
+        moat_trap r = moatR_table_set_at(tab, d + k,
+                                         moatR_const_ref(inst,
+                                                         &e->items[s + k]));
+        if (r != MOAT_TRAP_NONE)
+            return r;
+    }
     return MOAT_TRAP_NONE;
 }
 
@@ -172,25 +193,54 @@ moatR_memory_init_at(moat_instance *inst, uint32_t seg, uint32_t d,
     return MOAT_TRAP_NONE;
 }
 
-void
-moatR_init_globals(moat_instance *inst)
-{
-    const MoatDescriptor *d = inst->module->desc;
-
-    for (uint64_t i = inst->module->nimp[3]; i < d->nglobals; i++)
-        const_bits(inst, &d->globals[i].init,
-                   moatR_inst_global(inst, (uint32_t)i));
-}
-
 static bool
 trapped(moat_error *err, moat_trap t)
 {
+    if (t == MOAT_TRAP_NOMEM)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory: function reference");
     if (err && err->code == MOAT_OK) {
         moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_TRAP, "%s",
                    moat_trap_string(t));
         err->trap = t;
     }
     return false;
+}
+
+/* A funcref global's value is counted like a table element (funcref.c):
+ * another instance's function is held through its proxy. */
+bool
+moatR_init_globals(moat_instance *inst, moat_error *err)
+{
+    const MoatDescriptor *d = inst->module->desc;
+
+    for (uint64_t i = inst->module->nimp[3]; i < d->nglobals; i++) {
+        uint8_t *cell = moatR_inst_global(inst, (uint32_t)i);
+        const_bits(inst, &d->globals[i].init, cell);
+        if (d->globals[i].type != MOAT_FUNCREF)
+            continue;
+        void *v = get_ptr(cell), *h = moatR_ref_hold(v, inst, 1);
+        if (v && !h) {
+            memset(cell, 0, 16);
+            return trapped(err, MOAT_TRAP_NOMEM);
+        }
+        memcpy(cell, &h, sizeof h);
+    }
+    return true;
+}
+
+void
+moatR_drop_globals(moat_instance *inst)
+{
+    const MoatDescriptor *d = inst->module->desc;
+
+    for (uint64_t i = inst->module->nimp[3]; i < d->nglobals; i++) {
+        if (d->globals[i].type != MOAT_FUNCREF)
+            continue;
+        uint8_t *cell = moatR_inst_global(inst, (uint32_t)i);
+        moatR_ref_drop(get_ptr(cell), inst, 1);
+        memset(cell, 0, 16);
+    }
 }
 
 bool

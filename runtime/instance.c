@@ -20,10 +20,13 @@ instance_destroy(Owner *o)
     Slot                 *s = inst->slot;
     Fiber                *f = inst->fiber;
 
-    for (uint64_t i = 0; inst->imports && i < d->nimports; i++)
-        moatR_release(inst->imports[i].owner);
+    if (inst->ctx)
+        moatR_drop_globals(inst);
     for (uint64_t i = 0; inst->own_tables && i < d->ntables; i++)
         moatR_table_free(inst->own_tables[i]);
+    moatR_refs_orphan(inst);            /* stored elsewhere: now stale */
+    for (uint64_t i = 0; inst->imports && i < d->nimports; i++)
+        moatR_release(inst->imports[i].owner);
     if (f && atomic_load(&f->state) == MOAT_FIBER_SUSPENDED)
         moatR_fiber_abandon(f);         /* its frames never run again */
     if (s) {
@@ -33,14 +36,14 @@ instance_destroy(Owner *o)
         if (inst->area)
             munmap(inst->area, inst->area_len);
         if (f) {
+            moatR_fiber_unregister(f);
             moatR_fiber_fini(f);
             moatU_free(f);
         }
         moatU_free(inst->imports);
         moatU_free(inst->callers);
-        moatU_free(inst->import_funcs);
         moatU_free(inst->own_tables);
-        moatU_free(inst->own_funcs);
+        moatU_free(inst->funcs);
         moatU_free(inst->dropped);
         moatU_free(inst);
     }
@@ -70,7 +73,7 @@ static moat_instance *
 instance_alloc(moat_module *m, Slot *s)
 {
     const MoatDescriptor *d = m->desc;
-    uint64_t              nown = d->nfuncs - d->nfunc_imports;
+    uint64_t              max = m->engine->max_memory;
     Parts                 pt = { NULL, NULL };
 
     if (s) {
@@ -88,24 +91,24 @@ instance_alloc(moat_module *m, Slot *s)
     inst->module = m;
     inst->slot = s;
     inst->wasi = NULL;
+    inst->budget.limit = max ? max : UINT64_MAX;
     moatR_retain(&m->o);
     inst->imports = part(&pt, d->nimports + 1, sizeof(Extern));
     inst->own_tables = part(&pt, d->ntables + 1, sizeof(Table *));
-    inst->own_funcs = part(&pt, nown + 1, sizeof(MoatFuncRef));
+    inst->funcs = part(&pt, d->nfuncs + 1, sizeof(MoatFuncRef));
     inst->dropped = part(&pt, (d->nelems + d->ndatas) / 8 + 1, 1);
     inst->callers = part(&pt, d->nfunc_imports + 1, sizeof(moat_caller));
-    inst->import_funcs = part(&pt, d->nfunc_imports + 1,
-                              sizeof(MoatFuncRef));
     if (s) {
         inst->own_mem = part(&pt, 1, sizeof(Memory));
         inst->fiber = &s->fiber;
         s->meta_used = (size_t)(pt.p - s->meta);
     } else if ((inst->fiber = moatU_calloc(1, sizeof(Fiber))) != NULL) {
         moatR_fiber_init(inst->fiber, 0, 0);
+        moatR_fiber_register(inst->fiber);
     }
-    if (!inst->imports || !inst->own_tables || !inst->own_funcs ||
-        !inst->dropped || !inst->callers || !inst->import_funcs ||
-        !inst->fiber || (s && !inst->own_mem)) {
+    if (!inst->imports || !inst->own_tables || !inst->funcs ||
+        !inst->dropped || !inst->callers || !inst->fiber ||
+        (s && !inst->own_mem)) {
         moatR_release(&inst->o);
         return NULL;
     }
@@ -130,16 +133,9 @@ page_limit(const moat_engine *e)
 static bool
 make_memory(moat_instance *inst, size_t area, moat_error *err)
 {
-    const moat_engine    *e = inst->module->engine;
     const MoatDescLimits *l = &inst->module->desc->mems[0];
-    uint64_t              limit = page_limit(e);
+    uint64_t              limit = page_limit(inst->module->engine);
 
-    if (l->min > limit)
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
-                          "memory of %llu pages (%llu KiB) exceeds the "
-                          "limit of %llu KiB", (unsigned long long)l->min,
-                          (unsigned long long)l->min * 64,
-                          (unsigned long long)(e->max_memory >> 10));
     if (inst->slot) {
         if (!moatR_memory_in_slot(inst->own_mem, inst->slot,
                                   (uint32_t)l->min, (uint32_t)l->max,
@@ -158,6 +154,7 @@ make_memory(moat_instance *inst, size_t area, moat_error *err)
      * the guest sees, not a trap */
     if (inst->own_mem->m.max_pages > limit)
         inst->own_mem->m.max_pages = limit;
+    inst->own_mem->budget = &inst->budget;  /* charged by limits.c */
     inst->mem = &inst->own_mem->m;
     return true;
 }
@@ -212,7 +209,7 @@ fill_imports(moat_instance *inst)
             const MoatFuncRef *r = x->u.func;
             if (x->caller) {
                 moatR_bind_caller(inst, (uint32_t)idx, x->u.func);
-                r = &inst->import_funcs[idx];
+                r = &inst->funcs[idx];
             }
             MoatImportFunc f = { r->code, r->ctx };
             memcpy(inst->ctx + lay->imports + idx * 16, &f, sizeof f);
@@ -241,19 +238,24 @@ fill_context(moat_instance *inst)
     put_ptr(ctx, MOAT_CTX_INSTANCE, inst);
     put_ptr(ctx, MOAT_CTX_EPOCH_PTR, &m->engine->epoch);
     memcpy(ctx + MOAT_CTX_DEADLINE, &never, sizeof never);
+    uint64_t funcs_size = d->nfuncs * sizeof(MoatFuncRef);
+    put_ptr(ctx, MOAT_CTX_FUNCS, inst->funcs);
+    memcpy(ctx + MOAT_CTX_FUNCS_SIZE, &funcs_size, sizeof funcs_size);
     if (d->ntypes)
         memcpy(ctx + m->layout.type_ids, m->type_ids, d->ntypes * 4);
     for (uint64_t i = d->nfunc_imports; i < d->nfuncs; i++) {
-        MoatFuncRef *f = &inst->own_funcs[i - d->nfunc_imports];
+        MoatFuncRef *f = &inst->funcs[i];
         f->code = d->funcs[i].code;
         f->ctx = ctx;
         f->type_id = m->type_ids[d->funcs[i].type_idx];
+        f->kind = MOAT_REF_OWN;
         put_ptr(ctx, m->layout.funcrefs + (int64_t)i * 8, f);
     }
 }
 
-/* Own tables: the engine's limit on elements applies to their minimum
- * and, for tables without a declared maximum, to table.grow. */
+/* Own tables (their minimum charged by limits.c): the engine's limit on
+ * elements applies to their minimum and, for tables without a declared
+ * maximum, to table.grow. */
 static bool
 make_tables(moat_instance *inst, moat_error *err)
 {
@@ -274,6 +276,8 @@ make_tables(moat_instance *inst, moat_error *err)
                                               l->has_max != 0, err);
         if (!inst->own_tables[i])
             return false;
+        inst->own_tables[i]->owner = inst;
+        inst->own_tables[i]->budget = &inst->budget;
         if (!l->has_max)
             inst->own_tables[i]->t.max = limit;
         put_ptr(inst->ctx, m->layout.tables + (int64_t)i * 8,
@@ -289,8 +293,7 @@ initialize(moat_instance *inst, moat_error *err)
 {
     const MoatDescriptor *d = inst->module->desc;
 
-    moatR_init_globals(inst);
-    if (!moatR_init_segments(inst, err))
+    if (!moatR_init_globals(inst, err) || !moatR_init_segments(inst, err))
         return false;
     if (d->start == UINT64_MAX)
         return true;
@@ -309,7 +312,7 @@ static bool
 instantiate(moat_linker *l, moat_instance *inst, moat_error *err)
 {
     if (!moatR_link_imports(l, inst->module, inst->imports, err) ||
-        !make_context(inst, err))
+        !moatR_budget_instance(inst, err) || !make_context(inst, err))
         return false;
     fill_context(inst);
     if (!make_tables(inst, err))
@@ -360,11 +363,9 @@ reset_tables(moat_instance *inst)
 {
     const moat_module *m = inst->module;
 
-    for (uint64_t i = m->nimp[1]; i < m->desc->ntables; i++) {
-        MoatTable *t = &inst->own_tables[i]->t;
-        memset(t->elems, 0, (size_t)t->cap * sizeof *t->elems);
-        t->size = (uint32_t)m->desc->tables[i].min;
-    }
+    for (uint64_t i = m->nimp[1]; i < m->desc->ntables; i++)
+        moatR_table_reset(inst->own_tables[i],
+                          (uint32_t)m->desc->tables[i].min);
 }
 
 moat_status
@@ -386,6 +387,7 @@ moat_instance_reset(moat_instance *inst, moat_error *err)
     if (inst->own_mem &&
         !moatR_memory_reset(inst->own_mem, (uint32_t)d->mems[0].min, &e))
         return moatR_report(err, &e);
+    moatR_drop_globals(inst);
     reset_tables(inst);
     memset(inst->dropped, 0, (size_t)((d->nelems + d->ndatas) / 8 + 1));
     initialize(inst, &e);

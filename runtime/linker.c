@@ -13,11 +13,12 @@
 typedef struct HostObj {
     Owner       o;
     uint8_t     kind;
-    MoatFuncRef func;
+    HostFunc    func;           /* its reference and proxy (funcref.c) */
     Table      *table;
     Memory     *mem;
     void      (*fini)(void *);  /* frees what fini_arg holds, if set */
     void       *fini_arg;
+    uint8_t     cell_type;      /* globals: the value's type */
     _Alignas(16) uint8_t cell[16];
 } HostObj;
 
@@ -26,6 +27,12 @@ host_destroy(Owner *o)
 {
     HostObj *h = (HostObj *)o;
 
+    moatR_refs_orphan_host(&h->func);
+    if (h->kind == 3 && h->cell_type == MOAT_FUNCREF) {
+        void *v;
+        memcpy(&v, h->cell, sizeof v);
+        moatR_ref_drop(v, NULL, 1);
+    }
     if (h->fini)
         h->fini(h->fini_arg);
     moatR_table_free(h->table);
@@ -163,16 +170,18 @@ moatR_define_func(moat_linker *l, const char *module, const char *name,
     }
     h->fini = fini;
     h->fini_arg = fini_arg;
-    memcpy(&h->func.code, &fn, sizeof h->func.code);  /* ISO C: no cast */
-    h->func.ctx = host_ctx;
-    h->func.type_id = moatR_type_id(l->engine, params, nparams, results,
-                                    nresults);
-    if (h->func.type_id == 0) {
+    MoatFuncRef *f = &h->func.ref;
+    memcpy(&f->code, &fn, sizeof f->code);  /* ISO C: no cast */
+    f->ctx = host_ctx;
+    f->kind = MOAT_REF_HOST;
+    f->type_id = moatR_type_id(l->engine, params, nparams, results,
+                               nresults);
+    if (f->type_id == 0) {
         moatR_release(&h->o);
         return nomem(err);
     }
     Extern ext = { .kind = 0, .caller = caller, .owner = &h->o,
-                   .u.func = &h->func };
+                   .u.func = f };
     return add_host(l, module, name, h, &ext, err);
 }
 
@@ -211,7 +220,16 @@ moat_linker_define_global(moat_linker *l, const char *module,
                : value.type == MOAT_FUNCREF || value.type == MOAT_EXTERNREF
                    ? sizeof(void *)
                    : 8;
+    if (value.type == MOAT_FUNCREF) {     /* counted (funcref.c) */
+        void *r = moatR_ref_hold(value.of.ref, NULL, 1);
+        if (value.of.ref && !r) {
+            moatR_release(&h->o);
+            return nomem(err);
+        }
+        value.of.ref = r;
+    }
     memcpy(h->cell, &value.of, n);
+    h->cell_type = value.type;
     Extern ext = { .kind = 3, .owner = &h->o };
     ext.u.global.cell = h->cell;
     ext.u.global.type = value.type;

@@ -134,6 +134,9 @@ moatR_memory_reset(Memory *mem, uint32_t min, moat_error *err)
 {
     uint64_t size = (uint64_t)min * MOAT_PAGE_SIZE;
 
+    if (mem->m.size > size)
+        moatR_budget_refund(mem->budget, mem->m.size - size);
+
     if (mem->slot) {
         moatR_slot_scrub_heap(mem->slot);
         mem->m.size = size;
@@ -180,12 +183,16 @@ moatR_memory_grow_by(MoatMemory *m, uint32_t delta)
         return old;
     uint64_t add = (uint64_t)delta * MOAT_PAGE_SIZE;
     Memory  *mem = (Memory *)m;
-    if (mem->slot) {            /* pages open on first touch, unless the
-                                 * host holds the base pointer */
-        if (mem->is_exposed && !moatR_slot_open(mem->slot, m->size + add))
-            return UINT32_MAX;
-    } else if (mprotect(m->base + m->size, (size_t)add,
-                        PROT_READ | PROT_WRITE) != 0) {
+    if (!moatR_budget_charge(mem->budget, add))     /* limits.c */
+        return UINT32_MAX;
+    /* in a slot, pages open on first touch unless the host holds the
+     * base pointer */
+    bool ok = mem->slot ? !mem->is_exposed ||
+                          moatR_slot_open(mem->slot, m->size + add)
+                        : mprotect(m->base + m->size, (size_t)add,
+                                   PROT_READ | PROT_WRITE) == 0;
+    if (!ok) {
+        moatR_budget_refund(mem->budget, add);
         return UINT32_MAX;
     }
     m->size += add;

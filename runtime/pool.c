@@ -112,10 +112,9 @@ moatR_pool_meta_need(const moat_module *m)
     ADD(sizeof(moat_instance));
     ADD((d->nimports + 1) * sizeof(Extern));
     ADD((d->ntables + 1) * sizeof(Table *));
-    ADD((d->nfuncs - d->nfunc_imports + 1) * sizeof(MoatFuncRef));
+    ADD((d->nfuncs + 1) * sizeof(MoatFuncRef));
     ADD((d->nelems + d->ndatas) / 8 + 1);
     ADD((d->nfunc_imports + 1) * sizeof(moat_caller));
-    ADD((d->nfunc_imports + 1) * sizeof(MoatFuncRef));
     ADD(sizeof(Memory));
 #undef ADD
     return (size_t)(n + round_up(m->layout.size, OS_PAGE));
@@ -277,6 +276,7 @@ moatR_pool_acquire(moat_engine *e, moat_error *err)
             moatR_pool_release(s);
             return NULL;
         }
+        moatR_fiber_register(&s->fiber);
         s->is_ready = true;
     }
     return s;
@@ -402,8 +402,10 @@ moatR_pool_free(moat_engine *e)
         for (uint32_t i = 0; i < p->nchunks; i++) {
             Chunk *c = p->chunks[i];
             for (uint32_t k = 0; k < c->nslots; k++)
-                if (c->slots[k].is_ready)
+                if (c->slots[k].is_ready) {
+                    moatR_fiber_unregister(&c->slots[k].fiber);
                     moatR_fiber_unpoison(&c->slots[k].fiber);
+                }
             unpublish(c);
             moatR_resv_remove(c);
             munmap((void *)c->lo, c->hi - c->lo);

@@ -126,6 +126,24 @@ const char *moatR_func_name(const moat_module *m, uint32_t idx, char *buf,
 bool moatR_module_from_desc(moat_engine *e, const MoatDescriptor *d,
                             moat_module **out, moat_error *err);
 
+/* ---- limits.c: the engine's memory limit, one budget per instance for
+ * everything its guest makes the runtime allocate (docs/runtime.md,
+ * "Limits") ---- */
+
+typedef struct Budget {
+    uint64_t         limit;     /* bytes; UINT64_MAX: none */
+    _Atomic uint64_t used;
+} Budget;
+
+/* Takes n bytes from b: false (and nothing taken) when they do not fit.
+ * A NULL budget (host-defined memories and tables) always fits. */
+bool moatR_budget_charge(Budget *b, uint64_t n);
+void moatR_budget_refund(Budget *b, uint64_t n);
+/* Charges what instantiation allocates before the guest runs (instance
+ * data, memory 0's and own tables' minimums): false with MOAT_ERR_LIMIT
+ * naming what does not fit. */
+bool moatR_budget_instance(moat_instance *inst, moat_error *err);
+
 /* ---- memory.c ---- */
 
 /* A linear memory. The mapping is [prefix][reserve][guard]: prefix bytes
@@ -144,6 +162,7 @@ typedef struct Memory {
      * size is kept open, since the kernel does not fault for us. */
     struct Slot *slot;
     bool         is_exposed;
+    Budget      *budget;        /* its instance's (limits.c), or NULL */
 } Memory;
 
 Memory  *moatR_memory_new(size_t prefix, uint32_t min, uint32_t max,
@@ -167,8 +186,10 @@ uint32_t moatR_memory_pages(const MoatMemory *m);
 
 /* ---- table.c ---- */
 typedef struct Table {
-    MoatTable t;                /* what compiled code reads; first member */
-    bool      has_max;
+    MoatTable      t;           /* what compiled code reads; first member */
+    bool           has_max;
+    moat_instance *owner;       /* defining instance; NULL: the host's */
+    Budget        *budget;      /* owner's: elements are charged to it */
 } Table;
 
 /* Tables never grow past this many elements (an implementation limit). */
@@ -177,13 +198,72 @@ typedef struct Table {
 Table   *moatR_table_new(uint8_t elem_type, uint32_t min, uint32_t max,
                          bool has_max, moat_error *err);
 void     moatR_table_free(Table *t);                    /* NULL: no-op */
-/* table.grow: the old size, or UINT32_MAX. */
-uint32_t moatR_table_grow_by(MoatTable *t, uint32_t n, void *init);
-/* Bounds-checked ranges; MOAT_TRAP_NONE or MOAT_TRAP_TABLE_OOB. */
-moat_trap moatR_table_fill_range(MoatTable *t, uint32_t i, void *val,
+/* table.grow: the old size, or UINT32_MAX (also when the owner's budget
+ * or memory cannot take it). */
+uint32_t moatR_table_grow_by(Table *t, uint32_t n, void *init);
+/* Stores into funcref tables count references (funcref.c). Bounds-
+ * checked; MOAT_TRAP_NONE, MOAT_TRAP_TABLE_OOB or MOAT_TRAP_NOMEM. */
+moat_trap moatR_table_set_at(Table *t, uint32_t i, void *val);
+moat_trap moatR_table_fill_range(Table *t, uint32_t i, void *val,
                                  uint32_t n);
-moat_trap moatR_table_copy_range(MoatTable *dt, MoatTable *st, uint32_t d,
+moat_trap moatR_table_copy_range(Table *dt, Table *st, uint32_t d,
                                  uint32_t s, uint32_t n);
+/* moat_instance_reset: back to n elements, all null. */
+void      moatR_table_reset(Table *t, uint32_t n);
+/* Bytes a table of cap elements is charged. */
+uint64_t  moatR_table_bytes(uint64_t cap);
+
+/* ---- funcref.c: references that outlive their function's owner ---- */
+
+/* MoatFuncRef.kind: what owns a reference. */
+enum {
+    MOAT_REF_OWN = 1,           /* an instance's function: ctx is its ctx */
+    MOAT_REF_BOUND,             /* an instance's caller-aware import: ctx is
+                                 * its moat_caller */
+    MOAT_REF_HOST,              /* a host function: a HostFunc */
+    MOAT_REF_PROXY              /* a Proxy */
+};
+
+/* A copy of a primary reference for storage its owner does not own:
+ * counted by the elements holding it, plus one while the owner lives. */
+typedef struct Proxy {
+    MoatFuncRef      ref;       /* first: elements point here */
+    _Atomic uint64_t refs;
+    /* the quarantine's, under its lock: when the last element let go
+     * (a stale proxy can be stored again from a run's frames, and let go
+     * again later) */
+    uint64_t         stamp;
+    struct Proxy    *next;
+    bool             in_limbo;
+} Proxy;
+
+/* A host function's reference and its proxy, made on first use. */
+typedef struct HostFunc {
+    MoatFuncRef     ref;        /* first */
+    Proxy *_Atomic  proxy;
+} HostFunc;
+
+/* Not a trap the guest sees: a store could not allocate its proxy. */
+#define MOAT_TRAP_NOMEM ((moat_trap)0x101)
+
+/* What to store, n times, into funcref storage of owner (NULL: the
+ * host's) for the reference v: v itself (null, the owner's own, a
+ * proxy), or the proxy of another's primary; n references are taken.
+ * NULL for a non-null v when out of memory. */
+void     *moatR_ref_hold(void *v, const moat_instance *owner, uint64_t n);
+/* Lets go of n references of a stored value. */
+void      moatR_ref_drop(void *v, const moat_instance *owner, uint64_t n);
+void      moatR_ref_drop_all(void *const *elems, uint64_t n,
+                             const moat_instance *owner);
+/* *slot = v, counted; MOAT_TRAP_NONE or MOAT_TRAP_NOMEM. */
+moat_trap moatR_ref_store(void **slot, void *v, const moat_instance *owner);
+/* The owner is going: its proxies become stale. */
+void      moatR_refs_orphan(moat_instance *inst);
+void      moatR_refs_orphan_host(HostFunc *h);
+/* The reference epoch a run starting now records (Fiber.since). */
+uint64_t  moatR_ref_epoch(void);
+/* Frees the quarantined proxies no run in progress can hold. */
+void      moatR_refs_drain(void);
 
 /* ---- linker.c ---- */
 
@@ -194,6 +274,8 @@ typedef struct Extern {
                                  * func->ctx is the host_ctx, and each
                                  * importer binds its own moat_caller */
     Owner  *owner;
+    const moat_instance *inst;  /* globals: the instance whose storage it
+                                 * is (also when re-exported), or NULL */
     union {
         MoatFuncRef *func;
         Table       *table;
@@ -281,13 +363,17 @@ struct moat_instance {
     Memory      *own_mem;       /* memory 0 when defined here */
     MoatMemory  *mem;           /* memory 0, own or imported, or NULL */
     Table      **own_tables;    /* per table index; NULL when imported */
-    MoatFuncRef *own_funcs;     /* per defined function */
+    MoatFuncRef *funcs;         /* per function index: defined functions,
+                                 * caller-aware imports bound to
+                                 * callers[i] (MOAT_CTX_FUNCS) */
+    Proxy *_Atomic *_Atomic proxies;    /* per function index, made on
+                                 * first use (funcref.c) */
     Extern      *imports;       /* per import, owners retained */
     moat_caller *callers;       /* per function import (caller-aware) */
     void        *wasi;          /* moat_wasi bound by moat_wasi_bind, for
                                  * WASI imports defined without one */
-    MoatFuncRef *import_funcs;  /* their funcrefs, bound to callers[i] */
     uint8_t     *dropped;       /* bits: elem segments, then data */
+    Budget       budget;        /* the engine's max_memory (limits.c) */
     Deadline     deadline;      /* deadline.c; zeroed = none */
     struct Slot  *slot;         /* pool slot holding all of the above, or
                                  * NULL (each part allocated on its own) */
@@ -325,9 +411,14 @@ moat_trap moatR_table_init_at(moat_instance *inst, uint32_t t, uint32_t seg,
 moat_trap moatR_memory_init_at(moat_instance *inst, uint32_t seg, uint32_t d,
                                uint32_t s, uint32_t n);
 /* Spec 4.5.4 steps after allocation: globals, segments (false on a
- * trap, recorded in err). */
-void moatR_init_globals(moat_instance *inst);
+ * trap or when out of memory, recorded in err). */
+bool moatR_init_globals(moat_instance *inst, moat_error *err);
 bool moatR_init_segments(moat_instance *inst, moat_error *err);
+/* Lets go of the references the own funcref globals hold (zeroing them). */
+void moatR_drop_globals(moat_instance *inst);
+/* The instance owning the storage of global i (NULL: the host). */
+const moat_instance *moatR_global_owner(const moat_instance *inst,
+                                        uint32_t i);
 
 /* ---- call.c ---- */
 
@@ -386,6 +477,12 @@ typedef struct Fiber {
     void               *asan_fake;
     const void         *caller_bottom;
     size_t              caller_size;
+    /* funcref.c's quarantine: the reference epoch when the run on this
+     * stack (or the run that started it) began; 0 = no run. Registered
+     * fibers are the ones it looks at. */
+    _Atomic uint64_t    since;
+    struct Fiber       *reg_prev, *reg_next;
+    bool                is_registered;
 } Fiber;
 
 /* One moat call on this thread; traps unwind to the innermost. */
@@ -450,6 +547,14 @@ void     moatR_fiber_enter(Activation *a, Fiber *f, bool is_resume);
 void     moatR_fiber_landed(Activation *a, Fiber *f);
 /* A suspended call that will never be resumed. */
 void     moatR_fiber_abandon(Fiber *f);
+/* Every fiber that may run is registered (a slot's on its first use,
+ * an own one when made, a thread's spare), for
+ * moatR_fibers_oldest_run. */
+void     moatR_fiber_register(Fiber *f);
+void     moatR_fiber_unregister(Fiber *f);
+/* The smallest since of a run in progress (UINT64_MAX: none), and how
+ * many fibers there are. */
+uint64_t moatR_fibers_oldest_run(uint32_t *nfibers);
 /* Zeroes every page of the stack runs since the last scrub wrote. */
 void     moatR_fiber_scrub(Fiber *f);
 /* Whether the 4 KiB page at p (aligned) is all zero. */

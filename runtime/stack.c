@@ -93,6 +93,7 @@ moatR_spare_fiber(moat_error *err)
             return NULL;
         }
         moatR_fiber_init(ts->spare, 0, 0);
+        moatR_fiber_register(ts->spare);
         ts->spare->no_yield = true;
         pthread_once(&exit_once, make_exit_key);
         pthread_setspecific(exit_key, ts);
@@ -125,6 +126,7 @@ moatR_thread_release(void)
         }
     }
     if (ts->spare) {
+        moatR_fiber_unregister(ts->spare);
         moatR_fiber_fini(ts->spare);
         moatU_free(ts->spare);
     }
@@ -162,6 +164,26 @@ restore_stack(ThreadState *ts, const Activation *a)
     ts->stack_hi = a->prev_stack_hi;
 }
 
+/* A run on f records when it began (funcref.c's quarantine keeps what it
+ * may hold): the reference epoch for a fresh run, or the time it was
+ * first started for a resumed one; a run started or resumed from inside
+ * another (a host function) may have been handed that one's references,
+ * so it is as old as that one. */
+static void
+run_begins(ThreadState *ts, Fiber *f, bool is_resume)
+{
+    uint64_t s = is_resume ? atomic_load(&f->since) : moatR_ref_epoch();
+
+    if (ts->fiber) {
+        uint64_t outer = atomic_load(&ts->fiber->since);
+        if (outer && outer < s)
+            s = outer;
+    }
+    /* seq_cst: visible to a quarantine scan before this run reads any
+     * table (a store must not wait in the store buffer past our loads) */
+    atomic_store(&f->since, s);
+}
+
 /* A run of f (fresh unless is_resume), or fn(arg) in place when f is
  * NULL. The activation lives in this frame, on the entering stack. */
 static int
@@ -190,6 +212,7 @@ activate(Fiber *f, bool is_resume, void (*fn)(void *), void *arg,
             f->thread = ts;
             f->fn = fn;
             f->arg = arg;
+            run_begins(ts, f, is_resume);
             set_stack(ts, f);
             moatR_fiber_enter(&act, f, is_resume);
             result = f->result;
@@ -201,6 +224,8 @@ activate(Fiber *f, bool is_resume, void (*fn)(void *), void *arg,
     }
     ts->act = act.prev;
     restore_stack(ts, &act);
+    if (f && result != MOAT_RUN_YIELD)
+        atomic_store_explicit(&f->since, 0, memory_order_release);
     if (result == MOAT_RUN_TRAP) {
         moatR_activation_error(&act, err);
         moatU_free(act.host_msg);

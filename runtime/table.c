@@ -1,11 +1,20 @@
 /* table.c - tables (spec 4.2.7 table instances, 4.5.3.4 growtable) and
- * their bounds-checked bulk operations, shared by the helpers compiled
- * code calls and by instantiation. Elements are MoatFuncRef * (funcref) or
- * host pointers (externref); NULL is the null reference.
+ * their bounds-checked operations, shared by the helpers compiled code
+ * calls and by instantiation. Elements are MoatFuncRef * (funcref) or
+ * host pointers (externref); NULL is the null reference. Every write of a
+ * funcref element goes through funcref.c, which counts references that
+ * the table's owner does not own; growth is charged to the owner's
+ * budget (limits.c).
  */
 #include <string.h>
 
 #include "runtime.h"
+
+uint64_t
+moatR_table_bytes(uint64_t cap)
+{
+    return sizeof(Table) + cap * sizeof(void *);
+}
 
 Table *
 moatR_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max,
@@ -33,58 +42,135 @@ moatR_table_new(uint8_t elem_type, uint32_t min, uint32_t max, bool has_max,
     return t;
 }
 
+static bool
+is_funcref(const Table *t)
+{
+    return t->t.elem_type == MOAT_FUNCREF;
+}
+
 void
 moatR_table_free(Table *t)
 {
     if (!t)
         return;
+    if (is_funcref(t))
+        moatR_ref_drop_all(t->t.elems, t->t.size, t->owner);
+    moatR_budget_refund(t->budget, moatR_table_bytes(t->t.cap));
     moatU_free(t->t.elems);
     moatU_free(t);
 }
 
-uint32_t
-moatR_table_grow_by(MoatTable *t, uint32_t n, void *init)
+void
+moatR_table_reset(Table *t, uint32_t n)
 {
-    uint32_t old = t->size;
+    if (is_funcref(t))
+        moatR_ref_drop_all(t->t.elems, t->t.size, t->owner);
+    memset(t->t.elems, 0, (size_t)t->t.cap * sizeof *t->t.elems);
+    t->t.size = n;
+}
+
+/* n copies of v into [i, i + n), in bounds. */
+static moat_trap
+store_n(Table *t, uint32_t i, void *v, uint32_t n)
+{
+    void **e = t->t.elems + i;
+
+    if (!is_funcref(t)) {
+        for (uint32_t k = 0; k < n; k++)
+            e[k] = v;
+        return MOAT_TRAP_NONE;
+    }
+    void *h = moatR_ref_hold(v, t->owner, n);
+    if (v && n && !h)
+        return MOAT_TRAP_NOMEM;
+    for (uint32_t k = 0; k < n; k++) {
+        void *old = e[k];
+        e[k] = h;
+        moatR_ref_drop(old, t->owner, 1);
+    }
+    return MOAT_TRAP_NONE;
+}
+
+/* Room for want elements: capacity doubles, within the table's limit and
+ * what the owner's budget can take (then exactly want). */
+static bool
+reserve(Table *t, uint64_t want)
+{
+    uint64_t cap = (uint64_t)t->t.cap * 2;
+
+    if (want <= t->t.cap)
+        return true;
+    if (cap < want)
+        cap = want;
+    if (cap > MOAT_TABLE_LIMIT)
+        cap = MOAT_TABLE_LIMIT;
+    if (!moatR_budget_charge(t->budget, (cap - t->t.cap) * sizeof(void *))) {
+        cap = want;
+        if (!moatR_budget_charge(t->budget,
+                                 (cap - t->t.cap) * sizeof(void *)))
+            return false;
+    }
+    void **elems = moatU_realloc(t->t.elems, (size_t)cap * sizeof *elems);
+    if (!elems) {
+        moatR_budget_refund(t->budget, (cap - t->t.cap) * sizeof(void *));
+        return false;
+    }
+    t->t.elems = elems;
+    t->t.cap = (uint32_t)cap;
+    return true;
+}
+
+uint32_t
+moatR_table_grow_by(Table *t, uint32_t n, void *init)
+{
+    uint32_t old = t->t.size;
     uint64_t want = (uint64_t)old + n;
 
-    if (want > t->max || want > MOAT_TABLE_LIMIT)
+    if (want > t->t.max || want > MOAT_TABLE_LIMIT || !reserve(t, want))
         return UINT32_MAX;
-    if (want > t->cap) {
-        uint64_t cap = (uint64_t)t->cap * 2;
-        if (cap < want)
-            cap = want;
-        if (cap > MOAT_TABLE_LIMIT)
-            cap = MOAT_TABLE_LIMIT;
-        void **elems = moatU_realloc(t->elems, (size_t)cap * sizeof *elems);
-        if (!elems)
-            return UINT32_MAX;
-        t->elems = elems;
-        t->cap = (uint32_t)cap;
-    }
-    for (uint32_t i = old; i < (uint32_t)want; i++)
-        t->elems[i] = init;
-    t->size = (uint32_t)want;
+    memset(t->t.elems + old, 0, (size_t)n * sizeof(void *));
+    if (store_n(t, old, init, n) != MOAT_TRAP_NONE)
+        return UINT32_MAX;      /* out of memory: still the old size */
+    t->t.size = (uint32_t)want;
     return old;
 }
 
 moat_trap
-moatR_table_fill_range(MoatTable *t, uint32_t i, void *val, uint32_t n)
+moatR_table_set_at(Table *t, uint32_t i, void *val)
 {
-    if ((uint64_t)i + n > t->size)
+    if (i >= t->t.size)
         return MOAT_TRAP_TABLE_OOB;
-    for (uint32_t k = 0; k < n; k++)
-        t->elems[i + k] = val;
-    return MOAT_TRAP_NONE;
+    return store_n(t, i, val, 1);
 }
 
 moat_trap
-moatR_table_copy_range(MoatTable *dt, MoatTable *st, uint32_t d, uint32_t s,
+moatR_table_fill_range(Table *t, uint32_t i, void *val, uint32_t n)
+{
+    if ((uint64_t)i + n > t->t.size)
+        return MOAT_TRAP_TABLE_OOB;
+    return store_n(t, i, val, n);
+}
+
+moat_trap
+moatR_table_copy_range(Table *dt, Table *st, uint32_t d, uint32_t s,
                        uint32_t n)
 {
-    if ((uint64_t)d + n > dt->size || (uint64_t)s + n > st->size)
+    if ((uint64_t)d + n > dt->t.size || (uint64_t)s + n > st->t.size)
         return MOAT_TRAP_TABLE_OOB;
-    if (n)
-        memmove(dt->elems + d, st->elems + s, (size_t)n * sizeof(void *));
+    if (!is_funcref(dt)) {
+        if (n)
+            memmove(dt->t.elems + d, st->t.elems + s,
+                    (size_t)n * sizeof(void *));
+        return MOAT_TRAP_NONE;
+    }
+    /* element by element, in memmove's order (an element is read before
+     * it is overwritten); each is held before the one it replaces goes */
+    bool back = dt == st && d > s;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t  j = back ? n - 1 - k : k;
+        moat_trap r = store_n(dt, d + j, st->t.elems[s + j], 1);
+        if (r != MOAT_TRAP_NONE)
+            return r;
+    }
     return MOAT_TRAP_NONE;
 }

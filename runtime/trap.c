@@ -37,6 +37,7 @@ static const char *const trap_text[] = {
     [MOAT_TRAP_STACK_EXHAUSTED] = "call stack exhausted",
     [MOAT_TRAP_INTERRUPTED] = "interrupted",
     [MOAT_TRAP_HOST] = "host function trapped",
+    [MOAT_TRAP_STALE_REF] = "call to a function of a freed instance",
 };
 
 const char *

@@ -49,7 +49,7 @@ expect "no compiler: clear error" 1 \
            "$1/moat-alone" compile "$2" -o "$1/x.o"' "$moat" "$tmp" "$w"
 
 # ---- exit statuses (.wat guests; no C toolchain needed) ----
-for f in run-exit run-nostart run-limits; do
+for f in run-exit run-nostart run-limits run-tables; do
     wat2wasm "$src/$f.wat" -o "$tmp/$f.wasm" || exit 1
 done
 wat2wasm --debug-names "$src/run-trap.wat" -o "$tmp/run-trap.wasm" || exit 1
@@ -95,8 +95,16 @@ expect "run --help" 0 "--inherit-env" "$moat" run --help
 expect "default limits" 0 "" "$moat" run "$tmp/run-limits.wasm"
 expect "--max-memory below the minimum" 1 "(--max-memory 64K)" \
     "$moat" run --max-memory 64K "$tmp/run-limits.wasm"
-expect "--max-memory at the minimum" 0 "" \
+# one budget: memory, tables and the instance data all count
+expect "--max-memory at the memory's minimum" 1 \
+    "exceeds the memory limit of 128 KiB" \
     "$moat" run --max-memory 128K "$tmp/run-limits.wasm"
+expect "--max-memory with room for the instance data" 0 "" \
+    "$moat" run --max-memory 192K "$tmp/run-limits.wasm"
+expect "tables grow without --max-memory" 134 "unreachable" \
+    "$moat" run "$tmp/run-tables.wasm"
+expect "--max-memory bounds tables" 0 "" \
+    "$moat" run --max-memory 64K "$tmp/run-tables.wasm"
 expect "--stack-size too small" 134 "call stack exhausted" \
     "$moat" run --stack-size 16K "$tmp/run-limits.wasm"
 

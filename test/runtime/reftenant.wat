@@ -1,0 +1,50 @@
+;; reftenant.wat - guest of test_refs.c, a tenant: stores references to
+;; its own function $mine (which returns the tenant's id) into storage it
+;; does not own - instance A's table and globals (reflib.wat), the host's
+;; table and global - by every path: an active element segment,
+;; table.set/fill/grow/copy/init, global.set, and as an argument to A's
+;; functions that store it. Also stores a host function and a caller-aware
+;; host function (bound to this instance) into A's table.
+(module
+  (type $t (func (result i32)))
+  (import "lib" "table" (table $t0 32 64 funcref))
+  (import "lib" "g" (global $g (mut funcref)))
+  (import "lib" "keep" (func $keep (param i32 funcref)))
+  (import "lib" "keep_g" (func $keep_g (param funcref)))
+  (import "host" "table" (table $ht 4 funcref))
+  (import "host" "g" (global $hg (mut funcref)))
+  (import "host" "off" (global $off i32))
+  (import "host" "seven" (func $seven (result i32)))
+  (import "host" "who" (func $who (result i32)))
+  (table $mine_t 2 funcref)
+  (global $id (mut i32) (i32.const 0))
+  (func $mine (result i32) (global.get $id))
+  (elem (table $t0) (global.get $off) func $mine)
+  (elem (table $mine_t) (i32.const 0) func $mine $mine)
+  (elem $p func $mine)
+  (elem declare func $seven $who)
+  (func (export "set_id") (param i32) (global.set $id (local.get 0)))
+  (func (export "by_set") (param $i i32)
+    (table.set $t0 (local.get $i) (ref.func $mine)))
+  (func (export "by_fill") (param $i i32) (param $n i32)
+    (table.fill $t0 (local.get $i) (ref.func $mine) (local.get $n)))
+  (func (export "by_grow") (param $n i32) (result i32)
+    (table.grow $t0 (ref.func $mine) (local.get $n)))
+  (func (export "by_copy") (param $i i32)
+    (table.copy $t0 $mine_t (local.get $i) (i32.const 0) (i32.const 1)))
+  (func (export "by_init") (param $i i32)
+    (table.init $t0 $p (local.get $i) (i32.const 0) (i32.const 1)))
+  (func (export "by_call") (param $i i32)
+    (call $keep (local.get $i) (ref.func $mine)))
+  (func (export "by_global") (global.set $g (ref.func $mine)))
+  (func (export "by_call_global") (call $keep_g (ref.func $mine)))
+  (func (export "by_host_table") (param $i i32)
+    (table.set $ht (local.get $i) (ref.func $mine)))
+  (func (export "by_host_global") (global.set $hg (ref.func $mine)))
+  (func (export "host_fn") (param $i i32)
+    (table.set $t0 (local.get $i) (ref.func $seven)))
+  (func (export "caller_fn") (param $i i32)
+    (table.set $t0 (local.get $i) (ref.func $who)))
+  ;; its own table: a reference to itself stays as it is
+  (func (export "call_own") (param $i i32) (result i32)
+    (call_indirect $mine_t (type $t) (local.get $i))))
