@@ -59,9 +59,12 @@ typedef struct Lower {
     Arena           scratch;     /* reset after each function */
     uint32_t        func;        /* function index being lowered */
     LLVMValueRef    fn, ctx, heap;
-    LLVMValueRef   *locals;      /* allocas */
+    LLVMValueRef   *locals;      /* allocas, NULL until first used */
     const uint8_t  *local_types;
-    uint32_t        nlocals;
+    uint32_t        nlocals, nparams;
+    LLVMValueRef    slots_at;    /* the entry block's branch: allocas go
+                                  * before it (lower_var.c) */
+    LLVMBuilderRef  slot_b;      /* positioned there */
     LLVMValueRef   *vs;          /* value stack */
     uint32_t        nvs, capvs;
     LCtrl          *cs;          /* control stack */

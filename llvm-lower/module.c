@@ -169,6 +169,7 @@ moatL_init(Lower *L, const Module *m, const LowerTarget *t)
     LLVMSetTarget(L->mod, t->triple);
     LLVMSetModuleDataLayout(L->mod, t->layout);
     L->b = LLVMCreateBuilderInContext(L->llctx);
+    L->slot_b = LLVMCreateBuilderInContext(L->llctx);
     L->i1 = LLVMInt1TypeInContext(L->llctx);
     L->i8 = LLVMInt8TypeInContext(L->llctx);
     L->i16 = LLVMInt16TypeInContext(L->llctx);
@@ -198,6 +199,7 @@ void
 moatL_fini(Lower *L)
 {
     LLVMDisposeBuilder(L->b);
+    LLVMDisposeBuilder(L->slot_b);
     moatU_free(L->fn_types);
     moatU_free(L->funcs);
     moatU_free(L->vs);
