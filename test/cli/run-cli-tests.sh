@@ -56,6 +56,32 @@ expect "bad i32" 2 "not a valid i32" run add "$w" 1 x
 expect "i32 out of range" 2 "not a valid i32" run add "$w" 1 4294967296
 expect "no such export" 2 "no exported function" run nope "$w"
 
+# a br_table longer than 64 entries goes through a lookup table of its
+# distinct targets (llvm-lower/lower_ctrl.c); entry i -> block i % 4,
+# the carried value is the index, each block adds its own amount
+labels=$(for i in $(seq 0 69); do printf '$b%d ' $((i % 4)); done)
+cat >"$tmp/brt.wat" <<WAT
+(module (func (export "f") (param i32) (result i32)
+  (i32.add (i32.const 1000) (block \$b3 (result i32)
+    (i32.add (i32.const 30) (block \$b2 (result i32)
+      (i32.add (i32.const 20) (block \$b1 (result i32)
+        (i32.add (i32.const 10) (block \$b0 (result i32)
+          (br_table $labels \$b3 (local.get 0) (local.get 0))))))))))))
+WAT
+if wat2wasm "$tmp/brt.wat" -o "$tmp/brt.wasm"; then
+    for lv in 0 2; do
+        expect "br_table long -O$lv b0" 0 "1060" run f -O$lv "$tmp/brt.wasm" 0
+        expect "br_table long -O$lv b1" 0 "1055" run f -O$lv "$tmp/brt.wasm" 5
+        expect "br_table long -O$lv b2" 0 "1032" run f -O$lv "$tmp/brt.wasm" 2
+        expect "br_table long -O$lv b3" 0 "1003" run f -O$lv "$tmp/brt.wasm" 3
+        expect "br_table long -O$lv last" 0 "1119" run f -O$lv "$tmp/brt.wasm" 69
+        expect "br_table long -O$lv default" 0 "1070" run f -O$lv "$tmp/brt.wasm" 70
+        expect "br_table long -O$lv huge" 0 "999" run f -O$lv "$tmp/brt.wasm" -1
+    done
+else
+    failed=$((failed + 1)); echo "FAIL br_table long: wat2wasm"
+fi
+
 # compile, then run the object and the shared object
 expect "compile -o" 0 "" "$moat" compile -O2 "$w" -o "$tmp/c.o"
 expect "run .o" 0 "5" run add "$tmp/c.o" 2 3
