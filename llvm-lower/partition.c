@@ -5,6 +5,12 @@
  * with the system's LLVM linker (ld.lld -r). Partition 0 also carries the
  * trampolines and the descriptor. Small modules and textual outputs use a
  * single partition in the calling thread.
+ *
+ * Huge functions (more than HUGE_FUNC_CODE bytes of wasm) go to a
+ * partition of their own compiled at -O0 whatever the level asked: LLVM's
+ * register allocation and scheduling at -O1 and above are superlinear in
+ * the size of a function (a 700 KB straight-line function took 79 s at
+ * -O2, 3.6 s at -O0; docs/compiler.md, "Huge functions").
  */
 #include <string.h>
 #include <sys/wait.h>
@@ -15,17 +21,25 @@
 enum {
     MAX_PARTS = 8,
     PARALLEL_MIN_CODE = 256 * 1024,     /* bytes of code before splitting */
+    HUGE_FUNC_CODE = 256 * 1024,        /* bytes of one function's code */
 };
 
 typedef struct Part {
     const CompileJob *job;
     const uint8_t    *owner;            /* NULL: one partition */
     int               self;
+    bool              is_cheap;         /* huge functions: -O0 */
     uint8_t          *out;
     size_t            len;
     moat_error        err;
     bool              ok;
 } Part;
+
+static bool
+is_huge(const Func *f)
+{
+    return f->code_len > HUGE_FUNC_CODE;
+}
 
 static bool
 run_part(Part *p)
@@ -34,8 +48,11 @@ run_part(Part *p)
     LLVMTargetMachineRef tm = NULL;
     Lower                L;
     moat_output          kind = job->output;
+    EmitOptions          emit = job->emit;
 
-    if (!moatL_target_machine(&job->emit, &tm, &p->err))
+    if (p->is_cheap)
+        emit.opt_level = 0;
+    if (!moatL_target_machine(&emit, &tm, &p->err))
         return false;
     char             *triple = LLVMGetTargetMachineTriple(tm);
     LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
@@ -53,8 +70,8 @@ run_part(Part *p)
     moatL_fini(&L);
     bool ok = moatL_verify(L.mod, &p->err);
     bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;
-    if (ok && (!is_ir || job->emit.opt_level > 0))
-        ok = moatL_optimize(L.mod, tm, job->emit.opt_level, &p->err);
+    if (ok && (!is_ir || emit.opt_level > 0))
+        ok = moatL_optimize(L.mod, tm, emit.opt_level, &p->err);
     ok = ok && moatL_emit(L.mod, tm, kind, &p->out, &p->len, &p->err);
     LLVMDisposeModule(L.mod);
     LLVMContextDispose(L.llctx);
@@ -70,15 +87,20 @@ part_thread(void *arg)
     return NULL;
 }
 
-/* Greedy split by code size: each function to the lightest partition. */
+/* Greedy split by code size: each function to the lightest partition;
+ * huge ones to partition `cheap` when it is not -1. */
 static uint8_t *
-split(const Module *m, int nparts)
+split(const Module *m, int nparts, int cheap)
 {
     uint8_t *owner = moatU_calloc(m->nfuncs + 1, 1);
     uint64_t load[MAX_PARTS] = { 0 };
     if (!owner)
         return NULL;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+        if (cheap >= 0 && is_huge(&m->funcs[i])) {
+            owner[i] = (uint8_t)cheap;
+            continue;
+        }
         int best = 0;
         for (int k = 1; k < nparts; k++)
             if (load[k] < load[best])
@@ -93,9 +115,12 @@ static int
 parts_for(const CompileJob *job)
 {
     uint64_t code = 0;
-    uint32_t nfuncs = job->m->nfuncs - job->m->nfunc_imports;
+    uint32_t nfuncs = 0;
     for (uint32_t i = job->m->nfunc_imports; i < job->m->nfuncs; i++)
-        code += job->m->funcs[i].code_len;
+        if (!is_huge(&job->m->funcs[i])) {    /* those go to their own */
+            code += job->m->funcs[i].code_len;
+            nfuncs++;
+        }
     if (job->output != MOAT_OUTPUT_OBJECT || job->threads == 1)
         return 1;
     if (job->threads > 1) {             /* asked for: as many as fit */
@@ -108,13 +133,53 @@ parts_for(const CompileJob *job)
     return cpus > MAX_PARTS ? MAX_PARTS : (int)cpus;
 }
 
+/* Whether the module has a huge function that an object output can
+ * compile in a partition of its own. */
+static bool
+has_huge(const CompileJob *job)
+{
+    if (job->output != MOAT_OUTPUT_OBJECT)
+        return false;
+    for (uint32_t i = job->m->nfunc_imports; i < job->m->nfuncs; i++)
+        if (is_huge(&job->m->funcs[i]))
+            return true;
+    return false;
+}
+
+/* Runs the partitions: in threads, or one after the other with -j1. */
+static int
+run_parts(const CompileJob *job, Part *parts, int n)
+{
+    pthread_t tid[MAX_PARTS];
+    int       started = 0;
+
+    if (job->threads == 1) {
+        for (int k = 0; k < n; k++)
+            parts[k].ok = run_part(&parts[k]);
+        return n;
+    }
+    for (int k = 0; k < n; k++) {
+        if (pthread_create(&tid[k], NULL, part_thread, &parts[k]) != 0)
+            break;
+        started++;
+    }
+    for (int k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+    return started;
+}
+
 bool
 moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
                   moat_error *err)
 {
     int  n = parts_for(job);
+    int  cheap = -1;
     Part parts[MAX_PARTS];
 
+    if (has_huge(job)) {                /* huge functions: one more part */
+        n = n < MAX_PARTS ? n : MAX_PARTS - 1;
+        cheap = n++;
+    }
     if (n == 1) {
         parts[0] = (Part){ .job = job };
         if (!run_part(&parts[0]))
@@ -124,19 +189,15 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
         *len = parts[0].len;
         return true;
     }
-    uint8_t  *owner = split(job->m, n);
-    pthread_t tid[MAX_PARTS];
-    int       started = 0;
-    bool      ok = owner != NULL;
-    for (int k = 0; ok && k < n; k++) {
-        parts[k] = (Part){ .job = job, .owner = owner, .self = k };
-        if (pthread_create(&tid[k], NULL, part_thread, &parts[k]) != 0)
-            ok = false;
-        else
-            started++;
-    }
-    for (int k = 0; k < started; k++)
-        pthread_join(tid[k], NULL);
+    uint8_t *owner = split(job->m, cheap >= 0 ? n - 1 : n, cheap);
+    int      started = 0;
+    bool     ok = owner != NULL;
+    for (int k = 0; ok && k < n; k++)
+        parts[k] = (Part){ .job = job, .owner = owner, .self = k,
+                           .is_cheap = k == cheap };
+    if (ok)
+        started = run_parts(job, parts, n);
+    ok = ok && started == n;
     for (int k = 0; ok && k < n; k++)
         if (!parts[k].ok) {
             ok = moatU_fail(err, parts[k].err.offset, parts[k].err.code,
