@@ -69,6 +69,12 @@ moat_cli_read_file(const char *path, size_t *len)
     return buf;
 }
 
+int
+moat_cli_status_exit(moat_status st)
+{
+    return st == MOAT_ERR_LIMIT ? EXIT_LIMIT : EXIT_BAD_INPUT;
+}
+
 void
 moat_cli_report(const char *path, const moat_error *err)
 {

@@ -82,6 +82,50 @@ else
     failed=$((failed + 1)); echo "FAIL br_table long: wat2wasm"
 fi
 
+# implementation limits and compile caps: exit 3 (docs/limits.md)
+printf '(module (type (func (param %s))))' "$(printf 'i32 %.0s' $(seq 1001))" \
+    >"$tmp/wide.wat"
+if wat2wasm "$tmp/wide.wat" -o "$tmp/wide.wasm"; then
+    expect "limit: validate" 3 "1001 parameters of a function type, more than the limit of 1000" \
+        "$moat" validate "$tmp/wide.wasm"
+    expect "limit: compile" 3 "1001 parameters" \
+        "$moat" compile "$tmp/wide.wasm" -o "$tmp/wide.o"
+    expect "limit: run" 3 "1001 parameters" "$moat" run "$tmp/wide.wasm"
+else
+    failed=$((failed + 1)); echo "FAIL limits: wat2wasm"
+fi
+expect "compile cap: run time" 3 \
+    "compilation exceeded the time limit of 0.001 s" \
+    "$moat" run --no-cache --compile-timeout 1ms --invoke add "$w" 1 2
+expect "compile cap: run memory" 3 \
+    "compilation exceeded the memory limit of 1 MiB" \
+    "$moat" run --no-cache --compile-memory 1M --invoke add "$w" 1 2
+expect "compile cap: run none" 0 "3" \
+    "$moat" run --no-cache --compile-timeout none --compile-memory none \
+    --invoke add "$w" 1 2
+expect "compile cap: generous" 0 "3" \
+    "$moat" run --no-cache --compile-timeout 5m --compile-memory 4G \
+    --invoke add "$w" 1 2
+expect "compile cap: bad value" 2 "want a duration" \
+    "$moat" run --compile-timeout soon "$w"
+# 3,000 functions: about a second and 100 MB to compile at -O2
+{ printf '(module\n'
+  for i in $(seq 3000); do
+      printf '(func (export "f%d") (param i32) (result i32) (i32.add (local.get 0) (i32.const %d)))\n' "$i" "$i"
+  done
+  printf ')\n'; } >"$tmp/many.wat"
+wat2wasm "$tmp/many.wat" -o "$tmp/many.wasm" || failed=$((failed + 1))
+expect "compile cap: compile time" 3 "exceeded the time limit of 0.05 s" \
+    "$moat" compile --compile-timeout 50ms "$tmp/many.wasm" -o "$tmp/capped.o"
+expect "compile cap: compile memory" 3 "exceeded the memory limit of 16 MiB" \
+    "$moat" compile --compile-memory 16M "$tmp/many.wasm" -o "$tmp/capped.o"
+expect "compile cap: compile ok" 0 "" \
+    "$moat" compile --compile-memory 1G --compile-timeout 5m \
+    "$tmp/many.wasm" -o "$tmp/capped.o"
+expect "compile cap: run ok" 0 "3007" \
+    "$moat" run --no-cache --compile-timeout 10m --invoke f3000 \
+    "$tmp/many.wasm" 7
+
 # compile, then run the object and the shared object
 expect "compile -o" 0 "" "$moat" compile -O2 "$w" -o "$tmp/c.o"
 expect "run .o" 0 "5" run add "$tmp/c.o" 2 3
