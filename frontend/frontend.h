@@ -6,7 +6,7 @@
 
 #include "module.h"
 
-#include "limits.h"
+#include "impl_limits.h"
 
 /* read.c: a bounded cursor over the input, LEB128 and UTF-8 (binary 5.2). */
 typedef struct Reader {
@@ -36,7 +36,7 @@ bool moatD_count(Reader *r, size_t min_size, uint32_t *out);
 bool moatD_malformed(Reader *r, uint64_t off, const char *fmt, ...)
     MOAT_PRINTF(3, 4);
 
-/* limits.c: true when value is within limit l (limits.h); else fails with
+/* limits.c: true when value is within limit l (impl_limits.h); else fails with
  * MOAT_ERR_LIMIT at off: "N WHAT, more than the limit of MAX". */
 bool moatD_limit(Reader *r, uint64_t off, Limit l, uint64_t value);
 

@@ -1,4 +1,4 @@
-/* limits.c - the one check behind every implementation limit (limits.h):
+/* limits.c - the one check behind every implementation limit (impl_limits.h):
  * a value above its limit is MOAT_ERR_LIMIT naming the limit and the
  * value. Malformed input is judged first by the callers (a count larger
  * than the bytes left is "unexpected end", as the spec tests want).

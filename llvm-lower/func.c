@@ -161,6 +161,7 @@ moatL_func(Lower *L, uint32_t idx)
     L->is_dead = false;
     L->trap_bb = NULL;
     L->trap_phi = NULL;
+    L->wide_area = NULL;
     L->r = &r;
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, L->fn, "entry"));

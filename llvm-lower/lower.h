@@ -65,6 +65,7 @@ typedef struct Lower {
     LLVMValueRef    slots_at;    /* the entry block's branch: allocas go
                                   * before it (lower_var.c) */
     LLVMBuilderRef  slot_b;      /* positioned there */
+    LLVMValueRef    wide_area;   /* lower_call.c: wide calls' arguments */
     LLVMValueRef   *vs;          /* value stack */
     uint32_t        nvs, capvs;
     LCtrl          *cs;          /* control stack */

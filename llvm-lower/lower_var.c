@@ -16,8 +16,17 @@ slot(Lower *L, uint32_t i)
     LLVMTypeRef t = moatL_type(L, L->local_types[i]);
     LLVMPositionBuilderBefore(L->slot_b, L->slots_at);
     LLVMValueRef a = LLVMBuildAlloca(L->slot_b, t, "");
-    LLVMValueRef init = i < L->nparams ? LLVMGetParam(L->fn, i + 1)
-                                       : LLVMConstNull(t);
+    LLVMValueRef init = LLVMConstNull(t);
+    if (i < L->nparams && L->nparams > MOAT_WIDE_PARAMS) {
+        /* wide: parameter i is in the caller's 16-byte slot i */
+        LLVMValueRef off = moatL_const_i64(L, (uint64_t)i * 16);
+        LLVMValueRef p = LLVMBuildGEP2(L->slot_b, L->i8,
+                                       LLVMGetParam(L->fn, 1), &off, 1, "");
+        init = LLVMBuildLoad2(L->slot_b, t, p, "param");
+        LLVMSetAlignment(init, 8);
+    } else if (i < L->nparams) {
+        init = LLVMGetParam(L->fn, i + 1);
+    }
     LLVMBuildStore(L->slot_b, init, a);
     return L->locals[i] = a;
 }

@@ -97,6 +97,11 @@ func_type(Lower *L, const FuncType *ft)
     params[0] = L->ptr;
     for (uint32_t i = 0; i < ft->nparams; i++)
         params[i + 1] = moatL_type(L, ft->types[i]);
+    uint32_t np = ft->nparams + 1;
+    if (ft->nparams > MOAT_WIDE_PARAMS) {   /* (ctx, args): abi.h */
+        params[1] = L->ptr;
+        np = 2;
+    }
     if (ft->nresults == 0) {
         ret = L->voidt;
     } else if (ft->nresults == 1) {
@@ -110,7 +115,7 @@ func_type(Lower *L, const FuncType *ft)
         ret = LLVMStructTypeInContext(L->llctx, rs, ft->nresults, false);
         moatU_free(rs);
     }
-    LLVMTypeRef t = LLVMFunctionType(ret, params, ft->nparams + 1, false);
+    LLVMTypeRef t = LLVMFunctionType(ret, params, np, false);
     moatU_free(params);
     return t;
 }

@@ -35,14 +35,18 @@ moatL_trampoline(Lower *L, uint32_t ti)
     if (!args)
         abort();
     args[0] = LLVMGetParam(fn, 1);
-    for (uint32_t i = 0; i < ft->nparams; i++) {
+    bool     is_wide = ft->nparams > MOAT_WIDE_PARAMS;
+    uint32_t nargs = is_wide ? 2 : ft->nparams + 1;
+    if (is_wide)                            /* the slots are the args */
+        args[1] = vals;
+    for (uint32_t i = 0; !is_wide && i < ft->nparams; i++) {
         LLVMValueRef v = LLVMBuildLoad2(L->b, moatL_type(L, ft->types[i]),
                                         slot(L, vals, i), "");
         LLVMSetAlignment(v, 8);
         args[i + 1] = v;
     }
     LLVMValueRef r = LLVMBuildCall2(L->b, L->fn_types[ti], code, args,
-                                    ft->nparams + 1, "");
+                                    nargs, "");
     moatU_free(args);
     for (uint32_t i = 0; i < ft->nresults; i++) {
         LLVMValueRef v = ft->nresults == 1 ? r

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define MOAT_ABI_MAGIC   0x54414f4du        /* "MOAT" little-endian */
-#define MOAT_ABI_VERSION 2u
+#define MOAT_ABI_VERSION 3u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
 
 #define MOAT_PAGE_SIZE   65536u
@@ -30,6 +30,12 @@
  * whose static offset + size could pass the guard is checked explicitly. */
 #define MOAT_HEAP_RESERVE (UINT64_C(4) << 30)
 #define MOAT_HEAP_GUARD   (UINT64_C(2) << 30)
+
+/* A function type with more parameters than this takes them in memory:
+ * code(ctx, args), args = 16-byte slots like a trampoline's vals (value
+ * at offset 0). Otherwise each parameter is a native argument. A host
+ * function (native or callback) has at most this many parameters. */
+#define MOAT_WIDE_PARAMS 64u
 
 /* ---- objects the runtime owns and compiled code reads ---- */
 

@@ -82,6 +82,45 @@ else
     failed=$((failed + 1)); echo "FAIL br_table long: wat2wasm"
 fi
 
+# more than 64 parameters travel in memory (abi.h MOAT_WIDE_PARAMS):
+# from the host through the trampoline, and from wasm through the
+# caller's argument area; parameter 35 is i64, 36 is f64, the rest i32
+wparams=$(for i in $(seq 0 69); do
+    case $i in 35) printf 'i64 ';; 36) printf 'f64 ';; *) printf 'i32 ';; esac
+done)
+wargs=$(for i in $(seq 0 69); do
+    case $i in 35) printf '(i64.extend_i32_u (local.get 0)) ';;
+               36) printf '(f64.const 7.9) ';;
+               *) printf '(i32.add (local.get 0) (i32.const %d)) ' "$i";;
+    esac
+done)
+cat >"$tmp/wide70.wat" <<WAT
+(module
+  (func \$w (export "w") (param $wparams) (result i64)
+    (i64.add (i64.add (i64.extend_i32_u (local.get 0))
+                      (i64.mul (i64.extend_i32_u (local.get 69))
+                               (i64.const 1000)))
+             (i64.add (local.get 35)
+                      (i64.mul (i64.trunc_f64_s (local.get 36))
+                               (i64.const 100000)))))
+  (func (export "call_w") (param i32) (result i64) (call \$w $wargs)))
+WAT
+hostargs=$(for i in $(seq 1 70); do
+    case $i in 36) printf '3000000000 ';; 37) printf '2.5 ';; *) printf '%d ' "$i";;
+    esac
+done)
+if wat2wasm "$tmp/wide70.wat" -o "$tmp/wide70.wasm"; then
+    for lv in 0 2; do
+        # shellcheck disable=SC2086
+        expect "wide params -O$lv host" 0 "3000270001" \
+            run w -O$lv "$tmp/wide70.wasm" $hostargs
+        expect "wide params -O$lv wasm" 0 "774010" \
+            run call_w -O$lv "$tmp/wide70.wasm" 5
+    done
+else
+    failed=$((failed + 1)); echo "FAIL wide params: wat2wasm"
+fi
+
 # implementation limits and compile caps: exit 3 (docs/limits.md)
 printf '(module (type (func (param %s))))' "$(printf 'i32 %.0s' $(seq 1001))" \
     >"$tmp/wide.wat"

@@ -1,4 +1,4 @@
-/* limits.h - Moat's implementation limits, in one table that every check
+/* impl_limits.h - Moat's implementation limits, in one table that every check
  * uses (docs/limits.md). The spec allows up to 2^32-1 of most things; a
  * compiler must bound what one module can make it do. These are the
  * limits the web engines agreed on (V8 src/wasm/wasm-limits.h, the JS API
@@ -6,8 +6,8 @@
  * never refused here. Exceeding one is MOAT_ERR_LIMIT with the limit's
  * name and the value, at the offset of the count or size that crossed it.
  */
-#ifndef MOAT_FRONTEND_LIMITS_H
-#define MOAT_FRONTEND_LIMITS_H
+#ifndef MOAT_FRONTEND_IMPL_LIMITS_H
+#define MOAT_FRONTEND_IMPL_LIMITS_H
 
 /* X(enum name, maximum, what is counted) */
 #define MOAT_LIMIT_TABLE(X)                                                  \
