@@ -167,34 +167,63 @@ def many_types(n):
     return m
 
 
+def _straight_units():
+    """The 64 units of straight_line: (k, offset, bytes)."""
+    units = []
+    for k in range(64):
+        o = (k * 4) % 4096
+        units.append((k, o,
+                      lget(0) + i32c(k * 7 + 1) + b"\x6a" + i32c(4095) +
+                      b"\x71" + lset(1) +                 # l1 = l0+c & 4095
+                      lget(2) + lget(1) + b"\x28\x02" + uleb(o) + b"\x6c" +
+                      lget(1) + b"\x6a" + lset(2) +       # l2 = l2*m[l1+o]+l1
+                      lget(1) + lget(2) + b"\x36\x02" + uleb(o + 4) +
+                      lget(2) + i32c(3) + b"\x74" + lget(0) + b"\x73" +
+                      lset(0)))                          # l0 = l2<<3 ^ l0
+    return units
+
+
 def straight_line(nbytes):
     """One function of about nbytes of straight-line code: arithmetic,
     loads and stores on a few locals (issue 9: 10 MB did not finish; the
-    body size limit is 7,654,321 bytes)."""
+    body size limit is 7,654,321 bytes). f(x) is straight_line_expect."""
     m = Mod()
     m.types.append(functype([I32], [I32]))
     m.funcs.append(uleb(0))
     m.mems.append(b"\x00\x01")
-    unit = bytearray()
-    k = 0
-    pat = []
-    for k in range(64):
-        o = (k * 4) % 4096
-        pat.append(lget(0) + i32c(k * 7 + 1) + b"\x6a" + lset(1) +
-                   lget(2) + lget(1) + b"\x28\x02" + uleb(o) + b"\x6c" +
-                   lset(2) +
-                   lget(1) + lget(2) + b"\x36\x02" + uleb(o + 4) +
-                   lget(2) + i32c(3) + b"\x74" + lget(0) + b"\x73" +
-                   lset(0))
+    units = _straight_units()
     code = bytearray()
     i = 0
     while len(code) < nbytes:
-        code += pat[i % len(pat)]
+        code += units[i % len(units)][2]
         i += 1
     code += lget(0) + lget(2) + b"\x6a"
     m.codes.append(body(bytes(code), [(2, I32)]))
     export_func(m, "f", 0)
     return m
+
+
+def straight_line_expect(nbytes, x):
+    """What f(x) of straight_line(nbytes) returns, as a signed i32."""
+    mask = 0xFFFFFFFF
+    mem = {}
+    units = _straight_units()
+    l0, l1, l2 = x & mask, 0, 0
+    size = i = 0
+    while size < nbytes:
+        k, o, code = units[i % len(units)]
+        size += len(code)
+        i += 1
+        l1 = (l0 + k * 7 + 1) & 4095
+        a = l1 + o
+        v = int.from_bytes(bytes(mem.get(a + j, 0) for j in range(4)),
+                           "little")
+        l2 = (l2 * v + l1) & mask
+        for j in range(4):
+            mem[l1 + o + 4 + j] = (l2 >> (8 * j)) & 255
+        l0 = ((l2 << 3) ^ l0) & mask
+    r = (l0 + l2) & mask
+    return r - (1 << 32) if r >> 31 else r
 
 
 def many_funcs(n):
