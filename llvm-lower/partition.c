@@ -6,11 +6,13 @@
  * trampolines and the descriptor. Small modules and textual outputs use a
  * single partition in the calling thread.
  *
- * Huge functions (more than HUGE_FUNC_CODE bytes of wasm) go to a
- * partition of their own compiled at -O0 whatever the level asked: LLVM's
- * register allocation and scheduling at -O1 and above are superlinear in
- * the size of a function (a 700 KB straight-line function took 79 s at
- * -O2, 3.6 s at -O0; docs/compiler.md, "Huge functions").
+ * Huge functions (more than HUGE_FUNC_CODE bytes of wasm, or a run of
+ * more than HUGE_RUN instructions without control flow) go to a partition
+ * of their own compiled at -O0 whatever the level asked: at -O1 and above
+ * LLVM's register allocation and scheduling are superlinear in the size
+ * of a function, and the SLP vectoriser and two-address pass in the size
+ * of a basic block (70 KB of straight-line code took 40 s at -O2, 0.4 s
+ * at -O0; docs/compiler.md, "Huge functions").
  */
 #include <string.h>
 #include <sys/wait.h>
@@ -22,6 +24,7 @@ enum {
     MAX_PARTS = 8,
     PARALLEL_MIN_CODE = 256 * 1024,     /* bytes of code before splitting */
     HUGE_FUNC_CODE = 256 * 1024,        /* bytes of one function's code */
+    HUGE_RUN = 4096,                    /* instructions between branches */
 };
 
 typedef struct Part {
@@ -35,10 +38,54 @@ typedef struct Part {
     bool              ok;
 } Part;
 
-static bool
-is_huge(const Func *f)
+/* The longest run of instructions between structured control or
+ * branches: about the size of the function's largest basic block. */
+static uint32_t
+longest_run(const Module *m, const Func *f)
 {
-    return f->code_len > HUGE_FUNC_CODE;
+    moat_error err = { 0 };
+    Reader     r = moatD_reader(m->bytes, m->len, &err);
+    Insn       in = { 0 };
+    uint32_t   run = 0, longest = 0;
+
+    r.p = f->code;
+    r.end = f->code + f->code_len;
+    while (r.p < r.end && moatD_insn(&r, &in)) {
+        switch (in.op) {
+        case OP_BLOCK: case OP_LOOP: case OP_IF: case OP_ELSE: case OP_END:
+        case OP_BR: case OP_BR_IF: case OP_BR_TABLE: case OP_RETURN:
+        case OP_UNREACHABLE:
+            run = 0;
+            break;
+        default:
+            if (++run > longest)
+                longest = run;
+        }
+    }
+    return longest;
+}
+
+/* Per function: 1 when it goes to the -O0 partition. NULL when none
+ * does or the output is not an object (only objects are merged). */
+static uint8_t *
+huge_funcs(const CompileJob *job)
+{
+    const Module *m = job->m;
+    uint8_t      *huge = NULL;
+
+    if (job->output != MOAT_OUTPUT_OBJECT)
+        return NULL;
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+        const Func *f = &m->funcs[i];
+        if (f->code_len <= HUGE_RUN && f->code_len <= HUGE_FUNC_CODE)
+            continue;                   /* too short for either */
+        if (f->code_len <= HUGE_FUNC_CODE && longest_run(m, f) <= HUGE_RUN)
+            continue;
+        if (!huge && !(huge = moatU_calloc(m->nfuncs + 1, 1)))
+            abort();
+        huge[i] = 1;
+    }
+    return huge;
 }
 
 static bool
@@ -90,14 +137,14 @@ part_thread(void *arg)
 /* Greedy split by code size: each function to the lightest partition;
  * huge ones to partition `cheap` when it is not -1. */
 static uint8_t *
-split(const Module *m, int nparts, int cheap)
+split(const Module *m, int nparts, int cheap, const uint8_t *huge)
 {
     uint8_t *owner = moatU_calloc(m->nfuncs + 1, 1);
     uint64_t load[MAX_PARTS] = { 0 };
     if (!owner)
         return NULL;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
-        if (cheap >= 0 && is_huge(&m->funcs[i])) {
+        if (huge && huge[i]) {
             owner[i] = (uint8_t)cheap;
             continue;
         }
@@ -112,12 +159,12 @@ split(const Module *m, int nparts, int cheap)
 }
 
 static int
-parts_for(const CompileJob *job)
+parts_for(const CompileJob *job, const uint8_t *huge)
 {
     uint64_t code = 0;
     uint32_t nfuncs = 0;
     for (uint32_t i = job->m->nfunc_imports; i < job->m->nfuncs; i++)
-        if (!is_huge(&job->m->funcs[i])) {    /* those go to their own */
+        if (!huge || !huge[i]) {        /* those go to their own */
             code += job->m->funcs[i].code_len;
             nfuncs++;
         }
@@ -131,19 +178,6 @@ parts_for(const CompileJob *job)
     if (code < PARALLEL_MIN_CODE || cpus < 2 || nfuncs < 2)
         return 1;
     return cpus > MAX_PARTS ? MAX_PARTS : (int)cpus;
-}
-
-/* Whether the module has a huge function that an object output can
- * compile in a partition of its own. */
-static bool
-has_huge(const CompileJob *job)
-{
-    if (job->output != MOAT_OUTPUT_OBJECT)
-        return false;
-    for (uint32_t i = job->m->nfunc_imports; i < job->m->nfuncs; i++)
-        if (is_huge(&job->m->funcs[i]))
-            return true;
-    return false;
 }
 
 /* Runs the partitions: in threads, or one after the other with -j1. */
@@ -172,11 +206,12 @@ bool
 moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
                   moat_error *err)
 {
-    int  n = parts_for(job);
-    int  cheap = -1;
-    Part parts[MAX_PARTS];
+    uint8_t *huge = huge_funcs(job);
+    int      n = parts_for(job, huge);
+    int      cheap = -1;
+    Part     parts[MAX_PARTS];
 
-    if (has_huge(job)) {                /* huge functions: one more part */
+    if (huge) {                         /* huge functions: one more part */
         n = n < MAX_PARTS ? n : MAX_PARTS - 1;
         cheap = n++;
     }
@@ -189,7 +224,8 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
         *len = parts[0].len;
         return true;
     }
-    uint8_t *owner = split(job->m, cheap >= 0 ? n - 1 : n, cheap);
+    uint8_t *owner = split(job->m, cheap >= 0 ? n - 1 : n, cheap, huge);
+    moatU_free(huge);
     int      started = 0;
     bool     ok = owner != NULL;
     for (int k = 0; ok && k < n; k++)
