@@ -349,13 +349,13 @@ def imports_exports(n):
 
 
 def big_data(nsegs, seg_bytes=64):
-    """nsegs data segments (100,000 is the limit) plus one of 4 MB."""
+    """nsegs data segments (100,000 is the limit), the last of 4 MB."""
     m = Mod()
     m.mems.append(b"\x00" + uleb(256))
     m.types.append(functype([], []))
     m.funcs.append(uleb(0))
     m.codes.append(body(b""))
-    for i in range(nsegs):
+    for i in range(nsegs - 1):
         m.datas.append(b"\x00" + i32c((i * seg_bytes) % (8 << 20)) + b"\x0b" +
                        uleb(seg_bytes) + bytes([i & 255]) * seg_bytes)
     big = 4 << 20
@@ -405,7 +405,7 @@ CASES = [
     ("many-globals", 1000000, many_globals, "1,000,000 globals"),
     ("imports-exports", 100000, imports_exports,
      "100,000 imports and 100,000 exports"),
-    ("big-data", 100000, big_data, "100,000 data segments + one of 4 MB"),
+    ("big-data", 100000, big_data, "100,000 data segments, one of 4 MB"),
     ("big-elem", 10000000, big_elem, "10,000,000 table entries"),
 ]
 
