@@ -56,7 +56,8 @@ MOAT_API void moat_compile_config_set_interruptible(moat_compile_config *c,
 /* Caps on one compilation (default: none). With either set, moat_compile
  * runs the compiler in a child process (fork): a compilation that takes
  * longer than ms milliseconds of wall time is killed, one that maps more
- * than bytes of address space beyond what the process had fails, and
+ * than bytes of address space, or holds more than bytes of memory,
+ * beyond what the process had fails, and
  * moat_compile returns MOAT_ERR_LIMIT ("compilation exceeded the time
  * limit of N s" / "... memory limit of N MiB"). The caller's process is
  * untouched either way. fork() copies only the calling thread: call it

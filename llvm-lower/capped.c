@@ -3,7 +3,9 @@
  * in a child process: fork, RLIMIT_AS = what the child already maps plus
  * the memory cap, compile, send the status and the object back through a
  * pipe. The parent waits with a deadline and kills the child (SIGKILL)
- * when it passes. Whatever the child does, the caller's process keeps its
+ * when it passes, or when the child's resident memory grows by more than
+ * the cap (checked every WATCH_MS: an allocator that reserves its heap up
+ * front, as AddressSanitizer's does, escapes RLIMIT_AS). Whatever the child does, the caller's process keeps its
  * memory and its threads; the only cost is the fork (docs/compiler.md,
  * "Compile caps").
  */
@@ -21,6 +23,16 @@
 
 #include "emit.h"
 
+enum { WATCH_MS = 20 };
+
+/* What the parent watches while it waits for the reply. */
+typedef struct Watch {
+    pid_t    pid;
+    uint64_t deadline;          /* ms, CLOCK_MONOTONIC; 0: none */
+    uint64_t rss_limit;         /* bytes; 0: none */
+    bool     is_late, is_over;  /* why the wait ended early */
+} Watch;
+
 /* What the child sends first; the object's bytes follow. */
 typedef struct Reply {
     moat_status st;
@@ -36,20 +48,22 @@ now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Bytes of address space the process maps now (VmSize). */
+/* Bytes a process maps (VmSize, field 0 of statm) or has resident
+ * (field 1); 0 when /proc cannot tell. */
 static uint64_t
-mapped_bytes(void)
+statm_bytes(pid_t pid, int field)
 {
-    unsigned long long pages = 0;
-    int                fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    char               buf[64] = { 0 };
+    unsigned long long v[2] = { 0, 0 };
+    char               path[64], buf[128] = { 0 };
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
         ssize_t n = read(fd, buf, sizeof buf - 1);
-        if (n > 0)
-            sscanf(buf, "%llu", &pages);
+        if (n > 0 && sscanf(buf, "%llu %llu", &v[0], &v[1]) != 2)
+            v[0] = v[1] = 0;
         close(fd);
     }
-    return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+    return (uint64_t)v[field] * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 static void
@@ -73,7 +87,7 @@ child(int fd, const CappedCompile *cc)
     prctl(PR_SET_PDEATHSIG, SIGKILL);   /* the parent gone: stop */
     if (cc->mem_limit) {
         struct rlimit rl;
-        rl.rlim_cur = rl.rlim_max = mapped_bytes() + cc->mem_limit;
+        rl.rlim_cur = rl.rlim_max = statm_bytes(getpid(), 0) + cc->mem_limit;
         setrlimit(RLIMIT_AS, &rl);
     }
     Reply    r = { 0 };
@@ -87,20 +101,23 @@ child(int fd, const CappedCompile *cc)
     _exit(0);
 }
 
-/* Reads n bytes into p before the deadline; false on end, error or
- * timeout (*timed_out). */
+/* Reads n bytes into p; false on end or error, or when w's deadline
+ * passes (w->is_late) or the child's memory its limit (w->is_over). */
 static bool
-read_until(int fd, void *p, size_t n, uint64_t deadline, bool *timed_out)
+read_until(int fd, void *p, size_t n, Watch *w)
 {
     uint8_t *b = p;
     while (n > 0) {
-        int wait = -1;
-        if (deadline) {
+        int wait = w->rss_limit ? WATCH_MS : 60000;
+        if (w->deadline) {
             uint64_t t = now_ms();
-            if (t >= deadline)
-                return *timed_out = true, false;
-            wait = deadline - t > 60000 ? 60000 : (int)(deadline - t);
+            if (t >= w->deadline)
+                return w->is_late = true, false;
+            if (w->deadline - t < (uint64_t)wait)
+                wait = (int)(w->deadline - t);
         }
+        if (w->rss_limit && statm_bytes(w->pid, 1) > w->rss_limit)
+            return w->is_over = true, false;
         struct pollfd pfd = { fd, POLLIN, 0 };
         int           k = poll(&pfd, 1, wait);
         if (k < 0 && errno == EINTR)
@@ -158,12 +175,12 @@ child_died(const CappedCompile *cc, int status, moat_error *err)
 
 /* Reads the reply; the child is reaped by the caller. */
 static moat_status
-receive(int fd, const CappedCompile *cc, uint64_t deadline, uint8_t **out,
-        size_t *out_len, moat_error *err, bool *timed_out, bool *is_whole)
+receive(int fd, const CappedCompile *cc, Watch *w, uint8_t **out,
+        size_t *out_len, moat_error *err, bool *is_whole)
 {
     Reply r;
     *is_whole = false;
-    if (!read_until(fd, &r, sizeof r, deadline, timed_out))
+    if (!read_until(fd, &r, sizeof r, w))
         return MOAT_ERR_NOMEM;
     if (r.st != MOAT_OK) {
         *is_whole = true;
@@ -178,7 +195,7 @@ receive(int fd, const CappedCompile *cc, uint64_t deadline, uint8_t **out,
         return *is_whole = true, moatU_fail(err, MOAT_NO_OFFSET,
                                             MOAT_ERR_NOMEM, "out of memory"),
                MOAT_ERR_NOMEM;
-    if (!read_until(fd, buf, r.len, deadline, timed_out)) {
+    if (!read_until(fd, buf, r.len, w)) {
         moatU_free(buf);
         return MOAT_ERR_NOMEM;
     }
@@ -198,8 +215,11 @@ moatL_compile_capped(const CappedCompile *cc, uint8_t **out, size_t *out_len,
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "cannot start "
                           "the compiler process: %s", strerror(errno)),
                MOAT_ERR_IO;
-    uint64_t deadline = cc->time_limit_ms ? now_ms() + cc->time_limit_ms
-                                          : 0;
+    Watch w = { 0 };
+    w.deadline = cc->time_limit_ms ? now_ms() + cc->time_limit_ms : 0;
+    /* the child starts resident with what this process has now */
+    w.rss_limit = cc->mem_limit ? statm_bytes(getpid(), 1) + cc->mem_limit
+                                : 0;
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
@@ -212,16 +232,18 @@ moatL_compile_capped(const CappedCompile *cc, uint8_t **out, size_t *out_len,
                           "the compiler process: %s", strerror(errno)),
                MOAT_ERR_IO;
     }
-    bool        timed_out = false, is_whole;
-    moat_status st = receive(fds[0], cc, deadline, out, out_len, err,
-                             &timed_out, &is_whole);
+    w.pid = pid;
+    bool        is_whole;
+    moat_status st = receive(fds[0], cc, &w, out, out_len, err, &is_whole);
     close(fds[0]);
-    if (timed_out)
+    if (w.is_late || w.is_over)
         kill(pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (timed_out) {
+    if (w.is_over)
+        return over_memory(cc, err);
+    if (w.is_late) {
         char t[32];
         describe_ms(cc->time_limit_ms, t, sizeof t);
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT, "compilation "

@@ -1,6 +1,7 @@
 /* tramp.c - trampolines for the function types the host can call (one
- * per distinct signature): the runtime calls every export through `void tramp(void *code, void *ctx, uint64_t *vals)`, which
- * reads the parameters from 16-byte slots, calls code(ctx, params...) with
+ * per distinct signature): the runtime calls every export through
+ * `void tramp(void *code, void *ctx, uint64_t *vals)`, which reads the
+ * parameters from 16-byte slots, calls code(ctx, params...) with
  * the native signature and writes the results back into the slots. So the
  * runtime needs no libffi to call wasm, whatever the signature.
  */

@@ -1,5 +1,5 @@
-/* test_limits.c - every implementation limit of frontend/impl_limits.h: a module
- * exactly at the limit is accepted, one above is refused with
+/* test_limits.c - every implementation limit of frontend/impl_limits.h:
+ * a module exactly at the limit is accepted, one above is refused with
  * MOAT_ERR_LIMIT at the offset of the count or size that crossed it, and
  * the message names the value and what is counted. Where a module at the
  * limit would take hundreds of MB to decode (element segments), the
