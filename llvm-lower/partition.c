@@ -32,6 +32,8 @@ typedef struct Part {
     const uint8_t    *owner;            /* NULL: one partition */
     int               self;
     bool              is_cheap;         /* huge functions: -O0 */
+    const uint8_t    *optnone;          /* textual output: per function,
+                                         * 1 = huge, marked optnone */
     uint8_t          *out;
     size_t            len;
     moat_error        err;
@@ -65,16 +67,14 @@ longest_run(const Module *m, const Func *f)
     return longest;
 }
 
-/* Per function: 1 when it goes to the -O0 partition. NULL when none
- * does or the output is not an object (only objects are merged). */
+/* Per function: 1 when it is huge (an object output compiles it in the
+ * -O0 partition; a textual one marks it optnone). NULL when none is. */
 static uint8_t *
 huge_funcs(const CompileJob *job)
 {
     const Module *m = job->m;
     uint8_t      *huge = NULL;
 
-    if (job->output != MOAT_OUTPUT_OBJECT)
-        return NULL;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         const Func *f = &m->funcs[i];
         if (f->code_len <= HUGE_RUN && f->code_len <= HUGE_FUNC_CODE)
@@ -86,6 +86,20 @@ huge_funcs(const CompileJob *job)
         huge[i] = 1;
     }
     return huge;
+}
+
+/* Assembly and IR cannot be merged from partitions: a huge function is
+ * kept from the IR passes instead (its codegen stays at the level). */
+static void
+mark_optnone(Lower *L, LLVMValueRef fn)
+{
+    static const char *const names[] = { "optnone", "noinline" };
+    for (int k = 0; k < 2; k++) {
+        unsigned kind = LLVMGetEnumAttributeKindForName(names[k],
+                                                        strlen(names[k]));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(L->llctx, kind, 0));
+    }
 }
 
 static bool
@@ -112,6 +126,9 @@ run_part(Part *p)
     for (uint32_t i = job->m->nfunc_imports; i < job->m->nfuncs; i++)
         if (!p->owner || p->owner[i] == p->self)
             moatL_func(&L, i);
+    for (uint32_t i = 0; p->optnone && i < job->m->nfuncs; i++)
+        if (p->optnone[i])
+            mark_optnone(&L, L.funcs[i]);
     if (p->self == 0)
         moatL_descriptor(&L, job->hash, job->emit.cpu, job->required);
     moatL_fini(&L);
@@ -207,17 +224,20 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
                   moat_error *err)
 {
     uint8_t *huge = huge_funcs(job);
-    int      n = parts_for(job, huge);
+    bool     is_obj = job->output == MOAT_OUTPUT_OBJECT;
+    int      n = parts_for(job, is_obj ? huge : NULL);
     int      cheap = -1;
     Part     parts[MAX_PARTS];
 
-    if (huge) {                         /* huge functions: one more part */
+    if (huge && is_obj) {               /* huge functions: one more part */
         n = n < MAX_PARTS ? n : MAX_PARTS - 1;
         cheap = n++;
     }
     if (n == 1) {
-        parts[0] = (Part){ .job = job };
-        if (!run_part(&parts[0]))
+        parts[0] = (Part){ .job = job, .optnone = huge };
+        bool ok = run_part(&parts[0]);
+        moatU_free(huge);
+        if (!ok)
             return moatU_fail(err, parts[0].err.offset, parts[0].err.code,
                               "%s", parts[0].err.msg);
         *out = parts[0].out;
