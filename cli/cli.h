@@ -21,9 +21,16 @@ enum {
     EXIT_OK = 0,
     EXIT_BAD_INPUT = 1,         /* a file or module we cannot use */
     EXIT_USAGE = 2,             /* bad command line */
+    EXIT_LIMIT = 3,             /* beyond an implementation limit, or the
+                                 * compilation passed its time or memory
+                                 * cap (docs/limits.md) */
     EXIT_TIMEOUT = 124,         /* moat run --timeout expired */
     EXIT_TRAP = 134             /* the guest trapped */
 };
+
+/* The exit status for a failed moat_status: EXIT_LIMIT for
+ * MOAT_ERR_LIMIT, else EXIT_BAD_INPUT (main.c). */
+int moat_cli_status_exit(moat_status st);
 
 /* main.c: reads a whole file of at most moat_cli_file_limit() bytes
  * (runtime/util_io.c: directories and devices are refused, a pipe is read
@@ -60,6 +67,8 @@ typedef struct MoatCompiler {
     void        (*set_output)(moat_compile_config *c, moat_output kind);
     void        (*set_threads)(moat_compile_config *c, int n);
     void        (*set_interruptible)(moat_compile_config *c, int on);
+    void        (*set_time_limit)(moat_compile_config *c, uint64_t ms);
+    void        (*set_memory_limit)(moat_compile_config *c, uint64_t bytes);
     moat_status (*compile)(const moat_compile_config *c,
                            const uint8_t *bytes, size_t len, uint8_t **out,
                            size_t *out_len, moat_error *err);
@@ -87,6 +96,10 @@ typedef struct RunOptions {
     const char  *max_memory_text;
     uint64_t     stack_size;    /* 0: the runtime's default */
     int          opt_level;     /* -O0..-O3 of the compile step */
+    /* --compile-timeout / --compile-memory: caps on the compile step;
+     * 0 with is_set: none; not set: the defaults (run_load.c) */
+    uint64_t     compile_timeout_ns, compile_memory;
+    bool         has_compile_timeout, has_compile_memory;
     bool         no_cache;
     bool         is_help;       /* --help: usage printed, nothing to run */
 } RunOptions;
@@ -108,9 +121,13 @@ int moat_cli_load(moat_engine *e, const RunOptions *o, bool interruptible,
                   moat_module **out);
 /* Compiles wasm bytes to an object with the compiler library; EXIT_OK
  * with *obj (free with the library's free) or a status after printing. */
-int moat_cli_compile_object(const char *path, const uint8_t *bytes,
-                            size_t len, int opt_level, bool interruptible,
-                            uint8_t **obj, size_t *objlen);
+int moat_cli_compile_object(const RunOptions *o, const uint8_t *bytes,
+                            size_t len, bool interruptible, uint8_t **obj,
+                            size_t *objlen);
+/* The default compile caps of `moat run` for a module of len bytes:
+ * 300 s + 300 s per MB, 2 GiB + 1 GiB per MB (docs/cli.md). */
+uint64_t moat_cli_default_compile_ms(size_t len);
+uint64_t moat_cli_default_compile_memory(size_t len);
 
 /* cache.c: the compile cache (docs/cli.md, "compile cache"). */
 typedef struct CacheKey {

@@ -19,6 +19,7 @@ typedef struct CompileArgs {
     int         is_shared;
     int         threads;
     int         is_interruptible;   /* --interruptible: epoch checks */
+    uint64_t    time_ms, memory;    /* --compile-timeout/-memory; 0: none */
 } CompileArgs;
 
 static int
@@ -27,6 +28,8 @@ usage(void)
     fprintf(stderr,
             "usage: moat compile [-O0|-O1|-O2|-O3] [--target TRIPLE] "
             "[-mcpu=CPU] [-jN] [--interruptible]\n"
+            "                    [--compile-timeout DURATION] "
+            "[--compile-memory SIZE]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
             "--emit-bc] IN.wasm -o OUT\n");
     return EXIT_USAGE;
@@ -61,6 +64,17 @@ parse(int argc, char **argv, CompileArgs *a)
             a->is_shared = 1;
         else if (!strcmp(s, "--interruptible"))
             a->is_interruptible = 1;
+        else if (!strcmp(s, "--compile-timeout") && i + 1 < argc) {
+            uint64_t ns;
+            if (!moat_cli_parse_duration(argv[++i], &ns))
+                return fprintf(stderr, "moat compile: bad duration '%s'\n",
+                               argv[i]), usage();
+            a->time_ms = ns / 1000000u ? ns / 1000000u : 1;
+        } else if (!strcmp(s, "--compile-memory") && i + 1 < argc) {
+            if (!moat_cli_parse_size(argv[++i], &a->memory))
+                return fprintf(stderr, "moat compile: bad size '%s'\n",
+                               argv[i]), usage();
+        }
         else if (!strncmp(s, "-j", 2) && s[2] >= '0' && s[2] <= '9')
             a->threads = atoi(s + 2);
         else if (s[0] == '-' && s[1])
@@ -134,7 +148,16 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
         cc->set_threads(cfg, a->threads);
         if (cc->set_interruptible)
             cc->set_interruptible(cfg, a->is_interruptible);
-        if (a->triple)
+        if ((a->time_ms || a->memory) &&
+            (!cc->set_time_limit || !cc->set_memory_limit))
+            st = MOAT_ERR_LIMIT, snprintf(err.msg, sizeof err.msg,
+                                          "this compiler library has no "
+                                          "compile caps");
+        else if (cc->set_time_limit) {
+            cc->set_time_limit(cfg, a->time_ms);
+            cc->set_memory_limit(cfg, a->memory);
+        }
+        if (st == MOAT_OK && a->triple)
             st = cc->set_target(cfg, a->triple);
         if (st == MOAT_OK && a->cpu)
             st = cc->set_cpu(cfg, a->cpu);
@@ -143,8 +166,10 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
     }
     cc->config_free(cfg);
     if (st != MOAT_OK) {
+        if (!err.code)
+            err.code = st, err.offset = MOAT_NO_OFFSET;
         moat_cli_report(a->in, &err);
-        return EXIT_BAD_INPUT;
+        return moat_cli_status_exit(st);
     }
     int rc = write_file(out, obj, objlen);
     cc->free(obj);

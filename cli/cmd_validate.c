@@ -22,7 +22,7 @@ moat_cmd_validate(int argc, char **argv)
     moat_cli_free_file(bytes);
     if (st != MOAT_OK) {
         moat_cli_report(argv[1], &err);
-        return EXIT_BAD_INPUT;
+        return moat_cli_status_exit(st);
     }
     return EXIT_OK;
 }

@@ -41,6 +41,10 @@ static const struct {
       0 },
     { "moat_compile_config_set_interruptible",
       offsetof(MoatCompiler, set_interruptible), 1 },
+    { "moat_compile_config_set_time_limit",
+      offsetof(MoatCompiler, set_time_limit), 1 },
+    { "moat_compile_config_set_memory_limit",
+      offsetof(MoatCompiler, set_memory_limit), 1 },
     { "moat_compile", offsetof(MoatCompiler, compile), 0 },
     { "moat_free", offsetof(MoatCompiler, free), 0 },
 };

@@ -62,6 +62,12 @@ moat_cli_read_file(const char *path, size_t *len)
     return buf;
 }
 
+int
+moat_cli_status_exit(moat_status st)
+{
+    return st == MOAT_ERR_LIMIT ? EXIT_LIMIT : EXIT_BAD_INPUT;
+}
+
 void
 moat_cli_free_file(uint8_t *bytes)
 {

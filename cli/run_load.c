@@ -38,28 +38,54 @@ get_bytes(const char *path, size_t *len, bool *is_mapped)
     return p;
 }
 
+uint64_t
+moat_cli_default_compile_ms(size_t len)
+{
+    return 300000u + (uint64_t)len * 300000u / 1000000u;
+}
+
+uint64_t
+moat_cli_default_compile_memory(size_t len)
+{
+    return (UINT64_C(2) << 30) + (uint64_t)len * (UINT64_C(1) << 30) /
+                                     1000000u;
+}
+
+/* The compile step of `moat run`, under its caps: a compiler that runs
+ * away is stopped, whatever --timeout says (that one covers running). */
 int
-moat_cli_compile_object(const char *path, const uint8_t *bytes, size_t len,
-                        int opt_level, bool interruptible, uint8_t **obj,
+moat_cli_compile_object(const RunOptions *o, const uint8_t *bytes,
+                        size_t len, bool interruptible, uint8_t **obj,
                         size_t *objlen)
 {
     const MoatCompiler  *cc = moat_cli_compiler();
     moat_compile_config *cfg = NULL;
     moat_error           err = { 0 };
+    uint64_t ms = o->has_compile_timeout ? o->compile_timeout_ns / 1000000u
+                                         : moat_cli_default_compile_ms(len);
+    uint64_t mem = o->has_compile_memory
+                       ? o->compile_memory
+                       : moat_cli_default_compile_memory(len);
 
     if (!cc)
         return EXIT_BAD_INPUT;
+    if (o->has_compile_timeout && o->compile_timeout_ns && !ms)
+        ms = 1;                         /* below 1 ms: 1 ms, not none */
     moat_status st = cc->config_new(&cfg, &err);
     if (st == MOAT_OK) {
-        cc->set_opt_level(cfg, opt_level);
+        cc->set_opt_level(cfg, o->opt_level);
         if (cc->set_interruptible)      /* else: the alarm (cmd_run.c) */
             cc->set_interruptible(cfg, interruptible);
+        if (cc->set_time_limit && cc->set_memory_limit) {
+            cc->set_time_limit(cfg, ms);
+            cc->set_memory_limit(cfg, mem);
+        }
         st = cc->compile(cfg, bytes, len, obj, objlen, &err);
     }
     cc->config_free(cfg);
     if (st != MOAT_OK) {
-        moat_cli_report(path, &err);
-        return EXIT_BAD_INPUT;
+        moat_cli_report(o->prog, &err);
+        return moat_cli_status_exit(st);
     }
     return EXIT_OK;
 }
@@ -94,8 +120,8 @@ load_wasm(moat_engine *e, const RunOptions *o, bool interruptible,
     }
     uint8_t *obj = NULL;
     size_t   objlen = 0;
-    int      rc = moat_cli_compile_object(o->prog, bytes, len, o->opt_level,
-                                          interruptible, &obj, &objlen);
+    int      rc = moat_cli_compile_object(o, bytes, len, interruptible, &obj,
+                                          &objlen);
     if (rc != EXIT_OK) {
         if (dfd >= 0)
             close(dfd);

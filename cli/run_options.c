@@ -23,7 +23,15 @@ moat_cli_run_usage(FILE *f)
         "  --inherit-env        pass this process's environment "
         "(--env overrides)\n"
         "  --timeout DURATION   stop the guest after 500ms, 2s, 1m, ... "
-        "(exit 124)\n"
+        "(exit 124;\n"
+        "                       running only: compiling has its own cap)\n"
+        "  --compile-timeout DURATION|none\n"
+        "                       stop compiling a .wasm after DURATION "
+        "(exit 3; default\n"
+        "                       300 s + 300 s per MB of wasm)\n"
+        "  --compile-memory SIZE|none\n"
+        "                       cap the compiler's memory (exit 3; default "
+        "2G + 1G per MB)\n"
         "  --max-memory SIZE    limit the guest's memory (bytes, K, M, G)\n"
         "  --stack-size SIZE    size of the guest's stack\n"
         "  -O0..-O3             optimisation of the compile step "
@@ -169,6 +177,23 @@ option(int argc, char **argv, int *i, RunOptions *o)
             return bad("--timeout", v, "want a duration such as 500ms, 2s, "
                                        "1m (a plain number is seconds)");
         o->timeout_text = v;
+    } else if ((v = value_of(argc, argv, i, "--compile-timeout",
+                             &is_missing))) {
+        o->has_compile_timeout = true;
+        if (strcmp(v, "none") &&
+            !moat_cli_parse_duration(v, &o->compile_timeout_ns))
+            return bad("--compile-timeout", v, "want a duration such as "
+                       "30s, 5m, or none");
+        if (!strcmp(v, "none"))
+            o->compile_timeout_ns = 0;
+    } else if ((v = value_of(argc, argv, i, "--compile-memory",
+                             &is_missing))) {
+        o->has_compile_memory = true;
+        if (strcmp(v, "none") && !moat_cli_parse_size(v, &o->compile_memory))
+            return bad("--compile-memory", v, "want a size such as 512M, "
+                       "4G, or none");
+        if (!strcmp(v, "none"))
+            o->compile_memory = 0;
     } else if ((v = value_of(argc, argv, i, "--max-memory", &is_missing))) {
         if (!moat_cli_parse_size(v, &o->max_memory))
             return bad("--max-memory", v, "want a size such as 65536, 64K, "

@@ -188,6 +188,12 @@ moatD_module(const uint8_t *bytes, size_t len, Module **out, moat_error *err)
     moat_error *e = err ? err : &local;
     *out = NULL;
 
+    /* the size and the header are judged on the borrowed bytes: a module
+     * refused for either is never copied */
+    Reader pre = moatD_reader(bytes, len, e);
+    if (!moatD_limit(&pre, LIM_MODULE_SIZE_MAX, LIM_MODULE_SIZE, len) ||
+        !read_header(&pre))
+        return false;
     Module *m = moatU_calloc(1, sizeof *m);
     if (!m || !(m->bytes = moatU_alloc(len))) {
         moatU_free(m);

@@ -6,14 +6,7 @@
 
 #include "module.h"
 
-/* Implementation limits. The spec allows up to 2^32-1 of most things; these
- * keep memory bounded and match what web engines accept. Exceeding one is
- * MOAT_ERR_LIMIT, never a silent truncation. */
-enum {
-    MAX_LOCALS = 50000,         /* per function, parameters included */
-};
-#define MAX_PAGES 65536u        /* 4 GiB of 64 KiB pages */
-#define MAX_TABLE 0xffffffffu   /* table limits are u32 in wasm 2.0 */
+#include "impl_limits.h"
 
 /* read.c: a bounded cursor over the input, LEB128 and UTF-8 (binary 5.2). */
 typedef struct Reader {
@@ -42,6 +35,10 @@ bool moatD_utf8_valid(const uint8_t *s, size_t len);
 bool moatD_count(Reader *r, size_t min_size, uint32_t *out);
 bool moatD_malformed(Reader *r, uint64_t off, const char *fmt, ...)
     MOAT_PRINTF(3, 4);
+
+/* limits.c: true when value is within limit l (impl_limits.h); else fails with
+ * MOAT_ERR_LIMIT at off: "N WHAT, more than the limit of MAX". */
+bool moatD_limit(Reader *r, uint64_t off, Limit l, uint64_t value);
 
 /* opcodes.def / opcodes.c: one table drives decoding and typing. */
 typedef enum Imm {

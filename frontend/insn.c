@@ -61,7 +61,8 @@ read_memarg(Reader *r, Insn *in)
 static bool
 read_br_table(Reader *r, Insn *in)
 {
-    if (!moatD_count(r, 1, &in->b))
+    uint64_t at = moatD_off(r);
+    if (!moatD_count(r, 1, &in->b) || !moatD_limit(r, at, LIM_BR_TABLE, in->b))
         return false;
     in->targets = r->p;
     for (uint32_t i = 0; i < in->b; i++) {

@@ -23,10 +23,8 @@ read_locals(Decode *d, Func *f)
     }
     uint32_t ti = f->type_idx;
     uint64_t nparams = ti < d->m->ntypes ? d->m->types[ti].nparams : 0;
-    if (total + nparams > MAX_LOCALS)
-        return moatU_fail(r->err, at, MOAT_ERR_LIMIT, "too many locals: %llu,"
-                          " Moat allows %u per function",
-                          (unsigned long long)(total + nparams), MAX_LOCALS);
+    if (!moatD_limit(r, at, LIM_LOCALS, total + nparams))
+        return false;
     f->nlocals = (uint32_t)total;
     return true;
 }
@@ -44,6 +42,8 @@ read_body(Decode *d, uint32_t idx)
     if ((size_t)(r->end - r->p) < size)
         return moatD_malformed(r, at, "unexpected end: function body of %u "
                                "bytes", size);
+    if (!moatD_limit(r, at, LIM_BODY_SIZE, size))
+        return false;
     const uint8_t *end = r->end;
     r->end = r->p + size;
     f->body_off = at;

@@ -8,8 +8,10 @@ bool
 moatD_sec_datacount(Decode *d)
 {
     Module  *m = d->m;
+    uint64_t at = moatD_off(d->r);
 
-    if (!moatD_u32(d->r, &m->datacount))
+    if (!moatD_u32(d->r, &m->datacount) ||
+        !moatD_limit(d->r, at, LIM_DATA_SEGMENTS, m->datacount))
         return false;
     m->has_datacount = true;
     return true;
@@ -46,9 +48,11 @@ bool
 moatD_sec_data(Decode *d)
 {
     Module  *m = d->m;
+    uint64_t at = moatD_off(d->r);
     uint32_t n;
 
     if (!moatD_count(d->r, 1, &n) ||
+        !moatD_limit(d->r, at, LIM_DATA_SEGMENTS, n) ||
         !(m->datas = moatD_array(d, n, sizeof *m->datas)))
         return false;
     for (uint32_t i = 0; i < n; i++)

@@ -22,10 +22,12 @@ read_elemkind(Reader *r, uint8_t *type)
 static bool
 read_items(Decode *d, Elem *e, bool exprs)
 {
-    Reader *r = d->r;
-    Module *m = d->m;
+    Reader  *r = d->r;
+    Module  *m = d->m;
+    uint64_t at_n = moatD_off(r);
 
     if (!moatD_count(r, 1, &e->count) ||
+        !moatD_limit(r, at_n, LIM_ELEM_ENTRIES, e->count) ||
         !(e->items = moatD_array(d, e->count, sizeof *e->items)))
         return false;
     for (uint32_t i = 0; i < e->count; i++) {
@@ -92,9 +94,11 @@ bool
 moatD_sec_elem(Decode *d)
 {
     Module  *m = d->m;
+    uint64_t at_n = moatD_off(d->r);
     uint32_t n;
 
     if (!moatD_count(d->r, 1, &n) ||
+        !moatD_limit(d->r, at_n, LIM_ELEM_SEGMENTS, n) ||
         !(m->elems = moatD_array(d, n, sizeof *m->elems)))
         return false;
     for (uint32_t i = 0; i < n; i++)

@@ -10,11 +10,12 @@
 bool
 moatD_sec_type(Decode *d)
 {
-    Reader *r = d->r;
-    Module *m = d->m;
+    Reader  *r = d->r;
+    Module  *m = d->m;
+    uint64_t at_n = moatD_off(r);
     uint32_t n;
 
-    if (!moatD_count(r, 1, &n) ||
+    if (!moatD_count(r, 1, &n) || !moatD_limit(r, at_n, LIM_TYPES, n) ||
         !(m->types = moatD_array(d, n, sizeof *m->types)))
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -29,8 +30,14 @@ moatD_sec_type(Decode *d)
                                    "function type must start with 0x60, "
                                    "got 0x%02x", form);
         const uint8_t *save = r->p;
-        if (!moatD_count(r, 1, &np) || !moatD_bytes(r, np, &save) ||
-            !moatD_count(r, 1, &nr))
+        uint64_t       at_np = moatD_off(r), at_nr;
+        if (!moatD_count(r, 1, &np) ||
+            !moatD_limit(r, at_np, LIM_PARAMS, np) ||
+            !moatD_bytes(r, np, &save))
+            return false;
+        at_nr = moatD_off(r);
+        if (!moatD_count(r, 1, &nr) ||
+            !moatD_limit(r, at_nr, LIM_RESULTS, nr))
             return false;
         ft->nparams = np;
         ft->nresults = nr;
@@ -99,9 +106,10 @@ moatD_sec_import(Decode *d)
 {
     Reader  *r = d->r;
     Module  *m = d->m;
+    uint64_t at_n = moatD_off(r);
     uint32_t n, counts[4] = { 0 };
 
-    if (!moatD_count(r, 1, &n) ||
+    if (!moatD_count(r, 1, &n) || !moatD_limit(r, at_n, LIM_IMPORTS, n) ||
         !(m->imports = moatD_array(d, n, sizeof *m->imports)) ||
         !(m->funcs = moatD_array(d, n, sizeof *m->funcs)) ||
         !(m->tables = moatD_array(d, n, sizeof *m->tables)) ||
@@ -150,9 +158,11 @@ moatD_sec_function(Decode *d)
 {
     Reader  *r = d->r;
     Module  *m = d->m;
+    uint64_t at_n = moatD_off(r);
     uint32_t n;
 
     if (!moatD_count(r, 1, &n) ||
+        !moatD_limit(r, at_n, LIM_FUNCS, (uint64_t)m->nfuncs + n) ||
         !(m->funcs = extend(d, m->funcs, m->nfuncs, n, sizeof *m->funcs)))
         return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -171,9 +181,11 @@ bool
 moatD_sec_table(Decode *d)
 {
     Module  *m = d->m;
+    uint64_t at_n = moatD_off(d->r);
     uint32_t n;
 
     if (!moatD_count(d->r, 1, &n) ||
+        !moatD_limit(d->r, at_n, LIM_TABLES, (uint64_t)m->ntables + n) ||
         !(m->tables = extend(d, m->tables, m->ntables, n, sizeof *m->tables)))
         return false;
     for (uint32_t i = 0; i < n; i++)
@@ -206,9 +218,11 @@ bool
 moatD_sec_global(Decode *d)
 {
     Module  *m = d->m;
+    uint64_t at_n = moatD_off(d->r);
     uint32_t n;
 
     if (!moatD_count(d->r, 1, &n) ||
+        !moatD_limit(d->r, at_n, LIM_GLOBALS, (uint64_t)m->nglobals + n) ||
         !(m->globals = extend(d, m->globals, m->nglobals, n,
                               sizeof *m->globals)))
         return false;
@@ -272,9 +286,10 @@ moatD_sec_export(Decode *d)
 {
     Reader  *r = d->r;
     Module  *m = d->m;
+    uint64_t at_n = moatD_off(r);
     uint32_t n;
 
-    if (!moatD_count(r, 1, &n) ||
+    if (!moatD_count(r, 1, &n) || !moatD_limit(r, at_n, LIM_EXPORTS, n) ||
         !(m->exports = moatD_array(d, n, sizeof *m->exports)))
         return false;
     for (uint32_t i = 0; i < n; i++) {

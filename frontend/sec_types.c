@@ -89,8 +89,16 @@ moatD_limits(Decode *d, Limits *out, uint64_t bound, const char *what)
 bool
 moatD_tabletype(Decode *d, TableType *out)
 {
-    return moatD_reftype(d->r, &out->elem) &&
-           moatD_limits(d, &out->limits, MAX_TABLE, "table");
+    uint64_t at;
+    if (!moatD_reftype(d->r, &out->elem))
+        return false;
+    at = moatD_off(d->r);
+    if (!moatD_limits(d, &out->limits, MAX_TABLE, "table"))
+        return false;
+    /* a minimum above the maximum is invalid (the spec's words win) */
+    const Limits *l = &out->limits;
+    return (l->has_max && l->min > l->max) ||
+           moatD_limit(d->r, at, LIM_TABLE_SIZE, l->min);
 }
 
 bool

@@ -53,6 +53,21 @@ MOAT_API void moat_compile_config_set_threads(moat_compile_config *c,
 MOAT_API void moat_compile_config_set_interruptible(moat_compile_config *c,
                                                     int on);
 
+/* Caps on one compilation (default: none). With either set, moat_compile
+ * runs the compiler in a child process (fork): a compilation that takes
+ * longer than ms milliseconds of wall time is killed, one that maps more
+ * than bytes of address space, or holds more than bytes of memory,
+ * beyond what the process had fails, and
+ * moat_compile returns MOAT_ERR_LIMIT ("compilation exceeded the time
+ * limit of N s" / "... memory limit of N MiB"). The caller's process is
+ * untouched either way. fork() copies only the calling thread: call it
+ * while no other thread of the process is inside the compiler.
+ * docs/compiler.md, "Compile caps". */
+MOAT_API void moat_compile_config_set_time_limit(moat_compile_config *c,
+                                                 uint64_t ms);
+MOAT_API void moat_compile_config_set_memory_limit(moat_compile_config *c,
+                                                   uint64_t bytes);
+
 /* Validates and compiles a wasm module (bytes read only during the call).
  * On success *out (free with moat_free) holds *out_len bytes of output. A
  * module the front-end rejects gives its error, byte offset included. */

@@ -11,6 +11,8 @@ struct moat_compile_config {
     char       *triple, *cpu;
     moat_output output;
     bool        is_interruptible;
+    uint64_t    time_limit_ms;      /* 0: none (capped.c) */
+    uint64_t    mem_limit;          /* bytes; 0: none */
 };
 
 moat_status
@@ -88,6 +90,18 @@ moat_compile_config_set_interruptible(moat_compile_config *c, int on)
 }
 
 void
+moat_compile_config_set_time_limit(moat_compile_config *c, uint64_t ms)
+{
+    c->time_limit_ms = ms;
+}
+
+void
+moat_compile_config_set_memory_limit(moat_compile_config *c, uint64_t bytes)
+{
+    c->mem_limit = bytes;
+}
+
+void
 moat_free(void *p)
 {
     moatU_free(p);
@@ -158,14 +172,39 @@ tuned_features(const char *host, char *out, size_t cap)
                  "+prefer-no-scatter", used ? "," : "");
 }
 
+typedef struct CompileArgs {
+    const moat_compile_config *c;
+    const uint8_t             *bytes;
+    size_t                     len;
+} CompileArgs;
+
+static moat_status compile_now(const void *arg, uint8_t **out,
+                               size_t *out_len, moat_error *e);
+
 moat_status
 moat_compile(const moat_compile_config *c, const uint8_t *bytes, size_t len,
              uint8_t **out, size_t *out_len, moat_error *err)
 {
     moat_error  local = { 0 };
     moat_error *e = err ? err : &local;
-    Module     *m;
-    uint8_t     hash[32];
+    CompileArgs a = { c, bytes, len };
+
+    *out = NULL;
+    if (!c->time_limit_ms && !c->mem_limit)
+        return compile_now(&a, out, out_len, e);
+    CappedCompile cc = { compile_now, &a, c->time_limit_ms, c->mem_limit };
+    return moatL_compile_capped(&cc, out, out_len, e);
+}
+
+static moat_status
+compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
+{
+    const CompileArgs         *a = arg;
+    const moat_compile_config *c = a->c;
+    const uint8_t             *bytes = a->bytes;
+    size_t                     len = a->len;
+    Module                    *m;
+    uint8_t                    hash[32];
 
     *out = NULL;
     if (!moatD_module(bytes, len, &m, e))

@@ -14,6 +14,9 @@ typedef struct Desc {
     LLVMTypeRef global_t, limits_t, elem_t, data_t;
     LLVMValueRef names;         /* function names, NUL after each */
     uint64_t    *name_at;       /* offset of function i's name */
+    LLVMValueRef typebytes;     /* every type's valtypes, one blob */
+    uint64_t    *type_at;       /* offset of type i's valtypes in it */
+    LLVMValueRef *tramps;       /* per type index: trampoline or NULL */
 } Desc;
 
 /* A struct type of n fields; spec: 'i' i64, 'p' ptr. */
@@ -115,12 +118,39 @@ static LLVMValueRef
 type_entry(Desc *D, uint32_t i)
 {
     const FuncType *ft = &D->L->m->types[i];
+    LLVMValueRef    at = u64(D, D->type_at[i]);
     LLVMValueRef    f[4] = {
         u64(D, ft->nparams), u64(D, ft->nresults),
-        blob(D, ft->types, ft->nparams + ft->nresults, false),
-        moatL_trampoline(D->L, i)
+        LLVMConstInBoundsGEP2(D->L->i8, D->typebytes, &at, 1),
+        D->tramps[i] ? D->tramps[i] : LLVMConstPointerNull(D->L->ptr)
     };
     return LLVMConstNamedStruct(D->type_t, f, 4);
+}
+
+/* All types' valtypes in one blob: a module may declare 1,000,000 types,
+ * and a global each would cost more than the rest of the descriptor. */
+static void
+make_typebytes(Desc *D)
+{
+    const Module *m = D->L->m;
+    size_t        len = 0;
+
+    D->type_at = moatU_calloc(m->ntypes + 1, sizeof *D->type_at);
+    for (uint32_t i = 0; i < m->ntypes; i++)
+        len += m->types[i].nparams + m->types[i].nresults;
+    uint8_t *buf = moatU_alloc(len + 1);
+    if (!buf || !D->type_at)
+        abort();
+    len = 0;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        const FuncType *ft = &m->types[i];
+        D->type_at[i] = len;
+        memcpy(buf + len, ft->types, ft->nparams + ft->nresults);
+        len += ft->nparams + ft->nresults;
+    }
+    buf[len] = 0;
+    D->typebytes = blob(D, buf, len + 1, false);
+    moatU_free(buf);
 }
 
 static LLVMValueRef
@@ -285,6 +315,8 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
 
     make_types(&D);
     make_names(&D);
+    make_typebytes(&D);
+    D.tramps = moatL_trampolines(L);
     f[n++] = LLVMConstInt(L->i32, MOAT_ABI_MAGIC, false);
     f[n++] = LLVMConstInt(L->i32, MOAT_ABI_VERSION, false);
     f[n++] = u64(&D, (L->mem_is_ctx ? MOAT_DESC_F_MEM_IS_CTX : 0) |
@@ -317,4 +349,6 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     LLVMSetGlobalConstant(g, true);
     LLVMSetAlignment(g, 8);
     moatU_free(D.name_at);
+    moatU_free(D.type_at);
+    moatU_free(D.tramps);
 }

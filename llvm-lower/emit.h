@@ -41,6 +41,20 @@ typedef struct CompileJob {
 bool moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
                        moat_error *err);
 
+/* capped.c: runs fn(arg, out, out_len, err) in a child process killed
+ * after time_limit_ms (0: none), with mem_limit bytes (0: none) of address
+ * space beyond what it starts with; over either, MOAT_ERR_LIMIT. */
+typedef struct CappedCompile {
+    moat_status (*fn)(const void *arg, uint8_t **out, size_t *out_len,
+                      moat_error *err);
+    const void *arg;
+    uint64_t    time_limit_ms;
+    uint64_t    mem_limit;
+} CappedCompile;
+
+moat_status moatL_compile_capped(const CappedCompile *cc, uint8_t **out,
+                                 size_t *out_len, moat_error *err);
+
 /* merge.c: n relocatable objects into one (ld.lld -r). */
 bool moatL_merge_objects(const uint8_t *const *objs, const size_t *lens,
                          int n, uint8_t **out, size_t *len, moat_error *err);

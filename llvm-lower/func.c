@@ -82,6 +82,9 @@ prologue(Lower *L, const Func *f, const FuncType *ft)
     L->locals = moatU_arena_alloc(&L->scratch, (n + 1) * sizeof *L->locals);
     if (!types || !L->locals)
         abort();
+    /* slots are made on first use (lower_var.c): a local or parameter the
+     * body never names costs nothing, whatever the declarations say */
+    memset(L->locals, 0, (n + 1) * sizeof *L->locals);
     memcpy(types, ft->types, ft->nparams);
     uint32_t k = ft->nparams;
     for (uint32_t i = 0; i < f->nruns; i++)
@@ -89,13 +92,7 @@ prologue(Lower *L, const Func *f, const FuncType *ft)
             types[k++] = f->runs[i].type;
     L->local_types = types;
     L->nlocals = n;
-    for (uint32_t i = 0; i < n; i++) {
-        L->locals[i] = LLVMBuildAlloca(L->b, moatL_type(L, types[i]), "");
-        LLVMValueRef init = i < ft->nparams
-                                ? LLVMGetParam(L->fn, i + 1)
-                                : moatL_zero(L, types[i]);
-        LLVMBuildStore(L->b, init, L->locals[i]);
-    }
+    L->nparams = ft->nparams;
     L->ctx = LLVMGetParam(L->fn, 0);
     if (L->mem_is_ctx || L->m->nmems == 0) {
         L->heap = L->ctx;
@@ -107,6 +104,10 @@ prologue(Lower *L, const Func *f, const FuncType *ft)
                         LLVMMDNodeInContext(L->llctx, NULL, 0));
         L->heap = base;
     }
+    LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                           "body");
+    L->slots_at = LLVMBuildBr(L->b, body);
+    LLVMPositionBuilderAtEnd(L->b, body);
 }
 
 static void
@@ -160,6 +161,7 @@ moatL_func(Lower *L, uint32_t idx)
     L->is_dead = false;
     L->trap_bb = NULL;
     L->trap_phi = NULL;
+    L->wide_area = NULL;
     L->r = &r;
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, L->fn, "entry"));

@@ -59,9 +59,13 @@ typedef struct Lower {
     Arena           scratch;     /* reset after each function */
     uint32_t        func;        /* function index being lowered */
     LLVMValueRef    fn, ctx, heap;
-    LLVMValueRef   *locals;      /* allocas */
+    LLVMValueRef   *locals;      /* allocas, NULL until first used */
     const uint8_t  *local_types;
-    uint32_t        nlocals;
+    uint32_t        nlocals, nparams;
+    LLVMValueRef    slots_at;    /* the entry block's branch: allocas go
+                                  * before it (lower_var.c) */
+    LLVMBuilderRef  slot_b;      /* positioned there */
+    LLVMValueRef    wide_area;   /* lower_call.c: wide calls' arguments */
     LLVMValueRef   *vs;          /* value stack */
     uint32_t        nvs, capvs;
     LCtrl          *cs;          /* control stack */
@@ -194,8 +198,13 @@ bool moatL_epoch_needs_entry_check(const Module *m, const Func *f);
 void moatL_epoch_check(Lower *L);
 
 /* tramp.c: void tramp(ptr code, ptr ctx, ptr vals) for a function type,
- * the runtime's way to call any signature (abi.h MoatDescType.tramp). */
-LLVMValueRef moatL_trampoline(Lower *L, uint32_t type_idx);
+ * the runtime's way to call any signature (abi.h MoatDescType.tramp).
+ * moatL_trampolines: one per type index that the host can call (types
+ * of exported functions, the start function, functions that can reach a
+ * table), shared by structurally equal types; NULL for the others. An
+ * array of ntypes + 1 (moatU_free). */
+LLVMValueRef  moatL_trampoline(Lower *L, uint32_t type_idx);
+LLVMValueRef *moatL_trampolines(Lower *L);
 
 /* descriptor.c: the MOAT_DESC_SYMBOL constant. */
 void moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,

@@ -7,6 +7,21 @@
 
 #include "lower.h"
 
+/* The function's area for the arguments of wide calls (abi.h
+ * MOAT_WIDE_PARAMS): one per function, in the entry block, sized for the
+ * widest type the validator allows, reused by every wide call. */
+static LLVMValueRef
+wide_area(Lower *L)
+{
+    if (!L->wide_area) {
+        LLVMTypeRef t = LLVMArrayType2(L->i8, (uint64_t)LIM_PARAMS_MAX * 16);
+        LLVMPositionBuilderBefore(L->slot_b, L->slots_at);
+        L->wide_area = LLVMBuildAlloca(L->slot_b, t, "wide.args");
+        LLVMSetAlignment(L->wide_area, 16);
+    }
+    return L->wide_area;
+}
+
 void
 moatL_call_typed(Lower *L, uint32_t ti, LLVMValueRef code,
                  LLVMValueRef callee_ctx)
@@ -21,8 +36,19 @@ moatL_call_typed(Lower *L, uint32_t ti, LLVMValueRef code,
     args[0] = callee_ctx;
     for (uint32_t i = np; i > 0; i--)
         args[i] = moatL_vpop(L);
+    unsigned nargs = np + 1;
+    if (np > MOAT_WIDE_PARAMS) {            /* (ctx, args): abi.h */
+        LLVMValueRef area = wide_area(L);
+        for (uint32_t i = 0; i < np; i++) {
+            LLVMValueRef off = moatL_const_i64(L, (uint64_t)i * 16);
+            LLVMValueRef p = LLVMBuildGEP2(L->b, L->i8, area, &off, 1, "");
+            LLVMSetAlignment(LLVMBuildStore(L->b, args[i + 1], p), 8);
+        }
+        args[1] = area;
+        nargs = 2;
+    }
     LLVMValueRef call = LLVMBuildCall2(L->b, L->fn_types[ti], code, args,
-                                       np + 1, "");
+                                       nargs, "");
     if (nr == 1) {
         moatL_vpush(L, call);
     } else {

@@ -5,6 +5,7 @@
  * skipped, and only its control nesting is tracked (func.c).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "lower.h"
 
@@ -290,6 +291,68 @@ moatL_br_if(Lower *L, const Insn *in)
     LLVMPositionBuilderAtEnd(L->b, next);
 }
 
+/* A br_table longer than this goes through a lookup table (below). */
+enum { BR_TABLE_DIRECT = 64 };
+
+/* A long br_table: a constant array maps the index to a dense id of its
+ * distinct targets, then a switch over those. A switch case per entry
+ * would add an incoming value per entry to the target's phis (LLVM wants
+ * one per edge), and 65,520 entries over 5,000 blocks made the phis and
+ * the switch lowering quadratic (docs/bench-compile-adversarial.md). */
+static void
+br_table_dense(Lower *L, const Insn *in, LLVMValueRef idx)
+{
+    uint32_t  n = in->b;
+    uint32_t *lab = moatU_arena_alloc(&L->scratch, (n + 1) * sizeof *lab);
+    uint32_t *id_of = moatU_arena_alloc(&L->scratch, L->ncs * sizeof *id_of);
+    uint32_t *depth_of = moatU_arena_alloc(&L->scratch,
+                                           L->ncs * sizeof *depth_of);
+    LLVMValueRef *ids = moatU_arena_alloc(&L->scratch, (n + 1) * sizeof *ids);
+    Reader        tr = *L->r;
+    uint32_t      nids = 0;
+
+    if (!lab || !id_of || !depth_of || !ids)
+        abort();
+    memset(id_of, 0xff, L->ncs * sizeof *id_of);
+    tr.p = in->targets;
+    for (uint32_t i = 0; i < n; i++)
+        moatD_u32(&tr, &lab[i]);      /* decoded once already */
+    lab[n] = in->a;                   /* the default, for idx >= n */
+    for (uint32_t i = 0; i <= n; i++) {
+        if (id_of[lab[i]] == UINT32_MAX) {
+            depth_of[nids] = lab[i];
+            id_of[lab[i]] = nids++;
+        }
+        ids[i] = moatL_const_i32(L, id_of[lab[i]]);
+    }
+    LLVMTypeRef  at = LLVMArrayType2(L->i32, (uint64_t)n + 1);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, at, "br_table");
+    LLVMSetInitializer(g, LLVMConstArray2(L->i32, ids, (uint64_t)n + 1));
+    LLVMSetGlobalConstant(g, true);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+
+    LLVMValueRef in_range = LLVMBuildICmp(L->b, LLVMIntULT, idx,
+                                          moatL_const_i32(L, n), "");
+    LLVMValueRef i = LLVMBuildSelect(L->b, in_range, idx,
+                                     moatL_const_i32(L, n), "");
+    LLVMValueRef gep[2] = { moatL_const_i32(L, 0), i };
+    LLVMValueRef id = LLVMBuildLoad2(L->b, L->i32,
+                                     LLVMBuildInBoundsGEP2(L->b, at, g, gep,
+                                                           2, ""),
+                                     "br_table.id");
+    LCtrl       *def = label(L, in->a);
+    add_incoming(L, def);
+    LLVMValueRef sw = LLVMBuildSwitch(L->b, id, label_dest(def), nids);
+    for (uint32_t k = 0; k < nids; k++) {
+        if (depth_of[k] == in->a)
+            continue;                   /* the switch's default */
+        LCtrl *c = label(L, depth_of[k]);
+        add_incoming(L, c);
+        LLVMAddCase(sw, moatL_const_i32(L, k), label_dest(c));
+    }
+}
+
 void
 moatL_br_table(Lower *L, const Insn *in)
 {
@@ -298,6 +361,11 @@ moatL_br_table(Lower *L, const Insn *in)
     Reader       tr = *L->r;
     LLVMValueRef sw;
 
+    if (in->b > BR_TABLE_DIRECT) {
+        br_table_dense(L, in, idx);
+        go_dead(L);
+        return;
+    }
     add_incoming(L, def);
     sw = LLVMBuildSwitch(L->b, idx, label_dest(def), in->b);
     tr.p = in->targets;

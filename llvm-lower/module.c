@@ -99,6 +99,11 @@ func_type(Lower *L, const FuncType *ft)
     params[0] = L->ptr;
     for (uint32_t i = 0; i < ft->nparams; i++)
         params[i + 1] = moatL_type(L, ft->types[i]);
+    uint32_t np = ft->nparams + 1;
+    if (ft->nparams > MOAT_WIDE_PARAMS) {   /* (ctx, args): abi.h */
+        params[1] = L->ptr;
+        np = 2;
+    }
     if (ft->nresults == 0) {
         ret = L->voidt;
     } else if (ft->nresults == 1) {
@@ -112,7 +117,7 @@ func_type(Lower *L, const FuncType *ft)
         ret = LLVMStructTypeInContext(L->llctx, rs, ft->nresults, false);
         moatU_free(rs);
     }
-    LLVMTypeRef t = LLVMFunctionType(ret, params, ft->nparams + 1, false);
+    LLVMTypeRef t = LLVMFunctionType(ret, params, np, false);
     moatU_free(params);
     return t;
 }
@@ -171,6 +176,7 @@ moatL_init(Lower *L, const Module *m, const LowerTarget *t)
     LLVMSetTarget(L->mod, t->triple);
     LLVMSetModuleDataLayout(L->mod, t->layout);
     L->b = LLVMCreateBuilderInContext(L->llctx);
+    L->slot_b = LLVMCreateBuilderInContext(L->llctx);
     L->i1 = LLVMInt1TypeInContext(L->llctx);
     L->i8 = LLVMInt8TypeInContext(L->llctx);
     L->i16 = LLVMInt16TypeInContext(L->llctx);
@@ -200,6 +206,7 @@ void
 moatL_fini(Lower *L)
 {
     LLVMDisposeBuilder(L->b);
+    LLVMDisposeBuilder(L->slot_b);
     moatU_free(L->fn_types);
     moatU_free(L->funcs);
     moatU_free(L->vs);

@@ -5,6 +5,14 @@
  * with the system's LLVM linker (ld.lld -r). Partition 0 also carries the
  * trampolines and the descriptor. Small modules and textual outputs use a
  * single partition in the calling thread.
+ *
+ * Huge functions (more than HUGE_FUNC_CODE bytes of wasm, or a run of
+ * more than HUGE_RUN instructions without control flow) go to a partition
+ * of their own compiled at -O0 whatever the level asked: at -O1 and above
+ * LLVM's register allocation and scheduling are superlinear in the size
+ * of a function, and the SLP vectoriser and two-address pass in the size
+ * of a basic block (70 KB of straight-line code took 40 s at -O2, 0.4 s
+ * at -O0; docs/compiler.md, "Huge functions").
  */
 #include <string.h>
 #include <sys/wait.h>
@@ -15,17 +23,84 @@
 enum {
     MAX_PARTS = 8,
     PARALLEL_MIN_CODE = 256 * 1024,     /* bytes of code before splitting */
+    HUGE_FUNC_CODE = 256 * 1024,        /* bytes of one function's code */
+    HUGE_RUN = 4096,                    /* instructions between branches */
 };
 
 typedef struct Part {
     const CompileJob *job;
     const uint8_t    *owner;            /* NULL: one partition */
     int               self;
+    bool              is_cheap;         /* huge functions: -O0 */
+    const uint8_t    *optnone;          /* textual output: per function,
+                                         * 1 = huge, marked optnone */
     uint8_t          *out;
     size_t            len;
     moat_error        err;
     bool              ok;
 } Part;
+
+/* The longest run of instructions between structured control or
+ * branches: about the size of the function's largest basic block. */
+static uint32_t
+longest_run(const Module *m, const Func *f)
+{
+    moat_error err = { 0 };
+    Reader     r = moatD_reader(m->bytes, m->len, &err);
+    Insn       in = { 0 };
+    uint32_t   run = 0, longest = 0;
+
+    r.p = f->code;
+    r.end = f->code + f->code_len;
+    while (r.p < r.end && moatD_insn(&r, &in)) {
+        switch (in.op) {
+        case OP_BLOCK: case OP_LOOP: case OP_IF: case OP_ELSE: case OP_END:
+        case OP_BR: case OP_BR_IF: case OP_BR_TABLE: case OP_RETURN:
+        case OP_UNREACHABLE:
+            run = 0;
+            break;
+        default:
+            if (++run > longest)
+                longest = run;
+        }
+    }
+    return longest;
+}
+
+/* Per function: 1 when it is huge (an object output compiles it in the
+ * -O0 partition; a textual one marks it optnone). NULL when none is. */
+static uint8_t *
+huge_funcs(const CompileJob *job)
+{
+    const Module *m = job->m;
+    uint8_t      *huge = NULL;
+
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+        const Func *f = &m->funcs[i];
+        if (f->code_len <= HUGE_RUN && f->code_len <= HUGE_FUNC_CODE)
+            continue;                   /* too short for either */
+        if (f->code_len <= HUGE_FUNC_CODE && longest_run(m, f) <= HUGE_RUN)
+            continue;
+        if (!huge && !(huge = moatU_calloc(m->nfuncs + 1, 1)))
+            abort();
+        huge[i] = 1;
+    }
+    return huge;
+}
+
+/* Assembly and IR cannot be merged from partitions: a huge function is
+ * kept from the IR passes instead (its codegen stays at the level). */
+static void
+mark_optnone(Lower *L, LLVMValueRef fn)
+{
+    static const char *const names[] = { "optnone", "noinline" };
+    for (int k = 0; k < 2; k++) {
+        unsigned kind = LLVMGetEnumAttributeKindForName(names[k],
+                                                        strlen(names[k]));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(L->llctx, kind, 0));
+    }
+}
 
 static bool
 run_part(Part *p)
@@ -34,8 +109,11 @@ run_part(Part *p)
     LLVMTargetMachineRef tm = NULL;
     Lower                L;
     moat_output          kind = job->output;
+    EmitOptions          emit = job->emit;
 
-    if (!moatL_target_machine(&job->emit, &tm, &p->err))
+    if (p->is_cheap)
+        emit.opt_level = 0;
+    if (!moatL_target_machine(&emit, &tm, &p->err))
         return false;
     char             *triple = LLVMGetTargetMachineTriple(tm);
     LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
@@ -48,13 +126,16 @@ run_part(Part *p)
     for (uint32_t i = job->m->nfunc_imports; i < job->m->nfuncs; i++)
         if (!p->owner || p->owner[i] == p->self)
             moatL_func(&L, i);
+    for (uint32_t i = 0; p->optnone && i < job->m->nfuncs; i++)
+        if (p->optnone[i])
+            mark_optnone(&L, L.funcs[i]);
     if (p->self == 0)
         moatL_descriptor(&L, job->hash, job->emit.cpu, job->required);
     moatL_fini(&L);
     bool ok = moatL_verify(L.mod, &p->err);
     bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;
-    if (ok && (!is_ir || job->emit.opt_level > 0))
-        ok = moatL_optimize(L.mod, tm, job->emit.opt_level, &p->err);
+    if (ok && (!is_ir || emit.opt_level > 0))
+        ok = moatL_optimize(L.mod, tm, emit.opt_level, &p->err);
     ok = ok && moatL_emit(L.mod, tm, kind, &p->out, &p->len, &p->err);
     LLVMDisposeModule(L.mod);
     LLVMContextDispose(L.llctx);
@@ -70,15 +151,20 @@ part_thread(void *arg)
     return NULL;
 }
 
-/* Greedy split by code size: each function to the lightest partition. */
+/* Greedy split by code size: each function to the lightest partition;
+ * huge ones to partition `cheap` when it is not -1. */
 static uint8_t *
-split(const Module *m, int nparts)
+split(const Module *m, int nparts, int cheap, const uint8_t *huge)
 {
     uint8_t *owner = moatU_calloc(m->nfuncs + 1, 1);
     uint64_t load[MAX_PARTS] = { 0 };
     if (!owner)
         return NULL;
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
+        if (huge && huge[i]) {
+            owner[i] = (uint8_t)cheap;
+            continue;
+        }
         int best = 0;
         for (int k = 1; k < nparts; k++)
             if (load[k] < load[best])
@@ -90,12 +176,15 @@ split(const Module *m, int nparts)
 }
 
 static int
-parts_for(const CompileJob *job)
+parts_for(const CompileJob *job, const uint8_t *huge)
 {
     uint64_t code = 0;
-    uint32_t nfuncs = job->m->nfuncs - job->m->nfunc_imports;
+    uint32_t nfuncs = 0;
     for (uint32_t i = job->m->nfunc_imports; i < job->m->nfuncs; i++)
-        code += job->m->funcs[i].code_len;
+        if (!huge || !huge[i]) {        /* those go to their own */
+            code += job->m->funcs[i].code_len;
+            nfuncs++;
+        }
     if (job->output != MOAT_OUTPUT_OBJECT || job->threads == 1)
         return 1;
     if (job->threads > 1) {             /* asked for: as many as fit */
@@ -108,35 +197,63 @@ parts_for(const CompileJob *job)
     return cpus > MAX_PARTS ? MAX_PARTS : (int)cpus;
 }
 
+/* Runs the partitions: in threads, or one after the other with -j1. */
+static int
+run_parts(const CompileJob *job, Part *parts, int n)
+{
+    pthread_t tid[MAX_PARTS];
+    int       started = 0;
+
+    if (job->threads == 1) {
+        for (int k = 0; k < n; k++)
+            parts[k].ok = run_part(&parts[k]);
+        return n;
+    }
+    for (int k = 0; k < n; k++) {
+        if (pthread_create(&tid[k], NULL, part_thread, &parts[k]) != 0)
+            break;
+        started++;
+    }
+    for (int k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+    return started;
+}
+
 bool
 moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
                   moat_error *err)
 {
-    int  n = parts_for(job);
-    Part parts[MAX_PARTS];
+    uint8_t *huge = huge_funcs(job);
+    bool     is_obj = job->output == MOAT_OUTPUT_OBJECT;
+    int      n = parts_for(job, is_obj ? huge : NULL);
+    int      cheap = -1;
+    Part     parts[MAX_PARTS];
 
+    if (huge && is_obj) {               /* huge functions: one more part */
+        n = n < MAX_PARTS ? n : MAX_PARTS - 1;
+        cheap = n++;
+    }
     if (n == 1) {
-        parts[0] = (Part){ .job = job };
-        if (!run_part(&parts[0]))
+        parts[0] = (Part){ .job = job, .optnone = huge };
+        bool ok = run_part(&parts[0]);
+        moatU_free(huge);
+        if (!ok)
             return moatU_fail(err, parts[0].err.offset, parts[0].err.code,
                               "%s", parts[0].err.msg);
         *out = parts[0].out;
         *len = parts[0].len;
         return true;
     }
-    uint8_t  *owner = split(job->m, n);
-    pthread_t tid[MAX_PARTS];
-    int       started = 0;
-    bool      ok = owner != NULL;
-    for (int k = 0; ok && k < n; k++) {
-        parts[k] = (Part){ .job = job, .owner = owner, .self = k };
-        if (pthread_create(&tid[k], NULL, part_thread, &parts[k]) != 0)
-            ok = false;
-        else
-            started++;
-    }
-    for (int k = 0; k < started; k++)
-        pthread_join(tid[k], NULL);
+    uint8_t *owner = split(job->m, cheap >= 0 ? n - 1 : n, cheap, huge);
+    moatU_free(huge);
+    int      started = 0;
+    bool     ok = owner != NULL;
+    for (int k = 0; ok && k < n; k++)
+        parts[k] = (Part){ .job = job, .owner = owner, .self = k,
+                           .is_cheap = k == cheap };
+    if (ok)
+        started = run_parts(job, parts, n);
+    ok = ok && started == n;
     for (int k = 0; ok && k < n; k++)
         if (!parts[k].ok) {
             ok = moatU_fail(err, parts[k].err.offset, parts[k].err.code,

@@ -31,6 +31,12 @@
 #define MOAT_HEAP_RESERVE (UINT64_C(4) << 30)
 #define MOAT_HEAP_GUARD   (UINT64_C(2) << 30)
 
+/* A function type with more parameters than this takes them in memory:
+ * code(ctx, args), args = 16-byte slots like a trampoline's vals (value
+ * at offset 0). Otherwise each parameter is a native argument. A host
+ * function (native or callback) has at most this many parameters. */
+#define MOAT_WIDE_PARAMS 64u
+
 /* ---- objects the runtime owns and compiled code reads ---- */
 
 typedef struct MoatMemory {

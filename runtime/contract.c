@@ -90,8 +90,8 @@ check_types(const MoatDescriptor *d, moat_error *err)
         const MoatDescType *t = &d->types[i];
         if (t->nparams > MAX_ARITY || t->nresults > MAX_ARITY)
             return fail(err, "type arity beyond implementation limit");
-        if (!t->tramp || (t->nparams + t->nresults && !t->types))
-            return fail(err, "type without trampoline or valtypes");
+        if (t->nparams + t->nresults && !t->types)     /* tramp: exports */
+            return fail(err, "type without valtypes");
         for (uint64_t k = 0; k < t->nparams + t->nresults; k++)
             if (!is_valtype(t->types[k]))
                 return fail(err, "bad valtype in function type");
@@ -107,8 +107,9 @@ check_types(const MoatDescriptor *d, moat_error *err)
         if (d->start >= d->nfuncs)
             return fail(err, "start function out of range");
         const MoatDescType *t = &d->types[d->funcs[d->start].type_idx];
-        if (t->nparams || t->nresults)
-            return fail(err, "start function type is not [] -> []");
+        if (t->nparams || t->nresults || !t->tramp)
+            return fail(err, "start function type is not [] -> [] or has "
+                        "no trampoline");
     }
     return true;
 }
@@ -142,6 +143,8 @@ check_imports(const MoatDescriptor *d, uint64_t nimp[4], moat_error *err)
         const MoatDescExport *x = &d->exports[i];
         if (x->kind > 3 || x->idx >= spaces[x->kind])
             return fail(err, "export out of range");
+        if (x->kind == 0 && !d->types[d->funcs[x->idx].type_idx].tramp)
+            return fail(err, "exported function without trampoline");
         if (x->name.len && !x->name.p)
             return fail(err, "NULL export name");
     }

@@ -161,6 +161,15 @@ moatR_define_func(moat_linker *l, const char *module, const char *name,
                   moat_native_fn fn, void *host_ctx, bool caller,
                   void (*fini)(void *), void *fini_arg, moat_error *err)
 {
+    if (nparams > MOAT_WIDE_PARAMS) {   /* compiled code would pass them
+                                         * in memory (abi.h) */
+        if (fini)
+            fini(fini_arg);
+        moat_error e = { 0 };
+        moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_LIMIT, "host function %s: "
+                   "at most %u parameters", name, MOAT_WIDE_PARAMS);
+        return moatR_report(err, &e);
+    }
     HostObj *h = host_new(0);
 
     if (!h) {

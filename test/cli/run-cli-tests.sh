@@ -56,6 +56,115 @@ expect "bad i32" 2 "not a valid i32" run add "$w" 1 x
 expect "i32 out of range" 2 "not a valid i32" run add "$w" 1 4294967296
 expect "no such export" 2 "no exported function" run nope "$w"
 
+# a br_table longer than 64 entries goes through a lookup table of its
+# distinct targets (llvm-lower/lower_ctrl.c); entry i -> block i % 4,
+# the carried value is the index, each block adds its own amount
+labels=$(for i in $(seq 0 69); do printf '$b%d ' $((i % 4)); done)
+cat >"$tmp/brt.wat" <<WAT
+(module (func (export "f") (param i32) (result i32)
+  (i32.add (i32.const 1000) (block \$b3 (result i32)
+    (i32.add (i32.const 30) (block \$b2 (result i32)
+      (i32.add (i32.const 20) (block \$b1 (result i32)
+        (i32.add (i32.const 10) (block \$b0 (result i32)
+          (br_table $labels \$b3 (local.get 0) (local.get 0))))))))))))
+WAT
+if wat2wasm "$tmp/brt.wat" -o "$tmp/brt.wasm"; then
+    for lv in 0 2; do
+        expect "br_table long -O$lv b0" 0 "1060" run f -O$lv "$tmp/brt.wasm" 0
+        expect "br_table long -O$lv b1" 0 "1055" run f -O$lv "$tmp/brt.wasm" 5
+        expect "br_table long -O$lv b2" 0 "1032" run f -O$lv "$tmp/brt.wasm" 2
+        expect "br_table long -O$lv b3" 0 "1003" run f -O$lv "$tmp/brt.wasm" 3
+        expect "br_table long -O$lv last" 0 "1119" run f -O$lv "$tmp/brt.wasm" 69
+        expect "br_table long -O$lv default" 0 "1070" run f -O$lv "$tmp/brt.wasm" 70
+        expect "br_table long -O$lv huge" 0 "999" run f -O$lv "$tmp/brt.wasm" -1
+    done
+else
+    failed=$((failed + 1)); echo "FAIL br_table long: wat2wasm"
+fi
+
+# more than 64 parameters travel in memory (abi.h MOAT_WIDE_PARAMS):
+# from the host through the trampoline, and from wasm through the
+# caller's argument area; parameter 35 is i64, 36 is f64, the rest i32
+wparams=$(for i in $(seq 0 69); do
+    case $i in 35) printf 'i64 ';; 36) printf 'f64 ';; *) printf 'i32 ';; esac
+done)
+wargs=$(for i in $(seq 0 69); do
+    case $i in 35) printf '(i64.extend_i32_u (local.get 0)) ';;
+               36) printf '(f64.const 7.9) ';;
+               *) printf '(i32.add (local.get 0) (i32.const %d)) ' "$i";;
+    esac
+done)
+cat >"$tmp/wide70.wat" <<WAT
+(module
+  (func \$w (export "w") (param $wparams) (result i64)
+    (i64.add (i64.add (i64.extend_i32_u (local.get 0))
+                      (i64.mul (i64.extend_i32_u (local.get 69))
+                               (i64.const 1000)))
+             (i64.add (local.get 35)
+                      (i64.mul (i64.trunc_f64_s (local.get 36))
+                               (i64.const 100000)))))
+  (func (export "call_w") (param i32) (result i64) (call \$w $wargs)))
+WAT
+hostargs=$(for i in $(seq 1 70); do
+    case $i in 36) printf '3000000000 ';; 37) printf '2.5 ';; *) printf '%d ' "$i";;
+    esac
+done)
+if wat2wasm "$tmp/wide70.wat" -o "$tmp/wide70.wasm"; then
+    for lv in 0 2; do
+        # shellcheck disable=SC2086
+        expect "wide params -O$lv host" 0 "3000270001" \
+            run w -O$lv "$tmp/wide70.wasm" $hostargs
+        expect "wide params -O$lv wasm" 0 "774010" \
+            run call_w -O$lv "$tmp/wide70.wasm" 5
+    done
+else
+    failed=$((failed + 1)); echo "FAIL wide params: wat2wasm"
+fi
+
+# implementation limits and compile caps: exit 3 (docs/limits.md)
+printf '(module (type (func (param %s))))' "$(printf 'i32 %.0s' $(seq 1001))" \
+    >"$tmp/wide.wat"
+if wat2wasm "$tmp/wide.wat" -o "$tmp/wide.wasm"; then
+    expect "limit: validate" 3 "1001 parameters of a function type, more than the limit of 1000" \
+        "$moat" validate "$tmp/wide.wasm"
+    expect "limit: compile" 3 "1001 parameters" \
+        "$moat" compile "$tmp/wide.wasm" -o "$tmp/wide.o"
+    expect "limit: run" 3 "1001 parameters" "$moat" run "$tmp/wide.wasm"
+else
+    failed=$((failed + 1)); echo "FAIL limits: wat2wasm"
+fi
+expect "compile cap: run time" 3 \
+    "compilation exceeded the time limit of 0.001 s" \
+    "$moat" run --no-cache --compile-timeout 1ms --invoke add "$w" 1 2
+expect "compile cap: run memory" 3 \
+    "compilation exceeded the memory limit of 1 MiB" \
+    "$moat" run --no-cache --compile-memory 1M --invoke add "$w" 1 2
+expect "compile cap: run none" 0 "3" \
+    "$moat" run --no-cache --compile-timeout none --compile-memory none \
+    --invoke add "$w" 1 2
+expect "compile cap: generous" 0 "3" \
+    "$moat" run --no-cache --compile-timeout 5m --compile-memory 4G \
+    --invoke add "$w" 1 2
+expect "compile cap: bad value" 2 "want a duration" \
+    "$moat" run --compile-timeout soon "$w"
+# 3,000 functions: about a second and 100 MB to compile at -O2
+{ printf '(module\n'
+  for i in $(seq 3000); do
+      printf '(func (export "f%d") (param i32) (result i32) (i32.add (local.get 0) (i32.const %d)))\n' "$i" "$i"
+  done
+  printf ')\n'; } >"$tmp/many.wat"
+wat2wasm "$tmp/many.wat" -o "$tmp/many.wasm" || failed=$((failed + 1))
+expect "compile cap: compile time" 3 "exceeded the time limit of 0.05 s" \
+    "$moat" compile --compile-timeout 50ms "$tmp/many.wasm" -o "$tmp/capped.o"
+expect "compile cap: compile memory" 3 "exceeded the memory limit of 16 MiB" \
+    "$moat" compile --compile-memory 16M "$tmp/many.wasm" -o "$tmp/capped.o"
+expect "compile cap: compile ok" 0 "" \
+    "$moat" compile --compile-memory 1G --compile-timeout 5m \
+    "$tmp/many.wasm" -o "$tmp/capped.o"
+expect "compile cap: run ok" 0 "3007" \
+    "$moat" run --no-cache --compile-timeout 10m --invoke f3000 \
+    "$tmp/many.wasm" 7
+
 # compile, then run the object and the shared object
 expect "compile -o" 0 "" "$moat" compile -O2 "$w" -o "$tmp/c.o"
 expect "run .o" 0 "5" run add "$tmp/c.o" 2 3

@@ -334,9 +334,9 @@ too_many_locals(void **state)
     moat_error err = locals_module(0, wrap, sizeof wrap, &at);
     assert_error(err, MOAT_ERR_MALFORMED, at, "too many locals");
     err = locals_module(0, over, sizeof over, &at);       /* 50000 + 1 */
-    assert_error(err, MOAT_ERR_LIMIT, at, "too many locals");
+    assert_error(err, MOAT_ERR_LIMIT, at, "50001 locals of a function");
     err = locals_module(1, at_limit, sizeof at_limit, &at); /* 1 + 50000 */
-    assert_error(err, MOAT_ERR_LIMIT, at, "too many locals");
+    assert_error(err, MOAT_ERR_LIMIT, at, "50001 locals of a function");
     err = locals_module(0, at_limit, sizeof at_limit, &at);
     assert_int_equal(err.code, MOAT_OK);
 }

@@ -68,6 +68,22 @@ a_good_descriptor_loads(void **state)
     moat_engine_free(e);
 }
 
+/* The compiler makes trampolines only for types the host can call: the
+ * imported function's type has none, and the module still loads. */
+static void
+unused_types_need_no_trampoline(void **state)
+{
+    Fake         f;
+    moat_engine *e;
+
+    (void)state;
+    good(&f);
+    f.types[f.funcs[0].type_idx].tramp = NULL;  /* the import's type */
+    assert_int_equal(moat_engine_new(&e, NULL), MOAT_OK);
+    moat_module_free(fake_module(e, &f));
+    moat_engine_free(e);
+}
+
 typedef void (*Break)(Fake *f);
 
 static void b_magic(Fake *f) { f->d.magic ^= 1; }
@@ -80,7 +96,21 @@ static void b_null(Fake *f) { f->d.datas = NULL; }
 static void b_fimports(Fake *f) { f->d.nfunc_imports = 3; }
 static void b_type_idx(Fake *f) { f->funcs[1].type_idx = 9; }
 static void b_no_code(Fake *f) { f->funcs[1].code = NULL; }
-static void b_no_tramp(Fake *f) { f->types[0].tramp = NULL; }
+/* Every type without a trampoline: the start function's and the
+ * export's need one (the runtime calls them through it). */
+static void
+b_no_tramp(Fake *f)
+{
+    for (uint64_t i = 0; i < f->d.ntypes; i++)
+        f->types[i].tramp = NULL;
+}
+
+static void
+b_no_tramp_export(Fake *f)
+{
+    b_no_tramp(f);
+    f->d.start = UINT64_MAX;
+}
 static void
 b_valtype(Fake *f)
 {
@@ -134,7 +164,9 @@ broken_descriptors_are_refused(void **state)
         { b_fimports, "more imported functions than functions" },
         { b_type_idx, "function type index out of range" },
         { b_no_code, "defined function without code" },
-        { b_no_tramp, "type without trampoline" },
+        { b_no_tramp, "start function type is not [] -> [] or has no "
+                      "trampoline" },
+        { b_no_tramp_export, "exported function without trampoline" },
         { b_valtype, "bad valtype in function type" },
         { b_start, "start function type is not [] -> []" },
         { b_start_oob, "start function out of range" },
@@ -227,6 +259,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_good_descriptor_loads),
+        cmocka_unit_test(unused_types_need_no_trampoline),
         cmocka_unit_test(broken_descriptors_are_refused),
         cmocka_unit_test(cpu_features),
     };

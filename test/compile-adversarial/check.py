@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""check.py MOAT_BUILD_DIR SRCDIR - a guard against compile hangs and
+blow-ups, not a timed benchmark: the adversarial modules of
+bench/compile-adversarial at a small scale must each compile within a
+generous bound of time and peak memory (bounds.txt: about 10x what they
+took when measured, docs/bench-compile-adversarial.md), and a huge
+function (compiled at -O0 in its own partition) must compute what
+gen.straight_line_expect says. Prints "N passed, N failed, N skipped".
+"""
+import os
+import re
+import subprocess
+import sys
+
+build, src = sys.argv[1], sys.argv[2]
+bench = os.path.join(src, "bench", "compile-adversarial")
+sys.path.insert(0, bench)
+import gen  # noqa: E402
+
+here = os.path.dirname(os.path.abspath(__file__))
+passed = failed = skipped = 0
+
+
+def run_bounds(scale, bounds):
+    """Runs bench/compile-adversarial/run on the cases the bounds file
+    names; the others are skips, with the reason its comment gives."""
+    global passed, failed, skipped
+    path = os.path.join(here, bounds)
+    names = []
+    with open(path) as f:
+        for line in f:
+            w = line.split("#")[0].split()
+            if w and w[0] not in names:
+                names.append(w[0])
+    for name, _, _, _ in gen.CASES:
+        if name not in names and bounds == "bounds.txt":
+            skipped += 2
+            print(f"skipped {name} -O0 -O2: no bound (see {bounds})")
+    argv = [os.path.join(bench, "run"), "--build", build, "--scale",
+            str(scale), "--cap", "300", "--bounds", path,
+            "--only", ",".join(names)]
+    r = subprocess.run(argv, capture_output=True, text=True)
+    sys.stdout.write(r.stdout + r.stderr)
+    m = re.search(r"(\d+) passed, (\d+) failed, (\d+) skipped", r.stdout)
+    if not m:
+        failed += 1
+        print(f"FAIL: no totals from run --scale {scale}")
+        return
+    passed += int(m.group(1))
+    failed += int(m.group(2))
+    skipped += int(m.group(3))
+
+
+def huge_function_computes(tmp):
+    """300 KB of straight-line code: over the 256 KB threshold of
+    llvm-lower/partition.c, so compiled at -O0 in a partition of its own."""
+    global passed, failed
+    path = os.path.join(tmp, "huge.wasm")
+    with open(path, "wb") as f:
+        f.write(gen.straight_line(300000).bytes())
+    want = str(gen.straight_line_expect(300000, 7))
+    for level in ("-O0", "-O2"):
+        r = subprocess.run([os.path.join(build, "moat"), "run", "--no-cache",
+                            "--invoke", "f", level, path, "7"],
+                           capture_output=True, text=True)
+        got = r.stdout.strip()
+        if r.returncode == 0 and got == want:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL huge function {level}: got {got!r} "
+                  f"(exit {r.returncode}, {r.stderr.strip()}), want {want}")
+
+
+def main():
+    import tempfile
+    run_bounds(0.02, "bounds.txt")
+    run_bounds(0.05, "bounds-huge.txt")
+    with tempfile.TemporaryDirectory() as tmp:
+        huge_function_computes(tmp)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
