@@ -205,21 +205,33 @@ moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset, uint32_t size)
     return LLVMBuildGEP2(L->b, L->i8, L->heap, &ea, 1, "");
 }
 
-/* LLVM folds x - 0, x * 1, x / 1, demote(promote x) to x, which lets a
- * signalling NaN through where wasm wants an arithmetic (quiet) one. Where
- * such a fold is possible, the result's quiet bit is set explicitly. */
+/* A static alloca: in the entry block, whatever block L->b is in, so
+ * that a call in a loop does not grow the frame. */
 LLVMValueRef
-moatL_quiet_nan(Lower *L, LLVMValueRef v)
+moatL_entry_alloca(Lower *L, LLVMTypeRef t, unsigned align, const char *name)
 {
-    bool         is32 = LLVMTypeOf(v) == L->f32;
-    LLVMTypeRef  it = is32 ? L->i32 : L->i64;
-    LLVMValueRef quiet = LLVMConstInt(it, is32 ? 0x00400000u
-                                               : 0x0008000000000000u, false);
-    LLVMValueRef isnan = LLVMBuildFCmp(L->b, LLVMRealUNO, v, v, "");
-    LLVMValueRef bits = LLVMBuildBitCast(L->b, v, it, "");
-    LLVMValueRef q = LLVMBuildBitCast(L->b, LLVMBuildOr(L->b, bits, quiet, ""),
-                                      LLVMTypeOf(v), "");
-    return LLVMBuildSelect(L->b, isnan, q, v, "quiet");
+    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(L->fn);
+    LLVMBuilderRef    b = LLVMCreateBuilderInContext(L->llctx);
+    LLVMValueRef      first = LLVMGetFirstInstruction(entry);
+
+    if (first)
+        LLVMPositionBuilderBefore(b, first);
+    else
+        LLVMPositionBuilderAtEnd(b, entry);
+    LLVMValueRef a = LLVMBuildAlloca(b, t, name);
+    LLVMSetAlignment(a, align);
+    LLVMDisposeBuilder(b);
+    return a;
+}
+
+/* llvm.lifetime.start (is_start) or .end of size bytes at p. */
+void
+moatL_lifetime(Lower *L, bool is_start, uint64_t size, LLVMValueRef p)
+{
+    LLVMValueRef args[2] = { moatL_const_i64(L, size), p };
+
+    moatL_intrinsic(L, is_start ? "llvm.lifetime.start" : "llvm.lifetime.end",
+                    &L->ptr, 1, args, 2);
 }
 
 LLVMValueRef

@@ -109,7 +109,17 @@ LLVMValueRef moatL_call_helper(Lower *L, int h, LLVMValueRef *args,
 LLVMValueRef moatL_intrinsic(Lower *L, const char *name, LLVMTypeRef *tys,
                              unsigned ntys, LLVMValueRef *args, unsigned n);
 LLVMValueRef moatL_ieq(Lower *L, LLVMValueRef a, LLVMValueRef b);
-LLVMValueRef moatL_quiet_nan(Lower *L, LLVMValueRef f32_or_f64);
+LLVMValueRef moatL_entry_alloca(Lower *L, LLVMTypeRef t, unsigned align,
+                                const char *name);
+void         moatL_lifetime(Lower *L, bool is_start, uint64_t size,
+                            LLVMValueRef p);
+
+/* nan.c: arithmetic NaNs. moatL_nan_arith marks the result of an
+ * operation whose NaN must be quiet (spec 4.3.3); moatL_nan_finish, run on
+ * the module after optimisation and before any output, keeps that
+ * promise where LLVM folded the operation away and drops the marks. */
+LLVMValueRef moatL_nan_arith(Lower *L, LLVMValueRef v);
+void         moatL_nan_finish(LLVMModuleRef mod);
 
 /* func.c: one function body, dispatching through moatL_ops[]. */
 typedef void (*LowerFn)(Lower *L, const Insn *in);
@@ -139,6 +149,9 @@ void moatL_call_indirect(Lower *L, const Insn *in);
 /* Calls code(ctx, args...) with the wasm type ti; pushes the results. */
 void moatL_call_typed(Lower *L, uint32_t ti, LLVMValueRef code,
                       LLVMValueRef callee_ctx);
+/* Stores v as result i into a results area (runtime/abi.h). */
+void moatL_result_store(Lower *L, LLVMValueRef area, uint32_t i,
+                        LLVMValueRef v);
 LLVMValueRef moatL_table_ptr(Lower *L, uint32_t t);   /* MoatTable * */
 
 void moatL_local_get(Lower *L, const Insn *in);       /* lower_var.c */

@@ -7,28 +7,59 @@
 
 #include "lower.h"
 
+/* Slot i of a results area (runtime/abi.h MOAT_RESULT_SLOT); the area is
+ * only known to be 8-byte aligned. */
+static LLVMValueRef
+result_slot(Lower *L, LLVMValueRef area, uint32_t i)
+{
+    LLVMValueRef off = moatL_const_i64(L, (uint64_t)i * MOAT_RESULT_SLOT);
+    return LLVMBuildGEP2(L->b, L->i8, area, &off, 1, "");
+}
+
+void
+moatL_result_store(Lower *L, LLVMValueRef area, uint32_t i, LLVMValueRef v)
+{
+    LLVMSetAlignment(LLVMBuildStore(L->b, v, result_slot(L, area, i)), 8);
+}
+
+/* With two or more results the callee writes them into an area of this
+ * frame, passed last; one alloca per call site, in the entry block, live
+ * only around the call (stack colouring shares the space). */
 void
 moatL_call_typed(Lower *L, uint32_t ti, LLVMValueRef code,
                  LLVMValueRef callee_ctx)
 {
     const FuncType *ft = &L->m->types[ti];
     uint32_t        np = ft->nparams, nr = ft->nresults;
+    bool            has_area = nr >= 2;
     LLVMValueRef   *args = moatU_arena_alloc(&L->scratch,
-                                             (np + 1) * sizeof *args);
+                                             (np + 2) * sizeof *args);
+    LLVMValueRef    area = NULL;
+    uint64_t        size = (uint64_t)nr * MOAT_RESULT_SLOT;
+
     if (!args)
         abort();
-
     args[0] = callee_ctx;
     for (uint32_t i = np; i > 0; i--)
         args[i] = moatL_vpop(L);
-    LLVMValueRef call = LLVMBuildCall2(L->b, L->fn_types[ti], code, args,
-                                       np + 1, "");
-    if (nr == 1) {
-        moatL_vpush(L, call);
-    } else {
-        for (uint32_t i = 0; i < nr; i++)
-            moatL_vpush(L, LLVMBuildExtractValue(L->b, call, i, ""));
+    if (has_area) {
+        area = moatL_entry_alloca(L, LLVMArrayType(L->i8, (unsigned)size),
+                                  16, "results");
+        moatL_lifetime(L, true, size, area);
+        args[np + 1] = area;
     }
+    LLVMValueRef call = LLVMBuildCall2(L->b, L->fn_types[ti], code, args,
+                                       np + 1 + has_area, "");
+    if (nr == 1)
+        moatL_vpush(L, call);
+    for (uint32_t i = 0; has_area && i < nr; i++) {
+        LLVMTypeRef  t = moatL_type(L, ft->types[np + i]);
+        LLVMValueRef v = LLVMBuildLoad2(L->b, t, result_slot(L, area, i), "");
+        LLVMSetAlignment(v, 8);
+        moatL_vpush(L, v);
+    }
+    if (has_area)
+        moatL_lifetime(L, false, size, area);
 }
 
 void

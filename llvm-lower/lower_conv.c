@@ -38,16 +38,16 @@ result_type(Lower *L, const Insn *in)
 
 /* wrap, extend, convert, demote, promote, reinterpret: one LLVM cast.
  * sitofp/uitofp round to nearest even, as wasm's convert does; fptrunc
- * and fpext quiet a NaN and keep the top of its payload (but LLVM folds
- * demote(promote(x)) to x, signalling NaNs included). */
+ * and fpext quiet a NaN and keep the top of its payload, but LLVM folds
+ * demote(promote(x)) to x, signalling NaNs included: marked (nan.c). */
 static void
 lower_cast(Lower *L, const Insn *in, const ConvOp *co)
 {
     LLVMValueRef v = moatL_vpop(L);
     LLVMValueRef r = LLVMBuildCast(L->b, co->cast, v, result_type(L, in),
                                    text(in));
-    if (co->cast == LLVMFPTrunc && LLVMIsAFPExtInst(v))
-        r = moatL_quiet_nan(L, r);      /* the fold noted above */
+    if (co->cast == LLVMFPTrunc || co->cast == LLVMFPExt)
+        r = moatL_nan_arith(L, r);
     moatL_vpush(L, r);
 }
 

@@ -2,9 +2,9 @@
  * operations): comparisons, abs/neg/copysign, rounding, sqrt, arithmetic,
  * min and max. abs, neg and copysign only touch the sign bit, so they keep
  * NaN payloads bit for bit; other NaN results must be arithmetic NaNs
- * (canonical when the NaN operands are), as x86 SSE gives. Known gap: LLVM
- * folds x-0, x*1, x/1 to x and -0-x, -1*x, x/-1 to -x even in codegen,
- * letting a signalling NaN through unquieted (float_exprs.wast no_fold_*).
+ * (canonical when the NaN operands are), as x86 SSE gives: such results
+ * are marked with moatL_nan_arith, since LLVM may fold x - 0, x * 1, x / 1
+ * to x, signalling NaNs included (nan.c).
  */
 #include <string.h>
 
@@ -17,6 +17,7 @@ struct FloatOp {
     FloatFn     fn;
     int         arg;            /* LLVMRealPredicate or LLVMOpcode */
     const char *intrinsic;
+    bool        is_arith;       /* a NaN result must be quiet */
 };
 
 static const char *
@@ -49,8 +50,10 @@ lower_unary(Lower *L, const Insn *in, const FloatOp *fo)
     LLVMValueRef x = moatL_vpop(L);
     LLVMTypeRef  t = LLVMTypeOf(x);
 
-    moatL_vpush(L, named(moatL_intrinsic(L, fo->intrinsic, &t, 1, &x, 1),
-                         in));
+    LLVMValueRef r = named(moatL_intrinsic(L, fo->intrinsic, &t, 1, &x, 1),
+                           in);
+
+    moatL_vpush(L, fo->is_arith ? moatL_nan_arith(L, r) : r);
 }
 
 static void
@@ -60,27 +63,14 @@ lower_neg(Lower *L, const Insn *in, const FloatOp *fo)
     moatL_vpush(L, LLVMBuildFNeg(L->b, moatL_vpop(L), text(in)));
 }
 
-static bool
-is_identity(LLVMValueRef v)
-{
-    LLVMBool loses;
-    if (!LLVMIsAConstantFP(v))
-        return false;
-    double d = LLVMConstRealGetDouble(v, &loses);
-    return d == 0.0 || d == 1.0 || d == -1.0;
-}
-
 static void
 lower_bin(Lower *L, const Insn *in, const FloatOp *fo)
 {
     LLVMValueRef rhs = moatL_vpop(L), lhs = moatL_vpop(L);
-    LLVMValueRef r = LLVMBuildBinOp(L->b, (LLVMOpcode)fo->arg, lhs, rhs,
-                                    text(in));
 
-    /* LLVM may fold the operation away when an operand is +-0 or +-1 */
-    if (is_identity(lhs) || is_identity(rhs))
-        r = moatL_quiet_nan(L, r);
-    moatL_vpush(L, r);
+    moatL_vpush(L, moatL_nan_arith(L, LLVMBuildBinOp(L->b,
+                                                     (LLVMOpcode)fo->arg,
+                                                     lhs, rhs, text(in))));
 }
 
 static void
@@ -102,7 +92,7 @@ lower_bin_call(Lower *L, const Insn *in, const FloatOp *fo)
  * unquieted, where wasm wants an arithmetic NaN. So, explicitly:
  *     a uno b ? a + b : a == b ? (a | b, or a & b for max, as bits)
  *                              : a < b ? a : b     (a > b for max)
- * a + b quiets the NaN; OR/AND of the bits picks -0/+0 when a, b are
+ * a + b quiets the NaN (marked: a + -0 folds to a); OR/AND of the bits picks -0/+0 when a, b are
  * zeros of both signs and is a no-op for other equal values. */
 static void
 lower_minmax(Lower *L, const Insn *in, const FloatOp *fo)
@@ -123,12 +113,15 @@ lower_minmax(Lower *L, const Insn *in, const FloatOp *fo)
     r = LLVMBuildSelect(L->b, LLVMBuildFCmp(L->b, LLVMRealOEQ, a, b, ""),
                         LLVMBuildBitCast(L->b, zeros, t, ""), r, "");
     r = LLVMBuildSelect(L->b, LLVMBuildFCmp(L->b, LLVMRealUNO, a, b, ""),
-                        LLVMBuildFAdd(L->b, a, b, ""), r, text(in));
+                        moatL_nan_arith(L, LLVMBuildFAdd(L->b, a, b, "")),
+                        r, text(in));
     moatL_vpush(L, r);
 }
 
 #define ROW(f, a)       { .fn = (f), .arg = (a) }
 #define CALL(f, name)   { .fn = (f), .intrinsic = (name) }
+#define ARITH(name)     { .fn = lower_unary, .intrinsic = (name), \
+                          .is_arith = true }
 #define BOTH(op, row)   [OP_F32_##op] = row, [OP_F64_##op] = row
 
 static const FloatOp float_ops[NOP_COUNT] = {
@@ -140,11 +133,11 @@ static const FloatOp float_ops[NOP_COUNT] = {
     BOTH(GE, ROW(lower_fcmp, LLVMRealOGE)),
     BOTH(ABS, CALL(lower_unary, "llvm.fabs")),
     BOTH(NEG, ROW(lower_neg, 0)),
-    BOTH(CEIL, CALL(lower_unary, "llvm.ceil")),
-    BOTH(FLOOR, CALL(lower_unary, "llvm.floor")),
-    BOTH(TRUNC, CALL(lower_unary, "llvm.trunc")),
-    BOTH(NEAREST, CALL(lower_unary, "llvm.roundeven")),
-    BOTH(SQRT, CALL(lower_unary, "llvm.sqrt")),
+    BOTH(CEIL, ARITH("llvm.ceil")),
+    BOTH(FLOOR, ARITH("llvm.floor")),
+    BOTH(TRUNC, ARITH("llvm.trunc")),
+    BOTH(NEAREST, ARITH("llvm.roundeven")),
+    BOTH(SQRT, ARITH("llvm.sqrt")),
     BOTH(ADD, ROW(lower_bin, LLVMFAdd)),
     BOTH(SUB, ROW(lower_bin, LLVMFSub)),
     BOTH(MUL, ROW(lower_bin, LLVMFMul)),

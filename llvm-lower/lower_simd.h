@@ -18,6 +18,7 @@ enum {
     F_HI = 2,           /* the high half of the lanes (extend, extmul) */
     F_MAX = 4,          /* max rather than min (f*.max, f*.pmax) */
     F_LOW = 8,          /* the low half only (convert_low) */
+    F_ARITH = 16,       /* float lanes: a NaN result must be quiet (nan.c) */
 };
 
 /* One row per 0xfd instruction that is not a memory access. `code` is an

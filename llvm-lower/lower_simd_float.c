@@ -1,7 +1,8 @@
 /* lower_simd_float.c - f32x4 and f64x2 lanes: comparisons, neg, min/max,
  * pmin/pmax, and the conversions between float and integer lanes (spec
  * 4.4.3). add/sub/mul/div and the rounding ops are plain rows of
- * lower_simd.c (binop, intr1).
+ * lower_simd.c (binop, intr1, marked F_ARITH); demote and promote mark
+ * their results as arithmetic too (nan.c).
  */
 #include <string.h>
 
@@ -170,7 +171,8 @@ moatL_simd_demote(Lower *L, const Insn *in, const SimdOp *s)
     LLVMValueRef a = moatL_simd_pop(L, s->shape);
     LLVMValueRef r = LLVMBuildFPTrunc(L->b, a, LLVMVectorType(L->f32, 2), "");
 
-    moatL_simd_push(L, zero_high(L, r, moatD_op_text(in->op)));
+    moatL_simd_push(L, zero_high(L, moatL_nan_arith(L, r),
+                                 moatD_op_text(in->op)));
 }
 
 void
@@ -179,6 +181,7 @@ moatL_simd_promote(Lower *L, const Insn *in, const SimdOp *s)
     LLVMValueRef a = moatL_simd_pick(L, moatL_simd_pop(L, s->shape), 0, 1, 2,
                                      "");
 
-    moatL_simd_push(L, LLVMBuildFPExt(L->b, a, moatL_simd_type(L, SH_F64X2),
-                                      moatD_op_text(in->op)));
+    moatL_simd_push(L, moatL_nan_arith(L, LLVMBuildFPExt(L->b, a,
+                                       moatL_simd_type(L, SH_F64X2),
+                                       moatD_op_text(in->op))));
 }

@@ -13,8 +13,10 @@ moatL_simd_binop(Lower *L, const Insn *in, const SimdOp *s)
     LLVMValueRef b = moatL_simd_pop(L, s->shape);
     LLVMValueRef a = moatL_simd_pop(L, s->shape);
 
-    moatL_simd_push(L, LLVMBuildBinOp(L->b, (LLVMOpcode)s->code, a, b,
-                                      moatD_op_text(in->op)));
+    LLVMValueRef r = LLVMBuildBinOp(L->b, (LLVMOpcode)s->code, a, b,
+                                    moatD_op_text(in->op));
+
+    moatL_simd_push(L, s->flags & F_ARITH ? moatL_nan_arith(L, r) : r);
 }
 
 void
@@ -130,8 +132,10 @@ moatL_simd_intr1(Lower *L, const Insn *in, const SimdOp *s)
 {
     LLVMValueRef a = moatL_simd_pop(L, s->shape);
 
-    moatL_simd_push(L, moatL_simd_call(L, s->intr, s->shape, &a, 1,
-                                       moatD_op_text(in->op)));
+    LLVMValueRef r = moatL_simd_call(L, s->intr, s->shape, &a, 1,
+                                     moatD_op_text(in->op));
+
+    moatL_simd_push(L, s->flags & F_ARITH ? moatL_nan_arith(L, r) : r);
 }
 
 /* add_sat, sub_sat, min, max */

@@ -86,31 +86,27 @@ make_tbaa(Lower *L)
     }
 }
 
+/* results f(ptr ctx, params...), or with two or more results
+ * void f(ptr ctx, params..., ptr results): runtime/abi.h, "how every
+ * function is called". */
 static LLVMTypeRef
 func_type(Lower *L, const FuncType *ft)
 {
-    LLVMTypeRef *params = moatU_alloc((ft->nparams + 1) * sizeof *params);
-    LLVMTypeRef  ret;
+    bool         has_area = ft->nresults >= 2;
+    uint32_t     n = ft->nparams + 1 + has_area;
+    LLVMTypeRef *params = moatU_alloc(n * sizeof *params);
+    LLVMTypeRef  ret = L->voidt;
 
     if (!params)
         abort();
     params[0] = L->ptr;
     for (uint32_t i = 0; i < ft->nparams; i++)
         params[i + 1] = moatL_type(L, ft->types[i]);
-    if (ft->nresults == 0) {
-        ret = L->voidt;
-    } else if (ft->nresults == 1) {
+    if (has_area)
+        params[n - 1] = L->ptr;
+    if (ft->nresults == 1)
         ret = moatL_type(L, ft->types[ft->nparams]);
-    } else {
-        LLVMTypeRef *rs = moatU_alloc(ft->nresults * sizeof *rs);
-        if (!rs)
-            abort();
-        for (uint32_t i = 0; i < ft->nresults; i++)
-            rs[i] = moatL_type(L, ft->types[ft->nparams + i]);
-        ret = LLVMStructTypeInContext(L->llctx, rs, ft->nresults, false);
-        moatU_free(rs);
-    }
-    LLVMTypeRef t = LLVMFunctionType(ret, params, ft->nparams + 1, false);
+    LLVMTypeRef t = LLVMFunctionType(ret, params, n, false);
     moatU_free(params);
     return t;
 }
@@ -131,6 +127,23 @@ add_target_attrs(Lower *L, LLVMValueRef fn, const LowerTarget *t)
      * ("call stack exhausted"), not become a loop */
     LLVMAddTargetDependentFunctionAttr(fn, "disable-tail-calls", "true");
     (void)L;
+}
+
+/* The results area is the caller's scratch: nothing else reaches it
+ * during the call, and the callee keeps no pointer to it. */
+static void
+mark_results_area(Lower *L, LLVMValueRef fn, const FuncType *ft)
+{
+    static const char *const attrs[] = { "noalias", "nocapture" };
+
+    if (ft->nresults < 2)
+        return;
+    for (int i = 0; i < 2; i++) {
+        unsigned k = LLVMGetEnumAttributeKindForName(attrs[i],
+                                                     strlen(attrs[i]));
+        LLVMAddAttributeAtIndex(fn, ft->nparams + 2,
+                                LLVMCreateEnumAttribute(L->llctx, k, 0));
+    }
 }
 
 static void
@@ -155,6 +168,7 @@ declare_funcs(Lower *L, const LowerTarget *t)
             LLVMSetLinkage(L->funcs[i], LLVMInternalLinkage);
         }
         add_target_attrs(L, L->funcs[i], t);
+        mark_results_area(L, L->funcs[i], &m->types[m->funcs[i].type_idx]);
     }
 }
 

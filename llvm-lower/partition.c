@@ -55,6 +55,8 @@ run_part(Part *p)
     bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;
     if (ok && (!is_ir || job->emit.opt_level > 0))
         ok = moatL_optimize(L.mod, tm, job->emit.opt_level, &p->err);
+    if (ok)
+        moatL_nan_finish(L.mod);        /* before any output (nan.c) */
     ok = ok && moatL_emit(L.mod, tm, kind, &p->out, &p->len, &p->err);
     LLVMDisposeModule(L.mod);
     LLVMContextDispose(L.llctx);

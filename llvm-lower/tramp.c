@@ -1,7 +1,8 @@
 /* tramp.c - one trampoline per function type: the runtime calls every
  * export through `void tramp(void *code, void *ctx, uint64_t *vals)`, which
  * reads the parameters from 16-byte slots, calls code(ctx, params...) with
- * the native signature and writes the results back into the slots. So the
+ * the native signature and writes the results back into the slots (with
+ * two or more results, the slots are the callee's results area). So the
  * runtime needs no libffi to call wasm, whatever the signature.
  */
 #include <stdio.h>
@@ -30,7 +31,8 @@ moatL_trampoline(Lower *L, uint32_t ti)
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, fn, "entry"));
     LLVMValueRef code = LLVMGetParam(fn, 0), vals = LLVMGetParam(fn, 2);
-    LLVMValueRef *args = moatU_alloc((ft->nparams + 1) * sizeof *args);
+    bool          has_area = ft->nresults >= 2;
+    LLVMValueRef *args = moatU_alloc((ft->nparams + 2) * sizeof *args);
     if (!args)
         abort();
     args[0] = LLVMGetParam(fn, 1);
@@ -40,15 +42,15 @@ moatL_trampoline(Lower *L, uint32_t ti)
         LLVMSetAlignment(v, 8);
         args[i + 1] = v;
     }
+    /* two or more results: the callee writes them into vals itself (its
+     * results area, runtime/abi.h); the params were read before the call */
+    if (has_area)
+        args[ft->nparams + 1] = vals;
     LLVMValueRef r = LLVMBuildCall2(L->b, L->fn_types[ti], code, args,
-                                    ft->nparams + 1, "");
+                                    ft->nparams + 1 + has_area, "");
     moatU_free(args);
-    for (uint32_t i = 0; i < ft->nresults; i++) {
-        LLVMValueRef v = ft->nresults == 1 ? r
-                                           : LLVMBuildExtractValue(L->b, r, i,
-                                                                   "");
-        LLVMSetAlignment(LLVMBuildStore(L->b, v, slot(L, vals, i)), 8);
-    }
+    if (ft->nresults == 1)
+        LLVMSetAlignment(LLVMBuildStore(L->b, r, slot(L, vals, 0)), 8);
     LLVMBuildRetVoid(L->b);
     return fn;
 }

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define MOAT_ABI_MAGIC   0x54414f4du        /* "MOAT" little-endian */
-#define MOAT_ABI_VERSION 2u
+#define MOAT_ABI_VERSION 3u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
 
 #define MOAT_PAGE_SIZE   65536u
@@ -41,8 +41,9 @@ typedef struct MoatMemory {
 } MoatMemory;
 
 /* A function reference: what funcref table elements and ref.func values
- * point at. code has the native signature of the function's wasm type:
- * results code(void *ctx, params...). One per function per instance. */
+ * point at. code has the native signature of the function's wasm type
+ * (see "how every function is called" below). One per function per
+ * instance. */
 typedef struct MoatFuncRef {
     void    *code;
     void    *ctx;               /* the callee's ctx */
@@ -57,6 +58,20 @@ typedef struct MoatTable {
     uint32_t cap;               /* allocated elements */
     uint8_t  elem_type;         /* 0x70 funcref, 0x6f externref */
 } MoatTable;
+
+/* ---- how every function is called (compiled, imported, host) ----
+ *     result f(void *ctx, params...)
+ * with i32 as uint32_t, i64 uint64_t, f32 float, f64 double, v128 a
+ * 16-byte vector (__m128i), references void *; no result: void. A function
+ * with two or more results returns void and takes one more argument after
+ * its params: a pointer to a results area the caller provides, at least
+ * 8-byte aligned, MOAT_RESULT_SLOT bytes per result; the callee writes
+ * result i into the low bytes of the slot at byte MOAT_RESULT_SLOT * i,
+ * the same slots as MoatDescType.tramp's vals. Never an aggregate return:
+ * the x86-64 C convention hands a third float result back in an x87
+ * register, whose load quiets a signalling NaN that wasm must keep, and an
+ * aggregate of hundreds of results costs the code generator dearly. */
+#define MOAT_RESULT_SLOT 16u
 
 /* An imported function as compiled code calls it. */
 typedef struct MoatImportFunc {

@@ -1,0 +1,221 @@
+/* nan.c - arithmetic NaNs (spec 4.3.3: a NaN that add, sub, mul, div,
+ * sqrt, min, max, ceil, floor, trunc, nearest, promote or demote returns,
+ * scalar or in SIMD lanes, has its quiet bit set; abs, neg, copysign,
+ * pmin/pmax and every copy keep the bits). LLVM's NaN model lets it fold
+ * x * 1, x + -0, x - 0, x / 1 and fptrunc(fpext x) to x, in the optimiser
+ * after inlining and constant propagation and again in the code generator,
+ * which hands a signalling x back unquieted. Two steps close that:
+ *
+ *  1. The lowering wraps every such result in llvm.canonicalize
+ *     (moatL_nan_arith). The optimiser folds through it (canonicalize of
+ *     x * 1 becomes canonicalize of x) but never drops it.
+ *  2. After optimisation (moatL_nan_finish), a canonicalize whose operand is
+ *     still an arithmetic instruction that the code generator cannot fold
+ *     is removed: the CPU quiets a NaN by itself there (SSE addss, sqrtss,
+ *     roundss, cvtss2sd... set the quiet bit). Every other one becomes an
+ *     explicit quieting: NaN lanes get the quiet bit or-ed in. LLVM 19's
+ *     x86 back end cannot select llvm.canonicalize itself, so none may
+ *     reach it.
+ *
+ * Ordinary code keeps nothing of step 1; x * 1.0 and its kin pay three
+ * instructions (docs/compiler.md, "Arithmetic NaNs").
+ */
+#include <string.h>
+
+#include "lower.h"
+
+LLVMValueRef
+moatL_nan_arith(Lower *L, LLVMValueRef v)
+{
+    LLVMTypeRef t = LLVMTypeOf(v);
+
+    return moatL_intrinsic(L, "llvm.canonicalize", &t, 1, &v, 1);
+}
+
+static unsigned
+intrinsic_id(const char *name)
+{
+    return LLVMLookupIntrinsicID(name, strlen(name));
+}
+
+/* The intrinsic called by v, or 0. */
+static unsigned
+called_intrinsic(LLVMValueRef v)
+{
+    if (!LLVMIsACallInst(v))
+        return 0;
+    LLVMValueRef fn = LLVMGetCalledValue(v);
+    return fn && LLVMIsAFunction(fn) ? LLVMGetIntrinsicID(fn) : 0;
+}
+
+typedef struct Ids {
+    unsigned canonicalize;
+    unsigned rounding[6];       /* sqrt and the roundings: SSE quiets */
+} Ids;
+
+static LLVMValueRef
+strip_canonicalize(const Ids *ids, LLVMValueRef v)
+{
+    while (called_intrinsic(v) == ids->canonicalize && ids->canonicalize)
+        v = LLVMGetOperand(v, 0);
+    return v;
+}
+
+/* A constant the code generator may fold an operation with into a copy
+ * of the other operand: +-0, +-1, or a NaN (which it may return as is). */
+static bool
+is_identity_const(LLVMValueRef c)
+{
+    LLVMBool loses;
+
+    if (LLVMIsAUndefValue(c) || LLVMIsAPoisonValue(c))
+        return false;           /* SIMD splats' filler */
+    if (LLVMIsAConstantFP(c)) {
+        double d = LLVMConstRealGetDouble(c, &loses);
+        return d == 0.0 || d == 1.0 || d == -1.0 || d != d;
+    }
+    if (LLVMIsAConstantAggregateZero(c))
+        return true;
+    if (LLVMIsAConstantDataVector(c) || LLVMIsAConstantVector(c)) {
+        unsigned n = LLVMGetVectorSize(LLVMTypeOf(c));
+        for (unsigned i = 0; i < n; i++)
+            if (is_identity_const(LLVMGetAggregateElement(c, i)))
+                return true;
+        return false;
+    }
+    return true;                /* an integer vector, an expression: maybe */
+}
+
+/* Might the code generator see v as such a constant? Looks through what
+ * SelectionDAG looks through within a block: selects, bit casts, lane
+ * inserts, extracts and shuffles (a splat). */
+static bool
+may_be_identity(const Ids *ids, LLVMValueRef v, int depth)
+{
+    v = strip_canonicalize(ids, v);
+    if (LLVMIsAConstant(v))
+        return is_identity_const(v);
+    if (depth > 4 || !LLVMIsAInstruction(v))
+        return false;
+    LLVMOpcode op = LLVMGetInstructionOpcode(v);
+    unsigned   first = op == LLVMSelect ? 1 : 0, n = 0;
+    if (op == LLVMSelect)
+        n = 3;                  /* the two arms */
+    else if (op == LLVMInsertElement || op == LLVMShuffleVector)
+        n = 2;                  /* not the lane index */
+    else if (op == LLVMBitCast || op == LLVMExtractElement)
+        n = 1;
+    for (unsigned i = first; i < n; i++)
+        if (may_be_identity(ids, LLVMGetOperand(v, i), depth + 1))
+            return true;
+    return false;
+}
+
+static bool
+is_rounding(const Ids *ids, unsigned id)
+{
+    for (int i = 0; i < 6; i++)
+        if (id && id == ids->rounding[i])
+            return true;
+    return false;
+}
+
+/* Is v an instruction the CPU executes, quieting a NaN, whatever the code
+ * generator does with it? */
+static bool
+quiets_itself(const Ids *ids, LLVMValueRef v)
+{
+    if (!LLVMIsAInstruction(v))
+        return false;
+    switch (LLVMGetInstructionOpcode(v)) {
+    case LLVMFAdd: case LLVMFSub: case LLVMFMul: case LLVMFDiv:
+        return !may_be_identity(ids, LLVMGetOperand(v, 0), 0) &&
+               !may_be_identity(ids, LLVMGetOperand(v, 1), 0);
+    case LLVMFPExt: case LLVMFPTrunc: {
+        /* fptrunc(fpext x) folds to x */
+        LLVMValueRef x = strip_canonicalize(ids, LLVMGetOperand(v, 0));
+        return !LLVMIsAConstant(x) && !LLVMIsAFPExtInst(x) &&
+               !LLVMIsAFPTruncInst(x);
+    }
+    case LLVMCall:
+        return is_rounding(ids, called_intrinsic(v)) &&
+               !LLVMIsAConstant(strip_canonicalize(ids,
+                                                   LLVMGetOperand(v, 0)));
+    default:
+        return false;
+    }
+}
+
+/* v with the quiet bit set where it is a NaN, lane by lane; b is
+ * positioned before v's use. Constants fold. */
+static LLVMValueRef
+quiet(LLVMBuilderRef b, LLVMValueRef v)
+{
+    LLVMTypeRef t = LLVMTypeOf(v);
+    bool        is_vec = LLVMGetTypeKind(t) == LLVMVectorTypeKind;
+    LLVMTypeRef lane = is_vec ? LLVMGetElementType(t) : t;
+    bool        is32 = LLVMGetTypeKind(lane) == LLVMFloatTypeKind;
+    LLVMTypeRef ilane = LLVMIntTypeInContext(LLVMGetTypeContext(t),
+                                             is32 ? 32 : 64);
+    unsigned    n = is_vec ? LLVMGetVectorSize(t) : 1;
+    LLVMTypeRef it = is_vec ? LLVMVectorType(ilane, n) : ilane;
+    LLVMValueRef bit = LLVMConstInt(ilane, is32 ? UINT64_C(1) << 22
+                                                : UINT64_C(1) << 51, false);
+    LLVMValueRef bits[4] = { bit, bit, bit, bit };
+
+    assert(n <= 4);
+    LLVMValueRef mask = is_vec ? LLVMConstVector(bits, n) : bit;
+    LLVMValueRef is_nan = LLVMBuildFCmp(b, LLVMRealUNO, v, v, "");
+    LLVMValueRef q = LLVMBuildOr(b, LLVMBuildBitCast(b, v, it, ""), mask, "");
+    return LLVMBuildSelect(b, is_nan, LLVMBuildBitCast(b, q, t, ""), v,
+                           "quiet");
+}
+
+static void
+init_ids(Ids *ids)
+{
+    static const char *const rounding[6] = {
+        "llvm.sqrt", "llvm.ceil", "llvm.floor", "llvm.trunc",
+        "llvm.roundeven", "llvm.nearbyint",
+    };
+
+    ids->canonicalize = intrinsic_id("llvm.canonicalize");
+    for (int i = 0; i < 6; i++)
+        ids->rounding[i] = intrinsic_id(rounding[i]);
+}
+
+/* Decided on the final IR: an operand is looked at through the
+ * canonicalize calls around it, which may go away here too. */
+static void
+finish_function(const Ids *ids, LLVMBuilderRef b, LLVMValueRef fn)
+{
+    for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
+         bb = LLVMGetNextBasicBlock(bb)) {
+        LLVMValueRef next;
+        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i; i = next) {
+            next = LLVMGetNextInstruction(i);
+            if (called_intrinsic(i) != ids->canonicalize)
+                continue;
+            LLVMValueRef x = strip_canonicalize(ids, LLVMGetOperand(i, 0));
+            if (!quiets_itself(ids, x)) {
+                LLVMPositionBuilderBefore(b, i);
+                x = quiet(b, x);
+            }
+            LLVMReplaceAllUsesWith(i, x);
+            LLVMInstructionEraseFromParent(i);
+        }
+    }
+}
+
+void
+moatL_nan_finish(LLVMModuleRef mod)
+{
+    Ids            ids;
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(LLVMGetModuleContext(mod));
+
+    init_ids(&ids);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn;
+         fn = LLVMGetNextFunction(fn))
+        finish_function(&ids, b, fn);
+    LLVMDisposeBuilder(b);
+}
