@@ -61,6 +61,21 @@ strip_canonicalize(const Ids *ids, LLVMValueRef v)
     return v;
 }
 
+/* What the code generator sees v as: through the canonicalize calls
+ * (which go away) and bit casts (which it folds). */
+static LLVMValueRef
+strip_copies(const Ids *ids, LLVMValueRef v)
+{
+    for (;;) {
+        if (called_intrinsic(v) == ids->canonicalize && ids->canonicalize)
+            v = LLVMGetOperand(v, 0);
+        else if (LLVMIsABitCastInst(v))
+            v = LLVMGetOperand(v, 0);
+        else
+            return v;
+    }
+}
+
 /* A constant the code generator may fold an operation with into a copy
  * of the other operand: +-0, +-1, or a NaN (which it may return as is). */
 static bool
@@ -92,7 +107,7 @@ is_identity_const(LLVMValueRef c)
 static bool
 may_be_identity(const Ids *ids, LLVMValueRef v, int depth)
 {
-    v = strip_canonicalize(ids, v);
+    v = strip_copies(ids, v);
     if (LLVMIsAConstant(v))
         return is_identity_const(v);
     if (depth > 4 || !LLVMIsAInstruction(v))
@@ -103,7 +118,7 @@ may_be_identity(const Ids *ids, LLVMValueRef v, int depth)
         n = 3;                  /* the two arms */
     else if (op == LLVMInsertElement || op == LLVMShuffleVector)
         n = 2;                  /* not the lane index */
-    else if (op == LLVMBitCast || op == LLVMExtractElement)
+    else if (op == LLVMExtractElement)
         n = 1;
     for (unsigned i = first; i < n; i++)
         if (may_be_identity(ids, LLVMGetOperand(v, i), depth + 1))
@@ -133,14 +148,13 @@ quiets_itself(const Ids *ids, LLVMValueRef v)
                !may_be_identity(ids, LLVMGetOperand(v, 1), 0);
     case LLVMFPExt: case LLVMFPTrunc: {
         /* fptrunc(fpext x) folds to x */
-        LLVMValueRef x = strip_canonicalize(ids, LLVMGetOperand(v, 0));
+        LLVMValueRef x = strip_copies(ids, LLVMGetOperand(v, 0));
         return !LLVMIsAConstant(x) && !LLVMIsAFPExtInst(x) &&
                !LLVMIsAFPTruncInst(x);
     }
     case LLVMCall:
         return is_rounding(ids, called_intrinsic(v)) &&
-               !LLVMIsAConstant(strip_canonicalize(ids,
-                                                   LLVMGetOperand(v, 0)));
+               !LLVMIsAConstant(strip_copies(ids, LLVMGetOperand(v, 0)));
     default:
         return false;
     }

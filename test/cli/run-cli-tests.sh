@@ -87,6 +87,47 @@ for o in 0 2; do
         run before_div "$tmp/dl.o" 0
 done
 
+# signalling NaNs (test/regress/snan.wat): arithmetic results quieted,
+# copies and multi-value results bit for bit, at -O0 and -O2. Each line:
+# export, arguments (comma-separated, - for none), results (comma-joined).
+snan=$src/../regress/snan.wasm
+while read -r name args want; do
+    [ "$args" = - ] && args=
+    for o in 0 2; do
+        # shellcheck disable=SC2086  # the arguments split on purpose
+        out=$("$moat" run -O$o --invoke "$name" "$snan" ${args//,/ } 2>&1 |
+              paste -sd,)
+        expect "snan $name -O$o" 0 "" test "$out" = "$want"
+        [ "$out" = "$want" ] || echo "  snan $name -O$o gave: $out"
+    done
+done <<'EOF'
+vmul1 nan:0x200001 nan:0x600001
+vdiv1_f64 nan:0x4000000000001 nan:0xc000000000001
+mul_local nan:0x200001 nan:0x600001
+add_local_f64 nan:0x4000000000001 nan:0xc000000000001
+sub_local nan:0x200001 nan:0x600001
+div_local_f64 nan:0x4000000000001 nan:0xc000000000001
+add_consts - nan:0x600001
+sub_consts_f64 - nan:0xc000000000001
+min_consts - nan:0x600001
+max_consts_f64 - nan:0xc000000000001
+vadd_consts - nan:0x600001
+vsub_consts_f64 - nan:0xc000000000001
+sqrt_const - nan:0x600001
+nearest_f64 nan:0x4000000000001 nan:0xc000000000001
+vfloor nan:0x200001 nan:0x600001
+demote_promote nan:0x200001 nan:0x600001
+vdemote_promote nan:0x200001 nan:0x600001
+abs_neg -nan:0x200001 nan:0x200001
+copysign_f64 -nan:0x4000000000001 nan:0x4000000000001
+vpmin nan:0x200001 nan:0x200001
+vpmax_f64 nan:0x4000000000001 nan:0x4000000000001
+select nan:0x200001,1 nan:0x200001
+three nan:0x200001 nan:0x200001,nan:0x200001,nan:0x200001
+three_f64 nan:0x4000000000001 nan:0x4000000000001,nan:0x4000000000001,nan:0x4000000000001
+third_f64 nan:0x4000000000001 nan:0x4000000000001
+EOF
+
 # bad input: a clear error, never a crash
 printf '\0asm\1\0\0\0\1\11\1' > "$tmp/bad.wasm"
 expect "invalid module" 1 "error: malformed module" "$moat" validate "$tmp/bad.wasm"
