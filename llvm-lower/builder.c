@@ -8,21 +8,58 @@
 #include "lower.h"
 
 void
-moatL_vpush(Lower *L, LLVMValueRef v)
+moatL_vpush_arith(Lower *L, LLVMValueRef v, LLVMTypeRef lanes)
 {
     if (L->nvs == L->capvs) {
         uint32_t      cap = L->capvs ? L->capvs * 2 : 64;
         LLVMValueRef *p = moatU_realloc(L->vs, cap * sizeof *p);
-        if (!p)
+        LLVMTypeRef  *a = p ? moatU_realloc(L->vs_arith, cap * sizeof *a)
+                            : NULL;
+        if (p)
+            L->vs = p;
+        if (!a)
             abort();            /* lowering has no error path: see emit.c */
-        L->vs = p;
+        L->vs_arith = a;
         L->capvs = cap;
     }
+    L->vs_arith[L->nvs] = lanes;
     L->vs[L->nvs++] = v;
+}
+
+void
+moatL_vpush(Lower *L, LLVMValueRef v)
+{
+    moatL_vpush_arith(L, v, NULL);
+}
+
+/* Slot i as its taker sees it: an arithmetic result gets its mark now
+ * (nan.c), in its float type, and keeps it. */
+static LLVMValueRef
+marked(Lower *L, uint32_t i)
+{
+    LLVMTypeRef lanes = L->vs_arith[i];
+    LLVMValueRef v = L->vs[i];
+
+    if (lanes) {
+        LLVMTypeRef t = LLVMTypeOf(v);
+        v = moatL_nan_arith(L, LLVMBuildBitCast(L->b, v, lanes, ""));
+        L->vs[i] = LLVMBuildBitCast(L->b, v, t, "");
+        L->vs_arith[i] = NULL;
+    }
+    return L->vs[i];
 }
 
 LLVMValueRef
 moatL_vpop(Lower *L)
+{
+    assert(L->nvs > 0);
+    LLVMValueRef v = marked(L, L->nvs - 1);
+    L->nvs--;
+    return v;
+}
+
+LLVMValueRef
+moatL_vpop_arith(Lower *L)
 {
     assert(L->nvs > 0);
     return L->vs[--L->nvs];
@@ -32,7 +69,7 @@ LLVMValueRef
 moatL_vpeek(Lower *L, uint32_t depth)
 {
     assert(depth < L->nvs);
-    return L->vs[L->nvs - 1 - depth];
+    return marked(L, L->nvs - 1 - depth);
 }
 
 LLVMTypeRef

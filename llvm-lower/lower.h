@@ -63,6 +63,8 @@ typedef struct Lower {
     const uint8_t  *local_types;
     uint32_t        nlocals;
     LLVMValueRef   *vs;          /* value stack */
+    LLVMTypeRef    *vs_arith;    /* per slot: the float type of an
+                                  * unmarked arithmetic result, or NULL */
     uint32_t        nvs, capvs;
     LCtrl          *cs;          /* control stack */
     uint32_t        ncs, capcs;
@@ -79,9 +81,16 @@ enum {
     H_ELEM_DROP, H_EPOCH_CHECK, NHELPERS
 };
 
-/* builder.c: small pieces every lowering file uses. */
+/* builder.c: small pieces every lowering file uses. The value stack:
+ * an arithmetic result whose NaN must be quiet is pushed with
+ * moatL_vpush_arith and its float type (lanes: the type the bits are
+ * floats of, v a float value or a v128); moatL_vpop and moatL_vpeek hand
+ * it out marked (moatL_nan_arith), moatL_vpop_arith as it is, for float
+ * operations that quiet a NaN themselves or never show its bits. */
 void         moatL_vpush(Lower *L, LLVMValueRef v);
+void         moatL_vpush_arith(Lower *L, LLVMValueRef v, LLVMTypeRef lanes);
 LLVMValueRef moatL_vpop(Lower *L);
+LLVMValueRef moatL_vpop_arith(Lower *L);
 LLVMValueRef moatL_vpeek(Lower *L, uint32_t depth);    /* 0 = top */
 LLVMTypeRef  moatL_type(Lower *L, uint8_t valtype);
 LLVMValueRef moatL_const_i32(Lower *L, uint32_t v);

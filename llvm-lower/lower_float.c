@@ -2,9 +2,11 @@
  * operations): comparisons, abs/neg/copysign, rounding, sqrt, arithmetic,
  * min and max. abs, neg and copysign only touch the sign bit, so they keep
  * NaN payloads bit for bit; other NaN results must be arithmetic NaNs
- * (canonical when the NaN operands are), as x86 SSE gives: such results
- * are marked with moatL_nan_arith, since LLVM may fold x - 0, x * 1, x / 1
- * to x, signalling NaNs included (nan.c).
+ * (canonical when the NaN operands are), as x86 SSE gives. LLVM may fold
+ * x - 0, x * 1, x / 1 to x, signalling NaNs included, so such results go
+ * on the stack as arithmetic (moatL_vpush_arith) and are marked when
+ * something takes their bits (nan.c); operations here that quiet a NaN or
+ * only test for one take operands as they are (moatL_vpop_arith).
  */
 #include <string.h>
 
@@ -37,7 +39,7 @@ named(LLVMValueRef v, const Insn *in)
 static void
 lower_fcmp(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef rhs = moatL_vpop(L), lhs = moatL_vpop(L);
+    LLVMValueRef rhs = moatL_vpop_arith(L), lhs = moatL_vpop_arith(L);
     LLVMValueRef cond = LLVMBuildFCmp(L->b, (LLVMRealPredicate)fo->arg, lhs,
                                       rhs, "");
 
@@ -47,13 +49,12 @@ lower_fcmp(Lower *L, const Insn *in, const FloatOp *fo)
 static void
 lower_unary(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef x = moatL_vpop(L);
+    LLVMValueRef x = fo->is_arith ? moatL_vpop_arith(L) : moatL_vpop(L);
     LLVMTypeRef  t = LLVMTypeOf(x);
-
     LLVMValueRef r = named(moatL_intrinsic(L, fo->intrinsic, &t, 1, &x, 1),
                            in);
 
-    moatL_vpush(L, fo->is_arith ? moatL_nan_arith(L, r) : r);
+    moatL_vpush_arith(L, r, fo->is_arith ? t : NULL);
 }
 
 static void
@@ -66,11 +67,10 @@ lower_neg(Lower *L, const Insn *in, const FloatOp *fo)
 static void
 lower_bin(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef rhs = moatL_vpop(L), lhs = moatL_vpop(L);
+    LLVMValueRef rhs = moatL_vpop_arith(L), lhs = moatL_vpop_arith(L);
 
-    moatL_vpush(L, moatL_nan_arith(L, LLVMBuildBinOp(L->b,
-                                                     (LLVMOpcode)fo->arg,
-                                                     lhs, rhs, text(in))));
+    moatL_vpush_arith(L, LLVMBuildBinOp(L->b, (LLVMOpcode)fo->arg, lhs, rhs,
+                                        text(in)), LLVMTypeOf(lhs));
 }
 
 static void
@@ -97,7 +97,7 @@ lower_bin_call(Lower *L, const Insn *in, const FloatOp *fo)
 static void
 lower_minmax(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef b = moatL_vpop(L), a = moatL_vpop(L);
+    LLVMValueRef b = moatL_vpop_arith(L), a = moatL_vpop_arith(L);
     LLVMTypeRef  t = LLVMTypeOf(a);
     LLVMTypeRef  it = (t == L->f32) ? L->i32 : L->i64;
     bool         is_min = (fo->arg == LLVMRealOLT);

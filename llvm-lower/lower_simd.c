@@ -219,6 +219,19 @@ moatL_simd_push(Lower *L, LLVMValueRef v)
 }
 
 LLVMValueRef
+moatL_simd_pop_arith(Lower *L, int shape)
+{
+    return moatL_simd_as(L, moatL_vpop_arith(L), shape);
+}
+
+void
+moatL_simd_push_arith(Lower *L, LLVMValueRef v)
+{
+    moatL_vpush_arith(L, LLVMBuildBitCast(L->b, v, L->v128, ""),
+                      LLVMTypeOf(v));
+}
+
+LLVMValueRef
 moatL_simd_splat(Lower *L, LLVMValueRef x, unsigned n, const char *name)
 {
     LLVMTypeRef  vt = LLVMVectorType(LLVMTypeOf(x), n);

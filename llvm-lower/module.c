@@ -215,6 +215,7 @@ moatL_fini(Lower *L)
     moatU_free(L->fn_types);
     moatU_free(L->funcs);
     moatU_free(L->vs);
+    moatU_free(L->vs_arith);
     moatU_free(L->cs);
     moatU_arena_fini(&L->scratch);
 }

@@ -20,6 +20,7 @@
  * Ordinary code keeps nothing of step 1; x * 1.0 and its kin pay three
  * instructions (docs/compiler.md, "Arithmetic NaNs").
  */
+#include <math.h>
 #include <string.h>
 
 #include "lower.h"
@@ -76,10 +77,25 @@ strip_copies(const Ids *ids, LLVMValueRef v)
     }
 }
 
-/* A constant the code generator may fold an operation with into a copy
- * of the other operand: +-0, +-1, or a NaN (which it may return as is). */
+/* Constants SelectionDAG folds an operation with into a copy of the
+ * other operand (or its negation), with no fast-math flags: x + -0,
+ * x - +0, -0 - x, x * +-1, x / +-1; a NaN operand it may return as is. */
+enum { NEG0 = 1, POS0 = 2, POS1 = 4, NEG1 = 8, ANYNAN = 16 };
+
+static unsigned
+fold_consts(LLVMOpcode op, unsigned operand)
+{
+    switch (op) {
+    case LLVMFAdd: return NEG0 | ANYNAN;
+    case LLVMFSub: return (operand == 0 ? NEG0 : POS0) | ANYNAN;
+    case LLVMFMul: return POS1 | NEG1 | ANYNAN;
+    case LLVMFDiv: return (operand == 1 ? POS1 | NEG1 : 0) | ANYNAN;
+    default: return NEG0 | POS0 | POS1 | NEG1 | ANYNAN;
+    }
+}
+
 static bool
-is_identity_const(LLVMValueRef c)
+is_fold_const(LLVMValueRef c, unsigned which)
 {
     LLVMBool loses;
 
@@ -87,14 +103,17 @@ is_identity_const(LLVMValueRef c)
         return false;           /* SIMD splats' filler */
     if (LLVMIsAConstantFP(c)) {
         double d = LLVMConstRealGetDouble(c, &loses);
-        return d == 0.0 || d == 1.0 || d == -1.0 || d != d;
+        bool   neg = signbit(d);
+        return (d != d && (which & ANYNAN)) ||
+               (d == 0.0 && (which & (neg ? NEG0 : POS0))) ||
+               (d == 1.0 && (which & POS1)) || (d == -1.0 && (which & NEG1));
     }
     if (LLVMIsAConstantAggregateZero(c))
-        return true;
+        return which & POS0;
     if (LLVMIsAConstantDataVector(c) || LLVMIsAConstantVector(c)) {
         unsigned n = LLVMGetVectorSize(LLVMTypeOf(c));
         for (unsigned i = 0; i < n; i++)
-            if (is_identity_const(LLVMGetAggregateElement(c, i)))
+            if (is_fold_const(LLVMGetAggregateElement(c, i), which))
                 return true;
         return false;
     }
@@ -105,11 +124,11 @@ is_identity_const(LLVMValueRef c)
  * SelectionDAG looks through within a block: selects, bit casts, lane
  * inserts, extracts and shuffles (a splat). */
 static bool
-may_be_identity(const Ids *ids, LLVMValueRef v, int depth)
+may_fold_with(const Ids *ids, LLVMValueRef v, unsigned which, int depth)
 {
     v = strip_copies(ids, v);
     if (LLVMIsAConstant(v))
-        return is_identity_const(v);
+        return is_fold_const(v, which);
     if (depth > 4 || !LLVMIsAInstruction(v))
         return false;
     LLVMOpcode op = LLVMGetInstructionOpcode(v);
@@ -121,9 +140,18 @@ may_be_identity(const Ids *ids, LLVMValueRef v, int depth)
     else if (op == LLVMExtractElement)
         n = 1;
     for (unsigned i = first; i < n; i++)
-        if (may_be_identity(ids, LLVMGetOperand(v, i), depth + 1))
+        if (may_fold_with(ids, LLVMGetOperand(v, i), which, depth + 1))
             return true;
     return false;
+}
+
+static LLVMTypeRef
+lane_type(LLVMValueRef v)
+{
+    LLVMTypeRef t = LLVMTypeOf(v);
+
+    return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? LLVMGetElementType(t)
+                                                    : t;
 }
 
 static bool
@@ -135,17 +163,26 @@ is_rounding(const Ids *ids, unsigned id)
     return false;
 }
 
-/* Is v an instruction the CPU executes, quieting a NaN, whatever the code
- * generator does with it? */
+/* Is v computed by an instruction the CPU executes, quieting a NaN,
+ * whatever the code generator does with it? A lane, a shuffle or a gather
+ * (insertelement) of such values, or of constants without NaNs, is too
+ * (vectorisers make them; demote's zero lanes). */
 static bool
-quiets_itself(const Ids *ids, LLVMValueRef v)
+quiets_itself(const Ids *ids, LLVMValueRef v, int depth)
 {
-    if (!LLVMIsAInstruction(v))
+    LLVMTypeRef lane = lane_type(v);
+
+    v = strip_copies(ids, v);
+    /* a quiet f32 lane pair is no quiet f64 lane: same lanes only */
+    if (!LLVMIsAInstruction(v) || depth > 4 || lane_type(v) != lane)
         return false;
-    switch (LLVMGetInstructionOpcode(v)) {
+    LLVMOpcode op = LLVMGetInstructionOpcode(v);
+    switch (op) {
     case LLVMFAdd: case LLVMFSub: case LLVMFMul: case LLVMFDiv:
-        return !may_be_identity(ids, LLVMGetOperand(v, 0), 0) &&
-               !may_be_identity(ids, LLVMGetOperand(v, 1), 0);
+        return !may_fold_with(ids, LLVMGetOperand(v, 0), fold_consts(op, 0),
+                              0) &&
+               !may_fold_with(ids, LLVMGetOperand(v, 1), fold_consts(op, 1),
+                              0);
     case LLVMFPExt: case LLVMFPTrunc: {
         /* fptrunc(fpext x) folds to x */
         LLVMValueRef x = strip_copies(ids, LLVMGetOperand(v, 0));
@@ -155,6 +192,19 @@ quiets_itself(const Ids *ids, LLVMValueRef v)
     case LLVMCall:
         return is_rounding(ids, called_intrinsic(v)) &&
                !LLVMIsAConstant(strip_copies(ids, LLVMGetOperand(v, 0)));
+    case LLVMExtractElement:
+        return quiets_itself(ids, LLVMGetOperand(v, 0), depth + 1);
+    case LLVMInsertElement:     /* the SLP vectoriser's gathers */
+    case LLVMShuffleVector: {
+        for (unsigned i = 0; i < 2; i++) {
+            LLVMValueRef x = LLVMGetOperand(v, i);
+            bool is_no_nan = LLVMIsAConstant(x) && !is_fold_const(x, ANYNAN);
+            if (!LLVMIsAUndefValue(x) && !is_no_nan &&
+                !quiets_itself(ids, x, depth + 1))
+                return false;
+        }
+        return true;
+    }
     default:
         return false;
     }
@@ -211,7 +261,7 @@ finish_function(const Ids *ids, LLVMBuilderRef b, LLVMValueRef fn)
             if (called_intrinsic(i) != ids->canonicalize)
                 continue;
             LLVMValueRef x = strip_canonicalize(ids, LLVMGetOperand(i, 0));
-            if (!quiets_itself(ids, x)) {
+            if (!quiets_itself(ids, x, 0)) {
                 LLVMPositionBuilderBefore(b, i);
                 x = quiet(b, x);
             }
