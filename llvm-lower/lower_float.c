@@ -92,8 +92,10 @@ lower_bin_call(Lower *L, const Insn *in, const FloatOp *fo)
  * unquieted, where wasm wants an arithmetic NaN. So, explicitly:
  *     a uno b ? a + b : a == b ? (a | b, or a & b for max, as bits)
  *                              : a < b ? a : b     (a > b for max)
- * a + b quiets the NaN (marked: a + -0 folds to a); OR/AND of the bits picks -0/+0 when a, b are
- * zeros of both signs and is a no-op for other equal values. */
+ * a + b quiets the NaN (marked at once, as a + -0 folds to a); OR/AND of
+ * the bits picks -0/+0 when a, b are zeros of both signs and is a no-op
+ * for other equal values. The result is a NaN only through a + b, so it
+ * needs no mark of its own. */
 static void
 lower_minmax(Lower *L, const Insn *in, const FloatOp *fo)
 {

@@ -6,18 +6,19 @@
  * after inlining and constant propagation and again in the code generator,
  * which hands a signalling x back unquieted. Two steps close that:
  *
- *  1. The lowering wraps every such result in llvm.canonicalize
- *     (moatL_nan_arith). The optimiser folds through it (canonicalize of
- *     x * 1 becomes canonicalize of x) but never drops it.
- *  2. After optimisation (moatL_nan_finish), a canonicalize whose operand is
- *     still an arithmetic instruction that the code generator cannot fold
- *     is removed: the CPU quiets a NaN by itself there (SSE addss, sqrtss,
- *     roundss, cvtss2sd... set the quiet bit). Every other one becomes an
- *     explicit quieting: NaN lanes get the quiet bit or-ed in. LLVM 19's
- *     x86 back end cannot select llvm.canonicalize itself, so none may
- *     reach it.
+ *  1. Marks (builder.c, moatL_vpush_arith): such a result is wrapped in
+ *     llvm.canonicalize (moatL_nan_arith) where its bits can be seen: when
+ *     anything but a float operation takes it off the value stack. The
+ *     optimiser folds through a mark (canonicalize of x * 1 becomes
+ *     canonicalize of x) but never drops it.
+ *  2. After optimisation (moatL_nan_finish), a mark whose operand is still
+ *     an arithmetic instruction that the code generator cannot fold goes:
+ *     the CPU quiets a NaN by itself there (SSE addss, sqrtss, roundss,
+ *     cvtss2sd... set the quiet bit). Every other one becomes an explicit
+ *     quieting: NaN lanes get the quiet bit or-ed in. LLVM 19's x86 back
+ *     end cannot select llvm.canonicalize itself, so none may reach it.
  *
- * Ordinary code keeps nothing of step 1; x * 1.0 and its kin pay three
+ * Ordinary code keeps nothing of the marks; x * 1.0 and its kin pay 3-5
  * instructions (docs/compiler.md, "Arithmetic NaNs").
  */
 #include <math.h>
@@ -225,9 +226,11 @@ quiet(LLVMBuilderRef b, LLVMValueRef v)
     LLVMTypeRef it = is_vec ? LLVMVectorType(ilane, n) : ilane;
     LLVMValueRef bit = LLVMConstInt(ilane, is32 ? UINT64_C(1) << 22
                                                 : UINT64_C(1) << 51, false);
-    LLVMValueRef bits[4] = { bit, bit, bit, bit };
+    LLVMValueRef bits[64];      /* the vectorisers' widest: 16 lanes */
 
-    assert(n <= 4);
+    assert(n <= 64);
+    for (unsigned i = 0; i < n; i++)
+        bits[i] = bit;
     LLVMValueRef mask = is_vec ? LLVMConstVector(bits, n) : bit;
     LLVMValueRef is_nan = LLVMBuildFCmp(b, LLVMRealUNO, v, v, "");
     LLVMValueRef q = LLVMBuildOr(b, LLVMBuildBitCast(b, v, it, ""), mask, "");

@@ -22,6 +22,8 @@
 ;;   max_consts_f64  ok   x
 ;;   vadd_consts     ok   x
 ;;   vsub_consts_f64 ok   x
+;;   mem_times_one   ok   x     inlining brings the 1.0 to the fmul
+;;   lanes_as_f64    ok   x     (a case the fix must not get wrong)
 ;;   three, three_f64: third result quieted at -O0 and -O2: results were
 ;;   an LLVM aggregate, and x86-64 returns a third float in x87's st(0)
 ;;   (flds/fstps quiet it). Now a results area in memory (runtime/abi.h).
@@ -88,6 +90,26 @@
           (i64x2.replace_lane 1 (i64x2.splat (local.get 0)) (local.get 1))
           (v128.const i32x4 0 0 0 0))
         (f64x2.splat (f64.const 1)))))
+  ;; 1.0 reaches the multiplication only by inlining, in a loop over
+  ;; memory; element 250 of the result, as bits
+  (memory 1)
+  (func $scale (param $bits i32) (param $k f32) (result i32) (local $i i32)
+    (loop $fill
+      (i32.store (i32.shl (local.get $i) (i32.const 2)) (local.get $bits))
+      (br_if $fill (i32.lt_u (local.tee $i (i32.add (local.get $i)
+                                                    (i32.const 1)))
+                             (i32.const 256))))
+    (local.set $i (i32.const 0))
+    (loop $mul
+      (f32.store offset=2048 (i32.shl (local.get $i) (i32.const 2))
+        (f32.mul (f32.load (i32.shl (local.get $i) (i32.const 2)))
+                 (local.get $k)))
+      (br_if $mul (i32.lt_u (local.tee $i (i32.add (local.get $i)
+                                                   (i32.const 1)))
+                            (i32.const 256))))
+    (i32.load offset=2048 (i32.const 1000)))
+  (func (export "mem_times_one") (param i32) (result i32)
+    (call $scale (local.get 0) (f32.const 1)))
   ;; bitwise: the signalling NaN comes back as it went in
   (func (export "abs_neg") (param f32) (result f32)
     (f32.neg (f32.neg (f32.abs (local.get 0)))))
