@@ -58,10 +58,15 @@ moatL_vpop(Lower *L)
     return v;
 }
 
+/* Unmarked only for a taker that reads the bits as the same floats: an
+ * f32x4 lane pair quieted or not is a different f64. */
 LLVMValueRef
-moatL_vpop_arith(Lower *L)
+moatL_vpop_arith(Lower *L, LLVMTypeRef lanes)
 {
     assert(L->nvs > 0);
+    LLVMTypeRef t = L->vs_arith[L->nvs - 1];
+    if (t && lanes && t != lanes)
+        return moatL_vpop(L);
     return L->vs[--L->nvs];
 }
 

@@ -86,11 +86,12 @@ enum {
  * moatL_vpush_arith and its float type (lanes: the type the bits are
  * floats of, v a float value or a v128); moatL_vpop and moatL_vpeek hand
  * it out marked (moatL_nan_arith), moatL_vpop_arith as it is, for float
- * operations that quiet a NaN themselves or never show its bits. */
+ * operations on the same lane type (lanes; NULL: the value's own type)
+ * that quiet a NaN themselves or never show its bits. */
 void         moatL_vpush(Lower *L, LLVMValueRef v);
 void         moatL_vpush_arith(Lower *L, LLVMValueRef v, LLVMTypeRef lanes);
 LLVMValueRef moatL_vpop(Lower *L);
-LLVMValueRef moatL_vpop_arith(Lower *L);
+LLVMValueRef moatL_vpop_arith(Lower *L, LLVMTypeRef lanes);
 LLVMValueRef moatL_vpeek(Lower *L, uint32_t depth);    /* 0 = top */
 LLVMTypeRef  moatL_type(Lower *L, uint8_t valtype);
 LLVMValueRef moatL_const_i32(Lower *L, uint32_t v);

@@ -45,7 +45,7 @@ static void
 lower_cast(Lower *L, const Insn *in, const ConvOp *co)
 {
     bool         is_arith = co->cast == LLVMFPTrunc || co->cast == LLVMFPExt;
-    LLVMValueRef v = is_arith ? moatL_vpop_arith(L) : moatL_vpop(L);
+    LLVMValueRef v = is_arith ? moatL_vpop_arith(L, NULL) : moatL_vpop(L);
     LLVMValueRef r = LLVMBuildCast(L->b, co->cast, v, result_type(L, in),
                                    text(in));
 
@@ -58,7 +58,7 @@ lower_cast(Lower *L, const Insn *in, const ConvOp *co)
 static void
 lower_trunc(Lower *L, const Insn *in, const ConvOp *co)
 {
-    LLVMValueRef x = moatL_vpop_arith(L);
+    LLVMValueRef x = moatL_vpop_arith(L, NULL);
     LLVMTypeRef  t = LLVMTypeOf(x);
     LLVMValueRef is_nan = LLVMBuildFCmp(L->b, LLVMRealUNO, x, x, "");
     LLVMValueRef too_low, too_high;
@@ -79,7 +79,7 @@ lower_trunc(Lower *L, const Insn *in, const ConvOp *co)
 static void
 lower_trunc_sat(Lower *L, const Insn *in, const ConvOp *co)
 {
-    LLVMValueRef x = moatL_vpop_arith(L);
+    LLVMValueRef x = moatL_vpop_arith(L, NULL);
     LLVMTypeRef  tys[2] = { result_type(L, in), LLVMTypeOf(x) };
     LLVMValueRef v = moatL_intrinsic(L, co->intrinsic, tys, 2, &x, 1);
 

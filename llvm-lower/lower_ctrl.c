@@ -341,7 +341,7 @@ void
 moatL_drop(Lower *L, const Insn *in)
 {
     (void)in;
-    moatL_vpop_arith(L);        /* nothing sees its bits: no NaN mark */
+    moatL_vpop_arith(L, NULL);        /* nothing sees its bits: no NaN mark */
 }
 
 void

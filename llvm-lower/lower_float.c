@@ -35,11 +35,19 @@ named(LLVMValueRef v, const Insn *in)
     return v;
 }
 
+/* An operand for an operation that quiets a NaN or only tests for one:
+ * an arithmetic result comes unmarked (nan.c). */
+static LLVMValueRef
+take(Lower *L)
+{
+    return moatL_vpop_arith(L, NULL);
+}
+
 /* eq, lt, gt, le, ge are false on NaN (ordered); ne is true (unordered). */
 static void
 lower_fcmp(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef rhs = moatL_vpop_arith(L), lhs = moatL_vpop_arith(L);
+    LLVMValueRef rhs = take(L), lhs = take(L);
     LLVMValueRef cond = LLVMBuildFCmp(L->b, (LLVMRealPredicate)fo->arg, lhs,
                                       rhs, "");
 
@@ -49,7 +57,7 @@ lower_fcmp(Lower *L, const Insn *in, const FloatOp *fo)
 static void
 lower_unary(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef x = fo->is_arith ? moatL_vpop_arith(L) : moatL_vpop(L);
+    LLVMValueRef x = fo->is_arith ? take(L) : moatL_vpop(L);
     LLVMTypeRef  t = LLVMTypeOf(x);
     LLVMValueRef r = named(moatL_intrinsic(L, fo->intrinsic, &t, 1, &x, 1),
                            in);
@@ -67,7 +75,7 @@ lower_neg(Lower *L, const Insn *in, const FloatOp *fo)
 static void
 lower_bin(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef rhs = moatL_vpop_arith(L), lhs = moatL_vpop_arith(L);
+    LLVMValueRef rhs = take(L), lhs = take(L);
 
     moatL_vpush_arith(L, LLVMBuildBinOp(L->b, (LLVMOpcode)fo->arg, lhs, rhs,
                                         text(in)), LLVMTypeOf(lhs));
@@ -99,7 +107,7 @@ lower_bin_call(Lower *L, const Insn *in, const FloatOp *fo)
 static void
 lower_minmax(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef b = moatL_vpop_arith(L), a = moatL_vpop_arith(L);
+    LLVMValueRef b = take(L), a = take(L);
     LLVMTypeRef  t = LLVMTypeOf(a);
     LLVMTypeRef  it = (t == L->f32) ? L->i32 : L->i64;
     bool         is_min = (fo->arg == LLVMRealOLT);

@@ -221,7 +221,8 @@ moatL_simd_push(Lower *L, LLVMValueRef v)
 LLVMValueRef
 moatL_simd_pop_arith(Lower *L, int shape)
 {
-    return moatL_simd_as(L, moatL_vpop_arith(L), shape);
+    return moatL_simd_as(L, moatL_vpop_arith(L, moatL_simd_type(L, shape)),
+                         shape);
 }
 
 void

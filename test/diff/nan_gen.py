@@ -7,7 +7,9 @@ every export takes and returns i32/i64 bits, reinterpreted inside. Each
 export applies one operation (scalar or f32x4/f64x2) to operands that are
 parameters, inline constants, constants through locals (the -O2 constant
 propagation path), parameters through locals, or the third result of a
-call to a function with three float results. Values are biased towards
+call to a function with three float results; a SIMD operand may be the
+lanes of an f32x4 (f64x2) add, sub, mul or div by an identity constant,
+read as f64x2 (f32x4). Values are biased towards
 signalling NaNs and the constants LLVM folds with (+-0, +-1).
 
 Each result carries how to compare it with V8 (spec 4.3.3):
@@ -156,9 +158,18 @@ def scalar(rng, fn, t):
     return '(local.get %s)' % loc
 
 
-def vector(rng, fn, shape):
+def vector(rng, fn, shape, cross=True):
     lane, n = LANES[shape]
-    form = rng.choice(['splat', 'const', 'local_const'])
+    form = rng.choice(['splat', 'const', 'local_const'] +
+                      (['cross'] if cross else []))
+    if form == 'cross':         # lanes of the other shape's arithmetic
+        other = 'f64x2' if shape == 'f32x4' else 'f32x4'
+        op = rng.choice(['add', 'sub', 'mul', 'div'])
+        ident = {'add': '-0', 'sub': '0', 'mul': '1', 'div': '1'}[op]
+        k = LANES[other][1]
+        return '(%s.%s %s (v128.const %s%s))' % (
+            other, op, vector(rng, fn, other, False), other,
+            (' ' + ident) * k)
     if form == 'splat':
         return '(%s.splat %s)' % (shape, scalar(rng, fn, lane))
     c = '(v128.const %s %s)' % (shape, ' '.join(

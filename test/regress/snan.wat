@@ -23,6 +23,7 @@
 ;;   vadd_consts     ok   x
 ;;   vsub_consts_f64 ok   x
 ;;   mem_times_one   ok   x     inlining brings the 1.0 to the fmul
+;;   cross_shape     x    x     the fmul folds as in vmul1
 ;;   lanes_as_f64    ok   x     (a case the fix must not get wrong)
 ;;   three, three_f64: third result quieted at -O0 and -O2: results were
 ;;   an LLVM aggregate, and x86-64 returns a third float in x87's st(0)
@@ -90,6 +91,13 @@
           (i64x2.replace_lane 1 (i64x2.splat (local.get 0)) (local.get 1))
           (v128.const i32x4 0 0 0 0))
         (f64x2.splat (f64.const 1)))))
+  ;; an f32x4 product read as f64x2 lanes: quieted f32 lanes make another
+  ;; f64 than signalling ones, so the f64x2.add must see them quieted
+  (func (export "cross_shape") (param f32) (result i64)
+    (i64x2.extract_lane 0
+      (f64x2.add
+        (f32x4.mul (f32x4.splat (local.get 0)) (f32x4.splat (f32.const 1)))
+        (f64x2.splat (f64.const 0.5)))))
   ;; 1.0 reaches the multiplication only by inlining, in a loop over
   ;; memory; element 250 of the result, as bits
   (memory 1)
