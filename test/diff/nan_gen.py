@@ -9,8 +9,8 @@ parameters, inline constants, constants through locals (the -O2 constant
 propagation path), parameters through locals, or the third result of a
 call to a function with three float results; a SIMD operand may be the
 lanes of an f32x4 (f64x2) add, sub, mul or div by an identity constant,
-read as f64x2 (f32x4). Values are biased towards
-signalling NaNs and the constants LLVM folds with (+-0, +-1).
+read as f64x2 (f32x4). Values are biased towards signalling NaNs and the
+constants LLVM folds with (+-0, +-1).
 
 Each result carries how to compare it with V8 (spec 4.3.3):
   'exact'  a copy or a sign-bit operation (abs, neg, copysign, pmin, pmax,
