@@ -197,10 +197,14 @@ MOAT_API moat_status moat_module_import(const moat_module *m, size_t i,
                                         moat_extern_info *out);
 
 /* A host function with the native signature of its wasm type:
- *   results fn(void *ctx, params...)
- * with i32 as uint32_t, i64 as uint64_t, f32 float, f64 double, references
- * void *. ctx is the value given here (host_ctx). Multi-value results are
- * not supported for host functions. */
+ *   result fn(void *ctx, params...)
+ * with i32 as uint32_t, i64 as uint64_t, f32 float, f64 double, v128
+ * __m128i, references void *; void when it has no result. ctx is the
+ * value given here (host_ctx). With two or more results:
+ *   void fn(void *ctx, params..., void *results)
+ * writes result i into the low bytes of the 16-byte slot at
+ * (char *)results + 16 * i (the area is 8-byte aligned; MOAT_RESULT_SLOT
+ * in runtime/abi.h). */
 typedef void (*moat_native_fn)(void);   /* cast your function to this */
 
 MOAT_API moat_status moat_linker_new(moat_engine *e, moat_linker **out,
@@ -237,10 +241,10 @@ MOAT_API moat_status moat_linker_define_func_caller(moat_linker *l,
 /* A host function as a generic callback, for hosts that do not know the
  * signature when they are compiled (language bindings, tables of
  * handlers): args holds nargs values of the declared parameter types;
- * write results[0] (its type is preset) when the function has a result.
- * host_ctx is the value given at definition. Made callable from compiled
- * code by a libffi closure. Limits: at most 64 parameters, at most one
- * result, no v128 (MOAT_ERR_LIMIT): use a native function for those. */
+ * write results[0..nresults) (their types are preset). host_ctx is the
+ * value given at definition. Made callable from compiled code by a libffi
+ * closure. Limits: at most 64 parameters and 64 results, no v128
+ * (MOAT_ERR_LIMIT): use a native function for those. */
 typedef void (*moat_callback)(moat_caller *caller, void *host_ctx,
                               const moat_val *args, size_t nargs,
                               moat_val *results, size_t nresults);

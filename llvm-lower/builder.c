@@ -8,23 +8,65 @@
 #include "lower.h"
 
 void
-moatL_vpush(Lower *L, LLVMValueRef v)
+moatL_vpush_arith(Lower *L, LLVMValueRef v, LLVMTypeRef lanes)
 {
     if (L->nvs == L->capvs) {
         uint32_t      cap = L->capvs ? L->capvs * 2 : 64;
         LLVMValueRef *p = moatU_realloc(L->vs, cap * sizeof *p);
-        if (!p)
+        LLVMTypeRef  *a = p ? moatU_realloc(L->vs_arith, cap * sizeof *a)
+                            : NULL;
+        if (p)
+            L->vs = p;
+        if (!a)
             abort();            /* lowering has no error path: see emit.c */
-        L->vs = p;
+        L->vs_arith = a;
         L->capvs = cap;
     }
+    L->vs_arith[L->nvs] = lanes;
     L->vs[L->nvs++] = v;
+}
+
+void
+moatL_vpush(Lower *L, LLVMValueRef v)
+{
+    moatL_vpush_arith(L, v, NULL);
+}
+
+/* Slot i as its taker sees it: an arithmetic result gets its mark now
+ * (nan.c), in its float type, and keeps it. */
+static LLVMValueRef
+marked(Lower *L, uint32_t i)
+{
+    LLVMTypeRef lanes = L->vs_arith[i];
+    LLVMValueRef v = L->vs[i];
+
+    if (lanes) {
+        LLVMTypeRef t = LLVMTypeOf(v);
+        v = moatL_nan_arith(L, LLVMBuildBitCast(L->b, v, lanes, ""));
+        L->vs[i] = LLVMBuildBitCast(L->b, v, t, "");
+        L->vs_arith[i] = NULL;
+    }
+    return L->vs[i];
 }
 
 LLVMValueRef
 moatL_vpop(Lower *L)
 {
     assert(L->nvs > 0);
+    LLVMValueRef v = marked(L, L->nvs - 1);
+    L->nvs--;
+    return v;
+}
+
+/* Unmarked only for a taker that reads the bits as the same floats: an
+ * f32x4 lane pair quieted or not is a different f64. */
+LLVMValueRef
+moatL_vpop_arith(Lower *L, LLVMTypeRef lanes)
+{
+    assert(L->nvs > 0);
+    LLVMTypeRef t = L->vs_arith[L->nvs - 1];
+    if (t && lanes && t != lanes)
+        return moatL_vpop(L);
     return L->vs[--L->nvs];
 }
 
@@ -32,7 +74,7 @@ LLVMValueRef
 moatL_vpeek(Lower *L, uint32_t depth)
 {
     assert(depth < L->nvs);
-    return L->vs[L->nvs - 1 - depth];
+    return marked(L, L->nvs - 1 - depth);
 }
 
 LLVMTypeRef
@@ -203,23 +245,6 @@ moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset, uint32_t size)
                       MOAT_ABI_TRAP_MEMORY_OOB);
     }
     return LLVMBuildGEP2(L->b, L->i8, L->heap, &ea, 1, "");
-}
-
-/* LLVM folds x - 0, x * 1, x / 1, demote(promote x) to x, which lets a
- * signalling NaN through where wasm wants an arithmetic (quiet) one. Where
- * such a fold is possible, the result's quiet bit is set explicitly. */
-LLVMValueRef
-moatL_quiet_nan(Lower *L, LLVMValueRef v)
-{
-    bool         is32 = LLVMTypeOf(v) == L->f32;
-    LLVMTypeRef  it = is32 ? L->i32 : L->i64;
-    LLVMValueRef quiet = LLVMConstInt(it, is32 ? 0x00400000u
-                                               : 0x0008000000000000u, false);
-    LLVMValueRef isnan = LLVMBuildFCmp(L->b, LLVMRealUNO, v, v, "");
-    LLVMValueRef bits = LLVMBuildBitCast(L->b, v, it, "");
-    LLVMValueRef q = LLVMBuildBitCast(L->b, LLVMBuildOr(L->b, bits, quiet, ""),
-                                      LLVMTypeOf(v), "");
-    return LLVMBuildSelect(L->b, isnan, q, v, "quiet");
 }
 
 LLVMValueRef

@@ -85,6 +85,14 @@ static _Noreturn void
 child(int fd, const CappedCompile *cc)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);   /* the parent gone: stop */
+    /* LLVM reports through err; what reaches stderr here is the C++
+     * runtime dying of bad_alloc at the memory cap, which the parent
+     * reports in its own words */
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
     if (cc->mem_limit) {
         struct rlimit rl;
         rl.rlim_cur = rl.rlim_max = statm_bytes(getpid(), 0) + cc->mem_limit;

@@ -110,22 +110,24 @@ prologue(Lower *L, const Func *f, const FuncType *ft)
     LLVMPositionBuilderAtEnd(L->b, body);
 }
 
+/* One result in its register; two or more into the caller's results
+ * area, the last parameter (runtime/abi.h, "how every function is
+ * called"). */
 static void
 epilogue(Lower *L, const FuncType *ft)
 {
     if (!L->is_dead) {
-        uint32_t     n = ft->nresults;
-        LLVMTypeRef  rt = LLVMGetReturnType(LLVMGlobalGetValueType(L->fn));
+        uint32_t n = ft->nresults;
         if (n == 0) {
             LLVMBuildRetVoid(L->b);
         } else if (n == 1) {
             LLVMBuildRet(L->b, moatL_vpop(L));
         } else {
-            LLVMValueRef agg = LLVMGetUndef(rt);
+            LLVMValueRef area = LLVMGetParam(L->fn,
+                                             LLVMCountParams(L->fn) - 1);
             for (uint32_t i = 0; i < n; i++)
-                agg = LLVMBuildInsertValue(L->b, agg,
-                                           moatL_vpeek(L, n - 1 - i), i, "");
-            LLVMBuildRet(L->b, agg);
+                moatL_result_store(L, area, i, moatL_vpeek(L, n - 1 - i));
+            LLVMBuildRetVoid(L->b);
         }
     }
     /* blocks that nothing reaches still need a terminator */
@@ -161,11 +163,11 @@ moatL_func(Lower *L, uint32_t idx)
     L->is_dead = false;
     L->trap_bb = NULL;
     L->trap_phi = NULL;
-    L->wide_area = NULL;
     L->r = &r;
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, L->fn, "entry"));
     prologue(L, f, ft);
+    moatL_call_areas(L, f);
     if (L->is_interruptible && moatL_epoch_needs_entry_check(m, f))
         moatL_epoch_check(L);
     moatL_ctrl_init(L);

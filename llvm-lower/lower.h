@@ -66,7 +66,11 @@ typedef struct Lower {
                                   * before it (lower_var.c) */
     LLVMBuilderRef  slot_b;      /* positioned there */
     LLVMValueRef    wide_area;   /* lower_call.c: wide calls' arguments */
+    LLVMValueRef    res_area;    /* lower_call.c: calls' results */
+    LLVMValueRef   *wide_geps, *res_geps;  /* their slots, made on use */
     LLVMValueRef   *vs;          /* value stack */
+    LLVMTypeRef    *vs_arith;    /* per slot: the float type of an
+                                  * unmarked arithmetic result, or NULL */
     uint32_t        nvs, capvs;
     LCtrl          *cs;          /* control stack */
     uint32_t        ncs, capcs;
@@ -83,9 +87,17 @@ enum {
     H_ELEM_DROP, H_EPOCH_CHECK, H_TABLE_SET, H_GLOBAL_SET_REF, NHELPERS
 };
 
-/* builder.c: small pieces every lowering file uses. */
+/* builder.c: small pieces every lowering file uses. The value stack:
+ * an arithmetic result whose NaN must be quiet is pushed with
+ * moatL_vpush_arith and its float type (lanes: the type the bits are
+ * floats of, v a float value or a v128); moatL_vpop and moatL_vpeek hand
+ * it out marked (moatL_nan_arith), moatL_vpop_arith as it is, for float
+ * operations on the same lane type (lanes; NULL: the value's own type)
+ * that quiet a NaN themselves or never show its bits. */
 void         moatL_vpush(Lower *L, LLVMValueRef v);
+void         moatL_vpush_arith(Lower *L, LLVMValueRef v, LLVMTypeRef lanes);
 LLVMValueRef moatL_vpop(Lower *L);
+LLVMValueRef moatL_vpop_arith(Lower *L, LLVMTypeRef lanes);
 LLVMValueRef moatL_vpeek(Lower *L, uint32_t depth);    /* 0 = top */
 LLVMTypeRef  moatL_type(Lower *L, uint8_t valtype);
 LLVMValueRef moatL_const_i32(Lower *L, uint32_t v);
@@ -108,12 +120,20 @@ LLVMValueRef moatL_ctx_load_fixed(Lower *L, LLVMTypeRef t, int64_t off,
 void         moatL_tag_heap(Lower *L, LLVMValueRef load_or_store);
 void         moatL_keep_load(Lower *L, LLVMValueRef load);   /* volatile */
 LLVMValueRef moatL_memory(Lower *L);    /* MoatMemory * of memory 0 */
+/* lower_call.c: the frame's shared call areas, sized by a scan of f. */
+void         moatL_call_areas(Lower *L, const Func *f);
 LLVMValueRef moatL_call_helper(Lower *L, int h, LLVMValueRef *args,
                                unsigned n);
 LLVMValueRef moatL_intrinsic(Lower *L, const char *name, LLVMTypeRef *tys,
                              unsigned ntys, LLVMValueRef *args, unsigned n);
 LLVMValueRef moatL_ieq(Lower *L, LLVMValueRef a, LLVMValueRef b);
-LLVMValueRef moatL_quiet_nan(Lower *L, LLVMValueRef f32_or_f64);
+
+/* nan.c: arithmetic NaNs. moatL_nan_arith marks the result of an
+ * operation whose NaN must be quiet (spec 4.3.3); moatL_nan_finish, run on
+ * the module after optimisation and before any output, keeps that
+ * promise where LLVM folded the operation away and drops the marks. */
+LLVMValueRef moatL_nan_arith(Lower *L, LLVMValueRef v);
+void         moatL_nan_finish(LLVMModuleRef mod);
 
 /* func.c: one function body, dispatching through moatL_ops[]. */
 typedef void (*LowerFn)(Lower *L, const Insn *in);
@@ -143,6 +163,9 @@ void moatL_call_indirect(Lower *L, const Insn *in);
 /* Calls code(ctx, args...) with the wasm type ti; pushes the results. */
 void moatL_call_typed(Lower *L, uint32_t ti, LLVMValueRef code,
                       LLVMValueRef callee_ctx);
+/* Stores v as result i into a results area (runtime/abi.h). */
+void moatL_result_store(Lower *L, LLVMValueRef area, uint32_t i,
+                        LLVMValueRef v);
 LLVMValueRef moatL_table_ptr(Lower *L, uint32_t t);   /* MoatTable * */
 
 void moatL_local_get(Lower *L, const Insn *in);       /* lower_var.c */

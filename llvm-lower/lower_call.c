@@ -4,56 +4,124 @@
  * ctx in its MoatFuncRef after the table bound, null and type checks.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "lower.h"
 
-/* The function's area for the arguments of wide calls (abi.h
- * MOAT_WIDE_PARAMS): one per function, in the entry block, sized for the
- * widest type the validator allows, reused by every wide call. */
+/* ---- the frame's call areas ----
+ * One area for wide calls' arguments and one for results, shared by all
+ * the function's call sites: each call fills and reads them around the
+ * call. An area per call site would make frames of megabytes at -O0,
+ * where stack colouring does not run (10,000 calls of 1,000 results:
+ * 160 MB). Sized by a scan of the body before it is lowered, made in the
+ * entry block with a pointer per slot, so that a call of 1,000 params
+ * and 1,000 results costs 2,000 stores and loads, not also 2,000 GEPs. */
+
 static LLVMValueRef
-wide_area(Lower *L)
+make_area(Lower *L, uint64_t slots, LLVMValueRef **geps, const char *name)
 {
-    if (!L->wide_area) {
-        LLVMTypeRef t = LLVMArrayType2(L->i8, (uint64_t)LIM_PARAMS_MAX * 16);
-        LLVMPositionBuilderBefore(L->slot_b, L->slots_at);
-        L->wide_area = LLVMBuildAlloca(L->slot_b, t, "wide.args");
-        LLVMSetAlignment(L->wide_area, 16);
-    }
-    return L->wide_area;
+    if (slots == 0)
+        return NULL;
+    LLVMPositionBuilderBefore(L->slot_b, L->slots_at);
+    LLVMValueRef a = LLVMBuildAlloca(L->slot_b,
+                                     LLVMArrayType2(L->i8, slots * 16), name);
+    LLVMSetAlignment(a, 16);
+    *geps = moatU_arena_alloc(&L->scratch, slots * sizeof **geps);
+    if (!*geps)
+        abort();
+    memset(*geps, 0, slots * sizeof **geps);
+    return a;
 }
 
+void
+moatL_call_areas(Lower *L, const Func *f)
+{
+    moat_error err = { 0 };
+    Reader     r = moatD_reader(L->m->bytes, L->m->len, &err);
+    Insn       in = { 0 };
+    uint32_t   nwide = 0, nres = 0;
+
+    r.p = f->code;
+    r.end = f->code + f->code_len;
+    while (r.p < r.end && moatD_insn(&r, &in)) {
+        const FuncType *ft = in.op == OP_CALL
+                                 ? &L->m->types[L->m->funcs[in.a].type_idx]
+                             : in.op == OP_CALL_INDIRECT ? &L->m->types[in.a]
+                                                         : NULL;
+        if (ft && ft->nparams > MOAT_WIDE_PARAMS && ft->nparams > nwide)
+            nwide = ft->nparams;
+        if (ft && ft->nresults >= 2 && ft->nresults > nres)
+            nres = ft->nresults;
+    }
+    L->wide_area = make_area(L, nwide, &L->wide_geps, "wide.args");
+    L->res_area = make_area(L, nres, &L->res_geps, "results");
+}
+
+/* Slot i of a shared area, its pointer made once in the entry block. */
+static LLVMValueRef
+area_slot(Lower *L, LLVMValueRef area, LLVMValueRef *geps, uint32_t i)
+{
+    if (!geps[i]) {
+        LLVMValueRef off = moatL_const_i64(L, (uint64_t)i * 16);
+        LLVMPositionBuilderBefore(L->slot_b, L->slots_at);
+        geps[i] = LLVMBuildGEP2(L->slot_b, L->i8, area, &off, 1, "");
+    }
+    return geps[i];
+}
+
+/* Slot i of a results area (runtime/abi.h MOAT_RESULT_SLOT); the area is
+ * only known to be 8-byte aligned. */
+static LLVMValueRef
+result_slot(Lower *L, LLVMValueRef area, uint32_t i)
+{
+    LLVMValueRef off = moatL_const_i64(L, (uint64_t)i * MOAT_RESULT_SLOT);
+    return LLVMBuildGEP2(L->b, L->i8, area, &off, 1, "");
+}
+
+void
+moatL_result_store(Lower *L, LLVMValueRef area, uint32_t i, LLVMValueRef v)
+{
+    LLVMSetAlignment(LLVMBuildStore(L->b, v, result_slot(L, area, i)), 8);
+}
+
+/* With two or more results the callee writes them into the frame's
+ * results area, passed last. */
 void
 moatL_call_typed(Lower *L, uint32_t ti, LLVMValueRef code,
                  LLVMValueRef callee_ctx)
 {
     const FuncType *ft = &L->m->types[ti];
     uint32_t        np = ft->nparams, nr = ft->nresults;
+    bool            has_area = nr >= 2;
     LLVMValueRef   *args = moatU_arena_alloc(&L->scratch,
-                                             (np + 1) * sizeof *args);
+                                             (np + 2) * sizeof *args);
+
     if (!args)
         abort();
-
     args[0] = callee_ctx;
     for (uint32_t i = np; i > 0; i--)
         args[i] = moatL_vpop(L);
     unsigned nargs = np + 1;
     if (np > MOAT_WIDE_PARAMS) {            /* (ctx, args): abi.h */
-        LLVMValueRef area = wide_area(L);
         for (uint32_t i = 0; i < np; i++) {
-            LLVMValueRef off = moatL_const_i64(L, (uint64_t)i * 16);
-            LLVMValueRef p = LLVMBuildGEP2(L->b, L->i8, area, &off, 1, "");
+            LLVMValueRef p = area_slot(L, L->wide_area, L->wide_geps, i);
             LLVMSetAlignment(LLVMBuildStore(L->b, args[i + 1], p), 8);
         }
-        args[1] = area;
+        args[1] = L->wide_area;
         nargs = 2;
     }
+    if (has_area)
+        args[nargs++] = L->res_area;
     LLVMValueRef call = LLVMBuildCall2(L->b, L->fn_types[ti], code, args,
                                        nargs, "");
-    if (nr == 1) {
+    if (nr == 1)
         moatL_vpush(L, call);
-    } else {
-        for (uint32_t i = 0; i < nr; i++)
-            moatL_vpush(L, LLVMBuildExtractValue(L->b, call, i, ""));
+    for (uint32_t i = 0; has_area && i < nr; i++) {
+        LLVMTypeRef  t = moatL_type(L, ft->types[np + i]);
+        LLVMValueRef p = area_slot(L, L->res_area, L->res_geps, i);
+        LLVMValueRef v = LLVMBuildLoad2(L->b, t, p, "");
+        LLVMSetAlignment(v, 8);
+        moatL_vpush(L, v);
     }
 }
 

@@ -38,17 +38,18 @@ result_type(Lower *L, const Insn *in)
 
 /* wrap, extend, convert, demote, promote, reinterpret: one LLVM cast.
  * sitofp/uitofp round to nearest even, as wasm's convert does; fptrunc
- * and fpext quiet a NaN and keep the top of its payload (but LLVM folds
- * demote(promote(x)) to x, signalling NaNs included). */
+ * and fpext quiet a NaN and keep the top of its payload, but LLVM folds
+ * demote(promote(x)) to x, signalling NaNs included: arithmetic results
+ * (nan.c). reinterpret shows a NaN's bits: its operand is marked. */
 static void
 lower_cast(Lower *L, const Insn *in, const ConvOp *co)
 {
-    LLVMValueRef v = moatL_vpop(L);
+    bool         is_arith = co->cast == LLVMFPTrunc || co->cast == LLVMFPExt;
+    LLVMValueRef v = is_arith ? moatL_vpop_arith(L, NULL) : moatL_vpop(L);
     LLVMValueRef r = LLVMBuildCast(L->b, co->cast, v, result_type(L, in),
                                    text(in));
-    if (co->cast == LLVMFPTrunc && LLVMIsAFPExtInst(v))
-        r = moatL_quiet_nan(L, r);      /* the fold noted above */
-    moatL_vpush(L, r);
+
+    moatL_vpush_arith(L, r, is_arith ? LLVMTypeOf(r) : NULL);
 }
 
 /* trunc_fN_s/u: NaN traps as an invalid conversion, a value whose
@@ -57,7 +58,7 @@ lower_cast(Lower *L, const Insn *in, const ConvOp *co)
 static void
 lower_trunc(Lower *L, const Insn *in, const ConvOp *co)
 {
-    LLVMValueRef x = moatL_vpop(L);
+    LLVMValueRef x = moatL_vpop_arith(L, NULL);
     LLVMTypeRef  t = LLVMTypeOf(x);
     LLVMValueRef is_nan = LLVMBuildFCmp(L->b, LLVMRealUNO, x, x, "");
     LLVMValueRef too_low, too_high;
@@ -78,7 +79,7 @@ lower_trunc(Lower *L, const Insn *in, const ConvOp *co)
 static void
 lower_trunc_sat(Lower *L, const Insn *in, const ConvOp *co)
 {
-    LLVMValueRef x = moatL_vpop(L);
+    LLVMValueRef x = moatL_vpop_arith(L, NULL);
     LLVMTypeRef  tys[2] = { result_type(L, in), LLVMTypeOf(x) };
     LLVMValueRef v = moatL_intrinsic(L, co->intrinsic, tys, 2, &x, 1);
 

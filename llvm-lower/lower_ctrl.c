@@ -409,7 +409,7 @@ void
 moatL_drop(Lower *L, const Insn *in)
 {
     (void)in;
-    moatL_vpop(L);
+    moatL_vpop_arith(L, NULL);        /* nothing sees its bits: no NaN mark */
 }
 
 void

@@ -2,9 +2,11 @@
  * operations): comparisons, abs/neg/copysign, rounding, sqrt, arithmetic,
  * min and max. abs, neg and copysign only touch the sign bit, so they keep
  * NaN payloads bit for bit; other NaN results must be arithmetic NaNs
- * (canonical when the NaN operands are), as x86 SSE gives. Known gap: LLVM
- * folds x-0, x*1, x/1 to x and -0-x, -1*x, x/-1 to -x even in codegen,
- * letting a signalling NaN through unquieted (float_exprs.wast no_fold_*).
+ * (canonical when the NaN operands are), as x86 SSE gives. LLVM may fold
+ * x - 0, x * 1, x / 1 to x, signalling NaNs included, so such results go
+ * on the stack as arithmetic (moatL_vpush_arith) and are marked when
+ * something takes their bits (nan.c); operations here that quiet a NaN or
+ * only test for one take operands as they are (moatL_vpop_arith).
  */
 #include <string.h>
 
@@ -17,6 +19,7 @@ struct FloatOp {
     FloatFn     fn;
     int         arg;            /* LLVMRealPredicate or LLVMOpcode */
     const char *intrinsic;
+    bool        is_arith;       /* a NaN result must be quiet */
 };
 
 static const char *
@@ -32,11 +35,19 @@ named(LLVMValueRef v, const Insn *in)
     return v;
 }
 
+/* An operand for an operation that quiets a NaN or only tests for one:
+ * an arithmetic result comes unmarked (nan.c). */
+static LLVMValueRef
+take(Lower *L)
+{
+    return moatL_vpop_arith(L, NULL);
+}
+
 /* eq, lt, gt, le, ge are false on NaN (ordered); ne is true (unordered). */
 static void
 lower_fcmp(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef rhs = moatL_vpop(L), lhs = moatL_vpop(L);
+    LLVMValueRef rhs = take(L), lhs = take(L);
     LLVMValueRef cond = LLVMBuildFCmp(L->b, (LLVMRealPredicate)fo->arg, lhs,
                                       rhs, "");
 
@@ -46,11 +57,12 @@ lower_fcmp(Lower *L, const Insn *in, const FloatOp *fo)
 static void
 lower_unary(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef x = moatL_vpop(L);
+    LLVMValueRef x = fo->is_arith ? take(L) : moatL_vpop(L);
     LLVMTypeRef  t = LLVMTypeOf(x);
+    LLVMValueRef r = named(moatL_intrinsic(L, fo->intrinsic, &t, 1, &x, 1),
+                           in);
 
-    moatL_vpush(L, named(moatL_intrinsic(L, fo->intrinsic, &t, 1, &x, 1),
-                         in));
+    moatL_vpush_arith(L, r, fo->is_arith ? t : NULL);
 }
 
 static void
@@ -60,27 +72,13 @@ lower_neg(Lower *L, const Insn *in, const FloatOp *fo)
     moatL_vpush(L, LLVMBuildFNeg(L->b, moatL_vpop(L), text(in)));
 }
 
-static bool
-is_identity(LLVMValueRef v)
-{
-    LLVMBool loses;
-    if (!LLVMIsAConstantFP(v))
-        return false;
-    double d = LLVMConstRealGetDouble(v, &loses);
-    return d == 0.0 || d == 1.0 || d == -1.0;
-}
-
 static void
 lower_bin(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef rhs = moatL_vpop(L), lhs = moatL_vpop(L);
-    LLVMValueRef r = LLVMBuildBinOp(L->b, (LLVMOpcode)fo->arg, lhs, rhs,
-                                    text(in));
+    LLVMValueRef rhs = take(L), lhs = take(L);
 
-    /* LLVM may fold the operation away when an operand is +-0 or +-1 */
-    if (is_identity(lhs) || is_identity(rhs))
-        r = moatL_quiet_nan(L, r);
-    moatL_vpush(L, r);
+    moatL_vpush_arith(L, LLVMBuildBinOp(L->b, (LLVMOpcode)fo->arg, lhs, rhs,
+                                        text(in)), LLVMTypeOf(lhs));
 }
 
 static void
@@ -102,12 +100,14 @@ lower_bin_call(Lower *L, const Insn *in, const FloatOp *fo)
  * unquieted, where wasm wants an arithmetic NaN. So, explicitly:
  *     a uno b ? a + b : a == b ? (a | b, or a & b for max, as bits)
  *                              : a < b ? a : b     (a > b for max)
- * a + b quiets the NaN; OR/AND of the bits picks -0/+0 when a, b are
- * zeros of both signs and is a no-op for other equal values. */
+ * a + b quiets the NaN (marked at once, as a + -0 folds to a); OR/AND of
+ * the bits picks -0/+0 when a, b are zeros of both signs and is a no-op
+ * for other equal values. The result is a NaN only through a + b, so it
+ * needs no mark of its own. */
 static void
 lower_minmax(Lower *L, const Insn *in, const FloatOp *fo)
 {
-    LLVMValueRef b = moatL_vpop(L), a = moatL_vpop(L);
+    LLVMValueRef b = take(L), a = take(L);
     LLVMTypeRef  t = LLVMTypeOf(a);
     LLVMTypeRef  it = (t == L->f32) ? L->i32 : L->i64;
     bool         is_min = (fo->arg == LLVMRealOLT);
@@ -123,12 +123,15 @@ lower_minmax(Lower *L, const Insn *in, const FloatOp *fo)
     r = LLVMBuildSelect(L->b, LLVMBuildFCmp(L->b, LLVMRealOEQ, a, b, ""),
                         LLVMBuildBitCast(L->b, zeros, t, ""), r, "");
     r = LLVMBuildSelect(L->b, LLVMBuildFCmp(L->b, LLVMRealUNO, a, b, ""),
-                        LLVMBuildFAdd(L->b, a, b, ""), r, text(in));
+                        moatL_nan_arith(L, LLVMBuildFAdd(L->b, a, b, "")),
+                        r, text(in));
     moatL_vpush(L, r);
 }
 
 #define ROW(f, a)       { .fn = (f), .arg = (a) }
 #define CALL(f, name)   { .fn = (f), .intrinsic = (name) }
+#define ARITH(name)     { .fn = lower_unary, .intrinsic = (name), \
+                          .is_arith = true }
 #define BOTH(op, row)   [OP_F32_##op] = row, [OP_F64_##op] = row
 
 static const FloatOp float_ops[NOP_COUNT] = {
@@ -140,11 +143,11 @@ static const FloatOp float_ops[NOP_COUNT] = {
     BOTH(GE, ROW(lower_fcmp, LLVMRealOGE)),
     BOTH(ABS, CALL(lower_unary, "llvm.fabs")),
     BOTH(NEG, ROW(lower_neg, 0)),
-    BOTH(CEIL, CALL(lower_unary, "llvm.ceil")),
-    BOTH(FLOOR, CALL(lower_unary, "llvm.floor")),
-    BOTH(TRUNC, CALL(lower_unary, "llvm.trunc")),
-    BOTH(NEAREST, CALL(lower_unary, "llvm.roundeven")),
-    BOTH(SQRT, CALL(lower_unary, "llvm.sqrt")),
+    BOTH(CEIL, ARITH("llvm.ceil")),
+    BOTH(FLOOR, ARITH("llvm.floor")),
+    BOTH(TRUNC, ARITH("llvm.trunc")),
+    BOTH(NEAREST, ARITH("llvm.roundeven")),
+    BOTH(SQRT, ARITH("llvm.sqrt")),
     BOTH(ADD, ROW(lower_bin, LLVMFAdd)),
     BOTH(SUB, ROW(lower_bin, LLVMFSub)),
     BOTH(MUL, ROW(lower_bin, LLVMFMul)),

@@ -14,6 +14,8 @@
 #define SHIFT(op, sh, c)    ROW(op, moatL_simd_shift, sh, 0, c, NULL)
 #define INTR1(op, sh, i)    ROW(op, moatL_simd_intr1, sh, 0, 0, i)
 #define INTR2(op, sh, i)    ROW(op, moatL_simd_intr2, sh, 0, 0, i)
+#define FBIN(op, sh, c)     ROW(op, moatL_simd_binop, sh, F_ARITH, c, NULL)
+#define FINTR1(op, sh, i)   ROW(op, moatL_simd_intr1, sh, F_ARITH, 0, i)
 #define ICMP(op, sh, c)     ROW(op, moatL_simd_icmp, sh, 0, c, NULL)
 #define FCMP(op, sh, c)     ROW(op, moatL_simd_fcmp, sh, 0, c, NULL)
 #define CONV(op, f, sh, fl, c, i) ROW(op, moatL_simd_##f, sh, fl, c, i)
@@ -56,15 +58,17 @@
     FN(w##_EXTMUL_HIGH_##n##_S, extmul, n, F_S | F_HI), \
     FN(w##_EXTMUL_LOW_##n##_U, extmul, n, 0), \
     FN(w##_EXTMUL_HIGH_##n##_U, extmul, n, F_HI)
+/* F_ARITH: the NaN a lane gets must be quiet (spec 4.3.3); abs, neg,
+ * pmin and pmax keep NaN bits as they are */
 #define FARITH(p) \
-    BIN(p##_ADD, p, LLVMFAdd), BIN(p##_SUB, p, LLVMFSub), \
-    BIN(p##_MUL, p, LLVMFMul), BIN(p##_DIV, p, LLVMFDiv), \
+    FBIN(p##_ADD, p, LLVMFAdd), FBIN(p##_SUB, p, LLVMFSub), \
+    FBIN(p##_MUL, p, LLVMFMul), FBIN(p##_DIV, p, LLVMFDiv), \
     FN(p##_MIN, fminmax, p, 0), FN(p##_MAX, fminmax, p, F_MAX), \
     FN(p##_PMIN, pminmax, p, 0), FN(p##_PMAX, pminmax, p, F_MAX), \
     INTR1(p##_ABS, p, "llvm.fabs"), FN(p##_NEG, fneg, p, 0), \
-    INTR1(p##_SQRT, p, "llvm.sqrt"), INTR1(p##_CEIL, p, "llvm.ceil"), \
-    INTR1(p##_FLOOR, p, "llvm.floor"), INTR1(p##_TRUNC, p, "llvm.trunc"), \
-    INTR1(p##_NEAREST, p, "llvm.roundeven")
+    FINTR1(p##_SQRT, p, "llvm.sqrt"), FINTR1(p##_CEIL, p, "llvm.ceil"), \
+    FINTR1(p##_FLOOR, p, "llvm.floor"), FINTR1(p##_TRUNC, p, "llvm.trunc"), \
+    FINTR1(p##_NEAREST, p, "llvm.roundeven")
 
 static const SimdOp simd_ops[NOP_COUNT] = {
     /* lanes: lower_simd_lane.c */
@@ -212,6 +216,20 @@ void
 moatL_simd_push(Lower *L, LLVMValueRef v)
 {
     moatL_vpush(L, LLVMBuildBitCast(L->b, v, L->v128, ""));
+}
+
+LLVMValueRef
+moatL_simd_pop_arith(Lower *L, int shape)
+{
+    return moatL_simd_as(L, moatL_vpop_arith(L, moatL_simd_type(L, shape)),
+                         shape);
+}
+
+void
+moatL_simd_push_arith(Lower *L, LLVMValueRef v)
+{
+    moatL_vpush_arith(L, LLVMBuildBitCast(L->b, v, L->v128, ""),
+                      LLVMTypeOf(v));
 }
 
 LLVMValueRef

@@ -18,6 +18,8 @@ enum {
     F_HI = 2,           /* the high half of the lanes (extend, extmul) */
     F_MAX = 4,          /* max rather than min (f*.max, f*.pmax) */
     F_LOW = 8,          /* the low half only (convert_low) */
+    F_ARITH = 16,       /* float lanes: a NaN result must be quiet, and a
+                         * NaN operand is quieted (nan.c) */
 };
 
 /* One row per 0xfd instruction that is not a memory access. `code` is an
@@ -44,6 +46,10 @@ int          moatL_simd_wide_shape(int shape);
 LLVMValueRef moatL_simd_as(Lower *L, LLVMValueRef v, int shape);
 LLVMValueRef moatL_simd_pop(Lower *L, int shape);
 void         moatL_simd_push(Lower *L, LLVMValueRef v);
+/* Float lanes whose NaNs must be quiet, and the operations that quiet a
+ * NaN themselves or only test for one (moatL_vpush_arith, nan.c). */
+LLVMValueRef moatL_simd_pop_arith(Lower *L, int shape);
+void         moatL_simd_push_arith(Lower *L, LLVMValueRef float_lanes);
 /* n lanes, each x. */
 LLVMValueRef moatL_simd_splat(Lower *L, LLVMValueRef x, unsigned n,
                               const char *name);

@@ -1,7 +1,10 @@
 /* lower_simd_float.c - f32x4 and f64x2 lanes: comparisons, neg, min/max,
  * pmin/pmax, and the conversions between float and integer lanes (spec
  * 4.4.3). add/sub/mul/div and the rounding ops are plain rows of
- * lower_simd.c (binop, intr1).
+ * lower_simd.c (binop, intr1, F_ARITH). NaNs (nan.c): demote and promote
+ * give arithmetic results; comparisons, min/max (NaN lanes become the
+ * canonical NaN) and trunc_sat take operands as they are; neg, pmin and
+ * pmax show a NaN's bits and take them marked.
  */
 #include <string.h>
 
@@ -10,8 +13,8 @@
 void
 moatL_simd_fcmp(Lower *L, const Insn *in, const SimdOp *s)
 {
-    LLVMValueRef b = moatL_simd_pop(L, s->shape);
-    LLVMValueRef a = moatL_simd_pop(L, s->shape);
+    LLVMValueRef b = moatL_simd_pop_arith(L, s->shape);
+    LLVMValueRef a = moatL_simd_pop_arith(L, s->shape);
     LLVMValueRef c = LLVMBuildFCmp(L->b, (LLVMRealPredicate)s->code, a, b,
                                    "");
 
@@ -60,8 +63,8 @@ select_minmax(Lower *L, int shape, bool is_max, LLVMValueRef x,
 void
 moatL_simd_fminmax(Lower *L, const Insn *in, const SimdOp *s)
 {
-    LLVMValueRef b = moatL_simd_pop(L, s->shape);
-    LLVMValueRef a = moatL_simd_pop(L, s->shape);
+    LLVMValueRef b = moatL_simd_pop_arith(L, s->shape);
+    LLVMValueRef a = moatL_simd_pop_arith(L, s->shape);
     bool         is_max = s->flags & F_MAX;
     int          is = moatL_simd_int_shape(s->shape);
     LLVMTypeRef  it = moatL_simd_type(L, is);
@@ -122,7 +125,7 @@ fsplat(Lower *L, int shape, double x)
 void
 moatL_simd_trunc_sat(Lower *L, const Insn *in, const SimdOp *s)
 {
-    LLVMValueRef x = moatL_simd_pop(L, s->shape);
+    LLVMValueRef x = moatL_simd_pop_arith(L, s->shape);
     bool         is_signed = s->flags & F_S, is_f32 = s->shape == SH_F32X4;
     unsigned     n = moatL_simd_lanes(s->shape);
     LLVMTypeRef  it = LLVMVectorType(L->i32, n);
@@ -167,18 +170,19 @@ moatL_simd_convert(Lower *L, const Insn *in, const SimdOp *s)
 void
 moatL_simd_demote(Lower *L, const Insn *in, const SimdOp *s)
 {
-    LLVMValueRef a = moatL_simd_pop(L, s->shape);
+    LLVMValueRef a = moatL_simd_pop_arith(L, s->shape);
     LLVMValueRef r = LLVMBuildFPTrunc(L->b, a, LLVMVectorType(L->f32, 2), "");
 
-    moatL_simd_push(L, zero_high(L, r, moatD_op_text(in->op)));
+    moatL_simd_push_arith(L, zero_high(L, r, moatD_op_text(in->op)));
 }
 
 void
 moatL_simd_promote(Lower *L, const Insn *in, const SimdOp *s)
 {
-    LLVMValueRef a = moatL_simd_pick(L, moatL_simd_pop(L, s->shape), 0, 1, 2,
-                                     "");
+    LLVMValueRef a = moatL_simd_pick(L, moatL_simd_pop_arith(L, s->shape),
+                                     0, 1, 2, "");
 
-    moatL_simd_push(L, LLVMBuildFPExt(L->b, a, moatL_simd_type(L, SH_F64X2),
-                                      moatD_op_text(in->op)));
+    moatL_simd_push_arith(L, LLVMBuildFPExt(L->b, a,
+                                            moatL_simd_type(L, SH_F64X2),
+                                            moatD_op_text(in->op)));
 }

@@ -10,11 +10,18 @@
 void
 moatL_simd_binop(Lower *L, const Insn *in, const SimdOp *s)
 {
-    LLVMValueRef b = moatL_simd_pop(L, s->shape);
-    LLVMValueRef a = moatL_simd_pop(L, s->shape);
+    bool         is_arith = s->flags & F_ARITH;
+    LLVMValueRef b = is_arith ? moatL_simd_pop_arith(L, s->shape)
+                              : moatL_simd_pop(L, s->shape);
+    LLVMValueRef a = is_arith ? moatL_simd_pop_arith(L, s->shape)
+                              : moatL_simd_pop(L, s->shape);
+    LLVMValueRef r = LLVMBuildBinOp(L->b, (LLVMOpcode)s->code, a, b,
+                                    moatD_op_text(in->op));
 
-    moatL_simd_push(L, LLVMBuildBinOp(L->b, (LLVMOpcode)s->code, a, b,
-                                      moatD_op_text(in->op)));
+    if (is_arith)
+        moatL_simd_push_arith(L, r);
+    else
+        moatL_simd_push(L, r);
 }
 
 void
@@ -128,10 +135,16 @@ moatL_simd_shift(Lower *L, const Insn *in, const SimdOp *s)
 void
 moatL_simd_intr1(Lower *L, const Insn *in, const SimdOp *s)
 {
-    LLVMValueRef a = moatL_simd_pop(L, s->shape);
+    bool         is_arith = s->flags & F_ARITH;
+    LLVMValueRef a = is_arith ? moatL_simd_pop_arith(L, s->shape)
+                              : moatL_simd_pop(L, s->shape);
+    LLVMValueRef r = moatL_simd_call(L, s->intr, s->shape, &a, 1,
+                                     moatD_op_text(in->op));
 
-    moatL_simd_push(L, moatL_simd_call(L, s->intr, s->shape, &a, 1,
-                                       moatD_op_text(in->op)));
+    if (is_arith)
+        moatL_simd_push_arith(L, r);
+    else
+        moatL_simd_push(L, r);
 }
 
 /* add_sat, sub_sat, min, max */

@@ -88,36 +88,32 @@ make_tbaa(Lower *L)
     }
 }
 
+/* results f(ptr ctx, params...); more than MOAT_WIDE_PARAMS params travel
+ * in memory, f(ptr ctx, ptr args); with two or more results the function
+ * returns void and takes a results area as its last parameter:
+ * runtime/abi.h, "how every function is called". */
 static LLVMTypeRef
 func_type(Lower *L, const FuncType *ft)
 {
-    LLVMTypeRef *params = moatU_alloc((ft->nparams + 1) * sizeof *params);
-    LLVMTypeRef  ret;
+    bool         is_wide = ft->nparams > MOAT_WIDE_PARAMS;
+    bool         has_area = ft->nresults >= 2;
+    uint32_t     n = (is_wide ? 1 : ft->nparams) + 1 + has_area;
+    LLVMTypeRef *params = moatU_alloc(n * sizeof *params);
+    LLVMTypeRef  ret = L->voidt;
 
     if (!params)
         abort();
     params[0] = L->ptr;
-    for (uint32_t i = 0; i < ft->nparams; i++)
-        params[i + 1] = moatL_type(L, ft->types[i]);
-    uint32_t np = ft->nparams + 1;
-    if (ft->nparams > MOAT_WIDE_PARAMS) {   /* (ctx, args): abi.h */
+    if (is_wide)
         params[1] = L->ptr;
-        np = 2;
-    }
-    if (ft->nresults == 0) {
-        ret = L->voidt;
-    } else if (ft->nresults == 1) {
+    else
+        for (uint32_t i = 0; i < ft->nparams; i++)
+            params[i + 1] = moatL_type(L, ft->types[i]);
+    if (has_area)
+        params[n - 1] = L->ptr;
+    if (ft->nresults == 1)
         ret = moatL_type(L, ft->types[ft->nparams]);
-    } else {
-        LLVMTypeRef *rs = moatU_alloc(ft->nresults * sizeof *rs);
-        if (!rs)
-            abort();
-        for (uint32_t i = 0; i < ft->nresults; i++)
-            rs[i] = moatL_type(L, ft->types[ft->nparams + i]);
-        ret = LLVMStructTypeInContext(L->llctx, rs, ft->nresults, false);
-        moatU_free(rs);
-    }
-    LLVMTypeRef t = LLVMFunctionType(ret, params, np, false);
+    LLVMTypeRef t = LLVMFunctionType(ret, params, n, false);
     moatU_free(params);
     return t;
 }
@@ -138,6 +134,25 @@ add_target_attrs(Lower *L, LLVMValueRef fn, const LowerTarget *t)
      * ("call stack exhausted"), not become a loop */
     LLVMAddTargetDependentFunctionAttr(fn, "disable-tail-calls", "true");
     (void)L;
+}
+
+/* The results area is the caller's scratch: nothing else reaches it
+ * during the call, and the callee keeps no pointer to it. */
+static void
+mark_results_area(Lower *L, LLVMValueRef fn, const FuncType *ft)
+{
+    static const char *const attrs[] = { "noalias", "nocapture" };
+
+    if (ft->nresults < 2)
+        return;
+    /* a wide function's trampoline passes its vals as both args and
+     * results area (tramp.c): they alias, so no noalias there */
+    for (int i = ft->nparams > MOAT_WIDE_PARAMS; i < 2; i++) {
+        unsigned k = LLVMGetEnumAttributeKindForName(attrs[i],
+                                                     strlen(attrs[i]));
+        LLVMAddAttributeAtIndex(fn, LLVMCountParams(fn),   /* the last */
+                                LLVMCreateEnumAttribute(L->llctx, k, 0));
+    }
 }
 
 static void
@@ -162,6 +177,7 @@ declare_funcs(Lower *L, const LowerTarget *t)
             LLVMSetLinkage(L->funcs[i], LLVMInternalLinkage);
         }
         add_target_attrs(L, L->funcs[i], t);
+        mark_results_area(L, L->funcs[i], &m->types[m->funcs[i].type_idx]);
     }
 }
 
@@ -210,6 +226,7 @@ moatL_fini(Lower *L)
     moatU_free(L->fn_types);
     moatU_free(L->funcs);
     moatU_free(L->vs);
+    moatU_free(L->vs_arith);
     moatU_free(L->cs);
     moatU_arena_fini(&L->scratch);
 }

@@ -6,8 +6,9 @@
  * trampolines and the descriptor. Small modules and textual outputs use a
  * single partition in the calling thread.
  *
- * Huge functions (more than HUGE_FUNC_CODE bytes of wasm, or a run of
- * more than HUGE_RUN instructions without control flow) go to a partition
+ * Huge functions (more than HUGE_FUNC_CODE bytes or weight of wasm, or a
+ * run weighing more than HUGE_RUN without control flow; weight counts
+ * the values a call moves) go to a partition
  * of their own compiled at -O0 whatever the level asked: at -O1 and above
  * LLVM's register allocation and scheduling are superlinear in the size
  * of a function, and the SLP vectoriser and two-address pass in the size
@@ -23,8 +24,8 @@
 enum {
     MAX_PARTS = 8,
     PARALLEL_MIN_CODE = 256 * 1024,     /* bytes of code before splitting */
-    HUGE_FUNC_CODE = 256 * 1024,        /* bytes of one function's code */
-    HUGE_RUN = 4096,                    /* instructions between branches */
+    HUGE_FUNC_CODE = 256 * 1024,        /* bytes (or weight) of a function */
+    HUGE_RUN = 4096,                    /* weight between branches */
 };
 
 typedef struct Part {
@@ -40,31 +41,57 @@ typedef struct Part {
     bool              ok;
 } Part;
 
-/* The longest run of instructions between structured control or
- * branches: about the size of the function's largest basic block. */
-static uint32_t
-longest_run(const Module *m, const Func *f)
+/* What an instruction costs LLVM, in IR instructions: 1, but a call
+ * moves each parameter and result (a 2-byte call of a 1,000-param,
+ * 1,000-result function is some 2,000 loads and stores), and a return
+ * each result. Weights keep the size tests below about the IR, not the
+ * bytes: arity is where a few bytes become much IR. */
+static uint64_t
+weight(const Module *m, const Func *f, const Insn *in)
+{
+    const FuncType *ft = NULL;
+
+    if (in->op == OP_CALL)
+        ft = &m->types[m->funcs[in->a].type_idx];
+    else if (in->op == OP_CALL_INDIRECT)
+        ft = &m->types[in->a];
+    else if (in->op == OP_RETURN)
+        return 1 + m->types[f->type_idx].nresults;
+    return ft ? 1 + (uint64_t)ft->nparams + ft->nresults : 1;
+}
+
+/* A function is huge when its weight (all its instructions) passes
+ * HUGE_FUNC_CODE or its longest run of weight between structured control
+ * and branches (about its largest basic block) passes HUGE_RUN. */
+static bool
+is_huge(const Module *m, const Func *f)
 {
     moat_error err = { 0 };
     Reader     r = moatD_reader(m->bytes, m->len, &err);
     Insn       in = { 0 };
-    uint32_t   run = 0, longest = 0;
+    uint64_t   run = 0, total = 0;
 
+    if (f->code_len > HUGE_FUNC_CODE)
+        return true;
     r.p = f->code;
     r.end = f->code + f->code_len;
     while (r.p < r.end && moatD_insn(&r, &in)) {
         switch (in.op) {
         case OP_BLOCK: case OP_LOOP: case OP_IF: case OP_ELSE: case OP_END:
-        case OP_BR: case OP_BR_IF: case OP_BR_TABLE: case OP_RETURN:
-        case OP_UNREACHABLE:
+        case OP_BR: case OP_BR_IF: case OP_BR_TABLE: case OP_UNREACHABLE:
             run = 0;
+            total++;
             break;
-        default:
-            if (++run > longest)
-                longest = run;
+        default: {
+            uint64_t w = weight(m, f, &in);
+            run = in.op == OP_RETURN ? 0 : run + w;
+            total += w;
+            if (run > HUGE_RUN || total > HUGE_FUNC_CODE)
+                return true;
+        }
         }
     }
-    return longest;
+    return false;
 }
 
 /* Per function: 1 when it is huge (an object output compiles it in the
@@ -77,9 +104,9 @@ huge_funcs(const CompileJob *job)
 
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         const Func *f = &m->funcs[i];
-        if (f->code_len <= HUGE_RUN && f->code_len <= HUGE_FUNC_CODE)
-            continue;                   /* too short for either */
-        if (f->code_len <= HUGE_FUNC_CODE && longest_run(m, f) <= HUGE_RUN)
+        /* a function of fewer bytes than HUGE_RUN / 2001 cannot weigh
+         * more (2,001: the heaviest instruction per byte, a call) */
+        if (f->code_len * 2001 <= HUGE_RUN || !is_huge(m, f))
             continue;
         if (!huge && !(huge = moatU_calloc(m->nfuncs + 1, 1)))
             abort();
@@ -136,6 +163,8 @@ run_part(Part *p)
     bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;
     if (ok && (!is_ir || emit.opt_level > 0))
         ok = moatL_optimize(L.mod, tm, emit.opt_level, &p->err);
+    if (ok)
+        moatL_nan_finish(L.mod);        /* before any output (nan.c) */
     ok = ok && moatL_emit(L.mod, tm, kind, &p->out, &p->len, &p->err);
     LLVMDisposeModule(L.mod);
     LLVMContextDispose(L.llctx);

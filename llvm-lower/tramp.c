@@ -2,7 +2,8 @@
  * per distinct signature): the runtime calls every export through
  * `void tramp(void *code, void *ctx, uint64_t *vals)`, which reads the
  * parameters from 16-byte slots, calls code(ctx, params...) with
- * the native signature and writes the results back into the slots. So the
+ * the native signature and writes the results back into the slots (with
+ * two or more results, the slots are the callee's results area). So the
  * runtime needs no libffi to call wasm, whatever the signature.
  */
 #include <stdio.h>
@@ -32,7 +33,8 @@ moatL_trampoline(Lower *L, uint32_t ti)
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, fn, "entry"));
     LLVMValueRef code = LLVMGetParam(fn, 0), vals = LLVMGetParam(fn, 2);
-    LLVMValueRef *args = moatU_alloc((ft->nparams + 1) * sizeof *args);
+    bool          has_area = ft->nresults >= 2;
+    LLVMValueRef *args = moatU_alloc((ft->nparams + 2) * sizeof *args);
     if (!args)
         abort();
     args[0] = LLVMGetParam(fn, 1);
@@ -46,15 +48,17 @@ moatL_trampoline(Lower *L, uint32_t ti)
         LLVMSetAlignment(v, 8);
         args[i + 1] = v;
     }
+    /* two or more results: the callee writes them into vals itself (its
+     * results area, runtime/abi.h). The params were read before the call,
+     * or (wide) the callee reads them in its entry block, before any
+     * result is written: one buffer serves both. */
+    if (has_area)
+        args[nargs++] = vals;
     LLVMValueRef r = LLVMBuildCall2(L->b, L->fn_types[ti], code, args,
                                     nargs, "");
     moatU_free(args);
-    for (uint32_t i = 0; i < ft->nresults; i++) {
-        LLVMValueRef v = ft->nresults == 1 ? r
-                                           : LLVMBuildExtractValue(L->b, r, i,
-                                                                   "");
-        LLVMSetAlignment(LLVMBuildStore(L->b, v, slot(L, vals, i)), 8);
-    }
+    if (ft->nresults == 1)
+        LLVMSetAlignment(LLVMBuildStore(L->b, r, slot(L, vals, 0)), 8);
     LLVMBuildRetVoid(L->b);
     return fn;
 }

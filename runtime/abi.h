@@ -47,11 +47,11 @@ typedef struct MoatMemory {
 } MoatMemory;
 
 /* A function reference: what funcref table elements and ref.func values
- * point at. code has the native signature of the function's wasm type:
- * results code(void *ctx, params...). One per function per instance (in
- * the instance's array, MOAT_CTX_FUNCS), or a runtime-made copy that
- * outlives it (runtime/funcref.c). Compiled code reads code, ctx and
- * type_id; kind is the runtime's. */
+ * point at. code has the native signature of the function's wasm type
+ * (see "how every function is called" below). One per function per
+ * instance (in the instance's array, MOAT_CTX_FUNCS), or a runtime-made
+ * copy that outlives it (runtime/funcref.c). Compiled code reads code,
+ * ctx and type_id; kind is the runtime's. */
 typedef struct MoatFuncRef {
     void    *code;
     void    *ctx;               /* the callee's ctx */
@@ -66,6 +66,22 @@ typedef struct MoatTable {
     uint32_t cap;               /* allocated elements */
     uint8_t  elem_type;         /* 0x70 funcref, 0x6f externref */
 } MoatTable;
+
+/* ---- how every function is called (compiled, imported, host) ----
+ *     result f(void *ctx, params...)
+ * with i32 as uint32_t, i64 uint64_t, f32 float, f64 double, v128 a
+ * 16-byte vector (__m128i), references void *; no result: void. With
+ * more than MOAT_WIDE_PARAMS params, f(void *ctx, void *args) instead
+ * (args: 16-byte slots). A function with two or more results returns void
+ * and takes one more argument, its last, after the params (or after
+ * args): a pointer to a results area the caller provides, at least
+ * 8-byte aligned, MOAT_RESULT_SLOT bytes per result; the callee writes
+ * result i into the low bytes of the slot at byte MOAT_RESULT_SLOT * i,
+ * the same slots as MoatDescType.tramp's vals. Never an aggregate return:
+ * the x86-64 C convention hands a third float result back in an x87
+ * register, whose load quiets a signalling NaN that wasm must keep, and an
+ * aggregate of hundreds of results costs the code generator dearly. */
+#define MOAT_RESULT_SLOT 16u
 
 /* An imported function as compiled code calls it. */
 typedef struct MoatImportFunc {

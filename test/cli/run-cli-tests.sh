@@ -26,6 +26,16 @@ expect() {
     fi
 }
 
+# check_eq NAME WANT GOT
+check_eq() {
+    if [ "$2" == "$3" ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        printf 'FAIL %s: got [%s], want [%s]\n' "$1" "$3" "$2"
+    fi
+}
+
 wat2wasm --enable-all "$src/cases.wat" -o "$tmp/cases.wasm" || exit 1
 w=$tmp/cases.wasm
 run() { "$moat" run --invoke "$@"; }
@@ -121,6 +131,16 @@ else
     failed=$((failed + 1)); echo "FAIL wide params: wat2wasm"
 fi
 
+# wide params and several results at once (one buffer in the trampoline)
+wat2wasm "$src/wide-multi.wat" -o "$tmp/wide-multi.wasm" || exit 1
+for lv in 0 2; do
+    # shellcheck disable=SC2046
+    out=$(run w -O$lv "$tmp/wide-multi.wasm" $(seq 1 70) 2>&1 | tr '\n' ' ')
+    check_eq "wide params, 4 results -O$lv host" "70 3 69 nan:0x200001 " "$out"
+    out=$(run c -O$lv "$tmp/wide-multi.wasm" 5 2>&1 | tr '\n' ' ')
+    check_eq "wide params, 4 results -O$lv wasm" "5 10 5 nan:0x200001 " "$out"
+done
+
 # implementation limits and compile caps: exit 3 (docs/limits.md)
 printf '(module (type (func (param %s))))' "$(printf 'i32 %.0s' $(seq 1001))" \
     >"$tmp/wide.wat"
@@ -195,6 +215,50 @@ for o in 0 2; do
     expect "dead load before_div -O$o" 134 "out of bounds memory access" \
         run before_div "$tmp/dl.o" 0
 done
+
+# signalling NaNs (test/regress/snan.wat): arithmetic results quieted,
+# copies and multi-value results bit for bit, at -O0 and -O2. Each line:
+# export, arguments (comma-separated, - for none), results (comma-joined).
+snan=$src/../regress/snan.wasm
+while read -r name args want; do
+    [ "$args" = - ] && args=
+    for o in 0 2; do
+        # shellcheck disable=SC2086  # the arguments split on purpose
+        out=$("$moat" run -O$o --invoke "$name" "$snan" ${args//,/ } 2>&1 |
+              paste -sd,)
+        expect "snan $name -O$o" 0 "" test "$out" = "$want"
+        [ "$out" = "$want" ] || echo "  snan $name -O$o gave: $out"
+    done
+done <<'EOF'
+vmul1 nan:0x200001 nan:0x600001
+vdiv1_f64 nan:0x4000000000001 nan:0xc000000000001
+mul_local nan:0x200001 nan:0x600001
+add_local_f64 nan:0x4000000000001 nan:0xc000000000001
+sub_local nan:0x200001 nan:0x600001
+div_local_f64 nan:0x4000000000001 nan:0xc000000000001
+add_consts - nan:0x600001
+sub_consts_f64 - nan:0xc000000000001
+min_consts - nan:0x600001
+max_consts_f64 - nan:0xc000000000001
+vadd_consts - nan:0x600001
+vsub_consts_f64 - nan:0xc000000000001
+sqrt_const - nan:0x600001
+nearest_f64 nan:0x4000000000001 nan:0xc000000000001
+vfloor nan:0x200001 nan:0x600001
+demote_promote nan:0x200001 nan:0x600001
+vdemote_promote nan:0x200001 nan:0x600001
+lanes_as_f64 0,0x7ff4000000000001 9222246136947933185
+mem_times_one 0x7fa00001 2145386497
+cross_shape nan:0x200001 9214364844040388609
+abs_neg -nan:0x200001 nan:0x200001
+copysign_f64 -nan:0x4000000000001 nan:0x4000000000001
+vpmin nan:0x200001 nan:0x200001
+vpmax_f64 nan:0x4000000000001 nan:0x4000000000001
+select nan:0x200001,1 nan:0x200001
+three nan:0x200001 nan:0x200001,nan:0x200001,nan:0x200001
+three_f64 nan:0x4000000000001 nan:0x4000000000001,nan:0x4000000000001,nan:0x4000000000001
+third_f64 nan:0x4000000000001 nan:0x4000000000001
+EOF
 
 # bad input: a clear error, never a crash
 printf '\0asm\1\0\0\0\1\11\1' > "$tmp/bad.wasm"

@@ -13,6 +13,10 @@ trap with the same spec wording (V8 merges some traps: TRAP_CLASSES).
 Exports with v128 in their signature are called in V8 through a wrapper
 function added to the module that passes each v128 as two i64s.
 
+--nan checks arithmetic NaNs and copies of signalling NaNs instead, on
+modules from nan_gen.py (its docstring says what they hold and how each
+result is compared).
+
 Prints a line per module with a mismatch (-v: per differing call), counts
 by kind and `N passed, N failed, N skipped` (calls; skips are counted by
 reason). Exit 0 if nothing failed, 1 otherwise, 77 (meson's skip) if node
@@ -33,6 +37,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_RUN = os.path.join(HERE, 'node-run.js')
+sys.path.insert(0, HERE)
+import nan_gen  # noqa: E402
 
 # WebAssembly 2.0 = MVP + these proposals. Binaryen 108's -ttf with
 # reference types often emits typed function references (`(ref $t)`,
@@ -545,7 +551,59 @@ def check_module(job):
     return res
 
 
+def compile_moat(seed, a, wasm, obj, res):
+    """moat compile -O<seed % 4 or --opt>; False (a failure) if it fails"""
+    opt = seed % 4 if a.opt is None else a.opt
+    res['opt'] = opt
+    try:
+        p = subprocess.run([a.moat, 'compile', '-O%d' % opt, wasm, '-o', obj],
+                           capture_output=True, text=True,
+                           timeout=a.compile_timeout)
+        why = 'exit %d: %s' % (p.returncode, p.stderr.strip()[-300:])
+    except subprocess.TimeoutExpired:
+        p, why = None, 'timed out'
+    if p is None or p.returncode != 0:
+        res['fail'] += 1
+        res['lines'].append('seed %d: moat compile -O%d failed: %s' %
+                            (seed, opt, why))
+        return False
+    return True
+
+
+def check_nan(seed, a, d, res):
+    """--nan: one module of nan_gen.py, every call compared its way"""
+    wasm, obj = os.path.join(d, 'm.wasm'), os.path.join(d, 'm.o')
+    try:
+        calls = nan_gen.make(seed, wasm)
+    except OSError as e:
+        res['notes']['module skipped: %s' % e] += 1
+        return
+    res['notes']['signalling-NaN module (nan_gen.py)'] += 1
+    if not compile_moat(seed, a, wasm, obj, res):
+        return
+    calls = [c for c in calls if not a.only or c['name'] == a.only]
+    nouts = run_node(wasm, [{'name': c['name'], 'args': [
+        [t, v] for t, v in zip(c['params'], c['args'])]} for c in calls],
+        a.timeout)
+    for c, n in zip(calls, nouts):
+        m = run_moat(a.moat, obj, c["name"], c["args"],
+                     a.timeout)
+        v = nan_gen.compare(c, m, n)
+        if v == 'pass':
+            res['pass'] += 1
+        elif v[0] == 'skip':
+            res['skip'][v[1]] += 1
+        else:
+            res['fail'] += 1
+            res['lines'].append('seed %d -O%d: %s(%s): %s: moat %s | node %s'
+                                % (seed, res['opt'], c['name'],
+                                   ' '.join(c['args']), v[1], show(m),
+                                   show(n)))
+
+
 def check_in(seed, a, d, res):
+    if a.nan:
+        return check_nan(seed, a, d, res)
     wasm = os.path.join(d, 'm.wasm')
     if a.file:
         b, info, note = given(a.file, wasm)
@@ -555,22 +613,11 @@ def check_in(seed, a, d, res):
         res['notes']['module skipped: ' + note] += 1
         return
     res['notes'][note] += 1
-    opt = seed % 4 if a.opt is None else a.opt
-    res['opt'] = opt
     obj = os.path.join(d, 'm.o')
-    try:
-        p = subprocess.run([a.moat, 'compile', '-O%d' % opt, wasm, '-o', obj],
-                           capture_output=True, text=True,
-                           timeout=a.compile_timeout)
-        why = 'exit %d: %s' % (p.returncode, p.stderr.strip()[-300:])
-    except subprocess.TimeoutExpired:
-        p, why = None, 'timed out'
-    types, funcs, _, exports = info
-    if p is None or p.returncode != 0:
-        res['fail'] += 1
-        res['lines'].append('seed %d: moat compile -O%d failed: %s' %
-                            (seed, opt, why))
+    if not compile_moat(seed, a, wasm, obj, res):
         return
+    opt = res['opt']
+    types, funcs, _, exports = info
     calls, wraps = [], {}
     for name, idx in exports:
         if a.only and name != a.only:
@@ -648,9 +695,13 @@ def main():
     ap.add_argument('--verbose', '-v', action='store_true',
                     help='print every differing call, not one per module')
     ap.add_argument('--workdir', help='where temporary files go')
+    ap.add_argument('--nan', action='store_true',
+                    help='signalling-NaN modules (nan_gen.py) instead of '
+                    'binaryen\'s')
     a = ap.parse_args()
 
-    missing = [t for t in ('node', 'wasm-opt') if not shutil.which(t)]
+    missing = [t for t in ('node', 'wat2wasm' if a.nan else 'wasm-opt')
+               if not shutil.which(t)]
     if missing:
         print('skipped: %s not found' % ' and '.join(missing))
         return 77

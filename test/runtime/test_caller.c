@@ -398,9 +398,6 @@ generic_callbacks(void **state)
     assert_int_equal(moat_linker_define_callback(l, "host", "vec", v, 1,
                          NULL, 0, cb_fail, NULL, &err), MOAT_ERR_LIMIT);
     memset(&err, 0, sizeof err);
-    assert_int_equal(moat_linker_define_callback(l, "host", "two", NULL, 0,
-                         ii, 2, cb_fail, NULL, &err), MOAT_ERR_LIMIT);
-    memset(&err, 0, sizeof err);
     assert_int_equal(moat_instance_new(l, m, &inst, &err), MOAT_OK);
     assert_int_equal(call0(inst, "sum_direct", &r, 1, &err), MOAT_OK);
     assert_int_equal(r.of.i32, 15);
