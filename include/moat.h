@@ -136,6 +136,16 @@ MOAT_API void moat_engine_free(moat_engine *e);           /* NULL: no-op */
  * "call stack exhausted". */
 MOAT_API void moat_engine_set_max_memory(moat_engine *e, uint64_t bytes);
 MOAT_API void moat_engine_set_stack_size(moat_engine *e, uint64_t bytes);
+/* Host functions (and Moat's helpers and WASI) run on the instance's
+ * stack, under the wasm frames that called them. Compiled code leaves
+ * them at least `bytes` of it: a wasm call that would leave less traps
+ * with "call stack exhausted" before the host code runs. Default 64 KiB
+ * (128 KiB in AddressSanitizer builds of libmoat), rounded up to 4 KiB,
+ * clamped to [16 KiB, 4 MiB]; process-wide like the stack size, for
+ * calls started from now on. A stack is at least the reserve + 64 KiB. A
+ * host function that needs more than the reserve crashes the process
+ * (SIGSEGV with a line on stderr): it is never turned into a trap. */
+MOAT_API void moat_engine_set_stack_reserve(moat_engine *e, uint64_t bytes);
 
 /* Loads a relocatable ELF object produced by `moat compile` (bytes are read
  * only during the call), checking its layout contract. *out is the

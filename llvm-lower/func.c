@@ -164,6 +164,7 @@ moatL_func(Lower *L, uint32_t idx)
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, L->fn, "entry"));
     prologue(L, f, ft);
+    StackCheck stack = moatL_stack_check(L, L->fn, L->ctx);
     if (L->is_interruptible && moatL_epoch_needs_entry_check(m, f))
         moatL_epoch_check(L);
     moatL_ctrl_init(L);
@@ -179,5 +180,6 @@ moatL_func(Lower *L, uint32_t idx)
         moatL_ops_table[in.op](L, &in);
     }
     epilogue(L, ft);
+    moatL_stack_prune(L, &stack, f);
     moatU_arena_fini(&L->scratch);
 }

@@ -235,12 +235,14 @@ fill_context(moat_instance *inst)
     const MoatDescriptor *d = m->desc;
     uint8_t              *ctx = inst->ctx;
     uint64_t              never = UINT64_MAX;
+    int64_t               limit_at = moatR_stack_limit_offset();
 
     fill_imports(inst);
     put_ptr(ctx, MOAT_CTX_MEMORY, inst->mem);
     put_ptr(ctx, MOAT_CTX_INSTANCE, inst);
     put_ptr(ctx, MOAT_CTX_EPOCH_PTR, &m->engine->epoch);
     memcpy(ctx + MOAT_CTX_DEADLINE, &never, sizeof never);
+    memcpy(ctx + MOAT_CTX_STACK_LIMIT, &limit_at, sizeof limit_at);
     if (d->ntypes)
         memcpy(ctx + m->layout.type_ids, m->type_ids, d->ntypes * 4);
     for (uint64_t i = d->nfunc_imports; i < d->nfuncs; i++) {
