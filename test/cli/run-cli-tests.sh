@@ -94,6 +94,28 @@ expect "compile invalid" 1 "error:" "$moat" compile "$tmp/bad.wasm" -o "$tmp/b.o
 head -c 100 "$tmp/c.o" > "$tmp/trunc.o"
 expect "truncated object" 1 "contract" run add "$tmp/trunc.o" 1 2
 
+# host code runs out of stack nowhere (run-rec.wat): every depth from 160
+# below the first that traps to a few past it either returns or traps,
+# and never hangs (`timeout`: before the stack check, some of them hung)
+wat2wasm "$src/run-rec.wat" -o "$tmp/rec.wasm" || exit 1
+rec() { timeout 20 "$moat" run --timeout 3s --invoke rec "$tmp/rec.wasm" "$1"; }
+lo=0 hi=4000000
+while [ $((hi - lo)) -gt 1 ]; do
+    mid=$(((lo + hi) / 2))
+    if rec $mid >/dev/null 2>&1; then lo=$mid; else hi=$mid; fi
+done
+rec_bad=""
+for d in $(seq $((hi - 160)) $((hi + 8))); do
+    out=$(rec "$d" 2>&1); rc=$?
+    case "$rc:$out" in
+    0:*|134:*"trap: call stack exhausted"*) ;;
+    *) rec_bad="$rec_bad $d:$rc" ;;
+    esac
+done
+expect "deep recursion into table.grow never hangs (first trap at $hi)" \
+    0 "" test -z "$rec_bad"
+[ -n "$rec_bad" ] && echo "  depths that hung or failed:$rec_bad"
+
 # the launcher and the compile cache (docs/cli.md)
 . "$src/run-launcher-tests.sh"
 

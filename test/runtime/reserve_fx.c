@@ -3,7 +3,7 @@
  * the middle would leave an arena locked, and the allocating thread or the
  * next instance would hang (the watchdog's job to notice).
  */
-#include <fcntl.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -392,6 +392,21 @@ rfx_still_allocates(World *w)
 
 enum { SPAN = 64 << 10 };       /* bytes of stack a sweep covers */
 
+/* Descriptors this process has open: a host function unwound in the
+ * middle (a trap out of path_open) leaks the ones it had opened. */
+static int
+open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int  n = 0;
+
+    assert_non_null(d);
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
 void
 rfx_sweep(World *w, int variant, int shape, int op, moat_instance *fixed)
 {
@@ -402,6 +417,7 @@ rfx_sweep(World *w, int variant, int shape, int op, moat_instance *fixed)
     snprintf(what, sizeof what, "%s, %s, shape %d", rfx_op_names[op],
              vname[variant], shape);
     rfx_watchdog(120, what);
+    int            nfds = open_fds();
     moat_instance *probe = fixed ? fixed : rfx_instance(w, variant);
     uint32_t       n0 = rfx_boundary(probe, shape);
     uint32_t       span = SPAN / rfx_level_bytes(probe, shape) + 16;
@@ -430,6 +446,9 @@ rfx_sweep(World *w, int variant, int shape, int op, moat_instance *fixed)
     if (!nworked || !nexhausted)
         fail_msg("%s: the sweep did not cross the boundary (%u worked, %u "
                  "exhausted)", what, nworked, nexhausted);
+    if (open_fds() != nfds)
+        fail_msg("%s: %d descriptors open before, %d after", what, nfds,
+                 open_fds());
 }
 
 /* ---- the allocating thread ---- */

@@ -68,8 +68,9 @@ uint32_t rfx_boundary(moat_instance *inst, int shape);
 uint32_t rfx_level_bytes(moat_instance *inst, int shape);
 /* Every depth from where op's host code has 64 KiB more than the stack
  * check leaves it to past the boundary, each on a fresh instance: each
- * run must work or be exhausted (deeper runs too, once one is), and the
- * process must still allocate after each trap. Under the watchdog. With
+ * run must work or be exhausted (deeper runs too, once one is), the
+ * process must still allocate after each trap, and no descriptor may
+ * leak. Under the watchdog. With
  * fixed, every run is on that instance instead. */
 void rfx_sweep(World *w, int variant, int shape, int op,
                moat_instance *fixed);
