@@ -180,6 +180,6 @@ moatL_func(Lower *L, uint32_t idx)
         moatL_ops_table[in.op](L, &in);
     }
     epilogue(L, ft);
-    moatL_stack_prune(L, &stack, f);
+    moatL_stack_finish(L, &stack, f);
     moatU_arena_fini(&L->scratch);
 }

@@ -10,7 +10,7 @@
  * (shrink-wrapping keeps the prologue above any non-call use of rsp), so
  * every call the function makes starts with at least the reserve left.
  * A function that calls nothing loses the check again once its body is
- * lowered (moatL_stack_prune). docs/compiler.md, "Stack checks".
+ * lowered (moatL_stack_finish). docs/compiler.md, "Stack checks".
  */
 #include <string.h>
 
@@ -126,18 +126,45 @@ is_inline_intrinsic(LLVMValueRef callee)
     return false;
 }
 
-/* Whether fn calls anything but the check's own moatR_trap. */
-static bool
-calls_out(LLVMValueRef fn, LLVMValueRef own)
+/* Bytes of arguments a call passes on the stack (System V x86-64: six
+ * integer or pointer registers, eight vector registers), 16 per argument
+ * to be safe about alignment. LLVM may push them after the check instead
+ * of reserving them in the frame. */
+static uint64_t
+stack_args(LLVMValueRef call)
 {
+    unsigned n = LLVMGetNumArgOperands(call), ngp = 0, nvec = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        LLVMTypeKind k = LLVMGetTypeKind(LLVMTypeOf(LLVMGetOperand(call, i)));
+        if (k == LLVMIntegerTypeKind || k == LLVMPointerTypeKind)
+            ngp++;
+        else
+            nvec++;
+    }
+    return 16 * ((uint64_t)(ngp > 6 ? ngp - 6 : 0) +
+                 (uint64_t)(nvec > 8 ? nvec - 8 : 0));
+}
+
+/* Whether fn calls anything but the check's own moatR_trap; *args: the
+ * most any of its calls passes on the stack. */
+static bool
+calls_out(LLVMValueRef fn, LLVMValueRef own, uint64_t *args)
+{
+    bool calls = false;
+
+    *args = 0;
     for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
          bb = LLVMGetNextBasicBlock(bb))
         for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i;
              i = LLVMGetNextInstruction(i))
             if (LLVMGetInstructionOpcode(i) == LLVMCall && i != own &&
-                !is_inline_intrinsic(LLVMGetCalledValue(i)))
-                return true;
-    return false;
+                !is_inline_intrinsic(LLVMGetCalledValue(i))) {
+                uint64_t a = stack_args(i);
+                calls = true;
+                *args = a > *args ? a : *args;
+            }
+    return calls;
 }
 
 /* A wasm loop can become a call after lowering: LLVM turns a store loop
@@ -179,17 +206,29 @@ erase_unused(LLVMValueRef v)
         erase_unused(ops[i]);
 }
 
-/* A leaf touches only its own frame: whatever its size, running out of
- * stack there faults in compiled code, which is a trap. So the check goes
- * where nothing is called. */
+/* After the body. A leaf touches only its own frame: whatever its size,
+ * running out of stack there faults in compiled code, which is a trap. So
+ * the check goes where nothing is called. Where something is, the check
+ * also counts the arguments the largest call passes on the stack: LLVM
+ * may push them (X86CallFrameOptimization) after the check. */
 void
-moatL_stack_prune(Lower *L, const StackCheck *sc, const Func *f)
+moatL_stack_finish(Lower *L, const StackCheck *sc, const Func *f)
 {
-    if (calls_out(L->fn, sc->trap_call) || has_loop(L->m, f))
-        return;
-    LLVMValueRef cond = LLVMGetCondition(sc->br);
+    LLVMValueRef      cond = LLVMGetCondition(sc->br);
     LLVMBasicBlockRef at = LLVMGetInsertBlock(L->b);
+    uint64_t          args;
 
+    if (calls_out(L->fn, sc->trap_call, &args) || has_loop(L->m, f)) {
+        if (args) {
+            LLVMPositionBuilderBefore(L->b, cond);
+            LLVMValueRef sp = LLVMGetOperand(cond, 0);
+            LLVMSetOperand(cond, 0, LLVMBuildSub(L->b, sp,
+                                                 moatL_const_i64(L, args),
+                                                 "stack.args"));
+        }
+        LLVMPositionBuilderAtEnd(L->b, at);
+        return;
+    }
     LLVMInstructionEraseFromParent(sc->br);
     LLVMDeleteBasicBlock(sc->trap);
     LLVMPositionBuilderAtEnd(L->b, sc->entry);

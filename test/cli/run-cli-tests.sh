@@ -94,6 +94,23 @@ expect "compile invalid" 1 "error:" "$moat" compile "$tmp/bad.wasm" -o "$tmp/b.o
 head -c 100 "$tmp/c.o" > "$tmp/trunc.o"
 expect "truncated object" 1 "contract" run add "$tmp/trunc.o" 1 2
 
+# the stack check (run-stackcheck.wat): in functions that call or loop,
+# not in leaves; after the frame; counting stack arguments
+wat2wasm "$src/run-stackcheck.wat" -o "$tmp/sc.wasm" || exit 1
+"$moat" compile -O0 --emit-llvm "$tmp/sc.wasm" -o "$tmp/sc.ll"
+"$moat" compile -O2 -S "$tmp/sc.wasm" -o "$tmp/sc.s"
+fn_ir() { awk -v f="@wasm_f$1(" 'index($0, f) && /^define/ {p=1} p; p && /^}/ {exit}' "$tmp/sc.ll"; }
+fn_asm() { awk -v f="wasm_f$1:" '$0 == f {p=1} p; p && /^\.Lfunc_end/ {exit}' "$tmp/sc.s"; }
+expect "no stack check in a leaf" 1 "" grep -q stack.low <(fn_ir 0)
+expect "stack check in a caller" 0 "" grep -q stack.low <(fn_ir 1)
+expect "stack check in a loop" 0 "" grep -q stack.low <(fn_ir 2)
+expect "stack check counts stack arguments" 0 "" \
+    grep -q "stack.args = sub i64 %.*, 80" <(fn_ir 3)
+expect "stack check reads rsp after the frame" 0 "" \
+    awk '/push|subq.*%rsp/ {f=1} /%fs:/ {seen=1; exit !f}
+         END {if (!seen) exit 1}' <(fn_asm 1)
+expect "stack check runs" 0 "5" run caller "$tmp/sc.wasm" 1
+
 # host code runs out of stack nowhere (run-rec.wat): every depth from 160
 # below the first that traps to a few past it either returns or traps,
 # and never hangs (`timeout`: before the stack check, some of them hung)
