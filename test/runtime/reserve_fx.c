@@ -311,8 +311,10 @@ rfx_judge(int op, moat_status st, uint32_t result, const moat_error *err)
 {
     if (st == MOAT_YIELDED)
         return op == OP_YIELD ? R_SUSPENDED : R_BAD;
+    /* compiled code trapped (the check or a fault of its own): the trap
+     * names the wasm function; a fault of host code made a trap would not */
     if (st == MOAT_ERR_TRAP && err->trap == MOAT_TRAP_STACK_EXHAUSTED)
-        return R_EXHAUSTED;
+        return err->func != MOAT_NO_FUNC ? R_EXHAUSTED : R_BAD;
     if (st == MOAT_ERR_TRAP)
         return (op == OP_EPOCH && err->trap == MOAT_TRAP_INTERRUPTED) ||
                        (op == OP_UNREACHABLE &&
@@ -342,6 +344,9 @@ rfx_run(moat_instance *inst, int shape, uint32_t n, int op, moat_error *err)
 
     if (o == R_BAD && st == MOAT_OK)
         snprintf(err->msg, sizeof err->msg, "returned %u", r.of.i32);
+    else if (o == R_BAD && err->trap == MOAT_TRAP_STACK_EXHAUSTED)
+        snprintf(err->msg, sizeof err->msg, "call stack exhausted outside "
+                 "compiled code: host code ran out of stack");
     return o;
 }
 

@@ -38,7 +38,8 @@ typedef struct World {
 
 typedef enum Outcome {
     R_WORKED,                   /* the op did what it does */
-    R_EXHAUSTED,                /* "call stack exhausted" */
+    R_EXHAUSTED,                /* "call stack exhausted" in a wasm
+                                 * function */
     R_SUSPENDED,                /* OP_YIELD yielded */
     R_BAD                       /* anything else: a failure */
 } Outcome;
