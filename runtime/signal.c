@@ -202,7 +202,7 @@ classify(int sig, int si_code, uintptr_t addr, uintptr_t pc, uintptr_t sp,
 /* ---- one line on stderr, from the handler (async-signal-safe) ---- */
 
 typedef struct Line {
-    char   buf[320];
+    char   buf[384];
     size_t n;
 } Line;
 
