@@ -130,10 +130,10 @@ MOAT_API void moat_engine_free(moat_engine *e);           /* NULL: no-op */
  * by an instance may reach (0: the module's own limits); an instance whose
  * minimum is larger fails with MOAT_ERR_LIMIT, memory.grow past it gives
  * -1. stack_size: bytes of stack each call into an instance may use (each
- * instance has its own stack; default 8 MiB, applies to calls started
- * from now on; pooled instances have room for at most max(8 MiB, the size
- * set when the engine made its pool)); deep recursion past it traps with
- * "call stack exhausted". */
+ * instance has its own stack; default 8 MiB, at least the stack reserve
+ * below + 64 KiB, applies to calls started from now on; pooled instances
+ * have room for at most max(8 MiB, the size set when the engine made its
+ * pool)); deep recursion past it traps with "call stack exhausted". */
 MOAT_API void moat_engine_set_max_memory(moat_engine *e, uint64_t bytes);
 MOAT_API void moat_engine_set_stack_size(moat_engine *e, uint64_t bytes);
 /* Host functions (and Moat's helpers and WASI) run on the instance's
