@@ -139,13 +139,24 @@ MOAT_API void moat_engine_free(moat_engine *e);           /* NULL: no-op */
  * memory.grow or table.grow that does not fit gives -1 (also when an
  * importer grows the instance's exported memory or table); a reset gives
  * back what the memory grew. Not counted: the stack, host-defined memories
- * and tables. stack_size: bytes of stack each call into an instance may use (each
- * instance has its own stack; default 8 MiB, applies to calls started
- * from now on; pooled instances have room for at most max(8 MiB, the size
- * set when the engine made its pool)); deep recursion past it traps with
- * "call stack exhausted". */
+ * and tables. stack_size: bytes of stack each call into an instance may
+ * use (each instance has its own stack; default 8 MiB, at least the stack
+ * reserve below + 64 KiB, applies to calls started from now on; pooled
+ * instances have room for at most max(8 MiB, the size set when the engine
+ * made its pool)); deep recursion past it traps with "call stack
+ * exhausted". */
 MOAT_API void moat_engine_set_max_memory(moat_engine *e, uint64_t bytes);
 MOAT_API void moat_engine_set_stack_size(moat_engine *e, uint64_t bytes);
+/* Host functions (and Moat's helpers and WASI) run on the instance's
+ * stack, under the wasm frames that called them. Compiled code leaves
+ * them at least `bytes` of it: a wasm call that would leave less traps
+ * with "call stack exhausted" before the host code runs. Default 64 KiB
+ * (128 KiB in AddressSanitizer builds of libmoat), rounded up to 4 KiB,
+ * clamped to [16 KiB, 4 MiB]; process-wide like the stack size, for
+ * calls started from now on. A stack is at least the reserve + 64 KiB. A
+ * host function that needs more than the reserve crashes the process
+ * (SIGSEGV with a line on stderr): it is never turned into a trap. */
+MOAT_API void moat_engine_set_stack_reserve(moat_engine *e, uint64_t bytes);
 
 /* The largest file moat_module_load_file and the moat command read: 1 GiB,
  * the module size limit of the web engines. */

@@ -168,6 +168,7 @@ moatL_func(Lower *L, uint32_t idx)
                                        L->llctx, L->fn, "entry"));
     prologue(L, f, ft);
     moatL_call_areas(L, f);
+    StackCheck stack = moatL_stack_check(L, L->fn, L->ctx);
     if (L->is_interruptible && moatL_epoch_needs_entry_check(m, f))
         moatL_epoch_check(L);
     moatL_ctrl_init(L);
@@ -183,5 +184,6 @@ moatL_func(Lower *L, uint32_t idx)
         moatL_ops_table[in.op](L, &in);
     }
     epilogue(L, ft);
+    moatL_stack_finish(L, &stack, f);
     moatU_arena_fini(&L->scratch);
 }

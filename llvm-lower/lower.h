@@ -220,6 +220,19 @@ void moatL_fini(Lower *L);
 bool moatL_epoch_needs_entry_check(const Module *m, const Func *f);
 void moatL_epoch_check(Lower *L);
 
+/* lower_stack.c: the stack check (runtime/abi.h, "the stack limit").
+ * moatL_stack_check emits it at the builder's position, in fn's entry
+ * block after the allocas, and leaves the builder in the block after it.
+ * moatL_stack_finish, once the body of wasm function f is lowered, takes
+ * it out again when the body calls nothing, and else makes it count the
+ * arguments that calls pass on the stack. */
+typedef struct StackCheck {
+    LLVMBasicBlockRef entry, trap, ok;
+    LLVMValueRef      br, trap_call;
+} StackCheck;
+StackCheck moatL_stack_check(Lower *L, LLVMValueRef fn, LLVMValueRef ctx);
+void       moatL_stack_finish(Lower *L, const StackCheck *sc, const Func *f);
+
 /* tramp.c: void tramp(ptr code, ptr ctx, ptr vals) for a function type,
  * the runtime's way to call any signature (abi.h MoatDescType.tramp).
  * moatL_trampolines: one per type index that the host can call (types

@@ -95,7 +95,8 @@ typedef struct MoatImportFunc {
 enum {
     MOAT_CTX_MEMORY = -8,       /* MoatMemory * (memory 0), or NULL */
     MOAT_CTX_INSTANCE = -16,    /* runtime's instance, for helpers */
-    MOAT_CTX_STACK_LIMIT = -24, /* reserved: explicit stack checks */
+    MOAT_CTX_STACK_LIMIT = -24, /* int64_t: where the thread's stack limit
+                                 * word is (see "the stack limit") */
     MOAT_CTX_EPOCH_PTR = -32,   /* uint64_t *epoch (the engine's) */
     MOAT_CTX_DEADLINE = -40,    /* uint64_t: checks call moatR_epoch_check
                                  * when *epoch >= it (runtime/deadline.c) */
@@ -108,6 +109,29 @@ enum {
                                  * (moatR_table_set, moatR_global_set_ref) */
     MOAT_CTX_HEADER = 64        /* bytes of header, a multiple of 16 */
 };
+
+/* ---- the stack limit ----
+ * Host code (the helpers below, host functions, WASI) runs on the wasm
+ * stack, under the compiled frames that called it. So compiled code leaves
+ * it a reserve: every function that calls anything checks, after its
+ * frame is allocated,
+ *     limit = *(uintptr_t *)(thread pointer + ctx[MOAT_CTX_STACK_LIMIT]);
+ *     if (sp < limit) {
+ *         (volatile load of sp - MOAT_STACK_TRAP_ROOM);
+ *         moatR_trap(ctx, MOAT_ABI_TRAP_STACK_EXHAUSTED);
+ *     }
+ * The runtime keeps limit = lowest usable address of the stack the thread
+ * runs on + the host reserve. The word is per thread, not per instance:
+ * code of one instance also runs on other instances' stacks (direct calls
+ * to imported functions, calls back in from host functions) and on two
+ * threads at once. ctx holds its offset from the thread pointer (x86-64:
+ * the %fs base; the word is initial-exec TLS, so the offset is the same in
+ * every thread). The probe gives moatR_trap MOAT_STACK_TRAP_ROOM bytes: a
+ * frame larger than the reserve can leave sp near the guard, and then the
+ * probe faults in compiled code, which is the same trap. The guard below a
+ * wasm stack must exceed MOAT_STACK_TRAP_ROOM plus a page (a frame smaller
+ * than a page is not probed). */
+#define MOAT_STACK_TRAP_ROOM 16384u
 
 /* Counts that decide the layout; from the descriptor. */
 typedef struct MoatLayoutIn {

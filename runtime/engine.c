@@ -79,6 +79,14 @@ moat_engine_set_stack_size(moat_engine *e, uint64_t bytes)
     moatR_set_stack_size(bytes);
 }
 
+/* Process-wide too: the limit compiled code checks is the thread's. */
+void
+moat_engine_set_stack_reserve(moat_engine *e, uint64_t bytes)
+{
+    (void)e;
+    moatR_set_stack_reserve(bytes);
+}
+
 void
 moat_engine_set_table_limit(moat_engine *e, uint32_t n)
 {

@@ -232,6 +232,7 @@ fill_context(moat_instance *inst)
     const MoatDescriptor *d = m->desc;
     uint8_t              *ctx = inst->ctx;
     uint64_t              never = UINT64_MAX;
+    int64_t               limit_at = moatR_stack_limit_offset();
 
     fill_imports(inst);
     put_ptr(ctx, MOAT_CTX_MEMORY, inst->mem);
@@ -241,6 +242,7 @@ fill_context(moat_instance *inst)
     uint64_t funcs_size = d->nfuncs * sizeof(MoatFuncRef);
     put_ptr(ctx, MOAT_CTX_FUNCS, inst->funcs);
     memcpy(ctx + MOAT_CTX_FUNCS_SIZE, &funcs_size, sizeof funcs_size);
+    memcpy(ctx + MOAT_CTX_STACK_LIMIT, &limit_at, sizeof limit_at);
     if (d->ntypes)
         memcpy(ctx + m->layout.type_ids, m->type_ids, d->ntypes * 4);
     for (uint64_t i = d->nfunc_imports; i < d->nfuncs; i++) {

@@ -445,6 +445,20 @@ int moatR_call_func(moat_instance *inst, uint32_t idx, uint64_t *vals,
 #define MOAT_STACK_SIZE    (UINT64_C(8) << 20)
 #define MOAT_STACK_GUARD   (UINT64_C(64) << 10)
 #define MOAT_ALTSTACK_SIZE (UINT64_C(64) << 10)
+/* The host reserve (abi.h, "the stack limit"): bytes of every wasm stack
+ * that compiled code leaves to host code. docs/runtime.md, "Faults", has
+ * the measurements behind the default; AddressSanitizer's frames are
+ * larger. A stack is at least the reserve + MOAT_STACK_MIN_WASM. */
+#ifdef MOAT_ASAN
+#define MOAT_STACK_RESERVE (UINT64_C(128) << 10)
+#else
+#define MOAT_STACK_RESERVE (UINT64_C(64) << 10)
+#endif
+#define MOAT_STACK_RESERVE_MIN (UINT64_C(16) << 10)
+#define MOAT_STACK_RESERVE_MAX (UINT64_C(4) << 20)
+#define MOAT_STACK_MIN_WASM    (UINT64_C(64) << 10)
+_Static_assert(MOAT_STACK_GUARD > MOAT_STACK_TRAP_ROOM + 4096,
+               "the trap probe must land in the guard");
 
 enum { MOAT_FIBER_IDLE, MOAT_FIBER_RUNNING, MOAT_FIBER_SUSPENDED };
 
@@ -498,6 +512,7 @@ typedef struct Activation {
     /* where the thread was before: restored when the activation ends */
     Fiber             *prev_fiber;
     uintptr_t          prev_guard_lo, prev_guard_hi, prev_stack_hi;
+    uintptr_t          prev_limit;  /* moatR_stack_limit */
     void              *asan_fake;   /* AddressSanitizer, entering side */
 } Activation;
 
@@ -521,9 +536,21 @@ int      moatR_run(Fiber *f, void (*fn)(void *), void *arg, moat_error *err);
 int      moatR_resume(Fiber *f, moat_error *err);
 /* This thread's spare stack, made on demand; NULL when busy or on error. */
 Fiber   *moatR_spare_fiber(moat_error *err);
-/* Stack size of runs from now on (rounded to pages; at least 64 KiB). */
+/* Stack size of runs from now on (rounded to pages; at least the host
+ * reserve + MOAT_STACK_MIN_WASM). */
 void     moatR_set_stack_size(uint64_t bytes);
 uint64_t moatR_stack_size(void);
+/* The host reserve of runs from now on (rounded to pages, clamped to
+ * [MOAT_STACK_RESERVE_MIN, MOAT_STACK_RESERVE_MAX]). */
+void     moatR_set_stack_reserve(uint64_t bytes);
+uint64_t moatR_stack_reserve(void);
+/* The stack limit word compiled code checks (abi.h, "the stack limit"):
+ * 0 on a thread that runs no compiled code; else the lowest address +
+ * the reserve of the stack the thread runs on. */
+extern _Thread_local uintptr_t moatR_stack_limit
+    __attribute__((tls_model("initial-exec")));
+/* Its offset from the thread pointer: the value of MOAT_CTX_STACK_LIMIT. */
+int64_t  moatR_stack_limit_offset(void);
 /* Frees this thread's spare stack and alternate signal stack. */
 void     moatR_thread_release(void);
 /* Tells AddressSanitizer (when built with it) that a trap is about to
@@ -640,8 +667,5 @@ bool moatR_code_add_module(const moat_module *m, const ElfImage *img,
 const moat_module *moatR_code_module(uintptr_t pc);
 bool moatR_resv_add(const void *key, uintptr_t lo, uintptr_t hi);
 void moatR_resv_remove(const void *key);
-/* What a fault becomes: MOAT_TRAP_NONE when it is not ours. */
-moat_trap moatR_fault_trap(int sig, int si_code, uintptr_t addr,
-                           uintptr_t pc, uintptr_t sp);
 
 #endif

@@ -2,15 +2,16 @@
  * "Running code"). SIGSEGV/SIGBUS/SIGFPE/SIGILL handlers, installed while
  * an engine lives, run on the per-thread alternate stack (stack.c). A
  * fault becomes a trap only inside a moat call on this thread, and only
- * when it is ours: the running instance stack's guard, or a PC in loaded
- * compiled code touching a memory reservation. A first touch of a pool
- * slot's memory page is not a fault at all: it opens the page (pool.c).
- * Anything else goes to the handler that was there before us: we never
- * swallow a host fault.
+ * when its PC is in loaded compiled code: touching the running stack's
+ * guard, or a memory reservation, or dividing by zero, or ud2. A first
+ * touch of a pool slot's memory page is not a fault at all: it opens the
+ * page (pool.c). Anything else goes to the handler that was there before
+ * us: we never swallow a host fault, nor unwind host frames.
  */
 #include <signal.h>
 #include <string.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include "runtime.h"
 
@@ -151,42 +152,107 @@ in(uintptr_t a, uintptr_t lo, uintptr_t hi)
     return a >= lo && a < hi;
 }
 
-/* A fault in the guard of the instance stack this thread runs on, with
- * the stack pointer on that stack, is stack exhaustion whatever code ran:
- * wasm, a helper or a host function called from wasm (they all run on
- * it). Other faults count only when the PC is in compiled code. */
-moat_trap
-moatR_fault_trap(int sig, int si_code, uintptr_t addr, uintptr_t pc,
-                 uintptr_t sp)
+/* What a fault is: not ours (the host's, passed on), a trap, or host code
+ * that ran out of the wasm stack's reserve (passed on too, after a line
+ * on stderr). */
+typedef enum Fault { F_NOT_OURS, F_TRAP, F_HOST_OVERFLOW } Fault;
+
+/* Only a PC in compiled code makes a trap. Unwinding from anywhere else
+ * would leave host frames half done: a helper or host function in malloc
+ * would leave its arena locked, and the host deadlocks on its next
+ * allocation. So a fault in the guard of the wasm stack is "call stack
+ * exhausted" only when compiled code touched it; compiled code leaves
+ * host code the reserve (abi.h, "the stack limit"), and host code that
+ * needs more is the host's bug. */
+static Fault
+classify(int sig, int si_code, uintptr_t addr, uintptr_t pc, uintptr_t sp,
+         moat_trap *trap)
 {
     const ThreadState *ts = &moatR_tls;
     bool is_mem = sig == SIGSEGV || sig == SIGBUS;
     bool on_guard = is_mem && ts->fiber &&
                     in(addr, ts->guard_lo, ts->guard_hi);
+    /* host code ran out of this stack (rather than touching it from
+     * another one) */
+    bool overflow = on_guard && in(sp, ts->guard_lo, ts->stack_hi);
 
     if (!ts->act)
-        return MOAT_TRAP_NONE;
-    if (on_guard && in(sp, ts->guard_lo, ts->stack_hi))
-        return MOAT_TRAP_STACK_EXHAUSTED;
-    if (reg_held)
-        return MOAT_TRAP_NONE;
+        return F_NOT_OURS;
+    if (reg_held)               /* the registry code itself faulted */
+        return overflow ? F_HOST_OVERFLOW : F_NOT_OURS;
     reg_enter();
     bool in_code = ranges_find(&codes, pc) != NULL;
     bool in_resv = is_mem && in_code && ranges_find(&resvs, addr) != NULL;
     reg_leave();
     if (!in_code)
-        return MOAT_TRAP_NONE;
+        return overflow ? F_HOST_OVERFLOW : F_NOT_OURS;
     if (on_guard)
-        return MOAT_TRAP_STACK_EXHAUSTED;
-    if (in_resv)
-        return MOAT_TRAP_MEMORY_OOB;
-    if (sig == SIGFPE)          /* x86 reports INT_MIN / -1 as INTDIV too */
-        return si_code == FPE_INTDIV   ? MOAT_TRAP_DIV_ZERO
-               : si_code == FPE_INTOVF ? MOAT_TRAP_INT_OVERFLOW
-                                       : MOAT_TRAP_NONE;
-    if (sig == SIGILL)          /* ud2: llvm.trap */
-        return MOAT_TRAP_UNREACHABLE;
-    return MOAT_TRAP_NONE;
+        *trap = MOAT_TRAP_STACK_EXHAUSTED;
+    else if (in_resv)
+        *trap = MOAT_TRAP_MEMORY_OOB;
+    else if (sig == SIGFPE)     /* x86 reports INT_MIN / -1 as INTDIV too */
+        *trap = si_code == FPE_INTDIV   ? MOAT_TRAP_DIV_ZERO
+                : si_code == FPE_INTOVF ? MOAT_TRAP_INT_OVERFLOW
+                                        : MOAT_TRAP_NONE;
+    else if (sig == SIGILL)     /* ud2: llvm.trap */
+        *trap = MOAT_TRAP_UNREACHABLE;
+    return *trap != MOAT_TRAP_NONE ? F_TRAP : F_NOT_OURS;
+}
+
+/* ---- one line on stderr, from the handler (async-signal-safe) ---- */
+
+typedef struct Line {
+    char   buf[384];
+    size_t n;
+} Line;
+
+static void
+put(Line *l, const char *s)
+{
+    while (*s && l->n < sizeof l->buf)
+        l->buf[l->n++] = *s++;
+}
+
+static void
+put_num(Line *l, uint64_t v, unsigned base)
+{
+    char     d[24];
+    unsigned n = 0;
+
+    do {
+        d[n++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    if (base == 16)
+        put(l, "0x");
+    while (n && l->n < sizeof l->buf)
+        l->buf[l->n++] = d[--n];
+}
+
+static void
+report_overflow(uintptr_t addr, uintptr_t pc)
+{
+    const ThreadState *ts = &moatR_tls;
+    Line               l = { .n = 0 };
+    uintptr_t          reserve = moatR_stack_limit > ts->guard_hi
+                                     ? moatR_stack_limit - ts->guard_hi
+                                     : 0;
+
+    put(&l, "moat: host code overflowed the stack reserve of ");
+    put_num(&l, reserve >> 10, 10);
+    put(&l, " KiB on the wasm stack (fault at ");
+    put_num(&l, addr, 16);
+    put(&l, " in the guard, pc ");
+    put_num(&l, pc, 16);
+    put(&l, " outside compiled code): a host function, helper or WASI "
+            "call needs more stack (moat_engine_set_stack_reserve); not a "
+            "wasm trap, passing the signal on\n");
+    for (size_t at = 0; at < l.n;) {
+        ssize_t k = write(2, l.buf + at, l.n - at);
+        if (k <= 0)
+            break;
+        at += (size_t)k;
+    }
 }
 
 /* ---- the handlers ---- */
@@ -240,12 +306,16 @@ handler(int sig, siginfo_t *si, void *ucv)
     if (ts->act && !ts->in_handler) {
         ts->in_handler = true;
         uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-        moat_trap t = moatR_fault_trap(
-            sig, si->si_code, (uintptr_t)si->si_addr, pc,
-            (uintptr_t)uc->uc_mcontext.gregs[REG_RSP]);
+        uintptr_t addr = (uintptr_t)si->si_addr;
+        moat_trap t = MOAT_TRAP_NONE;
+        Fault     f = classify(sig, si->si_code, addr, pc,
+                               (uintptr_t)uc->uc_mcontext.gregs[REG_RSP],
+                               &t);
         ts->in_handler = false;
-        if (t != MOAT_TRAP_NONE)
+        if (f == F_TRAP)
             moatR_unwind_at((int)t, pc);
+        if (f == F_HOST_OVERFLOW)
+            report_overflow(addr, pc);
     }
     chain(sig, si, ucv);
 }

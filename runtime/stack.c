@@ -17,22 +17,65 @@
 #endif
 
 _Thread_local ThreadState moatR_tls;
+_Thread_local uintptr_t   moatR_stack_limit
+    __attribute__((tls_model("initial-exec")));
 
 static _Atomic uint64_t stack_size = MOAT_STACK_SIZE;
+static _Atomic uint64_t stack_reserve = MOAT_STACK_RESERVE;
+
+static uint64_t
+round_page(uint64_t bytes)
+{
+    return (bytes + 4095) & ~(uint64_t)4095;
+}
 
 void
 moatR_set_stack_size(uint64_t bytes)
 {
-    bytes = (bytes + 4095) & ~(uint64_t)4095;
-    if (bytes < (UINT64_C(64) << 10))
-        bytes = UINT64_C(64) << 10;
-    atomic_store(&stack_size, bytes);
+    atomic_store(&stack_size, round_page(bytes));
 }
 
+/* Whatever was asked, a stack has room for the reserve and some wasm. */
 uint64_t
 moatR_stack_size(void)
 {
-    return atomic_load(&stack_size);
+    uint64_t size = atomic_load(&stack_size);
+    uint64_t least = moatR_stack_reserve() + MOAT_STACK_MIN_WASM;
+
+    return size < least ? least : size;
+}
+
+void
+moatR_set_stack_reserve(uint64_t bytes)
+{
+    bytes = round_page(bytes);
+    if (bytes < MOAT_STACK_RESERVE_MIN)
+        bytes = MOAT_STACK_RESERVE_MIN;
+    if (bytes > MOAT_STACK_RESERVE_MAX)
+        bytes = MOAT_STACK_RESERVE_MAX;
+    atomic_store(&stack_reserve, bytes);
+}
+
+uint64_t
+moatR_stack_reserve(void)
+{
+    return atomic_load(&stack_reserve);
+}
+
+/* x86-64: the thread pointer is the %fs base, and the TCB's first word
+ * holds it (the TLS ABI; glibc and musl). An initial-exec variable sits
+ * at the same offset from it in every thread. */
+int64_t
+moatR_stack_limit_offset(void)
+{
+#if defined(__x86_64__)
+    uintptr_t tp;
+
+    __asm__("movq %%fs:0, %0" : "=r"(tp));
+    return (int64_t)((uintptr_t)&moatR_stack_limit - tp);
+#else
+#error "moatR_stack_limit_offset: no thread pointer for this target"
+#endif
 }
 
 static pthread_key_t  exit_key;
@@ -131,6 +174,7 @@ moatR_thread_release(void)
         moatU_free(ts->spare);
     }
     memset(ts, 0, sizeof *ts);
+    moatR_stack_limit = 0;
 }
 
 void
@@ -145,7 +189,9 @@ moatR_stack_leaving(Activation *a)
 #endif
 }
 
-/* The thread is now on f (NULL: where it was, a nested call). */
+/* The thread is now on f, and compiled code leaves the reserve of it to
+ * host code (abi.h, "the stack limit"). A nested call in place keeps the
+ * stack and the limit it is on. */
 static void
 set_stack(ThreadState *ts, Fiber *f)
 {
@@ -153,6 +199,7 @@ set_stack(ThreadState *ts, Fiber *f)
     ts->guard_lo = f->lo - (uintptr_t)MOAT_STACK_GUARD;
     ts->guard_hi = f->lo;
     ts->stack_hi = f->top;
+    moatR_stack_limit = f->lo + (uintptr_t)moatR_stack_reserve();
 }
 
 static void
@@ -162,6 +209,7 @@ restore_stack(ThreadState *ts, const Activation *a)
     ts->guard_lo = a->prev_guard_lo;
     ts->guard_hi = a->prev_guard_hi;
     ts->stack_hi = a->prev_stack_hi;
+    moatR_stack_limit = a->prev_limit;
 }
 
 /* A run on f records when it began (funcref.c's quarantine keeps what it
@@ -204,6 +252,7 @@ activate(Fiber *f, bool is_resume, void (*fn)(void *), void *arg,
     act.prev_guard_lo = ts->guard_lo;
     act.prev_guard_hi = ts->guard_hi;
     act.prev_stack_hi = ts->stack_hi;
+    act.prev_limit = moatR_stack_limit;
     if (sigsetjmp(act.env, 0) == 0) {
         ts->act = &act;
         if (!f) {

@@ -13,6 +13,13 @@
 uint8_t *
 moatT_compile_file(const char *path, int opt_level, size_t *len)
 {
+    return moatT_compile_file_with(path, opt_level, 0, len);
+}
+
+uint8_t *
+moatT_compile_file_with(const char *path, int opt_level,
+                        int is_interruptible, size_t *len)
+{
     FILE *f = fopen(path, "rb");
     if (!f)
         fail_msg("cannot open %s", path);
@@ -30,6 +37,7 @@ moatT_compile_file(const char *path, int opt_level, size_t *len)
     uint8_t             *obj = NULL;
     assert_int_equal(moat_compile_config_new(&cfg, &err), MOAT_OK);
     moat_compile_config_set_opt_level(cfg, opt_level);
+    moat_compile_config_set_interruptible(cfg, is_interruptible);
     if (moat_compile(cfg, wasm, (size_t)n, &obj, len, &err) != MOAT_OK)
         fail_msg("%s does not compile: %s", path, err.msg);
     moat_compile_config_free(cfg);

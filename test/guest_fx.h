@@ -10,5 +10,8 @@
  * size. Fails the running test when the file cannot be read whole or does
  * not compile. Free with moat_free. */
 uint8_t *moatT_compile_file(const char *path, int opt_level, size_t *len);
+/* The same, with interruption checks compiled in when is_interruptible. */
+uint8_t *moatT_compile_file_with(const char *path, int opt_level,
+                                 int is_interruptible, size_t *len);
 
 #endif

@@ -307,6 +307,45 @@ expect "endless fifo" 2 "larger than the limit of 1048576 bytes" \
 expect "fifo without writer waits" 124 "" \
     timeout 2 "$moat" validate "$tmp/fifo"
 
+# the stack check (run-stackcheck.wat): in functions that call or loop,
+# not in leaves; after the frame; counting stack arguments
+wat2wasm "$src/run-stackcheck.wat" -o "$tmp/sc.wasm" || exit 1
+"$moat" compile -O0 --emit-llvm "$tmp/sc.wasm" -o "$tmp/sc.ll"
+"$moat" compile -O2 -S "$tmp/sc.wasm" -o "$tmp/sc.s"
+fn_ir() { awk -v f="@wasm_f$1(" 'index($0, f) && /^define/ {p=1} p; p && /^}/ {exit}' "$tmp/sc.ll"; }
+fn_asm() { awk -v f="wasm_f$1:" '$0 == f {p=1} p; p && /^\.Lfunc_end/ {exit}' "$tmp/sc.s"; }
+expect "no stack check in a leaf" 1 "" grep -q stack.low <(fn_ir 0)
+expect "stack check in a caller" 0 "" grep -q stack.low <(fn_ir 1)
+expect "stack check in a loop" 0 "" grep -q stack.low <(fn_ir 2)
+expect "stack check counts stack arguments" 0 "" \
+    grep -q "stack.args = sub i64 %.*, 80" <(fn_ir 3)
+expect "stack check reads rsp after the frame" 0 "" \
+    awk '/push|subq.*%rsp/ {f=1} /%fs:/ {seen=1; exit !f}
+         END {if (!seen) exit 1}' <(fn_asm 1)
+expect "stack check runs" 0 "5" run caller "$tmp/sc.wasm" 1
+
+# host code runs out of stack nowhere (run-rec.wat): every depth from 160
+# below the first that traps to a few past it either returns or traps,
+# and never hangs (`timeout`: before the stack check, some of them hung)
+wat2wasm "$src/run-rec.wat" -o "$tmp/rec.wasm" || exit 1
+rec() { timeout 20 "$moat" run --timeout 3s --invoke rec "$tmp/rec.wasm" "$1"; }
+lo=0 hi=4000000
+while [ $((hi - lo)) -gt 1 ]; do
+    mid=$(((lo + hi) / 2))
+    if rec $mid >/dev/null 2>&1; then lo=$mid; else hi=$mid; fi
+done
+rec_bad=""
+for d in $(seq $((hi - 160)) $((hi + 8))); do
+    out=$(rec "$d" 2>&1); rc=$?
+    case "$rc:$out" in
+    0:*|134:*"trap: call stack exhausted"*) ;;
+    *) rec_bad="$rec_bad $d:$rc" ;;
+    esac
+done
+expect "deep recursion into table.grow never hangs (first trap at $hi)" \
+    0 "" test -z "$rec_bad"
+[ -n "$rec_bad" ] && echo "  depths that hung or failed:$rec_bad"
+
 # the launcher and the compile cache (docs/cli.md)
 . "$src/run-launcher-tests.sh"
 

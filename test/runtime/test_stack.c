@@ -4,13 +4,15 @@
  * faults (SIGFPE, SIGILL) in compiled code become traps; calls nest
  * through host functions; threads calling one instance at once run on
  * their own stacks; and faults that are not ours reach the host's handler
- * instead of being swallowed.
+ * instead of being swallowed, host code that overflows the wasm stack
+ * included.
  */
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -100,6 +102,28 @@ static void
 host_crash(void)
 {
     *wild = 1;
+}
+
+/* Host code that recurses until it runs out of the wasm stack. */
+static volatile int never;
+
+static int
+host_dig(volatile char *above)
+{
+    volatile char buf[512];
+
+    buf[0] = (char)(above[0] + 1);
+    if (never)
+        return buf[0];
+    return host_dig(buf) + buf[1];
+}
+
+static void
+host_overflow(void)
+{
+    volatile char top[1] = { 0 };
+
+    host_dig(top);
 }
 
 WASM static void
@@ -360,6 +384,30 @@ child_must_crash(Env *v, void (*fn)(Env *))
     assert_int_equal(WTERMSIG(status), SIGSEGV);
 }
 
+/* The same, and the child's stderr holds want. */
+static void
+child_must_crash_saying(Env *v, void (*fn)(Env *), const char *want)
+{
+    FILE *err = tmpfile();
+    char  text[1024];
+    size_t n;
+
+    assert_non_null(err);
+    fflush(stderr);
+    int saved = dup(2);
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(err), 2) >= 0);
+    child_must_crash(v, fn);
+    assert_true(dup2(saved, 2) >= 0);
+    close(saved);
+    rewind(err);
+    n = fread(text, 1, sizeof text - 1, err);
+    text[n] = 0;
+    fclose(err);
+    if (!strstr(text, want))
+        fail_msg("stderr of the child: \"%s\", not \"%s\"", text, want);
+}
+
 static void
 crash_outside_calls(Env *v)
 {
@@ -373,6 +421,15 @@ crash_in_host_function(Env *v)
     moat_val res;
 
     host_hook = host_crash;
+    call1(v, "outer", 1, &res, NULL);
+}
+
+static void
+overflow_in_host_function(Env *v)
+{
+    moat_val res;
+
+    host_hook = host_overflow;
     call1(v, "outer", 1, &res, NULL);
 }
 
@@ -391,6 +448,23 @@ host_faults_are_not_swallowed(void **state)
     child_must_crash(v, crash_outside_calls);
     child_must_crash(v, crash_in_host_function);
     child_must_crash(v, crash_in_code_outside_memory);
+    env_free(v);
+}
+
+/* A host function that runs out of the wasm stack is the host's bug, not
+ * the guest's: no trap unwinds its frames (they may hold locks); one line
+ * on stderr names it, and the fault goes to the host's handler. */
+static void
+host_overflow_is_not_a_trap(void **state)
+{
+    Env *v = env_new();
+    char want[96];
+
+    (void)state;
+    snprintf(want, sizeof want,
+             "moat: host code overflowed the stack reserve of %llu KiB",
+             (unsigned long long)(moatR_stack_reserve() >> 10));
+    child_must_crash_saying(v, overflow_in_host_function, want);
     env_free(v);
 }
 
@@ -425,6 +499,7 @@ main(void)
         cmocka_unit_test(bad_calls_are_refused),
         cmocka_unit_test(threads_have_their_own_stacks),
         cmocka_unit_test(host_faults_are_not_swallowed),
+        cmocka_unit_test(host_overflow_is_not_a_trap),
         cmocka_unit_test(trap_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
