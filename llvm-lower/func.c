@@ -166,10 +166,14 @@ moatL_func(Lower *L, uint32_t idx)
     L->r = &r;
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, L->fn, "entry"));
+    FuncFacts facts = moatL_func_facts(m, f);
     prologue(L, f, ft);
-    moatL_call_areas(L, f);
+    moatL_call_areas(L, &facts);
     StackCheck stack = moatL_stack_check(L, L->fn, L->ctx);
-    if (L->is_interruptible && moatL_epoch_needs_entry_check(m, f))
+    /* a body without calls runs at most as many instructions as it has,
+     * but for its loops, which have their own checks: whatever runs long
+     * passes a loop header or the entry of a function that calls */
+    if (L->is_interruptible && facts.has_call)
         moatL_epoch_check(L);
     moatL_ctrl_init(L);
     r.p = f->code;
@@ -184,6 +188,6 @@ moatL_func(Lower *L, uint32_t idx)
         moatL_ops_table[in.op](L, &in);
     }
     epilogue(L, ft);
-    moatL_stack_finish(L, &stack, f);
+    moatL_stack_finish(L, &stack, &facts);
     moatU_arena_fini(&L->scratch);
 }

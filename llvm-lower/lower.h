@@ -17,6 +17,17 @@
 #include "../frontend/frontend.h"
 #include "../runtime/abi.h"
 
+/* facts.c: what one decoding pass tells about a body before lowering. */
+typedef struct FuncFacts {
+    bool     has_call, has_loop;
+    uint32_t max_wide_params;   /* most params of a wide call (abi.h), 0 */
+    uint32_t max_results;       /* most results of a call with 2+, 0 */
+    uint64_t weight;            /* about its IR instructions: a call
+                                 * weighs 1 + params + results */
+    uint64_t longest_run;       /* weight between control instructions */
+} FuncFacts;
+FuncFacts moatL_func_facts(const Module *m, const Func *f);
+
 /* A control frame (structured control, spec 3.3.8). Branch targets carry
  * their values through phis: at `cont` (block/if results) or at the loop
  * header (loop params). */
@@ -120,8 +131,8 @@ LLVMValueRef moatL_ctx_load_fixed(Lower *L, LLVMTypeRef t, int64_t off,
 void         moatL_tag_heap(Lower *L, LLVMValueRef load_or_store);
 void         moatL_keep_load(Lower *L, LLVMValueRef load);   /* volatile */
 LLVMValueRef moatL_memory(Lower *L);    /* MoatMemory * of memory 0 */
-/* lower_call.c: the frame's shared call areas, sized by a scan of f. */
-void         moatL_call_areas(Lower *L, const Func *f);
+/* lower_call.c: the frame's shared call areas, sized by the facts. */
+void         moatL_call_areas(Lower *L, const FuncFacts *x);
 LLVMValueRef moatL_call_helper(Lower *L, int h, LLVMValueRef *args,
                                unsigned n);
 LLVMValueRef moatL_intrinsic(Lower *L, const char *name, LLVMTypeRef *tys,
@@ -217,7 +228,6 @@ void moatL_fini(Lower *L);
  * moatL_epoch_check emits one at the builder's position: at function
  * entry (only in functions that call: a body without calls or loops runs
  * a bounded number of instructions) and at every loop header. */
-bool moatL_epoch_needs_entry_check(const Module *m, const Func *f);
 void moatL_epoch_check(Lower *L);
 
 /* lower_stack.c: the stack check (runtime/abi.h, "the stack limit").
@@ -231,7 +241,8 @@ typedef struct StackCheck {
     LLVMValueRef      br, trap_call;
 } StackCheck;
 StackCheck moatL_stack_check(Lower *L, LLVMValueRef fn, LLVMValueRef ctx);
-void       moatL_stack_finish(Lower *L, const StackCheck *sc, const Func *f);
+void       moatL_stack_finish(Lower *L, const StackCheck *sc,
+                              const FuncFacts *x);
 
 /* tramp.c: void tramp(ptr code, ptr ctx, ptr vals) for a function type,
  * the runtime's way to call any signature (abi.h MoatDescType.tramp).

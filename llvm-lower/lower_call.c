@@ -13,7 +13,7 @@
  * the function's call sites: each call fills and reads them around the
  * call. An area per call site would make frames of megabytes at -O0,
  * where stack colouring does not run (10,000 calls of 1,000 results:
- * 160 MB). Sized by a scan of the body before it is lowered, made in the
+ * 160 MB). Sized by the body's facts (facts.c), made in the
  * entry block with a pointer per slot, so that a call of 1,000 params
  * and 1,000 results costs 2,000 stores and loads, not also 2,000 GEPs. */
 
@@ -34,27 +34,11 @@ make_area(Lower *L, uint64_t slots, LLVMValueRef **geps, const char *name)
 }
 
 void
-moatL_call_areas(Lower *L, const Func *f)
+moatL_call_areas(Lower *L, const FuncFacts *x)
 {
-    moat_error err = { 0 };
-    Reader     r = moatD_reader(L->m->bytes, L->m->len, &err);
-    Insn       in = { 0 };
-    uint32_t   nwide = 0, nres = 0;
-
-    r.p = f->code;
-    r.end = f->code + f->code_len;
-    while (r.p < r.end && moatD_insn(&r, &in)) {
-        const FuncType *ft = in.op == OP_CALL
-                                 ? &L->m->types[L->m->funcs[in.a].type_idx]
-                             : in.op == OP_CALL_INDIRECT ? &L->m->types[in.a]
-                                                         : NULL;
-        if (ft && ft->nparams > MOAT_WIDE_PARAMS && ft->nparams > nwide)
-            nwide = ft->nparams;
-        if (ft && ft->nresults >= 2 && ft->nresults > nres)
-            nres = ft->nresults;
-    }
-    L->wide_area = make_area(L, nwide, &L->wide_geps, "wide.args");
-    L->res_area = make_area(L, nres, &L->res_geps, "results");
+    L->wide_area = make_area(L, x->max_wide_params, &L->wide_geps,
+                             "wide.args");
+    L->res_area = make_area(L, x->max_results, &L->res_geps, "results");
 }
 
 /* Slot i of a shared area, its pointer made once in the entry block. */

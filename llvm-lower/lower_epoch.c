@@ -9,28 +9,6 @@
  */
 #include "lower.h"
 
-/* A body without calls and without loops runs at most as many
- * instructions as it has, so it needs no entry check: whatever runs
- * long passes a loop header or the entry of a function that calls. */
-bool
-moatL_epoch_needs_entry_check(const Module *m, const Func *f)
-{
-    moat_error err = { 0 };
-    Reader     r = moatD_reader(m->bytes, m->len, &err);
-    Insn       in = { 0 };
-
-    r.p = f->code;
-    r.end = f->code + f->code_len;
-    while (r.p < r.end) {
-        bool ok = moatD_insn(&r, &in);
-        assert(ok);             /* validated before */
-        (void)ok;
-        if (in.op == OP_CALL || in.op == OP_CALL_INDIRECT)
-            return true;
-    }
-    return false;
-}
-
 /* Relaxed (monotonic) loads: another thread writes both words, and the
  * check must see the write in a loop that stores nothing itself, so LLVM
  * may neither hoist the loads out of the loop nor fold them together. On

@@ -167,27 +167,6 @@ calls_out(LLVMValueRef fn, LLVMValueRef own, uint64_t *args)
     return calls;
 }
 
-/* A wasm loop can become a call after lowering: LLVM turns a store loop
- * into memset or memcpy. */
-static bool
-has_loop(const Module *m, const Func *f)
-{
-    moat_error err = { 0 };
-    Reader     r = moatD_reader(m->bytes, m->len, &err);
-    Insn       in = { 0 };
-
-    r.p = f->code;
-    r.end = f->code + f->code_len;
-    while (r.p < r.end) {
-        bool ok = moatD_insn(&r, &in);
-        assert(ok);             /* validated before */
-        (void)ok;
-        if (in.op == OP_LOOP)
-            return true;
-    }
-    return false;
-}
-
 /* Deletes v when nothing uses it, then its operands the same way: the
  * check's loads and the stack pointer read, up to ctx. */
 static void
@@ -212,13 +191,15 @@ erase_unused(LLVMValueRef v)
  * also counts the arguments the largest call passes on the stack: LLVM
  * may push them (X86CallFrameOptimization) after the check. */
 void
-moatL_stack_finish(Lower *L, const StackCheck *sc, const Func *f)
+moatL_stack_finish(Lower *L, const StackCheck *sc, const FuncFacts *x)
 {
     LLVMValueRef      cond = LLVMGetCondition(sc->br);
     LLVMBasicBlockRef at = LLVMGetInsertBlock(L->b);
     uint64_t          args;
 
-    if (calls_out(L->fn, sc->trap_call, &args) || has_loop(L->m, f)) {
+    /* a wasm loop can become a call: LLVM turns a store loop into
+     * memset or memcpy */
+    if (calls_out(L->fn, sc->trap_call, &args) || x->has_loop) {
         if (args) {
             LLVMPositionBuilderBefore(L->b, cond);
             LLVMValueRef sp = LLVMGetOperand(cond, 0);

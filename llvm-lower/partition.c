@@ -41,59 +41,6 @@ typedef struct Part {
     bool              ok;
 } Part;
 
-/* What an instruction costs LLVM, in IR instructions: 1, but a call
- * moves each parameter and result (a 2-byte call of a 1,000-param,
- * 1,000-result function is some 2,000 loads and stores), and a return
- * each result. Weights keep the size tests below about the IR, not the
- * bytes: arity is where a few bytes become much IR. */
-static uint64_t
-weight(const Module *m, const Func *f, const Insn *in)
-{
-    const FuncType *ft = NULL;
-
-    if (in->op == OP_CALL)
-        ft = &m->types[m->funcs[in->a].type_idx];
-    else if (in->op == OP_CALL_INDIRECT)
-        ft = &m->types[in->a];
-    else if (in->op == OP_RETURN)
-        return 1 + m->types[f->type_idx].nresults;
-    return ft ? 1 + (uint64_t)ft->nparams + ft->nresults : 1;
-}
-
-/* A function is huge when its weight (all its instructions) passes
- * HUGE_FUNC_CODE or its longest run of weight between structured control
- * and branches (about its largest basic block) passes HUGE_RUN. */
-static bool
-is_huge(const Module *m, const Func *f)
-{
-    moat_error err = { 0 };
-    Reader     r = moatD_reader(m->bytes, m->len, &err);
-    Insn       in = { 0 };
-    uint64_t   run = 0, total = 0;
-
-    if (f->code_len > HUGE_FUNC_CODE)
-        return true;
-    r.p = f->code;
-    r.end = f->code + f->code_len;
-    while (r.p < r.end && moatD_insn(&r, &in)) {
-        switch (in.op) {
-        case OP_BLOCK: case OP_LOOP: case OP_IF: case OP_ELSE: case OP_END:
-        case OP_BR: case OP_BR_IF: case OP_BR_TABLE: case OP_UNREACHABLE:
-            run = 0;
-            total++;
-            break;
-        default: {
-            uint64_t w = weight(m, f, &in);
-            run = in.op == OP_RETURN ? 0 : run + w;
-            total += w;
-            if (run > HUGE_RUN || total > HUGE_FUNC_CODE)
-                return true;
-        }
-        }
-    }
-    return false;
-}
-
 /* Per function: 1 when it is huge (an object output compiles it in the
  * -O0 partition; a textual one marks it optnone). NULL when none is. */
 static uint8_t *
@@ -104,10 +51,15 @@ huge_funcs(const CompileJob *job)
 
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         const Func *f = &m->funcs[i];
-        /* a function of fewer bytes than HUGE_RUN / 2001 cannot weigh
-         * more (2,001: the heaviest instruction per byte, a call) */
-        if (f->code_len * 2001 <= HUGE_RUN || !is_huge(m, f))
-            continue;
+        if (f->code_len <= HUGE_FUNC_CODE) {
+            /* a function of fewer bytes than HUGE_RUN / 2001 cannot weigh
+             * more (2,001: the heaviest instruction per byte, a call) */
+            if (f->code_len * 2001 <= HUGE_RUN)
+                continue;
+            FuncFacts x = moatL_func_facts(m, f);
+            if (x.weight <= HUGE_FUNC_CODE && x.longest_run <= HUGE_RUN)
+                continue;
+        }
         if (!huge && !(huge = moatU_calloc(m->nfuncs + 1, 1)))
             abort();
         huge[i] = 1;
