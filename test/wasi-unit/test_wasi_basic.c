@@ -17,21 +17,6 @@
 #error "WASI_WASM, ALL_WASM: paths of the compiled guests"
 #endif
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return fx_compile(WASI_WASM);
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    fx_uncompile();
-    return 0;
-}
-
 /* all.wat imports the 46 functions: it links against moat_wasi_define and
  * not against an empty linker. */
 static void
@@ -390,5 +375,5 @@ main(void)
         cmocka_unit_test(proc_raise_and_sched_yield),
         cmocka_unit_test(state_bound_per_instance),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
 }

@@ -24,38 +24,6 @@ enum {
     R_FD_WRITE = 1 << 6, R_FD_READDIR = 1 << 14
 };
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return fx_compile(WASI_WASM);
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    fx_uncompile();
-    return 0;
-}
-
-/* A temporary file holding `text`, open read-write, already unlinked. */
-static int
-temp_file(const char *text)
-{
-    char path[256];
-    fx_tmpdir(path, sizeof path - 8);
-    strcat(path, "/f");
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-    unlink(path);
-    *strrchr(path, '/') = '\0';
-    rmdir(path);
-    return fd;
-}
-
 /* Reads n bytes of guest fd `fd` into out (NUL-terminated); the errno. */
 static uint32_t
 guest_read(Fx *fx, uint32_t fd, char *out, uint32_t n)
@@ -104,7 +72,7 @@ seek_tell_pread_pwrite(void **state)
     Fx         fx;
     moat_error err = { 0 };
     char       buf[64];
-    int        hfd = temp_file("0123456789");
+    int        hfd = fx_temp_file("0123456789", 0);
 
     (void)state;
     fx_new(&fx);
@@ -154,7 +122,7 @@ rights_are_checked_and_only_dropped(void **state)
     Fx         fx;
     moat_error err = { 0 };
     char       buf[16];
-    int        hfd = temp_file("abcdef");
+    int        hfd = fx_temp_file("abcdef", 0);
 
     (void)state;
     fx_new(&fx);
@@ -200,7 +168,7 @@ fdstat_flags_and_filestat(void **state)
     Fx         fx;
     moat_error err = { 0 };
     char       buf[16];
-    int        hfd = temp_file("xyz");
+    int        hfd = fx_temp_file("xyz", 0);
 
     (void)state;
     fx_new(&fx);
@@ -606,5 +574,5 @@ main(void)
         cmocka_unit_test(poll_oneoff_clocks_and_fds),
         cmocka_unit_test(sockets),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
 }

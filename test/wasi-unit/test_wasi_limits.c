@@ -31,21 +31,6 @@ enum {
 };
 #define MIB (1024L * 1024L)
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return fx_compile(WASI_WASM);
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    fx_uncompile();
-    return 0;
-}
-
 /* A field of /proc/self/status in KiB (VmRSS, VmHWM), -1 if missing. */
 static long
 status_kib(const char *key)
@@ -347,5 +332,5 @@ main(void)
         cmocka_unit_test(descriptor_table_is_capped),
         cmocka_unit_test(readdir_keeps_no_buffer_per_descriptor),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
 }

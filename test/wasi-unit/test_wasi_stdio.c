@@ -27,39 +27,6 @@
 
 enum { APPEND = 1, NONBLOCK = 4, WATCHDOG_S = 20 };
 
-static int
-setup(void **state)
-{
-    (void)state;
-    return fx_compile(WASI_WASM);
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    fx_uncompile();
-    return 0;
-}
-
-/* A temporary file holding `text`, open read-write (plus extra open
- * flags), already unlinked. */
-static int
-temp_file(const char *text, int extra)
-{
-    char path[256];
-    fx_tmpdir(path, sizeof path - 8);
-    strcat(path, "/f");
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | extra, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-    unlink(path);
-    *strrchr(path, '/') = '\0';
-    rmdir(path);
-    return fd;
-}
-
 /* The status flags of the host's open file description that matter. */
 static int
 host_flags(int fd)
@@ -119,7 +86,7 @@ shared_stdio_keeps_host_flags(void **state)
     (void)state;
     assert_int_equal(pipe(p), 0);
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-    int f = temp_file("AAAA", 0);
+    int f = fx_temp_file("AAAA", 0);
     fx_new(&fx);
     assert_int_equal(moat_wasi_set_stdio(fx.w, 0, p[0], &err), MOAT_OK);
     assert_int_equal(moat_wasi_set_stdio(fx.w, 1, f, &err), MOAT_OK);
@@ -250,7 +217,7 @@ host_flags_stay_the_hosts(void **state)
     (void)state;
     assert_int_equal(pipe(r), 0);
     assert_int_equal(fcntl(r[0], F_SETFL, O_NONBLOCK), 0);
-    int a = temp_file("log\n", O_APPEND);
+    int a = fx_temp_file("log\n", O_APPEND);
     fx_new(&fx);
     assert_int_equal(moat_wasi_set_stdio(fx.w, 0, r[0], &err), MOAT_OK);
     assert_int_equal(moat_wasi_set_stdio(fx.w, 1, a, &err), MOAT_OK);
@@ -376,5 +343,5 @@ main(void)
         cmocka_unit_test(nonblocking_accept),
         cmocka_unit_test(private_descriptors_use_real_flags),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
 }

@@ -6,6 +6,7 @@
 #include "wasi_fx.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,21 @@ fx_uncompile(void)
 {
     moat_free(obj);
     obj = NULL;
+}
+
+int
+fx_group_setup(void **state)
+{
+    (void)state;
+    return fx_compile(WASI_WASM);
+}
+
+int
+fx_group_teardown(void **state)
+{
+    (void)state;
+    fx_uncompile();
+    return 0;
 }
 
 void
@@ -160,6 +176,22 @@ fx_tmpdir(char *buf, size_t n)
     const char *t = getenv("TMPDIR");
     snprintf(buf, n, "%s/moat-wasi-XXXXXX", t && *t ? t : "/tmp");
     assert_non_null(mkdtemp(buf));
+}
+
+int
+fx_temp_file(const char *text, int extra)
+{
+    char path[256];
+    fx_tmpdir(path, sizeof path - 8);
+    strcat(path, "/f");
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | extra, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    unlink(path);
+    *strrchr(path, '/') = '\0';
+    rmdir(path);
+    return fd;
 }
 
 void

@@ -36,6 +36,13 @@ typedef struct Fx {
 /* cmocka group setup/teardown: compile wasm file `path` once. */
 int  fx_compile(const char *path);
 void fx_uncompile(void);
+/* The same for the guest WASI_WASM each test program is built with. */
+int  fx_group_setup(void **state);
+int  fx_group_teardown(void **state);
+
+/* A temporary file holding `text`, open read-write (plus extra open
+ * flags), already unlinked: a host descriptor to hand the guest. */
+int  fx_temp_file(const char *text, int extra);
 
 /* A fresh moat_wasi in fx->w (configure it, then fx_start). */
 void fx_new(Fx *fx);
