@@ -156,9 +156,15 @@ fi
 expect "compile cap: run time" 3 \
     "compilation exceeded the time limit of 0.001 s" \
     "$moat" run --no-cache --compile-timeout 1ms --invoke add "$w" 1 2
+# a module whose compilation surely takes more than 1 MiB (a small one can
+# fit in what the forked compiler process already has mapped)
+{ printf '(module (func (export "f") (result i32) i32.const 0'
+  for i in $(seq 20000); do printf ' i32.const %d i32.add' "$i"; done
+  printf '))'; } >"$tmp/capmem.wat"
+wat2wasm "$tmp/capmem.wat" -o "$tmp/capmem.wasm" || exit 1
 expect "compile cap: run memory" 3 \
     "compilation exceeded the memory limit of 1 MiB" \
-    "$moat" run --no-cache --compile-memory 1M --invoke add "$w" 1 2
+    "$moat" run --no-cache --compile-memory 1M --invoke f "$tmp/capmem.wasm"
 expect "compile cap: run none" 0 "3" \
     "$moat" run --no-cache --compile-timeout none --compile-memory none \
     --invoke add "$w" 1 2
