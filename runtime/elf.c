@@ -210,18 +210,11 @@ check_symbol(ElfLoad *L, uint32_t i)
 {
     const ElfSym *y = &L->sym[i];
     uint64_t      off = L->sh[L->symtab].offset + (uint64_t)i * sizeof *y;
-    const char   *name = str_at(L->str, L->nstr, y->name);
-    unsigned      bind = y->info >> 4, type = y->info & 0xf;
+    const char   *name = moatR_elf_checked_sym(L, i, off);
+    unsigned      type = y->info & 0xf;
 
     if (!name)
-        return moatR_elf_fail(L, off, "symbol name out of string table");
-    if (type == ELF_STT_TLS || type == ELF_STT_GNU_IFUNC)
-        return moatR_elf_fail(L, off, "symbol '%.80s' of unsupported type "
-                              "%u", name, type);
-    if (bind != ELF_STB_LOCAL && bind != ELF_STB_GLOBAL
-        && bind != ELF_STB_WEAK)
-        return moatR_elf_fail(L, off, "symbol '%.80s' of unsupported "
-                              "binding %u", name, bind);
+        return false;
     if (y->shndx == ELF_SHN_UNDEF)
         return resolve_symbol(L, i, off, name);
     if (y->shndx == ELF_SHN_COMMON || type == ELF_STT_COMMON)

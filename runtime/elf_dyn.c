@@ -311,18 +311,11 @@ check_symbol(DynLoad *D, uint32_t i)
     ElfLoad      *L = &D->L;
     const ElfSym *y = &L->sym[i];
     uint64_t      off = L->symoff + (uint64_t)i * sizeof *y;
-    const char   *name = moatR_elf_str(L->str, L->nstr, y->name);
+    const char   *name = moatR_elf_checked_sym(L, i, off);
     unsigned      bind = y->info >> 4, type = y->info & 0xf;
 
     if (!name)
-        return moatR_elf_fail(L, off, "symbol name out of string table");
-    if (type == ELF_STT_TLS || type == ELF_STT_GNU_IFUNC)
-        return moatR_elf_fail(L, off, "symbol '%.80s' of unsupported type "
-                              "%u", name, type);
-    if (bind != ELF_STB_LOCAL && bind != ELF_STB_GLOBAL
-        && bind != ELF_STB_WEAK)
-        return moatR_elf_fail(L, off, "symbol '%.80s' of unsupported "
-                              "binding %u", name, bind);
+        return false;
     if (y->shndx == ELF_SHN_UNDEF) {
         void *p = name[0] && bind != ELF_STB_LOCAL && L->resolve
                       ? L->resolve(name)

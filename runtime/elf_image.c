@@ -62,6 +62,26 @@ moatR_elf_str(const char *tab, uint64_t n, uint64_t off)
     return tab + off;
 }
 
+const char *
+moatR_elf_checked_sym(ElfLoad *L, uint32_t i, uint64_t off)
+{
+    const ElfSym *y = &L->sym[i];
+    const char   *name = moatR_elf_str(L->str, L->nstr, y->name);
+    unsigned      bind = y->info >> 4, type = y->info & 0xf;
+
+    if (!name)
+        return moatR_elf_fail(L, off, "symbol name out of string table"),
+               NULL;
+    if (type == ELF_STT_TLS || type == ELF_STT_GNU_IFUNC)
+        return moatR_elf_fail(L, off, "symbol '%.80s' of unsupported type "
+                              "%u", name, type), NULL;
+    if (bind != ELF_STB_LOCAL && bind != ELF_STB_GLOBAL
+        && bind != ELF_STB_WEAK)
+        return moatR_elf_fail(L, off, "symbol '%.80s' of unsupported "
+                              "binding %u", name, bind), NULL;
+    return name;
+}
+
 uint64_t
 moatR_elf_page_size(void)
 {

@@ -214,6 +214,10 @@ bool moatR_elf_fail(ElfLoad *L, uint64_t off, const char *fmt, ...)
 bool moatR_elf_nomem(ElfLoad *L);
 /* The string at off in a table of n bytes, or NULL if not terminated. */
 const char *moatR_elf_str(const char *tab, uint64_t n, uint64_t off);
+/* Symbol i's name (its entry at file offset off), after the checks both
+ * loaders make: in the string table, not TLS or IFUNC, a known binding.
+ * NULL with the error recorded. */
+const char *moatR_elf_checked_sym(ElfLoad *L, uint32_t i, uint64_t off);
 uint64_t moatR_elf_page_size(void);
 /* Copies the ELF header into *h and checks it is ELF64 little-endian of
  * the given e_type for the host's machine. */
