@@ -49,6 +49,7 @@ int moat_cmd_inspect(int argc, char **argv);
 int moat_cmd_compile(int argc, char **argv);
 int moat_cmd_run(int argc, char **argv);
 int moat_cmd_cache(int argc, char **argv);
+int moat_cmd_serve(int argc, char **argv);
 
 /* values.c: command-line values of `moat run --invoke`. */
 bool moat_cli_parse_value(const char *s, uint8_t type, moat_val *out);

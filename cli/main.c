@@ -22,6 +22,8 @@ static const struct {
                            "(.wasm, .o, .so; see --help)" },
     { "compile", moat_cmd_compile, "[-O0..3] IN.wasm -o OUT   compile to a "
                                    "native object (see --help)" },
+    { "serve", moat_cmd_serve, "[OPTIONS] [ROUTES_FILE]   serve HTTP, a "
+                               "fresh sandbox per request (see --help)" },
     { "cache", moat_cmd_cache, "dir|clean   where the compile cache is; "
                                "empty it" },
 };
