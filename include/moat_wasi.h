@@ -68,6 +68,45 @@ MOAT_API moat_status moat_wasi_capture(moat_wasi *w, int guest_fd,
 MOAT_API const char *moat_wasi_captured(const moat_wasi *w, int guest_fd,
                                         size_t *len);
 
+/* Streamed stdio, for servers that run many guests on few threads
+ * (docs/wasi.md "Streamed stdio"): guest descriptor 0 reads from, 1 and 2
+ * write to, callbacks of the host; a guest that would block waits through
+ * `wait`, which may yield the call (moat_caller_yield) so that the thread
+ * can run other instances. Moat holds no allocation across a wait, so the
+ * embedder may free or reset an instance suspended there. */
+enum { MOAT_WASI_WAIT_READ = 1, MOAT_WASI_WAIT_WRITE = 2 };
+typedef struct moat_wasi_stream {
+    void *data;
+    /* Up to len bytes of input into buf: the count (> 0), 0 at the end of
+     * the input, -1 when nothing is there yet. */
+    long (*read)(void *data, void *buf, size_t len);
+    /* Takes up to len bytes the guest wrote to fd (1 or 2): the count
+     * (> 0), 0 when there is no room now, -1 when the output is closed. */
+    long (*write)(void *data, int fd, const void *buf, size_t len);
+    /* What a read or write would find now, without doing it: for fd 0 the
+     * bytes ready (> 0), 0 at end of input, -1 nothing yet; for 1 and 2
+     * the room (> 0), 0 none now, -1 closed. */
+    long (*ready)(void *data, int fd);
+    /* The guest must wait until fd 0 may be readable (what has
+     * MOAT_WASI_WAIT_READ), fd 1/2 writable (MOAT_WASI_WAIT_WRITE), or
+     * CLOCK_MONOTONIC reaches deadline_ns (UINT64_MAX: no deadline); it may
+     * return early (Moat looks again and waits again if need be). Called
+     * inside a WASI host function with its caller: may
+     * moat_caller_yield(c, ...). what == 0 with deadline now: a plain
+     * yield (sched_yield). */
+    void (*wait)(void *data, moat_caller *c, unsigned what,
+                 uint64_t deadline_ns);
+} moat_wasi_stream;
+/* Guest descriptors 0, 1 and 2 become the stream *s (copied; s->data must
+ * outlive the instance's calls), replacing what set_stdio or capture set;
+ * a later set_stdio or capture takes that descriptor back. Also makes
+ * every wait of poll_oneoff and sched_yield go through s->wait, from now
+ * on. MOAT_ERR_LIMIT (bad argument, as the other setters) when s or a
+ * callback is NULL. */
+MOAT_API moat_status moat_wasi_set_stream(moat_wasi *w,
+                                          const moat_wasi_stream *s,
+                                          moat_error *err);
+
 /* Defines every function of wasi_snapshot_preview1 in l, bound to w.
  * With w NULL they use the state bound to the calling instance instead
  * (moat_wasi_bind): one linker serves many instances, each with its own

@@ -97,6 +97,17 @@ capture_append(moat_wasi *w, int which, const WasiIov *iov, size_t *done)
     return WASI_ESUCCESS;
 }
 
+/* A stream descriptor (wasi_stream.c) has no seek rights, being a pipe:
+ * positioned I/O and seeking on it is ESPIPE rather than ENOTCAPABLE.
+ * e: the rights check's error. */
+static bool
+is_stream(moat_wasi *w, uint32_t fd, uint16_t e)
+{
+    WasiFd *f = e == WASI_ENOTCAPABLE ? moatW_fd_get(w, fd, 0, &e) : NULL;
+
+    return f && f->stream;
+}
+
 /* The common body of the four calls. off < 0: current position. */
 static uint32_t
 transfer(moat_caller *c, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
@@ -110,7 +121,10 @@ transfer(moat_caller *c, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
         rights |= WASI_RIGHT_FD_SEEK;
     WasiFd *f = moatW_fd_file(w, fd, rights, &e);
     if (!f)
-        return e;
+        return off >= 0 && is_stream(w, fd, e) ? WASI_ESPIPE : e;
+    if (f->stream && off < 0)           /* wasi_stream.c: may wait */
+        return is_write ? moatW_stream_write(c, fd, iovs, iovs_len, result)
+                        : moatW_stream_read(c, fd, iovs, iovs_len, result);
     uint8_t *pr = moatW_mem(c, result, 4);
     WasiIov  iov;
     if (!pr)
@@ -173,7 +187,7 @@ seek(moat_caller *c, uint32_t fd, int64_t delta, int whence, uint64_t right,
     WasiFd  *f = moatW_fd_file(moatW_wasi(c), fd, right, &e);
 
     if (!f)
-        return e;
+        return is_stream(moatW_wasi(c), fd, e) ? WASI_ESPIPE : e;
     uint8_t *p = moatW_mem(c, result, 8);
     if (!p)
         return WASI_EFAULT;

@@ -158,10 +158,11 @@ moatW_fd_filestat_get(moat_caller *c, uint32_t fd, uint32_t buf)
     uint8_t *p = moatW_mem(c, buf, WASI_FILESTAT_SIZE);
     if (!p)
         return WASI_EFAULT;
-    if (f->host_fd < 0) {                   /* a capture buffer */
+    if (f->host_fd < 0) {                   /* a capture buffer, stream */
         memset(p, 0, WASI_FILESTAT_SIZE);
         p[16] = f->filetype;
-        moatW_put_u64(p + 24, 1);
+        if (!f->stream)
+            moatW_put_u64(p + 24, 1);
         return WASI_ESUCCESS;
     }
     if (fstat(f->host_fd, &st) != 0)

@@ -193,6 +193,9 @@ typedef struct WasiFd {
                                  * (false for stdio given by the host) */
     int       capture;          /* 1 or 2: writes go to w->capture[capture]
                                  * (host_fd is -1); 0: none */
+    int       stream;           /* 1 + the standard descriptor (0, 1, 2)
+                                 * whose stream callbacks this one uses
+                                 * (host_fd is -1); 0: none */
     int       host_fd;
     uint8_t   filetype;         /* WASI_FILETYPE_* */
     uint16_t  fdflags;          /* WASI_FDFLAG_* the guest set */
@@ -229,6 +232,9 @@ struct moat_wasi {
     WasiFd   *fds;              /* the guest's descriptor table */
     uint32_t  nfds, capfds;     /* nfds: slots in use (open or closed) */
     WasiBuf   capture[3];       /* [1], [2]: captured stdout, stderr */
+    bool      has_stream;       /* moat_wasi_set_stream was called: waits
+                                 * go through stream.wait */
+    moat_wasi_stream stream;
 };
 
 /* ---- wasi_ctx.c ---- */
@@ -461,6 +467,25 @@ uint16_t moatW_fdflags_of(int host_flags, uint16_t asked);
 uint32_t moatW_fd_readdir(moat_caller *c, uint32_t fd, uint32_t buf,
                           uint32_t buf_len, uint64_t cookie,
                           uint32_t bufused);
+/* wasi_stream.c: streamed stdio (moat_wasi_set_stream). fd_read and
+ * fd_write on a descriptor with `stream` set (f is the caller's fd): */
+uint32_t moatW_stream_read(moat_caller *c, uint32_t fd, uint32_t iovs,
+                           uint32_t iovs_len, uint32_t nread);
+uint32_t moatW_stream_write(moat_caller *c, uint32_t fd, uint32_t iovs,
+                            uint32_t iovs_len, uint32_t nwritten);
+/* A poll_oneoff event as it stands now. */
+typedef struct WasiEvent {
+    bool     is_ready;
+    uint16_t error;
+    uint64_t nbytes;
+    uint16_t flags;
+} WasiEvent;
+/* The event of an fd_read (is_write false) or fd_write subscription on
+ * stream descriptor f, from the stream's ready(). */
+WasiEvent moatW_stream_event(const moat_wasi *w, const WasiFd *f,
+                             bool is_write);
+/* The caller's state when it has a stream, else NULL (never traps). */
+moat_wasi *moatW_stream_of(moat_caller *c);
 /* wasi_poll.c */
 uint32_t moatW_poll_oneoff(moat_caller *c, uint32_t in, uint32_t out,
                            uint32_t nsubscriptions, uint32_t nevents);

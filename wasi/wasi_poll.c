@@ -10,7 +10,8 @@
  * `in` from above would overwrite subscriptions before they are read:
  * EINVAL. Regular files, directories and capture buffers are always
  * ready; a subscription on a bad descriptor completes at once with its
- * error in the event.
+ * error in the event. With streamed stdio (moat_wasi_set_stream) the
+ * waiting is the host's instead: stream_poll.
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,17 +32,14 @@ typedef struct Poll {
     uint64_t       clock_start[NCLOCKS];    /* each WASI clock at entry */
     uint64_t       deadline;            /* earliest clock, monotonic ns */
     bool           is_ready;            /* some event needs no wait */
+    unsigned       what;                /* MOAT_WASI_WAIT_*: streams that
+                                         * are not ready yet */
     struct pollfd *pfds;                /* [guest fd], NULL until needed */
     uint32_t       npfds;               /* guest fds < npfds have one */
 } Poll;
 
 /* An event as the second pass finds it. */
-typedef struct Event {
-    bool     is_ready;
-    uint16_t error;
-    uint64_t nbytes;
-    uint16_t flags;
-} Event;
+typedef WasiEvent Event;
 
 static uint64_t
 mono_now(void)
@@ -83,6 +81,10 @@ fd_of(Poll *p, const uint8_t *s, Event *ev)
     *ev = (Event){ .is_ready = true, .error = e };
     if (!f)
         return NULL;
+    if (f->stream) {                    /* wasi_stream.c: ask the host */
+        *ev = moatW_stream_event(p->w, f, s[8] == WASI_EVENTTYPE_FD_WRITE);
+        return NULL;
+    }
     if (f->host_fd >= 0 && f->filetype != WASI_FILETYPE_REGULAR_FILE &&
         f->filetype != WASI_FILETYPE_DIRECTORY) {
         ev->is_ready = false;
@@ -114,8 +116,11 @@ scan(Poll *p)
         if (s[8] > WASI_EVENTTYPE_FD_WRITE)
             return WASI_EINVAL;
         WasiFd *f = fd_of(p, s, &ev);
+        if (!f && !ev.is_ready)         /* a stream with nothing yet */
+            p->what |= s[8] == WASI_EVENTTYPE_FD_READ ? MOAT_WASI_WAIT_READ
+                                                      : MOAT_WASI_WAIT_WRITE;
         if (!f) {
-            p->is_ready = true;
+            p->is_ready |= ev.is_ready;
             continue;
         }
         if (!p->pfds) {                 /* one per guest descriptor */
@@ -227,6 +232,56 @@ report(Poll *p, uint8_t *out, uint64_t now)
     return nev;
 }
 
+enum { HOST_FD_PERIOD_NS = 10 * 1000 * 1000 };
+
+/* poll_oneoff with streamed stdio (wasi_stream.c): the thread never blocks
+ * here. Each pass looks at every subscription as it is now (streams
+ * through ready(), host descriptors with a ppoll that does not wait) and,
+ * when nothing is ready, waits through the host's wait() for the streams
+ * not ready and the earliest clock, at most HOST_FD_PERIOD_NS when host
+ * descriptors are subscribed (nothing tells the host about them). wait()
+ * may yield and never return: no heap memory and no host pointer into
+ * guest memory is kept across it. */
+static uint32_t
+stream_poll(moat_caller *c, Poll *p, uint32_t in, uint32_t out,
+            uint32_t nevents)
+{
+    static const struct timespec zero = { 0, 0 };
+
+    for (;;) {
+        uint8_t *pout = moatW_mem(c, out, (uint64_t)p->n * WASI_EVENT_SIZE);
+        uint8_t *pn = moatW_mem(c, nevents, 4);
+        p->in = moatW_mem(c, in, (uint64_t)p->n * WASI_SUBSCRIPTION_SIZE);
+        if (!p->in || !pout || !pn)
+            return WASI_EFAULT;
+        p->deadline = UINT64_MAX;
+        p->is_ready = false;
+        p->what = 0;
+        p->pfds = NULL;
+        p->npfds = 0;
+        uint16_t e = scan(p);
+        int      r = 0;
+        if (e == WASI_ESUCCESS && p->npfds > 0 &&
+            (r = ppoll(p->pfds, p->npfds, &zero, NULL)) < 0) {
+            if (errno != EINTR)
+                e = moatW_errno(errno);
+            r = 0;
+        }
+        uint64_t now = mono_now();
+        bool     has_fds = p->npfds > 0;
+        if (e == WASI_ESUCCESS &&
+            (r > 0 || p->is_ready || p->deadline <= now))
+            moatW_put_u32(pn, report(p, pout, now));
+        moatU_free(p->pfds);
+        if (e != WASI_ESUCCESS || r > 0 || p->is_ready || p->deadline <= now)
+            return e;
+        uint64_t until = p->deadline;
+        if (has_fds && until - now > HOST_FD_PERIOD_NS)
+            until = now + HOST_FD_PERIOD_NS;
+        p->w->stream.wait(p->w->stream.data, c, p->what, until);
+    }
+}
+
 uint32_t
 moatW_poll_oneoff(moat_caller *c, uint32_t in, uint32_t out,
                   uint32_t nsubscriptions, uint32_t nevents)
@@ -246,6 +301,8 @@ moatW_poll_oneoff(moat_caller *c, uint32_t in, uint32_t out,
                .start = mono_now(), .deadline = UINT64_MAX };
     for (uint32_t id = 0; id < NCLOCKS; id++)
         moatW_clock_now(id, &p.clock_start[id]);
+    if (p.w->has_stream)
+        return stream_poll(c, &p, in, out, nevents);
     uint64_t now = 0;
     uint16_t e = scan(&p);
     if (e == WASI_ESUCCESS)

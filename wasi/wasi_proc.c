@@ -1,6 +1,7 @@
 /* wasi_proc.c - proc_exit, proc_raise, sched_yield (WASI preview 1).
  * proc_exit ends the running call with MOAT_ERR_EXIT through the runtime
- * (moat_caller_exit); the host process itself never exits.
+ * (moat_caller_exit); the host process itself never exits. sched_yield
+ * goes through the host's wait() with streamed stdio (wasi_stream.c).
  */
 #include <sched.h>
 
@@ -26,10 +27,19 @@ moatW_proc_raise(moat_caller *c, uint32_t sig)
     return sig <= 30 ? WASI_ENOSYS : WASI_EINVAL;
 }
 
+/* With streamed stdio the host's wait() yields instead, so that the
+ * thread runs another guest (moat_wasi_set_stream). */
 uint32_t
 moatW_sched_yield(moat_caller *c)
 {
-    (void)c;
-    sched_yield();
+    moat_wasi *w = moatW_stream_of(c);
+    uint64_t   now = 0;
+
+    if (!w) {
+        sched_yield();
+        return WASI_ESUCCESS;
+    }
+    moatW_clock_now(WASI_CLOCK_MONOTONIC, &now);
+    w->stream.wait(w->stream.data, c, 0, now);
     return WASI_ESUCCESS;
 }
