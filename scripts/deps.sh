@@ -7,7 +7,7 @@ PACKAGES=(
     build-essential pkg-config meson ninja-build python3
     llvm-19-dev clang-19 lld-19 libffi-dev libcmocka-dev
     libclang-rt-19-dev wabt binaryen wasi-libc libclang-rt-19-dev-wasm32
-    hyperfine nodejs time
+    hyperfine nodejs time libinih-dev
 )
 
 missing=()
