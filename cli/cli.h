@@ -14,6 +14,7 @@
 #include "moat.h"
 #include "moat_compile.h"
 #include "moat_wasi.h"
+#include "units.h"
 
 /* Exit statuses shared by every subcommand (docs/cli.md). A trap exits
  * like SIGABRT would (128 + 6); a timeout like timeout(1). */
@@ -110,10 +111,6 @@ typedef struct RunOptions {
 int  moat_cli_run_options(int argc, char **argv, RunOptions *o);
 void moat_cli_run_options_free(RunOptions *o);
 void moat_cli_run_usage(FILE *f);
-/* "500ms", "2s", "1.5m", "1h", "3" (seconds) -> nanoseconds, > 0. */
-bool moat_cli_parse_duration(const char *s, uint64_t *ns);
-/* "4096", "64K", "16M", "1G" (also KiB/MiB/GiB, any case) -> bytes. */
-bool moat_cli_parse_size(const char *s, uint64_t *bytes);
 
 /* run_load.c: PROG as a module. A .wasm goes through the compile cache
  * (or is compiled in memory); .o and .so are loaded as they are. EXIT_OK

@@ -34,7 +34,7 @@ typedef struct ServeRoutes {
     size_t      n, cap;
 } ServeRoutes;
 
-/* Appends the routes of an INI route file (format in docs/serve.md, read
+/* Appends the routes of an INI route file (docs/serve-routes.md, read
  * with inih). false with "FILE:LINE: reason" in err on any error; routes
  * are then unchanged. */
 bool serve_routes_load_file(ServeRoutes *r, const char *path, char *err,
