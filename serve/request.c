@@ -35,7 +35,7 @@ serve_req_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     }
     r->w = w;
     r->conn = c;
-    r->id = atomic_fetch_add(&w->next_id, 1);
+    r->id = atomic_fetch_add(&w->next_id, (uint64_t)w->cfg->workers);
     r->t_start = serve_now_ns();
     r->heap_idx = SIZE_MAX;
     w->inflight++;
@@ -350,37 +350,86 @@ content_length_too_big(Req *r)
     return *end == 0 && v > r->w->cfg->max_body;
 }
 
+static bool
+has_body(Req *r)
+{
+    const char *cl = MHD_lookup_connection_value(
+        r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = MHD_lookup_connection_value(
+        r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+    return te || (cl && strcmp(cl, "0"));
+}
+
+/* An error decided on the headers. MHD takes a response only now (the
+ * headers just processed) or once the whole request is in: with a body
+ * to come, answer now (MHD then closes the connection, as it must: the
+ * body is not read); without one, at the end, so the connection lives. */
+static enum MHD_Result
+refuse(Req *r, unsigned status)
+{
+    if (has_body(r))
+        return respond_error(r, status);
+    r->status = status;
+    return MHD_YES;
+}
+
 /* First call: the request line and headers are in. */
 static enum MHD_Result
 on_headers(Req *r, const char *url, const char *version)
 {
     const char *path_info = "";
 
-    if (is_metrics(r, url))
-        return respond_metrics(r);
+    if (is_metrics(r, url)) {
+        if (has_body(r))
+            return respond_metrics(r);
+        r->is_metrics = true;
+        return MHD_YES;         /* answered at the end of the request */
+    }
     r->rs = serve_routeset_acquire();
     r->route = r->rs ? serve_routeset_match(r->rs, url, &path_info) : NULL;
     if (!r->route) {
         snprintf(r->reason, sizeof r->reason, "no route for this path");
-        return respond_error(r, 404);
+        return refuse(r, 404);
     }
     if (content_length_too_big(r)) {
         snprintf(r->reason, sizeof r->reason, "the body is larger than "
                  "%llu bytes", (unsigned long long)r->w->cfg->max_body);
-        return respond_error(r, 413);
+        return respond_error(r, 413);   /* now: the body is not read */
     }
     r->deadline_at = r->t_start + r->route->timeout_ns;
     if (!build_env(r, url, version, path_info)) {
         snprintf(r->reason, sizeof r->reason, "out of memory");
-        return respond_error(r, 503);
+        return refuse(r, 503);
     }
     if (r->route->native)
         return MHD_YES;         /* runs once the body is in */
     if (!serve_sandbox_start(r))
-        return respond_error(r, r->status);
+        return refuse(r, r->status);
     serve_sandbox_run(r);
     serve_req_progress(r);
-    return maybe_respond(r, false);
+    /* Not answered here even when the guest is done: MHD takes a
+     * response queued before the request is read to the end as an early
+     * one and closes the connection after it. */
+    return MHD_YES;
+}
+
+/* The body of a request already refused mid-way (a chunked body past the
+ * limit): MHD cannot answer until it has read the body, so read and drop
+ * up to DISCARD_MAX more, then close the connection instead. */
+#define DISCARD_MAX ((uint64_t)8 << 20)
+
+static enum MHD_Result
+discard(Req *r, size_t *size)
+{
+    r->discarded += *size;
+    *size = 0;
+    if (r->discarded > DISCARD_MAX) {
+        serve_log("request %llx: %s; closing the connection",
+                  (unsigned long long)r->id, r->reason);
+        return MHD_NO;
+    }
+    return MHD_YES;
 }
 
 static enum MHD_Result
@@ -394,7 +443,8 @@ on_upload(Req *r, const char *data, size_t *size)
                  "%llu bytes", (unsigned long long)r->w->cfg->max_body);
         serve_worker_unqueue(r->w, r);
         serve_sandbox_free(r);
-        return respond_error(r, 413);
+        r->status = 413;
+        return discard(r, size);
     }
     if (!r->route->native && held + take > IN_HIGH)
         take = held < IN_HIGH ? IN_HIGH - held : 0;
@@ -425,7 +475,7 @@ on_upload(Req *r, const char *data, size_t *size)
     }
     if (r->guest == G_WAITING && serve_sandbox_can_go(r, 0))
         serve_worker_runnable(r->w, r);
-    return maybe_respond(r, false);
+    return MHD_YES;             /* MHD takes no response mid-body */
 }
 
 static void
@@ -453,8 +503,14 @@ serve_req_access(void *cls, struct MHD_Connection *c, const char *url,
         *upload_size = 0;
         return MHD_YES;
     }
+    if (*upload_size && r->status)
+        return discard(r, upload_size);
     if (*upload_size)
         return on_upload(r, upload, upload_size);
+    if (r->is_metrics)
+        return respond_metrics(r);
+    if (r->status)              /* decided already: no route, no guest */
+        return maybe_respond(r, true);
     if (!r->in_eof) {
         r->in_eof = true;
         if (r->route->native)

@@ -20,6 +20,17 @@
 
 /* ---- stdout ---- */
 
+/* MHD sends no response before it has read the whole request, so a
+ * handler that answers as it reads (an echo) must be able to write as
+ * much as it reads until then: the body limit more. */
+static size_t
+out_limit(const Req *r)
+{
+    return r->in_eof || r->is_responded
+               ? OUT_HIGH
+               : OUT_HIGH + (size_t)r->w->cfg->max_body;
+}
+
 static bool
 buf_reserve(ServeBuf *b, size_t more)
 {
@@ -81,10 +92,11 @@ serve_sandbox_take_output(Req *r, const void *p, size_t n)
     size_t take = n;
 
     if (!r->route->native) {
-        if (unsent >= OUT_HIGH)
+        size_t lim = out_limit(r);
+        if (unsent >= lim)
             return 0;
-        if (take > OUT_HIGH - unsent)
-            take = OUT_HIGH - unsent;
+        if (take > lim - unsent)
+            take = lim - unsent;
     }
     if (!buf_reserve(&r->out, take))
         return 0;
@@ -197,7 +209,8 @@ s_ready(void *data, int fd)
         return 65536;
     if (r->out_closed || r->cgi_state < 0)
         return -1;
-    return unsent >= OUT_HIGH ? 0 : (long)(OUT_HIGH - unsent);
+    size_t lim = out_limit(r);
+    return unsent >= lim ? 0 : (long)(lim - unsent);
 }
 
 static void
@@ -220,7 +233,7 @@ serve_sandbox_can_go(const Req *r, uint64_t now)
         (r->in.len > r->in.pos || r->in_eof))
         return true;
     if ((r->wait_what & MOAT_WASI_WAIT_WRITE) &&
-        (r->out_closed || r->out.len - r->out.pos <= OUT_HIGH / 2))
+        (r->out_closed || r->out.len - r->out.pos <= out_limit(r) / 2))
         return true;
     return now && (now >= r->wait_until || now >= r->deadline_at);
 }

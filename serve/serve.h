@@ -224,6 +224,7 @@ struct Req {
     const LoadedRoute    *route;
     const char           *method;       /* MHD's, valid while conn is */
     bool                  is_started;   /* first access call seen */
+    bool                  is_metrics;   /* the metrics endpoint */
     bool                  is_responded; /* a response is queued */
     bool                  is_streaming; /* ... and it is the guest's */
     bool                  is_suspended; /* we suspended conn */
@@ -234,6 +235,7 @@ struct Req {
     ServeBuf              in, out, err;
     uint64_t              body_bytes, out_bytes;
     uint64_t              err_total;    /* stderr bytes written */
+    uint64_t              discarded;    /* body bytes dropped after 413 */
     ServeCgiOut           cgi;          /* points into hdrbuf */
     char                 *hdrbuf;       /* the CGI header block, copied */
     int                   cgi_state;    /* 0 more, 1 parsed, -1 bad */

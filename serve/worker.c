@@ -252,6 +252,7 @@ start_daemon(Worker *w, const ServeConfig *c, int listen_fd)
 
     return MHD_start_daemon(flags, 0, NULL, NULL,
         serve_req_access, w,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
         MHD_OPTION_LISTEN_SOCKET, listen_fd,
         MHD_OPTION_CONNECTION_TIMEOUT, idle,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
@@ -259,7 +260,6 @@ start_daemon(Worker *w, const ServeConfig *c, int listen_fd)
         MHD_OPTION_URI_LOG_CALLBACK, serve_req_uri_log, w,
         MHD_OPTION_NOTIFY_COMPLETED,
         serve_req_completed, w,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
         MHD_OPTION_END);
 }
 
@@ -276,7 +276,7 @@ serve_worker_start(Worker *w, const ServeConfig *c, int listen_fd, int index)
     w->epfd = w->evfd = -1;
     atomic_init(&w->is_draining, false);
     pthread_mutex_init(&w->run_lock, NULL);
-    atomic_init(&w->next_id, ((uint64_t)index << 48) + 1);
+    atomic_init(&w->next_id, (uint64_t)index + 1);
     if (lfd < 0 || !(w->metrics = serve_metrics_new()))
         goto fail;
     if (!(w->daemon = start_daemon(w, c, lfd))) {
