@@ -110,13 +110,14 @@ serve_log_access(const Req *r, unsigned status, uint64_t dur_ns)
     escape(uri, sizeof uri, r->raw_uri, strlen(r->raw_uri));
     int n = snprintf(line, sizeof line,
         "%s id=%llx method=%s uri=%s route=%s status=%u dur_us=%llu "
-        "inst_us=%llu in=%llu out=%llu%s%s", stamp,
+        "inst_us=%llu in=%llu out=%llu%s%s%s", stamp,
         (unsigned long long)r->id, r->method ? r->method : "-", uri,
         r->route ? r->route->cfg->pattern : "-", status,
         (unsigned long long)(dur_ns / 1000),
         (unsigned long long)(r->inst_ns / 1000),
         (unsigned long long)r->body_bytes, (unsigned long long)r->out_bytes,
-        r->is_trap ? " trap=1" : "", r->is_deadline ? " deadline=1" : "");
+        r->is_trap ? " trap=1" : "", r->is_deadline ? " deadline=1" : "",
+        status ? "" : " refused-by-http-layer=1");
     if (n > 0)
         write_line(access_fd, line, (size_t)n, sizeof line);
 }

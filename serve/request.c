@@ -604,7 +604,8 @@ serve_req_completed(void *cls, struct MHD_Connection *c, void **ptr,
     *ptr = NULL;
     dur = serve_now_ns() - r->t_start;
     if (!r->is_started)
-        r->status = 400;        /* MHD answered: no route reached */
+        r->status = 0;          /* MHD refused it (400, 414, 431, 505...)
+                                 * before any route: it does not say which */
     else if (!r->is_responded || toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
         r->out_closed = true;
     serve_log_access(r, r->status, dur);
