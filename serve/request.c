@@ -40,6 +40,10 @@ serve_req_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
     r->heap_idx = SIZE_MAX;
     w->inflight++;
     serve_metrics_inflight(w->metrics, 1);
+    r->all_next = w->all;
+    if (w->all)
+        w->all->all_prev = r;
+    w->all = r;
     return r;
 }
 
@@ -386,6 +390,12 @@ on_headers(Req *r, const char *url, const char *version)
         r->is_metrics = true;
         return MHD_YES;         /* answered at the end of the request */
     }
+    if (!strcmp(version, MHD_HTTP_VERSION_1_1) &&
+        !MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host")) {
+        snprintf(r->reason, sizeof r->reason, "HTTP/1.1 needs a Host "
+                 "header (RFC 9112, 3.2)");
+        return refuse(r, 400);
+    }
     r->rs = serve_routeset_acquire();
     r->route = r->rs ? serve_routeset_match(r->rs, url, &path_info) : NULL;
     if (!r->route) {
@@ -623,5 +633,27 @@ serve_req_completed(void *cls, struct MHD_Connection *c, void **ptr,
     free(r->raw_uri);
     w->inflight--;
     serve_metrics_inflight(w->metrics, -1);
+    if (r->all_prev)
+        r->all_prev->all_next = r->all_next;
+    else
+        w->all = r->all_next;
+    if (r->all_next)
+        r->all_next->all_prev = r->all_prev;
     free(r);
+}
+
+void
+serve_req_cut(Req *r)
+{
+    if (r->in_eof || !r->is_started)
+        return;
+    MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, 1u);
+    wake_connection(r);
+}
+
+void
+serve_req_resume_all(Worker *w)
+{
+    for (Req *r = w->all; r; r = r->all_next)
+        wake_connection(r);
 }

@@ -322,6 +322,7 @@ deadline_hit(Req *r)
     r->guest = G_DONE;
     serve_sandbox_finish_output(r);
     serve_sandbox_free(r);
+    serve_req_cut(r);
 }
 
 static void

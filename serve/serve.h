@@ -250,6 +250,7 @@ struct Req {
     char                  reason[320];  /* why, for error bodies and logs */
     bool                  is_trap, is_deadline;
     uint64_t              t_start, deadline_at, inst_ns;
+    Req                  *all_next, *all_prev;  /* the worker's requests */
     /* run queue and timer heap membership */
     Req                  *rq_next, *rq_prev;
     bool                  in_rq;
@@ -267,6 +268,13 @@ void  serve_req_completed(void *cls, struct MHD_Connection *c, void **ptr,
                           enum MHD_RequestTerminationCode toe);
 /* The guest stopped running (done or waiting): respond or stream. */
 void  serve_req_progress(Req *r);
+/* The guest's deadline passed before the whole body was read: MHD can
+ * answer only then, so the connection is closed instead (its timeout cut
+ * to a second). */
+void  serve_req_cut(Req *r);
+/* Resumes every suspended connection of w, so MHD can end them (before
+ * MHD_stop_daemon). */
+void  serve_req_resume_all(Worker *w);
 
 /* sandbox.c: the guest of one request */
 /* Instantiates the route's module with the request's WASI system;
@@ -298,6 +306,7 @@ struct Worker {
     int                 epfd, evfd;
     pthread_t           thread;
     Req                *rq_head, *rq_tail;  /* runnable guests */
+    Req                *all;                /* every live request */
     Req               **heap;               /* timers, earliest first */
     size_t              nheap, capheap;
     uint32_t            inflight;

@@ -212,8 +212,12 @@ worker_main(void *arg)
             is_quiet = true;
             drain_until = serve_now_ns() + w->cfg->drain_ns;
         }
-        if (is_quiet && (w->inflight == 0 || serve_now_ns() >= drain_until))
+        if (is_quiet && (w->inflight == 0 || serve_now_ns() >= drain_until)) {
+            /* MHD ends suspended connections only once resumed */
+            serve_req_resume_all(w);
+            MHD_run(w->daemon);
             break;
+        }
         int n = epoll_wait(w->epfd, ev, 16, is_quiet ? 50
                                                       : loop_timeout_ms(w));
         for (int i = 0; i < n; i++)
