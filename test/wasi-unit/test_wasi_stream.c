@@ -554,6 +554,48 @@ poll_waits_for_all_at_once(void **state)
     fx_free(&fx);
 }
 
+static int pipe_w = -1;                 /* poll_host_descriptors' */
+
+static void
+write_pipe(Fake *fk, int k)
+{
+    (void)k;
+    assert_int_equal(fk->what, WAIT_READ);
+    assert_int_equal(write(pipe_w, "p", 1), 1);
+}
+
+/* A host descriptor among the subscriptions (fd 2 taken back with
+ * set_stdio): the host is never told when it becomes ready, so each wait
+ * lasts at most 10 ms, and a later pass finds it with a ppoll that does
+ * not wait. */
+static void
+poll_host_descriptors(void **state)
+{
+    (void)state;
+    Fx         fx = { 0 };
+    Fake       fk;
+    moat_error err = { 0 };
+    int        p[2];
+
+    assert_int_equal(pipe(p), 0);
+    pipe_w = p[1];
+    start(&fx, &fk);
+    assert_int_equal(moat_wasi_set_stdio(fx.w, 2, p[0], &err), MOAT_OK);
+    sub_fd(&fx, 0, 1, 0);               /* stream fd 0: nothing yet */
+    sub_fd(&fx, 1, 1, 2);               /* the pipe: empty */
+    uint64_t t0 = mono_ns();
+    assert_int_equal(guest_poll(&fx, &fk, write_pipe, 2), E_SUCCESS);
+    assert_int_equal(fk.nwaits, 1);
+    assert_true(fk.deadlines[0] > t0);
+    assert_true(fk.deadlines[0] <= mono_ns() + 10000000);
+    assert_int_equal(fx_get32(&fx, RESULT), 1);
+    assert_true(fx_get64(&fx, EVENTS) == 101);
+    assert_true(fx_get64(&fx, EVENTS + 16) == 1);       /* one byte */
+    fx_free(&fx);
+    close(p[0]);
+    close(p[1]);
+}
+
 /* sched_yield waits once, for nothing, until now. */
 static void
 sched_yield_yields_once(void **state)
@@ -628,6 +670,7 @@ main(void)
         cmocka_unit_test(poll_clock_waits_through_the_host),
         cmocka_unit_test(poll_stream_readiness),
         cmocka_unit_test(poll_waits_for_all_at_once),
+        cmocka_unit_test(poll_host_descriptors),
         cmocka_unit_test(sched_yield_yields_once),
         cmocka_unit_test(free_while_suspended),
         cmocka_unit_test(bad_streams_are_refused),
