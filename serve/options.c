@@ -26,7 +26,7 @@ serve_usage(FILE *f)
 "  --max-memory SIZE      a handler's memory cap, unless its route sets one\n"
 "                         (default 128M)\n"
 "  --max-body SIZE        largest request body (default 16M; 413 past it)\n"
-"  --max-header SIZE      largest request head (default 16K; 431 past it)\n"
+"  --max-header SIZE      largest request head (default 8K; 431 past it)\n"
 "  --idle-timeout DUR     close a connection idle that long (default 30s)\n"
 "  --drain-timeout DUR    on SIGTERM, wait that long for requests in\n"
 "                         flight (default 30s)\n"
@@ -168,7 +168,7 @@ serve_options(int argc, char **argv, ServeConfig *c)
         .timeout_ns = UINT64_C(30) * 1000000000u,
         .max_memory = (uint64_t)128 << 20,
         .max_body = (uint64_t)16 << 20,
-        .max_header = (uint64_t)16 << 10,
+        .max_header = (uint64_t)8 << 10,
         .idle_timeout_ns = UINT64_C(30) * 1000000000u,
         .drain_ns = UINT64_C(30) * 1000000000u,
         .metrics_path = "/metrics",

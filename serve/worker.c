@@ -251,8 +251,10 @@ start_daemon(Worker *w, const ServeConfig *c, int listen_fd)
     unsigned idle = (unsigned)((c->idle_timeout_ns + 999999999u) /
                                1000000000u);
     /* MHD's per-connection memory holds the request line, the headers
-     * and the read buffer: the header limit, plus room to read. */
-    size_t mem = (size_t)c->max_header + 16384;
+     * and the read buffer, and stays resident while the connection lives
+     * (bench/serve/httplib/RESULTS.md: 32 KiB a connection at 16 + 16):
+     * the header limit, plus a little room to read. */
+    size_t mem = (size_t)c->max_header + 4096;
 
     return MHD_start_daemon(flags, 0, NULL, NULL,
         serve_req_access, w,
