@@ -306,8 +306,14 @@ on_section(Loader *ld, const char *line)
         }
     while (len && is_blank(line[len - 1]))
         len--;
+    if (len < 2 || line[len - 1] != ']') {
+        fail(ld, ld->lineno, memchr(line, ']', len)
+                                 ? "text after the section's closing ']'"
+                                 : "section header without a closing ']'");
+        return;
+    }
     const char *s = line + 1;
-    size_t      n = len >= 2 && line[len - 1] == ']' ? len - 2 : 0;
+    size_t      n = len - 2;
     while (n && is_blank(*s))
         s++, n--;
     while (n && is_blank(s[n - 1]))
