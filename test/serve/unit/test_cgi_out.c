@@ -267,6 +267,11 @@ header_bytes_limit(void **state)
     memcpy(b + SERVE_CGI_HEADER_BYTES - 1, "\n\r", 2);
     assert_int_equal(serve_cgi_parse(b, SERVE_CGI_HEADER_BYTES + 1, &out,
                                      &why), 0);
+    /* ... but not another header: it cannot fit */
+    b[SERVE_CGI_HEADER_BYTES] = 'Y';
+    assert_int_equal(serve_cgi_parse(b, SERVE_CGI_HEADER_BYTES + 1, &out,
+                                     &why), -1);
+    b[SERVE_CGI_HEADER_BYTES] = '\r';
     b[SERVE_CGI_HEADER_BYTES + 1] = '\n';
     assert_int_equal(serve_cgi_parse(b, SERVE_CGI_HEADER_BYTES + 2, &out,
                                      &why), 1);
