@@ -205,7 +205,8 @@ syntax_errors(void **state)
     memcpy(long_line, "[route \"/a\"]\nmodule = ", 22);
     strcpy(long_line + 250, "\n");
     expect_error(long_line, 2, "line longer than");
-    expect_error_n("[route \"/a\"]\nmodule = a\0b\n", 25, 2, "NUL byte");
+    static const char nul[] = "[route \"/a\"]\nmodule = a\0b\n";
+    expect_error_n(nul, sizeof nul - 1, 2, "NUL byte");
     expect_error("", 1, "no [route \"PATH\"] section");
     expect_error("[defaults]\ntimeout = 1s\n", 2, "no [route \"PATH\"] "
                  "section");
