@@ -434,6 +434,10 @@ on_key(void *user, const char *section, const char *name, const char *value)
     size_t  k = 0;
 
     (void)section;              /* cut at 50 bytes: on_section's is used */
+    if (!name)
+        return 1;               /* a new section, if inih was built to say */
+    if (!value)                 /* a bare name, if inih was built to allow */
+        return fail(ld, ld->lineno, "want NAME = VALUE");
     if (ld->sec == SEC_BAD)
         return 1;               /* its header is the error */
     if (ld->sec == SEC_NONE)
