@@ -306,8 +306,14 @@ on_section(Loader *ld, const char *line)
         }
     while (len && is_blank(line[len - 1]))
         len--;
+    if (len < 2 || line[len - 1] != ']') {
+        fail(ld, ld->lineno, memchr(line, ']', len)
+                                 ? "text after the section's closing ']'"
+                                 : "section header without a closing ']'");
+        return;
+    }
     const char *s = line + 1;
-    size_t      n = len >= 2 && line[len - 1] == ']' ? len - 2 : 0;
+    size_t      n = len - 2;
     while (n && is_blank(*s))
         s++, n--;
     while (n && is_blank(s[n - 1]))
@@ -428,6 +434,10 @@ on_key(void *user, const char *section, const char *name, const char *value)
     size_t  k = 0;
 
     (void)section;              /* cut at 50 bytes: on_section's is used */
+    if (!name)
+        return 1;               /* a new section, if inih was built to say */
+    if (!value)                 /* a bare name, if inih was built to allow */
+        return fail(ld, ld->lineno, "want NAME = VALUE");
     if (ld->sec == SEC_BAD)
         return 1;               /* its header is the error */
     if (ld->sec == SEC_NONE)

@@ -74,13 +74,17 @@ typedef struct ServeRequestInfo {
     const char        *scheme;          /* "http" */
 } ServeRequestInfo;
 
-/* A NULL-terminated array of "NAME=VALUE" strings and the argv (query
- * words, '+'-separated and %-decoded, after argv[0] = route pattern), all
- * in one allocation each; free with serve_strv_free. The route's own
- * envs come last and win. CONTENT_TYPE and CONTENT_LENGTH come from
- * their headers (no HTTP_ entry for them); each other header becomes
+/* A NULL-terminated array of "NAME=VALUE" strings, each name once, and
+ * the argv (as WAGI: argv[0] = the raw request path, then the query's
+ * '&'-separated words, %-decoded with '+' as a space; a word that would
+ * decode to a NUL is passed as sent), all in one allocation each; *n is
+ * the count; free with serve_strv_free. The route's own envs come last
+ * and win. CONTENT_TYPE and CONTENT_LENGTH come from their headers (no
+ * HTTP_ entry for them; "" and "0" without); each other header becomes
  * HTTP_<NAME> upper-cased with '-' as '_'; a repeated header is joined
- * with ", ". NULL on allocation failure. */
+ * with ", "; Proxy (httpoxy), names with '_' and non-tokens are dropped.
+ * docs/serve-routes.md lists every variable. NULL on allocation
+ * failure. */
 char **serve_cgi_env(const ServeRequestInfo *ri, size_t *n);
 char **serve_cgi_argv(const ServeRequestInfo *ri, size_t *n);
 void   serve_strv_free(char **v);
