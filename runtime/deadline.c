@@ -62,9 +62,10 @@ engine_epoch(const moat_engine *e)
 }
 
 /* Recomputes the word from the fields. It stores, then reads the flags:
- * whoever raises a flag (interrupt, timer, preempt) raises it first and zeroes the
- * word after, so a flag this call misses is followed by a zero written
- * after our store. A new epoch deadline set meanwhile makes us go again. */
+ * whoever raises a flag (interrupt, timer, preempt) raises it first and
+ * zeroes the word after, so a flag this call misses is followed by a zero
+ * written after our store. A new epoch deadline set meanwhile makes us go
+ * again. */
 static void
 refresh_word(moat_instance *inst)
 {
