@@ -2,9 +2,8 @@
  * "deadlines"): the helper the compiled checks call (moatR_epoch_check),
  * per-call timeouts through one timer thread per engine, interruption and
  * preemption (a yield at the next check) from any thread, and the engine
- * epoch. The checks are lowered by
- * llvm-lower/lower_epoch.c; docs/runtime.md, "Deadlines", says why the
- * pieces are shaped so.
+ * epoch. The checks are lowered by llvm-lower/lower_epoch.c;
+ * docs/runtime.md, "Deadlines", says why the pieces are shaped so.
  */
 #include <signal.h>
 #include <string.h>
