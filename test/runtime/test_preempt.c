@@ -246,14 +246,20 @@ preempted_loop_keeps_its_result(void **state)
 {
     moat_instance *inst = instantiate(*state);
     Preempter      pr = { .inst = { inst }, .n = 1, .period_ns = 2 * MS };
-    uint64_t       got = 0;
+    uint64_t       got = 0, t0 = now_ns();
     uint32_t       yields = 0;
 
+    assert_int_equal(drive_sum(inst, BIG_N, &got, &yields), 1);
+    uint64_t plain = now_ns() - t0;
+    assert_int_equal(yields, 0);
     preempter_start(&pr);
+    t0 = now_ns();
     int ok = drive_sum(inst, BIG_N, &got, &yields);
+    uint64_t preempted = now_ns() - t0;
     preempter_stop(&pr);
-    print_message("sum(%u) preempted every 2 ms: %u yields\n", BIG_N,
-                  yields);
+    print_message("sum(%u): %.1f ms alone, %.1f ms preempted every 2 ms "
+                  "(%u yields)\n", BIG_N, (double)plain / 1e6,
+                  (double)preempted / 1e6, yields);
     assert_true(ok);
     assert_true(yields > 0);
     assert_true(got == checksum(BIG_N));
