@@ -415,6 +415,20 @@ MOAT_API void moat_instance_interrupt(moat_instance *inst);
 MOAT_API void moat_engine_increment_epoch(moat_engine *e);
 MOAT_API void moat_instance_set_epoch_deadline(moat_instance *inst,
                                                uint64_t ticks_from_now);
+/* Thread-safe: the running call into inst yields at its next interruption
+ * check, as if a host function had called moat_caller_yield: the call
+ * returns MOAT_YIELDED, moat_instance_was_preempted(inst) is 1 until the
+ * next resume, and moat_instance_resume (any value) continues it where it
+ * was. For schedulers that time-slice guests: a loop cannot hold a thread.
+ * Where the call cannot yield (a call made back into a running instance,
+ * a start function), or with no call running (the request is dropped at
+ * the next call's start: it must not carry over), it goes on undisturbed.
+ * An interrupt, timeout or epoch deadline that is due at the same check
+ * wins (the call traps). No-op without interruption checks. */
+MOAT_API void moat_instance_preempt(moat_instance *inst);
+/* 1 when the suspended call of inst was suspended by moat_instance_preempt
+ * rather than by a host function's yield. */
+MOAT_API int moat_instance_was_preempted(const moat_instance *inst);
 
 /* ---- instance pools, reset, yield and resume (docs/embedding.md,
  * docs/runtime-scale.md) ----

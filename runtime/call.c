@@ -253,7 +253,8 @@ moat_instance_call_index(moat_instance *inst, uint32_t export_idx,
     return outcome(r, err, &e);
 }
 
-/* ---- resuming a suspended call (moat_caller_yield suspended it) ---- */
+/* ---- resuming a suspended call (moat_caller_yield or a preemption,
+ * deadline.c, suspended it) ---- */
 
 moat_status
 moat_instance_resume(moat_instance *inst, moat_val value, moat_val *results,
@@ -279,6 +280,7 @@ moat_instance_resume(moat_instance *inst, moat_val value, moat_val *results,
         return moatR_report(err, &e);
     }
     f->thread = &moatR_tls;
+    f->preempted = false;
     if (!moatR_deadline_enter(inst, &e)) {      /* an interrupt: the call */
         moatR_fiber_abandon(f);                 /* ends with it */
         f->thread = NULL;
@@ -297,6 +299,12 @@ int
 moat_instance_is_suspended(const moat_instance *inst)
 {
     return atomic_load(&inst->fiber->state) == MOAT_FIBER_SUSPENDED;
+}
+
+int
+moat_instance_was_preempted(const moat_instance *inst)
+{
+    return moat_instance_is_suspended(inst) && inst->fiber->preempted;
 }
 
 moat_val

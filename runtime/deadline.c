@@ -1,11 +1,12 @@
 /* deadline.c - stopping guest code that runs too long (moat.h,
  * "deadlines"): the helper the compiled checks call (moatR_epoch_check),
- * per-call timeouts through one timer thread per engine, interruption from
- * any thread, and the engine epoch. The checks are lowered by
- * llvm-lower/lower_epoch.c; docs/runtime.md, "Deadlines", says why the
- * pieces are shaped so.
+ * per-call timeouts through one timer thread per engine, interruption and
+ * preemption (a yield at the next check) from any thread, and the engine
+ * epoch. The checks are lowered by llvm-lower/lower_epoch.c;
+ * docs/runtime.md, "Deadlines", says why the pieces are shaped so.
  */
 #include <signal.h>
+#include <string.h>
 #include <time.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -60,9 +61,10 @@ engine_epoch(const moat_engine *e)
 }
 
 /* Recomputes the word from the fields. It stores, then reads the flags:
- * whoever raises a flag (interrupt, timer) raises it first and zeroes the
- * word after, so a flag this call misses is followed by a zero written
- * after our store. A new epoch deadline set meanwhile makes us go again. */
+ * whoever raises a flag (interrupt, timer, preempt) raises it first and
+ * zeroes the word after, so a flag this call misses is followed by a zero
+ * written after our store. A new epoch deadline set meanwhile makes us go
+ * again. */
 static void
 refresh_word(moat_instance *inst)
 {
@@ -72,7 +74,8 @@ refresh_word(moat_instance *inst)
     do {
         epoch_not = atomic_load(&d->epoch_not);
         store_word(inst, ~epoch_not);
-        if (atomic_load(&d->interrupt) || atomic_load(&d->timed_out))
+        if (atomic_load(&d->interrupt) || atomic_load(&d->timed_out) ||
+            atomic_load(&d->preempt))
             store_word(inst, 0);
     } while (atomic_load(&d->epoch_not) != epoch_not);
 }
@@ -85,9 +88,38 @@ epoch_passed(const moat_instance *inst)
     return engine_epoch(inst->module->engine) >= deadline;
 }
 
+/* Whether the running call can be suspended here: only the run that
+ * switched to inst's own stack can (moat_caller_yield's rule), not a call
+ * made in place back into a running instance, nor a start function. */
+static bool
+can_yield(const moat_instance *inst)
+{
+    const Activation *a = moatR_tls.act;
+
+    return a && a->fiber == inst->fiber && !inst->fiber->no_yield;
+}
+
+/* moat_instance_preempt's yield. Once resumed (maybe on another thread:
+ * inst and the word are not thread-local), the guest goes on from its
+ * check. This frame and the switch are a helper's share of the stack
+ * reserve, less than a host function that yields takes. */
+static void
+yield_preempted(moat_instance *inst)
+{
+    moat_val none;
+
+    memset(&none, 0, sizeof none);
+    inst->fiber->preempted = true;
+    (void)moatR_fiber_yield(inst->fiber, none);
+    refresh_word(inst);
+}
+
 /* Called by compiled code when the epoch reached the deadline word: stop
- * the call if it has a reason to stop, else (the reason went away, e.g. an
- * interrupt already used) set the word right and go on. */
+ * the call if it has a reason to stop, else yield if a preemption is
+ * pending and the call can yield, else (the reason went away, e.g. an
+ * interrupt already used, or a preemption where no yield is possible,
+ * which is dropped) set the word right and go on. A stop wins: the
+ * preemption it leaves pending is dropped by the next call's start. */
 void
 moatR_epoch_check(void *ctx)
 {
@@ -96,10 +128,14 @@ moatR_epoch_check(void *ctx)
     Deadline      *d = &inst->deadline;
     bool           is_due = atomic_exchange(&d->interrupt, false) ||
                             atomic_load(&d->timed_out) || epoch_passed(inst);
+    bool           is_preempt = !is_due && atomic_load(&d->preempt) &&
+                                atomic_exchange(&d->preempt, false);
 
     refresh_word(inst);
     if (is_due)
         moatR_unwind_at(MOAT_TRAP_INTERRUPTED, pc);
+    if (is_preempt && can_yield(inst))
+        yield_preempted(inst);
 }
 
 /* ---- the timer thread ---- */
@@ -255,6 +291,9 @@ moatR_deadline_enter(moat_instance *inst, moat_error *err)
 
     if (d->depth++ > 0)         /* a host function called back in */
         return true;
+    /* meant for a call that is over (or suspended): not carried over */
+    if (atomic_load(&d->preempt) && atomic_exchange(&d->preempt, false))
+        refresh_word(inst);
     if (atomic_load(&d->interrupt) && atomic_exchange(&d->interrupt, false)) {
         d->depth--;
         refresh_word(inst);
@@ -321,6 +360,15 @@ moat_instance_interrupt(moat_instance *inst)
     if (!moat_module_is_interruptible(inst->module))
         return;                 /* nothing would ever clear the flag */
     atomic_store(&inst->deadline.interrupt, true);
+    store_word(inst, 0);
+}
+
+void
+moat_instance_preempt(moat_instance *inst)
+{
+    if (!moat_module_is_interruptible(inst->module))
+        return;                 /* nothing would ever clear the flag */
+    atomic_store(&inst->deadline.preempt, true);
     store_word(inst, 0);
 }
 

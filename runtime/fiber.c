@@ -192,6 +192,7 @@ moatR_fiber_abandon(Fiber *f)
     if (f->vals != f->local)
         moatU_free(f->vals);
     f->vals = NULL;
+    f->preempted = false;
     atomic_store(&f->since, 0);
     atomic_store(&f->state, MOAT_FIBER_IDLE);
 }
@@ -249,7 +250,8 @@ moatR_fibers_oldest_run(uint32_t *nfibers)
     return oldest;
 }
 
-/* ---- yield: inside a host function, on the instance's stack ---- */
+/* ---- yield: inside a host function or an interruption check, on the
+ * instance's stack ---- */
 
 moat_val
 moat_caller_yield(moat_caller *c, moat_val v)
@@ -265,6 +267,15 @@ moat_caller_yield(moat_caller *c, moat_val v)
                             "its own stack (a nested call)");
     if (f->no_yield)
         moat_caller_trap(c, "cannot yield: start functions cannot");
+    return moatR_fiber_yield(f, v);
+}
+
+/* Also deadline.c's, for moat_instance_preempt. The entering frame may be
+ * on another thread when the run is resumed: nothing here is kept in a
+ * thread-local across the switch. */
+moat_val
+moatR_fiber_yield(Fiber *f, moat_val v)
+{
     f->yield_val = v;
     f->result = MOAT_RUN_YIELD;
     asan_start(&f->asan_fake, f->caller_bottom, f->caller_size);

@@ -321,13 +321,15 @@ moat_status moatR_define_func(moat_linker *l, const char *module,
 /* ---- deadline.c: interruption (docs/runtime.md, "Deadlines") ---- */
 
 /* Per instance. The context area's deadline word is what the compiled
- * checks compare the epoch with: 0 while an interrupt or an overrun is
- * pending, else the epoch deadline; the fields here say why. */
+ * checks compare the epoch with: 0 while an interrupt, an overrun or a
+ * preemption is pending, else the epoch deadline; the fields here say
+ * why. */
 typedef struct Deadline {
     _Atomic uint64_t timeout_ns;    /* per call, 0 = none */
     _Atomic uint64_t epoch_not;     /* ~epoch deadline: 0 = none */
     atomic_bool      interrupt;     /* moat_instance_interrupt pending */
     atomic_bool      timed_out;     /* the running call overran */
+    atomic_bool      preempt;       /* moat_instance_preempt pending */
     uint32_t         depth;         /* nested calls (calling thread) */
     bool             was_armed;     /* the outermost call armed a timeout */
     /* under the engine timer's lock */
@@ -338,8 +340,8 @@ typedef struct Deadline {
 } Deadline;
 
 /* call.c, around every call into an instance: enter arms the timeout of
- * the outermost call, or fails (a trap in err) when an interrupt is
- * pending; leave disarms it. */
+ * the outermost call and drops a pending preemption, or fails (a trap in
+ * err) when an interrupt is pending; leave disarms it. */
 bool moatR_deadline_enter(moat_instance *inst, moat_error *err);
 void moatR_deadline_leave(moat_instance *inst);
 /* engine.c, moat_engine_free: stops the timer thread. */
@@ -484,6 +486,7 @@ typedef struct Fiber {
     void               *arg;
     int                 result;    /* MOAT_RUN_DONE or MOAT_RUN_YIELD */
     moat_val            yield_val, resume_val;
+    bool                preempted; /* suspended by moat_instance_preempt */
     uint32_t            func;      /* function of a suspended call */
     uint64_t           *vals;      /* its slots: local, or allocated */
     uint64_t            local[32];
@@ -574,6 +577,10 @@ void     moatR_fiber_enter(Activation *a, Fiber *f, bool is_resume);
 void     moatR_fiber_landed(Activation *a, Fiber *f);
 /* A suspended call that will never be resumed. */
 void     moatR_fiber_abandon(Fiber *f);
+/* On f's stack, in the run that switched to it (f->no_yield false):
+ * suspends the run with v as its yield value (MOAT_RUN_YIELD); returns
+ * the resume value once moat_instance_resume continues it. */
+moat_val moatR_fiber_yield(Fiber *f, moat_val v);
 /* Every fiber that may run is registered (a slot's on its first use,
  * an own one when made, a thread's spare), for
  * moatR_fibers_oldest_run. */
