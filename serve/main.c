@@ -121,7 +121,7 @@ slicer_main(void *arg)
             Worker *w = worker_ptrs[i];
             pthread_mutex_lock(&w->run_lock);
             if (w->running && now - w->running_since >= SERVE_SLICE_NS)
-                (void)0; // TEMP moat_instance_preempt(w->running);
+                moat_instance_preempt(w->running);
             pthread_mutex_unlock(&w->run_lock);
         }
     }
