@@ -654,6 +654,16 @@ serve_req_cut(Req *r)
 void
 serve_req_resume_all(Worker *w)
 {
-    for (Req *r = w->all; r; r = r->all_next)
+    for (Req *r = w->all; r; r = r->all_next) {
+        if (r->guest != G_DONE && r->guest != G_NONE) {
+            serve_worker_unqueue(w, r);
+            serve_sandbox_free(r);
+            if (!r->is_responded && !r->status) {
+                r->status = 503;
+                snprintf(r->reason, sizeof r->reason, "the server is "
+                         "shutting down");
+            }
+        }
         wake_connection(r);
+    }
 }

@@ -276,8 +276,9 @@ void  serve_req_progress(Req *r);
  * answer only then, so the connection is closed instead (its timeout cut
  * to a second). */
 void  serve_req_cut(Req *r);
-/* Resumes every suspended connection of w, so MHD can end them (before
- * MHD_stop_daemon). */
+/* Ends every guest of w still running (503 where nothing was sent yet)
+ * and resumes every suspended connection, so that MHD can end them: it
+ * refuses to stop with a connection suspended. */
 void  serve_req_resume_all(Worker *w);
 
 /* sandbox.c: the guest of one request */

@@ -218,8 +218,10 @@ worker_main(void *arg)
             MHD_run(w->daemon);
             break;
         }
-        int n = epoll_wait(w->epfd, ev, 16, is_quiet ? 50
-                                                      : loop_timeout_ms(w));
+        int ms = loop_timeout_ms(w);
+        if (is_quiet && ms > 50)
+            ms = 50;            /* look at the drain clock now and then */
+        int n = epoll_wait(w->epfd, ev, 16, ms);
         for (int i = 0; i < n; i++)
             if (ev[i].data.fd == w->evfd)
                 drain_eventfd(w);
