@@ -280,23 +280,31 @@ server_name(Req *r, char *name, size_t n, unsigned *port)
     }
 }
 
+/* The environment and argv. body_len >= 0: a chunked body read whole,
+ * whose length becomes CONTENT_LENGTH (RFC 3875 4.1.2). */
 static bool
 build_env(Req *r, const char *url, const char *version,
-          const char *path_info)
+          const char *path_info, long long body_len)
 {
     HeaderList        headers;          /* on the worker's own stack */
     HeaderList       *hl = &headers;
-    char              addr[64], name[256], raw[4096];
+    char              addr[64], name[256], clen[32];
     unsigned          port;
     const char       *q = strchr(r->raw_uri, '?');
-    size_t            rawlen = q ? (size_t)(q - r->raw_uri)
-                                     : strlen(r->raw_uri);
+    char             *raw = strndup(r->raw_uri, q ? (size_t)(q - r->raw_uri)
+                                                  : strlen(r->raw_uri));
 
+    if (!raw)
+        return false;
     hl->n = 0;
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_header, hl);
+    if (body_len >= 0 && hl->n < MAX_HEADERS) {
+        snprintf(clen, sizeof clen, "%lld", body_len);
+        hl->v[hl->n++] = (ServeHeader){ MHD_HTTP_HEADER_CONTENT_LENGTH,
+                                        clen };
+    }
     client_address(r->conn, addr, sizeof addr);
     server_name(r, name, sizeof name, &port);
-    snprintf(raw, sizeof raw, "%.*s", (int)rawlen, r->raw_uri);
 
     ServeRequestInfo ri = {
         .method = r->method, .raw_path = raw, .path = url,
@@ -308,7 +316,28 @@ build_env(Req *r, const char *url, const char *version,
     size_t n;
     r->env = serve_cgi_env(&ri, &n);
     r->argv = serve_cgi_argv(&ri, &n);
+    free(raw);
     return r->env && r->argv;
+}
+
+static enum MHD_Result refuse(Req *r, unsigned status);
+
+/* Instantiates and runs the guest until it finishes or waits. */
+static enum MHD_Result
+start_guest(Req *r, const char *url, const char *version,
+            const char *path_info, long long body_len)
+{
+    if (!build_env(r, url, version, path_info, body_len)) {
+        snprintf(r->reason, sizeof r->reason, "out of memory");
+        return refuse(r, 503);
+    }
+    if (r->route->native)
+        return MHD_YES;         /* runs once the body is in */
+    if (!serve_sandbox_start(r))
+        return refuse(r, r->status);
+    serve_sandbox_run(r);
+    serve_req_progress(r);
+    return MHD_YES;
 }
 
 /* ---- the callbacks ---- */
@@ -408,20 +437,19 @@ on_headers(Req *r, const char *url, const char *version)
         return respond_error(r, 413);   /* now: the body is not read */
     }
     r->deadline_at = r->t_start + r->route->timeout_ns;
-    if (!build_env(r, url, version, path_info)) {
-        snprintf(r->reason, sizeof r->reason, "out of memory");
-        return refuse(r, 503);
+    /* A chunked body has no length until it is in, and CGI handlers read
+     * CONTENT_LENGTH bytes: such a guest starts once the body is read. */
+    if (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+                                    MHD_HTTP_HEADER_TRANSFER_ENCODING) &&
+        !MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+        r->is_deferred = true;
+        return MHD_YES;
     }
-    if (r->route->native)
-        return MHD_YES;         /* runs once the body is in */
-    if (!serve_sandbox_start(r))
-        return refuse(r, r->status);
-    serve_sandbox_run(r);
-    serve_req_progress(r);
     /* Not answered here even when the guest is done: MHD takes a
      * response queued before the request is read to the end as an early
      * one and closes the connection after it. */
-    return MHD_YES;
+    return start_guest(r, url, version, path_info, -1);
 }
 
 /* The body of a request already refused mid-way (a chunked body past the
@@ -456,7 +484,7 @@ on_upload(Req *r, const char *data, size_t *size)
         r->status = 413;
         return discard(r, size);
     }
-    if (!r->route->native && held + take > IN_HIGH)
+    if (!r->route->native && !r->is_deferred && held + take > IN_HIGH)
         take = held < IN_HIGH ? IN_HIGH - held : 0;
     if (take) {
         if (r->in.pos && r->in.pos == r->in.len)
@@ -521,7 +549,17 @@ serve_req_access(void *cls, struct MHD_Connection *c, const char *url,
         return respond_metrics(r);
     if (r->status)              /* decided already: no route, no guest */
         return maybe_respond(r, true);
-    if (!r->in_eof) {
+    if (!r->in_eof && r->is_deferred) {
+        const char *path_info = "";
+        r->in_eof = true;
+        serve_routeset_match(r->rs, url, &path_info);
+        enum MHD_Result ok = start_guest(r, url, version, path_info,
+                                         (long long)r->body_bytes);
+        if (ok != MHD_YES || r->status)
+            return ok == MHD_YES ? maybe_respond(r, true) : ok;
+        if (r->route->native)
+            run_native(r);
+    } else if (!r->in_eof) {
         r->in_eof = true;
         if (r->route->native)
             run_native(r);

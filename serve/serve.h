@@ -229,6 +229,8 @@ struct Req {
     const char           *method;       /* MHD's, valid while conn is */
     bool                  is_started;   /* first access call seen */
     bool                  is_metrics;   /* the metrics endpoint */
+    bool                  is_deferred;  /* chunked: the guest starts once
+                                         * the body is in */
     bool                  is_responded; /* a response is queued */
     bool                  is_streaming; /* ... and it is the guest's */
     bool                  is_suspended; /* we suspended conn */
