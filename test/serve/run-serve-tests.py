@@ -16,16 +16,13 @@ wasm32-wasi toolchain, or a moat without the serve command).
 """
 import argparse
 import os
-import random
-import signal
 import sys
 import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_harness import (Fail, Server, chunked, env_for_server,  # noqa
-                           parse_env, parse_metrics, metric, short)
+from serve_harness import Fail, Server, env_for_server, short  # noqa: E402
 import serve_cases  # noqa: E402
 
 WATCHDOG = 840          # s, the whole run; meson's own timeout is 900

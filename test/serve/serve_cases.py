@@ -5,13 +5,10 @@ Every case raises Fail("what was sent: expected X, got Y").
 """
 import os
 import random
-import signal
-import socket
 import threading
 import time
 
-from serve_harness import (Fail, chunked, parse_env, parse_metrics, metric,
-                           big_pattern, short)
+from serve_harness import Fail, chunked, parse_env, big_pattern, short
 
 MAX_BODY = 1 << 20
 LOOP_DEADLINE = 2.0         # s, the /loop route's timeout
@@ -123,7 +120,7 @@ def check_vars(what, env, want):
 
 
 def case_env_basic(s):
-    q = "one+two%20three+four"
+    q = "greet=matt&two+words%21&x%26y=1"
     hdrs = [("X-Custom", "abc"), ("X-Multi", "a"), ("X-Multi", "b"),
             ("User-Agent", "serve-tests"), ("Proxy", "http://evil:1"),
             ("Accept", "*/*")]
@@ -139,8 +136,10 @@ def case_env_basic(s):
         "HTTP_X_CUSTOM": "abc", "HTTP_X_MULTI": "a, b",
         "HTTP_USER_AGENT": "serve-tests", "HTTP_ACCEPT": "*/*",
         "HTTP_HOST": host, "ROUTE_VAR": "route value", "SECOND": "2"})
-    expect(f"argv of GET /env?{q}", ["/env", "one", "two three", "four"],
-           argv)
+    # WAGI: argv[0] is the path, then the query split on '&', each word
+    # %-decoded with '+' as a space
+    expect(f"argv of GET /env?{q}", ["/env", "greet=matt", "two words!",
+                                     "x&y=1"], argv)
     for k in ("HTTP_PROXY", "MOAT_LEAK_PROBE", "MOAT_CACHE_DIR", "PATH"):
         if k in env:
             raise Fail(f"GET /env: {k} must not reach the handler, got "
@@ -178,7 +177,7 @@ def case_env_path_info(s):
         "SCRIPT_NAME": "/wild", "X_MATCHED_ROUTE": "/wild/...",
         "QUERY_STRING": "x=1",
         "X_FULL_URL": f"http://127.0.0.1:{s.port}{path}"})
-    expect(f"argv of GET {path}", ["/wild/...", "x=1"], argv)
+    expect(f"argv of GET {path}", ["/wild" + raw, "x=1"], argv)
     argv, env = env_get(s, "/wild")
     check_vars("GET /wild", env, {"PATH_INFO": "", "SCRIPT_NAME": "/wild",
                                   "X_MATCHED_ROUTE": "/wild/..."})
@@ -315,19 +314,53 @@ def case_404(s):
         expect_status(f"GET {p}", r, 404)
 
 
-def case_400(s):
-    for raw in (b"THIS IS NOT HTTP\r\n\r\n",
+BAD_REQUESTS = (b"THIS IS NOT HTTP\r\n\r\n",
                 b"GET /env HTTP/1.1\r\n\r\n",     # HTTP/1.1 needs Host
-                b"GET /env HTTP/1.1\r\nHost: t\r\nno colon here\r\n\r\n"):
-        r = s.raw(raw)
-        expect_status(f"raw {short(raw, 60)}", r, 400)
+                b"GET /env HTTP/1.1\r\nHost: t\r\nno colon here\r\n\r\n")
+BIG_HEADS = (("a 64 KiB header", [("X-Big", "a" * 65536)]),
+             ("200 headers of 100 bytes",
+              [(f"X-H{i}", "v" * 100) for i in range(200)]))
+
+
+def every(what, checks):
+    """Runs every check (a thunk) and fails with all that failed."""
+    bad = []
+    for c in checks:
+        try:
+            c()
+        except Fail as e:
+            bad.append(str(e))
+    if bad:
+        raise Fail(f"{what}: " + "; ".join(bad))
+
+
+def status_only(what, r, want):
+    if r.status != want:
+        raise Fail(f"{what}: expected status {want}, got {r!r}")
+
+
+def case_400(s):
+    every("malformed requests", [
+        lambda raw=raw: status_only(f"raw {short(raw, 60)}", s.raw(raw), 400)
+        for raw in BAD_REQUESTS])
 
 
 def case_431(s):
-    r = s.get("/env", headers=[("X-Big", "a" * 65536)])
-    expect_status("GET /env with a 64 KiB header (--max-header 8K)", r, 431)
-    r = s.get("/env", headers=[(f"X-H{i}", "v" * 100) for i in range(200)])
-    expect_status("GET /env with 200 headers of 100 bytes", r, 431)
+    every(f"heads over --max-header 8K", [
+        lambda n=n, h=h: status_only(f"GET /env with {n}",
+                                     s.get("/env", headers=h), 431)
+        for n, h in BIG_HEADS])
+
+
+def case_ids_on_http_errors(s):
+    """The 400 and 431 that libmicrohttpd makes carry X-Request-Id too."""
+    checks = [lambda raw=raw: expect_status(f"raw {short(raw, 60)}",
+                                            s.raw(raw), 400)
+              for raw in BAD_REQUESTS]
+    checks += [lambda n=n, h=h: expect_status(
+        f"GET /env with {n}", s.get("/env", headers=h), 431)
+        for n, h in BIG_HEADS]
+    every("X-Request-Id on every response", checks)
 
 
 def case_413_length(s):
@@ -418,208 +451,13 @@ def case_loop_deadline(s):
                    f"before the loop's 504, took {h.elapsed:.2f} s")
 
 
-# ---- isolation ----
-
-def scan_once(s, what):
-    r = s.get("/scan")
-    expect_status(what, r, 200)
-    t = r.text()
-    if not t.startswith("NOT FOUND"):
-        raise Fail(f"{what}: a fresh sandbox saw another request's "
-                   f"secret: {short(t)}")
-    words = t.split()
-    if "scanned" not in words or \
-            int(words[words.index("scanned") + 1]) < 5 << 20:
-        raise Fail(f"{what}: expected a scan of >= 5 MiB, got {short(t)}")
-
-
-def plant(s, tag, what):
-    sec = f"MOATSECRET-{tag}-{random.getrandbits(64):016x}"
-    r = s.get(f"/secret?s={sec}")
-    expect_status(what, r, 200)
-    expect(f"{what} body", b"OK\n", r.body)
-
-
-def case_scan_control(s):
-    r = s.get(f"/secret?s=MOATSECRET-control&check=1")
-    expect_status("GET /secret?check=1 (scans its own memory)", r, 200)
-    expect("its answer (the scan must find a planted secret)",
-           b"FOUND\n", r.body)
-
-
-def case_isolation_serial(s):
-    for i in range(100):
-        plant(s, f"serial{i}", f"round {i}: GET /secret")
-        scan_once(s, f"round {i}: GET /scan after /secret")
-
-
-def case_isolation_concurrent(s):
-    errors = []
-
-    def worker(kind, k):
-        try:
-            for i in range(25):
-                if kind == "secret":
-                    plant(s, f"c{k}-{i}", f"thread {k}: GET /secret")
-                else:
-                    scan_once(s, f"thread {k}: GET /scan")
-        except Fail as e:
-            errors.append(str(e))
-    ths = [threading.Thread(target=worker, args=(kind, k))
-           for k, kind in enumerate(["secret", "scan"] * 4)]
-    for t in ths:
-        t.start()
-    for t in ths:
-        t.join(300)
-    if errors:
-        raise Fail(f"{len(errors)} of 8 threads failed; first: {errors[0]}")
-
-
-# ---- logs and metrics ----
-
-def case_stderr_log(s):
-    tag = f"tag{random.getrandbits(32):08x}"
-    mark = s.log_mark()
-    r = s.get(f"/stderr?n=3&tag={tag}")
-    expect_status("GET /stderr", r, 200)
-    rid = r.rid()
-    for i in range(3):
-        text = f"stderr line {i} tag={tag}"
-        line = s.wait_log(lambda l: text in l, 5, mark)
-        if line is None:
-            raise Fail(f"GET /stderr: expected {text!r} in the server's "
-                       f"stderr; last lines: {s.log_since(mark)[-5:]}")
-        if rid not in line or line.index(rid) > line.index(text):
-            raise Fail(f"GET /stderr: expected the line prefixed with the "
-                       f"request id {rid}, got {line!r}")
-
-
-def access_lines(path):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return f.read().splitlines()
-    except OSError as e:
-        raise Fail(f"access log {path}: {e}")
-
-
-def check_access_line(lines, rid, route, status, what):
-    mine = [l for l in lines if rid in l]
-    if len(mine) != 1:
-        raise Fail(f"{what}: expected one access-log line with request id "
-                   f"{rid}, got {mine} (log has {len(lines)} lines)")
-    line = mine[0]
-    nums = [w for w in line.replace("=", " ").split()
-            if w.rstrip("smbB").replace(".", "", 1).isdigit()]
-    if route not in line or str(status) not in line or len(nums) < 4:
-        raise Fail(f"{what}: expected route {route}, status {status}, "
-                   f"duration, instance time, bytes in and out in "
-                   f"{line!r}")
-
-
-def case_access_log_file(s, path):
-    r1 = s.request("POST", "/echo", b"x" * 1234)
-    r2 = s.get("/no-such-route")
-    r3 = s.get("/trap")
-    time.sleep(0.3)
-    lines = access_lines(path)
-    check_access_line(lines, r1.rid(), "/echo", 200, "POST /echo 1234 B")
-    check_access_line(lines, r2.rid(), "/no-such-route", 404, "404")
-    check_access_line(lines, r3.rid(), "/trap", 500, "GET /trap")
-    mine = [l for l in lines if r1.rid() in l][0]
-    if "1234" not in mine:
-        raise Fail(f"POST /echo of 1234 bytes: expected bytes in (1234) in "
-                   f"{mine!r}")
-
-
-def scrape(s):
-    r = s.get("/metrics")
-    expect_status("GET /metrics", r, 200)
-    return parse_metrics(r.text())
-
-
-def case_metrics(s):
-    samples, types = scrape(s)
-    want_types = {"moat_requests_total": "counter",
-                  "moat_request_duration_seconds": "histogram",
-                  "moat_requests_in_flight": "gauge",
-                  "moat_pool_instances": "gauge",
-                  "moat_traps_total": "counter",
-                  "moat_deadline_hits_total": "counter"}
-    bad = [f"{k}: expected # TYPE {v}, got {types.get(k)}"
-           for k, v in want_types.items() if types.get(k) != v]
-    if bad:
-        raise Fail("GET /metrics: " + "; ".join(bad))
-    for n in ("moat_request_duration_seconds_bucket",
-              "moat_request_duration_seconds_sum",
-              "moat_request_duration_seconds_count"):
-        if not any(k[0] == n for k in samples):
-            raise Fail(f"GET /metrics: no {n} samples")
-    before = samples
-    for _ in range(3):
-        s.get("/hello")
-    s.get("/trap")
-    s.get("/loop", timeout=LOOP_DEADLINE + 30)
-    after, _ = scrape(s)
-
-    def delta(name, **labels):
-        return metric(after, name, **labels) - metric(before, name, **labels)
-    checks = [
-        ("moat_requests_total{route=/hello,status=200}",
-         delta("moat_requests_total", route="/hello", status="200"), 3),
-        ("moat_requests_total{route=/trap,status=500}",
-         delta("moat_requests_total", route="/trap", status="500"), 1),
-        ("moat_requests_total{route=/loop,status=504}",
-         delta("moat_requests_total", route="/loop", status="504"), 1),
-        ("moat_traps_total", delta("moat_traps_total"), 1),
-        ("moat_deadline_hits_total", delta("moat_deadline_hits_total"), 1)]
-    bad = [f"{n} rose by {got:g}, expected {want}"
-           for n, got, want in checks if got != want]
-    cnt = delta("moat_request_duration_seconds_count")
-    if cnt < 5:
-        bad.append(f"moat_request_duration_seconds_count rose by {cnt:g}, "
-                   f"expected >= 5")
-    inflight = metric(after, "moat_requests_in_flight")
-    if inflight not in (0, 1):
-        bad.append(f"moat_requests_in_flight {inflight:g} with at most the "
-                   f"scrape in flight")
-    if bad:
-        raise Fail("after 3 /hello, 1 /trap, 1 /loop: " + "; ".join(bad))
-
-
-# ---- load ----
-
-def case_200_sleepers(s):
-    n, ms = 200, 500
-    results, barrier = [None] * n, threading.Barrier(n + 1)
-
-    def one(i):
-        try:
-            barrier.wait(30)
-            results[i] = s.get(f"/sleep?ms={ms}", timeout=30)
-        except Exception as e:          # noqa: BLE001 (reported below)
-            results[i] = e
-    ths = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in ths:
-        t.start()
-    barrier.wait(30)
-    t0 = time.monotonic()
-    for t in ths:
-        t.join(60)
-    took = time.monotonic() - t0
-    bad = [r for r in results
-           if not hasattr(r, "status") or r.status != 200 or
-           r.body != f"slept {ms}\n".encode()]
-    if bad:
-        raise Fail(f"{n} x GET /sleep?ms={ms}: {len(bad)} failed; first: "
-                   f"{bad[0]!r}")
-    if took >= 2.0:
-        raise Fail(f"{n} x GET /sleep?ms={ms} at once, --workers 2: "
-                   f"expected all done in < 2 s, took {took:.2f} s")
-
-
 # ---- the groups ----
 
 def run_main(runner, tmp, start):
+    from serve_cases_ops import (case_scan_control, case_isolation_serial,
+                                 case_isolation_concurrent, case_stderr_log,
+                                 case_access_log_file, case_metrics,
+                                 case_200_sleepers)
     g = runner.args.guests
     routes = os.path.join(tmp, "main.ini")
     route_file(routes, main_routes(g))
@@ -643,6 +481,7 @@ def run_main(runner, tmp, start):
         ("big-response", case_big_response), ("keep-alive", case_keep_alive)])
     runner.group("errors", s, [
         ("404", case_404), ("400", case_400), ("431", case_431),
+        ("request-id-on-400-431", case_ids_on_http_errors),
         ("413-length", case_413_length), ("413-chunked", case_413_chunked)])
     runner.group("faults", s, [
         ("trap", case_trap), ("exit", case_exit), ("badcgi", case_badcgi),
