@@ -3,8 +3,10 @@ one server. The main server runs every handler of guests/ with 2 workers
 and small limits; the reload and shutdown groups get servers of their own.
 Every case raises Fail("what was sent: expected X, got Y").
 """
+import http.client
 import os
 import random
+import socket
 import threading
 import time
 
@@ -69,6 +71,14 @@ timeout = {int(LOOP_DEADLINE * 1000)}ms
 [route "/sleep"]
 module = {w('sleep')}
 timeout = 10s
+
+[route "/sleepshort"]
+module = {w('sleep')}
+timeout = 1s
+
+[route "/echoshort"]
+module = {w('echo')}
+timeout = 1s
 
 [route "/secret"]
 module = {w('secret')}
@@ -222,6 +232,25 @@ def case_custom_headers(s):
     expect("X-Custom-Out", "hello", r.header("X-Custom-Out"))
     expect("Content-Type", "text/x-test", r.header("Content-Type"))
     expect("body", b"b", r.body)
+
+
+def case_default_content_type(s):
+    r = s.get("/status?ct=none&body=x")
+    expect_status("GET /status without a Content-Type line", r, 200)
+    expect("its Content-Type", "application/octet-stream",
+           r.header("Content-Type"))
+
+
+def case_framing_headers(s):
+    """Headers that frame the message are the server's: a handler's
+    Content-Length, Transfer-Encoding or Connection must not reach the
+    client, where they would cut or corrupt the response."""
+    for h in ("Content-Length:%203", "Transfer-Encoding:%20gzip",
+              "Content-Length:%20999999", "Connection:%20close"):
+        what = f"GET /status?h={h}&body=hello-world"
+        r = s.get(f"/status?h={h}&body=hello-world", timeout=10)
+        expect_status(what, r, 200)
+        expect(f"{what}: body", b"hello-world", r.body)
 
 
 def case_request_ids(s):
@@ -451,13 +480,111 @@ def case_loop_deadline(s):
                    f"before the loop's 504, took {h.elapsed:.2f} s")
 
 
+def timed_status(what, fn, want, deadline):
+    t0 = time.monotonic()
+    r = fn()
+    took = time.monotonic() - t0
+    expect_status(what, r, want)
+    if not deadline * 0.9 <= took <= deadline + SLACK:
+        raise Fail(f"{what}: expected {want} after {deadline} s "
+                   f"(+{SLACK} s slack), got it after {took:.2f} s")
+
+
+def case_sleep_deadline(s):
+    timed_status("GET /sleepshort?ms=5000 (route timeout 1 s)",
+                 lambda: s.get("/sleepshort?ms=5000"), 504, 1.0)
+
+
+def case_body_deadline(s):
+    head = (b"POST /echoshort HTTP/1.1\r\nHost: t\r\nContent-Length: 100"
+            b"\r\n\r\n0123456789")
+    timed_status("POST /echoshort with 10 of 100 body bytes (timeout 1 s)",
+                 lambda: s.raw([head], method="POST"), 504, 1.0)
+
+
+def hello_during(s, what, limit=0.5):
+    h = s.get("/hello", timeout=30)
+    expect_status(f"GET /hello while {what}", h, 200)
+    if h.elapsed > limit:
+        raise Fail(f"GET /hello while {what}: expected < {limit} s, took "
+                   f"{h.elapsed:.2f} s")
+
+
+def case_loops_preempted(s):
+    """3 infinite loops on 2 workers: the slicer must still let /hello
+    run at once."""
+    out = []
+    ths = [threading.Thread(target=lambda: out.append(
+        s.get("/loop", timeout=LOOP_DEADLINE + 30))) for _ in range(3)]
+    for t in ths:
+        t.start()
+    time.sleep(0.3)
+    try:
+        hello_during(s, "3 /loop run on 2 workers")
+    finally:
+        for t in ths:
+            t.join(LOOP_DEADLINE + 40)
+    bad = [r for r in out if r.status != 504]
+    if len(out) != 3 or bad:
+        raise Fail(f"3 x GET /loop: expected 3 x 504, got {out}")
+
+
+def case_slow_reader(s):
+    """A client that does not read: the handler's output fills its buffer,
+    the guest waits, and the worker serves others meanwhile."""
+    mib = 8
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    try:
+        sock.sendall(f"GET /big?mib={mib} HTTP/1.1\r\nHost: t\r\n"
+                     f"\r\n".encode())
+        r = http.client.HTTPResponse(sock, method="GET")
+        r.begin()
+        first = r.read(1000)
+        time.sleep(0.5)
+        hello_during(s, f"a client stalls reading GET /big?mib={mib}")
+        body = first + r.read()
+    except (OSError, http.client.HTTPException) as e:
+        raise Fail(f"GET /big?mib={mib} read slowly: {type(e).__name__}: "
+                   f"{e}")
+    finally:
+        sock.close()
+    if body != big_pattern(mib << 20):
+        raise Fail(f"GET /big?mib={mib} read slowly: expected "
+                   f"{mib << 20} bytes of the pattern, got {len(body)}")
+
+
+def case_slow_body(s):
+    """A body that arrives slowly: the guest waits in fd_read, the worker
+    serves others meanwhile."""
+    body = random.Random(4).randbytes(30000)
+    pieces = chunked(body, [10000])
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+    try:
+        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding:"
+                     b" chunked\r\n\r\n" + pieces[0])
+        time.sleep(0.5)
+        hello_during(s, "a chunked POST /echo waits for its second chunk")
+        sock.sendall(b"".join(pieces[1:]))
+        r = http.client.HTTPResponse(sock, method="POST")
+        r.begin()
+        got = r.read()
+    except (OSError, http.client.HTTPException) as e:
+        raise Fail(f"slow chunked POST /echo: {type(e).__name__}: {e}")
+    finally:
+        sock.close()
+    expect("slow chunked POST /echo: status", 200, r.status)
+    if got != body:
+        raise Fail(f"slow chunked POST /echo: {len(body)} bytes sent, "
+                   f"{len(got)} back, differing")
+
+
 # ---- the groups ----
 
 def run_main(runner, tmp, start):
     from serve_cases_ops import (case_scan_control, case_isolation_serial,
                                  case_isolation_concurrent, case_stderr_log,
                                  case_access_log_file, case_metrics,
-                                 case_200_sleepers)
+                                 case_200_sleepers, case_stderr_escaped)
     g = runner.args.guests
     routes = os.path.join(tmp, "main.ini")
     route_file(routes, main_routes(g))
@@ -474,7 +601,10 @@ def run_main(runner, tmp, start):
         ("host", case_env_host), ("cli-route", case_cli_route)])
     runner.group("headers", s, [
         ("status-418", case_status_418), ("location-302", case_location_302),
-        ("custom", case_custom_headers), ("request-ids", case_request_ids)])
+        ("custom", case_custom_headers),
+        ("default-content-type", case_default_content_type),
+        ("framing-headers-dropped", case_framing_headers),
+        ("request-ids", case_request_ids)])
     runner.group("bodies", s, [
         ("echo", case_echo), ("echo-at-limit", case_echo_at_limit),
         ("chunked-request", case_chunked_request),
@@ -485,12 +615,17 @@ def run_main(runner, tmp, start):
         ("413-length", case_413_length), ("413-chunked", case_413_chunked)])
     runner.group("faults", s, [
         ("trap", case_trap), ("exit", case_exit), ("badcgi", case_badcgi),
-        ("hog", case_hog), ("loop-deadline", case_loop_deadline)])
+        ("hog", case_hog), ("loop-deadline", case_loop_deadline),
+        ("sleep-deadline", case_sleep_deadline),
+        ("body-deadline", case_body_deadline),
+        ("loops-preempted", case_loops_preempted)])
+    runner.group("yielding", s, [
+        ("slow-reader", case_slow_reader), ("slow-body", case_slow_body)])
     runner.group("isolation", s, [
         ("control", case_scan_control), ("serial", case_isolation_serial),
         ("concurrent", case_isolation_concurrent)])
     runner.group("logs", s, [
-        ("stderr", case_stderr_log),
+        ("stderr", case_stderr_log), ("stderr-escaped", case_stderr_escaped),
         ("access-log", lambda s: case_access_log_file(s, alog)),
         ("metrics", case_metrics)])
     runner.group("load", s, [("200-sleepers", case_200_sleepers)])

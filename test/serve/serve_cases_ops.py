@@ -89,6 +89,20 @@ def case_stderr_log(s):
                        f"request id {rid}, got {line!r}")
 
 
+def case_stderr_escaped(s):
+    tag = f"ctl{random.getrandbits(32):08x}"
+    mark = s.log_mark()
+    r = s.get(f"/stderr?n=2&tag={tag}&ctl=1")
+    expect_status("GET /stderr?ctl=1", r, 200)
+    if s.wait_log(lambda l: f"stderr line 1 tag={tag}" in l, 5, mark) is None:
+        raise Fail(f"GET /stderr?ctl=1: its lines are not in the log: "
+                   f"{s.log_since(mark)[-5:]}")
+    for l in s.log_since(mark):
+        if tag in l and any(c in l for c in "\x1b\r\x07"):
+            raise Fail(f"GET /stderr?ctl=1: expected ESC, CR and BEL "
+                       f"escaped in the server's log, got {l!r}")
+
+
 def access_lines(path):
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -218,6 +232,12 @@ def case_200_sleepers(s):
         t.start()
     barrier.wait(30)
     t0 = time.monotonic()
+    time.sleep(ms / 2000)
+    mid = None
+    try:
+        mid, _ = scrape(s)
+    except Fail as e:
+        mid = e
     for t in ths:
         t.join(60)
     took = time.monotonic() - t0
@@ -230,3 +250,11 @@ def case_200_sleepers(s):
     if took >= 2.0:
         raise Fail(f"{n} x GET /sleep?ms={ms} at once, --workers 2: "
                    f"expected all done in < 2 s, took {took:.2f} s")
+    if isinstance(mid, Fail):
+        raise Fail(f"GET /metrics while {n} requests sleep: {mid}")
+    fl = metric(mid, "moat_requests_in_flight")
+    pool = metric(mid, "moat_pool_instances", route="/sleep")
+    if fl < n / 2 or pool < n / 2:
+        raise Fail(f"GET /metrics while {n} requests sleep: expected "
+                   f"moat_requests_in_flight and moat_pool_instances"
+                   f"{{route=/sleep}} >= {n // 2}, got {fl:g} and {pool:g}")

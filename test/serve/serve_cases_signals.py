@@ -22,6 +22,12 @@ env = VERSION=1
 
 [route "/keep"]
 module = {g}/status.wasm
+
+[route "/hog"]
+module = {g}/hog.wasm
+
+[route "/loop"]
+module = {g}/loop.wasm
 """
 
 
@@ -35,6 +41,12 @@ env = VERSION=2
 
 [route "/keep"]
 module = {g}/status.wasm
+
+[route "/hog"]
+module = {g}/hog.wasm
+
+[route "/loop"]
+module = {g}/loop.wasm
 """
 
 
@@ -116,11 +128,29 @@ def case_access_log_stderr(s):
                    f"got {s.log_since(mark)[-5:]}")
 
 
+def case_cli_defaults(s):
+    """--timeout 1s and --max-memory 24M apply to routes that set
+    neither."""
+    t0 = time.monotonic()
+    r = s.get("/loop")
+    took = time.monotonic() - t0
+    expect_status("GET /loop (no route timeout; --timeout 1s)", r, 504)
+    if not 0.9 <= took <= 4:
+        raise Fail(f"GET /loop under --timeout 1s: 504 after {took:.2f} s")
+    r = s.get("/hog?mode=report")
+    expect_status("GET /hog?mode=report (--max-memory 24M)", r, 200)
+    got = r.text().split()
+    if len(got) != 3 or not got[1].isdigit() or not 8 <= int(got[1]) < 24:
+        raise Fail(f"GET /hog?mode=report under --max-memory 24M: expected "
+                   f"'got N MiB' with 8 <= N < 24, got {r.body!r}")
+
+
 def run_reload(runner, tmp, start):
     g = runner.args.guests
     routes = os.path.join(tmp, "reload.ini")
     route_file(routes, routes_v1(g))
-    s = start(runner, "reload", tmp, ["--workers", "2"], routes)
+    s = start(runner, "reload", tmp, ["--workers", "2", "--timeout", "1s",
+                                      "--max-memory", "24M"], routes)
     if s is not None:
         try:
             s.get("/a", timeout=300)
@@ -129,6 +159,7 @@ def run_reload(runner, tmp, start):
             pass
     runner.group("reload", s, [
         ("access-log-stderr", case_access_log_stderr),
+        ("cli-defaults", case_cli_defaults),
         ("sighup", lambda s: case_reload(s, routes, g)),
         ("sighup-broken", lambda s: case_reload_broken(s, routes, g))])
     if s is not None:
@@ -226,6 +257,48 @@ module = {g}/status.wasm
                  ends_server=True)
 
 
+def case_drain_timeout(s):
+    """SIGTERM with a request that will not finish: the server waits
+    --drain-timeout (1 s), then exits 0 anyway."""
+    out = {}
+
+    def loop():
+        try:
+            out["r"] = s.get("/loop", timeout=30)
+        except Fail as e:
+            out["r"] = e
+    th = threading.Thread(target=loop)
+    th.start()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    s.signal(signal.SIGTERM)
+    try:
+        st = s.proc.wait(15)
+    except Exception:
+        st = None
+    took = time.monotonic() - t0
+    th.join(30)
+    if st != 0 or not 0.9 <= took <= 4:
+        raise Fail(f"SIGTERM with /loop in flight, --drain-timeout 1s: "
+                   f"expected exit 0 after about 1 s, got "
+                   f"{'no exit in 15 s' if st is None else st} after "
+                   f"{took:.2f} s (the loop's client got {out.get('r')})")
+
+
+def run_drain(runner, tmp, start):
+    g = runner.args.guests
+    routes = os.path.join(tmp, "drain.ini")
+    route_file(routes, f"""[route "/loop"]
+module = {g}/loop.wasm
+timeout = 30s
+""")
+    s = start(runner, "drain", tmp, ["--workers", "2", "--drain-timeout",
+                                     "1s"], routes)
+    runner.group("drain", s, [("drain-timeout", case_drain_timeout)],
+                 ends_server=True)
+
+
 def run(runner, tmp, start):
     run_reload(runner, tmp, start)
     run_shutdown(runner, tmp, start)
+    run_drain(runner, tmp, start)

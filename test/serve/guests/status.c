@@ -1,6 +1,7 @@
 /* status.c - answers with what the query asks: status=N (a Status:
  * line), location=URL (Location:), ct=TYPE (Content-Type, default
- * text/plain), h=NAME:VALUE (one custom header), body=TEXT.
+ * text/plain; "none": no Content-Type line), h=NAME:VALUE (one custom
+ * header), body=TEXT.
  */
 #include "wagi.h"
 
@@ -16,7 +17,9 @@ main(void)
     if ((v = query_get("h")))
         printf("%s\n", v);
     v = query_get("ct");
-    printf("Content-Type: %s\n\n", v ? v : "text/plain");
+    if (!v || strcmp(v, "none"))
+        printf("Content-Type: %s\n", v ? v : "text/plain");
+    printf("\n");
     v = query_get("body");
     printf("%s", v ? v : "status handler\n");
     return 0;
