@@ -93,23 +93,26 @@ class Server:
 
     def ready(self, timeout):
         deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
+        while True:
+            with self.cond:
                 for line in self.lines:
                     m = LISTEN_RE.search(line)
                     if m:
                         self.port = int(m.group(1))
                         return self.port
-                if self.proc.poll() is not None:
-                    raise Fail(f"{self.name}: exited with status "
-                               f"{self.proc.returncode} before listening; "
-                               f"stderr: {self.tail()}")
+                exited = self.proc.poll() is not None
                 left = deadline - time.monotonic()
-                if left <= 0:
-                    raise Fail(f"{self.name}: no 'moat serve: listening on "
-                               f"http://127.0.0.1:PORT' line on stderr "
-                               f"within {timeout} s; stderr: {self.tail()}")
-                self.cond.wait(min(left, 0.2))
+                if not exited and left > 0:
+                    self.cond.wait(min(left, 0.2))
+                    continue
+            if exited:
+                self.reader.join(2)     # the last lines, for the message
+                raise Fail(f"{self.name}: exited with status "
+                           f"{self.proc.returncode} before listening; "
+                           f"stderr: {self.tail()}")
+            raise Fail(f"{self.name}: no 'moat serve: listening on "
+                       f"http://127.0.0.1:PORT' line on stderr within "
+                       f"{timeout} s; stderr: {self.tail()}")
 
     def tail(self, n=15):
         with self.cond:
