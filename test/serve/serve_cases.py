@@ -531,8 +531,9 @@ def case_loops_preempted(s):
 
 def case_slow_reader(s):
     """A client that does not read: the handler's output fills its buffer,
-    the guest waits, and the worker serves others meanwhile."""
-    mib = 8
+    the guest waits, and the worker serves others meanwhile. 32 MiB is
+    more than the kernel's socket buffers hold on loopback."""
+    mib = 32
     sock = socket.create_connection(("127.0.0.1", s.port), timeout=30)
     try:
         sock.sendall(f"GET /big?mib={mib} HTTP/1.1\r\nHost: t\r\n"
