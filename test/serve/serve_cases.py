@@ -686,3 +686,5 @@ def run_all(runner, tmp, start):
     run_main(runner, tmp, start)
     import serve_cases_signals
     serve_cases_signals.run(runner, tmp, start)
+    import serve_cases_activation
+    serve_cases_activation.run(runner, tmp)
