@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""concurrency.py - bench/serve: N (default 10,000) concurrent requests to
+a route whose handler sleeps one second (sleep.c), on one `moat serve`.
+
+  concurrency.py --moat BUILD/moat --wasm BUILD/bench/serve/sleep.wasm
+                 [-n 10000] [--workers 2]
+  concurrency.py --url http://127.0.0.1:PORT/sleep --pid PID [-n 10000]
+
+Phase 1 opens all N connections (not timed in the headline figure: that
+is the client's and the kernel's accept work, reported separately).
+Phase 2 writes one GET on each and waits for every response; its wall
+time should be about one second when the server keeps N sleeping
+handlers in flight at once. Meanwhile a thread samples the server's
+VmRSS every 20 ms; (peak - idle) / N is the memory per in-flight
+request. Every response must be 200 with body "slept". It raises
+RLIMIT_NOFILE to the hard limit (it needs N + a few descriptors; the
+server needs as many, which --moat arranges for the server it starts).
+Exit status 0 when all N succeeded.
+"""
+import argparse
+import asyncio
+import os
+import re
+import resource
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+
+def raise_nofile(need):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else max(soft, need)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    print(f"RLIMIT_NOFILE: {soft} (hard {hard}); needs about {need}")
+    if soft < need:
+        sys.exit(f"concurrency.py: RLIMIT_NOFILE {soft} < {need}: "
+                 "raise the hard limit (ulimit -Hn) or lower -n")
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def threads_of(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+class Sampler(threading.Thread):
+    """Peak VmRSS of pid while running."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, False
+
+    def run(self):
+        while not self.stop:
+            self.peak = max(self.peak, rss_kib(self.pid))
+            time.sleep(0.02)
+
+
+def start_moat(args):
+    """Starts moat serve with /sleep; returns (Popen, port)."""
+    cmd = [args.moat, "serve", "--listen", "127.0.0.1:0", "--workers",
+           str(args.workers), "--access-log", "none", "--timeout", "30s",
+           "--route", f"/sleep={args.wasm}"]
+    cmd += args.serve_arg
+    print("server:", " ".join(cmd))
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    for line in proc.stderr:
+        sys.stderr.write(line)
+        m = re.search(r"listening on http://[^ ]*:(\d+)", line)
+        if m:
+            # keep draining its stderr so it never blocks on a full pipe
+            threading.Thread(target=lambda: [sys.stderr.write(x)
+                             for x in proc.stderr], daemon=True).start()
+            return proc, int(m.group(1))
+        if time.time() > deadline:
+            break
+    proc.kill()
+    sys.exit("concurrency.py: the server did not start")
+
+
+async def connect_all(host, port, n, batch=500):
+    """Opens n connections, batch at a time (the listen backlog)."""
+    conns = []
+    for i in range(0, n, batch):
+        part = await asyncio.gather(*[asyncio.open_connection(host, port)
+                                      for _ in range(min(batch, n - i))])
+        conns.extend(part)
+    return conns
+
+
+async def one(reader, writer):
+    data = await reader.read()          # Connection: close: to EOF
+    done = time.monotonic()
+    writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = head.split(b" ", 2)[1].decode() if head.startswith(b"HTTP/") \
+        else "no-response"
+    return status, body, done
+
+
+async def run(host, port, path, n):
+    t0 = time.monotonic()
+    conns = await connect_all(host, port, n)
+    t_conn = time.monotonic() - t0
+    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+               "Connection: close\r\n\r\n").encode()
+    # all writes first: a small request fits the socket buffer, so write()
+    # sends it at once and the client's own overhead stays out of the
+    # way of the server's work
+    t1 = time.monotonic()
+    for _, w in conns:
+        w.write(request)
+    t_sent = time.monotonic() - t1
+    results = await asyncio.gather(*[one(r, w) for r, w in conns],
+                                   return_exceptions=True)
+    t_all = time.monotonic() - t1
+    return t_conn, t_sent, t_all, t1, results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-n", type=int, default=10000)
+    ap.add_argument("--url")
+    ap.add_argument("--pid", type=int)
+    ap.add_argument("--moat")
+    ap.add_argument("--wasm")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--serve-arg", action="append", default=[],
+                    help="one more moat serve argument (repeatable)")
+    args = ap.parse_args()
+    raise_nofile(args.n + 64)
+
+    proc = None
+    if args.moat:
+        proc, port = start_moat(args)
+        pid, host, path = proc.pid, "127.0.0.1", "/sleep"
+    else:
+        u = urllib.parse.urlsplit(args.url)
+        pid, host, port, path = args.pid, u.hostname, u.port, u.path
+    try:
+        # warm-up: a few requests (first compile, pools), then idle RSS
+        asyncio.run(run(host, port, path, 4))
+        idle = rss_kib(pid)
+        sampler = Sampler(pid)
+        sampler.start()
+        t_conn, t_sent, t_all, t1, results = asyncio.run(
+            run(host, port, path, args.n))
+        sampler.stop = True
+        sampler.join()
+        alive = proc.poll() is None if proc else os.path.exists(
+            f"/proc/{pid}")
+        report(args.n, t_conn, t_sent, t_all, t1, results, idle, sampler.peak,
+               threads_of(pid), alive)
+        ok = alive and all(not isinstance(r, BaseException) and
+                           r[0] == "200" and r[1] == b"slept\n"
+                           for r in results)
+    finally:
+        if proc:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    sys.exit(0 if ok else 1)
+
+
+def report(n, t_conn, t_sent, t_all, t1, results, idle, peak, nthreads, alive):
+    statuses = {}
+    ends = []
+    for r in results:
+        key = type(r).__name__ if isinstance(r, BaseException) else r[0]
+        statuses[key] = statuses.get(key, 0) + 1
+        if not isinstance(r, BaseException):
+            ends.append(r[2] - t1)
+    ends.sort()
+    pct = (lambda q: ends[min(len(ends) - 1, int(q * len(ends)))]
+           if ends else float("nan"))
+    print(f"{n} connections opened in {t_conn:.3f} s; all {n} requests "
+          f"written in {t_sent:.3f} s")
+    print(f"{n} requests (each handler sleeps 1 s): all answered in "
+          f"{t_all:.3f} s; completion p50 {pct(0.5):.3f} s, "
+          f"p99 {pct(0.99):.3f} s, last {pct(1.0):.3f} s")
+    print("statuses:", ", ".join(f"{k}: {v}" for k, v in
+                                 sorted(statuses.items())))
+    print(f"server: {nthreads} threads, VmRSS idle {idle} KiB, peak {peak} "
+          f"KiB: {(peak - idle) / n:.1f} KiB per in-flight request; "
+          f"{'alive' if alive else 'DEAD'}")
+    print(f"RESULT n={n} wall_s={t_all:.3f} connect_s={t_conn:.3f} "
+          f"ok={statuses.get('200', 0)} rss_idle_kib={idle} "
+          f"rss_peak_kib={peak} kib_per_req={(peak - idle) / n:.1f}")
+
+
+if __name__ == "__main__":
+    main()
