@@ -12,6 +12,7 @@ free_port() {
 start_server() {
     _log=$1
     shift
+    : > "$_log"
     setsid "$@" > "$_log" 2>&1 &
     SERVER_PID=$!
 }

@@ -63,6 +63,16 @@ def threads_of(pid):
     return -1
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of pid so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
+
+
 class Sampler(threading.Thread):
     """Peak VmRSS of pid while running."""
 
@@ -100,12 +110,13 @@ def start_moat(args):
 
 
 async def connect_all(host, port, n, batch=500):
-    """Opens n connections, batch at a time (the listen backlog)."""
+    """Opens n connections, batch at a time (the listen backlog); the
+    failures come back as exceptions, counted by report()."""
     conns = []
     for i in range(0, n, batch):
-        part = await asyncio.gather(*[asyncio.open_connection(host, port)
-                                      for _ in range(min(batch, n - i))])
-        conns.extend(part)
+        conns += await asyncio.gather(*[asyncio.open_connection(host, port)
+                                        for _ in range(min(batch, n - i))],
+                                      return_exceptions=True)
     return conns
 
 
@@ -128,12 +139,15 @@ async def run(host, port, path, n):
     # all writes first: a small request fits the socket buffer, so write()
     # sends it at once and the client's own overhead stays out of the
     # way of the server's work
+    failed = [c for c in conns if isinstance(c, BaseException)]
+    conns = [c for c in conns if not isinstance(c, BaseException)]
     t1 = time.monotonic()
     for _, w in conns:
         w.write(request)
     t_sent = time.monotonic() - t1
     results = await asyncio.gather(*[one(r, w) for r, w in conns],
                                    return_exceptions=True)
+    results += failed
     t_all = time.monotonic() - t1
     return t_conn, t_sent, t_all, t1, results
 
@@ -164,14 +178,22 @@ def main():
         idle = rss_kib(pid)
         sampler = Sampler(pid)
         sampler.start()
+        cpu0, me0 = cpu_s(pid), time.process_time()
         t_conn, t_sent, t_all, t1, results = asyncio.run(
             run(host, port, path, args.n))
+        cpu = cpu_s(pid) - cpu0
+        me = time.process_time() - me0
         sampler.stop = True
         sampler.join()
+        if proc and proc.poll() is not None:
+            print(f"the server exited: status {proc.returncode}")
         alive = proc.poll() is None if proc else os.path.exists(
             f"/proc/{pid}")
         report(args.n, t_conn, t_sent, t_all, t1, results, idle, sampler.peak,
                threads_of(pid), alive)
+        print(f"CPU during the {args.n} requests (connects included): "
+              f"server {cpu:.2f} s, this client {me:.2f} s; load average "
+              f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         ok = alive and all(not isinstance(r, BaseException) and
                            r[0] == "200" and r[1] == b"slept\n"
                            for r in results)

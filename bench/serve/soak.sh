@@ -94,7 +94,7 @@ for col in 2:rss_kib 3:maps; do
     i=${col%%:*}
     a=$(echo "$warm" | cut -d, -f"$i")
     b=$(echo "$end" | cut -d, -f"$i")
-    growth=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", a > 0 ? 100 * (b - a) / a : 0 }')
+    growth=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (a > 0 ? 100 * (b - a) / a : 0) }')
     echo "${col#*:}: $a after warm-up (${warm%%,*} s), $b at the end: ${growth}%"
     awk -v g="$growth" -v s="$SLACK" 'BEGIN { exit !(g > s) }' &&
         bad "${col#*:} grew ${growth}% (> ${SLACK}%)"
