@@ -95,8 +95,17 @@ measure() {
            -s "$here/wrk-report.lua" "http://127.0.0.1:$PORT$path" $post \
            2>&1 | tee -a "$OUT/wrk-$1.txt" | grep '^RESULT')
     [ -n "$line" ] || line="RESULT rps=0 p50_us=0 p99_us=0 p999_us=0 requests=0 non2xx=0 connect_err=-1 read_err=0 write_err=0 timeouts=0"
+    settle
     [ "$4" = "$WARMUP" ] && return 0
     echo "$1 $2 $3 ${line#RESULT }" >> "$results"
+}
+
+# settle: requests queued when wrk stopped (hundreds at 512 connections
+# on a server that answers slowly) are served before the next run starts:
+# waits for a GET to answer, then a second.
+settle() {
+    curl -s -o /dev/null --max-time 120 "http://127.0.0.1:$PORT/hello"
+    sleep 1
 }
 
 for s in $SERVERS; do
