@@ -26,6 +26,8 @@ import subprocess
 import sys
 import threading
 import time
+import shutil
+import tempfile
 import urllib.parse
 
 
@@ -89,7 +91,8 @@ class Sampler(threading.Thread):
 def start_moat(args):
     """Starts moat serve with /sleep; returns (Popen, port)."""
     cmd = [args.moat, "serve", "--listen", "127.0.0.1:0", "--workers",
-           str(args.workers), "--access-log", "none", "--timeout", "30s",
+           str(args.workers), "--access-log", args.access_log,
+           "--timeout", "30s",
            "--route", f"/sleep={args.wasm}"]
     cmd += args.serve_arg
     print("server:", " ".join(cmd))
@@ -164,6 +167,8 @@ def main():
                     help="one more moat serve argument (repeatable)")
     args = ap.parse_args()
     raise_nofile(args.n + 64)
+    logdir = tempfile.mkdtemp(prefix="moat-concurrency.")
+    args.access_log = os.path.join(logdir, "access.log")
 
     proc = None
     if args.moat:
@@ -204,7 +209,31 @@ def main():
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+            server_side(args.access_log, args.n)
+        shutil.rmtree(logdir, ignore_errors=True)
     sys.exit(0 if ok else 1)
+
+
+def server_side(path, n):
+    """The server's own view from its access log: how long each of the
+    last n requests took from arrival to answer (dur_us) and how long its
+    guest ran (inst_us; a sleep does not count)."""
+    try:
+        with open(path) as f:
+            lines = f.readlines()[-n:]
+    except OSError:
+        return
+    def col(key):
+        v = sorted(int(m.group(1)) / 1e6 for m in
+                   (re.search(rf"\b{key}=(\d+)", x) for x in lines) if m)
+        return v
+    for key, what in (("dur_us", "arrival to answer"),
+                      ("inst_us", "running the guest")):
+        v = col(key)
+        if v:
+            print(f"server side, {what} ({key}): p50 "
+                  f"{v[len(v) // 2]:.3f} s, p99 "
+                  f"{v[int(len(v) * 0.99)]:.3f} s, max {v[-1]:.3f} s")
 
 
 def report(n, t_conn, t_sent, t_all, t1, results, idle, peak, nthreads, alive):
