@@ -94,7 +94,9 @@ measure() {
     line=$(wrk -t"$THREADS" -c"$3" -d"$4" --timeout 10s \
            -s "$here/wrk-report.lua" "http://127.0.0.1:$PORT$path" $post \
            2>&1 | tee -a "$OUT/wrk-$1.txt" | grep '^RESULT')
-    [ -n "$line" ] || line="RESULT rps=0 p50_us=0 p99_us=0 p999_us=0 requests=0 non2xx=0 connect_err=-1 read_err=0 write_err=0 timeouts=0"
+    # no RESULT line (wrk failed): zeros, and -1 socket errors to show it
+    [ -n "$line" ] || line="RESULT rps=0 p50_us=0 p99_us=0 p999_us=0 \
+requests=0 non2xx=0 connect_err=-1 read_err=0 write_err=0 timeouts=0"
     settle
     [ "$4" = "$WARMUP" ] && return 0
     echo "$1 $2 $3 ${line#RESULT }" >> "$results"

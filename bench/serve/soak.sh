@@ -73,7 +73,10 @@ wrk_pid=$!
 t0=$(date +%s)
 while kill -0 "$wrk_pid" 2>/dev/null; do
     sleep "$SAMPLE"
-    kill -0 "$pid" 2>/dev/null || { bad "the server died at $(( $(date +%s) - t0 )) s"; break; }
+    if ! kill -0 "$pid" 2>/dev/null; then
+        bad "the server died at $(( $(date +%s) - t0 )) s"
+        break
+    fi
     sample $(( $(date +%s) - t0 )) >> "$csv"
 done
 wait "$wrk_pid"
@@ -103,7 +106,10 @@ done
 # responses: each class against what was sent (requests still in flight
 # when wrk stopped have no response: at most CONNS)
 grep -E '^(SENT|GOT|RESULT)' "$OUT/wrk.txt"
-n() { awk -v k="$1" -v c="$2" '$1 == k && $2 == c { print $3; f = 1 } END { if (!f) print 0 }' "$OUT/wrk.txt"; }
+n() {
+    awk -v k="$1" -v c="$2" '$1 == k && $2 == c { print $3; f = 1 }
+                             END { if (!f) print 0 }' "$OUT/wrk.txt"
+}
 for pair in /hello:hello-ok /sha256:sha256-ok /trap:500 /loop:504; do
     s=$(n SENT "${pair%%:*}")
     g=$(n GOT "${pair#*:}")
@@ -113,7 +119,10 @@ for pair in /hello:hello-ok /sha256:sha256-ok /trap:500 /loop:504; do
 done
 other=$(awk '$1 == "GOT" && $2 ~ /^other/ { n += $3 } END { print n + 0 }' "$OUT/wrk.txt")
 [ "$other" -eq 0 ] || bad "$other unexpected responses (GOT other-*)"
-errs=$(sed -n 's/.*connect_err=\([0-9]*\) read_err=\([0-9]*\) write_err=\([0-9]*\) timeouts=\([0-9]*\).*/\1 \2 \3 \4/p' "$OUT/wrk.txt")
+errs=$(awk '/^RESULT/ { for (i = 2; i <= NF; i++) {
+                           split($i, kv, "=")
+                           if (kv[1] ~ /_err$|^timeouts$/) e = e " " kv[2] }
+                       print substr(e, 2) }' "$OUT/wrk.txt")
 [ "$errs" = "0 0 0 0" ] || bad "wrk socket errors (connect read write timeout): $errs"
 echo "samples: $csv"
 if [ "$fail" -eq 0 ]; then
