@@ -10,8 +10,10 @@
 # and stops it; then prints one markdown table and the goals' ratios.
 # Environment: DURATION (10s), CONNS ("64 512"), THREADS (wrk's, 2),
 # WORKERS (moat serve --workers and node's workers, 2), WARMUP (3s),
-# SERVERS ("moat native cgi node"), OUT (a directory for logs and raw
-# results; a temp one by default), NODE (node).
+# SERVERS ("moat native cgi node"), ROUNDS (1: the whole sequence again,
+# the table keeps each cell's best run: on a shared machine the load
+# drifts between servers), OUT (a directory for logs and raw results; a
+# temp one by default), NODE (node).
 # The machine has 2 cores: wrk and the server share them (no taskset),
 # so every server's numbers include wrk's CPU use.
 set -u
@@ -25,6 +27,7 @@ THREADS=${THREADS:-2}
 WORKERS=${WORKERS:-2}
 WARMUP=${WARMUP:-3s}
 SERVERS=${SERVERS:-moat native cgi node}
+ROUNDS=${ROUNDS:-1}
 NODE=${NODE:-node}
 OUT=${OUT:-$(mktemp -d /tmp/bench-serve.XXXXXX)}
 mkdir -p "$OUT"
@@ -110,8 +113,9 @@ settle() {
     sleep 1
 }
 
+for round in $(seq "$ROUNDS"); do
 for s in $SERVERS; do
-    echo "== $s" >&2
+    echo "== $s (round $round of $ROUNDS)" >&2
     if ! start "$s" || ! check "$s"; then
         echo "$s: failed, skipped (logs in $OUT)" >&2
         stop_server
@@ -128,9 +132,11 @@ for s in $SERVERS; do
     kill -0 "$SERVER_PID" 2>/dev/null || echo "$s: DIED during the run" >&2
     stop_server
 done
+done
 
 echo "bench/serve: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores," \
      "wrk -t$THREADS --timeout 10s for $DURATION, server workers $WORKERS," \
+     "best of $ROUNDS round(s), load average $(cut -d' ' -f1-3 /proc/loadavg)," \
      "wrk and server on the same cores; raw results in $results"
 echo
 awk -f "$here/table.awk" "$results"
