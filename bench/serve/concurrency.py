@@ -3,7 +3,7 @@
 a route whose handler sleeps one second (sleep.c), on one `moat serve`.
 
   concurrency.py --moat BUILD/moat --wasm BUILD/bench/serve/sleep.wasm
-                 [-n 10000] [--workers 2]
+                 [-n 10000] [--workers 2] [--runs K]
   concurrency.py --url http://127.0.0.1:PORT/sleep --pid PID [-n 10000]
 
 Phase 1 opens all N connections (not timed in the headline figure: that
@@ -15,7 +15,11 @@ VmRSS every 20 ms; (peak - idle) / N is the memory per in-flight
 request. Every response must be 200 with body "slept". It raises
 RLIMIT_NOFILE to the hard limit (it needs N + a few descriptors; the
 server needs as many, which --moat arranges for the server it starts).
-Exit status 0 when all N succeeded.
+--runs K repeats the burst on the same server (the first grows its
+instance pool; later ones reuse it). The client is python: it spends
+about as much CPU as the server on the same cores, so its wall times are
+an upper bound (bench/serve/burst, a C epoll client, spends a tenth).
+Exit status 0 when all N succeeded in every run.
 """
 import argparse
 import asyncio
@@ -163,6 +167,9 @@ def main():
     ap.add_argument("--moat")
     ap.add_argument("--wasm")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=1,
+                    help="bursts on the same server (the first grows its "
+                    "instance pool)")
     ap.add_argument("--serve-arg", action="append", default=[],
                     help="one more moat serve argument (repeatable)")
     args = ap.parse_args()
@@ -180,28 +187,12 @@ def main():
     try:
         # warm-up: a few requests (first compile, pools), then idle RSS
         asyncio.run(run(host, port, path, 4))
-        idle = rss_kib(pid)
-        sampler = Sampler(pid)
-        sampler.start()
-        cpu0, me0 = cpu_s(pid), time.process_time()
-        t_conn, t_sent, t_all, t1, results = asyncio.run(
-            run(host, port, path, args.n))
-        cpu = cpu_s(pid) - cpu0
-        me = time.process_time() - me0
-        sampler.stop = True
-        sampler.join()
-        if proc and proc.poll() is not None:
-            print(f"the server exited: status {proc.returncode}")
-        alive = proc.poll() is None if proc else os.path.exists(
-            f"/proc/{pid}")
-        report(args.n, t_conn, t_sent, t_all, t1, results, idle, sampler.peak,
-               threads_of(pid), alive)
-        print(f"CPU during the {args.n} requests (connects included): "
-              f"server {cpu:.2f} s, this client {me:.2f} s; load average "
-              f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-        ok = alive and all(not isinstance(r, BaseException) and
-                           r[0] == "200" and r[1] == b"slept\n"
-                           for r in results)
+        idle0 = rss_kib(pid)
+        ok = True
+        for i in range(args.runs):
+            if args.runs > 1:
+                print(f"-- run {i + 1} of {args.runs}")
+            ok = one_run(args, proc, pid, host, port, path, idle0) and ok
     finally:
         if proc:
             proc.terminate()
@@ -209,14 +200,14 @@ def main():
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-            server_side(args.access_log, args.n)
+            server_side(args.access_log, args.n * args.runs)
         shutil.rmtree(logdir, ignore_errors=True)
     sys.exit(0 if ok else 1)
 
 
 def server_side(path, n):
     """The server's own view from its access log: how long each of the
-    last n requests took from arrival to answer (dur_us) and how long its
+    last n requests (every run's) took from arrival to answer (dur_us) and how long its
     guest ran (inst_us; a sleep does not count)."""
     try:
         with open(path) as f:
@@ -234,6 +225,35 @@ def server_side(path, n):
             print(f"server side, {what} ({key}): p50 "
                   f"{v[len(v) // 2]:.3f} s, p99 "
                   f"{v[int(len(v) * 0.99)]:.3f} s, max {v[-1]:.3f} s")
+
+
+def one_run(args, proc, pid, host, port, path, idle0):
+    """One burst of args.n requests; True when all were answered right."""
+    idle = rss_kib(pid)
+    sampler = Sampler(pid)
+    sampler.start()
+    cpu0, me0 = cpu_s(pid), time.process_time()
+    t_conn, t_sent, t_all, t1, results = asyncio.run(
+        run(host, port, path, args.n))
+    cpu = cpu_s(pid) - cpu0
+    me = time.process_time() - me0
+    sampler.stop = True
+    sampler.join()
+    if proc and proc.poll() is not None:
+        print(f"the server exited: status {proc.returncode}")
+    alive = proc.poll() is None if proc else os.path.exists(f"/proc/{pid}")
+    report(args.n, t_conn, t_sent, t_all, t1, results, idle, sampler.peak,
+           threads_of(pid), alive)
+    if idle != idle0:
+        print(f"RSS at the first idle: {idle0} KiB; (peak - that) / n = "
+              f"{(sampler.peak - idle0) / args.n:.1f} KiB (pools keep "
+              "their slots after a burst)")
+    print(f"CPU during the {args.n} requests (connects included): "
+          f"server {cpu:.2f} s, this client {me:.2f} s; load average "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    return alive and all(not isinstance(r, BaseException) and
+                         r[0] == "200" and r[1] == b"slept\n"
+                         for r in results)
 
 
 def report(n, t_conn, t_sent, t_all, t1, results, idle, peak, nthreads, alive):

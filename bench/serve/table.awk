@@ -11,21 +11,25 @@ function v(key,   i, kv) {
 }
 function ms(us) { return sprintf("%.3f", us / 1000) }
 function ratio(a, b) { return a > 0 && b > 0 ? sprintf("%.2f", a / b) : "n/a" }
+function errs() {
+    return v("connect_err") + v("read_err") + v("write_err") + v("timeouts")
+}
 # a cell (server, handler, conns) run again in another round keeps its
-# best run (the highest req/s)
+# best run: the highest req/s among runs without socket errors (a run
+# with errors only when there is no other)
 {
     k = $2 SUBSEP $3
     all_non2xx += v("non2xx"); nruns++
     if (!(k in seen)) { seen[k] = 1; keys[nk++] = k }
     c = $1 SUBSEP k
-    if ((c in rps) && rps[c] >= v("rps") + 0)
+    sc = errs() != 0 ? 0 : v("rps") + 0
+    if ((c in score) && score[c] >= sc)
         next
     if (!(c in row)) order[n++] = c
-    rps[c] = v("rps"); p99[c] = v("p99_us")
+    score[c] = sc; rps[c] = v("rps"); p99[c] = v("p99_us")
     row[c] = sprintf("| %s | %s | %s | %.0f | %s | %s | %s | %d | %d |",
         $2, $3, $1, v("rps"), ms(v("p50_us")), ms(v("p99_us")),
-        ms(v("p999_us")), v("non2xx"),
-        v("connect_err") + v("read_err") + v("write_err") + v("timeouts"))
+        ms(v("p999_us")), v("non2xx"), errs())
 }
 END {
     print "| handler | conns | server | req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors |"
