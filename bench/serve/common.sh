@@ -1,6 +1,7 @@
-# common.sh - shell helpers of bench/serve's scripts (run.sh, soak.sh):
-# free ports, starting a server in its own process group and waiting for
-# it, stopping it. Sourced, not run.
+# common.sh - shell helpers of bench/serve's scripts (run.sh, soak.sh,
+# openloop.sh): free ports, starting a server in its own process group
+# and waiting for it, stopping it. Sourced, not run; safe under
+# `set -euo pipefail`.
 
 # A free loopback TCP port (the kernel's pick; free again once closed).
 free_port() {
@@ -47,21 +48,22 @@ wait_http() {
 # stop_server: SIGTERM to the server's process group, SIGKILL after 5 s.
 stop_server() {
     [ -n "${SERVER_PID:-}" ] || return 0
-    kill -TERM -- "-$SERVER_PID" 2>/dev/null
+    kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
     for _i in $(seq 50); do
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
     done
-    kill -KILL -- "-$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
+    # what is left of the group (CGI programs, node workers)
+    kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=
 }
 
 # The 4 KiB body of the sha256 requests, as wrk-report.lua sends it.
 body4k() {
-    i=0
-    while [ $i -lt 256 ]; do
+    _i=0
+    while [ "$_i" -lt 256 ]; do
         printf 0123456789abcdef
-        i=$((i + 1))
+        _i=$((_i + 1))
     done
 }
