@@ -90,7 +90,8 @@ check() {
     fi
 }
 
-# measure NAME HANDLER CONNS DURATION: one wrk run; appends to results.
+# measure NAME HANDLER CONNS DURATION [warmup]: one wrk run; appends to
+# results unless it is a warm-up.
 measure() {
     local path=/$2 post= line
     [ "$2" = sha256 ] && post="-- post"
@@ -101,7 +102,7 @@ measure() {
     [ -n "$line" ] || line="RESULT rps=0 p50_us=0 p99_us=0 p999_us=0 \
 requests=0 non2xx=0 connect_err=-1 read_err=0 write_err=0 timeouts=0"
     settle
-    [ "$4" = "$WARMUP" ] && return 0
+    [ "${5:-}" = warmup ] && return 0
     echo "$1 $2 $3 ${line#RESULT }" >> "$results"
 }
 
@@ -122,7 +123,7 @@ for s in $SERVERS; do
         continue
     fi
     for h in hello sha256; do
-        measure "$s" "$h" 64 "$WARMUP"
+        measure "$s" "$h" 64 "$WARMUP" warmup
         for c in $CONNS; do
             measure "$s" "$h" "$c" "$DURATION"
             tail -n 1 "$results" >&2
