@@ -272,6 +272,16 @@ enum MHD_Result serve_req_access(void *cls, struct MHD_Connection *c, const char
                        const char *upload, size_t *upload_size, void **ptr);
 void  serve_req_completed(void *cls, struct MHD_Connection *c, void **ptr,
                           enum MHD_RequestTerminationCode toe);
+/* request_env.c: r->env and r->argv (body_len >= 0: a chunked body read
+ * whole, whose length becomes CONTENT_LENGTH); false when out of memory. */
+bool serve_req_env(Req *r, const char *url, const char *version,
+                   const char *path_info, long long body_len);
+/* response.c: an error page (status, r->reason); at the end of the
+ * request the response if one is ready, else the connection suspended
+ * until there is one; the metrics page. */
+enum MHD_Result serve_respond_error(Req *r, unsigned status);
+enum MHD_Result serve_maybe_respond(Req *r);
+enum MHD_Result serve_respond_metrics(Req *r);
 /* The guest stopped running (done or waiting): respond or stream. */
 void  serve_req_progress(Req *r);
 /* The guest's deadline passed before the whole body was read: MHD can
