@@ -118,8 +118,15 @@ def has_id(line, rid):
                      r"(?![0-9A-Za-z])", line) is not None
 
 
+def access_line_of(line, rid):
+    """The access log's own field: id=RID (a bare word could be another
+    field's value: dur_us=229 is not request 229)."""
+    return re.search(r"(?<![0-9A-Za-z_])id=" + re.escape(rid) +
+                     r"(?![0-9A-Za-z])", line) is not None
+
+
 def check_access_line(lines, rid, route, status, what):
-    mine = [l for l in lines if has_id(l, rid)]
+    mine = [l for l in lines if access_line_of(l, rid)]
     if len(mine) != 1:
         raise Fail(f"{what}: expected one access-log line with request id "
                    f"{rid}, got {mine} (log has {len(lines)} lines)")
@@ -141,7 +148,7 @@ def case_access_log_file(s, path):
     check_access_line(lines, r1.rid(), "/echo", 200, "POST /echo 1234 B")
     check_access_line(lines, r2.rid(), "/no-such-route", 404, "404")
     check_access_line(lines, r3.rid(), "/trap", 500, "GET /trap")
-    mine = [l for l in lines if has_id(l, r1.rid())][0]
+    mine = [l for l in lines if access_line_of(l, r1.rid())][0]
     if "1234" not in mine:
         raise Fail(f"POST /echo of 1234 bytes: expected bytes in (1234) in "
                    f"{mine!r}")

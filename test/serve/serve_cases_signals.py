@@ -12,7 +12,7 @@ import time
 
 from serve_harness import Fail, parse_env
 from serve_cases import expect, expect_status, route_file
-from serve_cases_ops import has_id
+from serve_cases_ops import access_line_of
 
 
 def routes_v1(g):
@@ -120,8 +120,8 @@ def case_access_log_stderr(s):
     mark = s.log_mark()
     r = s.get("/keep")
     expect_status("GET /keep", r, 200)
-    line = s.wait_log(lambda l: has_id(l, r.rid()) and "/keep" in l, 5,
-                      mark)
+    line = s.wait_log(
+        lambda l: access_line_of(l, r.rid()) and "/keep" in l, 5, mark)
     if line is None or "200" not in line:
         raise Fail(f"GET /keep ({r.rid()}): expected an access-log line on "
                    f"stderr (the default) with the route, 200 and the id; "
