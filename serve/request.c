@@ -112,6 +112,17 @@ refuse(Req *r, unsigned status)
     return MHD_YES;
 }
 
+/* MHD decodes the path into a C string, so "/h%00x" would reach routing
+ * as "/h": a route must never match a path other than the one sent. */
+static bool
+has_encoded_nul(const char *raw)
+{
+    for (const char *p = raw; *p && *p != '?'; p++)
+        if (p[0] == '%' && p[1] == '0' && p[2] == '0')
+            return true;
+    return false;
+}
+
 /* First call: the request line and headers are in. */
 static enum MHD_Result
 on_headers(Req *r, const char *url, const char *version)
@@ -128,6 +139,11 @@ on_headers(Req *r, const char *url, const char *version)
         !MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host")) {
         snprintf(r->reason, sizeof r->reason, "HTTP/1.1 needs a Host "
                  "header (RFC 9112, 3.2)");
+        return refuse(r, 400);
+    }
+    if (has_encoded_nul(r->raw_uri)) {
+        snprintf(r->reason, sizeof r->reason, "the path holds an encoded "
+                 "NUL (%%00)");
         return refuse(r, 400);
     }
     r->rs = serve_routeset_acquire();

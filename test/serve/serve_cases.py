@@ -374,6 +374,15 @@ def case_400(s):
         for raw in BAD_REQUESTS])
 
 
+def case_encoded_nul(s):
+    """MHD would hand "/env%00x" to routing as "/env": refused instead."""
+    for path in (b"/env%00x", b"/env%00", b"/e%00nv"):
+        r = s.raw(b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+        expect_status(f"GET {path.decode()}", r, 400)
+        if b"argv" in r.body:
+            raise Fail(f"GET {path.decode()}: the /env handler ran: {r!r}")
+
+
 def case_431(s):
     every(f"heads over --max-header 8K", [
         lambda n=n, h=h: status_only(f"GET /env with {n}",
@@ -650,6 +659,7 @@ def run_main(runner, tmp, start):
         ("big-response", case_big_response), ("keep-alive", case_keep_alive)])
     runner.group("errors", s, [
         ("404", case_404), ("400", case_400), ("431", case_431),
+        ("encoded-nul-400", case_encoded_nul),
         ("http-layer-errors-logged", case_ids_on_http_errors),
         ("413-length", case_413_length), ("413-chunked", case_413_chunked)])
     runner.group("faults", s, [
