@@ -68,19 +68,22 @@ serve_log(const char *fmt, ...)
     write_line(2, line, (size_t)n + (size_t)m, sizeof line);
 }
 
-/* Printable ASCII as is, anything else as \xHH. */
+/* Printable ASCII as is, anything else as \xHH; what does not fit ends
+ * in "..." (a log line is cut, never silently). */
 static size_t
 escape(char *dst, size_t cap, const char *s, size_t n)
 {
-    size_t o = 0;
+    size_t o = 0, i = 0;
 
-    for (size_t i = 0; i < n && o + 5 < cap; i++) {
+    for (; i < n && o + 8 < cap; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c < 0x7f && c != '\\')
             dst[o++] = (char)c;
         else
             o += (size_t)snprintf(dst + o, cap - o, "\\x%02x", c);
     }
+    if (i < n)
+        o += (size_t)snprintf(dst + o, cap - o, "...");
     dst[o] = 0;
     return o;
 }

@@ -12,12 +12,11 @@
 
 #include "serve.h"
 
-#define MAX_HEADERS 256
-
-
+/* Every header MHD parsed (as many as the head limit let in: none is
+ * dropped), and room for one more. */
 typedef struct HeaderList {
-    ServeHeader v[MAX_HEADERS];
-    size_t      n;
+    ServeHeader *v;
+    size_t       n, cap;
 } HeaderList;
 
 static enum MHD_Result
@@ -27,7 +26,7 @@ collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
     HeaderList *l = cls;
 
     (void)kind;
-    if (l->n < MAX_HEADERS)
+    if (l->n < l->cap)
         l->v[l->n++] = (ServeHeader){ key, value ? value : "" };
     return MHD_YES;
 }
@@ -52,8 +51,8 @@ client_address(struct MHD_Connection *c, char *buf, size_t n)
 
 /* SERVER_NAME and SERVER_PORT: the Host header's, else the listen
  * address's. */
-static void
-server_name(Req *r, char *name, size_t n, unsigned *port)
+static char *
+server_name(Req *r, unsigned *port)
 {
     const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
                                                    "Host");
@@ -65,7 +64,6 @@ server_name(Req *r, char *name, size_t n, unsigned *port)
     if (colon && close && colon < close)
         colon = NULL;           /* "[::1]" without a port */
     size_t len = colon ? (size_t)(colon - src) : strlen(src);
-    snprintf(name, n, "%.*s", (int)len, src);
     *port = colon ? (unsigned)strtoul(colon + 1, NULL, 10) : 80;
     if (host && *host && !colon)
         *port = 80;
@@ -73,45 +71,53 @@ server_name(Req *r, char *name, size_t n, unsigned *port)
         const char *lc = strrchr(listen, ':');
         *port = lc ? (unsigned)strtoul(lc + 1, NULL, 10) : 80;
     }
+    return strndup(src, len);
 }
 
 /* The environment and argv. body_len >= 0: a chunked body read whole,
  * whose length becomes CONTENT_LENGTH (RFC 3875 4.1.2). */
 bool
 serve_req_env(Req *r, const char *url, const char *version,
-          const char *path_info, long long body_len)
+              const char *path_info, long long body_len)
 {
-    HeaderList        headers;          /* on the worker's own stack */
-    HeaderList       *hl = &headers;
-    char              addr[64], name[256], clen[32];
-    unsigned          port;
-    const char       *q = strchr(r->raw_uri, '?');
-    char             *raw = strndup(r->raw_uri, q ? (size_t)(q - r->raw_uri)
-                                                  : strlen(r->raw_uri));
+    HeaderList  hl = { 0 };
+    char        addr[64], clen[32];
+    unsigned    port;
+    const char *q = strchr(r->raw_uri, '?');
+    char       *raw = strndup(r->raw_uri, q ? (size_t)(q - r->raw_uri)
+                                            : strlen(r->raw_uri));
+    char       *name = server_name(r, &port);
+    int         nh = MHD_get_connection_values(r->conn, MHD_HEADER_KIND,
+                                               NULL, NULL);
 
-    if (!raw)
+    hl.cap = (size_t)(nh > 0 ? nh : 0) + 1;
+    hl.v = malloc(hl.cap * sizeof *hl.v);
+    if (!raw || !name || !hl.v) {
+        free(raw);
+        free(name);
+        free(hl.v);
         return false;
-    hl->n = 0;
-    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_header, hl);
-    if (body_len >= 0 && hl->n < MAX_HEADERS) {
+    }
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_header, &hl);
+    if (body_len >= 0) {        /* the room for one more */
         snprintf(clen, sizeof clen, "%lld", body_len);
-        hl->v[hl->n++] = (ServeHeader){ MHD_HTTP_HEADER_CONTENT_LENGTH,
-                                        clen };
+        hl.v[hl.n++] = (ServeHeader){ MHD_HTTP_HEADER_CONTENT_LENGTH, clen };
     }
     client_address(r->conn, addr, sizeof addr);
-    server_name(r, name, sizeof name, &port);
 
     ServeRequestInfo ri = {
         .method = r->method, .raw_path = raw, .path = url,
         .query = q ? q + 1 : "", .protocol = version,
         .server_name = name, .server_port = port, .remote_addr = addr,
-        .headers = hl->v, .nheaders = hl->n, .route = r->route->cfg,
+        .headers = hl.v, .nheaders = hl.n, .route = r->route->cfg,
         .path_info = path_info, .scheme = "http",
     };
     size_t n;
     r->env = serve_cgi_env(&ri, &n);
     r->argv = serve_cgi_argv(&ri, &n);
     free(raw);
+    free(name);
+    free(hl.v);
     return r->env && r->argv;
 }
 
