@@ -2,8 +2,10 @@
  * `moat` itself links no LLVM: mapping libLLVM costs a process about 16 ms,
  * which a run from the compile cache must not pay. Candidates, in order:
  * $MOAT_COMPILER_LIB (a path to the file), the directory of the running
- * executable (the build tree), the install libdir. The library's API is
- * moat_compile.h; its symbols fill the MoatCompiler table.
+ * executable (the build tree), the install libdir, then the dynamic
+ * linker's own search (LD_LIBRARY_PATH, ld.so.cache: a tree installed with
+ * DESTDIR, or moved). The name is the SONAME, libmoat-compiler.so.0. The
+ * library's API is moat_compile.h; its symbols fill the MoatCompiler table.
  */
 #include <dlfcn.h>
 #include <stddef.h>
@@ -14,7 +16,10 @@
 
 #include "cli.h"
 
-#define LIB_NAME "libmoat-compiler.so"
+#ifndef MOAT_COMPILER_SONAME
+#define MOAT_COMPILER_SONAME "libmoat-compiler.so.0"
+#endif
+#define LIB_NAME MOAT_COMPILER_SONAME
 
 #ifndef MOAT_COMPILER_LIBDIR
 #define MOAT_COMPILER_LIBDIR "/usr/local/lib"
@@ -89,6 +94,8 @@ open_library(Why *why)
     }
     if (!h)
         h = try_open(MOAT_COMPILER_LIBDIR "/" LIB_NAME, why);
+    if (!h)
+        h = try_open(LIB_NAME, why);    /* no slash: ld.so searches */
     return h;
 }
 

@@ -38,12 +38,12 @@ ntmp() { find "$MOAT_CACHE_DIR" -name '*.tmp.*' 2>/dev/null | wc -l; }
 
 # ---- no LLVM in the executable: the compiler is loaded when needed ----
 check "moat links no LLVM" test "$(ldd "$moat" | grep -c LLVM)" -eq 0
-lib=$(dirname "$moat")/libmoat-compiler.so
+lib=$(dirname "$moat")/libmoat-compiler.so.0
 check "compiler library beside moat" test -f "$lib"
 check "compiler library exports moat_compile" \
     sh -c "nm -D --defined-only '$lib' | grep -qw moat_compile"
 expect "no compiler: clear error" 1 \
-    "moat: cannot load the compiler (libmoat-compiler.so):" \
+    "moat: cannot load the compiler (libmoat-compiler.so.0):" \
     env MOAT_COMPILER_LIB=/nonexistent/libmoat-compiler.so \
     sh -c 'cp "$0" "$1/moat-alone" &&
            "$1/moat-alone" compile "$2" -o "$1/x.o"' "$moat" "$tmp" "$w"
