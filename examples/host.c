@@ -1,14 +1,16 @@
-/* host.c - a complete Moat host: compile a plugin (wasm) to native code,
- * give it a host function, call an export, survive a trap, read the
- * guest's memory. Build: see examples/meson.build; run: host PLUGIN.wasm.
- * Every object made here is freed with its _free function, in reverse.
+/* host.c - a complete Moat host: load a compiled plugin (`moat compile
+ * plugin.wasm -o plugin.o`), give it a host function, call an export,
+ * survive a trap. It needs libmoat only:
+ * `cc host.c $(pkg-config --cflags --libs moat)` (docs/install.md);
+ * compile_in_process.c compiles a .wasm in the host instead. Build: see
+ * examples/meson.build; run: host PLUGIN.o. Every object made here is freed
+ * with its _free function, in reverse.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "moat.h"
-#include "moat_compile.h"
 
 /* The host function: native signature of (i32) -> (), ctx first. */
 static void
@@ -17,47 +19,6 @@ log_number(void *ctx, uint32_t n)
     unsigned *calls = ctx;
     (*calls)++;
     printf("guest says: %u\n", n);
-}
-
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-    FILE    *f = fopen(path, "rb");
-    uint8_t *buf = NULL;
-    long     n;
-
-    if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET) != 0 || !(buf = malloc((size_t)n + 1)) ||
-        fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        perror(path);
-        free(buf);
-        buf = NULL;
-    }
-    if (f)
-        fclose(f);
-    *len = (size_t)(n > 0 ? n : 0);
-    return buf;
-}
-
-/* Compiles the wasm in memory and loads the object: what `moat compile`
- * + moat_module_load_file would do through a file. */
-static moat_status
-load_plugin(moat_engine *e, const char *path, moat_module **m,
-            moat_error *err)
-{
-    size_t   len, objlen = 0;
-    uint8_t *wasm = read_file(path, &len), *obj = NULL;
-    moat_compile_config *cfg = NULL;
-    moat_status st = wasm ? moat_compile_config_new(&cfg, err) : MOAT_ERR_IO;
-
-    if (st == MOAT_OK)
-        st = moat_compile(cfg, wasm, len, &obj, &objlen, err);
-    if (st == MOAT_OK)
-        st = moat_module_load_object(e, obj, objlen, m, err);
-    moat_free(obj);
-    moat_compile_config_free(cfg);
-    free(wasm);
-    return st;
 }
 
 static int
@@ -102,9 +63,9 @@ main(int argc, char **argv)
     int            rc = 1;
 
     if (argc != 2)
-        return fprintf(stderr, "usage: host PLUGIN.wasm\n"), 2;
+        return fprintf(stderr, "usage: host PLUGIN.o\n"), 2;
     if (moat_engine_new(&e, &err) == MOAT_OK &&
-        load_plugin(e, argv[1], &m, &err) == MOAT_OK &&
+        moat_module_load_file(e, argv[1], &m, &err) == MOAT_OK &&
         moat_linker_new(e, &l, &err) == MOAT_OK &&
         moat_linker_define_func(l, "env", "log_number", i32, 1, NULL, 0,
                                 (moat_native_fn)log_number, &calls,
