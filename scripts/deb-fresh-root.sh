@@ -11,7 +11,7 @@
 # 2. the fresh root: /var/tmp/fresh-machine-bookworm.tar, fresh-machine's
 #    cached debootstrap minbase (+ git, python3, build-essential, sudo),
 #    built the same way when absent;
-# 3. in it: `apt-get install ./*.deb pkg-config` (apt pulls the runtime
+# 3. in it: `apt-get install ./*.deb gcc pkg-config` (apt pulls the runtime
 #    dependencies), then moat compiles the example plugin, examples/host.c
 #    builds with `pkg-config --cflags --libs moat` (and moat-static) and
 #    runs it, compile_in_process.c builds with moat-compiler.pc and runs,
@@ -131,8 +131,8 @@ expect() {
 }
 export DEBIAN_FRONTEND=noninteractive
 step "apt-get update" apt-get update -qq
-step "apt-get install ./*.deb pkg-config" \
-    apt-get install -y -qq --no-install-recommends ./*.deb pkg-config
+step "apt-get install ./*.deb gcc pkg-config" \
+    apt-get install -y -qq --no-install-recommends ./*.deb gcc pkg-config
 host_out=$(printf '%s\n' "guest says: 5050" \
     "sum_to(100) = 5050 after 1 host call(s)" \
     "divide(7, 0) trapped: integer divide by zero" "divide(7, 2) = 3")
