@@ -136,7 +136,7 @@ step "apt-get install ./*.deb gcc pkg-config" \
 host_out=$(printf '%s\n' "guest says: 5050" \
     "sum_to(100) = 5050 after 1 host call(s)" \
     "divide(7, 0) trapped: integer divide by zero" "divide(7, 2) = 3")
-expect "moat version" "moat 0.1" moat version
+step "moat version" sh -c 'moat version | grep "^moat 0\.1"'
 step "man page installed" test -f /usr/share/man/man1/moat.1.gz
 step "moat compile plugin.wasm -o plugin.o" moat compile plugin.wasm -o plugin.o
 step "cc host.c \$(pkg-config --cflags --libs moat)" \

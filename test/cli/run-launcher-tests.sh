@@ -44,7 +44,8 @@ check "compiler library exports moat_compile" \
     sh -c "nm -D --defined-only '$lib' | grep -qw moat_compile"
 expect "no compiler: clear error" 1 \
     "moat: cannot load the compiler (libmoat-compiler.so.0):" \
-    env MOAT_COMPILER_LIB=/nonexistent/libmoat-compiler.so \
+    env -u LD_LIBRARY_PATH \
+        MOAT_COMPILER_LIB=/nonexistent/libmoat-compiler.so \
     sh -c 'cp "$0" "$1/moat-alone" &&
            "$1/moat-alone" compile "$2" -o "$1/x.o"' "$moat" "$tmp" "$w"
 
