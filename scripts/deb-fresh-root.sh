@@ -46,7 +46,8 @@ work=$(mktemp -d /var/tmp/deb-fresh-root.XXXXXX)
 root=$work/root
 cleanup() {
     for m in dev sys proc; do
-        umount -R "$root/$m" 2>/dev/null || umount -l "$root/$m" 2>/dev/null || true
+        umount -R "$root/$m" 2>/dev/null ||
+            umount -l "$root/$m" 2>/dev/null || true
     done
     if [ $keep -eq 1 ]; then say "kept $work"; else rm -rf "$work"; fi
 }
@@ -62,7 +63,8 @@ say "building the packages from $(git -C "$proj" rev-parse --short HEAD)"
     DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=2}" \
     dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) ||
     { tail -30 "$work/build.log"; fail "dpkg-buildpackage (log above)"; }
-mapfile -t debs < <(find "$work/src" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*')
+mapfile -t debs < <(find "$work/src" -maxdepth 1 -name '*.deb' \
+                        ! -name '*-dbgsym_*')
 [ ${#debs[@]} -eq 3 ] || fail "want 3 packages, got: ${debs[*]}"
 lap "built $(for d in "${debs[@]}"; do basename "$d"; done | tr '\n' ' ')"
 
@@ -125,7 +127,8 @@ expect() {
     if got=$("$@" 2>&1) && [ "$got" == "$want" ]; then
         echo "  ok   $name"
     else
-        echo "  FAIL $name"; printf '       got:  %s\n       want: %s\n' "$got" "$want"
+        echo "  FAIL $name"
+        printf '       got:  %s\n       want: %s\n' "$got" "$want"
         exit 1
     fi
 }
@@ -148,8 +151,10 @@ step "static host needs no libmoat.so" \
     sh -c '! ldd host-static | grep -q libmoat'
 expect "host runs (static libmoat)" "$host_out" ./host-static plugin.o
 step "cc compile_in_process.c \$(pkg-config --cflags --libs moat-compiler)" \
-    sh -c 'cc compile_in_process.c $(pkg-config --cflags --libs moat-compiler) -o cip'
-expect "in-process compiler runs" "$(printf 'guest says: 55\nsum_to(10) = 55')" \
+    sh -c 'cc compile_in_process.c -o cip \
+           $(pkg-config --cflags --libs moat-compiler)'
+expect "in-process compiler runs" \
+    "$(printf 'guest says: 55\nsum_to(10) = 55')" \
     ./cip plugin.wasm 10
 expect "moat run hello.wasm" "hello from wasm, fresh root" \
     env HOME=/tmp moat run --env WHO='fresh root' hello.wasm

@@ -33,7 +33,8 @@ output_is() {
     local want=$1 out
     shift
     out=$("$@") || return 1
-    [ "$out" == "$want" ] || { printf 'got:\n%s\nwant:\n%s\n' "$out" "$want"; return 1; }
+    [ "$out" == "$want" ] ||
+        { printf 'got:\n%s\nwant:\n%s\n' "$out" "$want"; return 1; }
 }
 
 root=$tmp/root
@@ -54,7 +55,8 @@ for f in libmoat.a libmoat.so.0.1.0 libmoat-compiler.so.0.1.0 \
          pkgconfig/moat-compiler.pc; do
     check "installed $libdir/$f" test -f "$lib/$f"
 done
-check "libmoat.so -> libmoat.so.0" test "$(readlink "$lib/libmoat.so")" = libmoat.so.0
+check "libmoat.so -> libmoat.so.0" \
+    test "$(readlink "$lib/libmoat.so")" = libmoat.so.0
 check "libmoat.so.0 -> libmoat.so.0.1.0" \
     test "$(readlink "$lib/libmoat.so.0")" = libmoat.so.0.1.0
 check "libmoat-compiler.so.0 -> .so.0.1.0" \
@@ -101,7 +103,7 @@ export PKG_CONFIG_SYSROOT_DIR=$root
 export PKG_CONFIG_PATH=$lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 cc=${CC:-cc}
 # a sanitized build's libraries need the sanitizer runtimes in the host too
-cflags=${MOAT_TEST_CFLAGS:-}
+read -ra cflags <<<"${MOAT_TEST_CFLAGS:-}"
 want_host=$(printf '%s\n' "guest says: 5050" \
     "sum_to(100) = 5050 after 1 host call(s)" \
     "divide(7, 0) trapped: integer divide by zero" "divide(7, 2) = 3")
@@ -120,7 +122,7 @@ fi
 
 # shellcheck disable=SC2046  # pkg-config output is a word list
 check "host.c builds with pkg-config --cflags --libs moat" \
-    "$cc" -o "$tmp/host-shared" "$src/examples/host.c" $cflags \
+    "$cc" -o "$tmp/host-shared" "$src/examples/host.c" "${cflags[@]}" \
     $(pkg-config --cflags --libs moat)
 check "shared host needs libmoat.so.0" \
     sh -c "readelf -d '$tmp/host-shared' | grep -q 'NEEDED.*libmoat.so.0'"
@@ -131,7 +133,7 @@ check "shared host runs" output_is "$want_host" \
 # archive first in the search path; -t shows which archive ld took
 # shellcheck disable=SC2046
 check "host.c links the copied libmoat.a (moat-static.pc)" \
-    "$cc" -o "$tmp/host-static" "$src/examples/host.c" $cflags \
+    "$cc" -o "$tmp/host-static" "$src/examples/host.c" "${cflags[@]}" \
     -L"$tmp/elsewhere" -Wl,-t $(pkg-config --cflags --libs moat-static)
 cp "$tmp/out" "$tmp/static-link.log"
 check "the copy is the archive linked" \
@@ -141,7 +143,7 @@ check "static host needs no libmoat.so" \
 check "static host runs" output_is "$want_host" \
     env -u LD_LIBRARY_PATH "$tmp/host-static" "$tmp/plugin.o"
 # wholly static (cc -static): pkg-config --static names every library
-if [ -z "$cflags" ]; then
+if [ ${#cflags[@]} -eq 0 ]; then
     # shellcheck disable=SC2046
     check "host.c links wholly static (pkg-config --static --libs moat)" \
         "$cc" -static -o "$tmp/host-allstatic" "$src/examples/host.c" \
@@ -154,7 +156,7 @@ fi
 
 # shellcheck disable=SC2046
 check "compile_in_process.c builds with moat-compiler.pc" \
-    "$cc" -o "$tmp/cip" "$src/examples/compile_in_process.c" $cflags \
+    "$cc" -o "$tmp/cip" "$src/examples/compile_in_process.c" "${cflags[@]}" \
     $(pkg-config --cflags --libs moat-compiler)
 check "in-process compiler compiles and runs plugin.wasm" \
     output_is "$(printf 'guest says: 55\nsum_to(10) = 55')" \
