@@ -40,9 +40,11 @@ typedef enum moat_status {
     MOAT_ERR_EXIT,          /* guest asked to exit (WASI proc_exit), see
                              * moat_error.exit_code; not an error of the
                              * guest, but the call did not return */
-    MOAT_YIELDED            /* not an error: a host function suspended the
+    MOAT_YIELDED,           /* not an error: a host function suspended the
                              * call (moat_caller_yield); moat_error is not
                              * written. See "yield and resume" below. */
+    MOAT_ERR_OPTION         /* an option value is not accepted (an unknown
+                             * target triple or CPU, moat_compile.h) */
 } moat_status;
 
 typedef enum moat_trap {
