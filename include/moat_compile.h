@@ -90,7 +90,19 @@ MOAT_API void moat_compile_config_set_memory_limit(moat_compile_config *c,
 
 /* Validates and compiles a wasm module (bytes read only during the call).
  * On success *out (free with moat_free) holds *out_len bytes of output. A
- * module the front-end rejects gives its error, byte offset included. */
+ * module the front-end rejects gives its error, byte offset included; an
+ * unknown or unsupported target or CPU MOAT_ERR_OPTION, before any work.
+ *
+ * Where it can still end the process: everything above is checked before
+ * LLVM sees it, but LLVM does not return from two failures, it aborts:
+ * running out of memory ("LLVM ERROR: out of memory"; a module at the
+ * implementation limits can need gigabytes), and an LLVM fatal error on
+ * some valid module (a bug in Moat's lowering or in LLVM; none known).
+ * LLVMInstallFatalErrorHandler cannot prevent the exit. The remedy: set a
+ * time or memory limit (above), and the compiler runs in a child process
+ * whose death gives MOAT_ERR_LIMIT or MOAT_ERR_NOMEM ("the compiler
+ * process died of signal 6") here; docs/embedding.md, "Compiling
+ * in-process". */
 MOAT_API moat_status moat_compile(const moat_compile_config *c,
                                   const uint8_t *bytes, size_t len,
                                   uint8_t **out, size_t *out_len,
