@@ -5,7 +5,7 @@
 # and - for stdin, default output names, and `moat run` refusing an
 # object made for another machine. Prints "N passed, N failed, N skipped".
 set -uo pipefail
-moat=$1 src=$2
+moat=$(realpath "$1") src=$2      # absolute: some checks run elsewhere
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0 skipped=0
