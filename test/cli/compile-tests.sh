@@ -103,6 +103,20 @@ for v in --version -V version; do
     ok "moat $v: host target" grep -q "^host target x86_64-.*, CPU " <<<"$out"
 done
 
+# without the compiler library: still exit 0, saying why there is no LLVM
+mkdir -p "$tmp/solo"
+cp "$moat" "$tmp/solo/moat"
+out=$(MOAT_COMPILER_LIB=$tmp/none.so "$tmp/solo/moat" -V 2>&1); rc=$?
+ok "-V without the library exits 0" test "$rc" -eq 0
+if [ -e "$(dirname "$moat")/../lib/libmoat-compiler.so" ] ||
+   grep -q "^LLVM [0-9]" <<<"$out"; then
+    skip "-V without the library" "an installed libmoat-compiler.so loads"
+else
+    ok "-V without the library says why" \
+        grep -q "^LLVM unknown: cannot load the compiler" <<<"$out"
+    ok "-V without the library: the machine" grep -q "^host x86_64 Linux" <<<"$out"
+fi
+
 # ---- -o - and - ----
 "$moat" compile "$w" -o "$tmp/file.o"
 "$moat" compile "$w" -o - | cat >"$tmp/pipe.o"
