@@ -57,6 +57,18 @@ bool moat_cli_parse_value(const char *s, uint8_t type, moat_val *out);
 void moat_cli_print_value(const moat_val *v);
 const char *moat_cli_type_name(uint8_t type);
 
+/* compile_out.c: the output of `moat compile`. The default name for
+ * input `in` (its file name, .wasm replaced by .o, .so, .s, .ll or .bc,
+ * in the current directory) in buf; false for `-` or when none fits. */
+bool moat_cli_default_output(const char *in, moat_output kind,
+                             bool is_shared, char *buf, size_t n);
+bool moat_cli_is_text_output(moat_output kind, bool is_shared);
+/* Writes n bytes to path, or to standard output for "-"; EXIT_OK or a
+ * status after printing why. */
+int  moat_cli_write_output(const char *path, const uint8_t *p, size_t n);
+/* The file at path, copied to standard output. */
+int  moat_cli_copy_to_stdout(const char *path);
+
 /* compiler_dl.c: the compiler library (libmoat-compiler.so), loaded on
  * first use. Members are its moat_compile.h functions; set_interruptible
  * is NULL when the library predates it. */
@@ -75,11 +87,20 @@ typedef struct MoatCompiler {
                            const uint8_t *bytes, size_t len, uint8_t **out,
                            size_t *out_len, moat_error *err);
     void        (*free)(void *p);
+    const char *(*cpu_name)(size_t i);      /* NULL in older libraries */
+    /* LLVM's own C API, reached through the library (for --version) */
+    void        (*llvm_version)(unsigned *major, unsigned *minor,
+                                unsigned *patch);
+    char       *(*llvm_triple)(void);
+    char       *(*llvm_host_cpu)(void);
+    void        (*llvm_dispose)(char *msg);
 } MoatCompiler;
 
 /* The loaded compiler (static storage), or NULL after printing
  * `moat: cannot load the compiler (libmoat-compiler.so): REASON`. */
 const MoatCompiler *moat_cli_compiler(void);
+/* The same without printing: why in buf. */
+const MoatCompiler *moat_cli_compiler_quiet(char *why, size_t n);
 
 /* run_options.c: `moat run [OPTIONS] PROG [ARGS...]`. */
 typedef struct RunOptions {

@@ -19,8 +19,53 @@ typedef struct CompileArgs {
     int         is_shared;
     int         threads;
     int         is_interruptible;   /* --interruptible: epoch checks */
+    int         is_help;            /* --help: print it, nothing else */
     uint64_t    time_ms, memory;    /* --compile-timeout/-memory; 0: none */
+    char        out_buf[4096];      /* the default output name */
 } CompileArgs;
+
+static void
+help(FILE *f)
+{
+    fprintf(f,
+"usage: moat compile [OPTIONS] IN.wasm [-o OUT]\n"
+"\n"
+"Compiles a WebAssembly module to native x86-64 code for `moat run` and\n"
+"libmoat (docs/cli.md). IN may be - (standard input, up to 1 GiB).\n"
+"\n"
+"Output (default: an object):\n"
+"  -o OUT            write OUT; - is standard output (binary output is\n"
+"                    refused when that is a terminal). Without -o, like\n"
+"                    cc: IN's file name with .wasm replaced by the kind's\n"
+"                    suffix, in the current directory\n"
+"  -c                ELF relocatable object (IN.o)\n"
+"  -shared           shared object, linked with cc (IN.so)\n"
+"  -S                assembly (IN.s)\n"
+"  --emit-llvm       LLVM IR text (IN.ll)\n"
+"  --emit-bc         LLVM bitcode (IN.bc)\n"
+"Code:\n"
+"  -O0 .. -O3        optimisation (default -O2)\n"
+"  -mcpu=CPU         native (the default: this host's CPU and features,\n"
+"                    which the runtime checks on load), x86-64-v2 ..\n"
+"                    x86-64-v4, or another x86-64 CPU of LLVM's (compiles,\n"
+"                    but the runtime cannot check it and refuses to run\n"
+"                    it); -mcpu=help lists them\n"
+"  --target TRIPLE   x86_64-linux-gnu or another x86_64 Linux/ELF triple:\n"
+"                    an object for other x86-64 machines, for CPU\n"
+"                    x86-64-v2 unless -mcpu says otherwise. The runtime\n"
+"                    runs x86-64 Linux objects only: other architectures\n"
+"                    are refused (exit 2)\n"
+"  --interruptible   deadline checks at function entries and loop headers\n"
+"  -jN               compile in N threads (default: by the module's size)\n"
+"Limits:\n"
+"  --compile-timeout DURATION   stop compiling after DURATION (exit 3)\n"
+"  --compile-memory SIZE        cap the memory the compiler adds (exit 3)\n"
+"  -h, --help        print this help\n"
+"\n"
+"Exit status: 0 done; 1 the module cannot be compiled; 2 bad command\n"
+"line, unknown CPU or target, unreadable input; 3 an implementation\n"
+"limit or compile cap.\n");
+}
 
 static int
 usage(void)
@@ -31,8 +76,29 @@ usage(void)
             "                    [--compile-timeout DURATION] "
             "[--compile-memory SIZE]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
-            "--emit-bc] IN.wasm -o OUT\n");
+            "--emit-bc] IN.wasm [-o OUT]\n"
+            "       moat compile --help\n");
     return EXIT_USAGE;
+}
+
+/* No -o: a name made from IN's; -o -: refused on a terminal for binary
+ * output, which would only garble it. */
+static int
+default_output(CompileArgs *a)
+{
+    if (!a->out) {
+        if (!moat_cli_default_output(a->in, a->kind, a->is_shared,
+                                     a->out_buf, sizeof a->out_buf))
+            return fprintf(stderr, "moat compile: no output name for '%s':"
+                           " give -o OUT\n", a->in), EXIT_USAGE;
+        a->out = a->out_buf;
+    }
+    if (!strcmp(a->out, "-") && isatty(STDOUT_FILENO) &&
+        !moat_cli_is_text_output(a->kind, a->is_shared))
+        return fprintf(stderr, "moat compile: not writing binary output to "
+                       "a terminal (redirect it, or give -o FILE)\n"),
+               EXIT_USAGE;
+    return EXIT_OK;
 }
 
 static int
@@ -64,6 +130,8 @@ parse(int argc, char **argv, CompileArgs *a)
             a->is_shared = 1;
         else if (!strcmp(s, "--interruptible"))
             a->is_interruptible = 1;
+        else if (!strcmp(s, "-h") || !strcmp(s, "--help"))
+            a->is_help = 1;
         else if (!strcmp(s, "--compile-timeout") && i + 1 < argc) {
             uint64_t ns;
             if (!moat_cli_parse_duration(argv[++i], &ns))
@@ -86,22 +154,11 @@ parse(int argc, char **argv, CompileArgs *a)
             return fprintf(stderr, "moat compile: more than one input\n"),
                    usage();
     }
-    if (!a->in || !a->out)
+    if (a->is_help || (a->cpu && !strcmp(a->cpu, "help")))
+        return EXIT_OK;
+    if (!a->in)
         return usage();
-    return EXIT_OK;
-}
-
-static int
-write_file(const char *path, const uint8_t *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0) {
-        perror(path);
-        if (f)
-            fclose(f);
-        return EXIT_USAGE;
-    }
-    return EXIT_OK;
+    return default_output(a);
 }
 
 /* -shared: link the object with the system linker (cc -shared). */
@@ -122,6 +179,12 @@ link_shared(const char *obj, const char *out)
         return EXIT_BAD_INPUT;
     }
     return EXIT_OK;
+}
+
+static moat_status
+option_ok(moat_status st)
+{
+    return st == MOAT_ERR_OPTION ? MOAT_OK : st;
 }
 
 static int
@@ -157,22 +220,75 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
             cc->set_time_limit(cfg, a->time_ms);
             cc->set_memory_limit(cfg, a->memory);
         }
+        /* a value the library does not take is kept, and moat_compile
+         * fails with a message naming it */
         if (st == MOAT_OK && a->triple)
-            st = cc->set_target(cfg, a->triple);
+            st = option_ok(cc->set_target(cfg, a->triple));
         if (st == MOAT_OK && a->cpu)
-            st = cc->set_cpu(cfg, a->cpu);
+            st = option_ok(cc->set_cpu(cfg, a->cpu));
         if (st == MOAT_OK)
             st = cc->compile(cfg, bytes, len, &obj, &objlen, &err);
     }
     cc->config_free(cfg);
+    if (st == MOAT_ERR_OPTION) {
+        fprintf(stderr, "moat compile: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
     if (st != MOAT_OK) {
         if (!err.code)
             err.code = st, err.offset = MOAT_NO_OFFSET;
-        moat_cli_report(a->in, &err);
+        moat_cli_report(strcmp(a->in, "-") ? a->in : "<stdin>", &err);
         return moat_cli_status_exit(st);
     }
-    int rc = write_file(out, obj, objlen);
+    int rc = moat_cli_write_output(out, obj, objlen);
     cc->free(obj);
+    return rc;
+}
+
+/* -mcpu=help: the names the compiler library takes. */
+static int
+list_cpus(void)
+{
+    const MoatCompiler *cc = moat_cli_compiler();
+    const char         *name;
+
+    if (!cc)
+        return EXIT_BAD_INPUT;
+    if (!cc->cpu_name) {
+        fprintf(stderr, "moat compile: this compiler library cannot list "
+                        "CPUs\n");
+        return EXIT_BAD_INPUT;
+    }
+    printf("x86-64 CPUs for -mcpu (native: this host's CPU and features):\n");
+    for (size_t i = 0; (name = cc->cpu_name(i)); i++)
+        printf("  %s\n", name);
+    return EXIT_OK;
+}
+
+/* -shared: an object in a temporary file, linked into the output (for
+ * -o -, into a second temporary file copied to standard output). */
+static int
+compile_shared(CompileArgs *a, const uint8_t *bytes, size_t len)
+{
+    char obj[] = "/tmp/moat-XXXXXX.o", so[] = "/tmp/moat-XXXXXX.so";
+    bool is_stdout = !strcmp(a->out, "-");
+    int  fd = mkstemps(obj, 2), fd2 = is_stdout ? mkstemps(so, 3) : -2;
+    int  rc = EXIT_USAGE;
+
+    if (fd < 0 || fd2 == -1) {
+        perror("moat compile: temporary file");
+    } else {
+        a->kind = MOAT_OUTPUT_OBJECT;
+        rc = compile_to(a, bytes, len, obj);
+        if (rc == EXIT_OK)
+            rc = link_shared(obj, is_stdout ? so : a->out);
+        if (rc == EXIT_OK && is_stdout)
+            rc = moat_cli_copy_to_stdout(so);
+    }
+    if (fd >= 0)
+        close(fd), unlink(obj);
+    if (fd2 >= 0)
+        close(fd2), unlink(so);
     return rc;
 }
 
@@ -183,27 +299,22 @@ moat_cmd_compile(int argc, char **argv)
     int         rc = parse(argc, argv, &a);
     if (rc != EXIT_OK)
         return rc;
+    if (a.is_help) {
+        help(stdout);
+        return EXIT_OK;
+    }
+    if (a.cpu && !strcmp(a.cpu, "help"))
+        return list_cpus();
     size_t   len;
-    uint8_t *bytes = moat_cli_read_file(a.in, &len);
+    uint8_t *bytes = moat_cli_read_file(strcmp(a.in, "-") ? a.in
+                                                          : "/dev/stdin",
+                                        &len);
     if (!bytes)
         return EXIT_USAGE;
-    if (!a.is_shared) {
+    if (!a.is_shared)
         rc = compile_to(&a, bytes, len, a.out);
-    } else {
-        char tmp[] = "/tmp/moat-XXXXXX.o";
-        int  fd = mkstemps(tmp, 2);
-        if (fd < 0) {
-            perror("moat compile: temporary file");
-            rc = EXIT_USAGE;
-        } else {
-            close(fd);
-            a.kind = MOAT_OUTPUT_OBJECT;
-            rc = compile_to(&a, bytes, len, tmp);
-            if (rc == EXIT_OK)
-                rc = link_shared(tmp, a.out);
-            unlink(tmp);
-        }
-    }
+    else
+        rc = compile_shared(&a, bytes, len);
     moat_cli_free_file(bytes);
     return rc;
 }

@@ -52,6 +52,12 @@ static const struct {
       offsetof(MoatCompiler, set_memory_limit), 1 },
     { "moat_compile", offsetof(MoatCompiler, compile), 0 },
     { "moat_free", offsetof(MoatCompiler, free), 0 },
+    { "moat_compile_cpu_name", offsetof(MoatCompiler, cpu_name), 1 },
+    /* from libLLVM, a dependency of the library: dlsym searches those */
+    { "LLVMGetVersion", offsetof(MoatCompiler, llvm_version), 1 },
+    { "LLVMGetDefaultTargetTriple", offsetof(MoatCompiler, llvm_triple), 1 },
+    { "LLVMGetHostCPUName", offsetof(MoatCompiler, llvm_host_cpu), 1 },
+    { "LLVMDisposeMessage", offsetof(MoatCompiler, llvm_dispose), 1 },
 };
 
 /* Why no candidate loaded: the error of the first one that exists (more
@@ -118,6 +124,18 @@ __asan_default_options(void)
 const MoatCompiler *
 moat_cli_compiler(void)
 {
+    char                why[1024];
+    const MoatCompiler *cc = moat_cli_compiler_quiet(why, sizeof why);
+
+    if (!cc)
+        fprintf(stderr, "moat: cannot load the compiler (" LIB_NAME "): %s\n",
+                why);
+    return cc;
+}
+
+const MoatCompiler *
+moat_cli_compiler_quiet(char *text, size_t n)
+{
     static MoatCompiler api;
     static bool         is_loaded;
     Why                 why = { "", false };
@@ -137,8 +155,7 @@ moat_cli_compiler(void)
         memcpy((char *)&api + syms[i].off, &p, sizeof p);
     }
     if (!h) {
-        fprintf(stderr, "moat: cannot load the compiler (" LIB_NAME "): %s\n",
-                why.text);
+        snprintf(text, n, "%s", why.text);
         return NULL;
     }
     is_loaded = true;                   /* kept loaded until exit */

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>             /* memcpy, memset: the moat_val helpers */
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,9 +41,11 @@ typedef enum moat_status {
     MOAT_ERR_EXIT,          /* guest asked to exit (WASI proc_exit), see
                              * moat_error.exit_code; not an error of the
                              * guest, but the call did not return */
-    MOAT_YIELDED            /* not an error: a host function suspended the
+    MOAT_YIELDED,           /* not an error: a host function suspended the
                              * call (moat_caller_yield); moat_error is not
                              * written. See "yield and resume" below. */
+    MOAT_ERR_OPTION         /* an option value is not accepted (an unknown
+                             * target triple or CPU, moat_compile.h) */
 } moat_status;
 
 typedef enum moat_trap {
@@ -109,6 +112,67 @@ typedef struct moat_val {
         void    *ref;
     } of;
 } moat_val;
+
+/* Making and reading values. Floats go in and out as their bits (memcpy,
+ * never a conversion), so a NaN keeps its payload and its sign; a
+ * signalling NaN held in a float variable keeps its bits on x86-64, where
+ * floats travel in SSE registers (to be exact everywhere, use the bits:
+ * moat_val_i32/.of.i32 with type MOAT_F32). */
+static inline moat_val
+moat_val_i32(uint32_t v)
+{
+    moat_val r;
+    memset(&r, 0, sizeof r);
+    r.type = MOAT_I32;
+    r.of.i32 = v;
+    return r;
+}
+
+static inline moat_val
+moat_val_i64(uint64_t v)
+{
+    moat_val r;
+    memset(&r, 0, sizeof r);
+    r.type = MOAT_I64;
+    r.of.i64 = v;
+    return r;
+}
+
+static inline moat_val
+moat_val_f32(float f)
+{
+    moat_val r;
+    memset(&r, 0, sizeof r);
+    r.type = MOAT_F32;
+    memcpy(&r.of.i32, &f, sizeof f);
+    return r;
+}
+
+static inline moat_val
+moat_val_f64(double d)
+{
+    moat_val r;
+    memset(&r, 0, sizeof r);
+    r.type = MOAT_F64;
+    memcpy(&r.of.i64, &d, sizeof d);
+    return r;
+}
+
+static inline float
+moat_val_as_f32(moat_val v)
+{
+    float f;
+    memcpy(&f, &v.of.i32, sizeof f);
+    return f;
+}
+
+static inline double
+moat_val_as_f64(moat_val v)
+{
+    double d;
+    memcpy(&d, &v.of.i64, sizeof d);
+    return d;
+}
 
 /* Spec wording of a trap ("integer divide by zero", ...); static storage. */
 MOAT_API const char *moat_trap_string(moat_trap t);

@@ -34,10 +34,30 @@ MOAT_API moat_status moat_compile_config_new(moat_compile_config **out,
 MOAT_API void moat_compile_config_free(moat_compile_config *c);
 MOAT_API void moat_compile_config_set_opt_level(moat_compile_config *c,
                                                 int level);     /* 0..3 */
+/* The target triple (NULL: the host's). The runtime (moat.h) runs x86-64
+ * Linux objects only, and the lowering emits x86-64 code, so the triple
+ * must name x86_64 with Linux or no OS and an ELF object
+ * ("x86_64-linux-gnu", "x86_64-unknown-none"); its use is an artifact for
+ * other x86-64 machines: the CPU then defaults to x86-64-v2 instead of the
+ * host's. Anything else gives MOAT_ERR_OPTION, here and from moat_compile
+ * (with the message); the value is kept, so moat_compile fails rather
+ * than compile for another target. MOAT_ERR_NOMEM: no copy was made. */
 MOAT_API moat_status moat_compile_config_set_target(moat_compile_config *c,
                                                     const char *triple);
+/* The CPU (NULL: the default above). "native" is the host's CPU with its
+ * features (the default without a triple): the artifact lists the
+ * features its code uses, and the runtime checks them on load. An x86-64
+ * CPU of LLVM's ("x86-64-v3", "znver4"; moat_compile_cpu_name) is taken;
+ * x86-64[-vN] artifacts load where the host has that level, other names
+ * compile (for -S, say) but the runtime refuses them, as it cannot check
+ * what they imply. An unknown or 32-bit-only CPU gives MOAT_ERR_OPTION,
+ * here and from moat_compile, as for the target. */
 MOAT_API moat_status moat_compile_config_set_cpu(moat_compile_config *c,
                                                  const char *cpu);
+/* The i-th name moat_compile_config_set_cpu accepts ("native" first, then
+ * LLVM's x86-64 CPUs in alphabetical order), NULL past the last; static
+ * storage. */
+MOAT_API const char *moat_compile_cpu_name(size_t i);
 MOAT_API void moat_compile_config_set_output(moat_compile_config *c,
                                              moat_output kind);
 /* Threads for object output: 0 (default) = one per CPU for modules with
@@ -70,7 +90,19 @@ MOAT_API void moat_compile_config_set_memory_limit(moat_compile_config *c,
 
 /* Validates and compiles a wasm module (bytes read only during the call).
  * On success *out (free with moat_free) holds *out_len bytes of output. A
- * module the front-end rejects gives its error, byte offset included. */
+ * module the front-end rejects gives its error, byte offset included; an
+ * unknown or unsupported target or CPU MOAT_ERR_OPTION, before any work.
+ *
+ * Where it can still end the process: everything above is checked before
+ * LLVM sees it, but LLVM does not return from two failures, it aborts:
+ * running out of memory ("LLVM ERROR: out of memory"; a module at the
+ * implementation limits can need gigabytes), and an LLVM fatal error on
+ * some valid module (a bug in Moat's lowering or in LLVM; none known).
+ * LLVMInstallFatalErrorHandler cannot prevent the exit. The remedy: set a
+ * time or memory limit (above), and the compiler runs in a child process
+ * whose death gives MOAT_ERR_LIMIT or MOAT_ERR_NOMEM ("the compiler
+ * process died of signal 6") here; docs/embedding.md, "Compiling
+ * in-process". */
 MOAT_API moat_status moat_compile(const moat_compile_config *c,
                                   const uint8_t *bytes, size_t len,
                                   uint8_t **out, size_t *out_len,

@@ -59,16 +59,25 @@ set_string(char **slot, const char *s)
     return MOAT_OK;
 }
 
+/* A value LLVM would not take is kept all the same, so that moat_compile
+ * fails with the message (these setters have no moat_error) rather than
+ * quietly compiling for something else. */
 moat_status
 moat_compile_config_set_target(moat_compile_config *c, const char *triple)
 {
-    return set_string(&c->triple, triple);
+    moat_status st = set_string(&c->triple, triple);
+    if (st == MOAT_OK && !moatL_check_triple(triple, NULL))
+        st = MOAT_ERR_OPTION;
+    return st;
 }
 
 moat_status
 moat_compile_config_set_cpu(moat_compile_config *c, const char *cpu)
 {
-    return set_string(&c->cpu, cpu);
+    moat_status st = set_string(&c->cpu, cpu);
+    if (st == MOAT_OK && !moatL_check_cpu(cpu, NULL))
+        st = MOAT_ERR_OPTION;
+    return st;
 }
 
 void
@@ -190,6 +199,9 @@ moat_compile(const moat_compile_config *c, const uint8_t *bytes, size_t len,
     CompileArgs a = { c, bytes, len };
 
     *out = NULL;
+    /* before LLVM sees them: it aborts on some (target.c) */
+    if (!moatL_check_triple(c->triple, e) || !moatL_check_cpu(c->cpu, e))
+        return e->code;
     if (!c->time_limit_ms && !c->mem_limit)
         return compile_now(&a, out, out_len, e);
     CappedCompile cc = { compile_now, &a, c->time_limit_ms, c->mem_limit };
@@ -211,18 +223,18 @@ compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
         return e->code;
     moatU_sha256(bytes, len, hash);
 
-    /* Default: the host's CPU. With --target alone, x86-64-v2 (SSE4.2,
-     * POPCNT), the baseline Moat supports: below it, rounding and SIMD
-     * swizzles would need libcalls and stack shuffles. */
+    /* Default, and "native": the host's CPU and features. With --target
+     * alone, x86-64-v2 (SSE4.2, POPCNT), the baseline Moat supports:
+     * below it, rounding and SIMD swizzles would need libcalls and stack
+     * shuffles. A named CPU gets no feature list: LLVM's C API cannot
+     * tell what it implies, so the runtime cannot check it either. */
     char *host_cpu = LLVMGetHostCPUName();
     char *host_feat = LLVMGetHostCPUFeatures();
-    const char *cpu = c->cpu ? c->cpu
-                      : !c->triple ? host_cpu
-                      : !strncmp(c->triple, "x86_64", 6) ? "x86-64-v2"
-                                                         : "generic";
+    bool  is_native = c->cpu ? !strcmp(c->cpu, "native") : !c->triple;
+    const char *cpu = is_native ? host_cpu : c->cpu ? c->cpu : "x86-64-v2";
     char        tuned[4096], req[1024];
     tuned_features(host_feat, tuned, sizeof tuned);
-    const char *feat = c->cpu || c->triple ? "" : tuned;
+    const char *feat = is_native ? tuned : "";
     required_features(feat, req, sizeof req);
 
     CompileJob job = {

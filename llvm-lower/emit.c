@@ -23,6 +23,12 @@ init_targets(void)
     LLVMInitializeAllAsmPrinters();
 }
 
+void
+moatL_init_targets(void)
+{
+    pthread_once(&init_once, init_targets);
+}
+
 static bool
 fail_llvm(moat_error *err, const char *what, char *msg)
 {
@@ -46,7 +52,7 @@ moatL_target_machine(const EmitOptions *o, LLVMTargetMachineRef *out,
                             : o->opt_level == 2 ? LLVMCodeGenLevelDefault
                                                 : LLVMCodeGenLevelAggressive;
 
-    pthread_once(&init_once, init_targets);
+    moatL_init_targets();
     if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
         free(triple);
         return fail_llvm(err, "unknown target", msg);

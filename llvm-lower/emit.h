@@ -18,6 +18,8 @@ typedef struct EmitOptions {
     const char *features;
 } EmitOptions;
 
+/* Registers LLVM's targets, once per process. */
+void moatL_init_targets(void);
 bool moatL_target_machine(const EmitOptions *o, LLVMTargetMachineRef *out,
                           moat_error *err);
 bool moatL_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm,
@@ -25,6 +27,12 @@ bool moatL_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm,
 bool moatL_verify(LLVMModuleRef mod, moat_error *err);
 bool moatL_emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, moat_output kind,
                 uint8_t **out, size_t *len, moat_error *err);
+
+/* target.c: MOAT_ERR_OPTION unless triple (NULL: the host's) is an
+ * x86_64 Linux/ELF triple LLVM knows, or cpu (NULL or "native": the
+ * host's) an x86-64 CPU of LLVM's. */
+bool moatL_check_triple(const char *triple, moat_error *err);
+bool moatL_check_cpu(const char *cpu, moat_error *err);
 
 /* partition.c: lowers, optimises and emits a module, in parallel
  * partitions when it is large and the output is an object. */

@@ -90,6 +90,25 @@ moatR_elf_page_size(void)
     return n > 0 ? (uint64_t)n : 4096;
 }
 
+/* Names of machines whose objects `moat compile --target` used to make,
+ * for a refusal that says what the file is for. */
+static const char *
+machine_name(uint16_t m)
+{
+    static const struct {
+        uint16_t    machine;
+        const char *name;
+    } names[] = {
+        { 3, "i386" }, { 8, "MIPS" }, { 20, "PowerPC" }, { 21, "PowerPC64" },
+        { 22, "s390x" }, { 40, "ARM" }, { 62, "x86-64" }, { 183, "AArch64" },
+        { 243, "RISC-V" }, { 247, "BPF" }, { 258, "LoongArch" },
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].machine == m)
+            return names[i].name;
+    return "another machine";
+}
+
 bool
 moatR_elf_check_header(ElfLoad *L, ElfEhdr *h, uint16_t type)
 {
@@ -99,9 +118,13 @@ moatR_elf_check_header(ElfLoad *L, ElfEhdr *h, uint16_t type)
         return moatR_elf_fail(L, L->len, "unexpected end of ELF header");
     memcpy(h, L->bytes, sizeof *h);
     if (h->ident[4] != ELF_CLASS64)
-        return moatR_elf_fail(L, 4, "not ELF64");
+        return moatR_elf_fail(L, 4, "not ELF64: an object for a 32-bit "
+                              "machine (this runtime runs x86-64 objects "
+                              "only)");
     if (h->ident[5] != ELF_DATA2LSB)
-        return moatR_elf_fail(L, 5, "not little-endian");
+        return moatR_elf_fail(L, 5, "not little-endian: an object for "
+                              "another machine (this runtime runs x86-64 "
+                              "objects only)");
     if (h->ident[6] != ELF_EV_CURRENT)
         return moatR_elf_fail(L, 6, "unknown ELF version");
     if (h->type != type)
@@ -111,8 +134,10 @@ moatR_elf_check_header(ElfLoad *L, ElfEhdr *h, uint16_t type)
     if (!L->arch)
         return moatR_elf_fail(L, 18, "no loader for this host");
     if (h->machine != L->arch->machine)
-        return moatR_elf_fail(L, 18, "not %s (machine %u)", L->arch->name,
-                              h->machine);
+        return moatR_elf_fail(L, 18, "not %s: an object for %s (ELF "
+                              "machine %u); this runtime runs %s objects "
+                              "only", L->arch->name, machine_name(h->machine),
+                              h->machine, L->arch->name);
     if (h->version != ELF_EV_CURRENT)
         return moatR_elf_fail(L, 20, "unknown ELF version");
     return true;

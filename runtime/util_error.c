@@ -100,6 +100,7 @@ moat_status_string(moat_status s)
         [MOAT_ERR_TRAP] = "trap",
         [MOAT_ERR_EXIT] = "exit",
         [MOAT_YIELDED] = "yielded",
+        [MOAT_ERR_OPTION] = "bad option",
     };
     if ((unsigned)s < sizeof names / sizeof names[0] && names[s])
         return names[s];

@@ -207,8 +207,8 @@ expect "run .so" 0 "5" run add "$tmp/c.so" 2 3
 expect "emit-llvm" 0 "" "$moat" compile --emit-llvm -O0 "$w" -o "$tmp/c.ll"
 expect "emit-llvm text" 0 "moat_descriptor" cat "$tmp/c.ll"
 expect "emit-bc" 0 "" "$moat" compile --emit-bc "$w" -o "$tmp/c.bc"
-expect "compile usage" 2 "usage" "$moat" compile "$w"
-expect "compile bad target" 1 "unknown target" \
+expect "compile usage" 2 "usage" "$moat" compile
+expect "compile bad target" 2 "unknown target 'nonsense-x-y'" \
     "$moat" compile --target nonsense-x-y "$w" -o "$tmp/x.o"
 
 # loads whose value is unused still trap (test/regress/diff-dead-load.wat)

@@ -147,7 +147,7 @@ static const Craft crafts[] = {
     { FILE_AT(5, 1), 2, NULL, false, "not little-endian" },
     { FILE_AT(6, 1), 9, NULL, false, "unknown ELF version" },
     { FILE_AT(16, 2), 2, NULL, false, "not a relocatable object" },
-    { FILE_AT(18, 2), 183, NULL, false, "not x86-64 (machine 183)" },
+    { FILE_AT(18, 2), 183, NULL, false, "not x86-64: an object for AArch64 (ELF machine 183)" },
     { FILE_AT(58, 2), 40, NULL, false, "bad section header size 40" },
     { FILE_AT(60, 2), 0, NULL, false, "no section headers" },
     { FILE_AT(40, 8), 1u << 20, NULL, false, "section headers out of file" },
