@@ -100,15 +100,17 @@ put_sig(HeaderOut *o, const FuncType *ft)
     moatL_hput(o, ")");
 }
 
-/* A wasm name in a comment: printable ASCII but the comment's end. */
+/* A wasm name in a comment: printable ASCII, but not what could end the
+ * comment, open a nested one or make a trigraph ("??/" + newline splices
+ * lines in C99). */
 static void
 put_comment_name(HeaderOut *o, const Name *n)
 {
     moatL_hput(o, "\"");
     for (uint32_t i = 0; i < n->len; i++) {
         unsigned char c = (unsigned char)n->s[i];
-        bool ok = c >= 0x20 && c < 0x7f && c != '\\' &&
-                  !(c == '/' && i && n->s[i - 1] == '*');
+        bool ok = c >= 0x20 && c < 0x7f && c != '\\' && c != '*' &&
+                  c != '/' && c != '?';
         moatL_hput(o, ok ? "%c" : "\\x%02x", c);
     }
     moatL_hput(o, "\"");
