@@ -410,7 +410,8 @@ put_export_indices(HeaderOut *o, const Module *m, const char *pre)
     if (!m->nexports)
         return;
     moatL_hput(o, "\n/* Export indices, as moat_instance_export_index gives "
-               "them and\n * moat_instance_call_index takes them. */\nenum {\n");
+               "them and\n * moat_instance_call_index takes them. */\n"
+               "enum {\n");
     for (uint32_t e = 0; e < m->nexports; e++) {
         moatL_hput(o, "    %s_export_", pre);
         moatL_export_cname(o, m->exports[e].name.s, m->exports[e].name.len);
