@@ -94,6 +94,11 @@ typedef struct MoatCompiler {
     char       *(*llvm_triple)(void);
     char       *(*llvm_host_cpu)(void);
     void        (*llvm_dispose)(char *msg);
+    /* optional: plugins (--name, --header) */
+    moat_status (*set_name)(moat_compile_config *c, const char *name);
+    moat_status (*header)(const moat_compile_config *c, const uint8_t *bytes,
+                          size_t len, const char *prefix, char **out,
+                          size_t *out_len, moat_error *err);
 } MoatCompiler;
 
 /* The loaded compiler (static storage), or NULL after printing

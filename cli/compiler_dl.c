@@ -58,6 +58,8 @@ static const struct {
     { "LLVMGetDefaultTargetTriple", offsetof(MoatCompiler, llvm_triple), 1 },
     { "LLVMGetHostCPUName", offsetof(MoatCompiler, llvm_host_cpu), 1 },
     { "LLVMDisposeMessage", offsetof(MoatCompiler, llvm_dispose), 1 },
+    { "moat_compile_config_set_name", offsetof(MoatCompiler, set_name), 1 },
+    { "moat_compile_header", offsetof(MoatCompiler, header), 1 },
 };
 
 /* Why no candidate loaded: the error of the first one that exists (more

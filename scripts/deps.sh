@@ -9,6 +9,7 @@ PACKAGES=(
     libclang-rt-19-dev wabt binaryen wasi-libc libclang-rt-19-dev-wasm32
     hyperfine nodejs time libmicrohttpd-dev libinih-dev libsystemd-dev
     groff-base
+    rustc libstd-rust-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
 )
 
 missing=()
