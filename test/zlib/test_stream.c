@@ -1,7 +1,7 @@
 /* test_stream.c - the stream API, damaged input and traps, each checked
  * against native zlib in the same process (test_zlib.h). The native
- * reference feeds its stream in the same chunks as the sandbox, so the
- * two outputs must be byte-identical.
+ * reference (native.c) feeds its stream in the same chunks as the
+ * sandbox, so the two outputs must be byte-identical.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,44 +9,9 @@
 
 #include <zlib.h>
 
+#include "native.h"
 #include "test_zlib.h"
 #include "zbox_call.h"
-
-/* Native deflate with deflateInit2(p), chunk bytes in and out per call. */
-static int
-native_deflate(const ZParams *p, const uint8_t *src, size_t len,
-               size_t chunk, uint8_t **out, size_t *out_len)
-{
-    z_stream s = { 0 };
-    size_t   cap, pos = 0, n = 0;
-    uint8_t *o;
-    int      rc = Z_OK, flush;
-
-    if (deflateInit2(&s, p->level, Z_DEFLATED, p->window_bits, p->mem_level,
-                     p->strategy) != Z_OK)
-        return Z_STREAM_ERROR;
-    cap = deflateBound(&s, (uLong)len) + chunk;
-    if (!(o = malloc(cap)))
-        abort();
-    do {
-        size_t in = len - pos < chunk ? len - pos : chunk;
-
-        s.next_in = (Bytef *)(uintptr_t)(src + pos);
-        s.avail_in = (uInt)in;
-        pos += in;
-        flush = pos == len ? Z_FINISH : Z_NO_FLUSH;
-        do {
-            s.next_out = o + n;
-            s.avail_out = (uInt)chunk;
-            rc = deflate(&s, flush);
-            n += chunk - s.avail_out;
-        } while (s.avail_out == 0);
-    } while (flush != Z_FINISH);
-    deflateEnd(&s);
-    *out = o;
-    *out_len = n;
-    return rc == Z_STREAM_END ? Z_OK : rc;
-}
 
 static void
 stream_case(ZBox *b, const Input *in, const ZParams *p, size_t chunk)

@@ -345,6 +345,8 @@ typedef struct Out {
 static int
 take_output(ZBox *b, Out *o, uint32_t g, size_t have)
 {
+    if (have == 0)                  /* o->p may still be NULL */
+        return 0;
     if (o->n + have > o->cap) {
         size_t   cap = o->cap ? o->cap : 4096;
         uint8_t *p;
