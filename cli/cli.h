@@ -75,6 +75,11 @@ typedef struct MoatCompiler {
                            const uint8_t *bytes, size_t len, uint8_t **out,
                            size_t *out_len, moat_error *err);
     void        (*free)(void *p);
+    /* optional: plugins (--name, --header) */
+    moat_status (*set_name)(moat_compile_config *c, const char *name);
+    moat_status (*header)(const moat_compile_config *c, const uint8_t *bytes,
+                          size_t len, const char *prefix, char **out,
+                          size_t *out_len, moat_error *err);
 } MoatCompiler;
 
 /* The loaded compiler (static storage), or NULL after printing

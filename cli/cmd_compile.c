@@ -20,6 +20,9 @@ typedef struct CompileArgs {
     int         threads;
     int         is_interruptible;   /* --interruptible: epoch checks */
     uint64_t    time_ms, memory;    /* --compile-timeout/-memory; 0: none */
+    const char *name;               /* --name: a plugin to link */
+    const char *header;             /* --header: its typed C header */
+    const char *name_for_header;    /* the header's prefix without --name */
 } CompileArgs;
 
 static int
@@ -28,11 +31,61 @@ usage(void)
     fprintf(stderr,
             "usage: moat compile [-O0|-O1|-O2|-O3] [--target TRIPLE] "
             "[-mcpu=CPU] [-jN] [--interruptible]\n"
+            "                    [--name NAME] [--header NAME.h]\n"
             "                    [--compile-timeout DURATION] "
             "[--compile-memory SIZE]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
             "--emit-bc] IN.wasm -o OUT\n");
     return EXIT_USAGE;
+}
+
+static bool
+is_c_ident(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+        return false;
+    for (s++; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+/* --name must be a C identifier; --header without --name takes its
+ * prefix from the header's file name (foo.h: foo). */
+static int
+check_plugin_args(CompileArgs *a)
+{
+    static char prefix[MOAT_PLUGIN_NAME_MAX + 1];
+
+    if (a->name && (!is_c_ident(a->name) ||
+                    strlen(a->name) > MOAT_PLUGIN_NAME_MAX)) {
+        fprintf(stderr, "moat compile: --name '%s' is not a C identifier "
+                "(letters, digits, '_', not starting with a digit, at most "
+                "%d characters)\n", a->name, MOAT_PLUGIN_NAME_MAX);
+        return EXIT_USAGE;
+    }
+    if (a->name && a->is_shared) {
+        fprintf(stderr, "moat compile: --name makes an object to link into "
+                        "a program; it does not go with -shared\n");
+        return EXIT_USAGE;
+    }
+    if (!a->header || a->name)
+        return EXIT_OK;
+    const char *base = strrchr(a->header, '/');
+    base = base ? base + 1 : a->header;
+    size_t n = strcspn(base, ".");
+    if (n <= MOAT_PLUGIN_NAME_MAX) {
+        memcpy(prefix, base, n);
+        prefix[n] = 0;
+    }
+    if (n > MOAT_PLUGIN_NAME_MAX || !is_c_ident(prefix)) {
+        fprintf(stderr, "moat compile: --header %s: without --name the "
+                "file name must be a C identifier (NAME.h)\n", a->header);
+        return EXIT_USAGE;
+    }
+    a->name_for_header = prefix;
+    return EXIT_OK;
 }
 
 static int
@@ -62,6 +115,10 @@ parse(int argc, char **argv, CompileArgs *a)
             a->kind = MOAT_OUTPUT_LLVM_BC;
         else if (!strcmp(s, "-shared"))
             a->is_shared = 1;
+        else if (!strcmp(s, "--name") && i + 1 < argc)
+            a->name = argv[++i];
+        else if (!strcmp(s, "--header") && i + 1 < argc)
+            a->header = argv[++i];
         else if (!strcmp(s, "--interruptible"))
             a->is_interruptible = 1;
         else if (!strcmp(s, "--compile-timeout") && i + 1 < argc) {
@@ -88,7 +145,7 @@ parse(int argc, char **argv, CompileArgs *a)
     }
     if (!a->in || !a->out)
         return usage();
-    return EXIT_OK;
+    return check_plugin_args(a);
 }
 
 static int
@@ -133,6 +190,8 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
     moat_error           err = { 0 };
     uint8_t             *obj = NULL;
     size_t               objlen = 0;
+    char                *hdr = NULL;
+    size_t               hdrlen = 0;
 
     if (!cc)
         return EXIT_BAD_INPUT;
@@ -157,22 +216,36 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
             cc->set_time_limit(cfg, a->time_ms);
             cc->set_memory_limit(cfg, a->memory);
         }
+        if (st == MOAT_OK && (a->name || a->header) &&
+            (!cc->set_name || !cc->header))
+            st = MOAT_ERR_LIMIT, snprintf(err.msg, sizeof err.msg,
+                                          "this compiler library has no "
+                                          "--name and --header");
+        if (st == MOAT_OK && a->name)
+            st = cc->set_name(cfg, a->name);
         if (st == MOAT_OK && a->triple)
             st = cc->set_target(cfg, a->triple);
         if (st == MOAT_OK && a->cpu)
             st = cc->set_cpu(cfg, a->cpu);
         if (st == MOAT_OK)
             st = cc->compile(cfg, bytes, len, &obj, &objlen, &err);
+        if (st == MOAT_OK && a->header)
+            st = cc->header(cfg, bytes, len, a->name ? a->name
+                            : a->name_for_header, &hdr, &hdrlen, &err);
     }
     cc->config_free(cfg);
     if (st != MOAT_OK) {
         if (!err.code)
             err.code = st, err.offset = MOAT_NO_OFFSET;
         moat_cli_report(a->in, &err);
+        cc->free(obj);
         return moat_cli_status_exit(st);
     }
     int rc = write_file(out, obj, objlen);
+    if (rc == EXIT_OK && hdr)
+        rc = write_file(a->header, (const uint8_t *)hdr, hdrlen);
     cc->free(obj);
+    cc->free(hdr);
     return rc;
 }
 

@@ -47,6 +47,8 @@ static const struct {
       offsetof(MoatCompiler, set_memory_limit), 1 },
     { "moat_compile", offsetof(MoatCompiler, compile), 0 },
     { "moat_free", offsetof(MoatCompiler, free), 0 },
+    { "moat_compile_config_set_name", offsetof(MoatCompiler, set_name), 1 },
+    { "moat_compile_header", offsetof(MoatCompiler, header), 1 },
 };
 
 /* Why no candidate loaded: the error of the first one that exists (more

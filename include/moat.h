@@ -184,6 +184,25 @@ MOAT_API moat_status moat_module_load_file(moat_engine *e, const char *path,
 /* SHA-256 of the wasm module the artifact was compiled from (32 bytes,
  * borrowed from the module). */
 MOAT_API const uint8_t *moat_module_hash(const moat_module *m);
+/* ---- plugins linked into the program (docs/plugins.md) ----
+ * `moat compile --name NAME --header NAME.h -c IN.wasm -o NAME.o` makes an
+ * object to link into the host (with the static libmoat) whose only
+ * global symbol is `const moat_descriptor NAME_descriptor`, and a header
+ * with typed wrappers for its exports. The descriptor is static data of
+ * the program: borrowed forever, never copied or freed. */
+typedef struct moat_descriptor moat_descriptor;
+
+/* A module from a linked-in plugin's descriptor: no file, no ELF loading.
+ * The same checks as moat_module_load_*: magic and ABI version, every
+ * count and pointer of the descriptor sane (code pointers inside the
+ * plugin's code), the CPU features its code needs present on this host
+ * (MOAT_ERR_CONTRACT otherwise). *out is the caller's (moat_module_free);
+ * d must stay valid for as long as the module lives (static data does). */
+MOAT_API moat_status moat_module_from_descriptor(moat_engine *e,
+                                                 const moat_descriptor *d,
+                                                 moat_module **out,
+                                                 moat_error *err);
+
 /* Frees the module; its instances must be freed first. */
 MOAT_API void moat_module_free(moat_module *m);
 
@@ -342,6 +361,28 @@ MOAT_API moat_status moat_instance_call_index(moat_instance *inst,
                                               moat_val *results,
                                               size_t nresults,
                                               moat_error *err);
+/* A typed call, what the wrappers of a plugin header (docs/plugins.md)
+ * make: like moat_instance_call_index, but first checks that inst is an
+ * instance of the module whose SHA-256 (moat_module_hash) is hash, so
+ * that an instance of another plugin is an error (MOAT_ERR_LINK) rather
+ * than a call of whatever that module exports at export_idx. The outcome
+ * goes to moat_instance_last_error(inst); on failure (also MOAT_YIELDED)
+ * results[0..nresults) are zeroed. inst NULL: MOAT_ERR_LINK. */
+MOAT_API moat_status moat_instance_call_typed(moat_instance *inst,
+                                              const uint8_t hash[32],
+                                              uint32_t export_idx,
+                                              const moat_val *args,
+                                              size_t nargs,
+                                              moat_val *results,
+                                              size_t nresults);
+/* The outcome of the last moat_instance_call_typed on inst: code MOAT_OK
+ * after a successful call (and before the first), else the error
+ * (MOAT_ERR_TRAP with trap and msg, MOAT_YIELDED when the call was
+ * suspended: moat_instance_resume continues it). Borrowed: valid until
+ * the next typed call on inst or its free. inst NULL: a static error
+ * saying so. */
+MOAT_API const moat_error *moat_instance_last_error(moat_instance *inst);
+
 /* The name of function idx of the instance's module: from the name
  * section when the module had one, else "#idx" written into buf (n
  * bytes). Borrowed from the module or buf. */

@@ -40,6 +40,17 @@ MOAT_API moat_status moat_compile_config_set_cpu(moat_compile_config *c,
                                                  const char *cpu);
 MOAT_API void moat_compile_config_set_output(moat_compile_config *c,
                                              moat_output kind);
+/* A plugin to link into a program (`moat compile --name NAME`, default
+ * NULL: none): the object's descriptor is the symbol NAME_descriptor
+ * instead of moat_descriptor, and it is the only global symbol the object
+ * defines (all else is local), so any number of plugins link into one
+ * program; moat_module_from_descriptor (moat.h) makes its module.
+ * MOAT_ERR_INVALID when name is not a C identifier of at most
+ * MOAT_PLUGIN_NAME_MAX characters. docs/plugins.md. */
+#define MOAT_PLUGIN_NAME_MAX 100
+MOAT_API moat_status moat_compile_config_set_name(moat_compile_config *c,
+                                                  const char *name);
+
 /* Threads for object output: 0 (default) = one per CPU for modules with
  * at least 256 KiB of code, else one; 1 = one; N = N partitions whenever
  * the module has at least N functions (merged with ld.lld). */
@@ -75,6 +86,19 @@ MOAT_API moat_status moat_compile(const moat_compile_config *c,
                                   const uint8_t *bytes, size_t len,
                                   uint8_t **out, size_t *out_len,
                                   moat_error *err);
+
+/* The typed C header of a plugin (`moat compile --header`): for every
+ * exported function a typed wrapper prefix_EXPORT(moat_instance *, ...),
+ * for every imported one the native prototype the host provides, and
+ * prefix_define_imports; with the config's name set it also declares
+ * NAME_descriptor. prefix NULL: the config's name (then required).
+ * MOAT_ERR_INVALID when prefix is not a C identifier; the module's own
+ * errors as moat_compile. On success *out (moat_free) holds *out_len
+ * bytes of C text, not NUL-terminated. docs/plugins.md. */
+MOAT_API moat_status moat_compile_header(const moat_compile_config *c,
+                                         const uint8_t *bytes, size_t len,
+                                         const char *prefix, char **out,
+                                         size_t *out_len, moat_error *err);
 
 /* Frees memory the library handed out (NULL: no-op). */
 MOAT_API void moat_free(void *p);

@@ -4,11 +4,13 @@
 #include <string.h>
 
 #include "emit.h"
+#include "header.h"
 
 struct moat_compile_config {
     int         opt_level;
     int         threads;
     char       *triple, *cpu;
+    char       *name;               /* --name: a plugin to link; or NULL */
     moat_output output;
     bool        is_interruptible;
     uint64_t    time_limit_ms;      /* 0: none (capped.c) */
@@ -35,6 +37,7 @@ moat_compile_config_free(moat_compile_config *c)
         return;
     moatU_free(c->triple);
     moatU_free(c->cpu);
+    moatU_free(c->name);
     moatU_free(c);
 }
 
@@ -69,6 +72,15 @@ moat_status
 moat_compile_config_set_cpu(moat_compile_config *c, const char *cpu)
 {
     return set_string(&c->cpu, cpu);
+}
+
+moat_status
+moat_compile_config_set_name(moat_compile_config *c, const char *name)
+{
+    if (name && (strlen(name) > MOAT_PLUGIN_NAME_MAX ||
+                 !moatL_is_c_ident(name, strlen(name))))
+        return MOAT_ERR_INVALID;
+    return set_string(&c->name, name);
 }
 
 void
@@ -228,6 +240,7 @@ compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
     CompileJob job = {
         .m = m, .hash = hash, .required = req, .output = c->output,
         .threads = c->threads, .is_interruptible = c->is_interruptible,
+        .name = c->name,
         .emit = { c->opt_level, c->triple, cpu, feat },
     };
     bool ok = moatL_compile_job(&job, out, out_len, e);
@@ -235,4 +248,40 @@ compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
     LLVMDisposeMessage(host_feat);
     moatD_module_free(m);
     return ok ? MOAT_OK : e->code;
+}
+
+moat_status
+moat_compile_header(const moat_compile_config *c, const uint8_t *bytes,
+                    size_t len, const char *prefix, char **out,
+                    size_t *out_len, moat_error *err)
+{
+    moat_error  local = { 0 };
+    moat_error *e = err ? err : &local;
+    Module     *m;
+    uint8_t     hash[32];
+    HeaderOut   o = { 0 };
+
+    *out = NULL;
+    *out_len = 0;
+    if (!prefix)
+        prefix = c->name;
+    if (!prefix || strlen(prefix) > MOAT_PLUGIN_NAME_MAX ||
+        !moatL_is_c_ident(prefix, strlen(prefix)))
+        return moatU_fail(e, MOAT_NO_OFFSET, MOAT_ERR_INVALID,
+                          "the header's name must be a C identifier of at "
+                          "most %d characters", MOAT_PLUGIN_NAME_MAX),
+               MOAT_ERR_INVALID;
+    if (!moatD_module(bytes, len, &m, e))
+        return e->code;
+    moatU_sha256(bytes, len, hash);
+    bool ok = moatL_header(m, hash, prefix, c->name != NULL, &o);
+    moatD_module_free(m);
+    if (!ok) {
+        moatU_free(o.p);
+        return moatU_fail(e, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory"), MOAT_ERR_NOMEM;
+    }
+    *out = o.p;
+    *out_len = o.len;
+    return MOAT_OK;
 }

@@ -1,8 +1,10 @@
-/* descriptor.c - emits the MOAT_DESC_SYMBOL constant (runtime/abi.h): the
+/* descriptor.c - emits the MOAT_DESC_SYMBOL constant (runtime/abi.h; NAME
+ * MOAT_DESC_SUFFIX for a plugin compiled with --name NAME): the
  * contract the runtime checks before it runs any code. Every struct in the
  * descriptor has only 8-byte members (pointers and uint64_t), so each is
  * emitted as an LLVM struct of i64/ptr fields in declaration order.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -304,9 +306,25 @@ make_types(Desc *D)
     D->data_t = LLVMStructTypeInContext(L->llctx, t, 4, false);
 }
 
+/* A named plugin's code bounds: the linker's __start_/__stop_ symbols of
+ * its code section (hidden: they resolve inside the program). */
+static LLVMValueRef
+code_bound(Desc *D, const char *name, const char *which)
+{
+    Lower *L = D->L;
+    char   sym[160];
+
+    if (!name)
+        return LLVMConstPointerNull(L->ptr);
+    snprintf(sym, sizeof sym, "__%s_%s%s", which, MOAT_CODE_SECTION, name);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, L->i8, sym);
+    LLVMSetVisibility(g, LLVMHiddenVisibility);
+    return g;
+}
+
 void
 moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
-                 const char *features)
+                 const char *features, const char *name)
 {
     const Module *m = L->m;
     Desc          D = { .L = L };
@@ -340,11 +358,17 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     f[n++] = table(&D, D.data_t, m->ndatas, data_entry);
     f[n++] = blob(&D, cpu, strlen(cpu), true);
     f[n++] = blob(&D, features, strlen(features), true);
+    f[n++] = code_bound(&D, name, "start");
+    f[n++] = code_bound(&D, name, "stop");
     f[n++] = LLVMConstStringInContext(L->llctx, (const char *)hash, 32,
                                       true);
     LLVMValueRef init = LLVMConstStructInContext(L->llctx, f, n, false);
-    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init),
-                                   MOAT_DESC_SYMBOL);
+    char sym[160];
+    if (name)
+        snprintf(sym, sizeof sym, "%s" MOAT_DESC_SUFFIX, name);
+    else
+        snprintf(sym, sizeof sym, "%s", MOAT_DESC_SYMBOL);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), sym);
     LLVMSetInitializer(g, init);
     LLVMSetGlobalConstant(g, true);
     LLVMSetAlignment(g, 8);

@@ -35,6 +35,7 @@ typedef struct CompileJob {
     moat_output     output;
     int             threads;        /* moat_compile_config_set_threads */
     bool            is_interruptible;   /* epoch checks (lower_epoch.c) */
+    const char     *name;           /* --name: a plugin to link; or NULL */
     EmitOptions     emit;
 } CompileJob;
 
@@ -55,8 +56,11 @@ typedef struct CappedCompile {
 moat_status moatL_compile_capped(const CappedCompile *cc, uint8_t **out,
                                  size_t *out_len, moat_error *err);
 
-/* merge.c: n relocatable objects into one (ld.lld -r). */
+/* merge.c: n relocatable objects into one (ld.lld -r). localize: then
+ * make every hidden symbol local (llvm-objcopy --localize-hidden), so
+ * that a named plugin defines no global symbol but its descriptor. */
 bool moatL_merge_objects(const uint8_t *const *objs, const size_t *lens,
-                         int n, uint8_t **out, size_t *len, moat_error *err);
+                         int n, bool localize, uint8_t **out, size_t *len,
+                         moat_error *err);
 
 #endif

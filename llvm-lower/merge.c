@@ -36,12 +36,11 @@ read_file(const char *path, uint8_t **out, size_t *len)
     return ok;
 }
 
-/* Runs the first linker found: ld.lld-19, ld.lld. */
+/* Runs the first of the two tools found (LLVM 19's, then the default). */
 static bool
-run_linker(char **argv)
+run_tool(const char *const names[2], char **argv)
 {
-    static const char *const names[] = { "ld.lld-19", "ld.lld" };
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    for (size_t i = 0; i < 2; i++) {
         pid_t pid = fork();
         if (pid < 0)
             return false;
@@ -61,9 +60,13 @@ run_linker(char **argv)
     return false;
 }
 
+static const char *const linkers[] = { "ld.lld-19", "ld.lld" };
+static const char *const objcopies[] = { "llvm-objcopy-19", "llvm-objcopy" };
+
 bool
 moatL_merge_objects(const uint8_t *const *objs, const size_t *lens, int n,
-                    uint8_t **out, size_t *len, moat_error *err)
+                    bool localize, uint8_t **out, size_t *len,
+                    moat_error *err)
 {
     const char *tmp = getenv("TMPDIR");
     char        dir[PATH_LEN - 64], paths[MAX_OBJS + 1][PATH_LEN];
@@ -91,9 +94,14 @@ moatL_merge_objects(const uint8_t *const *objs, const size_t *lens, int n,
     for (int k = 0; k < n && k < MAX_OBJS; k++)
         argv[argc++] = paths[k];
     argv[argc] = NULL;
-    if (ok && !run_linker(argv))
+    if (ok && !run_tool(linkers, argv))
         ok = moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "merging the "
                         "partitions failed: is ld.lld (lld-19) installed?");
+    char *oc_argv[] = { NULL, "--localize-hidden", paths[MAX_OBJS], NULL };
+    if (ok && localize && !run_tool(objcopies, oc_argv))
+        ok = moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "making the "
+                        "partitions' symbols local failed: is llvm-objcopy "
+                        "(llvm-19) installed?");
     if (ok && !read_file(paths[MAX_OBJS], out, len))
         ok = moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO,
                         "cannot read the merged object");

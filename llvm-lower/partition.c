@@ -15,6 +15,7 @@
  * of a basic block (70 KB of straight-line code took 40 s at -O2, 0.4 s
  * at -O0; docs/compiler.md, "Huge functions").
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,6 +82,21 @@ mark_optnone(Lower *L, LLVMValueRef fn)
     }
 }
 
+/* A named plugin (--name): every function with a body, trampolines and
+ * whatever the optimiser made included, goes into the plugin's own code
+ * section, whose bounds the descriptor holds (abi.h MOAT_CODE_SECTION). */
+static void
+place_code(LLVMModuleRef mod, const char *name)
+{
+    char sec[160];
+
+    snprintf(sec, sizeof sec, MOAT_CODE_SECTION "%s", name);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn;
+         fn = LLVMGetNextFunction(fn))
+        if (LLVMCountBasicBlocks(fn) > 0)
+            LLVMSetSection(fn, sec);
+}
+
 static bool
 run_part(Part *p)
 {
@@ -109,7 +125,8 @@ run_part(Part *p)
         if (p->optnone[i])
             mark_optnone(&L, L.funcs[i]);
     if (p->self == 0)
-        moatL_descriptor(&L, job->hash, job->emit.cpu, job->required);
+        moatL_descriptor(&L, job->hash, job->emit.cpu, job->required,
+                         job->name);
     moatL_fini(&L);
     bool ok = moatL_verify(L.mod, &p->err);
     bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;
@@ -117,6 +134,8 @@ run_part(Part *p)
         ok = moatL_optimize(L.mod, tm, emit.opt_level, &p->err);
     if (ok)
         moatL_nan_finish(L.mod);        /* before any output (nan.c) */
+    if (ok && job->name)
+        place_code(L.mod, job->name);
     ok = ok && moatL_emit(L.mod, tm, kind, &p->out, &p->len, &p->err);
     LLVMDisposeModule(L.mod);
     LLVMContextDispose(L.llctx);
@@ -250,7 +269,8 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
             objs[k] = parts[k].out;
             lens[k] = parts[k].len;
         }
-        ok = moatL_merge_objects(objs, lens, n, out, len, err);
+        ok = moatL_merge_objects(objs, lens, n, job->name != NULL, out,
+                                 len, err);
     }
     for (int k = 0; k < started; k++)
         moatU_free(parts[k].out);

@@ -21,8 +21,14 @@
 #include <stdint.h>
 
 #define MOAT_ABI_MAGIC   0x54414f4du        /* "MOAT" little-endian */
-#define MOAT_ABI_VERSION 3u
+#define MOAT_ABI_VERSION 4u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
+/* `moat compile --name NAME`: the descriptor is NAME MOAT_DESC_SUFFIX, the
+ * only global symbol the object defines, and the code lies in the section
+ * MOAT_CODE_SECTION NAME, whose bounds the linker provides (__start_ and
+ * __stop_ of a section named like a C identifier) */
+#define MOAT_DESC_SUFFIX "_descriptor"
+#define MOAT_CODE_SECTION "moat_text_"
 
 #define MOAT_PAGE_SIZE   65536u
 #define MOAT_MAX_PAGES   65536u
@@ -308,6 +314,10 @@ typedef struct MoatDescriptor {
     const MoatDescData   *datas;
     const char           *cpu;         /* target CPU the code needs */
     const char           *features;    /* target features, LLVM syntax */
+    /* Named plugins (--name), linked into a program: [code_lo, code_hi)
+     * holds all their code, so that the fault handler knows it. NULL in
+     * artifacts Moat's loader loads (it knows the image's code). */
+    const void           *code_lo, *code_hi;
     uint8_t               hash[32];    /* of the source module */
 } MoatDescriptor;
 
@@ -320,7 +330,7 @@ _Static_assert(sizeof(MoatFuncRef) == 24, "MoatFuncRef layout");
 _Static_assert(offsetof(MoatMemory, size) == 8, "MoatMemory layout");
 _Static_assert(offsetof(MoatTable, size) == 8, "MoatTable layout");
 _Static_assert(sizeof(MoatDescConst) == 32, "MoatDescConst layout");
-_Static_assert(sizeof(MoatDescriptor) == 8 * 26 + 32,
+_Static_assert(sizeof(MoatDescriptor) == 8 * 28 + 32,
                "MoatDescriptor layout");
 
 #endif

@@ -380,6 +380,7 @@ struct moat_instance {
     struct Slot  *slot;         /* pool slot holding all of the above, or
                                  * NULL (each part allocated on its own) */
     struct Fiber *fiber;        /* its stack (fiber.c) */
+    moat_error   last_error;    /* of the last typed call (plugin.c) */
 };
 
 static inline moat_instance *

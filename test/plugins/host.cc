@@ -1,0 +1,1 @@
+#include "host.c"  // the same host, compiled as C++17
