@@ -17,7 +17,7 @@
 
 #include "corpus.h"
 #include "zbox.h"
-#include "zbox_call.h"
+#include "zlibwasm.h"
 
 enum { NATIVE, BOXED, IN_GUEST, NWAYS };
 
@@ -114,10 +114,14 @@ one(ZBox *b, int way, int comp, const Input *in, uint8_t *z, size_t zlen,
     else {
         /* g: the input, the compressed data, the output, its length */
         moat_instance_memory_write(zbox_instance(b), g[3], &room, 4, NULL);
-        rc = comp ? (zboxC_compress2(zbox_instance(b), g[2], g[3], g[0],
-                                     (uint32_t)in->len, 6, &r), r)
-                  : (zboxC_uncompress(zbox_instance(b), g[2], g[3], g[1],
-                                      (uint32_t)zlen, &r), r);
+        r = (int32_t)(comp ? zlibwasm_compress2(zbox_instance(b), g[2],
+                                                g[3], g[0],
+                                                (uint32_t)in->len, 6)
+                           : zlibwasm_uncompress(zbox_instance(b), g[2],
+                                                 g[3], g[1],
+                                                 (uint32_t)zlen));
+        rc = moat_instance_last_error(zbox_instance(b))->code == MOAT_OK
+                 ? r : -1;
     }
     double t = now() - t0;
     if (rc != Z_OK) {
@@ -137,8 +141,7 @@ guest_buffers(ZBox *b, const Input *in, const uint8_t *z, size_t zlen,
     size_t         sizes[4] = { in->len, zlen, cap, 4 };
 
     for (int i = 0; i < 4; i++)
-        if (zboxC_malloc(inst, (uint32_t)sizes[i], &g[i]) != MOAT_OK ||
-            !g[i])
+        if (!(g[i] = zlibwasm_malloc(inst, (uint32_t)sizes[i])))
             exit(1);
     moat_instance_memory_write(inst, g[0], in->p, in->len, NULL);
     moat_instance_memory_write(inst, g[1], z, zlen, NULL);
@@ -188,7 +191,7 @@ call_cost(ZBox *b)
     int      n = 200000;
 
     for (int i = 0; i < n; i++)
-        zboxC_crc32(zbox_instance(b), 0, 0, 0, &r);
+        r = zlibwasm_crc32(zbox_instance(b), 0, 0, 0);
     printf("\nempty guest call (crc32 of 0 bytes): %.0f ns\n",
            (now() - t0) / n * 1e9);
 }

@@ -28,11 +28,11 @@ plugin=$("$tz/build.sh" "$build/test/zlib" "$build/moat" "$cache") || rc=$?
 src=$("$tz/fetch.sh" "$cache")
 mkdir -p "$out"
 cc -std=c17 -O2 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
-    -I "$root/include" -I "$tz" \
+    -I "$root/include" -I "$tz" -I "$build/test/zlib" \
     -o "$out/bench_zlib" "$here/bench_zlib.c" "$tz/zbox.c" \
-    "$tz/zbox_call.c" "$tz/corpus.c" "$plugin" "$build/libmoat.a" \
+    "$tz/corpus.c" "$plugin" "$build/libmoat.a" \
     -lffi -lm -lpthread -ldl -lz
 printf '%s, %s, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
     "nproc $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg)"
-ZBOX_OBJECT=$plugin "$out/bench_zlib" "$src" "$runs" "$mib"
+"$out/bench_zlib" "$src" "$runs" "$mib"

@@ -7,7 +7,10 @@
 #   OUT_DIR/zlib.wasm  clang-19 --target=wasm32-wasi -O2, a reactor: zlib's
 #                      library sources, its test/example.c and
 #                      test/infcover.c (main renamed), and shim.c (ours)
-#   OUT_DIR/zlibwasm.o     `MOAT compile` of it: the plugin a host links
+#   OUT_DIR/zlibwasm.o `MOAT compile --name zlibwasm` of it: the static
+#                      plugin a host links, its only global symbol
+#                      zlibwasm_descriptor
+#   OUT_DIR/zlibwasm.h the plugin's typed header (--header)
 # Rebuilt only when shim.c, this script or MOAT is newer than zlibwasm.o.
 # Prints OUT_DIR/zlibwasm.o. Exit 77 (skip) when the source cannot be fetched.
 set -euo pipefail
@@ -26,7 +29,7 @@ rc=0
 src=$("$here/fetch.sh" "$cache") || rc=$?
 [ "$rc" -eq 0 ] || exit "$rc"
 obj=$out/zlibwasm.o
-if [ -f "$obj" ] && [ -z "$(find "$here/shim.c" "$0" "$moat" \
+if [ -f "$obj" ] && [ -f "$out/zlibwasm.h" ] && [ -z "$(find "$here/shim.c" "$0" "$moat" \
         -newer "$obj" -print -quit)" ]; then
     printf '%s\n' "$obj"
     exit 0
@@ -60,7 +63,11 @@ exports=(zlibVersion compressBound compress2 uncompress uncompress2 crc32
 "$cc" --target=wasm32-wasi -mexec-model=reactor -O2 \
     "${exports[@]/#/-Wl,--export=}" -o "$out/zlib.wasm.tmp" "${objs[@]}"
 mv -f -- "$out/zlib.wasm.tmp" "$out/zlib.wasm"
-"$moat" compile -O2 -c "$out/zlib.wasm" -o "$obj.tmp"
+# A static plugin: its only global symbol is zlibwasm_descriptor, and
+# zlibwasm.h has a typed C wrapper for each export (docs/plugins.md).
+"$moat" compile -O2 --name zlibwasm --header "$out/zlibwasm.h.tmp" \
+    -c "$out/zlib.wasm" -o "$obj.tmp"
+mv -f -- "$out/zlibwasm.h.tmp" "$out/zlibwasm.h"
 mv -f -- "$obj.tmp" "$obj"
 printf '%s: built %s (%d bytes of wasm)\n' "$prog" "$obj" \
     "$(stat -c %s "$out/zlib.wasm")" >&2

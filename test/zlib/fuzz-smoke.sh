@@ -35,7 +35,7 @@ trap 'rm -rf -- "$run"' EXIT
 "$here/seed-zlib.py" "$run/corpus"
 touch "$run/start"
 status=0
-ZBOX_OBJECT=$work/zlibwasm.o "$bin" -max_total_time="$secs" -timeout=20 \
+"$bin" -max_total_time="$secs" -timeout=20 \
     -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" "$run/corpus" >"$run/log" 2>&1 ||
     status=$?

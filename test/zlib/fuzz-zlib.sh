@@ -31,7 +31,7 @@ bin=$out/fuzz_zlib
 . "$root/test/fuzz/sources.sh"
 mapfile -t lib < <(sources runtime_src "$root/runtime/meson.build"
                    sources wasi_src "$root/wasi/meson.build")
-host=("$here/fuzz_zlib.c" "$here/zbox.c" "$here/zbox_call.c"
+host=("$here/fuzz_zlib.c" "$here/zbox.c"
       "$here/native.c")
 if [ -x "$bin" ] && [ -z "$(find "${lib[@]}" "${host[@]}" "$here"/*.h \
         "$root/include" "$plugin" "$0" -newer "$bin" -print -quit)" ]; then
@@ -58,7 +58,8 @@ for f in adler32 crc32 deflate infback inffast inflate inftrees trees zutil \
     objs+=("$out/fuzz-obj/$f.o")
 done
 "$cc" "${san[@]}" -fsanitize=fuzzer -std=c17 -D_GNU_SOURCE -Wall -Wextra \
-    -Werror -I "$root/include" -I "$src" -o "$bin.tmp" "${host[@]}" \
+    -Werror -I "$root/include" -I "$src" -I "$out" -o "$bin.tmp" \
+    "${host[@]}" \
     "${objs[@]}" "$plugin" -lffi -lm -ldl -lpthread
 mv -f -- "$bin.tmp" "$bin"
 printf '%s: built %s\n' "$prog" "$bin" >&2

@@ -32,7 +32,7 @@ fi
 
 host=$out/test_zlib
 srcs=("$here"/test_zlib.c "$here"/test_stream.c "$here"/corpus.c
-      "$here"/native.c "$here"/zbox.c "$here"/zbox_call.c)
+      "$here"/native.c "$here"/zbox.c)
 if [ ! -x "$host" ] || [ -n "$(find "${srcs[@]}" "$here"/*.h "$plugin" \
         "$libmoat" "$0" -newer "$host" -print -quit)" ]; then
     "$cc" -std=c17 -O2 -g -Wall -Wextra -Wpedantic -Werror -Wshadow \
@@ -43,4 +43,4 @@ if [ ! -x "$host" ] || [ -n "$(find "${srcs[@]}" "$here"/*.h "$plugin" \
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf -- "$tmp"' EXIT
-ZBOX_OBJECT=$plugin "$host" "$tmp"
+"$host" "$tmp"

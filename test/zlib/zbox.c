@@ -1,5 +1,6 @@
 /* zbox.c - the host side of the zlib plugin (zbox.h): one Moat instance
- * of zlib.wasm, the host's buffers copied through guest malloc, every
+ * of the linked-in plugin (zlibwasm.o, its typed wrappers in the generated
+ * zlibwasm.h), the host's buffers copied through guest malloc, every
  * guest call checked. What the guest computes is zlib's; this file only
  * moves bytes across the boundary and turns traps into ZBOX_FAILED.
  */
@@ -12,7 +13,7 @@
 #include <zlib.h>                 /* the Z_ constants: same zlib version */
 
 #include "moat_wasi.h"
-#include "zbox_call.h"
+#include "zlibwasm.h"             /* moat compile --header, build.sh */
 
 struct ZBox {
     moat_engine   *engine;
@@ -38,7 +39,8 @@ zbox_open(const char *dir, uint64_t max_memory)
         goto fail;
     if (max_memory)
         moat_engine_set_max_memory(b->engine, max_memory);
-    if (zboxC_module(b->engine, &b->module, err) != MOAT_OK ||
+    if (moat_module_from_descriptor(b->engine, &zlibwasm_descriptor,
+                                    &b->module, err) != MOAT_OK ||
         moat_wasi_new(&b->wasi, err) != MOAT_OK ||
         moat_wasi_capture(b->wasi, 1, err) != MOAT_OK ||
         moat_wasi_capture(b->wasi, 2, err) != MOAT_OK ||
@@ -48,8 +50,9 @@ zbox_open(const char *dir, uint64_t max_memory)
         moat_instance_new(b->linker, b->module, &b->inst, err) != MOAT_OK)
         goto fail;
     /* A reactor: wasi-libc's constructors run once, before any export. */
-    if (zboxC_initialize(b->inst) != MOAT_OK) {
-        *err = *zboxC_error(b->inst);
+    zlibwasm__initialize(b->inst);
+    if (moat_instance_last_error(b->inst)->code != MOAT_OK) {
+        *err = *moat_instance_last_error(b->inst);
         goto fail;
     }
     return b;
@@ -118,12 +121,17 @@ keep_output(ZBox *b)
 /* one_shot's level for uncompress: no zlib level. */
 #define UNCOMPRESS INT32_MIN
 
-/* Records why a guest call failed; always ZBOX_FAILED. */
+/* Whether the last typed call returned; if not (a trap, an exit), why
+ * goes to b->err. */
 static int
-failed(ZBox *b)
+returned(ZBox *b)
 {
-    b->err = *zboxC_error(b->inst);
-    return ZBOX_FAILED;
+    const moat_error *e = moat_instance_last_error(b->inst);
+
+    if (e->code == MOAT_OK)
+        return 1;
+    b->err = *e;
+    return 0;
 }
 
 static int
@@ -146,10 +154,9 @@ guest_alloc(ZBox *b, const void *src, size_t n)
         fail_msg(b, MOAT_ERR_LIMIT, "buffer larger than guest memory");
         return 0;
     }
-    if (zboxC_malloc(b->inst, (uint32_t)(n ? n : 1), &p) != MOAT_OK) {
-        failed(b);
+    p = zlibwasm_malloc(b->inst, (uint32_t)(n ? n : 1));
+    if (!returned(b))
         return 0;
-    }
     if (p == 0) {
         fail_msg(b, MOAT_ERR_NOMEM, "guest malloc returned NULL");
         return 0;
@@ -164,7 +171,7 @@ static void
 guest_free(ZBox *b, uint32_t p)
 {
     if (p)
-        zboxC_free(b->inst, p);
+        zlibwasm_free(b->inst, p);
 }
 
 static int
@@ -182,8 +189,9 @@ zbox_version(ZBox *b, char *buf, size_t n)
     uint32_t p;
     size_t   i;
 
-    if (zboxC_zlibVersion(b->inst, &p) != MOAT_OK)
-        return failed(b);
+    p = zlibwasm_zlibVersion(b->inst);
+    if (!returned(b))
+        return ZBOX_FAILED;
     for (i = 0; i + 1 < n; i++) {
         if (read_guest(b, p + (uint32_t)i, &buf[i], 1) != 0)
             return ZBOX_FAILED;
@@ -202,7 +210,6 @@ one_shot(ZBox *b, int level, uint8_t *dst, size_t *dst_len,
     uint32_t gsrc = 0, gdst = 0, glen = 0, room;
     int32_t  zrc;
     int      rc = ZBOX_FAILED;
-    moat_status st;
 
     if (*dst_len > UINT32_MAX - 16 || len > UINT32_MAX - 16)
         return fail_msg(b, MOAT_ERR_LIMIT, "buffer larger than 4 GiB");
@@ -211,15 +218,14 @@ one_shot(ZBox *b, int level, uint8_t *dst, size_t *dst_len,
         !(gdst = guest_alloc(b, NULL, room)) ||
         !(glen = guest_alloc(b, &room, sizeof room)))
         goto out;
-    st = level == UNCOMPRESS
-             ? zboxC_uncompress(b->inst, gdst, glen, gsrc, (uint32_t)len,
-                                &zrc)
-             : zboxC_compress2(b->inst, gdst, glen, gsrc, (uint32_t)len,
-                               level, &zrc);
-    if (st != MOAT_OK) {
-        rc = failed(b);
+    if (level == UNCOMPRESS)
+        zrc = (int32_t)zlibwasm_uncompress(b->inst, gdst, glen, gsrc,
+                                           (uint32_t)len);
+    else
+        zrc = (int32_t)zlibwasm_compress2(b->inst, gdst, glen, gsrc,
+                                          (uint32_t)len, (uint32_t)level);
+    if (!returned(b))
         goto out;
-    }
     if (read_guest(b, glen, &room, sizeof room) != 0)
         goto out;
     if (room > *dst_len) {            /* the guest may write anything */
@@ -260,14 +266,15 @@ zbox_compress_bound(ZBox *b, size_t len, size_t *out)
 
     if (len > UINT32_MAX)
         return fail_msg(b, MOAT_ERR_LIMIT, "input larger than 4 GiB");
-    if (zboxC_compressBound(b->inst, (uint32_t)len, &r) != MOAT_OK)
-        return failed(b);
+    r = zlibwasm_compressBound(b->inst, (uint32_t)len);
+    if (!returned(b))
+        return ZBOX_FAILED;
     *out = r;
     return 0;
 }
 
-typedef moat_status (*Checksum)(moat_instance *, uint32_t, uint32_t,
-                                uint32_t, uint32_t *);
+/* zlibwasm_crc32 or zlibwasm_adler32: (sum, buf, len) -> sum. */
+typedef uint32_t (*Checksum)(moat_instance *, uint32_t, uint32_t, uint32_t);
 
 static int
 checksum(ZBox *b, Checksum fn, uint32_t *sum, const uint8_t *src, size_t len)
@@ -277,9 +284,8 @@ checksum(ZBox *b, Checksum fn, uint32_t *sum, const uint8_t *src, size_t len)
 
     if (!g)
         return ZBOX_FAILED;
-    if (fn(b->inst, *sum, g, (uint32_t)len, &r) != MOAT_OK) {
-        rc = failed(b);
-    } else {
+    r = fn(b->inst, *sum, g, (uint32_t)len);
+    if (returned(b)) {
         *sum = r;
         rc = 0;
     }
@@ -290,13 +296,13 @@ checksum(ZBox *b, Checksum fn, uint32_t *sum, const uint8_t *src, size_t len)
 int
 zbox_crc32(ZBox *b, uint32_t *sum, const uint8_t *src, size_t len)
 {
-    return checksum(b, zboxC_crc32, sum, src, len);
+    return checksum(b, zlibwasm_crc32, sum, src, len);
 }
 
 int
 zbox_adler32(ZBox *b, uint32_t *sum, const uint8_t *src, size_t len)
 {
-    return checksum(b, zboxC_adler32, sum, src, len);
+    return checksum(b, zlibwasm_adler32, sum, src, len);
 }
 
 int
@@ -304,35 +310,33 @@ zbox_example(ZBox *b, const char *path, int *exit_code)
 {
     uint32_t g = guest_alloc(b, path, strlen(path) + 1);
     int32_t  r;
-    moat_status st;
+    int      ok;
 
     if (!g)
         return ZBOX_FAILED;
-    st = zboxC_zs_example(b->inst, g, &r);
+    r = (int32_t)zlibwasm_zs_example(b->inst, g);
+    ok = returned(b);
     keep_output(b);
     guest_free(b, g);
-    if (st == MOAT_OK) {
+    if (ok) {
         *exit_code = r;
         return 0;
     }
-    if (zboxC_error(b->inst)->code == MOAT_ERR_EXIT) {
-        *exit_code = (int)zboxC_error(b->inst)->exit_code;
+    if (b->err.code == MOAT_ERR_EXIT) {         /* exit(1) on a failure */
+        *exit_code = (int)b->err.exit_code;
         return 0;
     }
-    return failed(b);
+    return ZBOX_FAILED;
 }
 
 int
 zbox_infcover(ZBox *b)
 {
-    int32_t r;
-
-    moat_status st = zboxC_zs_infcover(b->inst, &r);
+    int32_t r = (int32_t)zlibwasm_zs_infcover(b->inst);
+    int     ok = returned(b);
 
     keep_output(b);
-    if (st != MOAT_OK)
-        return failed(b);
-    return r;
+    return ok ? r : ZBOX_FAILED;
 }
 
 /* A host buffer that grows as a stream's output arrives. */
@@ -376,8 +380,9 @@ stream_open(ZBox *b, Stream *st, size_t chunk)
     if (chunk == 0 || chunk > (1u << 30))
         return fail_msg(b, MOAT_ERR_LIMIT, "chunk size out of range");
     st->chunk = (uint32_t)chunk;
-    if (zboxC_zs_new(b->inst, &st->s) != MOAT_OK)
-        return failed(b);
+    st->s = zlibwasm_zs_new(b->inst);
+    if (!returned(b))
+        return ZBOX_FAILED;
     if (!st->s)
         return fail_msg(b, MOAT_ERR_NOMEM, "guest calloc returned NULL");
     if (!(st->in = guest_alloc(b, NULL, chunk)) ||
@@ -392,7 +397,7 @@ stream_close(ZBox *b, Stream *st)
     guest_free(b, st->out);
     guest_free(b, st->in);
     if (st->s)
-        zboxC_zs_free(b->inst, st->s);
+        zlibwasm_zs_free(b->inst, st->s);
 }
 
 /* Feeds the next at most chunk bytes of src[*pos..len) to the stream. */
@@ -405,13 +410,15 @@ stream_feed(ZBox *b, Stream *st, const uint8_t *src, size_t len,
     if (n && moat_instance_memory_write(b->inst, st->in, src + *pos, n,
                                         &b->err) != MOAT_OK)
         return ZBOX_FAILED;
-    if (zboxC_zs_set_in(b->inst, st->s, st->in, (uint32_t)n) != MOAT_OK)
-        return failed(b);
+    zlibwasm_zs_set_in(b->inst, st->s, st->in, (uint32_t)n);
+    if (!returned(b))
+        return ZBOX_FAILED;
     *pos += n;
     return 0;
 }
 
-typedef moat_status (*Step)(moat_instance *, uint32_t, int32_t, int32_t *);
+/* zlibwasm_zs_deflate or zlibwasm_zs_inflate: (stream, flush) -> status */
+typedef uint32_t (*Step)(moat_instance *, uint32_t, uint32_t);
 
 /* One deflate or inflate call with a fresh output chunk; the output goes
  * to o. *full: the chunk was filled (call again). 1 when o would grow
@@ -423,10 +430,15 @@ stream_step(ZBox *b, Stream *st, Step fn, int32_t flush, Out *o,
     uint32_t avail;
     int32_t  r;
 
-    if (zboxC_zs_set_out(b->inst, st->s, st->out, st->chunk) != MOAT_OK ||
-        fn(b->inst, st->s, flush, &r) != MOAT_OK ||
-        zboxC_zs_avail_out(b->inst, st->s, &avail) != MOAT_OK)
-        return failed(b);
+    zlibwasm_zs_set_out(b->inst, st->s, st->out, st->chunk);
+    if (!returned(b))
+        return ZBOX_FAILED;
+    r = (int32_t)fn(b->inst, st->s, (uint32_t)flush);
+    if (!returned(b))
+        return ZBOX_FAILED;
+    avail = zlibwasm_zs_avail_out(b->inst, st->s);
+    if (!returned(b))
+        return ZBOX_FAILED;
     if (avail > st->chunk)              /* the guest may write anything */
         return fail_msg(b, MOAT_ERR_TRAP, "guest avail_out past its chunk");
     if (o->n + (st->chunk - avail) > max_out)
@@ -448,9 +460,11 @@ zbox_deflate(ZBox *b, const ZParams *p, const uint8_t *src, size_t len,
 
     if ((rc = stream_open(b, &st, chunk)) != 0)
         goto out;
-    if (zboxC_zs_deflate_init(b->inst, st.s, p->level, p->window_bits,
-                              p->mem_level, p->strategy, &init) != MOAT_OK) {
-        rc = failed(b);
+    init = (int32_t)zlibwasm_zs_deflate_init(
+        b->inst, st.s, (uint32_t)p->level, (uint32_t)p->window_bits,
+        (uint32_t)p->mem_level, (uint32_t)p->strategy);
+    if (!returned(b)) {
+        rc = ZBOX_FAILED;
         goto out;
     }
     if ((rc = init) != Z_OK)
@@ -460,7 +474,7 @@ zbox_deflate(ZBox *b, const ZParams *p, const uint8_t *src, size_t len,
             goto end;
         flush = pos == len ? Z_FINISH : Z_NO_FLUSH;
         do {
-            if ((rc = stream_step(b, &st, zboxC_zs_deflate, flush, &o,
+            if ((rc = stream_step(b, &st, zlibwasm_zs_deflate, flush, &o,
                                   SIZE_MAX, &zrc, &full)) != 0)
                 goto end;
             if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) {
@@ -471,8 +485,9 @@ zbox_deflate(ZBox *b, const ZParams *p, const uint8_t *src, size_t len,
     } while (flush != Z_FINISH);
     rc = zrc == Z_STREAM_END ? Z_OK : Z_STREAM_ERROR;
 end:
-    if (zboxC_zs_deflate_end(b->inst, st.s, &init) != MOAT_OK && rc >= 0)
-        rc = failed(b);
+    zlibwasm_zs_deflate_end(b->inst, st.s);
+    if (!returned(b) && rc >= 0)
+        rc = ZBOX_FAILED;
 out:
     stream_close(b, &st);
     if (rc == Z_OK) {
@@ -492,7 +507,8 @@ stream_msg(ZBox *b, const Stream *st)
     size_t   i;
 
     memset(&b->err, 0, sizeof b->err);
-    if (zboxC_zs_msg(b->inst, st->s, &m) != MOAT_OK || m == 0)
+    m = zlibwasm_zs_msg(b->inst, st->s);
+    if (!returned(b) || m == 0)
         return;
     for (i = 0; i + 1 < sizeof b->err.msg; i++)
         if (read_guest(b, m + (uint32_t)i, &b->err.msg[i], 1) != 0 ||
@@ -514,9 +530,10 @@ zbox_inflate(ZBox *b, int window_bits, const uint8_t *src, size_t len,
 
     if ((rc = stream_open(b, &st, chunk)) != 0)
         goto out;
-    if (zboxC_zs_inflate_init(b->inst, st.s, window_bits, &init) !=
-        MOAT_OK) {
-        rc = failed(b);
+    init = (int32_t)zlibwasm_zs_inflate_init(b->inst, st.s,
+                                             (uint32_t)window_bits);
+    if (!returned(b)) {
+        rc = ZBOX_FAILED;
         goto out;
     }
     if ((rc = init) != Z_OK)
@@ -529,7 +546,7 @@ zbox_inflate(ZBox *b, int window_bits, const uint8_t *src, size_t len,
         if ((rc = stream_feed(b, &st, src, len, &pos)) != 0)
             goto end;
         do {
-            rc = stream_step(b, &st, zboxC_zs_inflate, Z_NO_FLUSH, &o,
+            rc = stream_step(b, &st, zlibwasm_zs_inflate, Z_NO_FLUSH, &o,
                              max_out, &zrc, &full);
             if (rc == 1)
                 rc = Z_BUF_ERROR;
@@ -546,8 +563,9 @@ zbox_inflate(ZBox *b, int window_bits, const uint8_t *src, size_t len,
     } while (zrc != Z_STREAM_END);
     rc = Z_OK;
 end:
-    if (zboxC_zs_inflate_end(b->inst, st.s, &init) != MOAT_OK && rc >= 0)
-        rc = failed(b);
+    zlibwasm_zs_inflate_end(b->inst, st.s);
+    if (!returned(b) && rc >= 0)
+        rc = ZBOX_FAILED;
 out:
     stream_close(b, &st);
     if (rc == Z_OK) {
