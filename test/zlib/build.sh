@@ -29,8 +29,9 @@ rc=0
 src=$("$here/fetch.sh" "$cache") || rc=$?
 [ "$rc" -eq 0 ] || exit "$rc"
 obj=$out/zlibwasm.o
-if [ -f "$obj" ] && [ -f "$out/zlibwasm.h" ] && [ -z "$(find "$here/shim.c" "$0" "$moat" \
-        -newer "$obj" -print -quit)" ]; then
+if [ -f "$obj" ] && [ -f "$out/zlibwasm.h" ] &&
+        [ -z "$(find "$here/shim.c" "$0" "$moat" -newer "$obj" -print \
+                -quit)" ]; then
     printf '%s\n' "$obj"
     exit 0
 fi

@@ -26,7 +26,8 @@ typedef struct ZBox ZBox;
  * stdout and stderr are captured (zbox_output). */
 ZBox *zbox_open(const char *dir, uint64_t max_memory);
 void  zbox_close(ZBox *b);                              /* NULL: no-op */
-/* The instance, for calls past this API (the typed wrappers of zlibwasm.h); borrowed. */
+/* The instance, for calls past this API (the typed wrappers of
+ * zlibwasm.h); borrowed. */
 moat_instance *zbox_instance(ZBox *b);
 /* Why the last call returned ZBOX_FAILED (borrowed, valid until the next
  * call). */
