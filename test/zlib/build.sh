@@ -25,6 +25,11 @@ moat=$(realpath -- "$2")
 cache=${3:-${MOAT_BENCH_CACHE:-$HOME/.cache/moat-bench}/zlib}
 cc=${WASI_CC:-clang-19}
 
+# One build at a time: the test and the fuzz smoke share OUT_DIR and may
+# run in parallel under meson.
+mkdir -p -- "$out"
+exec 9>"$out/.build.lock"
+flock 9
 rc=0
 src=$("$here/fetch.sh" "$cache") || rc=$?
 [ "$rc" -eq 0 ] || exit "$rc"

@@ -23,6 +23,9 @@ version=1:1.2.13.dfsg-1
 mirror=http://deb.debian.org/debian     # /etc/apt/sources.list.d's mirror
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
+mkdir -p -- "$cache"
+exec 8>"$cache/.fetch.lock"        # one fetch at a time (parallel tests)
+flock 8
 if [ -f "$src/.moat-fetched" ]; then
     printf '%s\n' "$src"
     exit 0
@@ -32,7 +35,6 @@ for tool in apt-get dpkg-source; do
         skip "$tool not found (apt-get install -y apt dpkg-dev)"
 done
 [ -r "$keyring" ] || skip "no $keyring (apt-get install debian-archive-keyring)"
-mkdir -p -- "$cache"
 tmp=$(mktemp -d "$cache/fetch.XXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
 mkdir -p "$tmp/etc" "$tmp/lists/partial" "$tmp/cache/archives/partial" \
