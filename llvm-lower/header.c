@@ -100,15 +100,17 @@ put_sig(HeaderOut *o, const FuncType *ft)
     moatL_hput(o, ")");
 }
 
-/* A wasm name in a comment: printable ASCII but the comment's end. */
+/* A wasm name in a comment: printable ASCII, but not what could end the
+ * comment, open a nested one or make a trigraph ("??/" + newline splices
+ * lines in C99). */
 static void
 put_comment_name(HeaderOut *o, const Name *n)
 {
     moatL_hput(o, "\"");
     for (uint32_t i = 0; i < n->len; i++) {
         unsigned char c = (unsigned char)n->s[i];
-        bool ok = c >= 0x20 && c < 0x7f && c != '\\' &&
-                  !(c == '/' && i && n->s[i - 1] == '*');
+        bool ok = c >= 0x20 && c < 0x7f && c != '\\' && c != '*' &&
+                  c != '/' && c != '?';
         moatL_hput(o, ok ? "%c" : "\\x%02x", c);
     }
     moatL_hput(o, "\"");
@@ -185,6 +187,38 @@ put_result(HeaderOut *o, uint8_t t, uint32_t i, const char *ptr)
     }
 }
 
+static bool
+is_ref(uint8_t t)
+{
+    return t == T_FUNCREF || t == T_EXTERNREF;
+}
+
+/* "static inline RET NAME_EXPORT(moat_instance *inst, params, outs)" */
+static void
+put_export_decl(HeaderOut *o, const Export *ex, const FuncType *ft,
+                const char *pre, const Name **names)
+{
+    const uint8_t *res = ft->types + ft->nparams;
+
+    moatL_hput(o, "\n/* export ");
+    put_comment_name(o, &ex->name);
+    moatL_hput(o, ": ");
+    put_sig(o, ft);
+    moatL_hput(o, " */\nstatic inline %s\n%s_",
+               ft->nresults == 1 ? ctype(res[0], false) : "void", pre);
+    moatL_export_cname(o, ex->name.s, ex->name.len);
+    moatL_hput(o, "(moat_instance *inst");
+    for (uint32_t i = 0; i < ft->nparams; i++) {
+        moatL_hput(o, ", %s%s", ctype(ft->types[i], false),
+                   is_ref(ft->types[i]) ? "" : " ");
+        put_param(o, names[i], i);
+    }
+    for (uint32_t i = 0; ft->nresults > 1 && i < ft->nresults; i++)
+        moatL_hput(o, ", %s%s*out%u", ctype(res[i], false),
+                   is_ref(res[i]) ? "" : " ", i);
+    moatL_hput(o, ")\n");
+}
+
 static void
 put_export(HeaderOut *o, const Module *m, const char *pre, uint32_t e)
 {
@@ -198,34 +232,15 @@ put_export(HeaderOut *o, const Module *m, const char *pre, uint32_t e)
         return;
     }
     moatL_param_names(m, ex->idx, ft->nparams, names);
-    moatL_hput(o, "\n/* export ");
-    put_comment_name(o, &ex->name);
-    moatL_hput(o, ": ");
-    put_sig(o, ft);
-    moatL_hput(o, " */\nstatic inline %s\n%s_",
-               ft->nresults == 1 ? ctype(res[0], false) : "void", pre);
-    moatL_export_cname(o, ex->name.s, ex->name.len);
-    moatL_hput(o, "(moat_instance *inst");
-    for (uint32_t i = 0; i < ft->nparams; i++) {
-        bool is_ref = ft->types[i] == T_FUNCREF ||
-                      ft->types[i] == T_EXTERNREF;
-        moatL_hput(o, ", %s%s", ctype(ft->types[i], false),
-                   is_ref ? "" : " ");
-        put_param(o, names[i], i);
-    }
-    for (uint32_t i = 0; ft->nresults > 1 && i < ft->nresults; i++)
-        moatL_hput(o, ", %s%s*out%u", ctype(res[i], false),
-                   res[i] == T_FUNCREF || res[i] == T_EXTERNREF ? "" : " ", i);
-    moatL_hput(o, ")\n{\n");
+    put_export_decl(o, ex, ft, pre, names);
+    moatL_hput(o, "{\n");
     if (ft->nparams)
         moatL_hput(o, "    moat_val moat_a[%u];\n", ft->nparams);
     if (ft->nresults)
         moatL_hput(o, "    moat_val moat_r[%u];\n", ft->nresults);
-    if (ft->nresults == 1) {
-        bool is_ref = res[0] == T_FUNCREF || res[0] == T_EXTERNREF;
+    if (ft->nresults == 1)
         moatL_hput(o, "    %s%smoat_v;\n", ctype(res[0], false),
-                   is_ref ? "" : " ");
-    }
+                   is_ref(res[0]) ? "" : " ");
     for (uint32_t i = 0; i < ft->nparams; i++)
         put_arg(o, ft->types[i], i, names[i]);
     moatL_hput(o, "    moat_instance_call_typed(inst, %s_module_hash(),\n"
@@ -301,8 +316,7 @@ put_import(HeaderOut *o, const Module *m, const char *pre, const Import *im)
     moatL_hput(o, "(void *host_ctx");
     for (uint32_t i = 0; i < ft->nparams; i++)
         moatL_hput(o, ", %s%sp%u", ctype(ft->types[i], true),
-                   ft->types[i] == T_FUNCREF || ft->types[i] == T_EXTERNREF
-                       ? "" : " ", i);
+                   is_ref(ft->types[i]) ? "" : " ", i);
     moatL_hput(o, "%s);\n", ft->nresults > 1 ? ", void *results" : "");
 }
 
@@ -408,7 +422,8 @@ put_export_indices(HeaderOut *o, const Module *m, const char *pre)
     if (!m->nexports)
         return;
     moatL_hput(o, "\n/* Export indices, as moat_instance_export_index gives "
-               "them and\n * moat_instance_call_index takes them. */\nenum {\n");
+               "them and\n * moat_instance_call_index takes them. */\n"
+               "enum {\n");
     for (uint32_t e = 0; e < m->nexports; e++) {
         moatL_hput(o, "    %s_export_", pre);
         moatL_export_cname(o, m->exports[e].name.s, m->exports[e].name.len);

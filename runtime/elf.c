@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "elfload.h"
 
 /* Keeps every PC-relative reference inside the image within +-2 GiB. */
@@ -194,6 +195,17 @@ resolve_symbol(ElfLoad *L, uint32_t i, uint64_t off, const char *name)
         return moatR_elf_fail(L, off, "undefined symbol without a name");
     if (strcmp(name, "_GLOBAL_OFFSET_TABLE_") == 0) {
         L->si[i].flags = SYM_HAS_ADDR | SYM_GOT_BASE;   /* gcc names it */
+        return true;
+    }
+    /* a named plugin's code bounds (abi.h MOAT_CODE_SECTION): for the
+     * linker; loaded here, the descriptor gets NULL and the loader uses
+     * the image's own code spans */
+    if (!strncmp(name, "__start_" MOAT_CODE_SECTION,
+                 sizeof "__start_" MOAT_CODE_SECTION - 1) ||
+        !strncmp(name, "__stop_" MOAT_CODE_SECTION,
+                 sizeof "__stop_" MOAT_CODE_SECTION - 1)) {
+        L->si[i].addr = 0;
+        L->si[i].flags = SYM_HAS_ADDR | SYM_EXTERNAL;
         return true;
     }
     p = L->resolve ? L->resolve(name) : NULL;

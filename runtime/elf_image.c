@@ -209,6 +209,18 @@ moatR_elf_symbol(const ElfImage *img, const char *name)
     return e ? e->addr : NULL;
 }
 
+void *
+moatR_elf_only_symbol(const ElfImage *img, const char *suffix)
+{
+    size_t k = strlen(suffix);
+
+    if (!img || img->nexports != 1)
+        return NULL;
+    size_t n = strlen(img->exports[0].name);
+    return n > k && strcmp(img->exports[0].name + n - k, suffix) == 0
+               ? img->exports[0].addr : NULL;
+}
+
 /* The span of kind is_code holding [p, p + n), or NULL. */
 static const ElfSpan *
 span_of(const ElfImage *img, uintptr_t p, uint64_t n, bool is_code)

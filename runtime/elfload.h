@@ -42,6 +42,9 @@ bool  moatR_elf_load_shared(const uint8_t *bytes, size_t len,
 /* Address of a defined global (or weak) symbol, NULL if there is none.
  * Borrowed: valid until moatR_elf_free. */
 void *moatR_elf_symbol(const ElfImage *img, const char *name);
+/* The address of the image's only global symbol when its name ends with
+ * suffix, else NULL (a named plugin's NAME_descriptor). */
+void *moatR_elf_only_symbol(const ElfImage *img, const char *suffix);
 /* Whether pc lies in the image's executable code (async-signal-safe). */
 bool  moatR_elf_contains_pc(const ElfImage *img, uintptr_t pc);
 /* Whether [p, p + n) lies in one span of the image's data (not code). */

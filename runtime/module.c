@@ -223,6 +223,8 @@ load_object(moat_engine *e, const uint8_t *bytes, size_t len,
     if (!load_image(bytes, len, &img, err))
         return false;
     const MoatDescriptor *d = moatR_elf_symbol(img, MOAT_DESC_SYMBOL);
+    if (!d)                     /* a plugin compiled with --name NAME */
+        d = moatR_elf_only_symbol(img, MOAT_DESC_SUFFIX);
     if (!d) {
         moatR_elf_free(img);
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,

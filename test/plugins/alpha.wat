@@ -28,4 +28,6 @@
   (func (export "calls") (result i32) (global.get $calls))
   (func (export "descriptor") (result i32) (i32.const 7))
   (func (export "x_y") (result i32) (i32.const 8))
-  (func (export "") (result i32) (i32.const 9)))
+  (func (export "") (result i32) (i32.const 9))
+  ;; a name that must not end the header's comment nor splice its lines
+  (func (export "*/ \22??/\5c") (result i32) (i32.const 10)))

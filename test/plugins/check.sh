@@ -47,6 +47,13 @@ check "compile -j2 without --name" "$moat" compile -j2 -c "$alpha_wasm" \
 check "without --name: moat_descriptor" sh -c \
     "nm -g --defined-only '$tmp/plain.o' | grep -q ' moat_descriptor\$'"
 
+# Moat's own loader takes a named object too (the code bounds are the
+# linker's: loaded, the image's code spans serve)
+check "moat run --invoke fib alpha.o" sh -c \
+    "test \"\$('$moat' run --invoke fib '$alpha_o' 20)\" = 6765"
+check "moat run --invoke fib (-j2)" sh -c \
+    "test \"\$('$moat' run --invoke fib '$tmp/j2.o' 20)\" = 6765"
+
 # usage errors: exit 2 and a message naming the problem
 usage() {
     desc=$1; shift

@@ -84,6 +84,7 @@ alpha_calls_typed(moat_instance *a)
     /* exports whose names are not plain C identifiers */
     CHECK(alpha_x_descriptor(a) == 7 && alpha_x_x_5fy(a) == 8 &&
           alpha_x_(a) == 9);
+    CHECK(alpha_x__2a_2f_20_22_3f_3f_2f_5c(a) == 10);
 }
 
 static void
@@ -138,7 +139,7 @@ export_indices(moat_instance *a, moat_module *am)
           idx == alpha_export_x_v_2eadd);
     CHECK(moat_instance_export_index(a, "", 0, &idx, NULL) == MOAT_OK &&
           idx == alpha_export_x_);
-    CHECK(moat_module_export_count(am) == 12);
+    CHECK(moat_module_export_count(am) == 13);
 }
 
 static void
