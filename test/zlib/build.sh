@@ -5,8 +5,9 @@
 # CACHE_DIR, default $MOAT_BENCH_CACHE or ~/.cache/moat-bench, subfolder
 # zlib) as a sandboxed plugin:
 #   OUT_DIR/zlib.wasm  clang-19 --target=wasm32-wasi -O2, a reactor: zlib's
-#                      library sources, its test/example.c and
-#                      test/infcover.c (main renamed), and shim.c (ours)
+#                      library sources, its test programs example.c,
+#                      minigzip.c and infcover.c (main renamed), and
+#                      shim.c (ours)
 #   OUT_DIR/zlibwasm.o `MOAT compile --name zlibwasm` of it: the static
 #                      plugin a host links, its only global symbol
 #                      zlibwasm_descriptor
@@ -58,10 +59,12 @@ done
     -o "$out/wasm-obj/example.o"
 "$cc" "${cflags[@]}" -Dmain=zlib_infcover_main -c "$src/test/infcover.c" \
     -o "$out/wasm-obj/infcover.o"
+"$cc" "${cflags[@]}" -Dmain=zlib_minigzip_main -c "$src/test/minigzip.c" \
+    -o "$out/wasm-obj/minigzip.o"
 "$cc" --target=wasm32-wasi -O2 -std=c17 -Wall -Wextra -Werror \
     -I "$src" -c "$here/shim.c" -o "$out/wasm-obj/shim.o"
 objs+=("$out/wasm-obj/example.o" "$out/wasm-obj/infcover.o"
-       "$out/wasm-obj/shim.o")
+       "$out/wasm-obj/minigzip.o" "$out/wasm-obj/shim.o")
 
 # zlib's own API as it is, and the allocator for the host's buffers.
 exports=(zlibVersion compressBound compress2 uncompress uncompress2 crc32

@@ -2,9 +2,10 @@
  * sources (wasm32-wasi reactor): z_stream handles for the deflate and
  * inflate stream API, so that the host never needs the guest's struct
  * layout, and entry points for zlib's own test programs (test/example.c,
- * test/infcover.c, compiled with their main renamed). zlib's one-shot
- * functions (compress2, uncompress, crc32, ...) and malloc/free are
- * exported as they are (build.sh, --export). Ours; not zlib code.
+ * test/minigzip.c, test/infcover.c, compiled with their main renamed).
+ * zlib's one-shot functions (compress2, uncompress, crc32, ...) and
+ * malloc/free are exported as they are (build.sh, --export). Ours; not
+ * zlib code.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 int zlib_example_main(int argc, char *argv[]);
 int zlib_infcover_main(void);
+int zlib_minigzip_main(int argc, char *argv[]);
 
 /* A zeroed z_stream (zalloc/zfree NULL: zlib's own allocator), or NULL. */
 EXPORT("zs_new") z_stream *
@@ -104,6 +106,19 @@ zs_example(char *path)
     int   rc = zlib_example_main(2, argv);
 
     fflush(stdout);             /* a reactor's main returns to no exit() */
+    return rc;
+}
+
+/* zlib's test/minigzip.c as `minigzip OPTION PATH` (OPTION "-d" to
+ * decompress PATH, "-1".."-9" to compress it into PATH.gz); it removes the
+ * input, as gzip does, and exits with 1 on a failure. */
+EXPORT("zs_minigzip") int
+zs_minigzip(char *option, char *path)
+{
+    char *argv[] = { "minigzip", option, path, NULL };
+    int   rc = zlib_minigzip_main(3, argv);
+
+    fflush(stdout);
     return rc;
 }
 

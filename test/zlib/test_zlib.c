@@ -1,12 +1,14 @@
 /* test_zlib.c - zlib's own tests and test vectors through the sandbox.
- * Runs zlib's test/example.c and test/infcover.c inside the plugin, then
- * checks the sandboxed zlib against the native one (Debian's zlib1g,
- * linked into this same host): compress2 output byte-identical at every
- * level, round trips both ways, the stream API over strategies, window
- * sizes and chunkings, checksums, corrupt and truncated input (zlib's
- * error, never a crash), and a trap inside the guest leaving the host and
- * the box usable. Prints `N passed, N failed`; exit 1 on a failure.
- * Usage: test_zlib TMPDIR (example.c writes its gz file there).
+ * Runs zlib's test/example.c, test/minigzip.c and test/infcover.c inside
+ * the plugin, then checks the sandboxed zlib against the native one
+ * (Debian's zlib1g, linked into this same host): compress2 output
+ * byte-identical at every level, round trips both ways, the stream API
+ * over strategies, window sizes and chunkings, checksums, corrupt and
+ * truncated input (zlib's error, never a crash), and a trap inside the
+ * guest leaving the host and the box usable. Prints `N passed, N
+ * failed`; exit 1 on a failure.
+ * Usage: test_zlib TMPDIR (the guest's /work: example.c's and minigzip's
+ * files).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,76 @@ own_tests(ZBox *b)
     check(out && strstr(out, "inflate_table not enough errors") &&
               !strstr(out, "**"),
           "infcover.c ran to the end, no leak or error line", "infcover");
+}
+
+/* The whole file at path into *out (malloc'ed); its length, or -1. */
+static long
+slurp(const char *path, uint8_t **out, int gz)
+{
+    size_t   cap = 1 << 16, n = 0;
+    uint8_t *p = malloc(cap);
+    gzFile   z = gz ? gzopen(path, "rb") : NULL;
+    FILE    *f = gz ? NULL : fopen(path, "rb");
+    int      got = 1;
+
+    while (p && (z || f) && got > 0) {
+        if (n == cap && !(p = realloc(p, cap *= 2)))
+            break;
+        got = z ? gzread(z, p + n, (unsigned)(cap - n))
+                : (int)fread(p + n, 1, cap - n, f);
+        n += got > 0 ? (size_t)got : 0;
+    }
+    if (z)
+        gzclose(z);
+    if (f)
+        fclose(f);
+    if (!p || got < 0 || (!z && !f)) {
+        free(p);
+        return -1;
+    }
+    *out = p;
+    return (long)n;
+}
+
+/* zlib's minigzip.c in the sandbox on a file of the preopened directory:
+ * its .gz must read back natively, and a native .gz must come back. */
+static void
+minigzip(ZBox *b, const char *dir, const Input *in)
+{
+    char     path[4096], gz[4100];
+    FILE    *f;
+    gzFile   z;
+    uint8_t *back = NULL;
+    long     n;
+    int      code = -1;
+
+    snprintf(path, sizeof path, "%s/data.txt", dir);
+    snprintf(gz, sizeof gz, "%s.gz", path);
+    if (!(f = fopen(path, "wb")) || fwrite(in->p, 1, in->len, f) != in->len)
+        abort();                        /* the test's own file: no test */
+    fclose(f);
+    check(zbox_minigzip(b, "-9", "/work/data.txt", &code) == 0 && code == 0,
+          "minigzip -9 FILE exits with 0", "minigzip");
+    check(slurp(path, &back, 0) < 0, "minigzip removed FILE", "minigzip");
+    n = slurp(gz, &back, 1);
+    check(n >= 0 && same_bytes(back, (size_t)n, in->p, in->len),
+          "native gzread of its FILE.gz gives FILE back", "minigzip");
+    free(back);
+    /* now a .gz written by native zlib, for minigzip -d */
+    if (!(z = gzopen(gz, "wb6")) ||
+        gzwrite(z, in->p, (unsigned)in->len) != (int)in->len ||
+        gzclose(z) != Z_OK)
+        abort();
+    code = -1;
+    check(zbox_minigzip(b, "-d", "/work/data.txt.gz", &code) == 0 &&
+              code == 0,
+          "minigzip -d FILE.gz exits with 0", "minigzip");
+    n = slurp(path, &back, 0);
+    check(n >= 0 && same_bytes(back, (size_t)n, in->p, in->len),
+          "minigzip -d of a native .gz gives FILE back", "minigzip");
+    free(back);
+    remove(path);
+    remove(gz);
 }
 
 /* One input at one level: the sandbox against native zlib. */
@@ -134,6 +206,7 @@ main(int argc, char **argv)
     printf("zlib %s in the sandbox, native %s\n", ver, zlibVersion());
     own_tests(b);
     corpus = corpus_get(&ncorpus);
+    minigzip(b, argv[1], &corpus[3]);
     for (size_t i = 0; i < ncorpus; i++) {
         static const int levels[] = { Z_DEFAULT_COMPRESSION, 0, 1, 6, 9 };
 

@@ -305,21 +305,13 @@ zbox_adler32(ZBox *b, uint32_t *sum, const uint8_t *src, size_t len)
     return checksum(b, zlibwasm_adler32, sum, src, len);
 }
 
-int
-zbox_example(ZBox *b, const char *path, int *exit_code)
+/* The end of a test program's run: its main's value r when the call
+ * returned (ok), its status when it exited; else ZBOX_FAILED. */
+static int
+program_end(ZBox *b, int ok, uint32_t r, int *exit_code)
 {
-    uint32_t g = guest_alloc(b, path, strlen(path) + 1);
-    int32_t  r;
-    int      ok;
-
-    if (!g)
-        return ZBOX_FAILED;
-    r = (int32_t)zlibwasm_zs_example(b->inst, g);
-    ok = returned(b);
-    keep_output(b);
-    guest_free(b, g);
     if (ok) {
-        *exit_code = r;
+        *exit_code = (int)r;
         return 0;
     }
     if (b->err.code == MOAT_ERR_EXIT) {         /* exit(1) on a failure */
@@ -327,6 +319,40 @@ zbox_example(ZBox *b, const char *path, int *exit_code)
         return 0;
     }
     return ZBOX_FAILED;
+}
+
+int
+zbox_example(ZBox *b, const char *path, int *exit_code)
+{
+    uint32_t g = guest_alloc(b, path, strlen(path) + 1), r;
+    int      ok;
+
+    if (!g)
+        return ZBOX_FAILED;
+    r = zlibwasm_zs_example(b->inst, g);
+    ok = returned(b);
+    keep_output(b);
+    guest_free(b, g);
+    return program_end(b, ok, r, exit_code);
+}
+
+int
+zbox_minigzip(ZBox *b, const char *option, const char *path,
+              int *exit_code)
+{
+    uint32_t go = guest_alloc(b, option, strlen(option) + 1), gp = 0, r = 0;
+    int      ok = 0;
+
+    if (go && (gp = guest_alloc(b, path, strlen(path) + 1))) {
+        r = zlibwasm_zs_minigzip(b->inst, go, gp);
+        ok = returned(b);
+        keep_output(b);
+    }
+    guest_free(b, gp);
+    guest_free(b, go);
+    if (!go || !gp)
+        return ZBOX_FAILED;
+    return program_end(b, ok, r, exit_code);
 }
 
 int

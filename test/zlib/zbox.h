@@ -72,9 +72,12 @@ int zbox_inflate(ZBox *b, int window_bits, const uint8_t *src, size_t len,
                  size_t *out_len);
 
 /* zlib's test programs, run inside the sandbox: example.c with its gz file
- * at guest path `path` (*exit_code: main's return value or its exit
- * status), infcover.c (a failed assertion traps: ZBOX_FAILED). */
+ * at guest path `path` and minigzip.c (*exit_code: main's return value or
+ * its exit status), infcover.c (a failed assertion traps: ZBOX_FAILED). */
 int zbox_example(ZBox *b, const char *path, int *exit_code);
+/* minigzip.c with one option ("-d", "-1".."-9") and a guest path. */
+int zbox_minigzip(ZBox *b, const char *option, const char *path,
+                  int *exit_code);
 int zbox_infcover(ZBox *b);
 
 #endif
