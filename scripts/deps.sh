@@ -10,6 +10,7 @@ PACKAGES=(
     hyperfine nodejs time libmicrohttpd-dev libinih-dev libsystemd-dev
     groff-base
     rustc libstd-rust-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
+    zlib1g-dev dpkg-dev
 )
 
 missing=()

@@ -32,22 +32,8 @@ command -v "$cc" >/dev/null 2>&1 ||
     die "$cc not found in PATH (libFuzzer needs clang, e.g. apt-get" \
         "install clang-19)"
 
-# sources VAR MESON_BUILD: the quoted names in `VAR = files(...)`, which may
-# span several lines, prefixed with the meson.build's folder.
-sources() {
-    local dir
-    dir=$(dirname "$2")
-    awk -v var="$1" '
-        $0 ~ "^" var "[ \t]*=[ \t]*files\\(" { on = 1 }
-        on {
-            s = $0
-            while (match(s, /'\''[^'\'']*'\''/)) {
-                print substr(s, RSTART + 1, RLENGTH - 2)
-                s = substr(s, RSTART + RLENGTH)
-            }
-            if ($0 ~ /\)/) exit
-        }' "$2" | sed "s|^|$dir/|"
-}
+# sources VAR MESON_BUILD (sources.sh)
+. "$root/test/fuzz/sources.sh"
 
 mapfile -t srcs < <(sources frontend_src "$root/frontend/meson.build"
                     sources runtime_src "$root/runtime/meson.build")
