@@ -162,7 +162,7 @@ MOAT_API void moat_engine_set_stack_reserve(moat_engine *e, uint64_t bytes);
  * loads from now on (docs/profiling.md); flags, or-ed together.
  * PERFMAP appends "START SIZE NAME" lines for every function and
  * trampoline to /tmp/perf-PID.map, which `perf report` reads; the file is
- * created 0644 by this process, and refused (nothing written) if the path
+ * created 0600 by this process, and refused (nothing written) if the path
  * is a symlink or a file of another user. GDB registers an in-memory
  * symbol file per module with the GDB JIT interface, so that gdb's `bt`
  * names guest frames; unregistered by moat_module_free. A new engine

@@ -168,7 +168,9 @@ moatR_code_syms_fini(CodeSyms *s)
 /* ---- perf's map file ----
  * /tmp is shared: another user may have put a symlink, a FIFO or a file
  * of theirs at our path. We write only to a regular file that we own with
- * one link, never follow a symlink, and never block on opening. One file
+ * one link, never follow a symlink, and never block on opening. Mode 0600:
+ * perf reads a map only as its owner or root, and nobody else needs our
+ * code addresses (they would undo ASLR for this process). One file
  * per process, kept open; lines are appended (O_APPEND) in whole-line
  * writes, so that threads loading modules at once do not mix lines. */
 
@@ -190,7 +192,7 @@ open_map(const char *path)
 {
     int         flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC
                         | O_NONBLOCK;
-    int         fd = open(path, flags | O_CREAT | O_EXCL, 0644);
+    int         fd = open(path, flags | O_CREAT | O_EXCL, 0600);
     bool        is_new = fd >= 0;
     struct stat st;
 

@@ -345,7 +345,7 @@ check_loaded(void)
     CHECK(call_mid(e, m) == 14, "mid(5)");
     map_path(getpid(), path, sizeof path);
     CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode)
-          && (st.st_mode & 0777) == 0644 && st.st_uid == geteuid(),
+          && (st.st_mode & 0777) == 0600 && st.st_uid == geteuid(),
           "%s: mode %o", path, (unsigned)st.st_mode);
     n = read_map(v);
     CHECK(n >= 5, "%d map lines", n);
