@@ -19,6 +19,8 @@ if grep -qiE 'ptrace|not permitted' <<<"$probe"; then
     echo "skipped: gdb cannot trace here:"; echo "$probe" | head -3; exit 77
 fi
 
+# LeakSanitizer cannot run under ptrace (ASan builds of the host)
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 out=$(timeout 100 gdb -batch -nx \
     -ex 'set debuginfod enabled off' -ex 'set pagination off' \
     -ex 'break perfgdb_host_fn' -ex run -ex bt -ex continue \
