@@ -6,7 +6,8 @@
  * attached, adds its own time reading it). The perf map of this process
  * is removed at the end. An ELF object (`moat compile` output) is loaded
  * as it is.
- *     load_profile WASM|OBJECT [RUNS]
+ * MODE runs one setting only (to profile it).
+ *     load_profile WASM|OBJECT [RUNS [MODE]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,7 +103,7 @@ main(int argc, char **argv)
     char                 map[64];
 
     if (argc < 2 || runs < 1)
-        return fprintf(stderr, "usage: load_profile WASM|OBJECT [RUNS]\n"), 2;
+        return fprintf(stderr, "usage: load_profile WASM|OBJECT [RUNS [MODE]]\n"), 2;
     if (!(wasm = read_all(argv[1], &len)))
         return fprintf(stderr, "%s: cannot read\n", argv[1]), 1;
     if (len > 4 && memcmp(wasm, "\177ELF", 4) == 0) {
@@ -119,6 +120,8 @@ main(int argc, char **argv)
            runs);
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         double med, min;
+        if (argc > 3 && strcmp(argv[3], modes[i].name) != 0)
+            continue;
         moat_engine_set_profiler(e, modes[i].flags);
         if (!time_loads(e, obj, objlen, runs, &med, &min))
             return 1;
