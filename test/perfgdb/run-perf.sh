@@ -15,12 +15,14 @@ if ! command -v perf >/dev/null; then
     echo "skipped: perf is not installed (Debian: linux-perf)"; exit 77
 fi
 tmp=$(mktemp -d)
-before=$(ls /tmp/perf-*.map 2>/dev/null)
-cleanup() {
-    rm -rf "$tmp"
-    for f in /tmp/perf-*.map; do        # the maps of the runs below
-        [ -O "$f" ] && ! grep -qxF "$f" <<<"$before" && rm -f "$f"
+cleanup() {     # the maps of the processes recorded below, then the data
+    for d in "$tmp"/*.data; do
+        [ -f "$d" ] || continue
+        for pid in $(perf script -i "$d" -F pid 2>/dev/null | sort -u); do
+            rm -f "/tmp/perf-$pid.map"
+        done
     done
+    rm -rf "$tmp"
 }
 trap cleanup EXIT
 if ! why=$(perf record -q -o "$tmp/probe.data" -- true 2>&1); then
