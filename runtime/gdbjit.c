@@ -29,18 +29,24 @@ typedef struct JitDescriptor {
     JitCodeEntry *first_entry;
 } JitDescriptor;
 
-MOAT_API void __jit_debug_register_code(void);
-MOAT_API extern JitDescriptor __jit_debug_descriptor;
-
-/* gdb puts a breakpoint here: it must exist, once, and be called. */
-MOAT_API __attribute__((noinline, used)) void
-__jit_debug_register_code(void)
+/* gdb puts a breakpoint on __jit_debug_register_code and then reads
+ * __jit_debug_descriptor of the same object file. LLVM's shared library
+ * (loaded with libmoat-compiler) defines both names too: we use them only
+ * through these file-local names, so that neither our writes nor our
+ * call can be bound to another library's copy, and export the gdb names
+ * as aliases. The asm keeps the empty call from being optimised away. */
+static __attribute__((noinline, used)) void
+register_code(void)
 {
     __asm__ volatile("" ::: "memory");
 }
 
-MOAT_API JitDescriptor __jit_debug_descriptor = { 1, JIT_NOACTION, NULL,
-                                                  NULL };
+static JitDescriptor descriptor = { 1, JIT_NOACTION, NULL, NULL };
+
+MOAT_API void __jit_debug_register_code(void)
+    __attribute__((alias("register_code")));
+MOAT_API extern JitDescriptor __jit_debug_descriptor
+    __attribute__((alias("descriptor")));
 
 static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -189,14 +195,14 @@ moatR_gdbjit_register(moat_module *m, const CodeSyms *s)
     j->ce.symfile_addr = (const char *)j->file;
     j->ce.symfile_size = f.len;
     pthread_mutex_lock(&jit_lock);
-    j->ce.next_entry = __jit_debug_descriptor.first_entry;
+    j->ce.next_entry = descriptor.first_entry;
     if (j->ce.next_entry)
         j->ce.next_entry->prev_entry = &j->ce;
-    __jit_debug_descriptor.first_entry = &j->ce;
-    __jit_debug_descriptor.relevant_entry = &j->ce;
-    __jit_debug_descriptor.action_flag = JIT_REGISTER_FN;
-    __jit_debug_register_code();
-    __jit_debug_descriptor.action_flag = JIT_NOACTION;
+    descriptor.first_entry = &j->ce;
+    descriptor.relevant_entry = &j->ce;
+    descriptor.action_flag = JIT_REGISTER_FN;
+    register_code();
+    descriptor.action_flag = JIT_NOACTION;
     pthread_mutex_unlock(&jit_lock);
     m->jit = j;
     return true;
@@ -213,13 +219,13 @@ moatR_gdbjit_unregister(moat_module *m)
     if (j->ce.prev_entry)
         j->ce.prev_entry->next_entry = j->ce.next_entry;
     else
-        __jit_debug_descriptor.first_entry = j->ce.next_entry;
+        descriptor.first_entry = j->ce.next_entry;
     if (j->ce.next_entry)
         j->ce.next_entry->prev_entry = j->ce.prev_entry;
-    __jit_debug_descriptor.relevant_entry = &j->ce;
-    __jit_debug_descriptor.action_flag = JIT_UNREGISTER_FN;
-    __jit_debug_register_code();
-    __jit_debug_descriptor.action_flag = JIT_NOACTION;
+    descriptor.relevant_entry = &j->ce;
+    descriptor.action_flag = JIT_UNREGISTER_FN;
+    register_code();
+    descriptor.action_flag = JIT_NOACTION;
     pthread_mutex_unlock(&jit_lock);
     m->jit = NULL;
     moatU_free(j);
