@@ -5,6 +5,7 @@
  *   perfgdb_host gdb GUEST.wasm   calls mid(5), which reaches the host
  *                                 function perfgdb_host_fn: run-gdb.sh
  *                                 stops there and reads gdb's bt
+ *   perfgdb_host gdb GUEST.so     the same with a shared-object artifact
  * The guest (guest.wat): host <- leaf <- mid (through the table), anon,
  * and function 4 with no name.
  */
@@ -143,9 +144,15 @@ gdb_main(const char *wasm)
     moat_module *m;
     uint32_t     r = 0;
 
-    if (!compile_guest(wasm) || moat_engine_new(&e, &err) != MOAT_OK)
+    size_t       n = strlen(wasm);
+    bool         is_so = n > 3 && strcmp(wasm + n - 3, ".so") == 0;
+
+    if ((!is_so && !compile_guest(wasm))
+        || moat_engine_new(&e, &err) != MOAT_OK)
         return fprintf(stderr, "engine: %s\n", err.msg), 1;
-    if ((m = load_guest(e)))
+    if (is_so && moat_module_load_file(e, wasm, &m, &err) != MOAT_OK)
+        fprintf(stderr, "perfgdb_host: %s: %s\n", wasm, err.msg);
+    if (is_so ? m != NULL : (m = load_guest(e)) != NULL)
         r = call_mid(e, m);
     printf("mid(5) = %u\n", r);
     moat_module_free(m);
