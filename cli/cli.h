@@ -129,6 +129,9 @@ typedef struct RunOptions {
     uint64_t     compile_timeout_ns, compile_memory;
     bool         has_compile_timeout, has_compile_memory;
     bool         no_cache;
+    bool         has_profile;   /* --profile given: profilers replace the
+                                 * engine's default */
+    unsigned     profilers;     /* moat_profiler flags */
     bool         is_help;       /* --help: usage printed, nothing to run */
 } RunOptions;
 

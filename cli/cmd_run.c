@@ -67,6 +67,8 @@ run(const RunOptions *o)
         moat_engine_set_max_memory(e, o->max_memory);
     if (o->stack_size)
         moat_engine_set_stack_size(e, o->stack_size);
+    if (o->has_profile)
+        moat_engine_set_profiler(e, o->profilers);
     rc = moat_cli_load(e, o, o->timeout_ns != 0, &m);
     if (rc == EXIT_OK && moat_linker_new(e, &l, &err) != MOAT_OK) {
         moat_cli_report(o->prog, &err);

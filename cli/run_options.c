@@ -34,6 +34,11 @@ moat_cli_run_usage(FILE *f)
         "2G + 1G per MB)\n"
         "  --max-memory SIZE    limit the guest's memory (bytes, K, M, G)\n"
         "  --stack-size SIZE    size of the guest's stack\n"
+        "  --profile=LIST       tell tools where guest code is: perfmap "
+        "(/tmp/perf-PID.map\n"
+        "                       for perf), gdb (GDB JIT interface), none; "
+        "comma-separated\n"
+        "                       (default: $MOAT_PROFILE, else gdb)\n"
         "  -O0..-O3             optimisation of the compile step "
         "(default -O2)\n"
         "  --no-cache           compile in memory, bypass the cache\n"
@@ -73,6 +78,28 @@ bad(const char *opt, const char *val, const char *want)
     fprintf(stderr, "moat run: %s '%s': %s\n", opt, val, want);
     moat_cli_run_usage(stderr);
     return EXIT_USAGE;
+}
+
+/* --profile: "perfmap", "gdb", "none", comma-separated. */
+static bool
+parse_profile(const char *v, unsigned *out)
+{
+    unsigned flags = 0;
+
+    for (;;) {
+        size_t n = strcspn(v, ",");
+        if (n == 7 && !strncmp(v, "perfmap", 7))
+            flags |= MOAT_PROFILER_PERFMAP;
+        else if (n == 3 && !strncmp(v, "gdb", 3))
+            flags |= MOAT_PROFILER_GDB;
+        else if (n != 4 || strncmp(v, "none", 4))
+            return false;
+        if (!v[n])
+            break;
+        v += n + 1;
+    }
+    *out = flags;
+    return true;
 }
 
 /* One option at argv[*i]; EXIT_OK, or EXIT_USAGE after printing. */
@@ -120,6 +147,11 @@ option(int argc, char **argv, int *i, RunOptions *o)
     } else if ((v = value_of(argc, argv, i, "--stack-size", &is_missing))) {
         if (!moat_cli_parse_size(v, &o->stack_size))
             return bad("--stack-size", v, "want a size such as 64K, 8M");
+    } else if ((v = value_of(argc, argv, i, "--profile", &is_missing))) {
+        if (!parse_profile(v, &o->profilers))
+            return bad("--profile", v, "want perfmap, gdb or none, "
+                                       "comma-separated");
+        o->has_profile = true;
     } else if ((v = value_of(argc, argv, i, "--invoke", &is_missing))) {
         o->invoke = v;
     } else if (is_missing) {

@@ -222,6 +222,25 @@ MOAT_API void moat_engine_set_stack_size(moat_engine *e, uint64_t bytes);
  * (SIGSEGV with a line on stderr): it is never turned into a trap. */
 MOAT_API void moat_engine_set_stack_reserve(moat_engine *e, uint64_t bytes);
 
+/* What outside tools are told about the code of each module the engine
+ * loads from now on (docs/profiling.md); flags, or-ed together.
+ * PERFMAP appends "START SIZE NAME" lines for every function and
+ * trampoline to /tmp/perf-PID.map, which `perf report` reads; the file is
+ * created 0600 by this process, and refused (nothing written) if the path
+ * is a symlink or a file of another user. GDB registers an in-memory
+ * symbol file per module with the GDB JIT interface, so that gdb's `bt`
+ * names guest frames; unregistered by moat_module_free. A new engine
+ * takes MOAT_PROFILER_DEFAULT, or what the environment variable
+ * MOAT_PROFILE says ("perfmap", "gdb", "none", or a comma-separated
+ * list: hosts whose code cannot change). */
+typedef enum moat_profiler {
+    MOAT_PROFILER_NONE = 0,
+    MOAT_PROFILER_PERFMAP = 1,
+    MOAT_PROFILER_GDB = 2
+} moat_profiler;
+#define MOAT_PROFILER_DEFAULT MOAT_PROFILER_GDB
+MOAT_API void moat_engine_set_profiler(moat_engine *e, unsigned profilers);
+
 /* The largest file moat_module_load_file and the moat command read: 1 GiB,
  * the module size limit of the web engines. */
 #define MOAT_FILE_LIMIT (UINT64_C(1) << 30)

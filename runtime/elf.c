@@ -366,6 +366,20 @@ place_symbols(ElfLoad *L)
     }
 }
 
+/* Where the unwind tables landed, for gdbjit.c (a debugger unwinds guest
+ * frames with them). */
+static void
+find_eh_frame(ElfLoad *L)
+{
+    for (uint32_t i = 1; i < L->nsh; i++)
+        if (L->group[i] == ELF_G_RO && L->sh[i].type != ELF_SHT_NOBITS
+            && strcmp(moatR_elf_sec_name(L, i), ".eh_frame") == 0) {
+            L->eh_at = L->at[i];
+            L->eh_size = L->sh[i].size;
+            return;
+        }
+}
+
 /* Never writable and executable at once: the mapping was RW until now. */
 static bool
 seal(ElfLoad *L, const uint64_t *start)
@@ -406,6 +420,7 @@ moatR_elf_load(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
     }
     if (ok) {
         place_symbols(&L);
+        find_eh_frame(&L);
         ElfSpan spans[2] = {
             { start[ELF_G_CODE], start[ELF_G_RO], true },
             { start[ELF_G_RO], start[ELF_NGROUP], false },

@@ -21,7 +21,7 @@
 #define MAX_SYMS  ((uint32_t)1 << 24)
 
 enum { PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3, PT_TLS = 7,
-       PT_GNU_RELRO = 0x6474e552 };
+       PT_GNU_EH_FRAME = 0x6474e550, PT_GNU_RELRO = 0x6474e552 };
 enum { PF_X = 1, PF_W = 2 };
 
 /* Dynamic tags (gABI, and the GNU extensions linkers emit). */
@@ -61,8 +61,8 @@ typedef struct DynLoad {
     ElfLoad  L;                 /* bytes, err, arch, symbols, base */
     ElfPhdr  load[ELF_MAX_SPANS];
     uint32_t nload;
-    ElfPhdr  dyn, relro;
-    bool     has_dyn, has_relro;
+    ElfPhdr  dyn, relro, eh_hdr;
+    bool     has_dyn, has_relro, has_eh_hdr;
     uint64_t lo, size;          /* the image: vaddr of its first byte */
     uint64_t tag[NT];
     bool     has[NT];
@@ -158,6 +158,10 @@ one_header(DynLoad *D, const ElfPhdr *p, uint64_t off)
         D->relro = *p;
         D->has_relro = true;
         D->relro_off = off;
+        return true;
+    case PT_GNU_EH_FRAME:
+        D->eh_hdr = *p;
+        D->has_eh_hdr = true;
         return true;
     case PT_TLS:
         return moatR_elf_fail(L, off, "thread-local storage is not "
@@ -524,6 +528,38 @@ seal(DynLoad *D, ElfSpan *spans)
                    page_floor(r->vaddr + r->memsz) - D->lo, PROT_READ);
 }
 
+/* Where .eh_frame lies, for gdbjit.c (a debugger unwinds guest frames
+ * with it): PT_GNU_EH_FRAME holds .eh_frame_hdr (LSB, "Exception Frame
+ * Header"), whose eh_frame_ptr, PC-relative sdata4 as linkers write it,
+ * gives its start; its records run to a zero terminator or the end of the
+ * segment. Optional: anything unexpected leaves none. */
+static void
+find_eh_frame(DynLoad *D)
+{
+    uint64_t hdr, off, va, end = 0, at;
+    int32_t  rel;
+    uint32_t n;
+
+    if (!D->has_eh_hdr || !file_at(D, D->eh_hdr.vaddr, 8, &hdr)
+        || D->L.bytes[hdr] != 1 || D->L.bytes[hdr + 1] != 0x1b)
+        return;
+    memcpy(&rel, D->L.bytes + hdr + 4, 4);
+    va = D->eh_hdr.vaddr + 4 + (uint64_t)(int64_t)rel;
+    if (!file_at(D, va, 4, &off))
+        return;
+    end = off;
+    for (uint32_t i = 0; i < D->nload; i++)
+        if (va >= D->load[i].vaddr && va - D->load[i].vaddr < D->load[i].filesz)
+            end = D->load[i].offset + D->load[i].filesz;
+    for (at = off; end - at >= 4; at += 4 + (uint64_t)n) {
+        memcpy(&n, D->L.bytes + at, 4);
+        if (n == 0 || n == UINT32_MAX || n > end - at - 4)
+            break;          /* the terminator; 64-bit lengths: not ours */
+    }
+    D->L.eh_at = va - D->lo;
+    D->L.eh_size = at - off;
+}
+
 bool
 moatR_elf_load_shared(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
                       ElfImage **out, moat_error *err)
@@ -536,8 +572,10 @@ moatR_elf_load_shared(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
     *out = NULL;
     ok = read_segments(&D) && map_segments(&D) && read_dynamic(&D)
          && read_symbols(&D) && apply_relocs(&D)
-         && seal(&D, spans)
-         && moatR_elf_make_image(&D.L, (size_t)D.size, spans, D.nload, out);
+         && seal(&D, spans);
+    if (ok)
+        find_eh_frame(&D);
+    ok = ok && moatR_elf_make_image(&D.L, (size_t)D.size, spans, D.nload, out);
     if (!ok && D.L.base)
         munmap(D.L.base, (size_t)D.size);
     moatU_free(D.L.sym);

@@ -19,6 +19,12 @@ typedef struct ElfExport {
     uint32_t    sym;            /* its index, for messages */
 } ElfExport;
 
+/* A function symbol with a size, for profilers and debuggers. */
+typedef struct ElfFunc {
+    uintptr_t addr;
+    uint64_t  size;
+} ElfFunc;
+
 struct ElfImage {
     uint8_t   *base;            /* the mapping */
     size_t     size;
@@ -27,6 +33,9 @@ struct ElfImage {
     ElfExport *exports;         /* global symbols, sorted by name */
     uint32_t   nexports;
     char      *names;           /* their names */
+    ElfFunc   *funcs;           /* sized STT_FUNC symbols, by address */
+    uint32_t   nfuncs;
+    uint64_t   eh_at, eh_size;  /* .eh_frame, offsets from base */
 };
 
 #if defined(__x86_64__)
@@ -200,6 +209,42 @@ collect_exports(ElfLoad *L, ElfImage *img)
     return true;
 }
 
+static int
+cmp_func(const void *a, const void *b)
+{
+    uintptr_t x = ((const ElfFunc *)a)->addr, y = ((const ElfFunc *)b)->addr;
+
+    return x < y ? -1 : x > y;
+}
+
+static bool
+is_sized_func(const ElfLoad *L, uint32_t i)
+{
+    return (L->sym[i].info & 0xf) == ELF_STT_FUNC && L->sym[i].size
+           && (L->si[i].flags & SYM_HAS_ADDR)
+           && !(L->si[i].flags & SYM_EXTERNAL);
+}
+
+/* Sizes of the functions, local ones included: the wasm functions and
+ * trampolines of a compiled module are local symbols. */
+static bool
+collect_funcs(ElfLoad *L, ElfImage *img)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 1; i < L->nsym; i++)
+        n += is_sized_func(L, i);
+    img->funcs = moatU_calloc(n ? n : 1, sizeof *img->funcs);
+    if (!img->funcs)
+        return moatR_elf_nomem(L);
+    for (uint32_t i = 1; i < L->nsym; i++)
+        if (is_sized_func(L, i))
+            img->funcs[img->nfuncs++] =
+                (ElfFunc){ (uintptr_t)L->si[i].addr, L->sym[i].size };
+    qsort(img->funcs, n, sizeof *img->funcs, cmp_func);
+    return true;
+}
+
 bool
 moatR_elf_make_image(ElfLoad *L, size_t size, const ElfSpan *spans,
                      uint32_t nspans, ElfImage **out)
@@ -212,7 +257,9 @@ moatR_elf_make_image(ElfLoad *L, size_t size, const ElfSpan *spans,
         nspans = ELF_MAX_SPANS;         /* the loaders never pass more */
     memcpy(img->spans, spans, nspans * sizeof *spans);
     img->nspans = nspans;
-    if (!collect_exports(L, img)) {
+    img->eh_at = L->eh_at;
+    img->eh_size = L->eh_size;
+    if (!collect_exports(L, img) || !collect_funcs(L, img)) {
         moatR_elf_free(img);            /* base is NULL: the caller unmaps */
         return false;
     }
@@ -282,6 +329,41 @@ moatR_elf_data_left(const ElfImage *img, const void *p)
     return s ? (size_t)(s->hi - ((uintptr_t)p - (uintptr_t)img->base)) : 0;
 }
 
+uint64_t
+moatR_elf_func_size(const ElfImage *img, const void *code)
+{
+    ElfFunc        key = { (uintptr_t)code, 0 };
+    const ElfFunc *f;
+
+    if (!img || !img->nfuncs)
+        return 0;
+    f = bsearch(&key, img->funcs, img->nfuncs, sizeof key, cmp_func);
+    return f ? f->size : 0;
+}
+
+bool
+moatR_elf_code_span(const ElfImage *img, uintptr_t pc, uintptr_t *lo,
+                    uintptr_t *hi)
+{
+    const ElfSpan *s = span_of(img, pc, 1, true);
+
+    if (!s)
+        return false;
+    *lo = (uintptr_t)img->base + (uintptr_t)s->lo;
+    *hi = (uintptr_t)img->base + (uintptr_t)s->hi;
+    return true;
+}
+
+bool
+moatR_elf_eh_frame(const ElfImage *img, const uint8_t **p, size_t *n)
+{
+    if (!img || !img->eh_size)
+        return false;
+    *p = img->base + img->eh_at;
+    *n = (size_t)img->eh_size;
+    return true;
+}
+
 void
 moatR_elf_free(ElfImage *img)
 {
@@ -291,5 +373,6 @@ moatR_elf_free(ElfImage *img)
         munmap(img->base, img->size);
     moatU_free(img->exports);
     moatU_free(img->names);
+    moatU_free(img->funcs);
     moatU_free(img);
 }

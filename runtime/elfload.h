@@ -51,6 +51,15 @@ bool  moatR_elf_contains_pc(const ElfImage *img, uintptr_t pc);
 bool  moatR_elf_has_data(const ElfImage *img, const void *p, uint64_t n);
 /* Bytes of data from p to the end of its span; 0 if p is not in data. */
 size_t moatR_elf_data_left(const ElfImage *img, const void *p);
+/* For profilers and debuggers (profile.c, gdbjit.c): the size the symbol
+ * table gives the function whose code starts at code, 0 when the loader
+ * kept none (shared objects keep only their dynamic symbols); the code
+ * span holding pc ([*lo, *hi), false if none); the loaded, relocated
+ * .eh_frame (false if the object has none). */
+uint64_t moatR_elf_func_size(const ElfImage *img, const void *code);
+bool  moatR_elf_code_span(const ElfImage *img, uintptr_t pc, uintptr_t *lo,
+                          uintptr_t *hi);
+bool  moatR_elf_eh_frame(const ElfImage *img, const uint8_t **p, size_t *n);
 void  moatR_elf_free(ElfImage *img);                     /* NULL: no-op */
 
 /* symbols.c: the allow-list, an ElfResolveFn. */
@@ -117,7 +126,7 @@ enum {
     ELF_SHN_UNDEF = 0, ELF_SHN_LORESERVE = 0xff00, ELF_SHN_ABS = 0xfff1,
     ELF_SHN_COMMON = 0xfff2, ELF_SHN_XINDEX = 0xffff,
     ELF_STB_LOCAL = 0, ELF_STB_GLOBAL = 1, ELF_STB_WEAK = 2,
-    ELF_STT_SECTION = 3, ELF_STT_COMMON = 5, ELF_STT_TLS = 6,
+    ELF_STT_FUNC = 2, ELF_STT_SECTION = 3, ELF_STT_COMMON = 5, ELF_STT_TLS = 6,
     ELF_STT_GNU_IFUNC = 10
 };
 
@@ -198,6 +207,7 @@ typedef struct ElfLoad {
     uint32_t       ngot, nstub;
     uint64_t       got_at, stub_at;
     uint8_t       *base;        /* the mapping, once made */
+    uint64_t       eh_at, eh_size;  /* .eh_frame in the image, if any */
 } ElfLoad;
 
 enum { ELF_G_CODE, ELF_G_RO, ELF_G_RW, ELF_NGROUP, ELF_G_NONE = 0xff };

@@ -45,6 +45,7 @@ moat_engine_new(moat_engine **out, moat_error *err)
     }
     moatR_types_init(&eng->types);
     eng->max_instances = moatR_pool_default_slots();
+    eng->profilers = moatR_profilers_from_env();
     *out = eng;
     return MOAT_OK;
 }

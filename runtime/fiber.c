@@ -17,6 +17,9 @@
 
 #define OS_PAGE 4096u
 
+/* switch_x86_64.S's unwind rule for moatR_fiber_start reads it there. */
+_Static_assert(offsetof(Fiber, ret_sp) == 8, "FIBER_RET_SP");
+
 void
 moatR_fiber_init(Fiber *f, uintptr_t lo, uintptr_t hi)
 {

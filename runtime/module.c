@@ -17,6 +17,7 @@ module_destroy(Owner *o)
 {
     moat_module *m = (moat_module *)o;
 
+    moatR_profile_freed(m);
     moatR_code_remove(m);
     if (m->img)
         moatR_elf_free(m->img);
@@ -237,7 +238,8 @@ load_object(moat_engine *e, const uint8_t *bytes, size_t len,
         return false;
     }
     (*out)->img = img;
-    if (!moatR_code_add_module(*out, img, 0, 0)) {
+    if (!moatR_code_add_module(*out, img, 0, 0)
+        || !moatR_profile_loaded(*out)) {
         moatR_release(&(*out)->o);
         *out = NULL;
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,

@@ -69,6 +69,7 @@ struct moat_engine {
     uint32_t max_instances;     /* pooled instances alive at once; 0: no
                                  * pool, every instance maps its own */
     uint32_t table_limit;       /* elements per table; 0: MOAT_TABLE_LIMIT */
+    unsigned profilers;         /* moat_profiler flags (profile.c) */
 };
 
 /* ---- types.c ---- */
@@ -111,6 +112,7 @@ struct moat_module {
     Arena                 arena;        /* the two arrays, their strings */
     uint32_t             *by_code;      /* defined functions by address */
     uint32_t              nby_code;
+    struct JitEntry      *jit;          /* gdbjit.c's, while registered */
 };
 
 /* The defined function whose code holds pc (the one starting last at or
@@ -125,6 +127,42 @@ const char *moatR_func_name(const moat_module *m, uint32_t idx, char *buf,
  * descriptors written in C; the loaders below finish through it. */
 bool moatR_module_from_desc(moat_engine *e, const MoatDescriptor *d,
                             moat_module **out, moat_error *err);
+
+/* ---- profile.c: telling perf and gdb where guest code is ---- */
+
+/* One piece of a module's code: a function or a trampoline. */
+typedef struct CodeSym {
+    uintptr_t   addr;
+    uint64_t    size;
+    const char *name;           /* the function's name alone */
+} CodeSym;
+
+typedef struct CodeSyms {
+    CodeSym *v;                 /* by address, no two at one address */
+    uint32_t n;
+    char     tag[9];            /* the module's hash, 8 hex digits */
+    Arena    arena;             /* v and the names */
+} CodeSyms;
+
+/* The engine's flags from MOAT_PROFILE, else MOAT_PROFILER_DEFAULT. */
+unsigned moatR_profilers_from_env(void);
+/* Names and sizes of every function and trampoline of m's loaded code:
+ * the name section's name, else the first export name, else
+ * "wasm-function[N]"; trampolines "trampoline[SIGNATURE]". Sizes from the
+ * object's symbol table, else up to the next piece of code. False when
+ * out of memory (s is then empty). Free with moatR_code_syms_fini. */
+bool moatR_code_syms(const moat_module *m, CodeSyms *s);
+void moatR_code_syms_fini(CodeSyms *s);
+/* module.c, after a module's code is loaded and before it is freed.
+ * False only when out of memory (the load then fails like any other
+ * allocation); a map file that cannot be written is not the load's
+ * failure. */
+bool moatR_profile_loaded(moat_module *m);
+void moatR_profile_freed(moat_module *m);
+
+/* ---- gdbjit.c: the GDB JIT interface ---- */
+bool moatR_gdbjit_register(moat_module *m, const CodeSyms *s);
+void moatR_gdbjit_unregister(moat_module *m);
 
 /* ---- limits.c: the engine's memory limit, one budget per instance for
  * everything its guest makes the runtime allocate (docs/runtime.md,

@@ -12,8 +12,14 @@
  * void moatR_fiber_start(void)
  *   the first return address of a fresh stack (fiber.c builds the frame
  *   moatR_fiber_switch pops): calls r12(r13), which never returns (it
- *   switches away when the run is done). rbp = 0 and an undefined return
- *   address end the frame chain for debuggers and unwinders.
+ *   switches away when the run is done). rbp = 0 ends the frame-pointer
+ *   chain. Its unwind rule leads debuggers and DWARF unwinders (gdb's bt,
+ *   perf --call-graph=dwarf) on to the host stack that entered the run:
+ *   r13 still holds the Fiber, whose ret_sp (FIBER_RET_SP bytes in,
+ *   asserted in fiber.c) is where moatR_fiber_switch left the entering
+ *   frame: the control words, r15, r14, r13, r12, rbx, rbp, then the
+ *   return address into moatR_fiber_enter. So the caller's CFA is
+ *   ret_sp + 64 and each register lies below it.
  *
  * A trap does not come back through here: it siglongjmps from the
  * instance stack to the activation that entered it (stack.c).
@@ -63,9 +69,19 @@ moatR_fiber_switch:
     .hidden moatR_fiber_start
     .type   moatR_fiber_start, @function
     .p2align 4
+#define FIBER_RET_SP 8
 moatR_fiber_start:
     .cfi_startproc
-    .cfi_undefined rip
+    /* DW_CFA_def_cfa_expression, 5 bytes: DW_OP_breg13 FIBER_RET_SP,
+     * DW_OP_deref, DW_OP_plus_uconst 64 */
+    .cfi_escape 0x0f, 0x05, 0x7d, FIBER_RET_SP, 0x06, 0x23, 0x40
+    .cfi_offset 16, -8          /* the return address (DWARF column 16) */
+    .cfi_offset %rbp, -16
+    .cfi_offset %rbx, -24
+    .cfi_offset %r12, -32
+    .cfi_offset %r13, -40
+    .cfi_offset %r14, -48
+    .cfi_offset %r15, -56
 #ifdef __CET__
     endbr64
 #endif

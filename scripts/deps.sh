@@ -11,6 +11,7 @@ PACKAGES=(
     groff-base
     rustc libstd-rust-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
     zlib1g-dev dpkg-dev
+    gdb linux-perf
 )
 
 missing=()
