@@ -19,6 +19,7 @@ typedef struct CompileArgs {
     int         is_shared;
     int         threads;
     int         is_interruptible;   /* --interruptible: epoch checks */
+    int         strip_debug;        /* --strip-debug: no DWARF */
     uint64_t    time_ms, memory;    /* --compile-timeout/-memory; 0: none */
 } CompileArgs;
 
@@ -28,6 +29,8 @@ usage(void)
     fprintf(stderr,
             "usage: moat compile [-O0|-O1|-O2|-O3] [--target TRIPLE] "
             "[-mcpu=CPU] [-jN] [--interruptible]\n"
+            "                    [--strip-debug] "
+            "(drop the module's DWARF)\n"
             "                    [--compile-timeout DURATION] "
             "[--compile-memory SIZE]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
@@ -64,6 +67,8 @@ parse(int argc, char **argv, CompileArgs *a)
             a->is_shared = 1;
         else if (!strcmp(s, "--interruptible"))
             a->is_interruptible = 1;
+        else if (!strcmp(s, "--strip-debug"))
+            a->strip_debug = 1;
         else if (!strcmp(s, "--compile-timeout") && i + 1 < argc) {
             uint64_t ns;
             if (!moat_cli_parse_duration(argv[++i], &ns))
@@ -141,6 +146,11 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
                         "--interruptible\n");
         return EXIT_BAD_INPUT;
     }
+    if (a->strip_debug && !cc->set_strip_debug) {
+        fprintf(stderr, "moat compile: this compiler library has no "
+                        "--strip-debug\n");
+        return EXIT_BAD_INPUT;
+    }
     moat_status st = cc->config_new(&cfg, &err);
     if (st == MOAT_OK) {
         cc->set_opt_level(cfg, a->opt);
@@ -148,6 +158,8 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
         cc->set_threads(cfg, a->threads);
         if (cc->set_interruptible)
             cc->set_interruptible(cfg, a->is_interruptible);
+        if (a->strip_debug)
+            cc->set_strip_debug(cfg, 1);
         if ((a->time_ms || a->memory) &&
             (!cc->set_time_limit || !cc->set_memory_limit))
             st = MOAT_ERR_LIMIT, snprintf(err.msg, sizeof err.msg,

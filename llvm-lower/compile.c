@@ -11,6 +11,7 @@ struct moat_compile_config {
     char       *triple, *cpu;
     moat_output output;
     bool        is_interruptible;
+    bool        strip_debug;        /* drop the module's DWARF */
     uint64_t    time_limit_ms;      /* 0: none (capped.c) */
     uint64_t    mem_limit;          /* bytes; 0: none */
 };
@@ -87,6 +88,12 @@ void
 moat_compile_config_set_interruptible(moat_compile_config *c, int on)
 {
     c->is_interruptible = on != 0;
+}
+
+void
+moat_compile_config_set_strip_debug(moat_compile_config *c, int on)
+{
+    c->strip_debug = on != 0;
 }
 
 void
@@ -228,6 +235,7 @@ compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
     CompileJob job = {
         .m = m, .hash = hash, .required = req, .output = c->output,
         .threads = c->threads, .is_interruptible = c->is_interruptible,
+        .keep_debug = !c->strip_debug,
         .emit = { c->opt_level, c->triple, cpu, feat },
     };
     bool ok = moatL_compile_job(&job, out, out_len, e);

@@ -109,7 +109,8 @@ run_part(Part *p)
         if (p->optnone[i])
             mark_optnone(&L, L.funcs[i]);
     if (p->self == 0)
-        moatL_descriptor(&L, job->hash, job->emit.cpu, job->required);
+        moatL_descriptor(&L, job->hash, job->emit.cpu, job->required,
+                         job->keep_debug);
     moatL_fini(&L);
     bool ok = moatL_verify(L.mod, &p->err);
     bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;

@@ -87,6 +87,9 @@ check_arrays(const MoatDescriptor *d, const ElfImage *img, moat_error *err)
         return fail(err, "data segment array");
     if (!has_string(img, d->cpu) || !has_string(img, d->features))
         return fail(err, "CPU name or feature string");
+    if (d->ndebug > MOAT_DESC_MAX_DEBUG
+        || !has_array(img, d->debug, d->ndebug, sizeof *d->debug))
+        return fail(err, "DWARF section array");
     return true;
 }
 
@@ -147,6 +150,13 @@ check_segments(const MoatDescriptor *d, const ElfImage *img,
         if (b->len > UINT32_MAX
             || (b->len && !moatR_elf_has_data(img, b->p, b->len)))
             return fail(err, "data segment bytes");
+    }
+    for (uint64_t i = 0; i < d->ndebug; i++) {
+        const MoatDescSection *s = &d->debug[i];
+        if (!has_name(img, &s->name) || s->bytes.len > UINT32_MAX
+            || (s->bytes.len && !moatR_elf_has_data(img, s->bytes.p,
+                                                    s->bytes.len)))
+            return fail(err, "DWARF section");
     }
     return true;
 }
