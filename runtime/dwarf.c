@@ -11,7 +11,6 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <libelf.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "runtime.h"
@@ -256,23 +255,50 @@ line_at(Dwarf_Die *cu, Dwarf_Addr addr)
     return l;
 }
 
-/* The scopes around addr, innermost first, nested as in the concrete
- * tree (an inlined subroutine inside the subprogram it was inlined into):
- * dwarf_getscopes continues from an inlined instance into the scopes of
- * its abstract origin, so only its innermost scope is taken, and
- * dwarf_getscopes_die gives that DIE's concrete parents (as eu-addr2line
- * -i does). A malloc'd array (free), or NULL. */
-static int
-concrete_scopes(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die **out)
-{
-    Dwarf_Die *scopes = NULL, inner;
-    int        n = dwarf_getscopes(cu, addr, &scopes);
+/* ---- the scopes around an address ----
+ * A depth-first walk of the unit's concrete tree: the chain of DIEs whose
+ * code holds addr (subprogram, inlined subroutines, lexical blocks),
+ * looking into namespaces and classes on the way. Not dwarf_getscopes:
+ * from an inlined instance it continues into its abstract origin's scopes
+ * and loses the function it was inlined into (and on clang's C++ output
+ * it found nothing). Depth and DIEs visited are capped: a malformed
+ * sibling chain could otherwise loop. */
+enum { MAX_SCOPES = 64, MAX_VISITS = 1 << 20 };
 
-    *out = NULL;
-    if (n > 0)
-        inner = scopes[0];
-    free(scopes);                       /* libdw's malloc */
-    return n > 0 ? dwarf_getscopes_die(&inner, out) : 0;
+typedef struct Walk {
+    Dwarf_Addr addr;
+    Dwarf_Die  chain[MAX_SCOPES];   /* outermost first */
+    int        depth;
+    long       visits;
+} Walk;
+
+static bool
+is_container(int tag)
+{
+    return tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+           tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+           tag == DW_TAG_module;
+}
+
+static bool
+walk(Walk *w, Dwarf_Die *parent, int level)
+{
+    Dwarf_Die c;
+
+    if (level >= MAX_SCOPES || dwarf_child(parent, &c) != 0)
+        return false;
+    do {
+        if (++w->visits > MAX_VISITS || w->depth == MAX_SCOPES)
+            return false;
+        if (dwarf_haspc(&c, w->addr) == 1) {
+            w->chain[w->depth++] = c;
+            walk(w, &c, level + 1);     /* deeper scopes, if any */
+            return true;
+        }
+        if (is_container(dwarf_tag(&c)) && walk(w, &c, level + 1))
+            return true;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return false;
 }
 
 /* Frames innermost first: each inlined subroutine scope, then the
@@ -281,24 +307,28 @@ concrete_scopes(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die **out)
 static size_t
 lookup_cu(Dwarf_Die *cu, Dwarf_Addr addr, moat_source_loc *out, size_t max)
 {
-    Dwarf_Die      *scopes;
+    Walk           *w = moatU_calloc(1, sizeof *w);
     size_t          n = 0;
     moat_source_loc at = line_at(cu, addr);
-    int             ns = concrete_scopes(cu, addr, &scopes);
 
-    for (int i = 0; i < ns; i++) {
-        int tag = dwarf_tag(&scopes[i]);
+    if (w) {
+        w->addr = addr;
+        walk(w, cu, 0);
+    }
+    for (int i = w ? w->depth - 1 : -1; i >= 0; i--) {
+        Dwarf_Die *scope = &w->chain[i];
+        int        tag = dwarf_tag(scope);
         if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
             continue;
-        at.function = die_name(&scopes[i]);
+        at.function = die_name(scope);
         if (n < max)
             out[n] = at;
         n++;
         if (tag == DW_TAG_subprogram)
             break;
-        at = call_site(cu, &scopes[i]);
+        at = call_site(cu, scope);
     }
-    free(scopes);
+    moatU_free(w);
     if (n == 0 && at.file) {            /* a line, but no function DIE */
         if (max)
             out[0] = at;
