@@ -276,6 +276,11 @@ check_damaged(const uint8_t *wasm, size_t len, uint64_t off)
             at[nsec] = p, sz[nsec++] = c->len;
     }
     CHECK(nsec >= 4, "damaged: found %u DWARF sections in the object", nsec);
+    if (nsec == 0) {
+        moatD_module_free(mod);
+        moat_free(obj);
+        return;
+    }
     uint8_t *copy = malloc(objlen);
     srand(12345);
     int rounds = 0;
@@ -348,6 +353,7 @@ main(int argc, char **argv)
                 "C-O2.wasm CXX-O0.wasm CXX-O2.wasm PLAIN.wasm\n");
         return 2;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0);
     alarm(300);                         /* a hang in libdw fails */
     srcdir = argv[1];
     moat_error err = { 0 };
