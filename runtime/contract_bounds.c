@@ -87,9 +87,6 @@ check_arrays(const MoatDescriptor *d, const ElfImage *img, moat_error *err)
         return fail(err, "data segment array");
     if (!has_string(img, d->cpu) || !has_string(img, d->features))
         return fail(err, "CPU name or feature string");
-    if (d->ndebug > MOAT_DESC_MAX_DEBUG
-        || !has_array(img, d->debug, d->ndebug, sizeof *d->debug))
-        return fail(err, "DWARF section array");
     return true;
 }
 
@@ -151,6 +148,17 @@ check_segments(const MoatDescriptor *d, const ElfImage *img,
             || (b->len && !moatR_elf_has_data(img, b->p, b->len)))
             return fail(err, "data segment bytes");
     }
+    return true;
+}
+
+/* Last: these fields come after the ones ABI 3 had, so that a damaged
+ * older artifact is refused for what the older checks find. */
+static bool
+check_debug(const MoatDescriptor *d, const ElfImage *img, moat_error *err)
+{
+    if (d->ndebug > MOAT_DESC_MAX_DEBUG
+        || !has_array(img, d->debug, d->ndebug, sizeof *d->debug))
+        return fail(err, "DWARF section array");
     for (uint64_t i = 0; i < d->ndebug; i++) {
         const MoatDescSection *s = &d->debug[i];
         if (!has_name(img, &s->name) || s->bytes.len > UINT32_MAX
@@ -168,5 +176,6 @@ moatR_check_desc_bounds(const MoatDescriptor *d, const ElfImage *img,
     if (!d || ((uintptr_t)d & 7) || !moatR_elf_has_data(img, d, sizeof *d))
         return fail(err, "descriptor");
     return check_arrays(d, img, err) && check_types_funcs(d, img, err)
-           && check_names(d, img, err) && check_segments(d, img, err);
+           && check_names(d, img, err) && check_segments(d, img, err)
+           && check_debug(d, img, err);
 }
