@@ -9,7 +9,8 @@
  * code covers, concurrent first queries, and DWARF damaged at random
  * (never a crash). Prints "N passed, N failed"; exit 77 with --skip.
  *
- * usage: test_source_locs SRCDIR C-O0 C-O2 CXX-O0 CXX-O2 PLAIN (wasm)
+ * usage: test_source_locs SRCDIR C-O0 C-O2 CXX-O0 CXX-O2 PLAIN C-O2-DWARF5
+ * (wasm files; clang-19 emits DWARF 4 unless told -gdwarf-5)
  */
 #include <pthread.h>
 #include <signal.h>
@@ -189,6 +190,9 @@ static const Case cases[] = {
     { "C -O2 scale inlined into apply", 3, 2, "apply",
       { { "scale", "divide.c", "INNER" }, { "apply", "divide.c", "CALL" } },
       2 },
+    { "C -O2 DWARF 5 scale inlined into apply", 7, 2, "apply",
+      { { "scale", "divide.c", "INNER" }, { "apply", "divide.c", "CALL" } },
+      2 },
     { "C++ -O0 Ratio::per", 4, 0, "calc::Ratio::per(",
       { { "per", "ratio.cc", "CXX_INNER" } }, 1 },
     { "C++ -O2 per inlined into average", 5, 2, "calc::average(",
@@ -348,9 +352,10 @@ main(int argc, char **argv)
         printf("skipped: %s\n0 passed, 0 failed, 1 skipped\n", argv[2]);
         return 77;
     }
-    if (argc != 7) {
+    if (argc != 8) {
         fprintf(stderr, "usage: test_source_locs SRCDIR C-O0.wasm "
-                "C-O2.wasm CXX-O0.wasm CXX-O2.wasm PLAIN.wasm\n");
+                "C-O2.wasm CXX-O0.wasm CXX-O2.wasm PLAIN.wasm "
+                "C-O2-DWARF5.wasm\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
