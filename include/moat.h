@@ -226,8 +226,9 @@ typedef struct moat_source_loc {
  * addr2line -i prints them). Writes at most max of them to out and
  * returns how many there are (0: no DWARF, or nothing covers offset; the
  * same for DWARF libdw cannot read). Strings are borrowed from the module
- * (valid until moat_module_free). Thread-safe; the first call reads the
- * DWARF's headers. */
+ * (valid until moat_module_free). Thread-safe (a mutex in the module;
+ * not for signal handlers); the first call reads the DWARF's unit
+ * headers, about as long as a query. */
 MOAT_API size_t moat_module_source_locs(const moat_module *m,
                                         uint64_t offset,
                                         moat_source_loc *out, size_t max);
