@@ -8,27 +8,27 @@
  * translated by MoatDescriptor.code_start. Frame walking is not here.
  */
 #include <elf.h>
-#include <dwarf.h>
-#include <elfutils/libdw.h>
 #include <libelf.h>
 #include <string.h>
 
-#include "runtime.h"
+#include "debuginfo.h"
 
 /* Code covered by one compilation unit. libdw's dwarf_addrdie wants
  * .debug_aranges, which clang does not emit for wasm: the units' own
  * ranges (DW_AT_low_pc/high_pc or DW_AT_ranges) are collected instead. */
 typedef struct CuRange {
     Dwarf_Addr lo, hi;
-    Dwarf_Off  cu;              /* offset of the unit's DIE */
+    size_t     unit;            /* in units[] */
 } CuRange;
 
 struct DebugInfo {
-    uint8_t *image;             /* the ELF image libdw reads */
-    Elf     *elf;
-    Dwarf   *dbg;
-    CuRange *ranges;
-    size_t   nranges, capranges;
+    uint8_t   *image;           /* the ELF image libdw reads */
+    Elf       *elf;
+    Dwarf     *dbg;
+    CuRange   *ranges;
+    size_t     nranges, capranges;
+    DwarfUnit *units;
+    size_t     nunits, capunits;
 };
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
@@ -116,27 +116,42 @@ moatR_debug_free(moat_module *m)
         elf_end(di->elf);
     moatU_free(di->image);
     moatU_free(di->ranges);
+    for (size_t i = 0; i < di->nunits; i++)
+        moatU_free(di->units[i].funcs);
+    moatU_free(di->units);
     moatU_free(di);
     m->debug = NULL;
 }
 
+/* arr (n elements of size bytes used, *cap allocated) with room for one
+ * more: arr itself, or a larger copy (arr freed); NULL when out of
+ * memory (arr kept). */
+static void *
+grow(void *arr, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return arr;
+    size_t c = *cap ? 2 * *cap : 64;
+    void  *p = moatU_calloc(c, size);
+    if (!p)
+        return NULL;
+    if (n)
+        memcpy(p, arr, n * size);
+    moatU_free(arr);
+    *cap = c;
+    return p;
+}
+
 static bool
-add_range(struct DebugInfo *di, Dwarf_Addr lo, Dwarf_Addr hi, Dwarf_Off cu)
+add_range(struct DebugInfo *di, Dwarf_Addr lo, Dwarf_Addr hi)
 {
     if (lo >= hi)                       /* empty, or a dead function's */
         return true;
-    if (di->nranges == di->capranges) {
-        size_t   cap = di->capranges ? 2 * di->capranges : 64;
-        CuRange *r = moatU_calloc(cap, sizeof *r);
-        if (!r)
-            return false;
-        if (di->nranges)
-            memcpy(r, di->ranges, di->nranges * sizeof *r);
-        moatU_free(di->ranges);
-        di->ranges = r;
-        di->capranges = cap;
-    }
-    di->ranges[di->nranges++] = (CuRange){ lo, hi, cu };
+    CuRange *r = grow(di->ranges, di->nranges, &di->capranges, sizeof *r);
+    if (!r)
+        return false;
+    di->ranges = r;
+    di->ranges[di->nranges++] = (CuRange){ lo, hi, di->nunits - 1 };
     return true;
 }
 
@@ -152,10 +167,19 @@ index_units(struct DebugInfo *di)
         Dwarf_Die  cu;
         Dwarf_Addr base, lo, hi;
         ptrdiff_t  at = 0;
-        if (dwarf_offdie(di->dbg, off + hsize, &cu))
-            while ((at = dwarf_ranges(&cu, at, &base, &lo, &hi)) > 0)
-                if (!add_range(di, lo, hi, off + hsize))
-                    return false;
+        if (!dwarf_offdie(di->dbg, off + hsize, &cu)) {
+            off = next;
+            continue;
+        }
+        DwarfUnit *u = grow(di->units, di->nunits, &di->capunits,
+                            sizeof *u);
+        if (!u)
+            return false;
+        di->units = u;
+        di->units[di->nunits++] = (DwarfUnit){ .die = off + hsize };
+        while ((at = dwarf_ranges(&cu, at, &base, &lo, &hi)) > 0)
+            if (!add_range(di, lo, hi))
+                return false;
         off = next;
     }
     return true;
@@ -188,155 +212,6 @@ open_debug(moat_module *m)
 
 /* ---- one query ---- */
 
-static const char *
-die_name(Dwarf_Die *die)
-{
-    static const unsigned attrs[] = { DW_AT_name, DW_AT_linkage_name,
-                                      DW_AT_MIPS_linkage_name };
-    Dwarf_Attribute a;
-
-    /* _integrate follows DW_AT_abstract_origin (an inlined instance) and
-     * DW_AT_specification (a C++ member defined out of its class) */
-    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
-        const char *s = dwarf_formstring(dwarf_attr_integrate(die, attrs[i],
-                                                              &a));
-        if (s && *s)
-            return s;
-    }
-    return NULL;
-}
-
-static uint32_t
-die_udata(Dwarf_Die *die, unsigned attr)
-{
-    Dwarf_Attribute a;
-    Dwarf_Word      v;
-
-    if (!dwarf_attr(die, attr, &a) || dwarf_formudata(&a, &v) != 0 ||
-        v > UINT32_MAX)
-        return 0;
-    return (uint32_t)v;
-}
-
-/* Where an inlined subroutine was called from: its DW_AT_call_*. */
-static moat_source_loc
-call_site(Dwarf_Die *cu, Dwarf_Die *inl)
-{
-    moat_source_loc l = { 0 };
-    Dwarf_Files    *files;
-    size_t          nfiles;
-    Dwarf_Attribute a;
-    Dwarf_Word      idx;
-
-    if (dwarf_attr(inl, DW_AT_call_file, &a) &&
-        dwarf_formudata(&a, &idx) == 0 &&
-        dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && idx < nfiles)
-        l.file = dwarf_filesrc(files, idx, NULL, NULL);
-    l.line = die_udata(inl, DW_AT_call_line);
-    l.column = die_udata(inl, DW_AT_call_column);
-    return l;
-}
-
-/* The line table's row for addr, as the innermost frame's place. */
-static moat_source_loc
-line_at(Dwarf_Die *cu, Dwarf_Addr addr)
-{
-    moat_source_loc l = { 0 };
-    Dwarf_Line     *line = dwarf_getsrc_die(cu, addr);
-    int             n;
-
-    if (!line)
-        return l;
-    l.file = dwarf_linesrc(line, NULL, NULL);
-    if (dwarf_lineno(line, &n) == 0 && n > 0)
-        l.line = (uint32_t)n;
-    if (dwarf_linecol(line, &n) == 0 && n > 0)
-        l.column = (uint32_t)n;
-    return l;
-}
-
-/* ---- the scopes around an address ----
- * A depth-first walk of the unit's concrete tree: the chain of DIEs whose
- * code holds addr (subprogram, inlined subroutines, lexical blocks),
- * looking into namespaces and classes on the way. Not dwarf_getscopes:
- * from an inlined instance it continues into its abstract origin's scopes
- * and loses the function it was inlined into (and on clang's C++ output
- * it found nothing). Depth and DIEs visited are capped: a malformed
- * sibling chain could otherwise loop. */
-enum { MAX_SCOPES = 64, MAX_VISITS = 1 << 20 };
-
-typedef struct Walk {
-    Dwarf_Addr addr;
-    Dwarf_Die  chain[MAX_SCOPES];   /* outermost first */
-    int        depth;
-    long       visits;
-} Walk;
-
-static bool
-is_container(int tag)
-{
-    return tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
-           tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
-           tag == DW_TAG_module;
-}
-
-static bool
-walk(Walk *w, Dwarf_Die *parent, int level)
-{
-    Dwarf_Die c;
-
-    if (level >= MAX_SCOPES || dwarf_child(parent, &c) != 0)
-        return false;
-    do {
-        if (++w->visits > MAX_VISITS || w->depth == MAX_SCOPES)
-            return false;
-        if (dwarf_haspc(&c, w->addr) == 1) {
-            w->chain[w->depth++] = c;
-            walk(w, &c, level + 1);     /* deeper scopes, if any */
-            return true;
-        }
-        if (is_container(dwarf_tag(&c)) && walk(w, &c, level + 1))
-            return true;
-    } while (dwarf_siblingof(&c, &c) == 0);
-    return false;
-}
-
-/* Frames innermost first: each inlined subroutine scope, then the
- * subprogram holding them; a frame's place is the line table's for the
- * innermost, the call site of the scope inside it for the others. */
-static size_t
-lookup_cu(Dwarf_Die *cu, Dwarf_Addr addr, moat_source_loc *out, size_t max)
-{
-    Walk           *w = moatU_calloc(1, sizeof *w);
-    size_t          n = 0;
-    moat_source_loc at = line_at(cu, addr);
-
-    if (w) {
-        w->addr = addr;
-        walk(w, cu, 0);
-    }
-    for (int i = w ? w->depth - 1 : -1; i >= 0; i--) {
-        Dwarf_Die *scope = &w->chain[i];
-        int        tag = dwarf_tag(scope);
-        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
-            continue;
-        at.function = die_name(scope);
-        if (n < max)
-            out[n] = at;
-        n++;
-        if (tag == DW_TAG_subprogram)
-            break;
-        at = call_site(cu, scope);
-    }
-    moatU_free(w);
-    if (n == 0 && at.file) {            /* a line, but no function DIE */
-        if (max)
-            out[0] = at;
-        n = 1;
-    }
-    return n;
-}
-
 /* The first unit covering addr that knows it. Units may overlap: a
  * linker that gives dead functions address 0 leaves their ranges over
  * live code. */
@@ -346,11 +221,10 @@ lookup(struct DebugInfo *di, Dwarf_Addr addr, moat_source_loc *out,
 {
     for (size_t i = 0; i < di->nranges; i++) {
         const CuRange *r = &di->ranges[i];
-        Dwarf_Die      cu;
-        if (addr < r->lo || addr >= r->hi ||
-            !dwarf_offdie(di->dbg, r->cu, &cu))
+        if (addr < r->lo || addr >= r->hi)
             continue;
-        size_t n = lookup_cu(&cu, addr, out, max);
+        size_t n = moatR_dwarf_frames(di->dbg, &di->units[r->unit], addr,
+                                      out, max);
         if (n)
             return n;
     }
