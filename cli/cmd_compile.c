@@ -19,7 +19,7 @@ typedef struct CompileArgs {
     int         is_shared;
     int         threads;
     int         is_interruptible;   /* --interruptible: epoch checks */
-    int         strip_debug;        /* --strip-debug: no DWARF */
+    int         is_debug_stripped;  /* --strip-debug: no DWARF */
     uint64_t    time_ms, memory;    /* --compile-timeout/-memory; 0: none */
 } CompileArgs;
 
@@ -68,7 +68,7 @@ parse(int argc, char **argv, CompileArgs *a)
         else if (!strcmp(s, "--interruptible"))
             a->is_interruptible = 1;
         else if (!strcmp(s, "--strip-debug"))
-            a->strip_debug = 1;
+            a->is_debug_stripped = 1;
         else if (!strcmp(s, "--compile-timeout") && i + 1 < argc) {
             uint64_t ns;
             if (!moat_cli_parse_duration(argv[++i], &ns))
@@ -146,7 +146,7 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
                         "--interruptible\n");
         return EXIT_BAD_INPUT;
     }
-    if (a->strip_debug && !cc->set_strip_debug) {
+    if (a->is_debug_stripped && !cc->set_strip_debug) {
         fprintf(stderr, "moat compile: this compiler library has no "
                         "--strip-debug\n");
         return EXIT_BAD_INPUT;
@@ -158,7 +158,7 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
         cc->set_threads(cfg, a->threads);
         if (cc->set_interruptible)
             cc->set_interruptible(cfg, a->is_interruptible);
-        if (a->strip_debug)
+        if (a->is_debug_stripped)
             cc->set_strip_debug(cfg, 1);
         if ((a->time_ms || a->memory) &&
             (!cc->set_time_limit || !cc->set_memory_limit))

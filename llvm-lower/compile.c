@@ -11,7 +11,7 @@ struct moat_compile_config {
     char       *triple, *cpu;
     moat_output output;
     bool        is_interruptible;
-    bool        strip_debug;        /* drop the module's DWARF */
+    bool        is_debug_stripped;  /* drop the module's DWARF */
     uint64_t    time_limit_ms;      /* 0: none (capped.c) */
     uint64_t    mem_limit;          /* bytes; 0: none */
 };
@@ -93,7 +93,7 @@ moat_compile_config_set_interruptible(moat_compile_config *c, int on)
 void
 moat_compile_config_set_strip_debug(moat_compile_config *c, int on)
 {
-    c->strip_debug = on != 0;
+    c->is_debug_stripped = on != 0;
 }
 
 void
@@ -235,7 +235,7 @@ compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
     CompileJob job = {
         .m = m, .hash = hash, .required = req, .output = c->output,
         .threads = c->threads, .is_interruptible = c->is_interruptible,
-        .keep_debug = !c->strip_debug,
+        .is_debug_kept = !c->is_debug_stripped,
         .emit = { c->opt_level, c->triple, cpu, feat },
     };
     bool ok = moatL_compile_job(&job, out, out_len, e);

@@ -283,7 +283,7 @@ is_debug(const Custom *c)
 }
 
 static LLVMValueRef
-debug_sections(Desc *D, bool keep, uint64_t *n)
+debug_sections(Desc *D, bool is_kept, uint64_t *n)
 {
     const Module *m = D->L->m;
     LLVMTypeRef   t[2] = { D->bytes_t, D->bytes_t };
@@ -291,7 +291,7 @@ debug_sections(Desc *D, bool keep, uint64_t *n)
     LLVMValueRef *v = items(m->ncustoms);
 
     *n = 0;
-    for (uint32_t i = 0; keep && i < m->ncustoms; i++) {
+    for (uint32_t i = 0; is_kept && i < m->ncustoms; i++) {
         const Custom *c = &m->customs[i];
         if (!is_debug(c) || *n == MOAT_DESC_MAX_DEBUG)
             continue;
@@ -337,7 +337,7 @@ make_types(Desc *D)
 
 void
 moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
-                 const char *features, bool keep_debug)
+                 const char *features, bool is_debug_kept)
 {
     const Module *m = L->m;
     Desc          D = { .L = L };
@@ -374,7 +374,7 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     f[n++] = LLVMConstStringInContext(L->llctx, (const char *)hash, 32,
                                       true);
     uint64_t     ndebug;
-    LLVMValueRef debug = debug_sections(&D, keep_debug, &ndebug);
+    LLVMValueRef debug = debug_sections(&D, is_debug_kept, &ndebug);
     f[n++] = u64(&D, ndebug ? m->code_start : 0);
     f[n++] = u64(&D, ndebug);
     f[n++] = debug;

@@ -35,7 +35,7 @@ typedef struct CompileJob {
     moat_output     output;
     int             threads;        /* moat_compile_config_set_threads */
     bool            is_interruptible;   /* epoch checks (lower_epoch.c) */
-    bool            keep_debug;     /* DWARF into the descriptor */
+    bool            is_debug_kept;  /* DWARF into the descriptor */
     EmitOptions     emit;
 } CompileJob;
 

@@ -253,9 +253,9 @@ void       moatL_stack_finish(Lower *L, const StackCheck *sc,
 LLVMValueRef  moatL_trampoline(Lower *L, uint32_t type_idx);
 LLVMValueRef *moatL_trampolines(Lower *L);
 
-/* descriptor.c: the MOAT_DESC_SYMBOL constant; with keep_debug, the
+/* descriptor.c: the MOAT_DESC_SYMBOL constant; with is_debug_kept, the
  * module's DWARF sections go into it too. */
 void moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
-                      const char *features, bool keep_debug);
+                      const char *features, bool is_debug_kept);
 
 #endif
