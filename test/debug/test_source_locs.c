@@ -389,6 +389,9 @@ main(int argc, char **argv)
     check_no_dwarf(plain, plen, wasm, len, off);
     check_threads(wasm, len, off);
     check_damaged(wasm, len, off);
+    uint8_t *cxx = read_all(argv[5], &len);     /* namespaces, classes */
+    check_damaged(cxx, len, div_offset(cxx, len, "calc::average("));
+    free(cxx);
     free(wasm);
     free(plain);
     moat_engine_free(engine);
