@@ -15,13 +15,24 @@ typedef struct FuncRange {
     Dwarf_Off  die;
 } FuncRange;
 
+/* A function's qualified name ("calc::Ratio::per"), made once. */
+typedef struct QualName {
+    Dwarf_Off die;              /* the DIE holding DW_AT_name */
+    char     *name;
+} QualName;
+
 /* A compilation unit; its functions are indexed on its first query. */
 typedef struct DwarfUnit {
     Dwarf_Off  die;             /* offset of the unit's DIE */
     bool       is_indexed;
     FuncRange *funcs;
     size_t     nfuncs, capfuncs;
+    QualName  *names;           /* C++ and Rust units */
+    size_t     nnames, capnames;
 } DwarfUnit;
+
+/* dwarf_scope.c: frees what u holds (not u). */
+void moatR_dwarf_unit_free(DwarfUnit *u);
 
 /* dwarf_scope.c: the source frames of u at addr, innermost first; writes
  * at most max, returns how many (0: u does not know addr). */

@@ -117,7 +117,7 @@ moatR_debug_free(moat_module *m)
     moatU_free(di->image);
     moatU_free(di->ranges);
     for (size_t i = 0; i < di->nunits; i++)
-        moatU_free(di->units[i].funcs);
+        moatR_dwarf_unit_free(&di->units[i]);
     moatU_free(di->units);
     moatU_free(di);
     m->debug = NULL;

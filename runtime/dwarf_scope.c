@@ -4,6 +4,7 @@
  * function name and file:line:column. The unit is found, and the reader
  * opened, by dwarf.c.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "debuginfo.h"
@@ -129,6 +130,104 @@ die_udata(Dwarf_Die *die, unsigned attr)
     return (uint32_t)v;
 }
 
+/* ---- qualified names for C++ and Rust: the enclosing namespaces and
+ * classes of the DIE that holds the name, joined by "::". Made once per
+ * function (dwarf_getscopes_die walks the unit from its start) and kept
+ * in the unit until the reader is freed. ---- */
+
+static bool
+is_qualified_lang(int lang)
+{
+    return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_03 ||
+           lang == DW_LANG_C_plus_plus_11 || lang == DW_LANG_C_plus_plus_14 ||
+           lang == DW_LANG_Rust;
+}
+
+/* The DIE that holds die's DW_AT_name, following DW_AT_abstract_origin
+ * and DW_AT_specification (a few steps: a loop in bad DWARF ends). */
+static bool
+named_die(Dwarf_Die *die, Dwarf_Die *out)
+{
+    Dwarf_Attribute a;
+
+    *out = *die;
+    for (int i = 0; i < 8; i++) {
+        if (dwarf_hasattr(out, DW_AT_name))
+            return true;
+        if ((!dwarf_attr(out, DW_AT_abstract_origin, &a) &&
+             !dwarf_attr(out, DW_AT_specification, &a)) ||
+            !dwarf_formref_die(&a, out))
+            return false;
+    }
+    return false;
+}
+
+/* "a::b::base" from scopes[1..n-2] (scopes[0] is the named DIE, the last
+ * the unit), outermost first; NULL without enclosing names or memory. */
+static char *
+join_scopes(Dwarf_Die *scopes, int n, const char *base)
+{
+    size_t len = strlen(base) + 1;
+    int    nparts = 0;
+
+    for (int i = 1; i < n - 1; i++)
+        if (is_container(dwarf_tag(&scopes[i]))) {
+            const char *s = dwarf_diename(&scopes[i]);
+            len += strlen(s ? s : "(anonymous namespace)") + 2;
+            nparts++;
+        }
+    char *q = nparts ? moatU_alloc(len) : NULL;
+    if (!q)
+        return NULL;
+    q[0] = 0;
+    for (int i = n - 2; i >= 1; i--)
+        if (is_container(dwarf_tag(&scopes[i]))) {
+            const char *s = dwarf_diename(&scopes[i]);
+            strcat(strcat(q, s ? s : "(anonymous namespace)"), "::");
+        }
+    return strcat(q, base);
+}
+
+static const char *
+qualified_name(DwarfUnit *u, Dwarf_Die *cu, Dwarf_Die *die)
+{
+    const char *base = die_name(die);
+    Dwarf_Die   named, *scopes = NULL;
+
+    if (!base || !is_qualified_lang(dwarf_srclang(cu)) ||
+        !named_die(die, &named))
+        return base;
+    Dwarf_Off off = dwarf_dieoffset(&named);
+    for (size_t i = 0; i < u->nnames; i++)
+        if (u->names[i].die == off)
+            return u->names[i].name ? u->names[i].name : base;
+    if (u->nnames == u->capnames) {
+        size_t    cap = u->capnames ? 2 * u->capnames : 16;
+        QualName *q = moatU_calloc(cap, sizeof *q);
+        if (!q)
+            return base;
+        if (u->nnames)
+            memcpy(q, u->names, u->nnames * sizeof *q);
+        moatU_free(u->names);
+        u->names = q;
+        u->capnames = cap;
+    }
+    int   n = dwarf_getscopes_die(&named, &scopes);
+    char *q = n > 1 ? join_scopes(scopes, n, base) : NULL;
+    free(scopes);                       /* libdw's malloc */
+    u->names[u->nnames++] = (QualName){ off, q };   /* NULL: base */
+    return q ? q : base;
+}
+
+void
+moatR_dwarf_unit_free(DwarfUnit *u)
+{
+    for (size_t i = 0; i < u->nnames; i++)
+        moatU_free(u->names[i].name);
+    moatU_free(u->names);
+    moatU_free(u->funcs);
+}
+
 /* Where an inlined subroutine was called from: its DW_AT_call_*. */
 static moat_source_loc
 call_site(Dwarf_Die *cu, Dwarf_Die *inl)
@@ -170,7 +269,7 @@ line_at(Dwarf_Die *cu, Dwarf_Addr addr)
  * the subprogram; a frame's place is the line table's for the innermost,
  * the call site of the scope inside it for the others. */
 static size_t
-chain_frames(Walk *w, Dwarf_Die *cu, moat_source_loc at,
+chain_frames(DwarfUnit *u, Walk *w, Dwarf_Die *cu, moat_source_loc at,
              moat_source_loc *out, size_t max)
 {
     size_t n = 0;
@@ -180,7 +279,7 @@ chain_frames(Walk *w, Dwarf_Die *cu, moat_source_loc at,
         int        tag = dwarf_tag(scope);
         if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
             continue;                   /* lexical blocks */
-        at.function = die_name(scope);
+        at.function = qualified_name(u, cu, scope);
         if (n < max)
             out[n] = at;
         n++;
@@ -215,7 +314,7 @@ moatR_dwarf_frames(Dwarf *dbg, DwarfUnit *u, Dwarf_Addr addr,
         *w = (Walk){ .addr = addr, .depth = 1 };
         w->chain[0] = sub;
         walk(w, &w->chain[0]);
-        n = chain_frames(w, &cu, at, out, max);
+        n = chain_frames(u, w, &cu, at, out, max);
     }
     moatU_free(w);
     if (n == 0 && at.file) {            /* a line, but no function DIE */

@@ -194,10 +194,10 @@ static const Case cases[] = {
       { { "scale", "divide.c", "INNER" }, { "apply", "divide.c", "CALL" } },
       2 },
     { "C++ -O0 Ratio::per", 4, 0, "calc::Ratio::per(",
-      { { "per", "ratio.cc", "CXX_INNER" } }, 1 },
+      { { "calc::Ratio::per", "ratio.cc", "CXX_INNER" } }, 1 },
     { "C++ -O2 per inlined into average", 5, 2, "calc::average(",
-      { { "per", "ratio.cc", "CXX_INNER" },
-        { "average", "ratio.cc", "CXX_CALL" } }, 2 },
+      { { "calc::Ratio::per", "ratio.cc", "CXX_INNER" },
+        { "calc::average", "ratio.cc", "CXX_CALL" } }, 2 },
 };
 
 /* ---- concurrency: the first queries race to open the reader ---- */
