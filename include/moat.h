@@ -213,9 +213,10 @@ MOAT_API moat_status moat_module_import(const moat_module *m, size_t i,
  * --strip-debug (moat_compile_config_set_strip_debug). docs/debugging.md.
  */
 typedef struct moat_source_loc {
-    const char *function;       /* source-level function name (DW_AT_name,
-                                 * else the linkage name), NULL if
-                                 * unknown */
+    const char *function;       /* source-level function name: DW_AT_name
+                                 * (C++/Rust: with its namespaces and
+                                 * classes, "calc::Ratio::per"), else the
+                                 * linkage name; NULL if unknown */
     const char *file;           /* NULL if unknown */
     uint32_t    line, column;   /* 0 if unknown */
 } moat_source_loc;
