@@ -83,6 +83,7 @@ typedef struct MoatCompiler {
     void        (*set_interruptible)(moat_compile_config *c, int on);
     void        (*set_time_limit)(moat_compile_config *c, uint64_t ms);
     void        (*set_memory_limit)(moat_compile_config *c, uint64_t bytes);
+    void        (*set_strip_debug)(moat_compile_config *c, int on);
     moat_status (*compile)(const moat_compile_config *c,
                            const uint8_t *bytes, size_t len, uint8_t **out,
                            size_t *out_len, moat_error *err);

@@ -20,6 +20,7 @@ typedef struct CompileArgs {
     int         threads;
     int         is_interruptible;   /* --interruptible: epoch checks */
     int         is_help;            /* --help: print it, nothing else */
+    int         is_debug_stripped;  /* --strip-debug: no DWARF */
     uint64_t    time_ms, memory;    /* --compile-timeout/-memory; 0: none */
     char        out_buf[4096];      /* the default output name */
     const char *name;               /* --name: a plugin to link */
@@ -59,6 +60,10 @@ help(FILE *f)
 "                    runs x86-64 Linux objects only: other architectures\n"
 "                    are refused (exit 2)\n"
 "  --interruptible   deadline checks at function entries and loop headers\n"
+"  --strip-debug     leave out the module's DWARF (source locations)\n"
+"  --name NAME       a plugin to link: the only global symbol is\n"
+"                    NAME_descriptor (docs/plugins.md)\n"
+"  --header NAME.h   also write its typed C header\n"
 "  -jN               compile in N threads (default: by the module's size)\n"
 "Limits:\n"
 "  --compile-timeout DURATION   stop compiling after DURATION (exit 3)\n"
@@ -77,6 +82,8 @@ usage(void)
             "usage: moat compile [-O0|-O1|-O2|-O3] [--target TRIPLE] "
             "[-mcpu=CPU] [-jN] [--interruptible]\n"
             "                    [--name NAME] [--header NAME.h]\n"
+            "                    [--strip-debug] "
+            "(drop the module's DWARF)\n"
             "                    [--compile-timeout DURATION] "
             "[--compile-memory SIZE]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
@@ -189,6 +196,8 @@ parse(int argc, char **argv, CompileArgs *a)
             a->is_interruptible = 1;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help"))
             a->is_help = 1;
+        else if (!strcmp(s, "--strip-debug"))
+            a->is_debug_stripped = 1;
         else if (!strcmp(s, "--compile-timeout") && i + 1 < argc) {
             uint64_t ns;
             if (!moat_cli_parse_duration(argv[++i], &ns))
@@ -264,6 +273,11 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
                         "--interruptible\n");
         return EXIT_BAD_INPUT;
     }
+    if (a->is_debug_stripped && !cc->set_strip_debug) {
+        fprintf(stderr, "moat compile: this compiler library has no "
+                        "--strip-debug\n");
+        return EXIT_BAD_INPUT;
+    }
     moat_status st = cc->config_new(&cfg, &err);
     if (st == MOAT_OK) {
         cc->set_opt_level(cfg, a->opt);
@@ -271,6 +285,8 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
         cc->set_threads(cfg, a->threads);
         if (cc->set_interruptible)
             cc->set_interruptible(cfg, a->is_interruptible);
+        if (a->is_debug_stripped)
+            cc->set_strip_debug(cfg, 1);
         if ((a->time_ms || a->memory) &&
             (!cc->set_time_limit || !cc->set_memory_limit))
             st = MOAT_ERR_LIMIT, snprintf(err.msg, sizeof err.msg,

@@ -1,10 +1,13 @@
 /* cmd_inspect.c - `moat inspect FILE.wasm`: what a module imports, exports
  * and declares, in a readable layout. Reads the validated Module directly
- * (frontend/module.h): the CLI is part of Moat, not an external user.
+ * (frontend/module.h): the CLI is part of Moat, not an external user. An
+ * artifact (`moat compile` output) is loaded with libmoat, and inspect
+ * shows what its descriptor says.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "../frontend/module.h"
@@ -126,17 +129,74 @@ print_customs(const Module *m)
                m->module_name.s);
 }
 
+/* The .debug_* sections moat compile carries into the artifact. */
+static void
+print_dwarf(const Module *m)
+{
+    uint64_t bytes = 0;
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < m->ncustoms; i++) {
+        const Custom *c = &m->customs[i];
+        if (c->name.len > 7 && !memcmp(c->name.s, ".debug_", 7))
+            n++, bytes += c->len;
+    }
+    if (n)
+        printf("DWARF: %" PRIu32 " sections, %" PRIu64 " bytes (kept by "
+               "moat compile unless --strip-debug)\n", n, bytes);
+    else
+        printf("DWARF: none\n");
+}
+
+/* An artifact: its exports, imports and DWARF, from libmoat. */
+static int
+inspect_artifact(const char *path)
+{
+    moat_engine *e = NULL;
+    moat_module *mod = NULL;
+    moat_error   err = { 0 };
+
+    if (moat_engine_new(&e, &err) != MOAT_OK ||
+        moat_module_load_file(e, path, &mod, &err) != MOAT_OK) {
+        moat_cli_report(path, &err);
+        moat_engine_free(e);
+        return EXIT_BAD_INPUT;
+    }
+    printf("artifact: %s\nmodule sha256: ", path);
+    for (int i = 0; i < 32; i++)
+        printf("%02x", moat_module_hash(mod)[i]);
+    printf("\nimports: %zu\n", moat_module_import_count(mod));
+    printf("exports: %zu\n", moat_module_export_count(mod));
+    for (size_t i = 0; i < moat_module_export_count(mod); i++) {
+        moat_extern_info x;
+        if (moat_module_export(mod, i, &x) == MOAT_OK)
+            printf("  \"%s\": %s\n", x.name, moatD_extern_text(x.kind));
+    }
+    uint64_t dw = moat_module_debug_size(mod);
+    if (dw)
+        printf("DWARF: %" PRIu64 " bytes (source locations)\n", dw);
+    else
+        printf("DWARF: none\n");
+    moat_module_free(mod);
+    moat_engine_free(e);
+    return EXIT_OK;
+}
+
 int
 moat_cmd_inspect(int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: moat inspect FILE.wasm\n");
+        fprintf(stderr, "usage: moat inspect FILE.wasm|ARTIFACT\n");
         return EXIT_USAGE;
     }
     size_t   len;
     uint8_t *bytes = moat_cli_read_file(argv[1], &len);
     if (!bytes)
         return EXIT_USAGE;
+    if (len >= 4 && !memcmp(bytes, "\177ELF", 4)) {
+        moat_cli_free_file(bytes);
+        return inspect_artifact(argv[1]);
+    }
     moat_error err = { 0 };
     Module    *m;
     bool       ok = moatD_module(bytes, len, &m, &err);
@@ -149,6 +209,7 @@ moat_cmd_inspect(int argc, char **argv)
     print_definitions(m);
     print_imports_exports(m);
     print_customs(m);
+    print_dwarf(m);
     moatD_module_free(m);
     return EXIT_OK;
 }

@@ -50,6 +50,8 @@ static const struct {
       offsetof(MoatCompiler, set_time_limit), 1 },
     { "moat_compile_config_set_memory_limit",
       offsetof(MoatCompiler, set_memory_limit), 1 },
+    { "moat_compile_config_set_strip_debug",
+      offsetof(MoatCompiler, set_strip_debug), 1 },
     { "moat_compile", offsetof(MoatCompiler, compile), 0 },
     { "moat_free", offsetof(MoatCompiler, free), 0 },
     { "moat_compile_cpu_name", offsetof(MoatCompiler, cpu_name), 1 },

@@ -132,9 +132,11 @@ typedef struct Data {
 } Data;
 
 typedef struct Custom {
-    Name     name;
-    uint64_t off;               /* of the section's content */
-    uint32_t size;              /* content size, name included */
+    Name           name;
+    uint64_t       off;         /* of the section's content */
+    uint32_t       size;        /* content size, name included */
+    const uint8_t *data;        /* the content after the name */
+    uint32_t       len;
 } Custom;
 
 typedef struct NameEntry {
@@ -172,6 +174,9 @@ typedef struct Module {
     uint32_t start;
     bool     has_datacount;
     uint32_t datacount;
+    /* offset of the code section's content (its body count), 0 if none:
+     * wasm DWARF code addresses count from it */
+    uint64_t code_start;
 
     /* `name` section (ignored if malformed, as the spec allows) */
     Name       module_name;

@@ -70,6 +70,7 @@ moatD_sec_code(Decode *d)
     uint64_t at = moatD_off(r);
     uint32_t n;
 
+    m->code_start = at;
     if (!moatD_count(r, 1, &n))
         return false;
     if (n != d->nfunc_decls)

@@ -110,6 +110,8 @@ moatD_sec_custom(Decode *d, Name name, uint64_t off, uint32_t size)
     c->name = name;
     c->off = off;
     c->size = size;
+    c->data = r->p;
+    c->len = (uint32_t)(r->end - r->p);
     if (name.len == 4 && memcmp(name.s, "name", 4) == 0 &&
         !read_name_section(d, r->p, r->end))
         return false;

@@ -309,6 +309,35 @@ MOAT_API moat_status moat_module_export(const moat_module *m, size_t i,
 MOAT_API moat_status moat_module_import(const moat_module *m, size_t i,
                                         moat_extern_info *out);
 
+/* ---- source locations, from the module's own DWARF ----
+ * A module built with -g (clang, rustc) carries DWARF in .debug_* custom
+ * sections; `moat compile` keeps them in the artifact unless told
+ * --strip-debug (moat_compile_config_set_strip_debug). docs/debugging.md.
+ */
+typedef struct moat_source_loc {
+    const char *function;       /* source-level function name: DW_AT_name
+                                 * (C++/Rust: with its namespaces and
+                                 * classes, "calc::Ratio::per"), else the
+                                 * linkage name; NULL if unknown */
+    const char *file;           /* NULL if unknown */
+    uint32_t    line, column;   /* 0 if unknown */
+} moat_source_loc;
+
+/* The source frames at offset, a byte offset in the wasm module (file),
+ * innermost first: a function clang inlined gives a frame of its own, at
+ * its line, and the frame out of it is at the call's line (as
+ * addr2line -i prints them). Writes at most max of them to out and
+ * returns how many there are (0: no DWARF, or nothing covers offset; the
+ * same for DWARF libdw cannot read). Strings are borrowed from the module
+ * (valid until moat_module_free). Thread-safe (a mutex in the module;
+ * not for signal handlers); the first call reads the DWARF's unit
+ * headers, about as long as a query. */
+MOAT_API size_t moat_module_source_locs(const moat_module *m,
+                                        uint64_t offset,
+                                        moat_source_loc *out, size_t max);
+/* Bytes of DWARF the artifact carries (0: none). */
+MOAT_API uint64_t moat_module_debug_size(const moat_module *m);
+
 /* A host function with the native signature of its wasm type:
  *   result fn(void *ctx, params...)
  * with i32 as uint32_t, i64 as uint64_t, f32 float, f64 double, v128

@@ -84,6 +84,13 @@ MOAT_API void moat_compile_config_set_threads(moat_compile_config *c,
 MOAT_API void moat_compile_config_set_interruptible(moat_compile_config *c,
                                                     int on);
 
+/* DWARF (default: kept). A module built with -g carries .debug_* custom
+ * sections; the compiler copies them into the artifact, where
+ * moat_module_source_locs (moat.h) reads them. on != 0 leaves them out:
+ * a smaller artifact, no source locations. docs/debugging.md. */
+MOAT_API void moat_compile_config_set_strip_debug(moat_compile_config *c,
+                                                  int on);
+
 /* Caps on one compilation (default: none). With either set, moat_compile
  * runs the compiler in a child process (fork): a compilation that takes
  * longer than ms milliseconds of wall time is killed, one that maps more

@@ -13,6 +13,7 @@ struct moat_compile_config {
     char       *name;               /* --name: a plugin to link; or NULL */
     moat_output output;
     bool        is_interruptible;
+    bool        is_debug_stripped;  /* drop the module's DWARF */
     uint64_t    time_limit_ms;      /* 0: none (capped.c) */
     uint64_t    mem_limit;          /* bytes; 0: none */
 };
@@ -108,6 +109,12 @@ void
 moat_compile_config_set_interruptible(moat_compile_config *c, int on)
 {
     c->is_interruptible = on != 0;
+}
+
+void
+moat_compile_config_set_strip_debug(moat_compile_config *c, int on)
+{
+    c->is_debug_stripped = on != 0;
 }
 
 void
@@ -253,6 +260,7 @@ compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
         .m = m, .hash = hash, .required = req, .output = c->output,
         .threads = c->threads, .is_interruptible = c->is_interruptible,
         .name = c->name,
+        .is_debug_kept = !c->is_debug_stripped,
         .emit = { c->opt_level, c->triple, cpu, feat },
     };
     bool ok = moatL_compile_job(&job, out, out_len, e);

@@ -275,6 +275,37 @@ data_entry(Desc *D, uint32_t i)
     return LLVMConstNamedStruct(D->data_t, f, 4);
 }
 
+/* The module's DWARF: every custom section named .debug_*, in order.
+ * Other custom sections (name, producers, ...) are not carried: the
+ * function names already are, in funcs[]. */
+static bool
+is_debug(const Custom *c)
+{
+    return c->name.len > 7 && memcmp(c->name.s, ".debug_", 7) == 0;
+}
+
+static LLVMValueRef
+debug_sections(Desc *D, bool is_kept, uint64_t *n)
+{
+    const Module *m = D->L->m;
+    LLVMTypeRef   t[2] = { D->bytes_t, D->bytes_t };
+    LLVMTypeRef   sec_t = LLVMStructTypeInContext(D->L->llctx, t, 2, false);
+    LLVMValueRef *v = items(m->ncustoms);
+
+    *n = 0;
+    for (uint32_t i = 0; is_kept && i < m->ncustoms; i++) {
+        const Custom *c = &m->customs[i];
+        if (!is_debug(c) || *n == MOAT_DESC_MAX_DEBUG)
+            continue;
+        LLVMValueRef f[2] = { bytes(D, c->name.s, c->name.len),
+                              bytes(D, c->data, c->len) };
+        v[(*n)++] = LLVMConstNamedStruct(sec_t, f, 2);
+    }
+    LLVMValueRef a = array(D, sec_t, v, *n);
+    moatU_free(v);
+    return a;
+}
+
 static void
 make_types(Desc *D)
 {
@@ -324,7 +355,8 @@ code_bound(Desc *D, const char *name, const char *which)
 
 void
 moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
-                 const char *features, const char *name)
+                 const char *features, const char *name,
+                 bool is_debug_kept)
 {
     const Module *m = L->m;
     Desc          D = { .L = L };
@@ -362,6 +394,11 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     f[n++] = code_bound(&D, name, "stop");
     f[n++] = LLVMConstStringInContext(L->llctx, (const char *)hash, 32,
                                       true);
+    uint64_t     ndebug;
+    LLVMValueRef debug = debug_sections(&D, is_debug_kept, &ndebug);
+    f[n++] = u64(&D, ndebug ? m->code_start : 0);
+    f[n++] = u64(&D, ndebug);
+    f[n++] = debug;
     LLVMValueRef init = LLVMConstStructInContext(L->llctx, f, n, false);
     char sym[160];
     if (name)

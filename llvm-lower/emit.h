@@ -44,6 +44,7 @@ typedef struct CompileJob {
     int             threads;        /* moat_compile_config_set_threads */
     bool            is_interruptible;   /* epoch checks (lower_epoch.c) */
     const char     *name;           /* --name: a plugin to link; or NULL */
+    bool            is_debug_kept;  /* DWARF into the descriptor */
     EmitOptions     emit;
 } CompileJob;
 

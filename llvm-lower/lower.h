@@ -254,8 +254,10 @@ LLVMValueRef  moatL_trampoline(Lower *L, uint32_t type_idx);
 LLVMValueRef *moatL_trampolines(Lower *L);
 
 /* descriptor.c: the MOAT_DESC_SYMBOL constant, or NAME_descriptor when
- * name is not NULL (a named plugin, whose code bounds it also holds). */
+ * name is not NULL (a named plugin, whose code bounds it also holds);
+ * with is_debug_kept, the module's DWARF sections go into it too. */
 void moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
-                      const char *features, const char *name);
+                      const char *features, const char *name,
+                      bool is_debug_kept);
 
 #endif

@@ -126,7 +126,7 @@ run_part(Part *p)
             mark_optnone(&L, L.funcs[i]);
     if (p->self == 0)
         moatL_descriptor(&L, job->hash, job->emit.cpu, job->required,
-                         job->name);
+                         job->name, job->is_debug_kept);
     moatL_fini(&L);
     bool ok = moatL_verify(L.mod, &p->err);
     bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;

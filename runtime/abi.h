@@ -296,6 +296,15 @@ typedef struct MoatDescData {
     MoatDescBytes bytes;
 } MoatDescData;
 
+/* A custom section carried into the artifact: the DWARF sections
+ * (".debug_*") of a module built with -g, read for source locations
+ * (runtime/dwarf.c). DWARF code addresses count from the module offset
+ * MoatDescriptor.code_start. */
+typedef struct MoatDescSection {
+    MoatDescBytes name;         /* NUL after it, like every name */
+    MoatDescBytes bytes;
+} MoatDescSection;
+
 typedef struct MoatDescriptor {
     uint32_t magic, abi_version;
     uint64_t flags;             /* MOAT_DESC_F_* */
@@ -319,7 +328,14 @@ typedef struct MoatDescriptor {
      * artifacts Moat's loader loads (it knows the image's code). */
     const void           *code_lo, *code_hi;
     uint8_t               hash[32];    /* of the source module */
+    uint64_t              code_start;  /* module offset of the code
+                                        * section's content, 0 if none */
+    uint64_t              ndebug;      /* at most MOAT_DESC_MAX_DEBUG */
+    const MoatDescSection *debug;      /* DWARF sections, or NULL */
 } MoatDescriptor;
+
+/* Sections kept (.debug_* only; a module has a dozen at most). */
+#define MOAT_DESC_MAX_DEBUG 64u
 
 enum {
     MOAT_DESC_F_MEM_IS_CTX = 1, /* ctx is the heap base (own memory 0) */
@@ -330,7 +346,8 @@ _Static_assert(sizeof(MoatFuncRef) == 24, "MoatFuncRef layout");
 _Static_assert(offsetof(MoatMemory, size) == 8, "MoatMemory layout");
 _Static_assert(offsetof(MoatTable, size) == 8, "MoatTable layout");
 _Static_assert(sizeof(MoatDescConst) == 32, "MoatDescConst layout");
-_Static_assert(sizeof(MoatDescriptor) == 8 * 28 + 32,
+_Static_assert(sizeof(MoatDescSection) == 32, "MoatDescSection layout");
+_Static_assert(sizeof(MoatDescriptor) == 8 * 31 + 32,
                "MoatDescriptor layout");
 
 #endif

@@ -59,8 +59,30 @@ check_header(const MoatDescriptor *d, moat_error *err)
         (d->nexports && !d->exports) || (d->nfuncs && !d->funcs) ||
         (d->nglobals && !d->globals) || (d->ntables && !d->tables) ||
         (d->nmems && !d->mems) || (d->nelems && !d->elems) ||
-        (d->ndatas && !d->datas))
+        (d->ndatas && !d->datas) || (d->ndebug && !d->debug))
         return fail(err, "NULL array");
+    return true;
+}
+
+/* DWARF sections: only .debug_* ones, each of wasm custom section size.
+ * What they hold is read later, by libdw, which refuses what it cannot
+ * read (runtime/dwarf.c). */
+static bool
+check_debug(const MoatDescriptor *d, moat_error *err)
+{
+    if (d->ndebug > MOAT_DESC_MAX_DEBUG)
+        return fail(err, "more DWARF sections than the limit");
+    for (uint64_t i = 0; i < d->ndebug; i++) {
+        const MoatDescSection *s = &d->debug[i];
+        if (!s->name.p || s->name.len < 8 || s->name.len > 64 ||
+            memcmp(s->name.p, ".debug_", 7) != 0 ||
+            memchr(s->name.p, 0, (size_t)s->name.len))
+            return fail(err, "bad DWARF section name");
+        if (s->bytes.len > UINT32_MAX || (s->bytes.len && !s->bytes.p))
+            return fail(err, "bad DWARF section");
+    }
+    if (d->ndebug && d->code_start > UINT32_MAX)
+        return fail(err, "code section offset beyond 4 GiB");
     return true;
 }
 
@@ -239,7 +261,7 @@ moatR_check_contract(const MoatDescriptor *d, moat_error *err)
     return check_header(d, err) && check_heap(d, err) &&
            check_types(d, err) && check_imports(d, nimp, err) &&
            check_globals_tables(d, nimp, err) &&
-           check_segments(d, nimp, err) &&
+           check_segments(d, nimp, err) && check_debug(d, err) &&
            moatR_check_cpu(d->cpu, d->features, err);
 }
 

@@ -151,6 +151,24 @@ check_segments(const MoatDescriptor *d, const ElfImage *img,
     return true;
 }
 
+/* Last: these fields come after the ones ABI 3 had, so that a damaged
+ * older artifact is refused for what the older checks find. */
+static bool
+check_debug(const MoatDescriptor *d, const ElfImage *img, moat_error *err)
+{
+    if (d->ndebug > MOAT_DESC_MAX_DEBUG
+        || !has_array(img, d->debug, d->ndebug, sizeof *d->debug))
+        return fail(err, "DWARF section array");
+    for (uint64_t i = 0; i < d->ndebug; i++) {
+        const MoatDescSection *s = &d->debug[i];
+        if (!has_name(img, &s->name) || s->bytes.len > UINT32_MAX
+            || (s->bytes.len && !moatR_elf_has_data(img, s->bytes.p,
+                                                    s->bytes.len)))
+            return fail(err, "DWARF section");
+    }
+    return true;
+}
+
 bool
 moatR_check_desc_bounds(const MoatDescriptor *d, const ElfImage *img,
                         moat_error *err)
@@ -158,5 +176,6 @@ moatR_check_desc_bounds(const MoatDescriptor *d, const ElfImage *img,
     if (!d || ((uintptr_t)d & 7) || !moatR_elf_has_data(img, d, sizeof *d))
         return fail(err, "descriptor");
     return check_arrays(d, img, err) && check_types_funcs(d, img, err)
-           && check_names(d, img, err) && check_segments(d, img, err);
+           && check_names(d, img, err) && check_segments(d, img, err)
+           && check_debug(d, img, err);
 }

@@ -19,6 +19,8 @@ module_destroy(Owner *o)
 
     moatR_profile_freed(m);
     moatR_code_remove(m);
+    moatR_debug_free(m);
+    pthread_mutex_destroy(&m->debug_lock);
     if (m->img)
         moatR_elf_free(m->img);
     moatU_arena_fini(&m->arena);
@@ -187,6 +189,7 @@ moatR_module_from_desc(moat_engine *e, const MoatDescriptor *d,
     m->o.destroy = module_destroy;
     m->engine = e;
     m->desc = d;
+    pthread_mutex_init(&m->debug_lock, NULL);
     moatU_arena_init(&m->arena);
     MoatLayoutIn in = { (uint32_t)d->nfunc_imports, (uint32_t)d->ntypes,
                         (uint32_t)d->nglobals, (uint32_t)d->ntables,

@@ -113,7 +113,14 @@ struct moat_module {
     uint32_t             *by_code;      /* defined functions by address */
     uint32_t              nby_code;
     struct JitEntry      *jit;          /* gdbjit.c's, while registered */
+    /* dwarf.c: the DWARF reader, opened on the first query */
+    pthread_mutex_t       debug_lock;
+    struct DebugInfo     *debug;
+    bool                  is_debug_tried;
 };
+
+/* dwarf.c: frees m's DWARF reader, if it was opened. */
+void moatR_debug_free(moat_module *m);
 
 /* The defined function whose code holds pc (the one starting last at or
  * before it), or MOAT_NO_FUNC. */

@@ -147,6 +147,28 @@ b_mmin(Fake *f)
 
 static void b_mmax(Fake *f) { f->mems[0].max = 0; }
 
+/* DWARF sections (abi.h, MoatDescSection) */
+static MoatDescSection dwarf_sec[1];
+
+static void
+set_dwarf(Fake *f, const char *name, const uint8_t *p, uint64_t len)
+{
+    dwarf_sec[0] = (MoatDescSection){ { (const uint8_t *)name,
+                                        strlen(name) }, { p, len } };
+    f->d.ndebug = 1;
+    f->d.debug = dwarf_sec;
+}
+
+static void b_dw_null(Fake *f) { f->d.ndebug = 1; }
+static void
+b_dw_count(Fake *f)
+{
+    set_dwarf(f, ".debug_info", NULL, 0);
+    f->d.ndebug = MOAT_DESC_MAX_DEBUG + 1;
+}
+static void b_dw_name(Fake *f) { set_dwarf(f, "producers", NULL, 0); }
+static void b_dw_bytes(Fake *f) { set_dwarf(f, ".debug_info", NULL, 10); }
+
 static void
 broken_descriptors_are_refused(void **state)
 {
@@ -156,6 +178,10 @@ broken_descriptors_are_refused(void **state)
     } cases[] = {
         { b_magic, "bad descriptor magic" },
         { b_version, "ABI version 5, runtime has 4" },
+        { b_dw_null, "NULL array" },
+        { b_dw_count, "more DWARF sections than the limit" },
+        { b_dw_name, "bad DWARF section name" },
+        { b_dw_bytes, "bad DWARF section" },
         { b_flags, "unknown descriptor flags" },
         { b_ctx_flag, "MEM_IS_CTX flag disagrees" },
         { b_count, "count beyond implementation limit" },
