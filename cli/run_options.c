@@ -37,7 +37,7 @@ moat_cli_run_usage(FILE *f)
         "  --profile=LIST       tell tools where guest code is: perfmap "
         "(/tmp/perf-PID.map\n"
         "                       for perf), gdb (GDB JIT interface), none; "
-        "comma-separated\n"
+        "a comma list\n"
         "                       (default: $MOAT_PROFILE, else gdb)\n"
         "  -O0..-O3             optimisation of the compile step "
         "(default -O2)\n"
