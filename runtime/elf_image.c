@@ -27,6 +27,7 @@ struct ElfImage {
     ElfExport *exports;         /* global symbols, sorted by name */
     uint32_t   nexports;
     char      *names;           /* their names */
+    ElfDebug  *debug;           /* elf_debug.c, or NULL */
 };
 
 #if defined(__x86_64__)
@@ -254,5 +255,18 @@ moatR_elf_free(ElfImage *img)
         munmap(img->base, img->size);
     moatU_free(img->exports);
     moatU_free(img->names);
+    moatR_elf_debug_free(img->debug);
     moatU_free(img);
+}
+
+void
+moatR_elf_set_debug(ElfImage *img, ElfDebug *d)
+{
+    img->debug = d;
+}
+
+const ElfDebug *
+moatR_elf_debug(const ElfImage *img)
+{
+    return img ? img->debug : NULL;
 }

@@ -133,6 +133,15 @@ moatR_code_module(uintptr_t pc)
 }
 
 bool
+moatR_code_has_pc(uintptr_t pc)
+{
+    reg_enter();
+    bool has = ranges_find(&codes, pc) != NULL;
+    reg_leave();
+    return has;
+}
+
+bool
 moatR_resv_add(const void *key, uintptr_t lo, uintptr_t hi)
 {
     return ranges_add(&resvs, (Range){ key, NULL, NULL, lo, hi });
@@ -313,7 +322,9 @@ handler(int sig, siginfo_t *si, void *ucv)
                                &t);
         ts->in_handler = false;
         if (f == F_TRAP)
-            moatR_unwind_at((int)t, pc);
+            moatR_unwind_at((int)t, pc,
+                            (uintptr_t)uc->uc_mcontext.gregs[REG_RBP],
+                            false);
         if (f == F_HOST_OVERFLOW)
             report_overflow(addr, pc);
     }

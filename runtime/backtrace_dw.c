@@ -1,0 +1,205 @@
+/* backtrace_dw.c - native code address to wasm frames, through the DWARF
+ * the compiler put in the artifact (llvm-lower/debuginfo.c: a
+ * subprogram wasm_fN per function, line = wasm byte offset), read with
+ * elfutils' libdwfl, which applies the object's relocations to its debug
+ * sections against the addresses the loader gave each section. Made on
+ * the first trap that needs it (loading never pays for it); one per
+ * image, under the image's lock (libdwfl is not thread-safe).
+ */
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+struct DwState {
+    Dwfl        *dwfl;
+    Dwfl_Module *mod;           /* NULL: the DWARF could not be read */
+};
+
+static int
+find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+         Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+    const ElfDebug *d = *userdata;
+
+    (void)mod, (void)modname, (void)base;
+    *file_name = NULL;
+    *elfp = elf_memory((char *)d->elf, d->len);
+    return -1;
+}
+
+/* Where the loader put section shndx; -1: not loaded (libdwfl's word). */
+static int
+section_address(Dwfl_Module *mod, void **userdata, const char *modname,
+                Dwarf_Addr base, const char *secname, GElf_Word shndx,
+                const GElf_Shdr *shdr, Dwarf_Addr *addr)
+{
+    const ElfDebug *d = *userdata;
+
+    (void)mod, (void)modname, (void)base, (void)secname, (void)shdr;
+    *addr = shndx < d->nsh && d->addr[shndx] ? d->addr[shndx]
+                                             : (Dwarf_Addr)-1;
+    return DWARF_CB_OK;
+}
+
+/* The DWARF is in the copy itself: never look on disk. */
+static int
+find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+               Dwarf_Addr base, const char *file_name,
+               const char *debuglink_file, GElf_Word debuglink_crc,
+               char **debuginfo_file_name)
+{
+    (void)mod, (void)userdata, (void)modname, (void)base, (void)file_name;
+    (void)debuglink_file, (void)debuglink_crc;
+    *debuginfo_file_name = NULL;
+    return -1;
+}
+
+static const Dwfl_Callbacks callbacks = {
+    .find_elf = find_elf,
+    .find_debuginfo = find_debuginfo,
+    .section_address = section_address,
+};
+
+static DwState *
+dw_open(const ElfDebug *d)
+{
+    DwState *dw = moatU_calloc(1, sizeof *dw);
+
+    if (!dw)
+        return NULL;
+    elf_version(EV_CURRENT);
+    dw->dwfl = dwfl_begin(&callbacks);
+    if (!dw->dwfl || d->lo >= d->hi)
+        return dw;
+    dwfl_report_begin(dw->dwfl);
+    Dwfl_Module *mod = dwfl_report_module(dw->dwfl, "wasm", d->lo, d->hi);
+    void       **ud = NULL;
+    if (mod && dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL,
+                                NULL) && ud) {
+        *ud = (void *)d;
+        dw->mod = mod;
+    }
+    dwfl_report_end(dw->dwfl, NULL, NULL);
+    return dw;
+}
+
+void
+moatR_dw_free(DwState *dw)
+{
+    if (!dw)
+        return;
+    if (dw->dwfl)
+        dwfl_end(dw->dwfl);
+    moatU_free(dw);
+}
+
+/* The wasm function of a subprogram named wasm_fN; MOAT_NO_FUNC for
+ * anything else (a trampoline). */
+static uint32_t
+die_func(Dwarf_Die *die)
+{
+    Dwarf_Attribute a;
+    const char     *name = dwarf_formstring(
+        dwarf_attr_integrate(die, DW_AT_name, &a));
+    char           *end;
+
+    if (!name || strncmp(name, "wasm_f", 6) != 0 || !name[6])
+        return MOAT_NO_FUNC;
+    unsigned long v = strtoul(name + 6, &end, 10);
+    return *end || v >= MOAT_NO_FUNC ? MOAT_NO_FUNC : (uint32_t)v;
+}
+
+static uint64_t
+call_line(Dwarf_Die *die)
+{
+    Dwarf_Attribute a;
+    Dwarf_Word      v;
+
+    if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &a), &v) != 0
+        || v == 0)
+        return MOAT_NO_OFFSET;
+    return v;
+}
+
+/* The line of pc (cu-relative address) in its unit's line table. */
+static uint64_t
+pc_line(Dwarf_Die *cu, Dwarf_Addr pc)
+{
+    Dwarf_Line *l = dwarf_getsrc_die(cu, pc);
+    int         line = 0;
+
+    if (!l || dwarf_lineno(l, &line) != 0 || line <= 0)
+        return MOAT_NO_OFFSET;
+    return (uint64_t)line;
+}
+
+/* The compile unit holding pc. Not dwfl_module_addrdie: before elfutils
+ * 0.189 it reads only .debug_aranges, which LLVM does not write; a
+ * module has one unit per partition (llvm-lower/partition.c), so a walk
+ * is short. */
+static Dwarf_Die *
+unit_of(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Addr *bias)
+{
+    Dwarf_Die *cu = NULL;
+
+    while ((cu = dwfl_module_nextcu(mod, cu, bias)))
+        if (dwarf_haspc(cu, pc - *bias) > 0)
+            return cu;
+    return NULL;
+}
+
+/* The frames of pc, innermost first. dwarf_getscopes finds the innermost
+ * scope holding pc, but climbs from an inlined instance into its
+ * abstract origin's scopes; the physical nesting (inlined subroutine in
+ * subroutine in subprogram) is that DIE's parents (dwarf_getscopes_die,
+ * as eu-addr2line -i does). Each inlined subroutine is a frame whose
+ * caller's offset is its call line. */
+static size_t
+scope_frames(Dwfl_Module *mod, Dwarf_Addr pc, moat_frame *out, size_t max)
+{
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = unit_of(mod, pc, &bias);
+    Dwarf_Die *scopes = NULL, *chain = NULL;
+    int        n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+    int        nchain = n > 0 ? dwarf_getscopes_die(&scopes[0], &chain) : 0;
+    uint64_t   off = cu ? pc_line(cu, pc - bias) : MOAT_NO_OFFSET;
+    size_t     k = 0;
+
+    for (int i = 0; i < nchain && k < max; i++) {
+        int tag = dwarf_tag(&chain[i]);
+        if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+            continue;
+        uint32_t f = die_func(&chain[i]);
+        if (f == MOAT_NO_FUNC)
+            break;              /* a trampoline: the entry of the call */
+        out[k++] = (moat_frame){ NULL, f, tag == DW_TAG_inlined_subroutine,
+                                 off };
+        if (tag == DW_TAG_subprogram)
+            break;
+        off = call_line(&chain[i]);
+    }
+    free(scopes);
+    free(chain);
+    return k;
+}
+
+size_t
+moatR_dw_frames(const ElfImage *img, uintptr_t pc, moat_frame *out,
+                size_t max)
+{
+    ElfDebug *d = (ElfDebug *)moatR_elf_debug(img);
+    size_t    n = 0;
+
+    if (!d || max == 0)
+        return 0;
+    pthread_mutex_lock(&d->lock);
+    if (!d->dw)
+        d->dw = dw_open(d);
+    if (d->dw && d->dw->mod)
+        n = scope_frames(d->dw->mod, pc, out, max);
+    pthread_mutex_unlock(&d->lock);
+    return n;
+}
