@@ -23,11 +23,14 @@ moatL_di_init(Lower *L)
     L->di = d;
     L->di_file = LLVMDIBuilderCreateFile(d, "wasm", 4, "", 0);
     /* line tables only: locations, subprograms and inlined subroutines,
-     * no types or variables (a fraction of the size of full info) */
+     * no types or variables (a fraction of the size of full info). "For
+     * profiling" makes LLVM write the subprogram of every function, not
+     * only of those that inlined something: the runtime tells
+     * trampolines from wasm functions by it. */
     L->di_cu = LLVMDIBuilderCreateCompileUnit(
         d, LLVMDWARFSourceLanguageC, L->di_file, producer,
         sizeof producer - 1, true, "", 0, 0, "", 0,
-        LLVMDWARFEmissionLineTablesOnly, 0, false, false, "", 0, "", 0);
+        LLVMDWARFEmissionLineTablesOnly, 0, false, true, "", 0, "", 0);
     L->di_type = LLVMDIBuilderCreateSubroutineType(d, L->di_file, NULL, 0,
                                                    LLVMDIFlagZero);
     LLVMAddModuleFlag(L->mod, LLVMModuleFlagBehaviorWarning,

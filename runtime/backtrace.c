@@ -9,14 +9,13 @@
  */
 #include <libiberty/demangle.h>
 #include <string.h>
+#include <unwind.h>
 
 #include "runtime.h"
 
 enum {
     WALK_LIMIT = 1 << 20,       /* frames: more than an 8 MiB stack holds
                                  * (16 bytes each at least) */
-    SKIP_MAX = 16               /* frames of host code before the first
-                                 * compiled one (moat_caller_trap) */
 };
 
 static void
@@ -29,17 +28,17 @@ record(Activation *a, uintptr_t pc)
 }
 
 /* Each frame of compiled code (frame-pointer=all) starts with the
- * caller's rbp at [rbp] and the return address at [rbp + 8]. Frames of
- * host code may keep no frame pointer; rbp then still holds a compiled
- * caller's (it is callee-saved), or the chain ends early. Every read is
- * of a word inside this run's stack, [guard_hi, stack_hi), and the chain
- * must climb, so a bad chain ends the walk and never faults. */
+ * caller's rbp at [rbp] and the return address at [rbp + 8]; the walk
+ * ends at the first return address outside compiled code (the entry of
+ * the call: a trampoline's caller, or host code that called back in).
+ * Every read is of a word inside this run's stack, [guard_hi, stack_hi),
+ * and the chain must climb, so a bad chain ends the walk and never
+ * faults. */
 void
 moatR_backtrace_walk(Activation *a, uintptr_t pc, uintptr_t fp, bool is_ret)
 {
     const ThreadState *ts = &moatR_tls;
     uintptr_t          lo = ts->guard_hi, hi = ts->stack_hi;
-    uint32_t           skipped = 0;
 
     a->npcs = a->ndropped = 0;
     a->is_pc0_exact = false;
@@ -52,14 +51,48 @@ moatR_backtrace_walk(Activation *a, uintptr_t pc, uintptr_t fp, bool is_ret)
             break;
         const uintptr_t *f = (const uintptr_t *)fp;
         uintptr_t        next = f[0], ret = f[1];
-        if (moatR_code_has_pc(ret))
-            record(a, ret);
-        else if (a->npcs > 0 || ++skipped > SKIP_MAX)
+        if (!moatR_code_has_pc(ret))
             break;              /* out of the sandbox: the entry */
+        record(a, ret);
         if (next <= fp)
             break;
         fp = next;
     }
+}
+
+typedef struct Found {
+    uintptr_t pc, fp;
+} Found;
+
+enum { DWARF_REG_RBP = 6 };     /* x86-64 psABI, DWARF register numbers */
+
+static _Unwind_Reason_Code
+find_compiled(struct _Unwind_Context *uc, void *arg)
+{
+    Found    *f = arg;
+    uintptr_t ip = (uintptr_t)_Unwind_GetIP(uc);
+
+    if (!ip || !moatR_code_has_pc(ip))
+        return _URC_NO_REASON;
+    f->pc = ip;
+    f->fp = (uintptr_t)_Unwind_GetGR(uc, DWARF_REG_RBP);
+    return _URC_END_OF_STACK;           /* found: stop */
+}
+
+/* Host code between the trap and compiled code may use rbp for anything
+ * (and stale frames of earlier calls lie further up the stack), so the
+ * way back to compiled code is found with the unwind tables host code
+ * has (libgcc's unwinder, .eh_frame): the first frame in compiled code,
+ * with rbp as it was there. Compiled code has no unwind tables we
+ * register, so the unwinder stops there at the latest. */
+void
+moatR_backtrace_host(uintptr_t *pc, uintptr_t *fp)
+{
+    Found f = { 0, 0 };
+
+    _Unwind_Backtrace(find_compiled, &f);
+    *pc = f.pc;
+    *fp = f.fp;
 }
 
 /* The frames of one code address: from the DWARF, else the function
@@ -68,12 +101,12 @@ static size_t
 frames_at(uintptr_t at, moat_frame *out, size_t max)
 {
     const moat_module *m = moatR_code_module(at);
-    size_t             n = 0;
 
     if (!m)
         return 0;
-    n = moatR_dw_frames(m->img, at, out, max);
-    if (n == 0) {
+    int r = moatR_dw_frames(m->img, at, out, max);
+    size_t n = r > 0 ? (size_t)r : 0;
+    if (r < 0) {
         uint32_t f = moatR_module_func_at(m, at);
         if (f == MOAT_NO_FUNC)
             return 0;

@@ -157,7 +157,7 @@ unit_of(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Addr *bias)
  * subroutine in subprogram) is that DIE's parents (dwarf_getscopes_die,
  * as eu-addr2line -i does). Each inlined subroutine is a frame whose
  * caller's offset is its call line. */
-static size_t
+static int
 scope_frames(Dwfl_Module *mod, Dwarf_Addr pc, moat_frame *out, size_t max)
 {
     Dwarf_Addr bias = 0;
@@ -168,6 +168,10 @@ scope_frames(Dwfl_Module *mod, Dwarf_Addr pc, moat_frame *out, size_t max)
     uint64_t   off = cu ? pc_line(cu, pc - bias) : MOAT_NO_OFFSET;
     size_t     k = 0;
 
+    if (nchain <= 0) {
+        free(scopes);
+        return -1;
+    }
     for (int i = 0; i < nchain && k < max; i++) {
         int tag = dwarf_tag(&chain[i]);
         if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
@@ -183,18 +187,18 @@ scope_frames(Dwfl_Module *mod, Dwarf_Addr pc, moat_frame *out, size_t max)
     }
     free(scopes);
     free(chain);
-    return k;
+    return (int)k;
 }
 
-size_t
+int
 moatR_dw_frames(const ElfImage *img, uintptr_t pc, moat_frame *out,
                 size_t max)
 {
     ElfDebug *d = (ElfDebug *)moatR_elf_debug(img);
-    size_t    n = 0;
+    int       n = -1;
 
     if (!d || max == 0)
-        return 0;
+        return -1;
     pthread_mutex_lock(&d->lock);
     if (!d->dw)
         d->dw = dw_open(d);

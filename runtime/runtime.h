@@ -685,12 +685,16 @@ void moatR_activation_error(const Activation *a, moat_error *err);
  * registry's lock (signal.c takes it in the handler too). */
 void   moatR_backtrace_walk(Activation *a, uintptr_t pc, uintptr_t fp,
                             bool is_ret);
+/* From host code on the wasm stack: the innermost compiled frame's
+ * return address and frame pointer (0, 0 when none is found). */
+void   moatR_backtrace_host(uintptr_t *pc, uintptr_t *fp);
 /* a's frames into err (frames, nframes, func). */
 void   moatR_backtrace_fill(const Activation *a, moat_error *err);
 /* The wasm frames (innermost first, module not set) of code address pc
- * in img from its DWARF; 0 when it has none there. */
+ * in img from its DWARF: how many (0: pc is in a trampoline), -1 when
+ * no DWARF covers pc. */
 typedef struct DwState DwState;
-size_t moatR_dw_frames(const ElfImage *img, uintptr_t pc, moat_frame *out,
+int    moatR_dw_frames(const ElfImage *img, uintptr_t pc, moat_frame *out,
                        size_t max);
 
 /* ---- signal.c: fault handlers and the registries they consult ---- */

@@ -78,7 +78,8 @@ moatR_trap(void *ctx, uint32_t code)
 }
 
 /* "WORDING in function NAME" (the innermost wasm frame, demangled), and
- * the backtrace. */
+ * the backtrace. A host function's message stays as the host wrote it
+ * (err->func and the frames say which guest function called it). */
 static void
 trap_error(const Activation *a, moat_error *err)
 {
@@ -89,7 +90,7 @@ trap_error(const Activation *a, moat_error *err)
     moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_TRAP, "%s", text);
     err->trap = t;
     moatR_backtrace_fill(a, err);
-    if (err->nframes > 0) {
+    if (err->nframes > 0 && t != MOAT_TRAP_HOST) {
         char   name[160];
         size_t n = strlen(err->msg);
         moat_frame_name(&err->frames[0], name, sizeof name);
@@ -126,7 +127,9 @@ moat_caller_trap(moat_caller *c, const char *msg)
         if ((a->host_msg = moatU_alloc(n + 1)))
             memcpy(a->host_msg, msg, n + 1);
     }
-    moatR_unwind_here(MOAT_TRAP_HOST);
+    uintptr_t pc, fp;
+    moatR_backtrace_host(&pc, &fp);
+    moatR_unwind_at(MOAT_TRAP_HOST, pc, fp, true);
 }
 
 void
