@@ -21,7 +21,10 @@
 #include <stdint.h>
 
 #define MOAT_ABI_MAGIC   0x54414f4du        /* "MOAT" little-endian */
-#define MOAT_ABI_VERSION 3u
+/* 4: compiled code keeps frame pointers, each trap check calls moatR_trap
+ * from its own site, and objects carry DWARF of wasm offsets: the
+ * runtime walks and names a trap's frames (docs/backtraces.md). */
+#define MOAT_ABI_VERSION 4u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
 
 #define MOAT_PAGE_SIZE   65536u

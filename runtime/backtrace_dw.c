@@ -1,8 +1,9 @@
 /* backtrace_dw.c - native code address to wasm frames, through the DWARF
  * the compiler put in the artifact (llvm-lower/debuginfo.c: a
  * subprogram wasm_fN per function, line = wasm byte offset), read with
- * elfutils' libdwfl, which applies the object's relocations to its debug
- * sections against the addresses the loader gave each section. Made on
+ * elfutils: libdwfl for an object, which applies its relocations to its
+ * debug sections against the addresses the loader gave each section;
+ * libdw alone for a shared object, already linked. Made on
  * the first trap that needs it (loading never pays for it); one per
  * image, under the image's lock (libdwfl is not thread-safe).
  */
@@ -14,8 +15,10 @@
 #include "runtime.h"
 
 struct DwState {
-    Dwfl        *dwfl;
-    Dwfl_Module *mod;           /* NULL: the DWARF could not be read */
+    Dwfl       *dwfl;           /* an object's: relocates its DWARF */
+    Elf        *elf;            /* a shared object's (needs no relocation) */
+    Dwarf      *dbg;            /* NULL: the DWARF could not be read */
+    Dwarf_Addr  bias;           /* runtime address - DWARF address */
 };
 
 static int
@@ -63,6 +66,36 @@ static const Dwfl_Callbacks callbacks = {
     .section_address = section_address,
 };
 
+/* An object: libdwfl applies its debug sections' relocations against
+ * the sections' load addresses (section_address), as for kernel
+ * modules. */
+static void
+open_rel(DwState *dw, const ElfDebug *d)
+{
+    dw->dwfl = dwfl_begin(&callbacks);
+    if (!dw->dwfl || d->lo >= d->hi)
+        return;
+    dwfl_report_begin(dw->dwfl);
+    Dwfl_Module *mod = dwfl_report_module(dw->dwfl, "wasm", d->lo, d->hi);
+    void       **ud = NULL;
+    if (mod && dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL,
+                                NULL) && ud)
+        *ud = (void *)d;
+    dwfl_report_end(dw->dwfl, NULL, NULL);
+    if (mod && ud)
+        dw->dbg = dwfl_module_getdwarf(mod, &dw->bias);
+}
+
+/* A shared object: linked, its DWARF holds link-time addresses. */
+static void
+open_dyn(DwState *dw, const ElfDebug *d)
+{
+    dw->elf = elf_memory((char *)d->elf, d->len);
+    if (dw->elf)
+        dw->dbg = dwarf_begin_elf(dw->elf, DWARF_C_READ, NULL);
+    dw->bias = d->bias;
+}
+
 static DwState *
 dw_open(const ElfDebug *d)
 {
@@ -71,18 +104,10 @@ dw_open(const ElfDebug *d)
     if (!dw)
         return NULL;
     elf_version(EV_CURRENT);
-    dw->dwfl = dwfl_begin(&callbacks);
-    if (!dw->dwfl || d->lo >= d->hi)
-        return dw;
-    dwfl_report_begin(dw->dwfl);
-    Dwfl_Module *mod = dwfl_report_module(dw->dwfl, "wasm", d->lo, d->hi);
-    void       **ud = NULL;
-    if (mod && dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL,
-                                NULL) && ud) {
-        *ud = (void *)d;
-        dw->mod = mod;
-    }
-    dwfl_report_end(dw->dwfl, NULL, NULL);
+    if (d->is_dyn)
+        open_dyn(dw, d);
+    else
+        open_rel(dw, d);
     return dw;
 }
 
@@ -92,7 +117,12 @@ moatR_dw_free(DwState *dw)
     if (!dw)
         return;
     if (dw->dwfl)
-        dwfl_end(dw->dwfl);
+        dwfl_end(dw->dwfl);         /* ends its Dwarf and Elf too */
+    if (dw->elf) {
+        if (dw->dbg)
+            dwarf_end(dw->dbg);
+        elf_end(dw->elf);
+    }
     moatU_free(dw);
 }
 
@@ -136,19 +166,22 @@ pc_line(Dwarf_Die *cu, Dwarf_Addr pc)
     return (uint64_t)line;
 }
 
-/* The compile unit holding pc. Not dwfl_module_addrdie: before elfutils
- * 0.189 it reads only .debug_aranges, which LLVM does not write; a
- * module has one unit per partition (llvm-lower/partition.c), so a walk
- * is short. */
-static Dwarf_Die *
-unit_of(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Addr *bias)
+/* The compile unit holding pc (a DWARF address). Not
+ * dwfl_module_addrdie: before elfutils 0.189 it reads only
+ * .debug_aranges, which LLVM does not write; a module has one unit per
+ * partition (llvm-lower/partition.c), so a walk is short. */
+static bool
+unit_of(Dwarf *dbg, Dwarf_Addr pc, Dwarf_Die *cu)
 {
-    Dwarf_Die *cu = NULL;
+    Dwarf_Off off = 0, next;
+    size_t    hsize;
 
-    while ((cu = dwfl_module_nextcu(mod, cu, bias)))
-        if (dwarf_haspc(cu, pc - *bias) > 0)
-            return cu;
-    return NULL;
+    while (dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+        if (dwarf_offdie(dbg, off + hsize, cu) && dwarf_haspc(cu, pc) > 0)
+            return true;
+        off = next;
+    }
+    return false;
 }
 
 /* The frames of pc, innermost first. dwarf_getscopes finds the innermost
@@ -158,14 +191,14 @@ unit_of(Dwfl_Module *mod, Dwarf_Addr pc, Dwarf_Addr *bias)
  * as eu-addr2line -i does). Each inlined subroutine is a frame whose
  * caller's offset is its call line. */
 static int
-scope_frames(Dwfl_Module *mod, Dwarf_Addr pc, moat_frame *out, size_t max)
+scope_frames(Dwarf *dbg, Dwarf_Addr pc, moat_frame *out, size_t max)
 {
-    Dwarf_Addr bias = 0;
-    Dwarf_Die *cu = unit_of(mod, pc, &bias);
+    Dwarf_Die  cu;
     Dwarf_Die *scopes = NULL, *chain = NULL;
-    int        n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+    bool       has_cu = unit_of(dbg, pc, &cu);
+    int        n = has_cu ? dwarf_getscopes(&cu, pc, &scopes) : 0;
     int        nchain = n > 0 ? dwarf_getscopes_die(&scopes[0], &chain) : 0;
-    uint64_t   off = cu ? pc_line(cu, pc - bias) : MOAT_NO_OFFSET;
+    uint64_t   off = has_cu ? pc_line(&cu, pc) : MOAT_NO_OFFSET;
     size_t     k = 0;
 
     if (nchain <= 0) {
@@ -202,8 +235,8 @@ moatR_dw_frames(const ElfImage *img, uintptr_t pc, moat_frame *out,
     pthread_mutex_lock(&d->lock);
     if (!d->dw)
         d->dw = dw_open(d);
-    if (d->dw && d->dw->mod)
-        n = scope_frames(d->dw->mod, pc, out, max);
+    if (d->dw && d->dw->dbg)
+        n = scope_frames(d->dw->dbg, pc - d->dw->bias, out, max);
     pthread_mutex_unlock(&d->lock);
     return n;
 }

@@ -1,4 +1,4 @@
-/* elf_debug.c - what a loaded object keeps for its trap backtraces
+/* elf_debug.c - what a loaded artifact keeps for its trap backtraces
  * (docs/backtraces.md): a trimmed copy of the file holding only the
  * DWARF the compiler wrote (.debug_* and their RELA sections), the
  * symbol and string tables those relocations name, and the section
@@ -28,7 +28,7 @@ is_kept(const ElfLoad *L, uint32_t i)
 
     if (i == 0 || s->type == ELF_SHT_NOBITS)
         return false;
-    if (i == L->shstrndx || i == L->symtab
+    if (i == L->shstrndx || (L->symtab && i == L->symtab)
         || (L->symtab && i == L->sh[L->symtab].link))
         return true;
     if (s->flags & ELF_SHF_ALLOC)
@@ -82,14 +82,12 @@ write_copy(const ElfLoad *L, ElfDebug *d, uint64_t shoff)
     }
 }
 
-bool
-moatR_elf_keep_debug(const ElfLoad *L, ElfDebug **out)
+/* The copy of L's kept sections, or NULL (out of memory: recorded). */
+static ElfDebug *
+make_copy(const ElfLoad *L)
 {
     uint64_t size = sizeof(ElfEhdr);
 
-    *out = NULL;
-    if (!has_debug_info(L))
-        return true;                    /* not ours to explain: no DWARF */
     for (uint32_t i = 0; i < L->nsh; i++)
         if (is_kept(L, i))
             size = align8(size) + L->sh[i].size;
@@ -102,12 +100,25 @@ moatR_elf_keep_debug(const ElfLoad *L, ElfDebug **out)
     }
     if (!d || !d->elf || !d->addr) {
         moatR_elf_debug_free(d);
-        return moatR_elf_nomem((ElfLoad *)L);
+        moatR_elf_nomem((ElfLoad *)L);
+        return NULL;
     }
     d->len = (size_t)size;
-    pthread_mutex_init(&d->lock, NULL);
     d->nsh = L->nsh;
+    pthread_mutex_init(&d->lock, NULL);
     write_copy(L, d, shoff);
+    return d;
+}
+
+bool
+moatR_elf_keep_debug(const ElfLoad *L, ElfDebug **out)
+{
+    *out = NULL;
+    if (!has_debug_info(L))
+        return true;                    /* not ours to explain: no DWARF */
+    ElfDebug *d = make_copy(L);
+    if (!d)
+        return false;
     d->lo = UINTPTR_MAX;
     for (uint32_t i = 1; i < L->nsh; i++) {
         if (L->group[i] == ELF_G_NONE)
@@ -120,6 +131,57 @@ moatR_elf_keep_debug(const ElfLoad *L, ElfDebug **out)
     }
     *out = d;
     return true;
+}
+
+/* A shared object's section headers, which its loader never needed:
+ * read into S (its sh, nsh, shstr), false when there are none usable. */
+static bool
+dyn_sections(const ElfLoad *L, ElfLoad *S)
+{
+    ElfEhdr h;
+
+    memcpy(&h, L->bytes, sizeof h);     /* checked by elf_dyn.c */
+    if (h.shnum == 0 || h.shentsize != sizeof(ElfShdr)
+        || h.shstrndx >= h.shnum || h.shoff > L->len
+        || (L->len - h.shoff) / sizeof(ElfShdr) < h.shnum)
+        return false;
+    S->sh = moatU_calloc(h.shnum, sizeof *S->sh);
+    if (!S->sh)
+        return false;
+    S->nsh = h.shnum;
+    memcpy(S->sh, L->bytes + h.shoff, S->nsh * sizeof *S->sh);
+    for (uint32_t i = 1; i < S->nsh; i++) {
+        const ElfShdr *s = &S->sh[i];
+        if (s->type != ELF_SHT_NOBITS
+            && (s->offset > L->len || s->size > L->len - s->offset))
+            return false;
+    }
+    const ElfShdr *t = &S->sh[h.shstrndx];
+    if (t->type != ELF_SHT_STRTAB)
+        return false;
+    S->shstrndx = h.shstrndx;
+    S->shstr = (const char *)L->bytes + t->offset;
+    S->nshstr = t->size;
+    return true;
+}
+
+bool
+moatR_elf_keep_debug_dyn(const ElfLoad *L, uint64_t bias, ElfDebug **out)
+{
+    ElfLoad S = { .bytes = L->bytes, .len = L->len, .err = L->err };
+    bool    ok = true;
+
+    *out = NULL;
+    if (dyn_sections(L, &S) && has_debug_info(&S)) {
+        *out = make_copy(&S);
+        ok = *out != NULL;
+        if (ok) {
+            (*out)->is_dyn = true;
+            (*out)->bias = bias;
+        }
+    }
+    moatU_free(S.sh);
+    return ok;
 }
 
 void

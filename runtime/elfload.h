@@ -61,6 +61,8 @@ typedef struct ElfDebug {
     uint64_t       *addr;       /* per section: its address, 0 = none */
     uint32_t        nsh;
     uint64_t        lo, hi;     /* the loaded sections' span */
+    bool            is_dyn;     /* a shared object's: DWARF linked, */
+    uint64_t        bias;       /* at runtime address - bias */
     pthread_mutex_t lock;       /* libdwfl is not thread-safe */
     struct DwState *dw;         /* backtrace_dw.c, made on first use */
 } ElfDebug;
@@ -259,6 +261,11 @@ bool moatR_elf_scan_relocs(ElfLoad *L);
 /* elf_debug.c: the debug copy of a mapped object (*out NULL when it has
  * no .debug_info); false when out of memory. */
 bool moatR_elf_keep_debug(const ElfLoad *L, ElfDebug **out);
+/* The same for a mapped shared object, whose section headers are read
+ * here (bounds-checked; a file without usable ones keeps no copy);
+ * bias = where its vaddr 0 was mapped. */
+bool moatR_elf_keep_debug_dyn(const ElfLoad *L, uint64_t bias,
+                              ElfDebug **out);
 /* elf_image.c: gives the image its debug copy (owned from then on). */
 void moatR_elf_set_debug(ElfImage *img, ElfDebug *d);
 bool moatR_elf_apply_relocs(ElfLoad *L);

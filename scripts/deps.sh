@@ -8,6 +8,8 @@ PACKAGES=(
     llvm-19-dev clang-19 lld-19 libffi-dev libcmocka-dev
     libclang-rt-19-dev wabt binaryen wasi-libc libclang-rt-19-dev-wasm32
     hyperfine nodejs time libmicrohttpd-dev libinih-dev libsystemd-dev
+    libdw-dev libelf-dev libiberty-dev libc++-19-dev-wasm32
+    libc++abi-19-dev-wasm32
 )
 
 missing=()

@@ -7,7 +7,8 @@ in order (demangled), "inlined into" names the next frame, nothing is
 inlined at moat -O0, and every offset is checked against wasm-objdump's
 disassembly of the guest: it lies in the frame's function, the innermost
 one is the trapping instruction and every outer one a call of the frame
-inside it. Prints `N passed, N failed, N skipped`.
+inside it. The C and C++ divisions also run as shared objects (`moat
+compile -shared`). Prints `N passed, N failed, N skipped`.
 """
 import argparse
 import os
@@ -74,11 +75,18 @@ def call_target(text, names_by_raw):
     return names_by_raw.get(m.group(1), m.group(1)) if m else None
 
 
-def check(moat, objdump, wasm, guest, opt, cache):
+def check(moat, objdump, wasm, guest, opt, cache, shared):
     """Returns a list of failures (empty: passed)."""
     wording, want, insn0, must_inline = CASES[guest]
     env = dict(os.environ, MOAT_CACHE_DIR=cache)
-    r = subprocess.run([moat, "run", "-O%d" % opt, wasm], env=env,
+    prog = wasm
+    if shared:                  # a shared object (runtime/elf_dyn.c)
+        prog = os.path.join(cache, guest + ".so")
+        c = subprocess.run([moat, "compile", "-O%d" % opt, "-shared", wasm,
+                            "-o", prog], capture_output=True, text=True)
+        if c.returncode != 0:
+            return ["moat compile -shared: %s" % c.stderr.strip()]
+    r = subprocess.run([moat, "run", "-O%d" % opt, prog], env=env,
                        capture_output=True, text=True, timeout=120)
     lines = r.stderr.splitlines()
     errs = []
@@ -128,6 +136,20 @@ def check(moat, objdump, wasm, guest, opt, cache):
     return errs
 
 
+def cases():
+    """(guest, clang -O, moat -O, shared) of every case."""
+    out = []
+    for guest in CASES:
+        for cl in (0, 2):
+            if guest == "inline" and cl == 2:
+                continue        # clang inlines helper itself: not ours
+            # shared objects: the C and C++ divisions at clang -O2
+            shared = [False, True] if guest in ("div", "calc") and cl == 2 \
+                else [False]
+            out += [(guest, cl, opt, so) for opt in (0, 2) for so in shared]
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--moat", required=True)
@@ -138,27 +160,24 @@ def main():
     npass = nfail = nskip = 0
     if a.skip:
         print("skipped: all cases: %s" % a.skip)
-        print("0 passed, 0 failed, %d skipped" % (len(CASES) * 4))
+        print("0 passed, 0 failed, %d skipped" % len(cases()))
         return 0
     with tempfile.TemporaryDirectory() as cache:
-        for guest in CASES:
-            for cl in (0, 2):
-                wasm = os.path.join(a.dir, "%s-O%d.wasm" % (guest, cl))
-                if guest == "inline" and cl == 2:
-                    continue    # clang inlines helper itself: not ours
-                for opt in (0, 2):
-                    what = "%s (clang -O%d, moat -O%d)" % (guest, cl, opt)
-                    if not os.path.exists(wasm):
-                        nskip += 1
-                        print("skip: %s: %s not built" % (what, wasm))
-                        continue
-                    errs = check(a.moat, a.objdump, wasm, guest, opt, cache)
-                    if errs:
-                        nfail += 1
-                        print("FAIL: %s: %s" % (what, "; ".join(errs)))
-                    else:
-                        npass += 1
-                        print("ok: %s" % what)
+        for guest, cl, opt, so in cases():
+            wasm = os.path.join(a.dir, "%s-O%d.wasm" % (guest, cl))
+            what = "%s (clang -O%d, moat -O%d%s)" % (
+                guest, cl, opt, " -shared" if so else "")
+            if not os.path.exists(wasm):
+                nskip += 1
+                print("skip: %s: %s not built" % (what, wasm))
+                continue
+            errs = check(a.moat, a.objdump, wasm, guest, opt, cache, so)
+            if errs:
+                nfail += 1
+                print("FAIL: %s: %s" % (what, "; ".join(errs)))
+            else:
+                npass += 1
+                print("ok: %s" % what)
     print("%d passed, %d failed, %d skipped" % (npass, nfail, nskip))
     return 1 if nfail else 0
 
