@@ -134,9 +134,10 @@ moatR_elf_keep_debug(const ElfLoad *L, ElfDebug **out)
 }
 
 /* A shared object's section headers, which its loader never needed:
- * read into S (its sh, nsh, shstr), false when there are none usable. */
+ * read into S (its sh, nsh, shstr), false when there are none usable
+ * (*nomem when that is for want of memory). */
 static bool
-dyn_sections(const ElfLoad *L, ElfLoad *S)
+dyn_sections(const ElfLoad *L, ElfLoad *S, bool *nomem)
 {
     ElfEhdr h;
 
@@ -146,6 +147,7 @@ dyn_sections(const ElfLoad *L, ElfLoad *S)
         || (L->len - h.shoff) / sizeof(ElfShdr) < h.shnum)
         return false;
     S->sh = moatU_calloc(h.shnum, sizeof *S->sh);
+    *nomem = S->sh == NULL;
     if (!S->sh)
         return false;
     S->nsh = h.shnum;
@@ -169,10 +171,13 @@ bool
 moatR_elf_keep_debug_dyn(const ElfLoad *L, uint64_t bias, ElfDebug **out)
 {
     ElfLoad S = { .bytes = L->bytes, .len = L->len, .err = L->err };
-    bool    ok = true;
+    bool    nomem = false, ok = true;
+    bool    has = dyn_sections(L, &S, &nomem);
 
     *out = NULL;
-    if (dyn_sections(L, &S) && has_debug_info(&S)) {
+    if (nomem)
+        ok = moatR_elf_nomem(&S);
+    else if (has && has_debug_info(&S)) {
         *out = make_copy(&S);
         ok = *out != NULL;
         if (ok) {

@@ -155,7 +155,7 @@ broken_descriptors_are_refused(void **state)
         const char *msg;
     } cases[] = {
         { b_magic, "bad descriptor magic" },
-        { b_version, "ABI version 4, runtime has 3" },
+        { b_version, "ABI version 5, runtime has 4" },
         { b_flags, "unknown descriptor flags" },
         { b_ctx_flag, "MEM_IS_CTX flag disagrees" },
         { b_count, "count beyond implementation limit" },
