@@ -18,6 +18,19 @@ enum {
                                  * (16 bytes each at least) */
 };
 
+/* The code span last found: frames of one module are mostly in one span,
+ * and the registry's lock per frame would cost more than the walk (a
+ * deep recursion is tens of thousands of frames). */
+typedef struct Code {
+    uintptr_t lo, hi;
+} Code;
+
+static bool
+is_code(Code *c, uintptr_t pc)
+{
+    return (pc >= c->lo && pc < c->hi) || moatR_code_span(pc, &c->lo, &c->hi);
+}
+
 static void
 record(Activation *a, uintptr_t pc)
 {
@@ -39,10 +52,11 @@ moatR_backtrace_walk(Activation *a, uintptr_t pc, uintptr_t fp, bool is_ret)
 {
     const ThreadState *ts = &moatR_tls;
     uintptr_t          lo = ts->guard_hi, hi = ts->stack_hi;
+    Code               c = { 0, 0 };
 
     a->npcs = a->ndropped = 0;
     a->is_pc0_exact = false;
-    if (pc && moatR_code_has_pc(pc)) {
+    if (pc && is_code(&c, pc)) {
         record(a, pc);
         a->is_pc0_exact = !is_ret;
     }
@@ -51,7 +65,7 @@ moatR_backtrace_walk(Activation *a, uintptr_t pc, uintptr_t fp, bool is_ret)
             break;
         const uintptr_t *f = (const uintptr_t *)fp;
         uintptr_t        next = f[0], ret = f[1];
-        if (!moatR_code_has_pc(ret))
+        if (!is_code(&c, ret))
             break;              /* out of the sandbox: the entry */
         record(a, ret);
         if (next <= fp)
@@ -70,9 +84,9 @@ static _Unwind_Reason_Code
 find_compiled(struct _Unwind_Context *uc, void *arg)
 {
     Found    *f = arg;
-    uintptr_t ip = (uintptr_t)_Unwind_GetIP(uc);
+    uintptr_t ip = (uintptr_t)_Unwind_GetIP(uc), lo, hi;
 
-    if (!ip || !moatR_code_has_pc(ip))
+    if (!ip || !moatR_code_span(ip, &lo, &hi))
         return _URC_NO_REASON;
     f->pc = ip;
     f->fp = (uintptr_t)_Unwind_GetGR(uc, DWARF_REG_RBP);

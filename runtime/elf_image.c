@@ -233,6 +233,19 @@ moatR_elf_contains_pc(const ElfImage *img, uintptr_t pc)
 }
 
 bool
+moatR_elf_code_span(const ElfImage *img, uintptr_t pc, uintptr_t *lo,
+                    uintptr_t *hi)
+{
+    const ElfSpan *s = span_of(img, pc, 1, true);
+
+    if (!s)
+        return false;
+    *lo = (uintptr_t)img->base + s->lo;
+    *hi = (uintptr_t)img->base + s->hi;
+    return true;
+}
+
+bool
 moatR_elf_has_data(const ElfImage *img, const void *p, uint64_t n)
 {
     return span_of(img, (uintptr_t)p, n ? n : 1, false) != NULL;

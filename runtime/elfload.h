@@ -45,6 +45,9 @@ bool  moatR_elf_load_shared(const uint8_t *bytes, size_t len,
 void *moatR_elf_symbol(const ElfImage *img, const char *name);
 /* Whether pc lies in the image's executable code (async-signal-safe). */
 bool  moatR_elf_contains_pc(const ElfImage *img, uintptr_t pc);
+/* The span of executable code holding pc, [*lo, *hi); false if none. */
+bool  moatR_elf_code_span(const ElfImage *img, uintptr_t pc, uintptr_t *lo,
+                          uintptr_t *hi);
 /* Whether [p, p + n) lies in one span of the image's data (not code). */
 bool  moatR_elf_has_data(const ElfImage *img, const void *p, uint64_t n);
 /* Bytes of data from p to the end of its span; 0 if p is not in data. */

@@ -710,8 +710,10 @@ bool moatR_code_add_module(const moat_module *m, const ElfImage *img,
                            uintptr_t lo, uintptr_t hi);
 /* The module whose loaded code holds pc, or NULL. */
 const moat_module *moatR_code_module(uintptr_t pc);
-/* Whether pc is in loaded compiled code (any module's or key's). */
-bool moatR_code_has_pc(uintptr_t pc);
+/* Whether pc is in loaded compiled code (any module's or key's), and
+ * then the contiguous code [*lo, *hi) around it, which stays code while
+ * a call into it runs (backtrace.c walks with it). */
+bool moatR_code_span(uintptr_t pc, uintptr_t *lo, uintptr_t *hi);
 bool moatR_resv_add(const void *key, uintptr_t lo, uintptr_t hi);
 void moatR_resv_remove(const void *key);
 

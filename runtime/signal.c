@@ -133,10 +133,17 @@ moatR_code_module(uintptr_t pc)
 }
 
 bool
-moatR_code_has_pc(uintptr_t pc)
+moatR_code_span(uintptr_t pc, uintptr_t *lo, uintptr_t *hi)
 {
     reg_enter();
-    bool has = ranges_find(&codes, pc) != NULL;
+    const Range *x = ranges_find(&codes, pc);
+    bool         has = x != NULL;
+    if (x && x->img)
+        has = moatR_elf_code_span(x->img, pc, lo, hi);
+    else if (x) {
+        *lo = x->lo;
+        *hi = x->hi;
+    }
     reg_leave();
     return has;
 }
