@@ -1,8 +1,7 @@
 /* trap.c - ending a moat call with a trap: moatR_trap (compiled code's
- * noreturn entry), moatR_unwind_at (helpers and the fault handler; the backtrace is
- * backtrace.c's), the trap
- * texts of the spec's assert_trap (spec 4.4, "trap"). The activation that
- * catches them is set up in stack.c.
+ * noreturn entry), moatR_unwind_at (helpers and the fault handler), the
+ * trap texts of the spec's assert_trap (spec 4.4, "trap"). The activation
+ * that catches them is set up in stack.c; the backtrace is backtrace.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
