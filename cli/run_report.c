@@ -9,6 +9,9 @@
  *   --timeout expired   `moat: trap: interrupted (timeout after T) in
  *                       function NAME`, 124
  *   anything else       `PROG: error: STATUS: MESSAGE`, 1
+ * A trap's line is followed by its backtrace, one wasm frame a line
+ * (docs/backtraces.md):
+ *     #0 divide(int, int) (inlined into main) [wasm 0x1c6]
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +60,32 @@ print_trap(moat_instance *inst, const RunOptions *o, const moat_error *err)
                 at);
 }
 
+/* "  #I NAME[ (inlined into OUTER)] [wasm 0xOFF]" per frame. */
+static void
+print_backtrace(const moat_error *err)
+{
+    char name[256], outer[256];
+
+    for (uint32_t i = 0; i < err->nframes; i++) {
+        const moat_frame *f = &err->frames[i];
+        fprintf(stderr, "  #%u %s", i, moat_frame_name(f, name, sizeof name));
+        if (f->inlined && i + 1 < err->nframes)
+            fprintf(stderr, " (inlined into %s)",
+                    moat_frame_name(&err->frames[i + 1], outer,
+                                    sizeof outer));
+        if (f->offset != MOAT_NO_OFFSET)
+            fprintf(stderr, " [wasm 0x%llx]", (unsigned long long)f->offset);
+        /* SOURCE LOCATIONS GO HERE (issue 12 part 5, `dwarf` helper):
+         * moat_module_source_locs(f->module, f->offset, ...) gives the
+         * file:line of the offset from the module's own DWARF; print
+         * them as " at FILE:LINE" once it is merged. Not done yet. */
+        fputc('\n', stderr);
+    }
+    if (err->nframes_dropped)
+        fprintf(stderr, "  ... %u more frame%s\n", err->nframes_dropped,
+                err->nframes_dropped == 1 ? "" : "s");
+}
+
 int
 moat_cli_outcome(moat_instance *inst, const RunOptions *o, moat_status st,
                  const moat_error *err)
@@ -68,6 +97,8 @@ moat_cli_outcome(moat_instance *inst, const RunOptions *o, moat_status st,
         return err->exit_code > 255 ? 255 : (int)err->exit_code;
     case MOAT_ERR_TRAP:
         print_trap(inst, o, err);
+        if (!o->invoke)         /* --invoke keeps its one line */
+            print_backtrace(err);
         return err->trap == MOAT_TRAP_INTERRUPTED && o->timeout_ns
                    ? EXIT_TIMEOUT
                    : EXIT_TRAP;

@@ -69,6 +69,28 @@ typedef enum moat_trap {
 
 #define MOAT_NO_OFFSET UINT64_MAX
 
+typedef struct moat_module moat_module;
+
+/* One wasm frame of a trap's backtrace (docs/backtraces.md). */
+typedef struct moat_frame {
+    const moat_module *module;  /* borrowed: valid while the module lives;
+                                 * NULL when the code is no module's */
+    uint32_t func;              /* wasm function index (imports counted),
+                                 * MOAT_NO_FUNC if unknown */
+    uint32_t inlined;           /* nonzero: the compiler inlined this frame
+                                 * into the next (outer) one */
+    uint64_t offset;            /* byte offset in the wasm module (file) of
+                                 * the trapping instruction (innermost
+                                 * frame) or of the call (outer frames);
+                                 * MOAT_NO_OFFSET if unknown */
+} moat_frame;
+
+/* Frames a moat_error holds: a trap deeper than this keeps its innermost
+ * MOAT_MAX_FRAMES and counts the native frames it left out. 32 covers
+ * the depth of real programs' traps (a C++ or Rust panic path is 10-20
+ * deep) and keeps moat_error under 1.1 KiB for hosts' stacks. */
+#define MOAT_MAX_FRAMES 32
+
 /* Filled by failing calls. The first error wins: a call never overwrites an
  * error that is already recorded (code != MOAT_OK). */
 typedef struct moat_error {
@@ -76,13 +98,30 @@ typedef struct moat_error {
     moat_trap   trap;       /* when code == MOAT_ERR_TRAP */
     uint64_t    offset;     /* byte offset in the input, MOAT_NO_OFFSET if none */
     uint32_t    exit_code;  /* when code == MOAT_ERR_EXIT */
-    uint32_t    func;       /* traps: index of the wasm function that
-                             * trapped, MOAT_NO_FUNC when not known (a
-                             * host function, the start of a call) */
+    uint32_t    func;       /* traps: index of the innermost wasm function
+                             * (frames[0].func), MOAT_NO_FUNC when not
+                             * known (a host function, the start of a
+                             * call) */
     char        msg[256];   /* traps: "WORDING in function NAME" */
+    /* traps: the wasm frames from the trap out to the entry of the call,
+     * innermost first (inlined ones included); nframes_dropped native
+     * frames further out did not fit. 0 frames: none known. */
+    uint32_t    nframes;
+    uint32_t    nframes_dropped;
+    moat_frame  frames[MOAT_MAX_FRAMES];
 } moat_error;
 
 #define MOAT_NO_FUNC UINT32_MAX
+
+/* A printable name of f's function: its name-section name demangled
+ * (C++ Itanium, Rust legacy and v0), else its export name, else "#IDX";
+ * "?" for an unknown frame. Written into buf (n bytes, cut to fit;
+ * control characters escaped); returns buf. */
+MOAT_API const char *moat_frame_name(const moat_frame *f, char *buf,
+                                     size_t n);
+/* Demangles a C++ (Itanium) or Rust (legacy, v0) symbol into buf; NULL
+ * when sym is not one (buf untouched). */
+MOAT_API const char *moat_demangle(const char *sym, char *buf, size_t n);
 
 /* Spec-like name of a status ("invalid module", ...); static storage. */
 MOAT_API const char *moat_status_string(moat_status s);

@@ -115,32 +115,40 @@ moatL_ieq(Lower *L, LLVMValueRef a, LLVMValueRef b)
     return LLVMBuildICmp(L->b, LLVMIntEQ, a, b, "");
 }
 
-/* One trap block per function; the trap code arrives through a phi. */
+/* A cold block of its own per trap site, whose call to moatR_trap is
+ * marked nomerge: LLVM may not fold two sites into one call, so the
+ * call's return address and its location (the wasm offset, debuginfo.c)
+ * name the instruction that trapped (docs/backtraces.md). */
 static LLVMBasicBlockRef
-trap_block(Lower *L)
+trap_block(Lower *L, uint32_t code)
 {
-    if (L->trap_bb)
-        return L->trap_bb;
     LLVMBasicBlockRef here = LLVMGetInsertBlock(L->b);
-    L->trap_bb = LLVMAppendBasicBlockInContext(L->llctx, L->fn, "trap");
-    LLVMPositionBuilderAtEnd(L->b, L->trap_bb);
-    L->trap_phi = LLVMBuildPhi(L->b, L->i32, "trap.code");
-    LLVMValueRef args[] = { L->ctx, L->trap_phi };
-    LLVMBuildCall2(L->b, L->helper_types[H_TRAP], L->helpers[H_TRAP], args,
-                   2, "");
+    LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                         "trap");
+    LLVMValueRef      args[] = { L->ctx, moatL_const_i32(L, code) };
+
+    LLVMPositionBuilderAtEnd(L->b, bb);
+    moatL_nomerge(L, moatL_call_helper(L, H_TRAP, args, 2));
     LLVMBuildUnreachable(L->b);
     LLVMPositionBuilderAtEnd(L->b, here);
-    return L->trap_bb;
+    return bb;
+}
+
+void
+moatL_nomerge(Lower *L, LLVMValueRef call)
+{
+    unsigned k = LLVMGetEnumAttributeKindForName("nomerge", 7);
+
+    LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+                             LLVMCreateEnumAttribute(L->llctx, k, 0));
 }
 
 void
 moatL_trap_if(Lower *L, LLVMValueRef cond, uint32_t code)
 {
-    LLVMBasicBlockRef trap = trap_block(L);
-    LLVMBasicBlockRef from = LLVMGetInsertBlock(L->b);
+    LLVMBasicBlockRef trap = trap_block(L, code);
     LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
                                                          "");
-    LLVMValueRef      val = moatL_const_i32(L, code);
 
     /* traps are cold: weight the branch */
     LLVMValueRef br = LLVMBuildCondBr(L->b, cond, trap, ok);
@@ -153,19 +161,13 @@ moatL_trap_if(Lower *L, LLVMValueRef cond, uint32_t code)
                     LLVMMetadataAsValue(L->llctx,
                                         LLVMMDNodeInContext2(L->llctx, md,
                                                              3)));
-    LLVMAddIncoming(L->trap_phi, &val, &from, 1);
     LLVMPositionBuilderAtEnd(L->b, ok);
 }
 
 void
 moatL_trap(Lower *L, uint32_t code)
 {
-    LLVMBasicBlockRef trap = trap_block(L);
-    LLVMBasicBlockRef from = LLVMGetInsertBlock(L->b);
-    LLVMValueRef      val = moatL_const_i32(L, code);
-
-    LLVMBuildBr(L->b, trap);
-    LLVMAddIncoming(L->trap_phi, &val, &from, 1);
+    LLVMBuildBr(L->b, trap_block(L, code));
     /* code after the trap is dead: give it a block of its own */
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, L->fn, "dead"));

@@ -3,6 +3,7 @@
  * The body was validated before, so decoding here cannot fail.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,9 +162,11 @@ moatL_func(Lower *L, uint32_t idx)
     L->fn = L->funcs[idx];
     L->nvs = L->ncs = 0;
     L->is_dead = false;
-    L->trap_bb = NULL;
-    L->trap_phi = NULL;
     L->r = &r;
+    char name[32];
+    snprintf(name, sizeof name, "wasm_f%u", idx);
+    /* the prologue's code (stack and epoch checks) is at the body */
+    moatL_di_func(L, L->fn, name, (unsigned)(f->code - m->bytes));
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, L->fn, "entry"));
     FuncFacts facts = moatL_func_facts(m, f);
@@ -179,6 +182,7 @@ moatL_func(Lower *L, uint32_t idx)
     r.p = f->code;
     r.end = f->code + f->code_len;
     while (L->ncs > 0) {
+        moatL_di_at(L, (uint64_t)(r.p - m->bytes));
         bool ok = moatD_insn(&r, &in);
         assert(ok);
         (void)ok;
@@ -189,5 +193,6 @@ moatL_func(Lower *L, uint32_t idx)
     }
     epilogue(L, ft);
     moatL_stack_finish(L, &stack, &facts);
+    moatL_di_leave(L);
     moatU_arena_fini(&L->scratch);
 }

@@ -86,10 +86,23 @@ typedef struct Lower {
     LCtrl          *cs;          /* control stack */
     uint32_t        ncs, capcs;
     bool            is_dead;     /* current position is unreachable */
-    LLVMBasicBlockRef trap_bb;   /* one trap block per function */
-    LLVMValueRef    trap_phi;
     Reader         *r;           /* over the function body */
+
+    /* debuginfo.c: wasm offsets of native code, for backtraces */
+    LLVMDIBuilderRef di;
+    LLVMMetadataRef  di_file, di_cu, di_type;
+    LLVMMetadataRef  di_scope;   /* the function being built, or NULL */
+    unsigned         di_line;    /* its current location's line */
 } Lower;
+
+/* debuginfo.c: a subprogram per compiled function, and the location
+ * (line = wasm byte offset) of the instructions built next. */
+void moatL_di_init(Lower *L);
+void moatL_di_func(Lower *L, LLVMValueRef fn, const char *name,
+                   unsigned line);
+void moatL_di_at(Lower *L, uint64_t off);
+void moatL_di_leave(Lower *L);
+void moatL_di_fini(Lower *L);
 
 /* Runtime helpers, in MOAT_HELPERS order (abi.h). */
 enum {
@@ -117,6 +130,8 @@ LLVMValueRef moatL_zero(Lower *L, uint8_t valtype);
 /* Traps with code (MOAT_ABI_TRAP_*) when cond is true; code goes on in a
  * fresh block. */
 void         moatL_trap_if(Lower *L, LLVMValueRef cond, uint32_t code);
+/* Keeps LLVM from merging call with another (traps: one per site). */
+void         moatL_nomerge(Lower *L, LLVMValueRef call);
 void         moatL_trap(Lower *L, uint32_t code);      /* unconditional */
 /* Loads and stores of the context area: ctx + off, marked !tbaa ctx. */
 LLVMValueRef moatL_ctx_ptr(Lower *L, int64_t off);
@@ -223,6 +238,8 @@ typedef struct LowerTarget {
 
 void moatL_init(Lower *L, const Module *m, const LowerTarget *t);
 void moatL_fini(Lower *L);
+/* module.c: keeps frame pointers in fn (the runtime's backtraces). */
+void moatL_frame_pointer(LLVMValueRef fn);
 
 /* lower_epoch.c: interruption checks (docs/runtime.md, "Deadlines").
  * moatL_epoch_check emits one at the builder's position: at function

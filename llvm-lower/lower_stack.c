@@ -85,6 +85,7 @@ exhausted(Lower *L, LLVMValueRef ctx, LLVMValueRef sp)
 
     LLVMSetVolatile(probe, true);
     LLVMValueRef call = moatL_call_helper(L, H_TRAP, args, 2);
+    moatL_nomerge(L, call);
     LLVMBuildUnreachable(L->b);
     return call;
 }

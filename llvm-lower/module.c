@@ -133,7 +133,16 @@ add_target_attrs(Lower *L, LLVMValueRef fn, const LowerTarget *t)
     /* wasm 2.0 has no tail calls: endless recursion must exhaust the stack
      * ("call stack exhausted"), not become a loop */
     LLVMAddTargetDependentFunctionAttr(fn, "disable-tail-calls", "true");
+    moatL_frame_pointer(fn);
     (void)L;
+}
+
+/* Frame pointers in every compiled function: the runtime walks the rbp
+ * chain from a trap to the entry of the call (docs/backtraces.md). */
+void
+moatL_frame_pointer(LLVMValueRef fn)
+{
+    LLVMAddTargetDependentFunctionAttr(fn, "frame-pointer", "all");
 }
 
 /* The results area is the caller's scratch: nothing else reaches it
@@ -213,6 +222,7 @@ moatL_init(Lower *L, const Module *m, const LowerTarget *t)
     L->guard = MOAT_HEAP_GUARD;
     moatU_arena_init(&L->scratch);
     make_tbaa(L);
+    moatL_di_init(L);
     declare_helpers(L);
     declare_funcs(L, t);
 }
@@ -221,6 +231,7 @@ moatL_init(Lower *L, const Module *m, const LowerTarget *t)
 void
 moatL_fini(Lower *L)
 {
+    moatL_di_fini(L);
     LLVMDisposeBuilder(L->b);
     LLVMDisposeBuilder(L->slot_b);
     moatU_free(L->fn_types);

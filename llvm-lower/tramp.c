@@ -30,6 +30,9 @@ moatL_trampoline(Lower *L, uint32_t ti)
     snprintf(name, sizeof name, "wasm_tramp%u", ti);
     LLVMValueRef fn = LLVMAddFunction(L->mod, name, t);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
+    moatL_frame_pointer(fn);
+    /* a subprogram of its own: functions inlined into it keep theirs */
+    moatL_di_func(L, fn, "moat_tramp", 0);
     LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
                                        L->llctx, fn, "entry"));
     LLVMValueRef code = LLVMGetParam(fn, 0), vals = LLVMGetParam(fn, 2);
@@ -60,6 +63,7 @@ moatL_trampoline(Lower *L, uint32_t ti)
     if (ft->nresults == 1)
         LLVMSetAlignment(LLVMBuildStore(L->b, r, slot(L, vals, 0)), 8);
     LLVMBuildRetVoid(L->b);
+    moatL_di_leave(L);
     return fn;
 }
 

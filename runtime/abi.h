@@ -21,6 +21,11 @@
 #include <stdint.h>
 
 #define MOAT_ABI_MAGIC   0x54414f4du        /* "MOAT" little-endian */
+/* 4: compiled code keeps frame pointers, each trap check calls moatR_trap
+ * from its own site, and objects carry DWARF of wasm offsets: the
+ * runtime walks and names a trap's frames (docs/backtraces.md). The
+ * descriptor gained a named plugin's code bounds (code_lo, code_hi) and
+ * the module's own DWARF sections (code_start, ndebug, debug). */
 #define MOAT_ABI_VERSION 4u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
 /* `moat compile --name NAME`: the descriptor is NAME MOAT_DESC_SUFFIX, the

@@ -123,7 +123,6 @@ yield_preempted(moat_instance *inst)
 void
 moatR_epoch_check(void *ctx)
 {
-    uintptr_t      pc = (uintptr_t)__builtin_return_address(0);
     moat_instance *inst = moatR_ctx_instance(ctx);
     Deadline      *d = &inst->deadline;
     bool           is_due = atomic_exchange(&d->interrupt, false) ||
@@ -133,7 +132,7 @@ moatR_epoch_check(void *ctx)
 
     refresh_word(inst);
     if (is_due)
-        moatR_unwind_at(MOAT_TRAP_INTERRUPTED, pc);
+        moatR_unwind_here(MOAT_TRAP_INTERRUPTED);
     if (is_preempt && can_yield(inst))
         yield_preempted(inst);
 }

@@ -169,6 +169,7 @@ read_sections(ElfLoad *L)
             return false;
     if (!check_names(L, shstrndx))
         return false;
+    L->shstrndx = shstrndx;
     for (uint32_t i = 0; i < L->nsh; i++) {
         if (!classify(L, i))
             return false;
@@ -408,6 +409,7 @@ moatR_elf_load(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
                    .arch = moatR_elf_host_arch, .resolve = resolve };
     uint64_t start[ELF_NGROUP + 1] = { 0 };
     size_t   size = 0;
+    ElfDebug *debug = NULL;
     bool     ok;
 
     *out = NULL;
@@ -426,8 +428,13 @@ moatR_elf_load(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
             { start[ELF_G_RO], start[ELF_NGROUP], false },
         };
         ok = moatR_elf_apply_relocs(&L) && seal(&L, start)
+             && moatR_elf_keep_debug(&L, &debug)
              && moatR_elf_make_image(&L, size, spans, 2, out);
     }
+    if (ok)
+        moatR_elf_set_debug(*out, debug);
+    else
+        moatR_elf_debug_free(debug);
     if (!ok && L.base)
         munmap(L.base, size);
     moatU_free(L.sh);

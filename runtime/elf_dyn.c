@@ -566,16 +566,23 @@ moatR_elf_load_shared(const uint8_t *bytes, size_t len, ElfResolveFn resolve,
 {
     DynLoad D = { .L = { .bytes = bytes, .len = len, .err = err,
                          .arch = moatR_elf_host_arch, .resolve = resolve } };
-    ElfSpan spans[ELF_MAX_SPANS];
-    bool    ok;
+    ElfSpan   spans[ELF_MAX_SPANS];
+    ElfDebug *debug = NULL;
+    bool      ok;
 
     *out = NULL;
     ok = read_segments(&D) && map_segments(&D) && read_dynamic(&D)
          && read_symbols(&D) && apply_relocs(&D)
-         && seal(&D, spans);
+         && seal(&D, spans)
+         && moatR_elf_keep_debug_dyn(&D.L, (uintptr_t)D.L.base - D.lo,
+                                     &debug);
     if (ok)
         find_eh_frame(&D);
     ok = ok && moatR_elf_make_image(&D.L, (size_t)D.size, spans, D.nload, out);
+    if (ok)
+        moatR_elf_set_debug(*out, debug);
+    else
+        moatR_elf_debug_free(debug);
     if (!ok && D.L.base)
         munmap(D.L.base, (size_t)D.size);
     moatU_free(D.L.sym);

@@ -36,6 +36,7 @@ struct ElfImage {
     ElfFunc   *funcs;           /* sized STT_FUNC symbols, by address */
     uint32_t   nfuncs;
     uint64_t   eh_at, eh_size;  /* .eh_frame, offsets from base */
+    ElfDebug  *debug;           /* elf_debug.c, or NULL */
 };
 
 #if defined(__x86_64__)
@@ -316,6 +317,19 @@ moatR_elf_contains_pc(const ElfImage *img, uintptr_t pc)
 }
 
 bool
+moatR_elf_code_span(const ElfImage *img, uintptr_t pc, uintptr_t *lo,
+                    uintptr_t *hi)
+{
+    const ElfSpan *s = span_of(img, pc, 1, true);
+
+    if (!s)
+        return false;
+    *lo = (uintptr_t)img->base + s->lo;
+    *hi = (uintptr_t)img->base + s->hi;
+    return true;
+}
+
+bool
 moatR_elf_has_data(const ElfImage *img, const void *p, uint64_t n)
 {
     return span_of(img, (uintptr_t)p, n ? n : 1, false) != NULL;
@@ -374,5 +388,18 @@ moatR_elf_free(ElfImage *img)
     moatU_free(img->exports);
     moatU_free(img->names);
     moatU_free(img->funcs);
+    moatR_elf_debug_free(img->debug);
     moatU_free(img);
+}
+
+void
+moatR_elf_set_debug(ElfImage *img, ElfDebug *d)
+{
+    img->debug = d;
+}
+
+const ElfDebug *
+moatR_elf_debug(const ElfImage *img)
+{
+    return img ? img->debug : NULL;
 }

@@ -14,6 +14,7 @@
 #ifndef MOAT_ELF_H
 #define MOAT_ELF_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,9 @@ void *moatR_elf_symbol(const ElfImage *img, const char *name);
 void *moatR_elf_only_symbol(const ElfImage *img, const char *suffix);
 /* Whether pc lies in the image's executable code (async-signal-safe). */
 bool  moatR_elf_contains_pc(const ElfImage *img, uintptr_t pc);
+/* The span of executable code holding pc, [*lo, *hi); false if none. */
+bool  moatR_elf_code_span(const ElfImage *img, uintptr_t pc, uintptr_t *lo,
+                          uintptr_t *hi);
 /* Whether [p, p + n) lies in one span of the image's data (not code). */
 bool  moatR_elf_has_data(const ElfImage *img, const void *p, uint64_t n);
 /* Bytes of data from p to the end of its span; 0 if p is not in data. */
@@ -61,6 +65,27 @@ bool  moatR_elf_code_span(const ElfImage *img, uintptr_t pc, uintptr_t *lo,
                           uintptr_t *hi);
 bool  moatR_elf_eh_frame(const ElfImage *img, const uint8_t **p, size_t *n);
 void  moatR_elf_free(ElfImage *img);                     /* NULL: no-op */
+
+/* elf_debug.c: what an object keeps for trap backtraces
+ * (docs/backtraces.md): a trimmed copy of the file (its DWARF, the
+ * relocations and symbols that DWARF needs, the section headers; every
+ * other section SHT_NOBITS) and the load address of each section. */
+typedef struct ElfDebug {
+    uint8_t        *elf;        /* the copy, len bytes */
+    size_t          len;
+    uint64_t       *addr;       /* per section: its address, 0 = none */
+    uint32_t        nsh;
+    uint64_t        lo, hi;     /* the loaded sections' span */
+    bool            is_dyn;     /* a shared object's: DWARF linked, */
+    uint64_t        bias;       /* at runtime address - bias */
+    pthread_mutex_t lock;       /* libdwfl is not thread-safe */
+    struct DwState *dw;         /* backtrace_dw.c, made on first use */
+} ElfDebug;
+void moatR_elf_debug_free(ElfDebug *d);                 /* NULL: no-op */
+/* backtrace_dw.c */
+void moatR_dw_free(struct DwState *dw);                 /* NULL: no-op */
+/* The image's debug copy, NULL when it has none. */
+const ElfDebug *moatR_elf_debug(const ElfImage *img);
 
 /* symbols.c: the allow-list, an ElfResolveFn. */
 void *moatR_resolve_symbol(const char *name);
@@ -193,6 +218,7 @@ typedef struct ElfLoad {
     uint64_t       shoff;       /* file offset of the section headers */
     ElfShdr       *sh;          /* copies of the section headers */
     uint32_t       nsh;
+    uint16_t       shstrndx;
     const char    *shstr;       /* section names */
     uint64_t       nshstr;
     uint8_t       *group;       /* per section: ELF_G_* or ELF_G_NONE */
@@ -248,6 +274,16 @@ const char *moatR_elf_sym_name(const ElfLoad *L, uint32_t i);
  * entry and assigns GOT slots and stubs; apply patches the mapped image
  * (symbol addresses, GOT and stubs filled in). */
 bool moatR_elf_scan_relocs(ElfLoad *L);
+/* elf_debug.c: the debug copy of a mapped object (*out NULL when it has
+ * no .debug_info); false when out of memory. */
+bool moatR_elf_keep_debug(const ElfLoad *L, ElfDebug **out);
+/* The same for a mapped shared object, whose section headers are read
+ * here (bounds-checked; a file without usable ones keeps no copy);
+ * bias = where its vaddr 0 was mapped. */
+bool moatR_elf_keep_debug_dyn(const ElfLoad *L, uint64_t bias,
+                              ElfDebug **out);
+/* elf_image.c: gives the image its debug copy (owned from then on). */
+void moatR_elf_set_debug(ElfImage *img, ElfDebug *d);
 bool moatR_elf_apply_relocs(ElfLoad *L);
 
 #endif

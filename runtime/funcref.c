@@ -42,8 +42,7 @@ static uint64_t         nlimbo, limbo_cap = LIMBO_MIN;
 __attribute__((noinline, noreturn)) static void
 stale_call(void)
 {
-    moatR_unwind_at(MOAT_TRAP_STALE_REF,
-                    (uintptr_t)__builtin_return_address(0));
+    moatR_unwind_here(MOAT_TRAP_STALE_REF);
 }
 
 static bool

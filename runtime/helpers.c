@@ -19,16 +19,14 @@ ctx_memory(void *ctx)
     return m;
 }
 
-/* The helper's return address is in the compiled function that called
- * it: where the trap happened, for its name in the message. A macro, so
- * that it is taken in the helper's own frame. */
-#define HERE ((uintptr_t)__builtin_return_address(0))
+/* The helper's frame leads to the compiled function that called it:
+ * where the trap happened, for the backtrace (moatR_unwind_here). */
 #define trap_if(t) do {                                                  \
         moat_trap t_ = (t);                                              \
         if (t_ == MOAT_TRAP_NOMEM)                                       \
             moat_caller_trap(NULL, "out of memory: function reference"); \
         if (t_ != MOAT_TRAP_NONE)                                        \
-            moatR_unwind_at((int)t_, HERE);                              \
+            moatR_unwind_here((int)t_);                                  \
     } while (0)
 
 static Table *
@@ -49,7 +47,7 @@ moatR_memory_fill(void *ctx, uint32_t d, uint32_t val, uint32_t n)
     MoatMemory *m = ctx_memory(ctx);
 
     if ((uint64_t)d + n > m->size)
-        moatR_unwind_at(MOAT_TRAP_MEMORY_OOB, HERE);
+        moatR_unwind_here(MOAT_TRAP_MEMORY_OOB);
     memset(m->base + d, (int)(val & 0xff), n);
 }
 
@@ -59,7 +57,7 @@ moatR_memory_copy(void *ctx, uint32_t d, uint32_t s, uint32_t n)
     MoatMemory *m = ctx_memory(ctx);
 
     if ((uint64_t)d + n > m->size || (uint64_t)s + n > m->size)
-        moatR_unwind_at(MOAT_TRAP_MEMORY_OOB, HERE);
+        moatR_unwind_here(MOAT_TRAP_MEMORY_OOB);
     memmove(m->base + d, m->base + s, n);
 }
 

@@ -555,6 +555,12 @@ typedef struct Activation {
     volatile int       trap;                    /* moat_trap, or
                                                  * MOAT_UNWIND_EXIT */
     uintptr_t          trap_pc;     /* in compiled code, 0 if unknown */
+    /* backtrace.c: return addresses of compiled frames from the trap out
+     * (pcs[0] the trap's own pc: exact for a fault, else a return
+     * address), taken before the stack is left */
+    uintptr_t          pcs[MOAT_MAX_FRAMES];
+    uint32_t           npcs, ndropped;
+    bool               is_pc0_exact;
     uint32_t           exit_code;   /* MOAT_UNWIND_EXIT */
     char              *host_msg;    /* MOAT_TRAP_HOST text (owned) */
     Fiber             *fiber;       /* switched to (NULL: ran in place) */
@@ -698,12 +704,44 @@ uint32_t moatR_pool_default_slots(void);
 /* Not a trap: the guest asked to exit (moat_caller_exit). */
 #define MOAT_UNWIND_EXIT 0x100
 
-/* Ends the innermost activation of this thread with trap t; pc is where
- * in compiled code it happened (0 if unknown), to name the function. */
-__attribute__((noreturn)) void moatR_unwind_at(int t, uintptr_t pc);
-#define moatR_unwind(t) moatR_unwind_at((t), 0)
+/* Ends the innermost activation of this thread with trap t. pc is where
+ * in compiled code it happened (0 if unknown), fp the frame pointer of the
+ * compiled function there (0: none), is_ret whether pc is a return
+ * address (a call to the runtime) rather than the faulting instruction:
+ * they start the backtrace. */
+__attribute__((noreturn)) void moatR_unwind_at(int t, uintptr_t pc,
+                                               uintptr_t fp, bool is_ret);
+/* From a function compiled code called (a helper, a host function's
+ * moat_caller_trap): __builtin_frame_address(0) gives that function a
+ * frame pointer, so its frame holds the caller's rbp and the return
+ * address into it. A macro, to take the frame of the function using it. */
+#define moatR_unwind_here(t)                                             \
+    do {                                                                 \
+        const uintptr_t *fr_ = __builtin_frame_address(0);               \
+        moatR_unwind_at((t), fr_[1], fr_[0], true);                      \
+    } while (0)
 /* Fills err for a finished activation that did not return normally. */
 void moatR_activation_error(const Activation *a, moat_error *err);
+
+/* ---- backtrace.c, backtrace_dw.c: wasm frames of a trap
+ * (docs/backtraces.md) ---- */
+/* Walks the frame-pointer chain from (pc, fp) on this thread's wasm stack
+ * into a->pcs: compiled frames only, out to the entry of the call. Reads
+ * only inside the stack's bounds. Async-signal-safe but for the code
+ * registry's lock (signal.c takes it in the handler too). */
+void   moatR_backtrace_walk(Activation *a, uintptr_t pc, uintptr_t fp,
+                            bool is_ret);
+/* From host code on the wasm stack: the innermost compiled frame's
+ * return address and frame pointer (0, 0 when none is found). */
+void   moatR_backtrace_host(uintptr_t *pc, uintptr_t *fp);
+/* a's frames into err (frames, nframes, func). */
+void   moatR_backtrace_fill(const Activation *a, moat_error *err);
+/* The wasm frames (innermost first, module not set) of code address pc
+ * in img from its DWARF: how many (0: pc is in a trampoline), -1 when
+ * no DWARF covers pc. */
+typedef struct DwState DwState;
+int    moatR_dw_frames(const ElfImage *img, uintptr_t pc, moat_frame *out,
+                       size_t max);
 
 /* ---- signal.c: fault handlers and the registries they consult ---- */
 bool moatR_signals_install(moat_error *err);    /* counted, per engine */
@@ -718,6 +756,10 @@ bool moatR_code_add_module(const moat_module *m, const ElfImage *img,
                            uintptr_t lo, uintptr_t hi);
 /* The module whose loaded code holds pc, or NULL. */
 const moat_module *moatR_code_module(uintptr_t pc);
+/* Whether pc is in loaded compiled code (any module's or key's), and
+ * then the contiguous code [*lo, *hi) around it, which stays code while
+ * a call into it runs (backtrace.c walks with it). */
+bool moatR_code_span(uintptr_t pc, uintptr_t *lo, uintptr_t *hi);
 bool moatR_resv_add(const void *key, uintptr_t lo, uintptr_t hi);
 void moatR_resv_remove(const void *key);
 

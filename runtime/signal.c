@@ -133,6 +133,22 @@ moatR_code_module(uintptr_t pc)
 }
 
 bool
+moatR_code_span(uintptr_t pc, uintptr_t *lo, uintptr_t *hi)
+{
+    reg_enter();
+    const Range *x = ranges_find(&codes, pc);
+    bool         has = x != NULL;
+    if (x && x->img)
+        has = moatR_elf_code_span(x->img, pc, lo, hi);
+    else if (x) {
+        *lo = x->lo;
+        *hi = x->hi;
+    }
+    reg_leave();
+    return has;
+}
+
+bool
 moatR_resv_add(const void *key, uintptr_t lo, uintptr_t hi)
 {
     return ranges_add(&resvs, (Range){ key, NULL, NULL, lo, hi });
@@ -313,7 +329,9 @@ handler(int sig, siginfo_t *si, void *ucv)
                                &t);
         ts->in_handler = false;
         if (f == F_TRAP)
-            moatR_unwind_at((int)t, pc);
+            moatR_unwind_at((int)t, pc,
+                            (uintptr_t)uc->uc_mcontext.gregs[REG_RBP],
+                            false);
         if (f == F_HOST_OVERFLOW)
             report_overflow(addr, pc);
     }

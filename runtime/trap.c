@@ -1,7 +1,7 @@
 /* trap.c - ending a moat call with a trap: moatR_trap (compiled code's
- * noreturn entry), moatR_unwind (helpers and the fault handler), the trap
- * texts of the spec's assert_trap (spec 4.4, "trap"). The activation that
- * catches them is set up in stack.c.
+ * noreturn entry), moatR_unwind_at (helpers and the fault handler), the
+ * trap texts of the spec's assert_trap (spec 4.4, "trap"). The activation
+ * that catches them is set up in stack.c; the backtrace is backtrace.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +49,7 @@ moat_trap_string(moat_trap t)
 }
 
 void
-moatR_unwind_at(int t, uintptr_t pc)
+moatR_unwind_at(int t, uintptr_t pc, uintptr_t fp, bool is_ret)
 {
     Activation *a = moatR_tls.act;
 
@@ -60,6 +60,9 @@ moatR_unwind_at(int t, uintptr_t pc)
     }
     a->trap = t;
     a->trap_pc = pc;
+    a->npcs = a->ndropped = 0;
+    if (t != MOAT_UNWIND_EXIT)  /* the frames are still on this stack */
+        moatR_backtrace_walk(a, pc, fp, is_ret);
     moatR_stack_leaving(a);
     siglongjmp(a->env, 1);
 }
@@ -70,29 +73,29 @@ moatR_trap(void *ctx, uint32_t code)
     (void)ctx;
     if (code == MOAT_TRAP_NONE || code > MOAT_TRAP_UNDEFINED_ELEMENT)
         code = MOAT_TRAP_UNREACHABLE;   /* a bad code is still a trap */
-    moatR_unwind_at((int)code, (uintptr_t)__builtin_return_address(0));
+    moatR_unwind_here((int)code);
 }
 
-/* "WORDING in function NAME", when the trap's pc is in loaded code. */
+/* "WORDING in function NAME" (the innermost wasm frame, demangled), and
+ * the backtrace. A host function's message stays as the host wrote it
+ * (err->func and the frames say which guest function called it). */
 static void
 trap_error(const Activation *a, moat_error *err)
 {
     moat_trap   t = (moat_trap)a->trap;
     const char *text = t == MOAT_TRAP_HOST && a->host_msg ? a->host_msg
                                                           : moat_trap_string(t);
-    const moat_module *m = a->trap_pc ? moatR_code_module(a->trap_pc) : NULL;
-    uint32_t           f = m ? moatR_module_func_at(m, a->trap_pc)
-                             : MOAT_NO_FUNC;
 
-    if (f == MOAT_NO_FUNC) {
-        moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_TRAP, "%s", text);
-    } else {
-        char buf[16];
-        moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_TRAP, "%s in function %.160s",
-                   text, moatR_func_name(m, f, buf, sizeof buf));
-    }
+    moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_TRAP, "%s", text);
     err->trap = t;
-    err->func = f;
+    moatR_backtrace_fill(a, err);
+    if (err->nframes > 0 && t != MOAT_TRAP_HOST) {
+        char   name[160];
+        size_t n = strlen(err->msg);
+        moat_frame_name(&err->frames[0], name, sizeof name);
+        snprintf(err->msg + n, sizeof err->msg - n, " in function %s",
+                 name);
+    }
 }
 
 void
@@ -123,7 +126,9 @@ moat_caller_trap(moat_caller *c, const char *msg)
         if ((a->host_msg = moatU_alloc(n + 1)))
             memcpy(a->host_msg, msg, n + 1);
     }
-    moatR_unwind(MOAT_TRAP_HOST);
+    uintptr_t pc, fp;
+    moatR_backtrace_host(&pc, &fp);
+    moatR_unwind_at(MOAT_TRAP_HOST, pc, fp, true);
 }
 
 void
@@ -134,5 +139,5 @@ moat_caller_exit(moat_caller *c, uint32_t code)
     (void)c;
     if (a)
         a->exit_code = code;
-    moatR_unwind(MOAT_UNWIND_EXIT);
+    moatR_unwind_at(MOAT_UNWIND_EXIT, 0, 0, false);
 }

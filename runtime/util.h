@@ -38,6 +38,9 @@ void *moatU_arena_array(Arena *a, size_t n, size_t size); /* zeroed */
 bool moatU_fail(moat_error *err, uint64_t off, moat_status code,
                 const char *fmt, ...) MOAT_PRINTF(4, 5);
 bool moatU_failed(const moat_error *err);
+/* Copies text into out (n bytes, n > 0), cut to fit, control characters
+ * and bytes that are not UTF-8 written as \xNN. */
+void moatU_printable(char *out, size_t n, const char *text);
 
 /* util_sha256.c */
 void moatU_sha256(const void *data, size_t len, uint8_t out[32]);

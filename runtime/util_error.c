@@ -34,9 +34,8 @@ utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-/* Copies text into out (size n, n > 0), escaping what is not printable. */
-static void
-copy_printable(char *out, size_t n, const char *text)
+void
+moatU_printable(char *out, size_t n, const char *text)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t               len = strlen(text), o = 0;
@@ -70,12 +69,14 @@ moatU_fail(moat_error *err, uint64_t off, moat_status code,
     err->offset = off;
     err->exit_code = 0;
     err->func = MOAT_NO_FUNC;
+    err->nframes = 0;
+    err->nframes_dropped = 0;
     char    raw[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    copy_printable(err->msg, sizeof err->msg, raw);
+    moatU_printable(err->msg, sizeof err->msg, raw);
     return false;
 }
 
