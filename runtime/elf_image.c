@@ -356,19 +356,6 @@ moatR_elf_func_size(const ElfImage *img, const void *code)
 }
 
 bool
-moatR_elf_code_span(const ElfImage *img, uintptr_t pc, uintptr_t *lo,
-                    uintptr_t *hi)
-{
-    const ElfSpan *s = span_of(img, pc, 1, true);
-
-    if (!s)
-        return false;
-    *lo = (uintptr_t)img->base + (uintptr_t)s->lo;
-    *hi = (uintptr_t)img->base + (uintptr_t)s->hi;
-    return true;
-}
-
-bool
 moatR_elf_eh_frame(const ElfImage *img, const uint8_t **p, size_t *n)
 {
     if (!img || !img->eh_size)

@@ -57,12 +57,9 @@ bool  moatR_elf_has_data(const ElfImage *img, const void *p, uint64_t n);
 size_t moatR_elf_data_left(const ElfImage *img, const void *p);
 /* For profilers and debuggers (profile.c, gdbjit.c): the size the symbol
  * table gives the function whose code starts at code, 0 when the loader
- * kept none (shared objects keep only their dynamic symbols); the code
- * span holding pc ([*lo, *hi), false if none); the loaded, relocated
- * .eh_frame (false if the object has none). */
+ * kept none (shared objects keep only their dynamic symbols); the
+ * loaded, relocated .eh_frame (false if the object has none). */
 uint64_t moatR_elf_func_size(const ElfImage *img, const void *code);
-bool  moatR_elf_code_span(const ElfImage *img, uintptr_t pc, uintptr_t *lo,
-                          uintptr_t *hi);
 bool  moatR_elf_eh_frame(const ElfImage *img, const uint8_t **p, size_t *n);
 void  moatR_elf_free(ElfImage *img);                     /* NULL: no-op */
 
