@@ -225,7 +225,7 @@ MOAT_API const char *moat_trap_string(moat_trap t);
  * and memories the host defines, and instances registered under a name.
  * moat_instance: a running instance of a module. */
 typedef struct moat_engine   moat_engine;
-typedef struct moat_module   moat_module;
+/* moat_module is declared above, with moat_frame */
 typedef struct moat_linker   moat_linker;
 typedef struct moat_instance moat_instance;
 
