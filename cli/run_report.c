@@ -61,26 +61,63 @@ print_trap(moat_instance *inst, const RunOptions *o, const moat_error *err)
 }
 
 /* "  #I NAME[ (inlined into OUTER)] [wasm 0xOFF]" per frame. */
+/* " at FILE:LINE:COL" of a source location, or nothing if unknown. */
+static void
+print_loc(const moat_source_loc *l)
+{
+    if (!l->file)
+        return;
+    fprintf(stderr, " at %s", l->file);
+    if (l->line)
+        fprintf(stderr, ":%u", l->line);
+    if (l->line && l->column)
+        fprintf(stderr, ":%u", l->column);
+}
+
+enum { MAX_SOURCE_FRAMES = 16 };
+
+/* One wasm frame: when the module carries DWARF (clang -g), first the
+ * source-level frames clang inlined into it, each a line of its own (as
+ * addr2line -i), then the frame itself with its file:line. */
+static uint32_t
+print_frame(const moat_error *err, uint32_t i, uint32_t no)
+{
+    const moat_frame *f = &err->frames[i];
+    moat_source_loc   loc[MAX_SOURCE_FRAMES];
+    char              name[256], outer[256];
+    size_t            n = f->offset == MOAT_NO_OFFSET ? 0
+                        : moat_module_source_locs(f->module, f->offset, loc,
+                                                  MAX_SOURCE_FRAMES);
+
+    if (n > MAX_SOURCE_FRAMES)
+        n = MAX_SOURCE_FRAMES;
+    for (size_t k = 0; k + 1 < n; k++) {
+        fprintf(stderr, "  #%u %s (inlined into %s) [wasm 0x%llx]", no++,
+                loc[k].function ? loc[k].function : "??",
+                loc[k + 1].function ? loc[k + 1].function : "??",
+                (unsigned long long)f->offset);
+        print_loc(&loc[k]);
+        fputc('\n', stderr);
+    }
+    fprintf(stderr, "  #%u %s", no++, moat_frame_name(f, name, sizeof name));
+    if (f->inlined && i + 1 < err->nframes)
+        fprintf(stderr, " (inlined into %s)",
+                moat_frame_name(&err->frames[i + 1], outer, sizeof outer));
+    if (f->offset != MOAT_NO_OFFSET)
+        fprintf(stderr, " [wasm 0x%llx]", (unsigned long long)f->offset);
+    if (n)
+        print_loc(&loc[n - 1]);
+    fputc('\n', stderr);
+    return no;
+}
+
 static void
 print_backtrace(const moat_error *err)
 {
-    char name[256], outer[256];
+    uint32_t no = 0;
 
-    for (uint32_t i = 0; i < err->nframes; i++) {
-        const moat_frame *f = &err->frames[i];
-        fprintf(stderr, "  #%u %s", i, moat_frame_name(f, name, sizeof name));
-        if (f->inlined && i + 1 < err->nframes)
-            fprintf(stderr, " (inlined into %s)",
-                    moat_frame_name(&err->frames[i + 1], outer,
-                                    sizeof outer));
-        if (f->offset != MOAT_NO_OFFSET)
-            fprintf(stderr, " [wasm 0x%llx]", (unsigned long long)f->offset);
-        /* SOURCE LOCATIONS GO HERE (issue 12 part 5, `dwarf` helper):
-         * moat_module_source_locs(f->module, f->offset, ...) gives the
-         * file:line of the offset from the module's own DWARF; print
-         * them as " at FILE:LINE" once it is merged. Not done yet. */
-        fputc('\n', stderr);
-    }
+    for (uint32_t i = 0; i < err->nframes; i++)
+        no = print_frame(err, i, no);
     if (err->nframes_dropped)
         fprintf(stderr, "  ... %u more frame%s\n", err->nframes_dropped,
                 err->nframes_dropped == 1 ? "" : "s");

@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 FRAME = re.compile(r"^  #(\d+) (.*?)(?: \(inlined into (.*)\))?"
-                   r"(?: \[wasm 0x([0-9a-f]+)\])?$")
+                   r"(?: \[wasm 0x([0-9a-f]+)\])?(?: at (.*))?$")
 FUNC = re.compile(r"^([0-9a-f]+) func\[(\d+)\] <(.*)>:$")
 INSN = re.compile(r"^ ([0-9a-f]+): [0-9a-f ]+\|\s*(.*)$")
 
