@@ -17,6 +17,8 @@ build=$(realpath -- "${1:-$root/build}")
 runs=${2:-7}
 mib=${3:-4}
 tz=$root/test/zlib
+# MOAT_RUNTIME_LIBS: what libmoat.a needs at link time
+. "$root/test/fuzz/sources.sh"
 out=$build/bench-zlib
 cache=${MOAT_BENCH_CACHE:-$HOME/.cache/moat-bench}/zlib
 
@@ -31,7 +33,7 @@ cc -std=c17 -O2 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
     -I "$root/include" -I "$tz" -I "$build/test/zlib" \
     -o "$out/bench_zlib" "$here/bench_zlib.c" "$tz/zbox.c" \
     "$tz/corpus.c" "$plugin" "$build/libmoat.a" \
-    -lffi -lm -lpthread -ldl -lz
+    "${MOAT_RUNTIME_LIBS[@]}" -lz
 printf '%s, %s, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
     "nproc $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -53,8 +53,7 @@ for t in "${targets[@]}"; do
         -fno-sanitize-recover=undefined -std=c17 -D_GNU_SOURCE \
         -I "$root/include" -I "$root/runtime" -I "$root/frontend" \
         "${extra[@]}" -o "$out.tmp" \
-        "$root/test/fuzz/$t.c" "${srcs[@]}" -lffi -ldw -lelf -liberty \
-        -lm -ldl -lpthread
+        "$root/test/fuzz/$t.c" "${srcs[@]}" "${MOAT_RUNTIME_LIBS[@]}"
     mv -f -- "$out.tmp" "$out"
     printf '%s: built %s from %d sources\n' "$prog" "$out" \
         $((${#srcs[@]} + 1))

@@ -18,3 +18,8 @@ sources() {
             if ($0 ~ /\)/) exit
         }' "$2" | sed "s|^|$dir/|"
 }
+
+# The libraries libmoat links (runtime/meson.build's runtime_deps, as
+# words for a direct compiler call): libffi, elfutils' libdw and libelf
+# (DWARF of backtraces and source lines), libiberty (demangling).
+MOAT_RUNTIME_LIBS=(-lffi -ldw -lelf -liberty -lm -ldl -lpthread)

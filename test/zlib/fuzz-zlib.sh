@@ -60,7 +60,7 @@ done
 "$cc" "${san[@]}" -fsanitize=fuzzer -std=c17 -D_GNU_SOURCE -Wall -Wextra \
     -Werror -I "$root/include" -I "$src" -I "$out" -o "$bin.tmp" \
     "${host[@]}" \
-    "${objs[@]}" "$plugin" -lffi -lm -ldl -lpthread
+    "${objs[@]}" "$plugin" "${MOAT_RUNTIME_LIBS[@]}"
 mv -f -- "$bin.tmp" "$bin"
 printf '%s: built %s\n' "$prog" "$bin" >&2
 printf '%s\n' "$bin"

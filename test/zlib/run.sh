@@ -14,6 +14,8 @@ die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
 
 [ $# -ge 3 ] || die "usage: $prog BUILD_DIR MOAT LIBMOAT [CFLAGS...]"
 here=$(realpath -- "$(dirname "$0")")
+# MOAT_RUNTIME_LIBS: what libmoat.a needs at link time
+. "$here/../fuzz/sources.sh"
 root=$(realpath -- "$here/../..")
 out=$(realpath -m -- "$1/test/zlib")
 moat=$2
@@ -38,7 +40,7 @@ if [ ! -x "$host" ] || [ -n "$(find "${srcs[@]}" "$here"/*.h "$plugin" \
     "$cc" -std=c17 -O2 -g -Wall -Wextra -Wpedantic -Werror -Wshadow \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla "${extra[@]}" \
         -I "$root/include" -I "$out" -o "$host.tmp" "${srcs[@]}" \
-        "$plugin" "$libmoat" -lffi -lm -lpthread -ldl -lz
+        "$plugin" "$libmoat" "${MOAT_RUNTIME_LIBS[@]}" -lz
     mv -f -- "$host.tmp" "$host"
 fi
 tmp=$(mktemp -d)
