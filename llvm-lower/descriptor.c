@@ -10,6 +10,16 @@
 
 #include "lower.h"
 
+/* MoatDescriptor's members (runtime/abi.h): magic and abi_version, 3
+ * u64, 10 counts, start, 9 arrays, cpu and features, code_lo and
+ * code_hi, hash, code_start, ndebug, debug. The sizes agree with the
+ * contract's own size assertion (8 bytes each but the two uint32_t and
+ * the 32-byte hash), checked here at compile time. */
+enum { DESC_FIELDS = 33 };
+_Static_assert(sizeof(MoatDescriptor) ==
+               2 * 4 + (DESC_FIELDS - 3) * 8 + 32,
+               "descriptor.c's member count disagrees with abi.h");
+
 typedef struct Desc {
     Lower      *L;
     LLVMTypeRef bytes_t, const_t, type_t, import_t, export_t, func_t;
@@ -360,7 +370,9 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
 {
     const Module *m = L->m;
     Desc          D = { .L = L };
-    LLVMValueRef  f[32];
+    /* one per MoatDescriptor member (the two uint32_t and the hash count
+     * one each); checked below against the layout contract */
+    LLVMValueRef  f[DESC_FIELDS];
     unsigned      n = 0;
 
     make_types(&D);
@@ -399,6 +411,8 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     f[n++] = u64(&D, ndebug ? m->code_start : 0);
     f[n++] = u64(&D, ndebug);
     f[n++] = debug;
+    if (n != DESC_FIELDS)       /* a member added to abi.h, not here */
+        abort();
     LLVMValueRef init = LLVMConstStructInContext(L->llctx, f, n, false);
     char sym[160];
     if (name)
