@@ -9,7 +9,7 @@ PACKAGES=(
     libclang-rt-19-dev wabt binaryen wasi-libc libclang-rt-19-dev-wasm32
     hyperfine nodejs time libmicrohttpd-dev libinih-dev libsystemd-dev
     groff-base
-    rustc libstd-rust-dev-wasm32 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
+    rustc libstd-rust-dev-wasm32 lld-14 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
     zlib1g-dev dpkg-dev
     gdb linux-perf
     libdw-dev libelf-dev libbz2-dev libiberty-dev
