@@ -35,8 +35,8 @@ is_reftype(uint64_t t)
     return t == MOAT_FUNCREF || t == MOAT_EXTERNREF;
 }
 
-static bool
-check_header(const MoatDescriptor *d, moat_error *err)
+bool
+moatR_check_header(const MoatDescriptor *d, moat_error *err)
 {
     if (d->magic != MOAT_ABI_MAGIC)
         return fail(err, "bad descriptor magic");
@@ -258,7 +258,7 @@ moatR_check_contract(const MoatDescriptor *d, moat_error *err)
 
     if (!d)
         return fail(err, "no descriptor");
-    return check_header(d, err) && check_heap(d, err) &&
+    return moatR_check_header(d, err) && check_heap(d, err) &&
            check_types(d, err) && check_imports(d, nimp, err) &&
            check_globals_tables(d, nimp, err) &&
            check_segments(d, nimp, err) && check_debug(d, err) &&

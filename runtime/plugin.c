@@ -74,16 +74,8 @@ check_desc(const MoatDescriptor *d, moat_error *err)
         return fail(err, "no descriptor");
     if (((uintptr_t)d & 7) != 0)
         return fail(err, "misaligned descriptor");
-    if (d->magic != MOAT_ABI_MAGIC)
-        return fail(err, "bad descriptor magic");
-    if (d->abi_version != MOAT_ABI_VERSION)
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
-                          "contract violation: ABI version %u, runtime "
-                          "has %u", d->abi_version, MOAT_ABI_VERSION);
-    uint64_t counts[] = { d->ntypes, d->nimports, d->nexports, d->nfuncs };
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        if (counts[i] > MOAT_DESC_MAX_ITEMS)
-            return fail(err, "count beyond implementation limit");
+    if (!moatR_check_header(d, err))
+        return false;
     return check_pointers(d, err);
 }
 

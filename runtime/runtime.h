@@ -92,6 +92,10 @@ void     moatR_type_text(moat_engine *e, uint32_t id, char *buf, size_t n);
  * and products of counts and sizes exact. */
 enum { MOAT_DESC_MAX_ITEMS = 1000000, MOAT_DESC_MAX_ARITY = 1000 };
 bool moatR_check_contract(const MoatDescriptor *d, moat_error *err);
+/* Its first part, which reads only the descriptor's own fields (magic,
+ * ABI version, flags, counts, which arrays are present): safe on a
+ * descriptor whose pointers are not yet known to be good. */
+bool moatR_check_header(const MoatDescriptor *d, moat_error *err);
 /* contract_bounds.c: every pointer of a loaded artifact's descriptor lies
  * in img (data, or code for code pointers), with its length; run before
  * moatR_check_contract reads through them. */
