@@ -26,7 +26,12 @@ is_kept(const ElfLoad *L, uint32_t i)
     const ElfShdr *s = &L->sh[i];
     const char    *name = moatR_elf_sec_name(L, i);
 
-    if (i == 0 || s->type == ELF_SHT_NOBITS)
+    /* elf.c checks only sections with bytes against the file: an
+     * SHT_NULL entry may name any offset and size, so it has none. The
+     * bounds are checked again here because a copy sized from an
+     * unchecked entry would be a huge allocation (fuzz_load found one). */
+    if (i == 0 || s->type == ELF_SHT_NOBITS || s->type == ELF_SHT_NULL
+        || s->offset > L->len || s->size > L->len - s->offset)
         return false;
     if (i == L->shstrndx || (L->symtab && i == L->symtab)
         || (L->symtab && i == L->sh[L->symtab].link))
