@@ -124,9 +124,12 @@ run_part(Part *p)
     for (uint32_t i = 0; p->optnone && i < job->m->nfuncs; i++)
         if (p->optnone[i])
             mark_optnone(&L, L.funcs[i]);
-    if (p->self == 0)
-        moatL_descriptor(&L, job->hash, job->emit.cpu, job->required,
-                         job->name, job->is_debug_kept);
+    if (p->self == 0) {         /* trampolines, then what points at them */
+        LLVMValueRef *tramps = moatL_trampolines(&L);
+        moatL_descriptor(&L, tramps, job->hash, job->emit.cpu,
+                         job->required, job->name, job->is_debug_kept);
+        moatU_free(tramps);
+    }
     moatL_fini(&L);
     bool ok = moatL_verify(L.mod, &p->err);
     bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;
