@@ -73,6 +73,12 @@ check "installed $libexecdir/moat/moat-serve" test -x "$libexec/moat/moat-serve"
 check "moat needs no LLVM, HTTP, TLS or systemd library" output_is "" \
     sh -c "readelf -d '$root$prefix/bin/moat' |
            grep -E 'NEEDED.*(LLVM|microhttpd|gnutls|systemd|inih)' || true"
+# nor runs libgcc's CPU-model constructor (CPUIDs; runtime/contract.c
+# reads util_cpuid.c's words instead of __builtin_cpu_supports)
+check "moat needs no libgcc_s" output_is "" \
+    sh -c "readelf -d '$root$prefix/bin/moat' | grep 'NEEDED.*libgcc_s' || true"
+check "moat has no __cpu_indicator_init" output_is "" \
+    sh -c "nm '$root$prefix/bin/moat' 2>&1 | grep __cpu_indicator_init || true"
 check "moat-serve needs libmicrohttpd" \
     sh -c "readelf -d '$libexec/moat/moat-serve' | grep -q 'NEEDED.*microhttpd'"
 soname() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'; }
