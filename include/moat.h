@@ -641,6 +641,18 @@ MOAT_API void moat_engine_set_instance_limit(moat_engine *e, uint32_t n);
  * fails with MOAT_ERR_LIMIT; table.grow of a table without a declared
  * maximum stops there. 0: the runtime's limit (10,000,000). */
 MOAT_API void moat_engine_set_table_limit(moat_engine *e, uint32_t n);
+/* Transparent huge pages for linear memory: once a memory of an instance
+ * of e reaches `bytes`, the runtime advises the kernel that its
+ * reservation wants huge pages (madvise MADV_HUGEPAGE) and, in a pool
+ * slot, opens its pages 2 MiB at a time, so that the kernel can back it
+ * with 2 MiB pages: far fewer page faults and TLB misses for memory-heavy
+ * guests. Smaller memories keep 4 KiB pages, so a server's many small
+ * instances keep their RSS (docs/runtime-scale.md, "Huge pages"). Default
+ * MOAT_HUGE_PAGES_DEFAULT; 0: never. Applies to memories made or grown
+ * from now on. The kernel has the last word: its transparent_hugepage
+ * setting must be "madvise" or "always". */
+#define MOAT_HUGE_PAGES_DEFAULT (UINT64_C(2) << 20)
+MOAT_API void moat_engine_set_huge_pages(moat_engine *e, uint64_t bytes);
 
 typedef struct moat_pool_stats {
     uint32_t limit;             /* moat_engine_set_instance_limit */

@@ -46,6 +46,7 @@ moat_engine_new(moat_engine **out, moat_error *err)
     moatR_types_init(&eng->types);
     eng->max_instances = moatR_pool_default_slots();
     eng->profilers = moatR_profilers_from_env();
+    eng->huge_at = MOAT_HUGE_PAGES_DEFAULT;
     *out = eng;
     return MOAT_OK;
 }
@@ -92,4 +93,10 @@ void
 moat_engine_set_table_limit(moat_engine *e, uint32_t n)
 {
     e->table_limit = n;
+}
+
+void
+moat_engine_set_huge_pages(moat_engine *e, uint64_t bytes)
+{
+    e->huge_at = bytes;
 }
