@@ -3,6 +3,7 @@
  * bad constants, a heap it cannot provide) and the CPU check (features
  * this host lacks, ones nobody can check, CPU names).
  */
+#include <cpuid.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -270,6 +271,33 @@ cpu_features_as_libgcc(void **state)
     assert_true(n_has > 0);         /* sse3 at least, on any x86-64-v2 */
 }
 
+/* util_cpuid.c's words (some copied from glibc's start-up CPUID) are
+ * those CPUID gives here and now. */
+static void
+cpuid_words_are_cpuids(void **state)
+{
+    const MoatCpuid *c = moatU_cpuid();
+    unsigned         r[4], max;
+
+    (void)state;
+    __cpuid(0, max, r[1], r[2], r[3]);
+    assert_int_equal(c->l0[0], max);
+    assert_memory_equal(c->l0 + 1, r + 1, 3 * sizeof r[0]);
+    __cpuid(1, r[0], r[1], r[2], r[3]);
+    /* leaf 1 ebx bits 24-31: the APIC id of the CPU that ran it */
+    assert_int_equal(c->l1[0], r[0]);
+    assert_int_equal(c->l1[1] & 0xffffffu, r[1] & 0xffffffu);
+    assert_memory_equal(c->l1 + 2, r + 2, 2 * sizeof r[0]);
+    if (max >= 7) {
+        __cpuid_count(7, 0, r[0], r[1], r[2], r[3]);
+        assert_memory_equal(c->l7, r, sizeof r);
+        __cpuid_count(7, 1, r[0], r[1], r[2], r[3]);
+        assert_memory_equal(c->l71, r, sizeof r);
+    }
+    __cpuid(0x80000001u, r[0], r[1], r[2], r[3]);
+    assert_memory_equal(c->e1, r, sizeof r);
+}
+
 static void
 cpu_features(void **state)
 {
@@ -329,6 +357,7 @@ main(void)
         cmocka_unit_test(broken_descriptors_are_refused),
         cmocka_unit_test(cpu_features),
         cmocka_unit_test(cpu_features_as_libgcc),
+        cmocka_unit_test(cpuid_words_are_cpuids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
