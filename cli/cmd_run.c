@@ -99,6 +99,9 @@ run(const RunOptions *o)
         moat_engine_set_stack_size(e, o->stack_size);
     if (o->has_profile)
         moat_engine_set_profiler(e, o->profilers);
+    /* one instance per process: huge pages for a memory of 2 MiB or more
+     * cost no density here (docs/runtime-scale.md, "Huge pages") */
+    moat_engine_set_huge_pages(e, MOAT_HUGE_PAGES_RUN);
     rc = moat_cli_load(e, o, o->timeout_ns != 0, &m);
     if (rc == EXIT_OK && moat_linker_new(e, &l, &err) != MOAT_OK) {
         moat_cli_report(o->prog, &err);

@@ -46,7 +46,6 @@ moat_engine_new(moat_engine **out, moat_error *err)
     moatR_types_init(&eng->types);
     eng->max_instances = moatR_pool_default_slots();
     eng->profilers = moatR_profilers_from_env();
-    eng->huge_at = MOAT_HUGE_PAGES_DEFAULT;
     *out = eng;
     return MOAT_OK;
 }
