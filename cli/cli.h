@@ -30,10 +30,10 @@ enum {
 };
 
 /* The exit status for a failed moat_status: EXIT_LIMIT for
- * MOAT_ERR_LIMIT, else EXIT_BAD_INPUT (main.c). */
+ * MOAT_ERR_LIMIT, else EXIT_BAD_INPUT (files.c). */
 int moat_cli_status_exit(moat_status st);
 
-/* main.c: reads a whole file of at most moat_cli_file_limit() bytes
+/* files.c: reads a whole file of at most moat_cli_file_limit() bytes
  * (runtime/util_io.c: directories and devices are refused, a pipe is read
  * to that limit); prints `moat: PATH: reason` on failure. The buffer is
  * the caller's (moat_cli_free_file). */

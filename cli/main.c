@@ -1,7 +1,6 @@
-/* main.c - `moat` entry point: dispatches to a subcommand, and the file
- * reading and error printing every subcommand shares.
+/* main.c - `moat` entry point: dispatches to a subcommand (the file
+ * reading and error printing they share is files.c).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +8,6 @@
 
 #include "abi.h"              /* MOAT_ABI_VERSION */
 #include "cli.h"
-#include "util.h"             /* moatU_read_file */
 
 /* help: the usage `moat CMD --help` prints for commands that do not
  * parse --help themselves (NULL: the command does). */
@@ -90,64 +88,6 @@ version(void)
     }
     printf("runs objects for x86_64 Linux\n");
     return EXIT_OK;
-}
-
-uint64_t
-moat_cli_file_limit(void)
-{
-    const char *s = getenv("MOAT_TEST_FILE_LIMIT");
-    char       *end;
-    uint64_t    n;
-
-    if (!s || !*s)
-        return MOAT_FILE_LIMIT;
-    errno = 0;
-    n = strtoull(s, &end, 10);
-    return errno || *end || n > MOAT_FILE_LIMIT ? MOAT_FILE_LIMIT : n;
-}
-
-uint8_t *
-moat_cli_read_file(const char *path, size_t *len)
-{
-    uint8_t   *buf = NULL;
-    moat_error err = { 0 };
-
-    if (!moatU_read_file(path, moat_cli_file_limit(), &buf, len, &err)) {
-        fprintf(stderr, "moat: %s\n", err.msg);
-        return NULL;
-    }
-    return buf;
-}
-
-int
-moat_cli_status_exit(moat_status st)
-{
-    return st == MOAT_ERR_LIMIT ? EXIT_LIMIT : EXIT_BAD_INPUT;
-}
-
-void
-moat_cli_free_file(uint8_t *bytes)
-{
-    moatU_free(bytes);
-}
-
-void
-moat_cli_report(const char *path, const moat_error *err)
-{
-    const char *what = moat_status_string(err->code);
-    size_t      n = strlen(what);
-    /* the runtime's own messages may already open with the status's
-     * words ("contract violation: ..."): say them once */
-    bool        has_what = !strncmp(err->msg, what, n) && err->msg[n] == ':';
-    const char *sep = has_what ? "" : ": ";
-
-    if (has_what)
-        what = "";
-    if (err->offset == MOAT_NO_OFFSET)
-        fprintf(stderr, "%s: error: %s%s%s\n", path, what, sep, err->msg);
-    else
-        fprintf(stderr, "%s:0x%llx: error: %s%s%s\n", path,
-                (unsigned long long)err->offset, what, sep, err->msg);
 }
 
 int

@@ -641,6 +641,22 @@ MOAT_API void moat_engine_set_instance_limit(moat_engine *e, uint32_t n);
  * fails with MOAT_ERR_LIMIT; table.grow of a table without a declared
  * maximum stops there. 0: the runtime's limit (10,000,000). */
 MOAT_API void moat_engine_set_table_limit(moat_engine *e, uint32_t n);
+/* Transparent huge pages for linear memory: once a memory of an instance
+ * of e reaches `bytes`, the runtime advises the kernel that its
+ * reservation wants huge pages (madvise MADV_HUGEPAGE) and, in a pool
+ * slot, opens its pages 2 MiB at a time, so that the kernel can back it
+ * with 2 MiB pages: far fewer page faults and TLB misses for memory-heavy
+ * guests. The price: a touch anywhere in a 2 MiB page makes all of it
+ * resident, and the advice adds one or two mappings to the instance's
+ * slot. So the default is 0, never: a host with many instances (20,000 at
+ * 2 mappings each is 40,000 of vm.max_map_count's 65,530) keeps its RSS
+ * and mappings; one that runs few memory-heavy instances asks for it.
+ * `moat run` uses MOAT_HUGE_PAGES_RUN (docs/runtime-scale.md, "Huge
+ * pages"). Applies to memories made or grown from now on. The kernel has
+ * the last word: its transparent_hugepage setting must be "madvise" or
+ * "always". */
+#define MOAT_HUGE_PAGES_RUN (UINT64_C(2) << 20)
+MOAT_API void moat_engine_set_huge_pages(moat_engine *e, uint64_t bytes);
 
 typedef struct moat_pool_stats {
     uint32_t limit;             /* moat_engine_set_instance_limit */

@@ -274,49 +274,73 @@ typedef struct Feature {
     bool        has;
 } Feature;
 
-/* CPUID bit: leaf (subleaf 0) among 1, 7 and 0x80000001, register (0 eax
- * .. 3 edx), bit; from the words read once per process (util_cpuid.c). */
+/* CPUID bit: leaf among 1, 7 (subleaf 0), 0x71 (leaf 7 subleaf 1) and
+ * 0x80000001, register (0 eax .. 3 edx), bit; from the words read once per
+ * process (util_cpuid.c). */
 static bool
-cpuid_bit(unsigned leaf, int reg, unsigned bit)
+cpuid_bit(const MoatCpuid *c, unsigned leaf, int reg, unsigned bit)
 {
-    const MoatCpuid *c = moatU_cpuid();
-    const unsigned  *r = leaf == 1 ? c->l1 : leaf == 7 ? c->l7 : c->e1;
+    const unsigned *r = leaf == 1 ? c->l1 : leaf == 7 ? c->l7
+                      : leaf == 0x71 ? c->l71 : c->e1;
 
     return (r[reg] >> bit) & 1u;
 }
 
-#define HAS(f) { f, __builtin_cpu_supports(f) }
-
-/* Filled on each call: __builtin_cpu_supports wants literal names. */
+/* Filled on each call from util_cpuid.c's words, as libgcc's
+ * __builtin_cpu_supports decides (test_contract compares the two): AVX
+ * and what needs its registers only when the OS saves them (XCR0 bits 1-2,
+ * OSXSAVE set), AVX-512 when it saves the mask and upper ZMM state too
+ * (bits 5-7). Not __builtin_cpu_supports itself: its initialiser runs as a
+ * constructor in every process that links it and executes a dozen CPUIDs,
+ * each an exit to the hypervisor in a virtual machine (docs/bench-hello.md).
+ */
 static size_t
 host_features(Feature *f, size_t cap)
 {
-    bool avx = __builtin_cpu_supports("avx");
+    const MoatCpuid *c = moatU_cpuid();
+    bool osx = cpuid_bit(c, 1, 2, 27);
+    bool avx = osx && (c->xcr0 & 0x6) == 0x6;
+    bool a512 = avx && (c->xcr0 & 0xe0) == 0xe0;
+#define L1C(n, b) { n, cpuid_bit(c, 1, 2, b) }
+#define L7B(n, b) { n, cpuid_bit(c, 7, 1, b) }
+#define L7C(n, b) { n, cpuid_bit(c, 7, 2, b) }
+#define E1C(n, b) { n, cpuid_bit(c, 0x80000001u, 2, b) }
     Feature all[] = {
         { "64bit", true }, { "x87", true }, { "cmov", true },
         { "cx8", true }, { "fxsr", true }, { "mmx", true },
         { "sse", true }, { "sse2", true },
-        HAS("popcnt"), HAS("sse3"), HAS("ssse3"), HAS("sse4.1"),
-        HAS("sse4.2"), HAS("avx"), HAS("avx2"), HAS("sse4a"), HAS("fma4"),
-        HAS("xop"), HAS("fma"), HAS("bmi"), HAS("bmi2"), HAS("aes"),
-        HAS("pclmul"), HAS("avx512f"), HAS("avx512vl"), HAS("avx512bw"),
-        HAS("avx512dq"), HAS("avx512cd"), HAS("avx512vbmi"),
-        HAS("avx512ifma"), HAS("avx512vpopcntdq"), HAS("avx512vbmi2"),
-        HAS("avx512vnni"), HAS("avx512bitalg"), HAS("avx512bf16"),
-        HAS("gfni"), HAS("vpclmulqdq"),
-        { "cx16", cpuid_bit(1, 2, 13) },
-        { "sahf", cpuid_bit(0x80000001u, 2, 0) },
-        { "lzcnt", cpuid_bit(0x80000001u, 2, 5) },
-        { "prfchw", cpuid_bit(0x80000001u, 2, 8) },
-        { "movbe", cpuid_bit(1, 2, 22) },
-        { "xsave", cpuid_bit(1, 2, 26) },
-        { "f16c", avx && cpuid_bit(1, 2, 29) },
-        { "rdrnd", cpuid_bit(1, 2, 30) },
-        { "rdseed", cpuid_bit(7, 1, 18) },
-        { "adx", cpuid_bit(7, 1, 19) },
-        { "sha", cpuid_bit(7, 1, 29) },
-        { "vaes", avx && cpuid_bit(7, 2, 9) },
+        L1C("popcnt", 23), L1C("sse3", 0), L1C("ssse3", 9),
+        L1C("sse4.1", 19), L1C("sse4.2", 20), L1C("aes", 25),
+        L1C("pclmul", 1), L1C("cx16", 13), L1C("movbe", 22),
+        L1C("xsave", 26), L1C("rdrnd", 30),
+        { "avx", avx && cpuid_bit(c, 1, 2, 28) },
+        { "fma", avx && cpuid_bit(c, 1, 2, 12) },
+        { "f16c", avx && cpuid_bit(c, 1, 2, 29) },
+        { "avx2", avx && cpuid_bit(c, 7, 1, 5) },
+        { "vaes", avx && cpuid_bit(c, 7, 2, 9) },
+        { "vpclmulqdq", avx && cpuid_bit(c, 7, 2, 10) },
+        { "fma4", avx && cpuid_bit(c, 0x80000001u, 2, 16) },
+        { "xop", avx && cpuid_bit(c, 0x80000001u, 2, 11) },
+        L7B("bmi", 3), L7B("bmi2", 8), L7B("rdseed", 18), L7B("adx", 19),
+        L7B("sha", 29), L7C("gfni", 8),
+        E1C("sahf", 0), E1C("lzcnt", 5), E1C("sse4a", 6), E1C("prfchw", 8),
+        { "avx512f", a512 && cpuid_bit(c, 7, 1, 16) },
+        { "avx512dq", a512 && cpuid_bit(c, 7, 1, 17) },
+        { "avx512ifma", a512 && cpuid_bit(c, 7, 1, 21) },
+        { "avx512cd", a512 && cpuid_bit(c, 7, 1, 28) },
+        { "avx512bw", a512 && cpuid_bit(c, 7, 1, 30) },
+        { "avx512vl", a512 && cpuid_bit(c, 7, 1, 31) },
+        { "avx512vbmi", a512 && cpuid_bit(c, 7, 2, 1) },
+        { "avx512vbmi2", a512 && cpuid_bit(c, 7, 2, 6) },
+        { "avx512vnni", a512 && cpuid_bit(c, 7, 2, 11) },
+        { "avx512bitalg", a512 && cpuid_bit(c, 7, 2, 12) },
+        { "avx512vpopcntdq", a512 && cpuid_bit(c, 7, 2, 14) },
+        { "avx512bf16", a512 && cpuid_bit(c, 0x71, 0, 5) },
     };
+#undef L1C
+#undef L7B
+#undef L7C
+#undef E1C
     size_t n = sizeof all / sizeof all[0];
 
     if (n > cap)

@@ -93,3 +93,9 @@ moat_engine_set_table_limit(moat_engine *e, uint32_t n)
 {
     e->table_limit = n;
 }
+
+void
+moat_engine_set_huge_pages(moat_engine *e, uint64_t bytes)
+{
+    e->huge_at = bytes;
+}

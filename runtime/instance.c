@@ -155,6 +155,8 @@ make_memory(moat_instance *inst, size_t area, moat_error *err)
     if (inst->own_mem->m.max_pages > limit)
         inst->own_mem->m.max_pages = limit;
     inst->own_mem->budget = &inst->budget;  /* charged by limits.c */
+    inst->own_mem->huge_at = inst->module->engine->huge_at;
+    moatR_memory_advise_huge(inst->own_mem);
     inst->mem = &inst->own_mem->m;
     return true;
 }

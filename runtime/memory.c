@@ -15,6 +15,7 @@
 #include "runtime.h"
 
 #define OS_PAGE 4096u
+#define HUGE_PAGE (UINT64_C(2) << 20)
 
 static uint64_t
 round_os(uint64_t n)
@@ -102,6 +103,32 @@ moatR_memory_in_slot(Memory *mem, Slot *s, uint32_t min, uint32_t max,
     mem->slot = s;
     atomic_store_explicit(&s->mem, mem, memory_order_release);
     return true;
+}
+
+/* MADV_HUGEPAGE over the 2 MiB-aligned part of the reservation, once per
+ * memory (and per slot: the advice stays on the slot's mapping, so that a
+ * later large tenant finds it; a small one opens 16 KiB at a time, never a
+ * whole 2 MiB, and keeps 4 KiB pages). The advice splits the mapping at
+ * its two ends: a slot that held a large memory keeps 2 more mappings.
+ * Without transparent huge pages in the kernel madvise fails (EINVAL) and
+ * the memory works as before. */
+void
+moatR_memory_advise_huge(Memory *mem)
+{
+    if (!mem->huge_at || mem->m.size < mem->huge_at ||
+        atomic_load_explicit(&mem->is_huge, memory_order_relaxed))
+        return;
+    uintptr_t lo = (uintptr_t)mem->m.base;
+    uintptr_t hi = lo + mem->m.reserve;
+    Slot     *s = mem->slot;
+
+    lo = (lo + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    hi &= ~(uintptr_t)(HUGE_PAGE - 1);
+    if ((!s || !s->is_huge) && lo < hi)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+    if (s)
+        s->is_huge = true;
+    atomic_store_explicit(&mem->is_huge, true, memory_order_release);
 }
 
 bool
@@ -196,5 +223,6 @@ moatR_memory_grow_by(MoatMemory *m, uint32_t delta)
         return UINT32_MAX;
     }
     m->size += add;
+    moatR_memory_advise_huge(mem);
     return old;
 }

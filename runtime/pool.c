@@ -17,6 +17,7 @@
 #define META_CAP       (UINT64_C(1) << 20)   /* instance + context area */
 #define KEEP_OPEN      (UINT64_C(1) << 20)   /* heap a free slot keeps RW */
 #define OPEN_STEP      (UINT64_C(16) << 10)  /* opened per heap fault */
+#define HUGE_STEP      (UINT64_C(2) << 20)   /* the same, huge pages */
 #define MAX_CHUNKS     64
 #define CHUNK_MAX      2048                  /* slots per reservation */
 #define DEFAULT_SLOTS  16384u
@@ -387,7 +388,11 @@ moatR_pool_fault(uintptr_t addr)
     if (!mem || addr < base + atomic_load(&s->open) ||
         addr >= base + mem->m.size)
         return false;
-    uint64_t want = round_up(addr - base + 1, OPEN_STEP);
+    /* a memory with huge pages opens whole 2 MiB pages of the address
+     * space (the kernel backs only those with one) */
+    uint64_t want = atomic_load_explicit(&mem->is_huge, memory_order_acquire)
+                        ? round_up(addr + 1, HUGE_STEP) - base
+                        : round_up(addr - base + 1, OPEN_STEP);
     return moatR_slot_open(s, want < mem->m.size ? want : mem->m.size);
 }
 

@@ -70,6 +70,8 @@ struct moat_engine {
                                  * pool, every instance maps its own */
     uint32_t table_limit;       /* elements per table; 0: MOAT_TABLE_LIMIT */
     unsigned profilers;         /* moat_profiler flags (profile.c) */
+    uint64_t huge_at;           /* memory bytes from which huge pages are
+                                 * asked for (memory.c); 0: never */
 };
 
 /* ---- types.c ---- */
@@ -212,6 +214,11 @@ typedef struct Memory {
     struct Slot *slot;
     bool         is_exposed;
     Budget      *budget;        /* its instance's (limits.c), or NULL */
+    /* Huge pages (memory.c): asked for once the size reaches huge_at
+     * (0: never); is_huge once they are, after which a slot's fault
+     * handler opens 2 MiB at a time. */
+    uint64_t     huge_at;
+    _Atomic bool is_huge;
 } Memory;
 
 Memory  *moatR_memory_new(size_t prefix, uint32_t min, uint32_t max,
@@ -221,6 +228,9 @@ void     moatR_memory_free(Memory *mem);                /* NULL: no-op */
 /* A memory living in pool slot s (mem is carved from the slot). */
 bool     moatR_memory_in_slot(Memory *mem, struct Slot *s, uint32_t min,
                               uint32_t max, bool has_max, moat_error *err);
+/* Advises huge pages for mem's reservation once its size has reached
+ * mem->huge_at (no-op before, after, or when huge_at is 0). */
+void     moatR_memory_advise_huge(Memory *mem);
 /* The runtime is about to write [lo, hi) (data segments): accessible
  * now, and remembered as written for the slot's release. */
 bool     moatR_memory_will_write(MoatMemory *m, uint64_t lo, uint64_t hi);
@@ -677,6 +687,7 @@ typedef struct Slot {
     size_t           ctx_used;      /* context area below base, to zero */
     Fiber            fiber;         /* the instance's stack */
     bool             is_ready;      /* stack and meta are read-write */
+    bool             is_huge;       /* heap advised MADV_HUGEPAGE (kept) */
     struct Slot     *next_free;
 } Slot;
 

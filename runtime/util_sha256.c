@@ -1,7 +1,6 @@
 /* util_sha256.c - SHA-256 (FIPS 180-4), for the module hash in a compiled
  * artifact's descriptor and for cache keys. Written from the standard.
  */
-#include <stdatomic.h>
 #include <string.h>
 
 #include "util.h"
@@ -78,7 +77,6 @@ blocks_portable(uint32_t st[8], const uint8_t *p, size_t n)
 }
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 
 /* The SHA extensions (x86 SHA-NI): four rounds per step, the message
@@ -129,17 +127,11 @@ blocks_shani(uint32_t st[8], const uint8_t *p, size_t n)
 static void
 blocks(uint32_t st[8], const uint8_t *p, size_t n)
 {
-    static atomic_int has_sha = -1;         /* one CPUID per process */
-    int               is_sha = atomic_load_explicit(&has_sha,
-                                                    memory_order_relaxed);
-    if (is_sha < 0) {
-        unsigned a, b, c, d, a1, b1, c1, d1;
-        is_sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) &&
-                 __get_cpuid(1, &a1, &b1, &c1, &d1) && (b >> 29 & 1) &&
-                 (c1 >> 19 & 1);
-        atomic_store_explicit(&has_sha, is_sha, memory_order_relaxed);
-    }
-    if (is_sha)
+    /* the words read once per process (util_cpuid.c): SHA (leaf 7 ebx
+     * bit 29) and SSE4.1 (leaf 1 ecx bit 19) */
+    const MoatCpuid *c = moatU_cpuid();
+
+    if ((c->l7[1] >> 29 & 1) && (c->l1[2] >> 19 & 1))
         blocks_shani(st, p, n);
     else
         blocks_portable(st, p, n);

@@ -141,6 +141,8 @@ host_out=$(printf '%s\n' "guest says: 5050" \
     "divide(7, 0) trapped: integer divide by zero" "divide(7, 2) = 3")
 step "moat version" sh -c 'moat version | grep "^moat 0\.1"'
 step "man page installed" test -f /usr/share/man/man1/moat.1.gz
+step "moat serve runs /usr/libexec/moat/moat-serve" \
+    sh -c 'moat serve --help | grep -q ROUTES'
 step "moat compile plugin.wasm -o plugin.o" moat compile plugin.wasm -o plugin.o
 step "cc host.c \$(pkg-config --cflags --libs moat)" \
     sh -c 'cc host.c $(pkg-config --cflags --libs moat) -o host'

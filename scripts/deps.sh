@@ -12,7 +12,7 @@ PACKAGES=(
     rustc libstd-rust-dev-wasm32 lld-14 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
     zlib1g-dev dpkg-dev
     gdb linux-perf
-    libdw-dev libelf-dev libbz2-dev libiberty-dev
+    libdw-dev libelf-dev libbz2-dev liblzma-dev libiberty-dev
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run-install-tests.sh BUILD SRC PREFIX LIBDIR PLUGIN.wasm [HELLO.wasm] -
+# run-install-tests.sh BUILD SRC PREFIX LIBDIR PLUGIN.wasm LIBEXECDIR
+#                      [HELLO.wasm] -
 # installs the build into a temporary DESTDIR (`meson install --destdir`)
 # and uses only what got installed there, as a host program would
 # (docs/install.md): the files and their layout, the shared library's
@@ -9,7 +10,8 @@
 # the installed `moat` (finding its compiler) and the man page. Prints
 # "N passed, N failed, N skipped".
 set -u
-build=$1 src=$2 prefix=$3 libdir=$4 plugin_wasm=$5 hello_wasm=${6:-}
+build=$1 src=$2 prefix=$3 libdir=$4 plugin_wasm=$5 libexecdir=$6
+hello_wasm=${7:-}
 passed=0 failed=0 skipped=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -61,6 +63,24 @@ check "libmoat.so.0 -> libmoat.so.0.1.0" \
     test "$(readlink "$lib/libmoat.so.0")" = libmoat.so.0.1.0
 check "libmoat-compiler.so.0 -> .so.0.1.0" \
     test "$(readlink "$lib/libmoat-compiler.so.0")" = libmoat-compiler.so.0.1.0
+case $libexecdir in
+    /*) libexec=$root$libexecdir ;;
+    *) libexec=$root$prefix/$libexecdir ;;
+esac
+check "installed $libexecdir/moat/moat-serve" test -x "$libexec/moat/moat-serve"
+# `moat run` maps no library it does not use: LLVM is dlopen()ed to
+# compile, the server's libraries are moat-serve's (docs/bench-hello.md)
+check "moat needs no LLVM, HTTP, TLS or systemd library" output_is "" \
+    sh -c "readelf -d '$root$prefix/bin/moat' |
+           grep -E 'NEEDED.*(LLVM|microhttpd|gnutls|systemd|inih)' || true"
+# nor runs libgcc's CPU-model constructor (CPUIDs; runtime/contract.c
+# reads util_cpuid.c's words instead of __builtin_cpu_supports)
+check "moat needs no libgcc_s" output_is "" \
+    sh -c "readelf -d '$root$prefix/bin/moat' | grep 'NEEDED.*libgcc_s' || true"
+check "moat has no __cpu_indicator_init" output_is "" \
+    sh -c "nm '$root$prefix/bin/moat' 2>&1 | grep __cpu_indicator_init || true"
+check "moat-serve needs libmicrohttpd" \
+    sh -c "readelf -d '$libexec/moat/moat-serve' | grep -q 'NEEDED.*microhttpd'"
 soname() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'; }
 check "libmoat SONAME" output_is libmoat.so.0 soname "$lib/libmoat.so.0.1.0"
 check "libmoat-compiler SONAME" output_is libmoat-compiler.so.0 \
@@ -171,6 +191,11 @@ if [ -n "$hello_wasm" ] && [ -f "$hello_wasm" ]; then
 else
     skip "installed moat run hello.wasm" "no hello.wasm (clang-19 + wasi-libc)"
 fi
+
+# ---- the installed moat serve runs the installed moat-serve ----
+check "installed moat serve --help (execs moat-serve)" \
+    sh -c "env LD_LIBRARY_PATH='$lib' '$root$prefix/bin/moat' serve --help |
+           grep -q ROUTES"
 
 # ---- the man page: renders cleanly, names every command and option ----
 man1=$root$prefix/share/man/man1/moat.1

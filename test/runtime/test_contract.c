@@ -3,6 +3,7 @@
  * bad constants, a heap it cannot provide) and the CPU check (features
  * this host lacks, ones nobody can check, CPU names).
  */
+#include <cpuid.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -230,6 +231,73 @@ broken_descriptors_are_refused(void **state)
     }
 }
 
+/* The runtime reads the features from its own CPUID words
+ * (util_cpuid.c); on this host it must agree with libgcc's
+ * __builtin_cpu_supports on every feature both know. */
+#define SAME(f) { f, __builtin_cpu_supports(f) != 0 }
+
+static void
+cpu_features_as_libgcc(void **state)
+{
+    const struct {
+        const char *name;
+        bool        has;
+    } libgcc[] = {
+        SAME("popcnt"), SAME("sse3"), SAME("ssse3"), SAME("sse4.1"),
+        SAME("sse4.2"), SAME("avx"), SAME("avx2"), SAME("sse4a"),
+        SAME("fma4"), SAME("xop"), SAME("fma"), SAME("bmi"), SAME("bmi2"),
+        SAME("aes"), SAME("pclmul"), SAME("avx512f"), SAME("avx512vl"),
+        SAME("avx512bw"), SAME("avx512dq"), SAME("avx512cd"),
+        SAME("avx512vbmi"), SAME("avx512ifma"), SAME("avx512vpopcntdq"),
+        SAME("avx512vbmi2"), SAME("avx512vnni"), SAME("avx512bitalg"),
+        SAME("avx512bf16"), SAME("gfni"), SAME("vpclmulqdq"), SAME("vaes"),
+        SAME("f16c"), SAME("movbe"), SAME("rdrnd"), SAME("rdseed"),
+        SAME("adx"), SAME("sha"),
+        SAME("xsave"),
+    };
+    char buf[64];
+    int  n_has = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof libgcc / sizeof libgcc[0]; i++) {
+        moat_error err = { 0 };
+        snprintf(buf, sizeof buf, "+%s", libgcc[i].name);
+        bool has = moatR_check_cpu(NULL, buf, &err);
+        if (has != libgcc[i].has)
+            fail_msg("%s: runtime says %d, libgcc %d", libgcc[i].name, has,
+                     libgcc[i].has);
+        n_has += has;
+    }
+    assert_true(n_has > 0);         /* sse3 at least, on any x86-64-v2 */
+}
+
+/* util_cpuid.c's words (some copied from glibc's start-up CPUID) are
+ * those CPUID gives here and now. */
+static void
+cpuid_words_are_cpuids(void **state)
+{
+    const MoatCpuid *c = moatU_cpuid();
+    unsigned         r[4], max;
+
+    (void)state;
+    __cpuid(0, max, r[1], r[2], r[3]);
+    assert_int_equal(c->l0[0], max);
+    assert_memory_equal(c->l0 + 1, r + 1, 3 * sizeof r[0]);
+    __cpuid(1, r[0], r[1], r[2], r[3]);
+    /* leaf 1 ebx bits 24-31: the APIC id of the CPU that ran it */
+    assert_int_equal(c->l1[0], r[0]);
+    assert_int_equal(c->l1[1] & 0xffffffu, r[1] & 0xffffffu);
+    assert_memory_equal(c->l1 + 2, r + 2, 2 * sizeof r[0]);
+    if (max >= 7) {
+        __cpuid_count(7, 0, r[0], r[1], r[2], r[3]);
+        assert_memory_equal(c->l7, r, sizeof r);
+        __cpuid_count(7, 1, r[0], r[1], r[2], r[3]);
+        assert_memory_equal(c->l71, r, sizeof r);
+    }
+    __cpuid(0x80000001u, r[0], r[1], r[2], r[3]);
+    assert_memory_equal(c->e1, r, sizeof r);
+}
+
 static void
 cpu_features(void **state)
 {
@@ -288,6 +356,8 @@ main(void)
         cmocka_unit_test(unused_types_need_no_trampoline),
         cmocka_unit_test(broken_descriptors_are_refused),
         cmocka_unit_test(cpu_features),
+        cmocka_unit_test(cpu_features_as_libgcc),
+        cmocka_unit_test(cpuid_words_are_cpuids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
