@@ -194,6 +194,8 @@ void moatL_call_typed(Lower *L, uint32_t ti, LLVMValueRef code,
 void moatL_result_store(Lower *L, LLVMValueRef area, uint32_t i,
                         LLVMValueRef v);
 LLVMValueRef moatL_table_ptr(Lower *L, uint32_t t);   /* MoatTable * */
+/* lower_table.c: weights br, its first successor the likely one. */
+void moatL_branch_likely(Lower *L, LLVMValueRef br);
 
 void moatL_local_get(Lower *L, const Insn *in);       /* lower_var.c */
 void moatL_local_set(Lower *L, const Insn *in);

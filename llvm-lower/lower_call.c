@@ -157,19 +157,86 @@ moatL_table_ptr(Lower *L, uint32_t t)
                                 "table");
 }
 
+/* The number of elements table t has: a constant when its limits pin it
+ * (max == min: an own table cannot grow past max, an imported one is at
+ * least min and at most max elements, spec "import matching"), else its
+ * size now. */
+static LLVMValueRef
+table_bound(Lower *L, uint32_t t, LLVMValueRef tbl)
+{
+    const Limits *lim = &L->m->tables[t].limits;
+
+    if (lim->has_max && lim->max == lim->min)
+        return moatL_const_i32(L, lim->min);
+    return load_field(L, L->i32, tbl, offsetof(MoatTable, size),
+                      "table.size");
+}
+
+/* The code to call for ref, after its type check: hint when the type
+ * is want and hint is ref's code (the common case, one branch: the call's
+ * target is then one load after the index), else, on a cold path, the
+ * type trap or ref's code. The cold path holds an empty asm with side
+ * effects so that LLVM keeps the branch: as a select, "hint == code ?
+ * hint : code" would fold to code, and the target would wait for the
+ * ref's load again. */
+static LLVMValueRef
+checked_code(Lower *L, LLVMValueRef hint, LLVMValueRef ref, LLVMValueRef want)
+{
+    LLVMValueRef      got = load_ref_field(L, L->i32, ref,
+                                           offsetof(MoatFuncRef, type_id),
+                                           "ref.type");
+    LLVMValueRef      code = load_ref_field(L, L->ptr, ref,
+                                            offsetof(MoatFuncRef, code),
+                                            "ref.code");
+    LLVMBasicBlockRef from = LLVMGetInsertBlock(L->b);
+    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                           "hint.stale");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                           "");
+    LLVMValueRef      type_ok = LLVMBuildICmp(L->b, LLVMIntEQ, want, got, "");
+    LLVMValueRef      same = LLVMBuildAnd(
+        L->b, type_ok, LLVMBuildICmp(L->b, LLVMIntEQ, hint, code, ""),
+        "hint.ok");
+
+    moatL_branch_likely(L, LLVMBuildCondBr(L->b, same, join, slow));
+    LLVMPositionBuilderAtEnd(L->b, slow);
+    moatL_trap_if(L, LLVMBuildNot(L->b, type_ok, ""),
+                  MOAT_ABI_TRAP_SIG_MISMATCH);
+    LLVMTypeRef  vt = LLVMFunctionType(LLVMVoidTypeInContext(L->llctx), NULL,
+                                       0, false);
+    LLVMValueRef fence = LLVMGetInlineAsm(vt, "", 0, "", 0, true, false,
+                                          LLVMInlineAsmDialectATT, false);
+    LLVMBuildCall2(L->b, vt, fence, NULL, 0, "");
+    LLVMBasicBlockRef stale = LLVMGetInsertBlock(L->b);
+    LLVMBuildBr(L->b, join);
+    LLVMPositionBuilderAtEnd(L->b, join);
+    LLVMValueRef      target = LLVMBuildPhi(L->b, L->ptr, "target");
+    LLVMValueRef      vals[2] = { hint, code };
+    LLVMBasicBlockRef bbs[2] = { from, stale };
+    LLVMAddIncoming(target, vals, bbs, 2);
+    return target;
+}
+
+/* Bounds, null and type checks in the spec's order (4.4.8 call_indirect),
+ * then the call. The code hint is loaded before the element, so that LLVM
+ * numbers it first and keeps it, not the ref's code, as the target where
+ * the two are known equal. */
 void
 moatL_call_indirect(Lower *L, const Insn *in)
 {
     LLVMValueRef idx = moatL_vpop(L);
     LLVMValueRef tbl = moatL_table_ptr(L, in->b);
-    LLVMValueRef size = load_field(L, L->i32, tbl, offsetof(MoatTable, size),
-                                   "table.size");
 
-    moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGE, idx, size, ""),
+    moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGE, idx,
+                                   table_bound(L, in->b, tbl), ""),
                   MOAT_ABI_TRAP_UNDEFINED_ELEM);
     LLVMValueRef elems = load_field(L, L->ptr, tbl,
                                     offsetof(MoatTable, elems), "elems");
+    LLVMValueRef codes = load_field(L, L->ptr, tbl,
+                                    offsetof(MoatTable, codes), "codes");
     LLVMValueRef i64 = LLVMBuildZExt(L->b, idx, L->i64, "");
+    LLVMValueRef hp = LLVMBuildGEP2(L->b, L->ptr, codes, &i64, 1, "");
+    LLVMValueRef hint = LLVMBuildLoad2(L->b, L->ptr, hp, "code.hint");
     LLVMValueRef slot = LLVMBuildGEP2(L->b, L->ptr, elems, &i64, 1, "");
     LLVMValueRef ref = LLVMBuildLoad2(L->b, L->ptr, slot, "funcref");
     moatL_trap_if(L, LLVMBuildIsNull(L->b, ref, ""),
@@ -178,14 +245,7 @@ moatL_call_indirect(Lower *L, const Insn *in)
                                              L->layout.type_ids +
                                                  (int64_t)in->a * 4,
                                              "type.id");
-    LLVMValueRef got = load_ref_field(L, L->i32, ref,
-                                      offsetof(MoatFuncRef, type_id),
-                                      "ref.type");
-    moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntNE, want, got, ""),
-                  MOAT_ABI_TRAP_SIG_MISMATCH);
-    LLVMValueRef code = load_ref_field(L, L->ptr, ref,
-                                       offsetof(MoatFuncRef, code),
-                                       "ref.code");
+    LLVMValueRef code = checked_code(L, hint, ref, want);
     LLVMValueRef cctx = load_ref_field(L, L->ptr, ref,
                                        offsetof(MoatFuncRef, ctx), "ref.ctx");
     moatL_call_typed(L, in->a, code, cctx);

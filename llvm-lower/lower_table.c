@@ -29,9 +29,10 @@ moatL_ref(Lower *L, const Insn *in)
     }
 }
 
-/* Address of element idx of table t, after the bounds check. */
+/* Address of element idx of table t, after the bounds check; *at, if
+ * not NULL, gets idx as an i64. */
 static LLVMValueRef
-elem_ptr(Lower *L, uint32_t t, LLVMValueRef idx)
+elem_ptr(Lower *L, uint32_t t, LLVMValueRef idx, LLVMValueRef *at)
 {
     LLVMValueRef tbl = moatL_table_ptr(L, t);
     LLVMValueRef off = moatL_const_i64(L, offsetof(MoatTable, size));
@@ -42,6 +43,8 @@ elem_ptr(Lower *L, uint32_t t, LLVMValueRef idx)
                   MOAT_ABI_TRAP_TABLE_OOB);
     LLVMValueRef elems = LLVMBuildLoad2(L->b, L->ptr, tbl, "elems");
     LLVMValueRef i64 = LLVMBuildZExt(L->b, idx, L->i64, "");
+    if (at)
+        *at = i64;
     return LLVMBuildGEP2(L->b, L->ptr, elems, &i64, 1, "");
 }
 
@@ -64,8 +67,8 @@ moatL_ref_is_own(Lower *L, LLVMValueRef ref)
 }
 
 /* Weights br: its first successor is the likely one. */
-static void
-branch_likely(Lower *L, LLVMValueRef br)
+void
+moatL_branch_likely(Lower *L, LLVMValueRef br)
 {
     LLVMMetadataRef md[3] = {
         LLVMMDStringInContext2(L->llctx, "branch_weights", 14),
@@ -93,7 +96,7 @@ moatL_ref_store(Lower *L, LLVMValueRef is_inline, LLVMValueRef v,
                                                            "");
     LLVMValueRef      br = LLVMBuildCondBr(L->b, is_inline, st, slow);
 
-    branch_likely(L, br);
+    moatL_branch_likely(L, br);
     LLVMPositionBuilderAtEnd(L->b, st);
     LLVMValueRef store = LLVMBuildStore(L->b, v, p);
     if (tbaa)
@@ -101,6 +104,31 @@ moatL_ref_store(Lower *L, LLVMValueRef is_inline, LLVMValueRef v,
     LLVMBuildBr(L->b, done);
     LLVMPositionBuilderAtEnd(L->b, slow);
     moatL_call_helper(L, h, args, n);
+    LLVMBuildBr(L->b, done);
+    LLVMPositionBuilderAtEnd(L->b, done);
+}
+
+/* Element i64 of table t now holds funcref v: its code hint follows
+ * (runtime/abi.h, MoatTable; a null element's hint may stay, the null
+ * check comes first). */
+static void
+store_code_hint(Lower *L, uint32_t t, LLVMValueRef i64, LLVMValueRef v)
+{
+    LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                         "hint.store");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                           "");
+    LLVMValueRef      tbl = moatL_table_ptr(L, t);
+    LLVMValueRef      off = moatL_const_i64(L, offsetof(MoatTable, codes));
+
+    LLVMBuildCondBr(L->b, LLVMBuildIsNull(L->b, v, ""), done, st);
+    LLVMPositionBuilderAtEnd(L->b, st);
+    LLVMValueRef codes = LLVMBuildLoad2(L->b, L->ptr,
+                                        LLVMBuildGEP2(L->b, L->i8, tbl, &off,
+                                                      1, ""), "codes");
+    LLVMValueRef code = LLVMBuildLoad2(L->b, L->ptr, v, "ref.code");
+    LLVMBuildStore(L->b, code,
+                   LLVMBuildGEP2(L->b, L->ptr, codes, &i64, 1, ""));
     LLVMBuildBr(L->b, done);
     LLVMPositionBuilderAtEnd(L->b, done);
 }
@@ -113,18 +141,20 @@ table_set(Lower *L, uint32_t t)
     LLVMValueRef args[4] = { L->ctx, moatL_const_i32(L, t), idx, v };
 
     if (L->m->tables[t].elem != T_FUNCREF) {
-        LLVMBuildStore(L->b, v, elem_ptr(L, t, idx));
+        LLVMBuildStore(L->b, v, elem_ptr(L, t, idx, NULL));
         return;
     }
     if (t < L->m->ntable_imports) {     /* owner unknown here */
         moatL_call_helper(L, H_TABLE_SET, args, 4);
         return;
     }
-    LLVMValueRef p = elem_ptr(L, t, idx);
+    LLVMValueRef i64;
+    LLVMValueRef p = elem_ptr(L, t, idx, &i64);
     LLVMValueRef old = LLVMBuildLoad2(L->b, L->ptr, p, "table.old");
     LLVMValueRef ok = LLVMBuildAnd(L->b, moatL_ref_is_own(L, v),
                                    moatL_ref_is_own(L, old), "");
     moatL_ref_store(L, ok, v, p, NULL, H_TABLE_SET, args, 4);
+    store_code_hint(L, t, i64, v);      /* the helper's store made one too */
 }
 
 static void
@@ -159,7 +189,7 @@ moatL_table(Lower *L, const Insn *in)
 
     switch (in->op) {
     case OP_TABLE_GET: {
-        LLVMValueRef p = elem_ptr(L, in->a, moatL_vpop(L));
+        LLVMValueRef p = elem_ptr(L, in->a, moatL_vpop(L), NULL);
         moatL_vpush(L, LLVMBuildLoad2(L->b, L->ptr, p, "table.get"));
         break;
     }

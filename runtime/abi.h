@@ -25,8 +25,11 @@
  * from its own site, and objects carry DWARF of wasm offsets: the
  * runtime walks and names a trap's frames (docs/backtraces.md). The
  * descriptor gained a named plugin's code bounds (code_lo, code_hi) and
- * the module's own DWARF sections (code_start, ndebug, debug). */
-#define MOAT_ABI_VERSION 4u
+ * the module's own DWARF sections (code_start, ndebug, debug).
+ * 5: MoatTable.codes, a code pointer per element beside elems, so that a
+ * call_indirect finds its target with one load after the index
+ * (docs/compiler.md, "call_indirect"). */
+#define MOAT_ABI_VERSION 5u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
 /* `moat compile --name NAME`: the descriptor is NAME MOAT_DESC_SUFFIX, the
  * only global symbol the object defines, and the code lies in the section
@@ -70,12 +73,19 @@ typedef struct MoatFuncRef {
     uint32_t kind;              /* runtime's: what owns it (funcref.c) */
 } MoatFuncRef;
 
+/* codes[i] is a hint: the code of elems[i] when it is a funcref, else
+ * anything (NULL). call_indirect loads it with elems[i] and calls it only
+ * when it equals elems[i]->code, else elems[i]->code itself: so a stale or
+ * torn hint costs a slower call, never a wrong one, and the target of the
+ * common call is one load after the index. Both arrays hold cap elements;
+ * only funcref tables have codes (NULL for externref tables). */
 typedef struct MoatTable {
     void   **elems;             /* MoatFuncRef* or externref; NULL = null */
     uint32_t size;
     uint32_t max;               /* UINT32_MAX when none */
     uint32_t cap;               /* allocated elements */
     uint8_t  elem_type;         /* 0x70 funcref, 0x6f externref */
+    void   **codes;             /* funcref: hints, see above */
 } MoatTable;
 
 /* ---- how every function is called (compiled, imported, host) ----
@@ -350,6 +360,7 @@ enum {
 _Static_assert(sizeof(MoatFuncRef) == 24, "MoatFuncRef layout");
 _Static_assert(offsetof(MoatMemory, size) == 8, "MoatMemory layout");
 _Static_assert(offsetof(MoatTable, size) == 8, "MoatTable layout");
+_Static_assert(offsetof(MoatTable, codes) == 24, "MoatTable layout");
 _Static_assert(sizeof(MoatDescConst) == 32, "MoatDescConst layout");
 _Static_assert(sizeof(MoatDescSection) == 32, "MoatDescSection layout");
 _Static_assert(sizeof(MoatDescriptor) == 8 * 31 + 32,

@@ -100,7 +100,8 @@ moatR_budget_instance(moat_instance *inst, moat_error *err)
     }
     for (uint64_t i = m->nimp[1]; i < d->ntables; i++) {
         uint64_t min = d->tables[i].min;
-        uint64_t n = moatR_table_bytes(min ? min : 1);
+        uint64_t n = moatR_table_bytes((uint8_t)d->tables[i].elem_type,
+                                      min ? min : 1);
         snprintf(what, sizeof what, "table %llu of %llu elements",
                  (unsigned long long)i, (unsigned long long)min);
         if (!moatR_budget_charge(&inst->budget, n))

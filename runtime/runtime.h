@@ -270,7 +270,7 @@ moat_trap moatR_table_copy_range(Table *dt, Table *st, uint32_t d,
 /* moat_instance_reset: back to n elements, all null. */
 void      moatR_table_reset(Table *t, uint32_t n);
 /* Bytes a table of cap elements is charged. */
-uint64_t  moatR_table_bytes(uint64_t cap);
+uint64_t  moatR_table_bytes(uint8_t elem_type, uint64_t cap);
 
 /* ---- funcref.c: references that outlive their function's owner ---- */
 
