@@ -138,17 +138,24 @@ trap_block(Lower *L, uint32_t code)
 }
 
 /* LLVM 21 replaced nocapture by captures(none), an integer attribute
- * whose value 0 says "none". A name this LLVM does not know would give
- * kind 0, which the verifier crashes on much later: stop here instead,
- * naming it (a build against an LLVM that renamed an attribute). */
-LLVMAttributeRef
-moatL_attr(Lower *L, const char *name)
+ * whose value 0 says "none". */
+unsigned
+moatL_attr_kind(const char *name)
 {
 #if LLVM_VERSION_MAJOR >= 21
     if (strcmp(name, "nocapture") == 0)
         name = "captures";
 #endif
-    unsigned k = LLVMGetEnumAttributeKindForName(name, strlen(name));
+    return LLVMGetEnumAttributeKindForName(name, strlen(name));
+}
+
+/* A name this LLVM does not know would give kind 0, which the verifier
+ * crashes on much later: stop here instead, naming it (a build against
+ * an LLVM that renamed an attribute; test/lower checks our names). */
+LLVMAttributeRef
+moatL_attr(Lower *L, const char *name)
+{
+    unsigned k = moatL_attr_kind(name);
     if (k == 0) {
         fprintf(stderr, "moat: LLVM " LLVM_VERSION_STRING " has no function "
                 "attribute '%s' (llvm-lower/builder.c)\n", name);
