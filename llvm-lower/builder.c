@@ -2,8 +2,11 @@
  * types and constants, traps, context-area and heap addressing, calls to
  * runtime helpers and intrinsics.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <llvm/Config/llvm-config.h>
 
 #include "lower.h"
 
@@ -134,13 +137,38 @@ trap_block(Lower *L, uint32_t code)
     return bb;
 }
 
+/* LLVM 21 replaced nocapture by captures(none), an integer attribute
+ * whose value 0 says "none". */
+unsigned
+moatL_attr_kind(const char *name)
+{
+#if LLVM_VERSION_MAJOR >= 21
+    if (strcmp(name, "nocapture") == 0)
+        name = "captures";
+#endif
+    return LLVMGetEnumAttributeKindForName(name, strlen(name));
+}
+
+/* A name this LLVM does not know would give kind 0, which the verifier
+ * crashes on much later: stop here instead, naming it (a build against
+ * an LLVM that renamed an attribute; test/lower checks our names). */
+LLVMAttributeRef
+moatL_attr(Lower *L, const char *name)
+{
+    unsigned k = moatL_attr_kind(name);
+    if (k == 0) {
+        fprintf(stderr, "moat: LLVM " LLVM_VERSION_STRING " has no function "
+                "attribute '%s' (llvm-lower/builder.c)\n", name);
+        abort();
+    }
+    return LLVMCreateEnumAttribute(L->llctx, k, 0);
+}
+
 void
 moatL_nomerge(Lower *L, LLVMValueRef call)
 {
-    unsigned k = LLVMGetEnumAttributeKindForName("nomerge", 7);
-
     LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
-                             LLVMCreateEnumAttribute(L->llctx, k, 0));
+                             moatL_attr(L, "nomerge"));
 }
 
 void

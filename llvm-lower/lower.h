@@ -130,6 +130,11 @@ LLVMValueRef moatL_zero(Lower *L, uint8_t valtype);
 /* Traps with code (MOAT_ABI_TRAP_*) when cond is true; code goes on in a
  * fresh block. */
 void         moatL_trap_if(Lower *L, LLVMValueRef cond, uint32_t code);
+/* An enum attribute by its LLVM 19 name ("nocapture" is translated for
+ * LLVMs that renamed it); aborts, naming it, if this LLVM lacks it.
+ * moatL_attr_kind: its kind, 0 if this LLVM lacks it. */
+LLVMAttributeRef moatL_attr(Lower *L, const char *name);
+unsigned         moatL_attr_kind(const char *name);
 /* Keeps LLVM from merging call with another (traps: one per site). */
 void         moatL_nomerge(Lower *L, LLVMValueRef call);
 void         moatL_trap(Lower *L, uint32_t code);      /* unconditional */

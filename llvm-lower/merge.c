@@ -1,6 +1,7 @@
 /* merge.c - merges the objects of a partitioned compilation into one
- * relocatable object with LLVM's linker (ld.lld -r, Debian's lld-19), so
- * that `moat compile` still writes a single ordinary .o. Temporary files
+ * relocatable object with LLVM's linker (ld.lld -r, Debian's lld-NN of the
+ * LLVM the compiler is built with), so that `moat compile` still writes a
+ * single ordinary .o. Temporary files
  * live in $TMPDIR (or /tmp) and are removed whatever happens.
  */
 #include <errno.h>
@@ -11,7 +12,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <llvm/Config/llvm-config.h>
+
 #include "emit.h"
+
+/* The tools of the LLVM we are built with (-Dllvm_version), by Debian's
+ * versioned names. */
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define LLVM_MAJOR_STR STR(LLVM_VERSION_MAJOR)
 
 enum { MAX_OBJS = 8, PATH_LEN = 512 };
 
@@ -36,7 +45,7 @@ read_file(const char *path, uint8_t **out, size_t *len)
     return ok;
 }
 
-/* Runs the first of the two tools found (LLVM 19's, then the default). */
+/* Runs the first of the two tools found (our LLVM's, then the default). */
 static bool
 run_tool(const char *const names[2], char **argv)
 {
@@ -60,8 +69,9 @@ run_tool(const char *const names[2], char **argv)
     return false;
 }
 
-static const char *const linkers[] = { "ld.lld-19", "ld.lld" };
-static const char *const objcopies[] = { "llvm-objcopy-19", "llvm-objcopy" };
+static const char *const linkers[] = { "ld.lld-" LLVM_MAJOR_STR, "ld.lld" };
+static const char *const objcopies[] = { "llvm-objcopy-" LLVM_MAJOR_STR,
+                                         "llvm-objcopy" };
 
 bool
 moatL_merge_objects(const uint8_t *const *objs, const size_t *lens, int n,
@@ -96,12 +106,13 @@ moatL_merge_objects(const uint8_t *const *objs, const size_t *lens, int n,
     argv[argc] = NULL;
     if (ok && !run_tool(linkers, argv))
         ok = moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "merging the "
-                        "partitions failed: is ld.lld (lld-19) installed?");
+                        "partitions failed: is ld.lld (lld-" LLVM_MAJOR_STR
+                        ") installed?");
     char *oc_argv[] = { NULL, "--localize-hidden", paths[MAX_OBJS], NULL };
     if (ok && localize && !run_tool(objcopies, oc_argv))
         ok = moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO, "making the "
                         "partitions' symbols local failed: is llvm-objcopy "
-                        "(llvm-19) installed?");
+                        "(llvm-" LLVM_MAJOR_STR ") installed?");
     if (ok && !read_file(paths[MAX_OBJS], out, len))
         ok = moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO,
                         "cannot read the merged object");

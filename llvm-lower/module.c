@@ -53,16 +53,12 @@ declare_helpers(Lower *L)
                                               n, false);
         L->helpers[h] = LLVMAddFunction(L->mod, helper_sigs[h].name,
                                         L->helper_types[h]);
-        if (h == H_TRAP) {
-            unsigned k = LLVMGetEnumAttributeKindForName("noreturn", 8);
+        if (h == H_TRAP)
             LLVMAddAttributeAtIndex(L->helpers[h], LLVMAttributeFunctionIndex,
-                                    LLVMCreateEnumAttribute(L->llctx, k, 0));
-        }
-        if (h == H_TRAP || h == H_EPOCH_CHECK) {
-            unsigned k = LLVMGetEnumAttributeKindForName("cold", 4);
+                                    moatL_attr(L, "noreturn"));
+        if (h == H_TRAP || h == H_EPOCH_CHECK)
             LLVMAddAttributeAtIndex(L->helpers[h], LLVMAttributeFunctionIndex,
-                                    LLVMCreateEnumAttribute(L->llctx, k, 0));
-        }
+                                    moatL_attr(L, "cold"));
     }
 }
 
@@ -156,12 +152,9 @@ mark_results_area(Lower *L, LLVMValueRef fn, const FuncType *ft)
         return;
     /* a wide function's trampoline passes its vals as both args and
      * results area (tramp.c): they alias, so no noalias there */
-    for (int i = ft->nparams > MOAT_WIDE_PARAMS; i < 2; i++) {
-        unsigned k = LLVMGetEnumAttributeKindForName(attrs[i],
-                                                     strlen(attrs[i]));
+    for (int i = ft->nparams > MOAT_WIDE_PARAMS; i < 2; i++)
         LLVMAddAttributeAtIndex(fn, LLVMCountParams(fn),   /* the last */
-                                LLVMCreateEnumAttribute(L->llctx, k, 0));
-    }
+                                moatL_attr(L, attrs[i]));
 }
 
 static void

@@ -74,12 +74,9 @@ static void
 mark_optnone(Lower *L, LLVMValueRef fn)
 {
     static const char *const names[] = { "optnone", "noinline" };
-    for (int k = 0; k < 2; k++) {
-        unsigned kind = LLVMGetEnumAttributeKindForName(names[k],
-                                                        strlen(names[k]));
+    for (int k = 0; k < 2; k++)
         LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                LLVMCreateEnumAttribute(L->llctx, kind, 0));
-    }
+                                moatL_attr(L, names[k]));
 }
 
 /* A named plugin (--name): every function with a body, trampolines and
