@@ -47,13 +47,29 @@ observe(void *user, const moat_compile_event *ev)
     pthread_mutex_unlock(&r->lock);
 }
 
+/* The phase under way after the last one reported (in some partition). */
+static const char *
+next_phase(const char *last)
+{
+    static const char *const order[][2] = {
+        { "", "decode" }, { "decode", "lower" }, { "lower", "lower" },
+        { "descriptor", "lower" }, { "verify", "optimise" },
+        { "optimise", "codegen" }, { "codegen", "codegen" },
+    };
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        if (!strcmp(last, order[i][0]))
+            return order[i][1];
+    return last;
+}
+
 static void
 draw(CompileReport *r)
 {
     pthread_mutex_lock(&r->lock);
     char line[160];
     int  n = snprintf(line, sizeof line, "\rmoat compile: %u/%u functions, "
-                      "%.1f s", r->done, r->total, now() - r->start);
+                      "%s, %.1f s\033[K", r->done, r->total,
+                      next_phase(r->last), now() - r->start);
     pthread_mutex_unlock(&r->lock);
     if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
         return;

@@ -72,8 +72,9 @@ MOAT_API moat_status moat_compile_config_set_name(moat_compile_config *c,
                                                   const char *name);
 
 /* Threads for object output: 0 (default) = one per CPU for modules with
- * at least 256 KiB of code, else one; 1 = one; N = N partitions whenever
- * the module has at least N functions (merged with ld.lld). */
+ * at least 256 KiB of code, else one; 1 = one; N = N threads whenever
+ * the module has at least N functions. With more than one, the module is
+ * split into up to 4 partitions per thread, merged with ld.lld. */
 MOAT_API void moat_compile_config_set_threads(moat_compile_config *c,
                                               int n);
 

@@ -112,44 +112,64 @@ place_code(LLVMModuleRef mod, const char *name)
  * constants and simplified the program, so clang's default<O2> did most of
  * its work a second time: on quickjs 11.5 of 29 CPU seconds, InstCombine
  * (six rounds) 23%, the inliner 9%, IPSCCP 6% (docs/bench-compile.md).
- * What this pipeline keeps is what the lowering leaves to LLVM: locals in
- * allocas, repeated address arithmetic and context loads, loops in wasm's
- * shape (test at the bottom, 32-bit induction variables), and the
- * vectorisers with the loop passes they depend on. No inliner: inlining
- * across wasm functions is the producer's decision, and without it the
- * parallel partitions lose nothing (partition.c). One element per line,
- * in order; the run-time cost was measured with bench/kernels. */
+ * This pipeline is default<O2>'s function passes, run once, in its order,
+ * with the same options: locals in allocas, repeated address arithmetic
+ * and context loads, loops in wasm's shape (test at the bottom, 32-bit
+ * induction variables) still need them, and 12 of bench/kernels' 13
+ * kernels compile to the same code as with default<O2>. Left out: the
+ * inliner and the module passes (IPSCCP, global opt, function attributes,
+ * dead argument elimination, ...): inlining across wasm functions is the
+ * producer's decision, and without it the parallel partitions lose
+ * nothing (partition.c). A leaner list (one simplification round, 3
+ * instcombines) saved another 2 of 6 CPU s on quickjs but changed 10 of
+ * the 13 kernels (sieve 1.17x slower). */
+#define IC "instcombine<no-verify-fixpoint>"
+#define SIMPLIFYCFG                                                         \
+    "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;"            \
+    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;"                  \
+    "no-hoist-common-insts;no-sink-common-insts;speculate-blocks;"          \
+    "simplify-cond-branch>"
+
 static const char *const wasm_o2[] = {
+    /* function simplification, once (default<O2> runs it per SCC inside
+     * the inliner, and again after inlining) */
     "sroa<modify-cfg>",                 /* locals -> SSA values */
     "early-cse<memssa>",                /* repeated ctx loads, addresses */
-    "simplifycfg",
-    "instcombine<no-verify-fixpoint>",
+    SIMPLIFYCFG, IC, "correlated-propagation", SIMPLIFYCFG, "reassociate",
     /* loop canonical form: invariant code out, rotated (guard + bottom
-     * test), induction variables widened and simplified */
+     * test) */
     "loop-mssa(loop-instsimplify,loop-simplifycfg,"
     "licm<no-allowspeculation>,"
     "loop-rotate<header-duplication;no-prepare-for-lto>)",
-    "loop(indvars,loop-deletion,loop-unroll-full)",
-    "gvn",
-    "instcombine<no-verify-fixpoint>",
-    "dse",
-    "loop-mssa(licm<allowspeculation>)",
-    "simplifycfg",
-    /* the vectorisers (loop-vectorize simplifies loops and forms LCSSA
-     * itself) */
+    SIMPLIFYCFG, IC,
+    /* induction variables widened and simplified, memset/memcpy loops */
+    "loop(loop-idiom,indvars,loop-deletion,loop-unroll-full)",
+    "sroa<modify-cfg>", "mldst-motion", "gvn", "sccp", "bdce", IC, "adce",
+    "memcpyopt", "dse", "loop-mssa(licm<allowspeculation>)",
+    "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;"
+    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;"
+    "hoist-common-insts;sink-common-insts;speculate-blocks;"
+    "simplify-cond-branch>",
+    IC,
+    /* the vectorisers and the loop passes they need (loop-vectorize
+     * simplifies loops and forms LCSSA itself); another change may tune
+     * loops for them: keep them together */
+    "float2int", "loop-rotate<header-duplication;no-prepare-for-lto>",
     "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only>",
-    "loop-load-elim",
-    "slp-vectorizer",
-    "vector-combine",
-    "instcombine<no-verify-fixpoint>",
-    "loop-unroll<O2>",
-    "loop-mssa(licm<allowspeculation>)",
-    /* switches to lookup tables, common code hoisted and sunk: last */
+    "loop-load-elim", IC,
     "simplifycfg<bonus-inst-threshold=1;forward-switch-cond;"
     "switch-range-to-icmp;switch-to-lookup;no-keep-loops;"
     "hoist-common-insts;sink-common-insts;speculate-blocks;"
     "simplify-cond-branch>",
+    "slp-vectorizer", "vector-combine", IC,
+    /* unrolling, and the clean-up after it */
+    "loop-unroll<O2>", IC, "loop-mssa(licm<allowspeculation>)",
+    "alignment-from-assumptions", "loop-sink", "instsimplify",
+    "div-rem-pairs", SIMPLIFYCFG,
 };
+
+#undef IC
+#undef SIMPLIFYCFG
 
 /* The pipeline's text for a level: -O2 the one above, -O1 and -O3
  * clang's. MOAT_LLVM_PASSES, when set, replaces it at every level above 0

@@ -1,10 +1,14 @@
 /* partition.c - one compilation, possibly in parallel: a large module's
- * functions are split into partitions by code size, each lowered,
- * optimised and emitted by its own thread with its own LLVM context and
- * target machine; the objects are then merged into one relocatable object
- * with the system's LLVM linker (ld.lld -r). Partition 0 also carries the
- * trampolines and the descriptor. Small modules and textual outputs use a
- * single partition in the calling thread.
+ * functions are split by code size into PARTS_PER_THREAD partitions per
+ * thread, each lowered, optimised and emitted (compile.c) with its own
+ * LLVM context and target machine by whichever worker thread takes it
+ * next; the objects are then merged into one relocatable object with the
+ * system's LLVM linker (ld.lld -r). Small partitions keep every thread
+ * busy to the end, hold less IR in memory at a time and report progress
+ * more often; at -O2 they cost no code quality (no inliner runs across
+ * functions, compile.c). Partition 0 also carries the trampolines and the
+ * descriptor. Small modules and textual outputs use a single partition in
+ * the calling thread.
  *
  * Huge functions (more than HUGE_FUNC_CODE bytes or weight of wasm, or a
  * run weighing more than HUGE_RUN without control flow; weight counts
@@ -15,6 +19,7 @@
  * of a basic block (70 KB of straight-line code took 40 s at -O2, 0.4 s
  * at -O0; docs/compiler.md, "Huge functions").
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -23,7 +28,8 @@
 #include "emit.h"
 
 enum {
-    MAX_PARTS = 8,
+    MAX_PARTS = 32,
+    PARTS_PER_THREAD = 4,               /* smaller parts balance better */
     PARALLEL_MIN_CODE = 256 * 1024,     /* bytes of code before splitting */
     HUGE_FUNC_CODE = 256 * 1024,        /* bytes (or weight) of a function */
     HUGE_RUN = 4096,                    /* weight between branches */
@@ -55,11 +61,18 @@ huge_funcs(const CompileJob *job)
     return huge;
 }
 
+typedef struct Queue {
+    Part       *parts;
+    int         n;
+    atomic_int  next;                   /* the next partition to take */
+} Queue;
+
 static void *
-part_thread(void *arg)
+worker(void *arg)
 {
-    Part *p = arg;
-    p->ok = moatL_compile_part(p);
+    Queue *q = arg;
+    for (int k; (k = atomic_fetch_add(&q->next, 1)) < q->n;)
+        q->parts[k].ok = moatL_compile_part(&q->parts[k]);
     return NULL;
 }
 
@@ -75,9 +88,9 @@ by_size_desc(const void *a, const void *b)
 }
 
 /* Split by code size, largest function first, each to the lightest
- * partition (LPT scheduling: in index order, one large function near the
- * end left a partition 20% heavier than the other on quickjs); huge ones
- * to partition `cheap` when it is not -1. */
+ * partition (LPT scheduling, so that no partition ends up with the
+ * largest functions on top of its share); huge ones to partition `cheap`
+ * when it is not -1. */
 static uint8_t *
 split(const Module *m, int nparts, int cheap, const uint8_t *huge)
 {
@@ -135,11 +148,13 @@ parts_for(const CompileJob *job, const uint8_t *huge)
     return cpus > MAX_PARTS ? MAX_PARTS : (int)cpus;
 }
 
-/* Runs the partitions: in threads, or one after the other with -j1. */
+/* Runs the partitions: with -j1 one after the other, else `threads`
+ * workers take the next partition not yet taken until none is left. */
 static int
-run_parts(const CompileJob *job, Part *parts, int n)
+run_parts(const CompileJob *job, Part *parts, int n, int threads)
 {
     pthread_t tid[MAX_PARTS];
+    Queue     q = { parts, n, 0 };
     int       started = 0;
 
     if (job->threads == 1) {
@@ -147,14 +162,16 @@ run_parts(const CompileJob *job, Part *parts, int n)
             parts[k].ok = moatL_compile_part(&parts[k]);
         return n;
     }
-    for (int k = 0; k < n; k++) {
-        if (pthread_create(&tid[k], NULL, part_thread, &parts[k]) != 0)
+    for (int k = 0; k < threads && k < n; k++) {
+        if (pthread_create(&tid[k], NULL, worker, &q) != 0)
             break;
         started++;
     }
+    if (!started)
+        return 0;
     for (int k = 0; k < started; k++)
         pthread_join(tid[k], NULL);
-    return started;
+    return n;
 }
 
 bool
@@ -163,13 +180,19 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
 {
     uint8_t *huge = huge_funcs(job);
     bool     is_obj = job->output == MOAT_OUTPUT_OBJECT;
-    int      n = parts_for(job, is_obj ? huge : NULL);
+    int      threads = parts_for(job, is_obj ? huge : NULL);
+    int      n = threads > 1 ? threads * PARTS_PER_THREAD : 1;
     int      cheap = -1;
     Part     parts[MAX_PARTS];
+    uint32_t nfuncs = job->m->nfuncs - job->m->nfunc_imports;
 
+    if (n > MAX_PARTS - 1)
+        n = MAX_PARTS - 1;
+    if ((uint32_t)n > nfuncs)
+        n = (int)nfuncs;
     if (huge && is_obj) {               /* huge functions: one more part */
-        n = n < MAX_PARTS ? n : MAX_PARTS - 1;
         cheap = n++;
+        threads++;
     }
     if (n == 1) {
         parts[0] = (Part){ .job = job, .optnone = huge,
@@ -193,7 +216,7 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
     for (uint32_t i = job->m->nfunc_imports; ok && i < job->m->nfuncs; i++)
         parts[owner[i]].nfuncs++;
     if (ok)
-        started = run_parts(job, parts, n);
+        started = run_parts(job, parts, n, threads);
     ok = ok && started == n;
     for (int k = 0; ok && k < n; k++)
         if (!parts[k].ok) {
