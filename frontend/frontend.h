@@ -72,7 +72,7 @@ typedef enum Imm {
 } Imm;
 
 typedef enum Op {
-#define OP(name, prefix, code, text, imm, a, b, c, r, n) OP_##name,
+#define OP(name, prefix, code, text, imm, a, b, c, r, n, lower) OP_##name,
 #include "opcodes.def"
 #undef OP
     NOP_COUNT

@@ -4,7 +4,7 @@
 #include "frontend.h"
 
 const OpInfo moatD_ops[NOP_COUNT] = {
-#define OP(name, prefix, code, text, imm, a, b, c, r, n) \
+#define OP(name, prefix, code, text, imm, a, b, c, r, n, lower) \
     [OP_##name] = { text, prefix, code, IMM_##imm, { T_##a, T_##b, T_##c }, \
                     T_##r, n },
 #include "opcodes.def"
@@ -16,7 +16,7 @@ const OpInfo moatD_ops[NOP_COUNT] = {
 enum { NCODES = 256 };
 
 static const int16_t op_by_code[3 * NCODES] = {
-#define OP(name, prefix, code, text, imm, a, b, c, r, n) \
+#define OP(name, prefix, code, text, imm, a, b, c, r, n, lower) \
     [SLOT(prefix) * NCODES + (code)] = OP_##name + 1,
 #include "opcodes.def"
 #undef OP

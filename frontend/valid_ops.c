@@ -568,7 +568,8 @@ const CheckFn moatV_checks[NOP_COUNT] = {
     [OP_TABLE_COPY] = check_table_copy, [OP_TABLE_GROW] = check_table_grow,
     [OP_TABLE_SIZE] = check_table_size, [OP_TABLE_FILL] = check_table_fill,
     [OP_I8X16_SHUFFLE] = check_shuffle,
-#define OP(name, prefix, code, text, imm, a, b, c, r, n) IMMCHECK_##imm(name)
+#define OP(name, prefix, code, text, imm, a, b, c, r, n, lower) \
+    IMMCHECK_##imm(name)
 #include "opcodes.def"
 #undef OP
 };

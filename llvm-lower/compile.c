@@ -232,9 +232,12 @@ lower_part(Part *p, Lower *L)
             mark_optnone(L, L->funcs[i]);
     moatL_phase_end(job->report, &ph, "lower", p->self, 0);
     moatL_phase_begin(&ph);
-    if (p->self == 0)
-        moatL_descriptor(L, job->hash, job->emit.cpu, job->required,
-                         job->name, job->is_debug_kept);
+    if (p->self == 0) {         /* trampolines, then what points at them */
+        LLVMValueRef *tramps = moatL_trampolines(L);
+        moatL_descriptor(L, tramps, job->hash, job->emit.cpu,
+                         job->required, job->name, job->is_debug_kept);
+        moatU_free(tramps);
+    }
     moatL_fini(L);
     moatL_phase_end(job->report, &ph, "descriptor", p->self, 0);
     moatL_phase_begin(&ph);

@@ -3,6 +3,8 @@
  * contract the runtime checks before it runs any code. Every struct in the
  * descriptor has only 8-byte members (pointers and uint64_t), so each is
  * emitted as an LLVM struct of i64/ptr fields in declaration order.
+ * It only points at code: the trampolines it lists are tramp.c's, emitted
+ * by the compile pipeline before it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,7 @@ typedef struct Desc {
     uint64_t    *name_at;       /* offset of function i's name */
     LLVMValueRef typebytes;     /* every type's valtypes, one blob */
     uint64_t    *type_at;       /* offset of type i's valtypes in it */
-    LLVMValueRef *tramps;       /* per type index: trampoline or NULL */
+    LLVMValueRef const *tramps; /* per type index: trampoline or NULL */
 } Desc;
 
 /* A struct type of n fields; spec: 'i' i64, 'p' ptr. */
@@ -364,12 +366,12 @@ code_bound(Desc *D, const char *name, const char *which)
 }
 
 void
-moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
-                 const char *features, const char *name,
-                 bool is_debug_kept)
+moatL_descriptor(Lower *L, LLVMValueRef const *tramps,
+                 const uint8_t hash[32], const char *cpu,
+                 const char *features, const char *name, bool is_debug_kept)
 {
     const Module *m = L->m;
-    Desc          D = { .L = L };
+    Desc          D = { .L = L, .tramps = tramps };
     /* one per MoatDescriptor member (the two uint32_t and the hash count
      * one each); checked below against the layout contract */
     LLVMValueRef  f[DESC_FIELDS];
@@ -378,7 +380,6 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     make_types(&D);
     make_names(&D);
     make_typebytes(&D);
-    D.tramps = moatL_trampolines(L);
     f[n++] = LLVMConstInt(L->i32, MOAT_ABI_MAGIC, false);
     f[n++] = LLVMConstInt(L->i32, MOAT_ABI_VERSION, false);
     f[n++] = u64(&D, (L->mem_is_ctx ? MOAT_DESC_F_MEM_IS_CTX : 0) |
@@ -425,5 +426,4 @@ moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
     LLVMSetAlignment(g, 8);
     moatU_free(D.name_at);
     moatU_free(D.type_at);
-    moatU_free(D.tramps);
 }

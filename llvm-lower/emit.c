@@ -1,4 +1,5 @@
-/* emit.c - LLVM target machine and emission of an object file, assembly, textual IR or bitcode into memory.
+/* emit.c - LLVM target machine and emission of an object file, assembly,
+ * textual IR or bitcode into memory.
  * The only lowering code that can fail: errors carry LLVM's message.
  */
 #include <string.h>

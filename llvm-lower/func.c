@@ -1,79 +1,32 @@
 /* func.c - lowers one function body: prologue (locals, heap base), the
- * instruction loop dispatching through moatL_ops[], and the epilogue.
+ * instruction loop dispatching through moatL_ops_table[] (built from
+ * opcodes.def's `lower` column), and the epilogue.
  * The body was validated before, so decoding here cannot fail.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lower.h"
 
-LowerFn moatL_ops_table[NOP_COUNT];
-static pthread_once_t ops_once = PTHREAD_ONCE_INIT;
+/* Every row of opcodes.def names its handler in the `lower` column; the
+ * dispatch table is that column, so an instruction is lowered by the
+ * function its row names and by no other (test/llvm-lower/test_dispatch.c
+ * checks both). A row must name a LowerFn: taking its address rejects
+ * NULL or 0, and _Generic rejects a function of another type, at compile
+ * time. */
+#define OP(name, prefix, code, text, imm, a, b, c, r, n, lower) \
+    _Static_assert(_Generic(&(lower), LowerFn: 1, default: 0), \
+                   "opcodes.def: " #name ": " #lower " is not a LowerFn");
+#include "../frontend/opcodes.def"
+#undef OP
 
-static const LowerFn special_ops[NOP_COUNT] = {
-    [OP_UNREACHABLE] = moatL_unreachable, [OP_NOP] = moatL_nop,
-    [OP_BLOCK] = moatL_block, [OP_LOOP] = moatL_loop, [OP_IF] = moatL_if,
-    [OP_ELSE] = moatL_else, [OP_END] = moatL_end, [OP_BR] = moatL_br,
-    [OP_BR_IF] = moatL_br_if, [OP_BR_TABLE] = moatL_br_table,
-    [OP_RETURN] = moatL_return, [OP_CALL] = moatL_call,
-    [OP_CALL_INDIRECT] = moatL_call_indirect, [OP_DROP] = moatL_drop,
-    [OP_SELECT] = moatL_select, [OP_SELECT_T] = moatL_select,
-    [OP_LOCAL_GET] = moatL_local_get, [OP_LOCAL_SET] = moatL_local_set,
-    [OP_LOCAL_TEE] = moatL_local_tee, [OP_GLOBAL_GET] = moatL_global_get,
-    [OP_GLOBAL_SET] = moatL_global_set, [OP_TABLE_GET] = moatL_table,
-    [OP_TABLE_SET] = moatL_table, [OP_MEMORY_SIZE] = moatL_memory_size,
-    [OP_MEMORY_GROW] = moatL_memory_grow, [OP_REF_NULL] = moatL_ref,
-    [OP_REF_IS_NULL] = moatL_ref, [OP_REF_FUNC] = moatL_ref,
-    [OP_MEMORY_INIT] = moatL_memory_bulk, [OP_DATA_DROP] = moatL_memory_bulk,
-    [OP_MEMORY_COPY] = moatL_memory_bulk, [OP_MEMORY_FILL] = moatL_memory_bulk,
-    [OP_TABLE_INIT] = moatL_table, [OP_ELEM_DROP] = moatL_table,
-    [OP_TABLE_COPY] = moatL_table, [OP_TABLE_GROW] = moatL_table,
-    [OP_TABLE_SIZE] = moatL_table, [OP_TABLE_FILL] = moatL_table,
+const LowerFn moatL_ops_table[NOP_COUNT] = {
+#define OP(name, prefix, code, text, imm, a, b, c, r, n, lower) \
+    [OP_##name] = lower,
+#include "../frontend/opcodes.def"
+#undef OP
 };
-
-/* The numeric classes by encoding range (binary 5.4.7). */
-static LowerFn
-numeric_fn(const OpInfo *oi)
-{
-    uint32_t c = oi->code;
-
-    if (oi->prefix == 0xfd)
-        return oi->imm == IMM_MEMARG || oi->imm == IMM_MEMARG_LANE
-                   ? moatL_simd_mem : moatL_simd;
-    if (oi->prefix == 0xfc)
-        return c <= 7 ? moatL_conv : NULL;
-    if (oi->imm == IMM_MEMARG)
-        return oi->push != T__ ? moatL_load : moatL_store;
-    if (c >= 0x41 && c <= 0x44)
-        return moatL_const;
-    if ((c >= 0x45 && c <= 0x5a) || (c >= 0x67 && c <= 0x8a) ||
-        (c >= 0xc0 && c <= 0xc4))
-        return moatL_int;
-    if ((c >= 0x5b && c <= 0x66) || (c >= 0x8b && c <= 0xa6))
-        return moatL_float;
-    if (c >= 0xa7 && c <= 0xbf)
-        return moatL_conv;
-    return NULL;
-}
-
-static void
-init_ops(void)
-{
-    for (int op = 0; op < NOP_COUNT; op++) {
-        LowerFn fn = special_ops[op];
-        if (!fn)
-            fn = numeric_fn(&moatD_ops[op]);
-        moatL_ops_table[op] = fn;
-    }
-}
-
-void
-moatL_init_ops(void)
-{
-    pthread_once(&ops_once, init_ops);
-}
 
 static void
 prologue(Lower *L, const Func *f, const FuncType *ft)

@@ -161,10 +161,11 @@ LLVMValueRef moatL_ieq(Lower *L, LLVMValueRef a, LLVMValueRef b);
 LLVMValueRef moatL_nan_arith(Lower *L, LLVMValueRef v);
 void         moatL_nan_finish(LLVMModuleRef mod);
 
-/* func.c: one function body, dispatching through moatL_ops[]. */
+/* func.c: one function body, dispatching through moatL_ops_table[op],
+ * which is opcodes.def's `lower` column: each row there names the LowerFn
+ * below that lowers its instruction. */
 typedef void (*LowerFn)(Lower *L, const Insn *in);
-extern LowerFn moatL_ops_table[NOP_COUNT];
-void moatL_init_ops(void);              /* fills the table once */
+extern const LowerFn moatL_ops_table[NOP_COUNT];
 void moatL_func(Lower *L, uint32_t func_idx);
 
 /* Per class of instruction. Each fn pops its operands and pushes results
@@ -272,8 +273,11 @@ LLVMValueRef *moatL_trampolines(Lower *L);
 
 /* descriptor.c: the MOAT_DESC_SYMBOL constant, or NAME_descriptor when
  * name is not NULL (a named plugin, whose code bounds it also holds);
- * with is_debug_kept, the module's DWARF sections go into it too. */
-void moatL_descriptor(Lower *L, const uint8_t hash[32], const char *cpu,
+ * with is_debug_kept, the module's DWARF sections go into it too. tramps
+ * (borrowed): moatL_trampolines' array, which the types table points at;
+ * the descriptor emits no code of its own. */
+void moatL_descriptor(Lower *L, LLVMValueRef const *tramps,
+                      const uint8_t hash[32], const char *cpu,
                       const char *features, const char *name,
                       bool is_debug_kept);
 

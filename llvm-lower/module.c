@@ -194,7 +194,6 @@ void
 moatL_init(Lower *L, const Module *m, const LowerTarget *t)
 {
     memset(L, 0, sizeof *L);
-    moatL_init_ops();
     L->m = m;
     L->llctx = LLVMContextCreate();
     L->mod = LLVMModuleCreateWithNameInContext("wasm", L->llctx);

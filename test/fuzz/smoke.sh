@@ -10,7 +10,10 @@
 # by seed-load.sh with objects and shared objects MOAT compiles (redone when
 # MOAT is newer). Prints libFuzzer's final stats; exits non-zero on a crash,
 # leak, timeout or OOM, whose input is kept in BUILD_DIR/fuzz/artifacts/.
-# The long runs are in docs/fuzzing.md.
+# The mutation seed is fixed (FUZZ_SEED, default 1) so that a CI run
+# explores the same inputs every time and a failure reproduces: a smoke
+# run is a regression check, not a search; the searching is done by the
+# long runs in docs/fuzzing.md, whose finds become tests.
 set -euo pipefail
 
 prog=${0##*/}
@@ -49,7 +52,8 @@ fuzz() {
     printf '%s: fuzzing %d seeds with %s for %s s\n' "$prog" \
         "$(find "$run/corpus" -type f | wc -l)" "${bin##*/}" "$secs"
     touch "$run/start"
-    "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    "$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" -timeout=10 \
+        -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$work/artifacts/" "$@" \
         "$run/corpus" >"$run/log" 2>&1 || status=$?
     if [ "$status" -ne 0 ]; then
