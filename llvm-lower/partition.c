@@ -188,8 +188,8 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
 
     if (n > MAX_PARTS - 1)
         n = MAX_PARTS - 1;
-    if ((uint32_t)n > nfuncs)
-        n = (int)nfuncs;
+    if ((uint32_t)n > nfuncs)           /* and one for none */
+        n = nfuncs ? (int)nfuncs : 1;
     if (huge && is_obj) {               /* huge functions: one more part */
         cheap = n++;
         threads++;

@@ -90,5 +90,16 @@ with tempfile.TemporaryDirectory() as tmp:
           any(line.split()[:2] == ["merge", "-"]
               for line in r.stderr.splitlines()), r.stderr)
 
+    # a module without functions is one partition, whatever -j says (the
+    # partition count once became 0: "ld.lld: no input files")
+    empty = os.path.join(tmp, "empty.wasm")
+    with open(empty, "wb") as f:
+        f.write(b"\0asm\1\0\0\0")
+    for j in ([], ["-j1"], ["-j2"], ["-j4"]):
+        r = subprocess.run([moat, "compile", "-O2", *j, empty, "-o", obj],
+                           capture_output=True, text=True)
+        check(f"no functions, {j or 'default threads'}: compiles",
+              r.returncode == 0 and os.path.getsize(obj) > 0, r.stderr)
+
 print(f"{passed} passed, {failed} failed, 0 skipped")
 sys.exit(1 if failed else 0)
