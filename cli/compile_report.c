@@ -184,7 +184,8 @@ moat_cli_report_end(CompileReport *r)
     if (r->is_time_report && r->nev)
         print_table(r, total);
     else if (r->is_time_report)
-        fprintf(stderr, "moat compile: this compiler library has no time "
-                        "report\n");
+        fprintf(stderr, "moat compile: no time report: the compiler "
+                        "library is older, or a compile cap ran it in a "
+                        "child process\n");
     pthread_mutex_destroy(&r->lock);
 }
