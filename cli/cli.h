@@ -100,6 +100,10 @@ typedef struct MoatCompiler {
     moat_status (*header)(const moat_compile_config *c, const uint8_t *bytes,
                           size_t len, const char *prefix, char **out,
                           size_t *out_len, moat_error *err);
+    /* optional: progress and --time-report */
+    void        (*set_observer)(moat_compile_config *c,
+                                moat_compile_observer fn, void *user);
+    void        (*set_time_passes)(moat_compile_config *c, int on);
 } MoatCompiler;
 
 /* The loaded compiler (static storage), or NULL after printing

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "compile_report.h"
 
 typedef struct CompileArgs {
     const char *in, *out;
@@ -21,6 +22,7 @@ typedef struct CompileArgs {
     int         is_interruptible;   /* --interruptible: epoch checks */
     int         is_help;            /* --help: print it, nothing else */
     int         is_debug_stripped;  /* --strip-debug: no DWARF */
+    int         is_time_report;     /* --time-report: phases to stderr */
     uint64_t    time_ms, memory;    /* --compile-timeout/-memory; 0: none */
     char        out_buf[4096];      /* the default output name */
     const char *name;               /* --name: a plugin to link */
@@ -65,6 +67,8 @@ help(FILE *f)
 "                    NAME_descriptor (docs/plugins.md)\n"
 "  --header NAME.h   also write its typed C header\n"
 "  -jN               compile in N threads (default: by the module's size)\n"
+"  --time-report     print the time of each phase, and LLVM's per-pass\n"
+"                    timers, to standard error\n"
 "Limits:\n"
 "  --compile-timeout DURATION   stop compiling after DURATION (exit 3)\n"
 "  --compile-memory SIZE        cap the memory the compiler adds (exit 3)\n"
@@ -83,7 +87,7 @@ usage(void)
             "[-mcpu=CPU] [-jN] [--interruptible]\n"
             "                    [--name NAME] [--header NAME.h]\n"
             "                    [--strip-debug] "
-            "(drop the module's DWARF)\n"
+            "(drop the module's DWARF) [--time-report]\n"
             "                    [--compile-timeout DURATION] "
             "[--compile-memory SIZE]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
@@ -198,6 +202,8 @@ parse(int argc, char **argv, CompileArgs *a)
             a->is_help = 1;
         else if (!strcmp(s, "--strip-debug"))
             a->is_debug_stripped = 1;
+        else if (!strcmp(s, "--time-report"))
+            a->is_time_report = 1;
         else if (!strcmp(s, "--compile-timeout") && i + 1 < argc) {
             uint64_t ns;
             if (!moat_cli_parse_duration(argv[++i], &ns))
@@ -309,8 +315,12 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
             st = option_ok(cc->set_target(cfg, a->triple));
         if (st == MOAT_OK && a->cpu)
             st = option_ok(cc->set_cpu(cfg, a->cpu));
-        if (st == MOAT_OK)
+        if (st == MOAT_OK) {
+            CompileReport rep;
+            moat_cli_report_begin(&rep, cc, cfg, a->is_time_report);
             st = cc->compile(cfg, bytes, len, &obj, &objlen, &err);
+            moat_cli_report_end(&rep);
+        }
         if (st == MOAT_OK && a->header)
             st = cc->header(cfg, bytes, len, a->name ? a->name
                             : a->name_for_header, &hdr, &hdrlen, &err);

@@ -62,6 +62,10 @@ static const struct {
     { "LLVMDisposeMessage", offsetof(MoatCompiler, llvm_dispose), 1 },
     { "moat_compile_config_set_name", offsetof(MoatCompiler, set_name), 1 },
     { "moat_compile_header", offsetof(MoatCompiler, header), 1 },
+    { "moat_compile_config_set_observer",
+      offsetof(MoatCompiler, set_observer), 1 },
+    { "moat_compile_config_set_time_passes",
+      offsetof(MoatCompiler, set_time_passes), 1 },
 };
 
 /* Why no candidate loaded: the error of the first one that exists (more

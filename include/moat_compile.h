@@ -72,8 +72,9 @@ MOAT_API moat_status moat_compile_config_set_name(moat_compile_config *c,
                                                   const char *name);
 
 /* Threads for object output: 0 (default) = one per CPU for modules with
- * at least 256 KiB of code, else one; 1 = one; N = N partitions whenever
- * the module has at least N functions (merged with ld.lld). */
+ * at least 256 KiB of code, else one; 1 = one; N = N threads whenever
+ * the module has at least N functions. With more than one, the module is
+ * split into up to 4 partitions per thread, merged with ld.lld. */
 MOAT_API void moat_compile_config_set_threads(moat_compile_config *c,
                                               int n);
 
@@ -89,6 +90,35 @@ MOAT_API void moat_compile_config_set_interruptible(moat_compile_config *c,
  * moat_module_source_locs (moat.h) reads them. on != 0 leaves them out:
  * a smaller artifact, no source locations. docs/debugging.md. */
 MOAT_API void moat_compile_config_set_strip_debug(moat_compile_config *c,
+                                                  int on);
+
+/* Progress and timing (default: none). fn(user, ev) is called at the end
+ * of each phase of the compilation: "decode" (decoding and validation),
+ * then per partition "lower" (wasm to LLVM IR), "descriptor" (trampolines,
+ * the descriptor, the module's DWARF), "verify", "optimise" (the IR pass
+ * pipeline), "codegen" (instruction selection to the object in memory),
+ * then "merge" (the partitions' objects into one, ld.lld -r). Partitions
+ * run in threads, but the calls never overlap; fn must not call back into
+ * the compiler. ev and its strings live only during the call. */
+typedef struct moat_compile_event {
+    const char *phase;
+    int         partition;      /* -1: the whole compilation */
+    double      seconds;        /* the phase's wall time */
+    double      cpu_seconds;    /* its thread's CPU time in it */
+    uint32_t    funcs_done;     /* functions of the module compiled so far */
+    uint32_t    funcs_total;    /* defined functions of the module */
+} moat_compile_event;
+typedef void (*moat_compile_observer)(void *user,
+                                      const moat_compile_event *ev);
+MOAT_API void moat_compile_config_set_observer(moat_compile_config *c,
+                                               moat_compile_observer fn,
+                                               void *user);
+
+/* LLVM's per-pass timers (default off): on != 0 turns on LLVM's
+ * -time-passes for the rest of the process (an LLVM global: it cannot be
+ * turned off again); LLVM prints its tables to standard error, one per
+ * partition's IR pipeline and one for code generation at exit. */
+MOAT_API void moat_compile_config_set_time_passes(moat_compile_config *c,
                                                   int on);
 
 /* Caps on one compilation (default: none). With either set, moat_compile

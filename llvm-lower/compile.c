@@ -1,139 +1,17 @@
-/* compile.c - libmoatc's public entry: validate, lower every function,
- * add trampolines and the descriptor, optimise, emit (moat_compile.h).
+/* compile.c - the compile pipeline: moat_compile (moat_compile.h)
+ * decodes and validates, picks the target, and hands the module to
+ * partition.c, which runs moatL_compile_part (below) on each partition:
+ * lower every function, add trampolines and the descriptor, verify,
+ * optimise with the IR pass pipeline, finish the NaN marks, emit.
  */
+#include <stdio.h>
 #include <string.h>
+
+#include <llvm-c/Error.h>
+#include <llvm-c/Transforms/PassBuilder.h>
 
 #include "emit.h"
 #include "header.h"
-
-struct moat_compile_config {
-    int         opt_level;
-    int         threads;
-    char       *triple, *cpu;
-    char       *name;               /* --name: a plugin to link; or NULL */
-    moat_output output;
-    bool        is_interruptible;
-    bool        is_debug_stripped;  /* drop the module's DWARF */
-    uint64_t    time_limit_ms;      /* 0: none (capped.c) */
-    uint64_t    mem_limit;          /* bytes; 0: none */
-};
-
-moat_status
-moat_compile_config_new(moat_compile_config **out, moat_error *err)
-{
-    moat_compile_config *c = moatU_calloc(1, sizeof *c);
-    *out = NULL;
-    if (!c)
-        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
-                          "out of memory"), MOAT_ERR_NOMEM;
-    c->opt_level = 2;
-    *out = c;
-    return MOAT_OK;
-}
-
-void
-moat_compile_config_free(moat_compile_config *c)
-{
-    if (!c)
-        return;
-    moatU_free(c->triple);
-    moatU_free(c->cpu);
-    moatU_free(c->name);
-    moatU_free(c);
-}
-
-void
-moat_compile_config_set_opt_level(moat_compile_config *c, int level)
-{
-    c->opt_level = level < 0 ? 0 : level > 3 ? 3 : level;
-}
-
-static moat_status
-set_string(char **slot, const char *s)
-{
-    char *copy = NULL;
-    if (s) {
-        size_t n = strlen(s) + 1;
-        if (!(copy = moatU_alloc(n)))
-            return MOAT_ERR_NOMEM;
-        memcpy(copy, s, n);
-    }
-    moatU_free(*slot);
-    *slot = copy;
-    return MOAT_OK;
-}
-
-/* A value LLVM would not take is kept all the same, so that moat_compile
- * fails with the message (these setters have no moat_error) rather than
- * quietly compiling for something else. */
-moat_status
-moat_compile_config_set_target(moat_compile_config *c, const char *triple)
-{
-    moat_status st = set_string(&c->triple, triple);
-    if (st == MOAT_OK && !moatL_check_triple(triple, NULL))
-        st = MOAT_ERR_OPTION;
-    return st;
-}
-
-moat_status
-moat_compile_config_set_cpu(moat_compile_config *c, const char *cpu)
-{
-    moat_status st = set_string(&c->cpu, cpu);
-    if (st == MOAT_OK && !moatL_check_cpu(cpu, NULL))
-        st = MOAT_ERR_OPTION;
-    return st;
-}
-
-moat_status
-moat_compile_config_set_name(moat_compile_config *c, const char *name)
-{
-    if (name && (strlen(name) > MOAT_PLUGIN_NAME_MAX ||
-                 !moatL_is_c_ident(name, strlen(name))))
-        return MOAT_ERR_INVALID;
-    return set_string(&c->name, name);
-}
-
-void
-moat_compile_config_set_output(moat_compile_config *c, moat_output kind)
-{
-    c->output = kind;
-}
-
-void
-moat_compile_config_set_threads(moat_compile_config *c, int n)
-{
-    c->threads = n < 0 ? 0 : n;
-}
-
-void
-moat_compile_config_set_interruptible(moat_compile_config *c, int on)
-{
-    c->is_interruptible = on != 0;
-}
-
-void
-moat_compile_config_set_strip_debug(moat_compile_config *c, int on)
-{
-    c->is_debug_stripped = on != 0;
-}
-
-void
-moat_compile_config_set_time_limit(moat_compile_config *c, uint64_t ms)
-{
-    c->time_limit_ms = ms;
-}
-
-void
-moat_compile_config_set_memory_limit(moat_compile_config *c, uint64_t bytes)
-{
-    c->mem_limit = bytes;
-}
-
-void
-moat_free(void *p)
-{
-    moatU_free(p);
-}
 
 /* Features the runtime can check on the host CPU (runtime/module.c); the
  * descriptor lists those the code was compiled with. */
@@ -200,6 +78,214 @@ tuned_features(const char *host, char *out, size_t cap)
                  "+prefer-no-scatter", used ? "," : "");
 }
 
+/* Assembly and IR cannot be merged from partitions: a huge function is
+ * kept from the IR passes instead (its codegen stays at the level). */
+static void
+mark_optnone(Lower *L, LLVMValueRef fn)
+{
+    static const char *const names[] = { "optnone", "noinline" };
+    for (int k = 0; k < 2; k++)
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                moatL_attr(L, names[k]));
+}
+
+/* A named plugin (--name): every function with a body, trampolines and
+ * whatever the optimiser made included, goes into the plugin's own code
+ * section, whose bounds the descriptor holds (abi.h MOAT_CODE_SECTION). */
+static void
+place_code(LLVMModuleRef mod, const char *name)
+{
+    char sec[160];
+
+    snprintf(sec, sizeof sec, MOAT_CODE_SECTION "%s", name);
+    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn;
+         fn = LLVMGetNextFunction(fn))
+        if (LLVMCountBasicBlocks(fn) > 0)
+            LLVMSetSection(fn, sec);
+}
+
+/* The IR pass pipeline at -O2, for IR lowered from wasm. The producer
+ * (clang, rustc, emscripten, wasm-opt) has already inlined, propagated
+ * constants and simplified the program, so clang's default<O2> did most of
+ * its work a second time: on quickjs 11.5 of 29 CPU seconds, InstCombine
+ * (six rounds) 23%, the inliner 9%, IPSCCP 6% (docs/bench-compile.md).
+ * This pipeline is default<O2>'s function passes, run once, in its order,
+ * with the same options: locals in allocas, repeated address arithmetic
+ * and context loads, loops in wasm's shape (test at the bottom, 32-bit
+ * induction variables) still need them, and 12 of bench/kernels' 13
+ * kernels compile to the same code as with default<O2>. Left out: the
+ * inliner and the module passes (IPSCCP, global opt, function attributes,
+ * dead argument elimination, ...): inlining across wasm functions is the
+ * producer's decision, and without it the parallel partitions lose
+ * nothing (partition.c). A leaner list (one simplification round, 3
+ * instcombines) saved another 2 of 6 CPU s on quickjs but changed 10 of
+ * the 13 kernels (sieve 1.17x slower). */
+#define IC "instcombine<no-verify-fixpoint>"
+#define SIMPLIFYCFG                                                         \
+    "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;"            \
+    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;"                  \
+    "no-hoist-common-insts;no-sink-common-insts;speculate-blocks;"          \
+    "simplify-cond-branch>"
+
+static const char *const wasm_o2[] = {
+    /* function simplification, once (default<O2> runs it per SCC inside
+     * the inliner, and again after inlining) */
+    "sroa<modify-cfg>",                 /* locals -> SSA values */
+    "early-cse<memssa>",                /* repeated ctx loads, addresses */
+    SIMPLIFYCFG, IC, "correlated-propagation", SIMPLIFYCFG, "reassociate",
+    /* loop canonical form: invariant code out, rotated (guard + bottom
+     * test) */
+    "loop-mssa(loop-instsimplify,loop-simplifycfg,"
+    "licm<no-allowspeculation>,"
+    "loop-rotate<header-duplication;no-prepare-for-lto>)",
+    SIMPLIFYCFG, IC,
+    /* induction variables widened and simplified, memset/memcpy loops */
+    "loop(loop-idiom,indvars,loop-deletion,loop-unroll-full)",
+    "sroa<modify-cfg>", "mldst-motion", "gvn", "sccp", "bdce", IC, "adce",
+    "memcpyopt", "dse", "loop-mssa(licm<allowspeculation>)",
+    "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;"
+    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;"
+    "hoist-common-insts;sink-common-insts;speculate-blocks;"
+    "simplify-cond-branch>",
+    IC,
+    /* the vectorisers and the loop passes they need (loop-vectorize
+     * simplifies loops and forms LCSSA itself); another change may tune
+     * loops for them: keep them together */
+    "float2int", "loop-rotate<header-duplication;no-prepare-for-lto>",
+    "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only>",
+    "loop-load-elim", IC,
+    "simplifycfg<bonus-inst-threshold=1;forward-switch-cond;"
+    "switch-range-to-icmp;switch-to-lookup;no-keep-loops;"
+    "hoist-common-insts;sink-common-insts;speculate-blocks;"
+    "simplify-cond-branch>",
+    "slp-vectorizer", "vector-combine", IC,
+    /* unrolling, and the clean-up after it */
+    "loop-unroll<O2>", IC, "loop-mssa(licm<allowspeculation>)",
+    "alignment-from-assumptions", "loop-sink", "instsimplify",
+    "div-rem-pairs", SIMPLIFYCFG,
+};
+
+#undef IC
+#undef SIMPLIFYCFG
+
+/* The pipeline's text for a level: -O2 the one above, -O1 and -O3
+ * clang's. MOAT_LLVM_PASSES, when set, replaces it at every level above 0
+ * (for measuring other pipelines without a rebuild). */
+static bool
+pipeline(int opt_level, char *buf, size_t cap)
+{
+    const char *env = getenv("MOAT_LLVM_PASSES");
+    size_t      used = 0;
+
+    if (env && env[0])
+        return (size_t)snprintf(buf, cap, "%s", env) < cap;
+    if (opt_level != 2)
+        return (size_t)snprintf(buf, cap, "default<O%d>",
+                                opt_level < 0 ? 0 : opt_level) < cap;
+    used = (size_t)snprintf(buf, cap, "function(");
+    for (size_t i = 0; i < sizeof wasm_o2 / sizeof *wasm_o2; i++)
+        used += (size_t)snprintf(buf + used, used < cap ? cap - used : 0,
+                                 "%s%s", i ? "," : "", wasm_o2[i]);
+    used += (size_t)snprintf(buf + used, used < cap ? cap - used : 0, ")");
+    return used < cap;
+}
+
+static bool
+optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level,
+         moat_error *err)
+{
+    char passes[4096];
+    if (!pipeline(opt_level, passes, sizeof passes))
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_OPTION,
+                          "the pass pipeline is longer than %zu bytes",
+                          sizeof passes);
+    LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef e = LLVMRunPasses(mod, passes, tm, po);
+    LLVMDisposePassBuilderOptions(po);
+    if (e) {
+        char *msg = LLVMGetErrorMessage(e);
+        moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
+                   "optimisation failed: %s", msg);
+        LLVMDisposeErrorMessage(msg);
+        return false;
+    }
+    return true;
+}
+
+/* The lowering of a partition's functions, its descriptor (partition 0)
+ * and the IR check; L is set up for the partition's target. */
+static bool
+lower_part(Part *p, Lower *L)
+{
+    const CompileJob *job = p->job;
+    Phase             ph;
+
+    moatL_phase_begin(&ph);
+    for (uint32_t i = job->m->nfunc_imports; i < job->m->nfuncs; i++)
+        if (!p->owner || p->owner[i] == p->self)
+            moatL_func(L, i);
+    for (uint32_t i = 0; p->optnone && i < job->m->nfuncs; i++)
+        if (p->optnone[i])
+            mark_optnone(L, L->funcs[i]);
+    moatL_phase_end(job->report, &ph, "lower", p->self, 0);
+    moatL_phase_begin(&ph);
+    if (p->self == 0) {         /* trampolines, then what points at them */
+        LLVMValueRef *tramps = moatL_trampolines(L);
+        moatL_descriptor(L, tramps, job->hash, job->emit.cpu,
+                         job->required, job->name, job->is_debug_kept);
+        moatU_free(tramps);
+    }
+    moatL_fini(L);
+    moatL_phase_end(job->report, &ph, "descriptor", p->self, 0);
+    moatL_phase_begin(&ph);
+    bool ok = moatL_verify(L->mod, &p->err);
+    moatL_phase_end(job->report, &ph, "verify", p->self, 0);
+    return ok;
+}
+
+/* One partition, start to end: its own target machine and LLVM context,
+ * so that partitions run in threads (partition.c). */
+bool
+moatL_compile_part(Part *p)
+{
+    const CompileJob    *job = p->job;
+    LLVMTargetMachineRef tm = NULL;
+    Lower                L;
+    moat_output          kind = job->output;
+    EmitOptions          emit = job->emit;
+    Phase                ph;
+
+    if (p->is_cheap)
+        emit.opt_level = 0;
+    if (!moatL_target_machine(&emit, &tm, &p->err))
+        return false;
+    char             *triple = LLVMGetTargetMachineTriple(tm);
+    LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
+    LowerTarget       t = { triple, layout, job->emit.cpu,
+                            job->emit.features, p->owner, p->self,
+                            job->is_interruptible };
+    moatL_init(&L, job->m, &t);
+    LLVMDisposeMessage(triple);
+    LLVMDisposeTargetData(layout);
+    bool ok = lower_part(p, &L);
+    bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;
+    moatL_phase_begin(&ph);
+    if (ok && (!is_ir || emit.opt_level > 0))
+        ok = optimize(L.mod, tm, emit.opt_level, &p->err);
+    if (ok)
+        moatL_nan_finish(L.mod);        /* before any output (nan.c) */
+    if (ok && job->name)
+        place_code(L.mod, job->name);
+    moatL_phase_end(job->report, &ph, "optimise", p->self, 0);
+    moatL_phase_begin(&ph);
+    ok = ok && moatL_emit(L.mod, tm, kind, &p->out, &p->len, &p->err);
+    moatL_phase_end(job->report, &ph, "codegen", p->self, p->nfuncs);
+    LLVMDisposeModule(L.mod);
+    LLVMContextDispose(L.llctx);
+    LLVMDisposeTargetMachine(tm);
+    return ok;
+}
+
 typedef struct CompileArgs {
     const moat_compile_config *c;
     const uint8_t             *bytes;
@@ -237,10 +323,16 @@ compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
     Module                    *m;
     uint8_t                    hash[32];
 
+    Phase                      ph;
+    Reporter                   rep = { c->observer, c->observer_user, 0, 0 };
+
     *out = NULL;
+    moatL_phase_begin(&ph);
     if (!moatD_module(bytes, len, &m, e))
         return e->code;
     moatU_sha256(bytes, len, hash);
+    rep.funcs_total = m->nfuncs - m->nfunc_imports;
+    moatL_phase_end(&rep, &ph, "decode", -1, 0);
 
     /* Default, and "native": the host's CPU and features. With --target
      * alone, x86-64-v2 (SSE4.2, POPCNT), the baseline Moat supports:
@@ -262,6 +354,7 @@ compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
         .name = c->name,
         .is_debug_kept = !c->is_debug_stripped,
         .emit = { c->opt_level, c->triple, cpu, feat },
+        .report = &rep,
     };
     bool ok = moatL_compile_job(&job, out, out_len, e);
     LLVMDisposeMessage(host_cpu);

@@ -1,5 +1,5 @@
-/* emit.c - LLVM target machine, optimisation (new pass manager) and
- * emission of an object file, assembly, textual IR or bitcode into memory.
+/* emit.c - LLVM target machine and emission of an object file, assembly,
+ * textual IR or bitcode into memory.
  * The only lowering code that can fail: errors carry LLVM's message.
  */
 #include <string.h>
@@ -8,7 +8,6 @@
 #include <llvm-c/BitWriter.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
-#include <llvm-c/Transforms/PassBuilder.h>
 
 #include "emit.h"
 
@@ -64,21 +63,6 @@ moatL_target_machine(const EmitOptions *o, LLVMTargetMachineRef *out,
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
                           "cannot create a target machine for %s",
                           o->cpu);
-    return true;
-}
-
-bool
-moatL_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int opt_level,
-               moat_error *err)
-{
-    char passes[32];
-    snprintf(passes, sizeof passes, "default<O%d>",
-             opt_level < 0 ? 0 : opt_level > 3 ? 3 : opt_level);
-    LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef e = LLVMRunPasses(mod, passes, tm, po);
-    LLVMDisposePassBuilderOptions(po);
-    if (e)
-        return fail_llvm(err, "optimisation failed", LLVMGetErrorMessage(e));
     return true;
 }
 

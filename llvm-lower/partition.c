@@ -1,10 +1,14 @@
 /* partition.c - one compilation, possibly in parallel: a large module's
- * functions are split into partitions by code size, each lowered,
- * optimised and emitted by its own thread with its own LLVM context and
- * target machine; the objects are then merged into one relocatable object
- * with the system's LLVM linker (ld.lld -r). Partition 0 also carries the
- * trampolines and the descriptor. Small modules and textual outputs use a
- * single partition in the calling thread.
+ * functions are split by code size into PARTS_PER_THREAD partitions per
+ * thread, each lowered, optimised and emitted (compile.c) with its own
+ * LLVM context and target machine by whichever worker thread takes it
+ * next; the objects are then merged into one relocatable object with the
+ * system's LLVM linker (ld.lld -r). Small partitions keep every thread
+ * busy to the end, hold less IR in memory at a time and report progress
+ * more often; at -O2 they cost no code quality (no inliner runs across
+ * functions, compile.c). Partition 0 also carries the trampolines and the
+ * descriptor. Small modules and textual outputs use a single partition in
+ * the calling thread.
  *
  * Huge functions (more than HUGE_FUNC_CODE bytes or weight of wasm, or a
  * run weighing more than HUGE_RUN without control flow; weight counts
@@ -15,6 +19,7 @@
  * of a basic block (70 KB of straight-line code took 40 s at -O2, 0.4 s
  * at -O0; docs/compiler.md, "Huge functions").
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -23,24 +28,12 @@
 #include "emit.h"
 
 enum {
-    MAX_PARTS = 8,
+    MAX_PARTS = 32,
+    PARTS_PER_THREAD = 4,               /* smaller parts balance better */
     PARALLEL_MIN_CODE = 256 * 1024,     /* bytes of code before splitting */
     HUGE_FUNC_CODE = 256 * 1024,        /* bytes (or weight) of a function */
     HUGE_RUN = 4096,                    /* weight between branches */
 };
-
-typedef struct Part {
-    const CompileJob *job;
-    const uint8_t    *owner;            /* NULL: one partition */
-    int               self;
-    bool              is_cheap;         /* huge functions: -O0 */
-    const uint8_t    *optnone;          /* textual output: per function,
-                                         * 1 = huge, marked optnone */
-    uint8_t          *out;
-    size_t            len;
-    moat_error        err;
-    bool              ok;
-} Part;
 
 /* Per function: 1 when it is huge (an object output compiles it in the
  * -O0 partition; a textual one marks it optnone). NULL when none is. */
@@ -68,110 +61,68 @@ huge_funcs(const CompileJob *job)
     return huge;
 }
 
-/* Assembly and IR cannot be merged from partitions: a huge function is
- * kept from the IR passes instead (its codegen stays at the level). */
-static void
-mark_optnone(Lower *L, LLVMValueRef fn)
-{
-    static const char *const names[] = { "optnone", "noinline" };
-    for (int k = 0; k < 2; k++)
-        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                moatL_attr(L, names[k]));
-}
-
-/* A named plugin (--name): every function with a body, trampolines and
- * whatever the optimiser made included, goes into the plugin's own code
- * section, whose bounds the descriptor holds (abi.h MOAT_CODE_SECTION). */
-static void
-place_code(LLVMModuleRef mod, const char *name)
-{
-    char sec[160];
-
-    snprintf(sec, sizeof sec, MOAT_CODE_SECTION "%s", name);
-    for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn;
-         fn = LLVMGetNextFunction(fn))
-        if (LLVMCountBasicBlocks(fn) > 0)
-            LLVMSetSection(fn, sec);
-}
-
-static bool
-run_part(Part *p)
-{
-    const CompileJob    *job = p->job;
-    LLVMTargetMachineRef tm = NULL;
-    Lower                L;
-    moat_output          kind = job->output;
-    EmitOptions          emit = job->emit;
-
-    if (p->is_cheap)
-        emit.opt_level = 0;
-    if (!moatL_target_machine(&emit, &tm, &p->err))
-        return false;
-    char             *triple = LLVMGetTargetMachineTriple(tm);
-    LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
-    LowerTarget       t = { triple, layout, job->emit.cpu,
-                            job->emit.features, p->owner, p->self,
-                            job->is_interruptible };
-    moatL_init(&L, job->m, &t);
-    LLVMDisposeMessage(triple);
-    LLVMDisposeTargetData(layout);
-    for (uint32_t i = job->m->nfunc_imports; i < job->m->nfuncs; i++)
-        if (!p->owner || p->owner[i] == p->self)
-            moatL_func(&L, i);
-    for (uint32_t i = 0; p->optnone && i < job->m->nfuncs; i++)
-        if (p->optnone[i])
-            mark_optnone(&L, L.funcs[i]);
-    if (p->self == 0) {         /* trampolines, then what points at them */
-        LLVMValueRef *tramps = moatL_trampolines(&L);
-        moatL_descriptor(&L, tramps, job->hash, job->emit.cpu,
-                         job->required, job->name, job->is_debug_kept);
-        moatU_free(tramps);
-    }
-    moatL_fini(&L);
-    bool ok = moatL_verify(L.mod, &p->err);
-    bool is_ir = kind == MOAT_OUTPUT_LLVM_IR || kind == MOAT_OUTPUT_LLVM_BC;
-    if (ok && (!is_ir || emit.opt_level > 0))
-        ok = moatL_optimize(L.mod, tm, emit.opt_level, &p->err);
-    if (ok)
-        moatL_nan_finish(L.mod);        /* before any output (nan.c) */
-    if (ok && job->name)
-        place_code(L.mod, job->name);
-    ok = ok && moatL_emit(L.mod, tm, kind, &p->out, &p->len, &p->err);
-    LLVMDisposeModule(L.mod);
-    LLVMContextDispose(L.llctx);
-    LLVMDisposeTargetMachine(tm);
-    return ok;
-}
+typedef struct Queue {
+    Part       *parts;
+    int         n;
+    atomic_int  next;                   /* the next partition to take */
+} Queue;
 
 static void *
-part_thread(void *arg)
+worker(void *arg)
 {
-    Part *p = arg;
-    p->ok = run_part(p);
+    Queue *q = arg;
+    for (int k; (k = atomic_fetch_add(&q->next, 1)) < q->n;)
+        q->parts[k].ok = moatL_compile_part(&q->parts[k]);
     return NULL;
 }
 
-/* Greedy split by code size: each function to the lightest partition;
- * huge ones to partition `cheap` when it is not -1. */
+static const Module *sort_module;     /* for by_size_desc (under qsort) */
+
+static int
+by_size_desc(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint32_t lx = sort_module->funcs[x].code_len;
+    uint32_t ly = sort_module->funcs[y].code_len;
+    return lx != ly ? (lx < ly ? 1 : -1) : (x > y) - (x < y);
+}
+
+/* Split by code size, largest function first, each to the lightest
+ * partition (LPT scheduling, so that no partition ends up with the
+ * largest functions on top of its share); huge ones to partition `cheap`
+ * when it is not -1. */
 static uint8_t *
 split(const Module *m, int nparts, int cheap, const uint8_t *huge)
 {
-    uint8_t *owner = moatU_calloc(m->nfuncs + 1, 1);
-    uint64_t load[MAX_PARTS] = { 0 };
-    if (!owner)
+    static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+    uint8_t  *owner = moatU_calloc(m->nfuncs + 1, 1);
+    uint32_t *order = moatU_calloc(m->nfuncs + 1, sizeof *order);
+    uint32_t  n = 0;
+    uint64_t  load[MAX_PARTS] = { 0 };
+
+    if (!owner || !order) {
+        moatU_free(order);
+        moatU_free(owner);
         return NULL;
-    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
-        if (huge && huge[i]) {
+    }
+    for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++)
+        if (huge && huge[i])
             owner[i] = (uint8_t)cheap;
-            continue;
-        }
+        else
+            order[n++] = i;
+    pthread_mutex_lock(&sort_lock);
+    sort_module = m;
+    qsort(order, n, sizeof *order, by_size_desc);
+    pthread_mutex_unlock(&sort_lock);
+    for (uint32_t j = 0; j < n; j++) {
         int best = 0;
         for (int k = 1; k < nparts; k++)
             if (load[k] < load[best])
                 best = k;
-        owner[i] = (uint8_t)best;
-        load[best] += m->funcs[i].code_len + 16;
+        owner[order[j]] = (uint8_t)best;
+        load[best] += m->funcs[order[j]].code_len + 16;
     }
+    moatU_free(order);
     return owner;
 }
 
@@ -197,26 +148,30 @@ parts_for(const CompileJob *job, const uint8_t *huge)
     return cpus > MAX_PARTS ? MAX_PARTS : (int)cpus;
 }
 
-/* Runs the partitions: in threads, or one after the other with -j1. */
+/* Runs the partitions: with -j1 one after the other, else `threads`
+ * workers take the next partition not yet taken until none is left. */
 static int
-run_parts(const CompileJob *job, Part *parts, int n)
+run_parts(const CompileJob *job, Part *parts, int n, int threads)
 {
     pthread_t tid[MAX_PARTS];
+    Queue     q = { parts, n, 0 };
     int       started = 0;
 
     if (job->threads == 1) {
         for (int k = 0; k < n; k++)
-            parts[k].ok = run_part(&parts[k]);
+            parts[k].ok = moatL_compile_part(&parts[k]);
         return n;
     }
-    for (int k = 0; k < n; k++) {
-        if (pthread_create(&tid[k], NULL, part_thread, &parts[k]) != 0)
+    for (int k = 0; k < threads && k < n; k++) {
+        if (pthread_create(&tid[k], NULL, worker, &q) != 0)
             break;
         started++;
     }
+    if (!started)
+        return 0;
     for (int k = 0; k < started; k++)
         pthread_join(tid[k], NULL);
-    return started;
+    return n;
 }
 
 bool
@@ -225,17 +180,24 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
 {
     uint8_t *huge = huge_funcs(job);
     bool     is_obj = job->output == MOAT_OUTPUT_OBJECT;
-    int      n = parts_for(job, is_obj ? huge : NULL);
+    int      threads = parts_for(job, is_obj ? huge : NULL);
+    int      n = threads > 1 ? threads * PARTS_PER_THREAD : 1;
     int      cheap = -1;
     Part     parts[MAX_PARTS];
+    uint32_t nfuncs = job->m->nfuncs - job->m->nfunc_imports;
 
+    if (n > MAX_PARTS - 1)
+        n = MAX_PARTS - 1;
+    if ((uint32_t)n > nfuncs)           /* and one for none */
+        n = nfuncs ? (int)nfuncs : 1;
     if (huge && is_obj) {               /* huge functions: one more part */
-        n = n < MAX_PARTS ? n : MAX_PARTS - 1;
         cheap = n++;
+        threads++;
     }
     if (n == 1) {
-        parts[0] = (Part){ .job = job, .optnone = huge };
-        bool ok = run_part(&parts[0]);
+        parts[0] = (Part){ .job = job, .optnone = huge,
+                           .nfuncs = job->m->nfuncs - job->m->nfunc_imports };
+        bool ok = moatL_compile_part(&parts[0]);
         moatU_free(huge);
         if (!ok)
             return moatU_fail(err, parts[0].err.offset, parts[0].err.code,
@@ -251,8 +213,10 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
     for (int k = 0; ok && k < n; k++)
         parts[k] = (Part){ .job = job, .owner = owner, .self = k,
                            .is_cheap = k == cheap };
+    for (uint32_t i = job->m->nfunc_imports; ok && i < job->m->nfuncs; i++)
+        parts[owner[i]].nfuncs++;
     if (ok)
-        started = run_parts(job, parts, n);
+        started = run_parts(job, parts, n, threads);
     ok = ok && started == n;
     for (int k = 0; ok && k < n; k++)
         if (!parts[k].ok) {
@@ -269,8 +233,11 @@ moatL_compile_job(const CompileJob *job, uint8_t **out, size_t *len,
             objs[k] = parts[k].out;
             lens[k] = parts[k].len;
         }
+        Phase ph;
+        moatL_phase_begin(&ph);
         ok = moatL_merge_objects(objs, lens, n, job->name != NULL, out,
                                  len, err);
+        moatL_phase_end(job->report, &ph, "merge", -1, 0);
     }
     for (int k = 0; k < started; k++)
         moatU_free(parts[k].out);
