@@ -1,5 +1,6 @@
 /* test_backtrace.c - the frames of moat_error (docs/backtraces.md) on
- * bt.wat and btlib.wat, compiled at -O0 and -O2: every frame names the
+ * bt.wat and btlib.wat, compiled at -O0, -O2 (and -O3 for inlining):
+ * every frame names the
  * right function and module, the innermost offset is the trapping
  * instruction and every outer one a call of the frame inside it (checked
  * on the wasm bytes themselves); traps in guest code (faults, explicit
@@ -29,7 +30,10 @@ typedef struct Guest {
     size_t   wasm_len, obj_len;
 } Guest;
 
-static Guest bt[2], lib[2];     /* [0] -O0, [1] -O2 */
+/* [0] -O0, [1] -O2, [2] -O3: -O3 is the level that inlines (the -O2
+ * pipeline leaves inlining to the wasm's producer, docs/compiler.md). */
+static Guest bt[3], lib[3];
+static const int opt_level[3] = { 0, 2, 3 };
 
 static uint8_t *
 read_all(const char *path, size_t *len)
@@ -48,12 +52,12 @@ static int
 setup(void **state)
 {
     (void)state;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         bt[k].wasm = read_all(BT_DIR "/bt.wasm", &bt[k].wasm_len);
-        bt[k].obj = moatT_compile_file(BT_DIR "/bt.wasm", 2 * k,
+        bt[k].obj = moatT_compile_file(BT_DIR "/bt.wasm", opt_level[k],
                                        &bt[k].obj_len);
         lib[k].wasm = read_all(BT_DIR "/btlib.wasm", &lib[k].wasm_len);
-        lib[k].obj = moatT_compile_file(BT_DIR "/btlib.wasm", 2 * k,
+        lib[k].obj = moatT_compile_file(BT_DIR "/btlib.wasm", opt_level[k],
                                         &lib[k].obj_len);
     }
     return 0;
@@ -63,7 +67,7 @@ static int
 teardown(void **state)
 {
     (void)state;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         free(bt[k].wasm);
         free(lib[k].wasm);
         moat_free(bt[k].obj);
@@ -270,15 +274,15 @@ explicit_checks(void **state)
     }
 }
 
-/* At -O2 LLVM inlines the small callees: their frames stay, marked. */
+/* At -O3 LLVM inlines the small callees: their frames stay, marked. */
 static void
-inlined_frames_at_o2(void **state)
+inlined_frames_at_o3(void **state)
 {
     moat_error err;
     World      w;
 
     (void)state;
-    world_new(&w, 1);
+    world_new(&w, 2);
     call(&w, "divide", 1, 0, MOAT_TRAP_DIV_ZERO, &err);
     assert_int_equal(err.nframes, 2);
     assert_int_not_equal(err.frames[0].inlined, 0);
@@ -392,7 +396,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fault_three_calls_deep),
         cmocka_unit_test(explicit_checks),
-        cmocka_unit_test(inlined_frames_at_o2),
+        cmocka_unit_test(inlined_frames_at_o3),
         cmocka_unit_test(stack_exhaustion_keeps_the_innermost),
         cmocka_unit_test(host_function_traps),
         cmocka_unit_test(frames_cross_modules),
