@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The whole file at path (malloc'd; *len its size). Fails the running
+ * test when it cannot be opened or read whole, or is empty. */
+uint8_t *moatT_read_file(const char *path, size_t *len);
 /* The object compiled at opt_level from the wasm file at path; *len its
  * size. Fails the running test when the file cannot be read whole or does
  * not compile. Free with moat_free. */

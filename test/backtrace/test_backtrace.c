@@ -35,28 +35,15 @@ typedef struct Guest {
 static Guest bt[3], lib[3];
 static const int opt_level[3] = { 0, 2, 3 };
 
-static uint8_t *
-read_all(const char *path, size_t *len)
-{
-    FILE    *f = fopen(path, "rb");
-    uint8_t *b = malloc(1 << 20);
-
-    assert_non_null(f);
-    assert_non_null(b);
-    *len = fread(b, 1, 1 << 20, f);
-    fclose(f);
-    return b;
-}
-
 static int
 setup(void **state)
 {
     (void)state;
     for (int k = 0; k < 3; k++) {
-        bt[k].wasm = read_all(BT_DIR "/bt.wasm", &bt[k].wasm_len);
+        bt[k].wasm = moatT_read_file(BT_DIR "/bt.wasm", &bt[k].wasm_len);
         bt[k].obj = moatT_compile_file(BT_DIR "/bt.wasm", opt_level[k],
                                        &bt[k].obj_len);
-        lib[k].wasm = read_all(BT_DIR "/btlib.wasm", &lib[k].wasm_len);
+        lib[k].wasm = moatT_read_file(BT_DIR "/btlib.wasm", &lib[k].wasm_len);
         lib[k].obj = moatT_compile_file(BT_DIR "/btlib.wasm", opt_level[k],
                                         &lib[k].obj_len);
     }
