@@ -123,7 +123,12 @@ typedef struct CappedCompile {
 moat_status moatL_compile_capped(const CappedCompile *cc, uint8_t **out,
                                  size_t *out_len, moat_error *err);
 
-/* merge.c: n relocatable objects into one (ld.lld -r). localize: then
+/* A compile is split into at most this many partitions (partition.c),
+ * which merge.c links into one object. */
+enum { MOATL_MAX_PARTS = 32 };
+
+/* merge.c: n (at most MOATL_MAX_PARTS) relocatable objects into one
+ * (ld.lld -r). localize: then
  * make every hidden symbol local (llvm-objcopy --localize-hidden), so
  * that a named plugin defines no global symbol but its descriptor. */
 bool moatL_merge_objects(const uint8_t *const *objs, const size_t *lens,

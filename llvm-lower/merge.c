@@ -22,7 +22,7 @@
 #define STR(x) STR2(x)
 #define LLVM_MAJOR_STR STR(LLVM_VERSION_MAJOR)
 
-enum { MAX_OBJS = 8, PATH_LEN = 512 };
+enum { MAX_OBJS = MOATL_MAX_PARTS, PATH_LEN = 512 };
 
 static bool
 read_file(const char *path, uint8_t **out, size_t *len)
@@ -79,6 +79,10 @@ moatL_merge_objects(const uint8_t *const *objs, const size_t *lens, int n,
                     moat_error *err)
 {
     const char *tmp = getenv("TMPDIR");
+    if (n > MAX_OBJS)
+        return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                          "cannot merge %d partitions (at most %d)", n,
+                          MAX_OBJS);
     char        dir[PATH_LEN - 64], paths[MAX_OBJS + 1][PATH_LEN];
     char       *argv[MAX_OBJS + 6];
     int         made = 0, argc = 1;
@@ -89,7 +93,7 @@ moatL_merge_objects(const uint8_t *const *objs, const size_t *lens, int n,
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_IO,
                           "cannot create a temporary folder: %s",
                           strerror(errno));
-    ok = n <= MAX_OBJS;
+    ok = true;
     for (int k = 0; ok && k < n; k++) {
         snprintf(paths[k], PATH_LEN, "%s/part%d.o", dir, k);
         int fd = open(paths[k], O_WRONLY | O_CREAT | O_EXCL, 0600);

@@ -28,7 +28,7 @@
 #include "emit.h"
 
 enum {
-    MAX_PARTS = 32,
+    MAX_PARTS = MOATL_MAX_PARTS,
     PARTS_PER_THREAD = 4,               /* smaller parts balance better */
     PARALLEL_MIN_CODE = 256 * 1024,     /* bytes of code before splitting */
     HUGE_FUNC_CODE = 256 * 1024,        /* bytes (or weight) of a function */

@@ -79,6 +79,40 @@ def huge_function_computes(tmp):
                   f"(exit {r.returncode}, {r.stderr.strip()}), want {want}")
 
 
+def huge_among_many(tmp):
+    """A huge function beside 300 small ones, compiled with 2 and 8
+    threads: 4 partitions per thread plus the huge function's own, which
+    once overflowed the merge step's list of 8 objects (2 threads: 9
+    partitions; 8 threads: the 32-partition maximum)."""
+    global passed, failed
+    m = gen.straight_line(300000)
+    for i in range(300):
+        m.funcs.append(gen.uleb(0))
+        m.codes.append(gen.body(gen.lget(0) + gen.i32c(i) + b"\x6a"))
+    gen.export_func(m, "g", 300)
+    path, obj = os.path.join(tmp, "many.wasm"), os.path.join(tmp, "many.o")
+    with open(path, "wb") as f:
+        f.write(m.bytes())
+    want = [str(gen.straight_line_expect(300000, 7)), str(7 + 299)]
+    moat = os.path.join(build, "moat")
+    for jobs in ("-j2", "-j8"):
+        r = subprocess.run([moat, "compile", "-O2", jobs, path, "-o", obj],
+                           capture_output=True, text=True)
+        got = []
+        if r.returncode == 0:
+            for fn in ("f", "g"):
+                x = subprocess.run([moat, "run", "--invoke", fn, obj, "7"],
+                                   capture_output=True, text=True)
+                got.append(x.stdout.strip())
+        if got == want:
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL huge function among many, {jobs}: got {got} "
+                  f"(compile exit {r.returncode}, {r.stderr.strip()}), "
+                  f"want {want}")
+
+
 def main():
     import tempfile
     run_bounds(0.02, "bounds.txt")
@@ -86,6 +120,7 @@ def main():
     run_bounds(0.005, "bounds-arity.txt")
     with tempfile.TemporaryDirectory() as tmp:
         huge_function_computes(tmp)
+        huge_among_many(tmp)
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     sys.exit(1 if failed else 0)
 
