@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/BitWriter.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
@@ -13,9 +14,28 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
+/* LLVM options set once per process, before the first compile (they are
+ * LLVM's globals, read by every thread's codegen):
+ * - no instruction-referencing variable locations: Moat emits line
+ *   tables only (debuginfo.c), no variables, yet x86's default
+ *   (instruction referencing) makes Live DEBUG_VALUE analysis rebuild
+ *   every function's value map for nothing: 6.5% of -O2 codegen on
+ *   quickjs, 2% with this; the objects are byte-identical
+ *   (docs/bench-compile.md). */
+static void
+set_llvm_options(void)
+{
+    const char *const argv[] = {
+        "moat", "-experimental-debug-variable-locations=false",
+    };
+    LLVMParseCommandLineOptions((int)(sizeof argv / sizeof argv[0]), argv,
+                                NULL);
+}
+
 static void
 init_targets(void)
 {
+    set_llvm_options();
     LLVMInitializeAllTargetInfos();
     LLVMInitializeAllTargets();
     LLVMInitializeAllTargetMCs();
