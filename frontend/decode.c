@@ -107,6 +107,11 @@ read_section(Decode *d, uint8_t *last_rank)
 
     if (!moatD_byte(r, &id))
         return false;
+    const char *text, *feature;
+    if (id >= NSEC && (feature = moatD_future_byte(FUTURE_SECTION, id, &text)))
+        return moatD_malformed(r, at, "malformed section id %u: the %s (%s, "
+                               "WebAssembly 3.0) is not supported yet", id,
+                               text, feature);
     if (id >= NSEC)
         return moatD_malformed(r, at, "malformed section id %u", id);
     if (!moatD_u32(r, &size))

@@ -96,6 +96,24 @@ extern const OpInfo moatD_ops[NOP_COUNT];
 int moatD_op_lookup(uint8_t prefix, uint32_t code);
 const char *moatD_op_text(int op);
 
+/* future.c: the WebAssembly 3.0 feature an encoding Moat does not
+ * implement belongs to (future.def), for error messages. */
+typedef enum FutureKind {
+    FUTURE_VALTYPE, FUTURE_TYPEFORM, FUTURE_SECTION, FUTURE_EXTERN
+} FutureKind;
+/* true when (prefix, code) is such an instruction: *feature names the
+ * feature, *text the instruction (NULL inside a range without names). */
+bool moatD_future_op(uint8_t prefix, uint32_t code, const char **text,
+                     const char **feature);
+/* The feature of byte where kind appears, or NULL; *text names it. */
+const char *moatD_future_byte(FutureKind kind, uint8_t byte,
+                              const char **text);
+/* The feature of a limits flag past 2.0's 0 and 1, or NULL. */
+const char *moatD_future_limits(uint8_t flag);
+/* sec_types.c: false, after a malformed error for type byte t of what
+ * ("value", "reference"), naming its 3.0 feature if it has one. */
+bool moatD_future_type(Reader *r, uint64_t at, const char *what, uint8_t t);
+
 /* insn.c: one instruction, decoded but not validated. */
 typedef enum BlockKind { BT_EMPTY, BT_VALTYPE, BT_TYPEIDX } BlockKind;
 

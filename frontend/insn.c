@@ -3,6 +3,8 @@
  * validator's business. Shared by the validator, constant expressions and
  * the lowering.
  */
+#include <stdio.h>
+
 #include "frontend.h"
 
 static bool
@@ -151,6 +153,29 @@ read_imm(Reader *r, Insn *in, Imm imm)
     MOAT_UNREACHABLE();
 }
 
+/* An encoding that is no instruction; named with its WebAssembly 3.0
+ * feature when it has one (future.def). */
+static bool
+illegal_opcode(Reader *r, uint64_t off, uint8_t b, uint8_t prefix,
+               uint32_t code)
+{
+    char        enc[32];
+    const char *text, *feature;
+
+    if (prefix)
+        snprintf(enc, sizeof enc, "0x%02x 0x%x", prefix, code);
+    else
+        snprintf(enc, sizeof enc, "0x%02x", b);
+    if (!moatD_future_op(prefix, code, &text, &feature))
+        return moatD_malformed(r, off, "illegal opcode %s", enc);
+    if (!text)
+        return moatD_malformed(r, off, "illegal opcode %s: an instruction "
+                               "of %s (WebAssembly 3.0), not supported yet",
+                               enc, feature);
+    return moatD_malformed(r, off, "illegal opcode %s: %s (%s, WebAssembly "
+                           "3.0) is not supported yet", enc, text, feature);
+}
+
 bool
 moatD_insn(Reader *r, Insn *in)
 {
@@ -162,18 +187,14 @@ moatD_insn(Reader *r, Insn *in)
         return false;
     uint8_t prefix = 0;
     code = b;
-    if (b == 0xfc || b == 0xfd) {
+    if (b == 0xfc || b == 0xfd || b == 0xfb || b == 0xfe) {
         prefix = b;
         if (!moatD_u32(r, &code))
             return false;
     }
     int op = moatD_op_lookup(prefix, code);
-    if (op < 0) {
-        if (prefix)
-            return moatD_malformed(r, in->off, "illegal opcode 0x%02x 0x%x",
-                                   prefix, code);
-        return moatD_malformed(r, in->off, "illegal opcode 0x%02x", b);
-    }
+    if (op < 0)
+        return illegal_opcode(r, in->off, b, prefix, code);
     in->op = op;
     return read_imm(r, in, (Imm)moatD_ops[op].imm);
 }

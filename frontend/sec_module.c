@@ -25,6 +25,13 @@ moatD_sec_type(Decode *d)
         uint32_t  np, nr;
         if (!moatD_byte(r, &form))
             return false;
+        const char *text, *feature;
+        if (form != 0x60 &&
+            (feature = moatD_future_byte(FUTURE_TYPEFORM, form, &text)))
+            return moatD_malformed(r, at, "integer representation too long: "
+                                   "function type must start with 0x60, "
+                                   "got 0x%02x: %s (%s, WebAssembly 3.0) is "
+                                   "not supported yet", form, text, feature);
         if (form != 0x60)
             return moatD_malformed(r, at, "integer representation too long: "
                                    "function type must start with 0x60, "
@@ -32,9 +39,16 @@ moatD_sec_type(Decode *d)
         const uint8_t *save = r->p;
         uint64_t       at_np = moatD_off(r), at_nr;
         if (!moatD_count(r, 1, &np) ||
-            !moatD_limit(r, at_np, LIM_PARAMS, np) ||
-            !moatD_bytes(r, np, &save))
+            !moatD_limit(r, at_np, LIM_PARAMS, np))
             return false;
+        uint64_t at_p = moatD_off(r);
+        if (!moatD_bytes(r, np, &save))
+            return false;
+        /* a 3.0 type of more than one byte ((ref ht)) would shift what
+         * follows: name it here, before the result count reads garbage */
+        for (uint32_t k = 0; k < np; k++)
+            if (!moatD_is_valtype(save[k]))
+                return moatD_future_type(r, at_p + k, "value", save[k]);
         at_nr = moatD_off(r);
         if (!moatD_count(r, 1, &nr) ||
             !moatD_limit(r, at_nr, LIM_RESULTS, nr))
@@ -55,6 +69,20 @@ moatD_sec_type(Decode *d)
     }
     m->ntypes = n;
     return true;
+}
+
+/* An import or export kind 2.0 does not know, named with its 3.0
+ * feature when it has one (a tag: exception handling). */
+static bool
+malformed_kind(Reader *r, uint64_t at, const char *what, uint8_t kind)
+{
+    const char *text, *feature = moatD_future_byte(FUTURE_EXTERN, kind,
+                                                   &text);
+    if (!feature)
+        return moatD_malformed(r, at, "malformed %s kind 0x%02x", what, kind);
+    return moatD_malformed(r, at, "malformed %s kind 0x%02x: %s (%s, "
+                           "WebAssembly 3.0) is not supported yet", what,
+                           kind, text, feature);
 }
 
 static bool
@@ -125,8 +153,7 @@ moatD_sec_import(Decode *d)
         if (!moatD_byte(r, &im->kind))
             return false;
         if (im->kind > EXT_GLOBAL)
-            return moatD_malformed(r, at, "malformed import kind 0x%02x",
-                                   im->kind);
+            return malformed_kind(r, at, "import", im->kind);
         if (!read_import_desc(d, im, counts))
             return false;
         if (im->kind == EXT_FUNC) {
@@ -304,8 +331,7 @@ moatD_sec_export(Decode *d)
         const uint32_t limit[4] = { m->nfuncs, m->ntables, m->nmems,
                                     m->nglobals };
         if (e->kind > EXT_GLOBAL)
-            return moatD_malformed(r, at, "malformed export kind 0x%02x",
-                                   e->kind);
+            return malformed_kind(r, at, "export", e->kind);
         if (e->idx >= limit[e->kind])
             moatD_invalid(d, at, "unknown %s %u",
                           moatD_extern_text(e->kind), e->idx);

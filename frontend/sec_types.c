@@ -23,6 +23,19 @@ moatD_is_valtype(uint8_t t)
     return moatD_is_num_or_vec(t) || moatD_is_ref(t);
 }
 
+/* A type byte 2.0 does not know: malformed, naming the WebAssembly 3.0
+ * feature it belongs to when it has one (future.def). */
+bool
+moatD_future_type(Reader *r, uint64_t at, const char *what, uint8_t t)
+{
+    const char *text, *feature = moatD_future_byte(FUTURE_VALTYPE, t, &text);
+    if (!feature)
+        return moatD_malformed(r, at, "malformed %s type 0x%02x", what, t);
+    return moatD_malformed(r, at, "malformed %s type 0x%02x: %s (%s, "
+                           "WebAssembly 3.0) is not supported yet", what, t,
+                           text, feature);
+}
+
 bool
 moatD_valtype(Reader *r, uint8_t *out)
 {
@@ -31,7 +44,7 @@ moatD_valtype(Reader *r, uint8_t *out)
     if (!moatD_byte(r, &t))
         return false;
     if (!moatD_is_valtype(t))
-        return moatD_malformed(r, at, "malformed value type 0x%02x", t);
+        return moatD_future_type(r, at, "value", t);
     *out = t;
     return true;
 }
@@ -44,7 +57,7 @@ moatD_reftype(Reader *r, uint8_t *out)
     if (!moatD_byte(r, &t))
         return false;
     if (!moatD_is_ref(t))
-        return moatD_malformed(r, at, "malformed reference type 0x%02x", t);
+        return moatD_future_type(r, at, "reference", t);
     *out = t;
     return true;
 }
@@ -63,6 +76,10 @@ moatD_limits(Decode *d, Limits *out, uint64_t bound, const char *what)
     if (flag & 0x80)                    /* read as a one-byte LEB128 */
         return moatD_malformed(r, at, "integer representation too long: "
                                "limits flag 0x%02x", flag);
+    if (flag > 1 && moatD_future_limits(flag))
+        return moatD_malformed(r, at, "integer too large: limits flag 0x%02x "
+                               "(%s, WebAssembly 3.0, is not supported yet)",
+                               flag, moatD_future_limits(flag));
     if (flag > 1)
         return moatD_malformed(r, at, "integer too large: limits flag 0x%02x",
                                flag);
@@ -162,11 +179,25 @@ const_insn(Decode *d, const Insn *in, ConstExpr *out, uint32_t nglobals)
             return T_ANY;
         }
         return m->globals[in->a].type.type;
+    case OP_I32_ADD: case OP_I32_SUB: case OP_I32_MUL:
+    case OP_I64_ADD: case OP_I64_SUB: case OP_I64_MUL:
+        moatD_invalid(d, in->off, "constant expression required: %s "
+                      "(extended constant expressions, WebAssembly 3.0, "
+                      "are not supported yet)", moatD_op_text(in->op));
+        return T_ANY;
     default:
         moatD_invalid(d, in->off, "constant expression required: %s",
                       moatD_op_text(in->op));
         return T_ANY;
     }
+}
+
+/* The arithmetic WebAssembly 3.0 allows in constant expressions. */
+static bool
+is_extended_const(int op)
+{
+    return op == OP_I32_ADD || op == OP_I32_SUB || op == OP_I32_MUL ||
+           op == OP_I64_ADD || op == OP_I64_SUB || op == OP_I64_MUL;
 }
 
 /* Reads instructions up to the matching `end`; valid only if that is one
@@ -178,6 +209,7 @@ moatD_const_expr(Decode *d, ConstExpr *out, uint8_t want, uint32_t nglobals)
     uint64_t at = moatD_off(r);
     uint32_t n = 0, depth = 0;
     uint8_t  type = T_ANY;
+    uint64_t extra_at = 0;      /* of a second value; UINT64_MAX: 3.0 op */
     Insn     in;
 
     for (;;) {
@@ -193,13 +225,22 @@ moatD_const_expr(Decode *d, ConstExpr *out, uint8_t want, uint32_t nglobals)
             type = const_insn(d, &in, out, nglobals);
             if (moatU_failed(r->err))
                 return false;                   /* NOMEM in declare_ref */
+        } else if (is_extended_const(in.op)) {
+            ConstExpr extra;                    /* names the 3.0 feature */
+            const_insn(d, &in, &extra, nglobals);
+            extra_at = UINT64_MAX;
         } else {
             ConstExpr extra;
-            if (const_insn(d, &in, &extra, nglobals) != T_ANY)
-                moatD_invalid(d, in.off, "type mismatch: constant "
-                              "expression leaves more than one value");
+            if (const_insn(d, &in, &extra, nglobals) != T_ANY &&
+                extra_at == 0)
+                extra_at = in.off;
         }
     }
+    /* reported after the loop: an i32.add further on explains the extra
+     * values better than "more than one value" does */
+    if (extra_at && extra_at != UINT64_MAX)
+        moatD_invalid(d, extra_at, "type mismatch: constant expression "
+                      "leaves more than one value");
     if (n == 0)
         moatD_invalid(d, at, "type mismatch: empty constant expression");
     else if (n == 1 && type != T_ANY && want != T_ANY && type != want)
