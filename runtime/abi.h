@@ -215,29 +215,87 @@ enum {
 
 /* ---- runtime entry points compiled code calls (by these names) ----
  * Arguments are wasm values: i32 as uint32_t, i64 as uint64_t. Every
- * helper bounds-checks and traps itself (it does not return on a trap). */
+ * helper bounds-checks and traps itself (it does not return on a trap).
+ * One row per helper, the only place its signature is written:
+ *     X(ID, name, result, (params))
+ * in the type codes of MOAT_HT_<code> below. The runtime declares the C
+ * prototypes from it (MOAT_HELPER_PROTO, runtime.h), so a definition that
+ * disagrees does not compile; the lowering derives its H_ID enum and the
+ * LLVM declarations from it (llvm-lower/module.c), and the allow-list
+ * (MOAT_LIBCALLS below, runtime/symbols.c) lists its names. */
 #define MOAT_HELPERS(X) \
-    X(moatR_trap, void, (void *ctx, uint32_t code)) \
-    X(moatR_memory_grow, uint32_t, (void *ctx, uint32_t delta)) \
-    X(moatR_memory_fill, void, (void *ctx, uint32_t d, uint32_t val, \
-                                uint32_t n)) \
-    X(moatR_memory_copy, void, (void *ctx, uint32_t d, uint32_t s, \
-                                uint32_t n)) \
-    X(moatR_memory_init, void, (void *ctx, uint32_t seg, uint32_t d, \
-                                uint32_t s, uint32_t n)) \
-    X(moatR_data_drop, void, (void *ctx, uint32_t seg)) \
-    X(moatR_table_grow, uint32_t, (void *ctx, uint32_t t, void *init, \
-                                   uint32_t n)) \
-    X(moatR_table_fill, void, (void *ctx, uint32_t t, uint32_t i, \
-                               void *val, uint32_t n)) \
-    X(moatR_table_copy, void, (void *ctx, uint32_t dt, uint32_t st, \
-                               uint32_t d, uint32_t s, uint32_t n)) \
-    X(moatR_table_init, void, (void *ctx, uint32_t t, uint32_t seg, \
-                               uint32_t d, uint32_t s, uint32_t n)) \
-    X(moatR_elem_drop, void, (void *ctx, uint32_t seg)) \
-    X(moatR_epoch_check, void, (void *ctx)) \
-    X(moatR_table_set, void, (void *ctx, uint32_t t, uint32_t i, void *val)) \
-    X(moatR_global_set_ref, void, (void *ctx, uint32_t g, void *val))
+    X(TRAP, moatR_trap, void, (ctx, i32)) /* code */ \
+    X(MEMORY_GROW, moatR_memory_grow, i32, (ctx, i32)) /* delta */ \
+    X(MEMORY_FILL, moatR_memory_fill, void, \
+      (ctx, i32, i32, i32)) /* d, val, n */ \
+    X(MEMORY_COPY, moatR_memory_copy, void, \
+      (ctx, i32, i32, i32)) /* d, s, n */ \
+    X(MEMORY_INIT, moatR_memory_init, void, \
+      (ctx, i32, i32, i32, i32)) /* seg, d, s, n */ \
+    X(DATA_DROP, moatR_data_drop, void, (ctx, i32)) /* seg */ \
+    X(TABLE_GROW, moatR_table_grow, i32, \
+      (ctx, i32, ref, i32)) /* t, init, n */ \
+    X(TABLE_FILL, moatR_table_fill, void, \
+      (ctx, i32, i32, ref, i32)) /* t, i, val, n */ \
+    X(TABLE_COPY, moatR_table_copy, void, \
+      (ctx, i32, i32, i32, i32, i32)) /* dt, st, d, s, n */ \
+    X(TABLE_INIT, moatR_table_init, void, \
+      (ctx, i32, i32, i32, i32, i32)) /* t, seg, d, s, n */ \
+    X(ELEM_DROP, moatR_elem_drop, void, (ctx, i32)) /* seg */ \
+    X(EPOCH_CHECK, moatR_epoch_check, void, (ctx)) \
+    X(TABLE_SET, moatR_table_set, void, (ctx, i32, i32, ref)) /* t, i, val */ \
+    X(GLOBAL_SET_REF, moatR_global_set_ref, void, \
+      (ctx, i32, ref)) /* g, val */
+
+/* The type codes of MOAT_HELPERS as C types. ctx: the caller's ctx; ref:
+ * a reference value (MoatFuncRef * or externref); void: results only. */
+#define MOAT_HT_void void
+#define MOAT_HT_ctx  void *
+#define MOAT_HT_i32  uint32_t
+#define MOAT_HT_ref  void *
+#define MOAT_HT_(code) MOAT_HT_##code
+
+/* MOAT_MAP(F, a, b, ...) is F(a), F(b), ...: for 1 to 6 arguments (a
+ * helper's parameters, ctx included); MOAT_NARGS(...) counts them. */
+#define MOAT_PICK6_(a1, a2, a3, a4, a5, a6, x, ...) x
+#define MOAT_NARGS(...) MOAT_PICK6_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define MOAT_MAP(F, ...) \
+    MOAT_PICK6_(__VA_ARGS__, MOAT_MAP6_, MOAT_MAP5_, MOAT_MAP4_, MOAT_MAP3_, \
+                MOAT_MAP2_, MOAT_MAP1_, 0)(F, __VA_ARGS__)
+#define MOAT_MAP1_(F, a) F(a)
+#define MOAT_MAP2_(F, a, ...) F(a), MOAT_MAP1_(F, __VA_ARGS__)
+#define MOAT_MAP3_(F, a, ...) F(a), MOAT_MAP2_(F, __VA_ARGS__)
+#define MOAT_MAP4_(F, a, ...) F(a), MOAT_MAP3_(F, __VA_ARGS__)
+#define MOAT_MAP5_(F, a, ...) F(a), MOAT_MAP4_(F, __VA_ARGS__)
+#define MOAT_MAP6_(F, a, ...) F(a), MOAT_MAP5_(F, __VA_ARGS__)
+
+/* The C prototype of one row (without the ';'): in an X of MOAT_HELPERS,
+ *     #define X(id, name, ret, params) MOAT_HELPER_PROTO(name, ret, params);
+ */
+#define MOAT_HT_LIST_(...) MOAT_MAP(MOAT_HT_, __VA_ARGS__)
+#define MOAT_HELPER_PROTO(name, ret, params) \
+    MOAT_HT_##ret name(MOAT_HT_LIST_ params)
+
+/* ---- the allow-list: the only names compiled code may reference outside
+ * its own object (runtime/symbols.c resolves them; a machine-code checker
+ * reads the same list). The helpers of MOAT_HELPERS, and these functions
+ * of the C library LLVM may call for wasm instructions (wasm 2.0, 4.3.3)
+ * or its own intrinsics when the target has no instruction for them.
+ * Needs -lm; roundeven needs glibc >= 2.25. ---- */
+#define MOAT_LIBCALLS(X) \
+    /* memory.copy/fill lowered inline when bounds are known, data */ \
+    X(memcpy) X(memmove) X(memset) \
+    /* f32/f64.ceil, floor, trunc, nearest (nearbyint, rint and \
+     * roundeven: all round half to even in the default rounding mode) */ \
+    X(ceil) X(ceilf) X(floor) X(floorf) X(trunc) X(truncf) \
+    X(nearbyint) X(nearbyintf) X(rint) X(rintf) \
+    X(roundeven) X(roundevenf) \
+    /* f32/f64.sqrt, abs, copysign: usually single instructions, but \
+     * LLVM keeps the libcall at -O0 or without the target feature */ \
+    X(sqrt) X(sqrtf) X(fabs) X(fabsf) X(copysign) X(copysignf) \
+    /* llvm.minnum/maxnum (the lowering must still give wasm's NaN and \
+     * signed-zero rules) and frem, which wasm lacks but LLVM may form */ \
+    X(fmin) X(fminf) X(fmax) X(fmaxf) X(fmod) X(fmodf)
 
 /* ---- the descriptor: one constant symbol MOAT_DESC_SYMBOL per artifact.
  * Pointers inside are relocated by the loader (R_X86_64_64). All structs

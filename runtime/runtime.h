@@ -20,7 +20,8 @@
 /* ---- the helpers compiled code calls (helpers.c, trap.c). Artifacts
  * reach them through the loaders' allow-list (symbols.c); the default
  * visibility is what older hosts that dlopen()ed artifacts relied on. ---- */
-#define X(name, ret, args) MOAT_API ret name args;
+#define X(id, name, ret, params) \
+    MOAT_API MOAT_HELPER_PROTO(name, ret, params);
 MOAT_HELPERS(X)
 #undef X
 __attribute__((noreturn)) void moatR_trap(void *ctx, uint32_t code);

@@ -74,7 +74,7 @@ __attribute__((visibility("default"))) int (*const rt_fx_use)(void) =
 #endif
 #endif
 
-#define X(name, ret, args) ret name args;
+#define X(id, name, ret, params) MOAT_HELPER_PROTO(name, ret, params);
 MOAT_HELPERS(X)
 #undef X
 
