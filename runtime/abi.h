@@ -84,7 +84,7 @@ typedef struct MoatTable {
     uint32_t size;
     uint32_t max;               /* UINT32_MAX when none */
     uint32_t cap;               /* allocated elements */
-    uint8_t  elem_type;         /* 0x70 funcref, 0x6f externref */
+    uint8_t  elem_type;         /* MOAT_ABI_T_FUNCREF or _EXTERNREF */
     void   **codes;             /* funcref: hints, see above */
 } MoatTable;
 
@@ -302,23 +302,72 @@ enum {
  * use only 8-byte-aligned members in this order, so the lowering can emit
  * them as LLVM struct constants without padding surprises. ---- */
 
+/* Value types: their wasm binary encoding (binary 5.3.1), the same bytes
+ * as moat_valtype (moat.h) and ValType (frontend/module.h): in
+ * MoatDescType.types, MoatDescGlobal.type, and as the element type of
+ * tables (MoatTable, MoatDescLimits, MoatDescElem: reference types). */
+enum {
+    MOAT_ABI_T_I32 = 0x7f,
+    MOAT_ABI_T_I64 = 0x7e,
+    MOAT_ABI_T_F32 = 0x7d,
+    MOAT_ABI_T_F64 = 0x7c,
+    MOAT_ABI_T_V128 = 0x7b,
+    MOAT_ABI_T_FUNCREF = 0x70,
+    MOAT_ABI_T_EXTERNREF = 0x6f,
+    MOAT_ABI_T_NONE = 0,        /* MoatDescLimits.elem_type of a memory */
+};
+
+/* MoatDescImport.kind and MoatDescExport.kind: the wasm external kinds
+ * (binary 5.5.5), the same numbers as moat_extern_kind (moat.h) and
+ * ExternKind (frontend/module.h). */
+enum {
+    MOAT_DESC_EXT_FUNC = 0,
+    MOAT_DESC_EXT_TABLE = 1,
+    MOAT_DESC_EXT_MEMORY = 2,
+    MOAT_DESC_EXT_GLOBAL = 3,
+    MOAT_DESC_EXT_NKINDS = 4
+};
+
+/* MoatDescElem.mode and MoatDescData.mode (data: active or passive),
+ * like SegMode (frontend/module.h). */
+enum {
+    MOAT_DESC_SEG_ACTIVE = 0,
+    MOAT_DESC_SEG_PASSIVE = 1,
+    MOAT_DESC_SEG_DECLARATIVE = 2
+};
+
+/* MoatDescConst.kind: the one instruction of a constant expression (wasm
+ * 2.0), like ConstKind (frontend/module.h). */
+enum {
+    MOAT_DESC_CONST_I32 = 0,            /* lo: the bits */
+    MOAT_DESC_CONST_I64 = 1,            /* lo */
+    MOAT_DESC_CONST_F32 = 2,            /* lo: the bits */
+    MOAT_DESC_CONST_F64 = 3,            /* lo: the bits */
+    MOAT_DESC_CONST_V128 = 4,           /* lo: bytes 0-7, hi: 8-15 */
+    MOAT_DESC_CONST_REF_NULL = 5,       /* idx: the reference type */
+    MOAT_DESC_CONST_REF_FUNC = 6,       /* idx: the function */
+    MOAT_DESC_CONST_GLOBAL_GET = 7,     /* idx: the global */
+    MOAT_DESC_CONST_NKINDS = 8
+};
+
+/* MoatDescriptor.start of a module without a start function. */
+#define MOAT_DESC_NO_START UINT64_MAX
+
 typedef struct MoatDescBytes {
     const uint8_t *p;
     uint64_t       len;
 } MoatDescBytes;
 
-/* A constant expression (wasm 2.0: one instruction). kind: ConstKind of
- * frontend/module.h: 0 i32, 1 i64, 2 f32, 3 f64, 4 v128, 5 ref.null,
- * 6 ref.func, 7 global.get. */
+/* A constant expression (wasm 2.0: one instruction). */
 typedef struct MoatDescConst {
-    uint64_t kind;
-    uint64_t idx;               /* function or global index */
-    uint64_t lo, hi;            /* value bits; v128: lo = lanes 0-7 bytes */
+    uint64_t kind;              /* MOAT_DESC_CONST_* */
+    uint64_t idx;               /* function, global or reference type */
+    uint64_t lo, hi;            /* value bits; v128: lo = bytes 0-7 */
 } MoatDescConst;
 
 typedef struct MoatDescType {
     uint64_t       nparams, nresults;
-    const uint8_t *types;       /* valtype bytes: params then results */
+    const uint8_t *types;       /* MOAT_ABI_T_*: params then results */
     /* void tramp(void *code, void *ctx, uint64_t *vals): calls code with
      * params read from vals (16 bytes each) and stores the results there */
     void          *tramp;
@@ -326,13 +375,13 @@ typedef struct MoatDescType {
 
 typedef struct MoatDescImport {
     MoatDescBytes module, name;
-    uint64_t      kind;         /* 0 func, 1 table, 2 memory, 3 global */
+    uint64_t      kind;         /* MOAT_DESC_EXT_* */
     uint64_t      idx;          /* in its kind's index space */
 } MoatDescImport;
 
 typedef struct MoatDescExport {
     MoatDescBytes name;
-    uint64_t      kind, idx;
+    uint64_t      kind, idx;    /* MOAT_DESC_EXT_*, in its index space */
 } MoatDescExport;
 
 typedef struct MoatDescFunc {
@@ -342,7 +391,7 @@ typedef struct MoatDescFunc {
 } MoatDescFunc;
 
 typedef struct MoatDescGlobal {
-    uint64_t      type;         /* valtype byte */
+    uint64_t      type;         /* MOAT_ABI_T_* */
     uint64_t      is_mut;
     uint64_t      is_import;
     MoatDescConst init;
@@ -350,20 +399,21 @@ typedef struct MoatDescGlobal {
 
 typedef struct MoatDescLimits {
     uint64_t min, max, has_max;
-    uint64_t elem_type;         /* tables: 0x70 / 0x6f; memories: 0 */
+    uint64_t elem_type;         /* tables: MOAT_ABI_T_FUNCREF or
+                                 * _EXTERNREF; memories: MOAT_ABI_T_NONE */
 } MoatDescLimits;
 
 typedef struct MoatDescElem {
-    uint64_t             mode;  /* 0 active, 1 passive, 2 declarative */
+    uint64_t             mode;  /* MOAT_DESC_SEG_* */
     uint64_t             table;
-    uint64_t             elem_type;
+    uint64_t             elem_type; /* a reference type, MOAT_ABI_T_* */
     MoatDescConst        offset;
     uint64_t             count;
     const MoatDescConst *items;
 } MoatDescElem;
 
 typedef struct MoatDescData {
-    uint64_t      mode;         /* 0 active, 1 passive */
+    uint64_t      mode;         /* MOAT_DESC_SEG_ACTIVE or _PASSIVE */
     uint64_t      mem;
     MoatDescConst offset;
     MoatDescBytes bytes;
@@ -384,7 +434,7 @@ typedef struct MoatDescriptor {
     uint64_t heap_reserve, heap_guard;
     uint64_t ntypes, nimports, nexports, nfuncs, nfunc_imports;
     uint64_t nglobals, ntables, nmems, nelems, ndatas;
-    uint64_t start;             /* function index, or UINT64_MAX */
+    uint64_t start;             /* function index, MOAT_DESC_NO_START */
     const MoatDescType   *types;
     const MoatDescImport *imports;
     const MoatDescExport *exports;
@@ -413,6 +463,7 @@ typedef struct MoatDescriptor {
 enum {
     MOAT_DESC_F_MEM_IS_CTX = 1, /* ctx is the heap base (own memory 0) */
     MOAT_DESC_F_EPOCH = 2,      /* epoch checks compiled in */
+    MOAT_DESC_F_KNOWN = MOAT_DESC_F_MEM_IS_CTX | MOAT_DESC_F_EPOCH
 };
 
 _Static_assert(sizeof(MoatFuncRef) == 24, "MoatFuncRef layout");

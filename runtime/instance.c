@@ -207,7 +207,7 @@ fill_imports(moat_instance *inst)
     for (uint64_t i = 0; i < d->nimports; i++) {
         const Extern *x = &inst->imports[i];
         int64_t       idx = (int64_t)d->imports[i].idx;
-        if (x->kind == 0) {
+        if (x->kind == MOAT_DESC_EXT_FUNC) {
             const MoatFuncRef *r = x->u.func;
             if (x->caller) {
                 moatR_bind_caller(inst, (uint32_t)idx, x->u.func);
@@ -216,11 +216,11 @@ fill_imports(moat_instance *inst)
             MoatImportFunc f = { r->code, r->ctx };
             memcpy(inst->ctx + lay->imports + idx * 16, &f, sizeof f);
             put_ptr(inst->ctx, lay->funcrefs + idx * 8, r);
-        } else if (x->kind == 1) {
+        } else if (x->kind == MOAT_DESC_EXT_TABLE) {
             put_ptr(inst->ctx, lay->tables + idx * 8, &x->u.table->t);
-        } else if (x->kind == 2) {
+        } else if (x->kind == MOAT_DESC_EXT_MEMORY) {
             inst->mem = &x->u.mem->m;
-        } else {
+        } else {                /* MOAT_DESC_EXT_GLOBAL */
             put_ptr(inst->ctx, lay->globals + idx * 16, x->u.global.cell);
         }
     }
@@ -268,7 +268,7 @@ make_tables(moat_instance *inst, moat_error *err)
     uint32_t limit = m->engine->table_limit ? m->engine->table_limit
                                             : MOAT_TABLE_LIMIT;
 
-    for (uint64_t i = m->nimp[1]; i < d->ntables; i++) {
+    for (uint64_t i = m->nimp[MOAT_DESC_EXT_TABLE]; i < d->ntables; i++) {
         const MoatDescLimits *l = &d->tables[i];
         if (l->min > limit)
             return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
@@ -299,7 +299,7 @@ initialize(moat_instance *inst, moat_error *err)
 
     if (!moatR_init_globals(inst, err) || !moatR_init_segments(inst, err))
         return false;
-    if (d->start == UINT64_MAX)
+    if (d->start == MOAT_DESC_NO_START)
         return true;
     uint64_t vals[2] = { 0, 0 };
     inst->fiber->no_yield = true;
@@ -367,7 +367,7 @@ reset_tables(moat_instance *inst)
 {
     const moat_module *m = inst->module;
 
-    for (uint64_t i = m->nimp[1]; i < m->desc->ntables; i++)
+    for (uint64_t i = m->nimp[MOAT_DESC_EXT_TABLE]; i < m->desc->ntables; i++)
         moatR_table_reset(inst->own_tables[i],
                           (uint32_t)m->desc->tables[i].min);
 }

@@ -148,7 +148,7 @@ const MoatDescriptor moat_descriptor = {
     .heap_reserve = MOAT_HEAP_RESERVE,
     .heap_guard = MOAT_HEAP_GUARD,
     .ntypes = 2, .nexports = 4, .nfuncs = 3, .nmems = 1, .ndatas = 1,
-    .start = UINT64_MAX,
+    .start = MOAT_DESC_NO_START,
     .types = types, .exports = exports, .funcs = funcs, .mems = mems,
     .datas = datas,
     .cpu = "x86-64",
