@@ -154,6 +154,10 @@ enum {
  * than a page is not probed). */
 #define MOAT_STACK_TRAP_ROOM 16384u
 
+/* A global's slot in the context area: its value (little-endian, unused
+ * bytes zero), or an imported global's pointer to the exporter's slot. */
+#define MOAT_CTX_GLOBAL_SLOT 16u
+
 /* Counts that decide the layout; from the descriptor. */
 typedef struct MoatLayoutIn {
     uint32_t nfunc_imports, ntypes, nglobals, ntables, nfuncs;
@@ -164,7 +168,7 @@ typedef struct MoatLayoutIn {
 typedef struct MoatLayout {
     int64_t  imports;           /* MoatImportFunc[nfunc_imports] */
     int64_t  type_ids;          /* uint32_t[ntypes] */
-    int64_t  globals;           /* 16-byte slots; imported: a pointer */
+    int64_t  globals;           /* MOAT_CTX_GLOBAL_SLOT each */
     int64_t  tables;            /* MoatTable *[ntables] */
     int64_t  funcrefs;          /* MoatFuncRef *[nfuncs] */
     uint64_t size;
@@ -186,14 +190,46 @@ moatA_layout(const MoatLayoutIn *in)
     l.imports = -(int64_t)at;
     at += moatA_align16((uint64_t)in->ntypes * sizeof(uint32_t));
     l.type_ids = -(int64_t)at;
-    at += (uint64_t)in->nglobals * 16;
+    at += (uint64_t)in->nglobals * MOAT_CTX_GLOBAL_SLOT;
     l.globals = -(int64_t)at;
-    at += moatA_align16((uint64_t)in->ntables * sizeof(void *));
+    at += moatA_align16((uint64_t)in->ntables * sizeof(MoatTable *));
     l.tables = -(int64_t)at;
-    at += moatA_align16((uint64_t)in->nfuncs * sizeof(void *));
+    at += moatA_align16((uint64_t)in->nfuncs * sizeof(MoatFuncRef *));
     l.funcrefs = -(int64_t)at;
     l.size = at;
     return l;
+}
+
+/* Offsets from ctx of element i of each array: what compiled code loads
+ * and the runtime stores, computed here only. */
+static inline int64_t
+moatA_import_at(const MoatLayout *l, uint32_t i)
+{
+    return l->imports + (int64_t)i * (int64_t)sizeof(MoatImportFunc);
+}
+
+static inline int64_t
+moatA_type_id_at(const MoatLayout *l, uint32_t i)
+{
+    return l->type_ids + (int64_t)i * (int64_t)sizeof(uint32_t);
+}
+
+static inline int64_t
+moatA_global_at(const MoatLayout *l, uint32_t i)
+{
+    return l->globals + (int64_t)i * MOAT_CTX_GLOBAL_SLOT;
+}
+
+static inline int64_t
+moatA_table_at(const MoatLayout *l, uint32_t i)
+{
+    return l->tables + (int64_t)i * (int64_t)sizeof(MoatTable *);
+}
+
+static inline int64_t
+moatA_funcref_at(const MoatLayout *l, uint32_t i)
+{
+    return l->funcrefs + (int64_t)i * (int64_t)sizeof(MoatFuncRef *);
 }
 
 /* ---- traps ---- */

@@ -22,22 +22,21 @@ get_ptr(const uint8_t *at)
 MoatTable *
 moatR_inst_table(const moat_instance *inst, uint32_t i)
 {
-    return get_ptr(inst->ctx + inst->module->layout.tables + (int64_t)i * 8);
+    return get_ptr(inst->ctx + moatA_table_at(&inst->module->layout, i));
 }
 
 MoatFuncRef *
 moatR_inst_funcref(const moat_instance *inst, uint32_t i)
 {
-    return get_ptr(inst->ctx + inst->module->layout.funcrefs +
-                   (int64_t)i * 8);
+    return get_ptr(inst->ctx + moatA_funcref_at(&inst->module->layout, i));
 }
 
-/* The 16 bytes holding global i: its slot, or an imported global's. */
+/* The MOAT_CTX_GLOBAL_SLOT bytes of global i: its slot, or an imported
+ * global's. */
 uint8_t *
 moatR_inst_global(const moat_instance *inst, uint32_t i)
 {
-    uint8_t *slot = inst->ctx + inst->module->layout.globals +
-                    (int64_t)i * 16;
+    uint8_t *slot = inst->ctx + moatA_global_at(&inst->module->layout, i);
 
     return i < inst->module->nimp[MOAT_DESC_EXT_GLOBAL] ? get_ptr(slot) : slot;
 }
@@ -122,7 +121,7 @@ const_bits(const moat_instance *inst, const MoatDescConst *c, uint8_t *out)
     uint32_t v32 = (uint32_t)c->lo;
     void    *p;
 
-    memset(out, 0, 16);
+    memset(out, 0, MOAT_CTX_GLOBAL_SLOT);
     switch (c->kind) {
     case MOAT_DESC_CONST_I32: case MOAT_DESC_CONST_F32:
         memcpy(out, &v32, 4);
@@ -139,7 +138,8 @@ const_bits(const moat_instance *inst, const MoatDescConst *c, uint8_t *out)
         memcpy(out, &p, sizeof p);
         break;
     case MOAT_DESC_CONST_GLOBAL_GET:
-        memcpy(out, moatR_inst_global(inst, (uint32_t)c->idx), 16);
+        memcpy(out, moatR_inst_global(inst, (uint32_t)c->idx),
+               MOAT_CTX_GLOBAL_SLOT);
         break;
     default: break;                     /* MOAT_DESC_CONST_REF_NULL */
     }
@@ -148,7 +148,7 @@ const_bits(const moat_instance *inst, const MoatDescConst *c, uint8_t *out)
 void *
 moatR_const_ref(const moat_instance *inst, const MoatDescConst *c)
 {
-    uint8_t b[16];
+    uint8_t b[MOAT_CTX_GLOBAL_SLOT];
 
     const_bits(inst, c, b);
     return get_ptr(b);
@@ -157,7 +157,7 @@ moatR_const_ref(const moat_instance *inst, const MoatDescConst *c)
 static uint32_t
 const_i32(const moat_instance *inst, const MoatDescConst *c)
 {
-    uint8_t  b[16];
+    uint8_t  b[MOAT_CTX_GLOBAL_SLOT];
     uint32_t v;
 
     const_bits(inst, c, b);
@@ -231,7 +231,7 @@ moatR_init_globals(moat_instance *inst, moat_error *err)
             continue;
         void *v = get_ptr(cell), *h = moatR_ref_hold(v, inst, 1);
         if (v && !h) {
-            memset(cell, 0, 16);
+            memset(cell, 0, MOAT_CTX_GLOBAL_SLOT);
             return trapped(err, MOAT_TRAP_NOMEM);
         }
         memcpy(cell, &h, sizeof h);
@@ -249,7 +249,7 @@ moatR_drop_globals(moat_instance *inst)
             continue;
         uint8_t *cell = moatR_inst_global(inst, (uint32_t)i);
         moatR_ref_drop(get_ptr(cell), inst, 1);
-        memset(cell, 0, 16);
+        memset(cell, 0, MOAT_CTX_GLOBAL_SLOT);
     }
 }
 
