@@ -13,6 +13,12 @@
  * then per-module arrays whose offsets moatA_layout() computes from counts
  * in the descriptor. The runtime fills it; compiled code only reads it,
  * except for globals.
+ *
+ * Every number both sides must agree on is named here (kinds and modes,
+ * offsets, helper signatures, the symbols compiled code may reference),
+ * so that a checker of the machine code can read the same contract;
+ * docs/compiler.md, "Where each part of the contract lives", says who
+ * uses each part and what checks it.
  */
 #ifndef MOAT_ABI_H
 #define MOAT_ABI_H

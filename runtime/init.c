@@ -224,7 +224,8 @@ moatR_init_globals(moat_instance *inst, moat_error *err)
 {
     const MoatDescriptor *d = inst->module->desc;
 
-    for (uint64_t i = inst->module->nimp[MOAT_DESC_EXT_GLOBAL]; i < d->nglobals; i++) {
+    for (uint64_t i = inst->module->nimp[MOAT_DESC_EXT_GLOBAL];
+         i < d->nglobals; i++) {
         uint8_t *cell = moatR_inst_global(inst, (uint32_t)i);
         const_bits(inst, &d->globals[i].init, cell);
         if (d->globals[i].type != MOAT_FUNCREF)
@@ -244,7 +245,8 @@ moatR_drop_globals(moat_instance *inst)
 {
     const MoatDescriptor *d = inst->module->desc;
 
-    for (uint64_t i = inst->module->nimp[MOAT_DESC_EXT_GLOBAL]; i < d->nglobals; i++) {
+    for (uint64_t i = inst->module->nimp[MOAT_DESC_EXT_GLOBAL];
+         i < d->nglobals; i++) {
         if (d->globals[i].type != MOAT_FUNCREF)
             continue;
         uint8_t *cell = moatR_inst_global(inst, (uint32_t)i);

@@ -269,7 +269,8 @@ moat_linker_define_memory(moat_linker *l, const char *module,
         moatR_release(&h->o);
         return moatR_report(err, &e);
     }
-    Extern ext = { .kind = MOAT_DESC_EXT_MEMORY, .owner = &h->o, .u.mem = h->mem };
+    Extern ext = { .kind = MOAT_DESC_EXT_MEMORY, .owner = &h->o,
+                   .u.mem = h->mem };
     return add_host(l, module, name, h, &ext, err);
 }
 
@@ -295,7 +296,8 @@ moat_linker_define_table(moat_linker *l, const char *module,
         moatR_release(&h->o);
         return moatR_report(err, &e);
     }
-    Extern ext = { .kind = MOAT_DESC_EXT_TABLE, .owner = &h->o, .u.table = h->table };
+    Extern ext = { .kind = MOAT_DESC_EXT_TABLE, .owner = &h->o,
+                   .u.table = h->table };
     return add_host(l, module, name, h, &ext, err);
 }
 
