@@ -509,6 +509,8 @@ enum {
 };
 
 _Static_assert(sizeof(MoatFuncRef) == 24, "MoatFuncRef layout");
+_Static_assert(sizeof(MoatImportFunc) == 16 &&
+               offsetof(MoatImportFunc, ctx) == 8, "MoatImportFunc layout");
 _Static_assert(offsetof(MoatMemory, size) == 8, "MoatMemory layout");
 _Static_assert(offsetof(MoatTable, size) == 8, "MoatTable layout");
 _Static_assert(offsetof(MoatTable, codes) == 24, "MoatTable layout");
