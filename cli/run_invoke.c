@@ -15,7 +15,7 @@ find_export(const moat_module *m, const char *name, moat_extern_info *info)
     for (size_t i = 0; i < moat_module_export_count(m); i++)
         if (moat_module_export(m, i, info) == MOAT_OK &&
             !strcmp(info->name, name))
-            return info->kind == 0;
+            return info->kind == MOAT_EXTERN_FUNC;
     return false;
 }
 

@@ -328,13 +328,19 @@ MOAT_API moat_status moat_module_from_descriptor(moat_engine *e,
 /* Frees the module; its instances must be freed first. */
 MOAT_API void moat_module_free(moat_module *m);
 
+/* What an import or export is (the wasm external kinds, binary 5.5.5). */
+typedef enum moat_extern_kind {
+    MOAT_EXTERN_FUNC = 0, MOAT_EXTERN_TABLE = 1, MOAT_EXTERN_MEMORY = 2,
+    MOAT_EXTERN_GLOBAL = 3
+} moat_extern_kind;
+
 /* Export and import descriptions. Strings are borrowed from the module
- * (valid until moat_module_free). kind: 0 func, 1 table, 2 memory,
- * 3 global. For functions, params/results point at moat_valtype bytes. */
+ * (valid until moat_module_free). For functions, params/results point at
+ * moat_valtype bytes. */
 typedef struct moat_extern_info {
     const char    *module;      /* imports only; NUL-terminated */
     const char    *name;
-    uint8_t        kind;
+    uint8_t        kind;        /* moat_extern_kind */
     uint32_t       nparams, nresults;
     const uint8_t *params, *results;
     uint8_t        global_type;

@@ -280,6 +280,7 @@ moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset, uint32_t size)
 LLVMValueRef
 moatL_call_helper(Lower *L, int h, LLVMValueRef *args, unsigned n)
 {
+    assert(n == LLVMCountParamTypes(L->helper_types[h]));   /* abi.h row */
     return LLVMBuildCall2(L->b, L->helper_types[h], L->helpers[h], args, n,
                           "");
 }

@@ -1,8 +1,8 @@
 /* descriptor.c - emits the MOAT_DESC_SYMBOL constant (runtime/abi.h; NAME
  * MOAT_DESC_SUFFIX for a plugin compiled with --name NAME): the
- * contract the runtime checks before it runs any code. Every struct in the
- * descriptor has only 8-byte members (pointers and uint64_t), so each is
- * emitted as an LLVM struct of i64/ptr fields in declaration order.
+ * contract the runtime checks before it runs any code. Each struct is an
+ * LLVM struct of desc_shape.c's types, checked against abi.h there; each
+ * value built here is checked against its type (cstruct).
  * It only points at code: the trampolines it lists are tramp.c's, emitted
  * by the compile pipeline before it.
  */
@@ -10,22 +10,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lower.h"
+#include "desc_shape.h"
 
-/* MoatDescriptor's members (runtime/abi.h): magic and abi_version, 3
- * u64, 10 counts, start, 9 arrays, cpu and features, code_lo and
- * code_hi, hash, code_start, ndebug, debug. The sizes agree with the
- * contract's own size assertion (8 bytes each but the two uint32_t and
- * the 32-byte hash), checked here at compile time. */
-enum { DESC_FIELDS = 33 };
-_Static_assert(sizeof(MoatDescriptor) ==
-               2 * 4 + (DESC_FIELDS - 3) * 8 + 32,
-               "descriptor.c's member count disagrees with abi.h");
+/* The descriptor carries the frontend's kinds, modes and value types as
+ * they are: the two enums must agree (frontend/module.h vs abi.h). */
+#define SAME(a, b) ((int)(a) == (int)(b))
+_Static_assert(SAME(EXT_FUNC, MOAT_DESC_EXT_FUNC) &&
+               SAME(EXT_TABLE, MOAT_DESC_EXT_TABLE) &&
+               SAME(EXT_MEM, MOAT_DESC_EXT_MEMORY) &&
+               SAME(EXT_GLOBAL, MOAT_DESC_EXT_GLOBAL),
+               "ExternKind disagrees with MOAT_DESC_EXT_*");
+_Static_assert(SAME(CONST_I32, MOAT_DESC_CONST_I32) &&
+               SAME(CONST_I64, MOAT_DESC_CONST_I64) &&
+               SAME(CONST_F32, MOAT_DESC_CONST_F32) &&
+               SAME(CONST_F64, MOAT_DESC_CONST_F64) &&
+               SAME(CONST_V128, MOAT_DESC_CONST_V128) &&
+               SAME(CONST_REF_NULL, MOAT_DESC_CONST_REF_NULL) &&
+               SAME(CONST_REF_FUNC, MOAT_DESC_CONST_REF_FUNC) &&
+               SAME(CONST_GLOBAL_GET, MOAT_DESC_CONST_GLOBAL_GET),
+               "ConstKind disagrees with MOAT_DESC_CONST_*");
+_Static_assert(SAME(SEG_ACTIVE, MOAT_DESC_SEG_ACTIVE) &&
+               SAME(SEG_PASSIVE, MOAT_DESC_SEG_PASSIVE) &&
+               SAME(SEG_DECLARATIVE, MOAT_DESC_SEG_DECLARATIVE),
+               "SegMode disagrees with MOAT_DESC_SEG_*");
+_Static_assert(SAME(T_I32, MOAT_ABI_T_I32) && SAME(T_I64, MOAT_ABI_T_I64) &&
+               SAME(T_F32, MOAT_ABI_T_F32) && SAME(T_F64, MOAT_ABI_T_F64) &&
+               SAME(T_V128, MOAT_ABI_T_V128) &&
+               SAME(T_FUNCREF, MOAT_ABI_T_FUNCREF) &&
+               SAME(T_EXTERNREF, MOAT_ABI_T_EXTERNREF),
+               "ValType disagrees with MOAT_ABI_T_*");
+#undef SAME
 
 typedef struct Desc {
     Lower      *L;
-    LLVMTypeRef bytes_t, const_t, type_t, import_t, export_t, func_t;
-    LLVMTypeRef global_t, limits_t, elem_t, data_t;
+    LLVMTypeRef t[NDESC_STRUCTS];       /* by DS_* */
     LLVMValueRef names;         /* function names, NUL after each */
     uint64_t    *name_at;       /* offset of function i's name */
     LLVMValueRef typebytes;     /* every type's valtypes, one blob */
@@ -33,15 +51,17 @@ typedef struct Desc {
     LLVMValueRef const *tramps; /* per type index: trampoline or NULL */
 } Desc;
 
-/* A struct type of n fields; spec: 'i' i64, 'p' ptr. */
-static LLVMTypeRef
-fields(Lower *L, const char *spec)
+/* A constant of struct ds (DS_*) from its n members, in abi.h's order:
+ * a member missing or of another type is a broken invariant. */
+static LLVMValueRef
+cstruct(Desc *D, int ds, LLVMValueRef *f, unsigned n)
 {
-    LLVMTypeRef t[16];
-    unsigned    n = (unsigned)strlen(spec);
+    LLVMTypeRef t = D->t[ds];
+
+    assert(n == LLVMCountStructElementTypes(t));
     for (unsigned i = 0; i < n; i++)
-        t[i] = spec[i] == 'i' ? L->i64 : L->ptr;
-    return LLVMStructTypeInContext(L->llctx, t, n, false);
+        assert(f[i] && LLVMTypeOf(f[i]) == LLVMStructGetTypeAtIndex(t, i));
+    return LLVMConstNamedStruct(t, f, n);
 }
 
 static LLVMValueRef
@@ -68,7 +88,7 @@ static LLVMValueRef
 bytes(Desc *D, const void *p, size_t n)
 {
     LLVMValueRef f[2] = { blob(D, p, n, true), u64(D, n) };
-    return LLVMConstNamedStruct(D->bytes_t, f, 2);
+    return cstruct(D, DS_BYTES, f, 2);
 }
 
 /* A private constant array of structs of type t, or NULL when empty. */
@@ -125,7 +145,7 @@ const_expr(Desc *D, const ConstExpr *c)
     }
     LLVMValueRef f[4] = { u64(D, c->kind), u64(D, idx), u64(D, lo),
                           u64(D, hi) };
-    return LLVMConstNamedStruct(D->const_t, f, 4);
+    return cstruct(D, DS_CONST, f, 4);
 }
 
 static LLVMValueRef
@@ -138,7 +158,7 @@ type_entry(Desc *D, uint32_t i)
         LLVMConstInBoundsGEP2(D->L->i8, D->typebytes, &at, 1),
         D->tramps[i] ? D->tramps[i] : LLVMConstPointerNull(D->L->ptr)
     };
-    return LLVMConstNamedStruct(D->type_t, f, 4);
+    return cstruct(D, DS_TYPE, f, 4);
 }
 
 /* All types' valtypes in one blob: a module may declare 1,000,000 types,
@@ -174,7 +194,7 @@ import_entry(Desc *D, uint32_t i)
     LLVMValueRef  f[4] = { bytes(D, im->module.s, im->module.len),
                            bytes(D, im->name.s, im->name.len),
                            u64(D, im->kind), u64(D, im->idx) };
-    return LLVMConstNamedStruct(D->import_t, f, 4);
+    return cstruct(D, DS_IMPORT, f, 4);
 }
 
 static LLVMValueRef
@@ -183,7 +203,7 @@ export_entry(Desc *D, uint32_t i)
     const Export *e = &D->L->m->exports[i];
     LLVMValueRef  f[3] = { bytes(D, e->name.s, e->name.len),
                            u64(D, e->kind), u64(D, e->idx) };
-    return LLVMConstNamedStruct(D->export_t, f, 3);
+    return cstruct(D, DS_EXPORT, f, 3);
 }
 
 /* The name section's function names in one blob, so that a trap can name
@@ -228,8 +248,8 @@ func_entry(Desc *D, uint32_t i)
     LLVMValueRef f[3] = { u64(D, L->m->funcs[i].type_idx),
                           L->funcs[i] ? L->funcs[i]
                                       : LLVMConstPointerNull(L->ptr),
-                          LLVMConstNamedStruct(D->bytes_t, name, 2) };
-    return LLVMConstNamedStruct(D->func_t, f, 3);
+                          cstruct(D, DS_BYTES, name, 2) };
+    return cstruct(D, DS_FUNC, f, 3);
 }
 
 static LLVMValueRef
@@ -238,7 +258,7 @@ global_entry(Desc *D, uint32_t i)
     const Global *g = &D->L->m->globals[i];
     LLVMValueRef  f[4] = { u64(D, g->type.type), u64(D, g->type.is_mut),
                            u64(D, g->is_import), const_expr(D, &g->init) };
-    return LLVMConstNamedStruct(D->global_t, f, 4);
+    return cstruct(D, DS_GLOBAL, f, 4);
 }
 
 static LLVMValueRef
@@ -246,7 +266,7 @@ limits(Desc *D, const Limits *l, uint8_t elem)
 {
     LLVMValueRef f[4] = { u64(D, l->min), u64(D, l->max), u64(D, l->has_max),
                           u64(D, elem) };
-    return LLVMConstNamedStruct(D->limits_t, f, 4);
+    return cstruct(D, DS_LIMITS, f, 4);
 }
 
 static LLVMValueRef
@@ -259,7 +279,7 @@ table_entry(Desc *D, uint32_t i)
 static LLVMValueRef
 mem_entry(Desc *D, uint32_t i)
 {
-    return limits(D, &D->L->m->mems[i], 0);
+    return limits(D, &D->L->m->mems[i], MOAT_ABI_T_NONE);
 }
 
 static LLVMValueRef
@@ -272,9 +292,9 @@ elem_entry(Desc *D, uint32_t i)
     LLVMValueRef f[6] = { u64(D, e->mode), u64(D, e->table),
                           u64(D, e->type), const_expr(D, &e->offset),
                           u64(D, e->count),
-                          array(D, D->const_t, it, e->count) };
+                          array(D, D->t[DS_CONST], it, e->count) };
     moatU_free(it);
-    return LLVMConstNamedStruct(D->elem_t, f, 6);
+    return cstruct(D, DS_ELEM, f, 6);
 }
 
 static LLVMValueRef
@@ -284,7 +304,7 @@ data_entry(Desc *D, uint32_t i)
     LLVMValueRef f[4] = { u64(D, seg->mode), u64(D, seg->mem),
                           const_expr(D, &seg->offset),
                           bytes(D, seg->bytes, seg->len) };
-    return LLVMConstNamedStruct(D->data_t, f, 4);
+    return cstruct(D, DS_DATA, f, 4);
 }
 
 /* The module's DWARF: every custom section named .debug_*, in order.
@@ -300,8 +320,6 @@ static LLVMValueRef
 debug_sections(Desc *D, bool is_kept, uint64_t *n)
 {
     const Module *m = D->L->m;
-    LLVMTypeRef   t[2] = { D->bytes_t, D->bytes_t };
-    LLVMTypeRef   sec_t = LLVMStructTypeInContext(D->L->llctx, t, 2, false);
     LLVMValueRef *v = items(m->ncustoms);
 
     *n = 0;
@@ -311,42 +329,11 @@ debug_sections(Desc *D, bool is_kept, uint64_t *n)
             continue;
         LLVMValueRef f[2] = { bytes(D, c->name.s, c->name.len),
                               bytes(D, c->data, c->len) };
-        v[(*n)++] = LLVMConstNamedStruct(sec_t, f, 2);
+        v[(*n)++] = cstruct(D, DS_SECTION, f, 2);
     }
-    LLVMValueRef a = array(D, sec_t, v, *n);
+    LLVMValueRef a = array(D, D->t[DS_SECTION], v, *n);
     moatU_free(v);
     return a;
-}
-
-static void
-make_types(Desc *D)
-{
-    Lower *L = D->L;
-    LLVMTypeRef t[6];
-    D->bytes_t = fields(L, "pi");
-    D->const_t = fields(L, "iiii");
-    D->type_t = fields(L, "iipp");
-    t[0] = t[1] = D->bytes_t;
-    t[2] = t[3] = L->i64;
-    D->import_t = LLVMStructTypeInContext(L->llctx, t, 4, false);
-    t[0] = D->bytes_t;
-    t[1] = t[2] = L->i64;
-    D->export_t = LLVMStructTypeInContext(L->llctx, t, 3, false);
-    LLVMTypeRef ft[3] = { L->i64, L->ptr, D->bytes_t };
-    D->func_t = LLVMStructTypeInContext(L->llctx, ft, 3, false);
-    t[0] = t[1] = t[2] = L->i64;
-    t[3] = D->const_t;
-    D->global_t = LLVMStructTypeInContext(L->llctx, t, 4, false);
-    D->limits_t = fields(L, "iiii");
-    t[0] = t[1] = t[2] = L->i64;
-    t[3] = D->const_t;
-    t[4] = L->i64;
-    t[5] = L->ptr;
-    D->elem_t = LLVMStructTypeInContext(L->llctx, t, 6, false);
-    t[0] = t[1] = L->i64;
-    t[2] = D->const_t;
-    t[3] = D->bytes_t;
-    D->data_t = LLVMStructTypeInContext(L->llctx, t, 4, false);
 }
 
 /* A named plugin's code bounds: the linker's __start_/__stop_ symbols of
@@ -365,62 +352,71 @@ code_bound(Desc *D, const char *name, const char *which)
     return g;
 }
 
+/* The counts, flags and tables of the module: f[DF_flags .. DF_datas]. */
+static void
+module_fields(Desc *D, LLVMValueRef f[NDESC_FIELDS])
+{
+    Lower        *L = D->L;
+    const Module *m = L->m;
+
+    f[DF_flags] = u64(D, (L->mem_is_ctx ? MOAT_DESC_F_MEM_IS_CTX : 0) |
+                             (L->is_interruptible ? MOAT_DESC_F_EPOCH : 0));
+    f[DF_heap_reserve] = u64(D, MOAT_HEAP_RESERVE);
+    f[DF_heap_guard] = u64(D, L->guard);
+    f[DF_ntypes] = u64(D, m->ntypes);
+    f[DF_nimports] = u64(D, m->nimports);
+    f[DF_nexports] = u64(D, m->nexports);
+    f[DF_nfuncs] = u64(D, m->nfuncs);
+    f[DF_nfunc_imports] = u64(D, m->nfunc_imports);
+    f[DF_nglobals] = u64(D, m->nglobals);
+    f[DF_ntables] = u64(D, m->ntables);
+    f[DF_nmems] = u64(D, m->nmems);
+    f[DF_nelems] = u64(D, m->nelems);
+    f[DF_ndatas] = u64(D, m->ndatas);
+    f[DF_start] = u64(D, m->has_start ? m->start : MOAT_DESC_NO_START);
+    f[DF_types] = table(D, D->t[DS_TYPE], m->ntypes, type_entry);
+    f[DF_imports] = table(D, D->t[DS_IMPORT], m->nimports, import_entry);
+    f[DF_exports] = table(D, D->t[DS_EXPORT], m->nexports, export_entry);
+    f[DF_funcs] = table(D, D->t[DS_FUNC], m->nfuncs, func_entry);
+    f[DF_globals] = table(D, D->t[DS_GLOBAL], m->nglobals, global_entry);
+    f[DF_tables] = table(D, D->t[DS_LIMITS], m->ntables, table_entry);
+    f[DF_mems] = table(D, D->t[DS_LIMITS], m->nmems, mem_entry);
+    f[DF_elems] = table(D, D->t[DS_ELEM], m->nelems, elem_entry);
+    f[DF_datas] = table(D, D->t[DS_DATA], m->ndatas, data_entry);
+}
+
 void
 moatL_descriptor(Lower *L, LLVMValueRef const *tramps,
                  const uint8_t hash[32], const char *cpu,
                  const char *features, const char *name, bool is_debug_kept)
 {
-    const Module *m = L->m;
-    Desc          D = { .L = L, .tramps = tramps };
-    /* one per MoatDescriptor member (the two uint32_t and the hash count
-     * one each); checked below against the layout contract */
-    LLVMValueRef  f[DESC_FIELDS];
-    unsigned      n = 0;
+    Desc         D = { .L = L, .tramps = tramps };
+    LLVMValueRef f[NDESC_FIELDS] = { 0 };       /* by DF_<member> */
+    uint64_t     ndebug;
 
-    make_types(&D);
+    moatL_desc_types(L, D.t);
+    assert(moatL_desc_check(LLVMGetModuleDataLayout(L->mod), D.t) < 0);
     make_names(&D);
     make_typebytes(&D);
-    f[n++] = LLVMConstInt(L->i32, MOAT_ABI_MAGIC, false);
-    f[n++] = LLVMConstInt(L->i32, MOAT_ABI_VERSION, false);
-    f[n++] = u64(&D, (L->mem_is_ctx ? MOAT_DESC_F_MEM_IS_CTX : 0) |
-                         (L->is_interruptible ? MOAT_DESC_F_EPOCH : 0));
-    f[n++] = u64(&D, MOAT_HEAP_RESERVE);
-    f[n++] = u64(&D, L->guard);
-    uint64_t counts[10] = { m->ntypes, m->nimports, m->nexports, m->nfuncs,
-                            m->nfunc_imports, m->nglobals, m->ntables,
-                            m->nmems, m->nelems, m->ndatas };
-    for (int i = 0; i < 10; i++)
-        f[n++] = u64(&D, counts[i]);
-    f[n++] = u64(&D, m->has_start ? m->start : UINT64_MAX);
-    f[n++] = table(&D, D.type_t, m->ntypes, type_entry);
-    f[n++] = table(&D, D.import_t, m->nimports, import_entry);
-    f[n++] = table(&D, D.export_t, m->nexports, export_entry);
-    f[n++] = table(&D, D.func_t, m->nfuncs, func_entry);
-    f[n++] = table(&D, D.global_t, m->nglobals, global_entry);
-    f[n++] = table(&D, D.limits_t, m->ntables, table_entry);
-    f[n++] = table(&D, D.limits_t, m->nmems, mem_entry);
-    f[n++] = table(&D, D.elem_t, m->nelems, elem_entry);
-    f[n++] = table(&D, D.data_t, m->ndatas, data_entry);
-    f[n++] = blob(&D, cpu, strlen(cpu), true);
-    f[n++] = blob(&D, features, strlen(features), true);
-    f[n++] = code_bound(&D, name, "start");
-    f[n++] = code_bound(&D, name, "stop");
-    f[n++] = LLVMConstStringInContext(L->llctx, (const char *)hash, 32,
-                                      true);
-    uint64_t     ndebug;
-    LLVMValueRef debug = debug_sections(&D, is_debug_kept, &ndebug);
-    f[n++] = u64(&D, ndebug ? m->code_start : 0);
-    f[n++] = u64(&D, ndebug);
-    f[n++] = debug;
-    if (n != DESC_FIELDS)       /* a member added to abi.h, not here */
-        abort();
-    LLVMValueRef init = LLVMConstStructInContext(L->llctx, f, n, false);
+    f[DF_magic] = LLVMConstInt(L->i32, MOAT_ABI_MAGIC, false);
+    f[DF_abi_version] = LLVMConstInt(L->i32, MOAT_ABI_VERSION, false);
+    module_fields(&D, f);
+    f[DF_cpu] = blob(&D, cpu, strlen(cpu), true);
+    f[DF_features] = blob(&D, features, strlen(features), true);
+    f[DF_code_lo] = code_bound(&D, name, "start");
+    f[DF_code_hi] = code_bound(&D, name, "stop");
+    f[DF_hash] = LLVMConstStringInContext(L->llctx, (const char *)hash, 32,
+                                          true);
+    f[DF_debug] = debug_sections(&D, is_debug_kept, &ndebug);
+    f[DF_code_start] = u64(&D, ndebug ? L->m->code_start : 0);
+    f[DF_ndebug] = u64(&D, ndebug);
+    LLVMValueRef init = cstruct(&D, DS_DESCRIPTOR, f, NDESC_FIELDS);
     char sym[160];
     if (name)
         snprintf(sym, sizeof sym, "%s" MOAT_DESC_SUFFIX, name);
     else
         snprintf(sym, sizeof sym, "%s", MOAT_DESC_SYMBOL);
-    LLVMValueRef g = LLVMAddGlobal(L->mod, LLVMTypeOf(init), sym);
+    LLVMValueRef g = LLVMAddGlobal(L->mod, D.t[DS_DESCRIPTOR], sym);
     LLVMSetInitializer(g, init);
     LLVMSetGlobalConstant(g, true);
     LLVMSetAlignment(g, 8);

@@ -18,6 +18,15 @@
 #include "../runtime/abi.h"
 
 /* facts.c: what one decoding pass tells about a body before lowering. */
+/* Runtime helpers, H_<ID> for each row X(ID, ...) of MOAT_HELPERS (abi.h);
+ * module.c declares them from the same rows. */
+enum {
+#define X(id, name, ret, params) H_##id,
+    MOAT_HELPERS(X)
+#undef X
+    NHELPERS
+};
+
 typedef struct FuncFacts {
     bool     has_call, has_loop;
     uint32_t max_wide_params;   /* most params of a wide call (abi.h), 0 */
@@ -61,8 +70,8 @@ typedef struct Lower {
     LLVMValueRef   *funcs;       /* per function index; NULL for imports */
     const uint8_t  *owner;       /* see LowerTarget */
     int             self;
-    LLVMValueRef    helpers[16]; /* runtime entry points, by H_* */
-    LLVMTypeRef     helper_types[16];
+    LLVMValueRef    helpers[NHELPERS];   /* runtime entry points, by H_* */
+    LLVMTypeRef     helper_types[NHELPERS];
     unsigned        tbaa_kind;   /* metadata kind id of !tbaa */
     LLVMValueRef    tbaa_heap, tbaa_ctx;
 
@@ -103,13 +112,6 @@ void moatL_di_func(Lower *L, LLVMValueRef fn, const char *name,
 void moatL_di_at(Lower *L, uint64_t off);
 void moatL_di_leave(Lower *L);
 void moatL_di_fini(Lower *L);
-
-/* Runtime helpers, in MOAT_HELPERS order (abi.h). */
-enum {
-    H_TRAP, H_MEMORY_GROW, H_MEMORY_FILL, H_MEMORY_COPY, H_MEMORY_INIT,
-    H_DATA_DROP, H_TABLE_GROW, H_TABLE_FILL, H_TABLE_COPY, H_TABLE_INIT,
-    H_ELEM_DROP, H_EPOCH_CHECK, H_TABLE_SET, H_GLOBAL_SET_REF, NHELPERS
-};
 
 /* builder.c: small pieces every lowering file uses. The value stack:
  * an arithmetic result whose NaN must be quiet is pushed with

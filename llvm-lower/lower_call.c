@@ -118,11 +118,12 @@ moatL_call(Lower *L, const Insn *in)
         moatL_call_typed(L, f->type_idx, L->funcs[in->a], L->ctx);
         return;
     }
-    int64_t      off = L->layout.imports +
-                       (int64_t)in->a * (int64_t)sizeof(MoatImportFunc);
-    LLVMValueRef code = moatL_ctx_load_fixed(L, L->ptr, off, "import.code");
-    LLVMValueRef cctx = moatL_ctx_load_fixed(L, L->ptr, off + 8,
-                                             "import.ctx");
+    int64_t      at = moatA_import_at(&L->layout, in->a);
+    int64_t      code_at = at + (int64_t)offsetof(MoatImportFunc, code);
+    int64_t      ctx_at = at + (int64_t)offsetof(MoatImportFunc, ctx);
+    LLVMValueRef code = moatL_ctx_load_fixed(L, L->ptr, code_at,
+                                             "import.code");
+    LLVMValueRef cctx = moatL_ctx_load_fixed(L, L->ptr, ctx_at, "import.ctx");
     moatL_call_typed(L, f->type_idx, code, cctx);
 }
 
@@ -153,7 +154,7 @@ load_ref_field(Lower *L, LLVMTypeRef t, LLVMValueRef ref, size_t off,
 LLVMValueRef
 moatL_table_ptr(Lower *L, uint32_t t)
 {
-    return moatL_ctx_load_fixed(L, L->ptr, L->layout.tables + (int64_t)t * 8,
+    return moatL_ctx_load_fixed(L, L->ptr, moatA_table_at(&L->layout, t),
                                 "table");
 }
 
@@ -242,8 +243,8 @@ moatL_call_indirect(Lower *L, const Insn *in)
     moatL_trap_if(L, LLVMBuildIsNull(L->b, ref, ""),
                   MOAT_ABI_TRAP_NULL_FUNC);
     LLVMValueRef want = moatL_ctx_load_fixed(L, L->i32,
-                                             L->layout.type_ids +
-                                                 (int64_t)in->a * 4,
+                                             moatA_type_id_at(&L->layout,
+                                                              in->a),
                                              "type.id");
     LLVMValueRef code = checked_code(L, hint, ref, want);
     LLVMValueRef cctx = load_ref_field(L, L->ptr, ref,

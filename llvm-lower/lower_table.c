@@ -20,8 +20,9 @@ moatL_ref(Lower *L, const Insn *in)
         break;
     }
     case OP_REF_FUNC:
-        moatL_vpush(L, moatL_ctx_load_fixed(L, L->ptr, L->layout.funcrefs +
-                                                           (int64_t)in->a * 8,
+        moatL_vpush(L, moatL_ctx_load_fixed(L, L->ptr,
+                                            moatA_funcref_at(&L->layout,
+                                                             in->a),
                                             "ref.func"));
         break;
     default:

@@ -54,7 +54,7 @@ moatL_local_tee(Lower *L, const Insn *in)
 static LLVMValueRef
 global_ptr(Lower *L, uint32_t idx)
 {
-    int64_t off = L->layout.globals + (int64_t)idx * 16;
+    int64_t off = moatA_global_at(&L->layout, idx);
     if (L->m->globals[idx].is_import)
         return moatL_ctx_load_fixed(L, L->ptr, off, "global.ptr");
     return moatL_ctx_ptr(L, off);

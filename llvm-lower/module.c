@@ -1,6 +1,6 @@
 /* module.c - module-wide lowering state: the LLVM context, cached types,
  * TBAA nodes, one LLVM function per wasm function, and the runtime helper
- * declarations (runtime/abi.h MOAT_HELPERS, in the same order as H_*).
+ * declarations (runtime/abi.h MOAT_HELPERS, the same rows as H_*).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,35 +8,30 @@
 
 #include "lower.h"
 
-/* Helper signatures: return type, then parameter types; 'c' ctx pointer,
- * 'i' i32, 'p' pointer, 'v' void. Same order as MOAT_HELPERS. */
+/* Helper signatures, read from MOAT_HELPERS (abi.h): one type code per
+ * result and parameter, HT_<code> for each MOAT_HT_<code>. A code abi.h
+ * gains without an HT_ here does not compile. */
+enum { HT_void, HT_ctx, HT_i32, HT_ref };
+#define HT_CODE_(code) HT_##code
+#define HT_CODES_(...) MOAT_MAP(HT_CODE_, __VA_ARGS__)
+
 static const struct {
     const char *name;
-    const char *sig;
+    uint8_t     ret, nparams, params[8];
 } helper_sigs[NHELPERS] = {
-    [H_TRAP] = { "moatR_trap", "vci" },
-    [H_MEMORY_GROW] = { "moatR_memory_grow", "ici" },
-    [H_MEMORY_FILL] = { "moatR_memory_fill", "vciii" },
-    [H_MEMORY_COPY] = { "moatR_memory_copy", "vciii" },
-    [H_MEMORY_INIT] = { "moatR_memory_init", "vciiii" },
-    [H_DATA_DROP] = { "moatR_data_drop", "vci" },
-    [H_TABLE_GROW] = { "moatR_table_grow", "icipi" },
-    [H_TABLE_FILL] = { "moatR_table_fill", "vciipi" },
-    [H_TABLE_COPY] = { "moatR_table_copy", "vciiiii" },
-    [H_TABLE_INIT] = { "moatR_table_init", "vciiiii" },
-    [H_ELEM_DROP] = { "moatR_elem_drop", "vci" },
-    [H_EPOCH_CHECK] = { "moatR_epoch_check", "vc" },
-    [H_TABLE_SET] = { "moatR_table_set", "vciip" },
-    [H_GLOBAL_SET_REF] = { "moatR_global_set_ref", "vcip" },
+#define X(id, name, ret, params) \
+    [H_##id] = { #name, HT_##ret, MOAT_NARGS params, { HT_CODES_ params } },
+    MOAT_HELPERS(X)
+#undef X
 };
 
 static LLVMTypeRef
-sig_type(Lower *L, char c)
+helper_type(Lower *L, uint8_t code)
 {
-    switch (c) {
-    case 'v': return L->voidt;
-    case 'i': return L->i32;
-    default: return L->ptr;
+    switch (code) {
+    case HT_void: return L->voidt;
+    case HT_i32: return L->i32;
+    default: assert(code == HT_ctx || code == HT_ref); return L->ptr;
     }
 }
 
@@ -44,13 +39,13 @@ static void
 declare_helpers(Lower *L)
 {
     for (int h = 0; h < NHELPERS; h++) {
-        const char *sig = helper_sigs[h].sig;
-        unsigned    n = (unsigned)strlen(sig) - 1;
+        unsigned    n = helper_sigs[h].nparams;
         LLVMTypeRef params[8];
         for (unsigned i = 0; i < n; i++)
-            params[i] = sig_type(L, sig[i + 1]);
-        L->helper_types[h] = LLVMFunctionType(sig_type(L, sig[0]), params,
-                                              n, false);
+            params[i] = helper_type(L, helper_sigs[h].params[i]);
+        L->helper_types[h] = LLVMFunctionType(helper_type(L,
+                                                          helper_sigs[h].ret),
+                                              params, n, false);
         L->helpers[h] = LLVMAddFunction(L->mod, helper_sigs[h].name,
                                         L->helper_types[h]);
         if (h == H_TRAP)

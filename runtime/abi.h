@@ -13,6 +13,12 @@
  * then per-module arrays whose offsets moatA_layout() computes from counts
  * in the descriptor. The runtime fills it; compiled code only reads it,
  * except for globals.
+ *
+ * Every number both sides must agree on is named here (kinds and modes,
+ * offsets, helper signatures, the symbols compiled code may reference),
+ * so that a checker of the machine code can read the same contract;
+ * docs/compiler.md, "Where each part of the contract lives", says who
+ * uses each part and what checks it.
  */
 #ifndef MOAT_ABI_H
 #define MOAT_ABI_H
@@ -84,7 +90,7 @@ typedef struct MoatTable {
     uint32_t size;
     uint32_t max;               /* UINT32_MAX when none */
     uint32_t cap;               /* allocated elements */
-    uint8_t  elem_type;         /* 0x70 funcref, 0x6f externref */
+    uint8_t  elem_type;         /* MOAT_ABI_T_FUNCREF or _EXTERNREF */
     void   **codes;             /* funcref: hints, see above */
 } MoatTable;
 
@@ -154,6 +160,10 @@ enum {
  * than a page is not probed). */
 #define MOAT_STACK_TRAP_ROOM 16384u
 
+/* A global's slot in the context area: its value (little-endian, unused
+ * bytes zero), or an imported global's pointer to the exporter's slot. */
+#define MOAT_CTX_GLOBAL_SLOT 16u
+
 /* Counts that decide the layout; from the descriptor. */
 typedef struct MoatLayoutIn {
     uint32_t nfunc_imports, ntypes, nglobals, ntables, nfuncs;
@@ -164,7 +174,7 @@ typedef struct MoatLayoutIn {
 typedef struct MoatLayout {
     int64_t  imports;           /* MoatImportFunc[nfunc_imports] */
     int64_t  type_ids;          /* uint32_t[ntypes] */
-    int64_t  globals;           /* 16-byte slots; imported: a pointer */
+    int64_t  globals;           /* MOAT_CTX_GLOBAL_SLOT each */
     int64_t  tables;            /* MoatTable *[ntables] */
     int64_t  funcrefs;          /* MoatFuncRef *[nfuncs] */
     uint64_t size;
@@ -186,14 +196,46 @@ moatA_layout(const MoatLayoutIn *in)
     l.imports = -(int64_t)at;
     at += moatA_align16((uint64_t)in->ntypes * sizeof(uint32_t));
     l.type_ids = -(int64_t)at;
-    at += (uint64_t)in->nglobals * 16;
+    at += (uint64_t)in->nglobals * MOAT_CTX_GLOBAL_SLOT;
     l.globals = -(int64_t)at;
-    at += moatA_align16((uint64_t)in->ntables * sizeof(void *));
+    at += moatA_align16((uint64_t)in->ntables * sizeof(MoatTable *));
     l.tables = -(int64_t)at;
-    at += moatA_align16((uint64_t)in->nfuncs * sizeof(void *));
+    at += moatA_align16((uint64_t)in->nfuncs * sizeof(MoatFuncRef *));
     l.funcrefs = -(int64_t)at;
     l.size = at;
     return l;
+}
+
+/* Offsets from ctx of element i of each array: what compiled code loads
+ * and the runtime stores, computed here only. */
+static inline int64_t
+moatA_import_at(const MoatLayout *l, uint32_t i)
+{
+    return l->imports + (int64_t)i * (int64_t)sizeof(MoatImportFunc);
+}
+
+static inline int64_t
+moatA_type_id_at(const MoatLayout *l, uint32_t i)
+{
+    return l->type_ids + (int64_t)i * (int64_t)sizeof(uint32_t);
+}
+
+static inline int64_t
+moatA_global_at(const MoatLayout *l, uint32_t i)
+{
+    return l->globals + (int64_t)i * MOAT_CTX_GLOBAL_SLOT;
+}
+
+static inline int64_t
+moatA_table_at(const MoatLayout *l, uint32_t i)
+{
+    return l->tables + (int64_t)i * (int64_t)sizeof(MoatTable *);
+}
+
+static inline int64_t
+moatA_funcref_at(const MoatLayout *l, uint32_t i)
+{
+    return l->funcrefs + (int64_t)i * (int64_t)sizeof(MoatFuncRef *);
 }
 
 /* ---- traps ---- */
@@ -215,52 +257,159 @@ enum {
 
 /* ---- runtime entry points compiled code calls (by these names) ----
  * Arguments are wasm values: i32 as uint32_t, i64 as uint64_t. Every
- * helper bounds-checks and traps itself (it does not return on a trap). */
+ * helper bounds-checks and traps itself (it does not return on a trap).
+ * One row per helper, the only place its signature is written:
+ *     X(ID, name, result, (params))
+ * in the type codes of MOAT_HT_<code> below. The runtime declares the C
+ * prototypes from it (MOAT_HELPER_PROTO, runtime.h), so a definition that
+ * disagrees does not compile; the lowering derives its H_ID enum and the
+ * LLVM declarations from it (llvm-lower/module.c), and the allow-list
+ * (MOAT_LIBCALLS below, runtime/symbols.c) lists its names. */
 #define MOAT_HELPERS(X) \
-    X(moatR_trap, void, (void *ctx, uint32_t code)) \
-    X(moatR_memory_grow, uint32_t, (void *ctx, uint32_t delta)) \
-    X(moatR_memory_fill, void, (void *ctx, uint32_t d, uint32_t val, \
-                                uint32_t n)) \
-    X(moatR_memory_copy, void, (void *ctx, uint32_t d, uint32_t s, \
-                                uint32_t n)) \
-    X(moatR_memory_init, void, (void *ctx, uint32_t seg, uint32_t d, \
-                                uint32_t s, uint32_t n)) \
-    X(moatR_data_drop, void, (void *ctx, uint32_t seg)) \
-    X(moatR_table_grow, uint32_t, (void *ctx, uint32_t t, void *init, \
-                                   uint32_t n)) \
-    X(moatR_table_fill, void, (void *ctx, uint32_t t, uint32_t i, \
-                               void *val, uint32_t n)) \
-    X(moatR_table_copy, void, (void *ctx, uint32_t dt, uint32_t st, \
-                               uint32_t d, uint32_t s, uint32_t n)) \
-    X(moatR_table_init, void, (void *ctx, uint32_t t, uint32_t seg, \
-                               uint32_t d, uint32_t s, uint32_t n)) \
-    X(moatR_elem_drop, void, (void *ctx, uint32_t seg)) \
-    X(moatR_epoch_check, void, (void *ctx)) \
-    X(moatR_table_set, void, (void *ctx, uint32_t t, uint32_t i, void *val)) \
-    X(moatR_global_set_ref, void, (void *ctx, uint32_t g, void *val))
+    X(TRAP, moatR_trap, void, (ctx, i32)) /* code */ \
+    X(MEMORY_GROW, moatR_memory_grow, i32, (ctx, i32)) /* delta */ \
+    X(MEMORY_FILL, moatR_memory_fill, void, \
+      (ctx, i32, i32, i32)) /* d, val, n */ \
+    X(MEMORY_COPY, moatR_memory_copy, void, \
+      (ctx, i32, i32, i32)) /* d, s, n */ \
+    X(MEMORY_INIT, moatR_memory_init, void, \
+      (ctx, i32, i32, i32, i32)) /* seg, d, s, n */ \
+    X(DATA_DROP, moatR_data_drop, void, (ctx, i32)) /* seg */ \
+    X(TABLE_GROW, moatR_table_grow, i32, \
+      (ctx, i32, ref, i32)) /* t, init, n */ \
+    X(TABLE_FILL, moatR_table_fill, void, \
+      (ctx, i32, i32, ref, i32)) /* t, i, val, n */ \
+    X(TABLE_COPY, moatR_table_copy, void, \
+      (ctx, i32, i32, i32, i32, i32)) /* dt, st, d, s, n */ \
+    X(TABLE_INIT, moatR_table_init, void, \
+      (ctx, i32, i32, i32, i32, i32)) /* t, seg, d, s, n */ \
+    X(ELEM_DROP, moatR_elem_drop, void, (ctx, i32)) /* seg */ \
+    X(EPOCH_CHECK, moatR_epoch_check, void, (ctx)) \
+    X(TABLE_SET, moatR_table_set, void, (ctx, i32, i32, ref)) /* t, i, val */ \
+    X(GLOBAL_SET_REF, moatR_global_set_ref, void, \
+      (ctx, i32, ref)) /* g, val */
+
+/* The type codes of MOAT_HELPERS as C types. ctx: the caller's ctx; ref:
+ * a reference value (MoatFuncRef * or externref); void: results only. */
+#define MOAT_HT_void void
+#define MOAT_HT_ctx  void *
+#define MOAT_HT_i32  uint32_t
+#define MOAT_HT_ref  void *
+#define MOAT_HT_(code) MOAT_HT_##code
+
+/* MOAT_MAP(F, a, b, ...) is F(a), F(b), ...: for 1 to 6 arguments (a
+ * helper's parameters, ctx included); MOAT_NARGS(...) counts them. */
+#define MOAT_PICK6_(a1, a2, a3, a4, a5, a6, x, ...) x
+#define MOAT_NARGS(...) MOAT_PICK6_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+#define MOAT_MAP(F, ...) \
+    MOAT_PICK6_(__VA_ARGS__, MOAT_MAP6_, MOAT_MAP5_, MOAT_MAP4_, MOAT_MAP3_, \
+                MOAT_MAP2_, MOAT_MAP1_, 0)(F, __VA_ARGS__)
+#define MOAT_MAP1_(F, a) F(a)
+#define MOAT_MAP2_(F, a, ...) F(a), MOAT_MAP1_(F, __VA_ARGS__)
+#define MOAT_MAP3_(F, a, ...) F(a), MOAT_MAP2_(F, __VA_ARGS__)
+#define MOAT_MAP4_(F, a, ...) F(a), MOAT_MAP3_(F, __VA_ARGS__)
+#define MOAT_MAP5_(F, a, ...) F(a), MOAT_MAP4_(F, __VA_ARGS__)
+#define MOAT_MAP6_(F, a, ...) F(a), MOAT_MAP5_(F, __VA_ARGS__)
+
+/* The C prototype of one row (without the ';'): in an X of MOAT_HELPERS,
+ *     #define X(id, name, ret, params) MOAT_HELPER_PROTO(name, ret, params);
+ */
+#define MOAT_HT_LIST_(...) MOAT_MAP(MOAT_HT_, __VA_ARGS__)
+#define MOAT_HELPER_PROTO(name, ret, params) \
+    MOAT_HT_##ret name(MOAT_HT_LIST_ params)
+
+/* ---- the allow-list: the only names compiled code may reference outside
+ * its own object (runtime/symbols.c resolves them; a machine-code checker
+ * reads the same list). The helpers of MOAT_HELPERS, and these functions
+ * of the C library LLVM may call for wasm instructions (wasm 2.0, 4.3.3)
+ * or its own intrinsics when the target has no instruction for them.
+ * Needs -lm; roundeven needs glibc >= 2.25. ---- */
+#define MOAT_LIBCALLS(X) \
+    /* memory.copy/fill lowered inline when bounds are known, data */ \
+    X(memcpy) X(memmove) X(memset) \
+    /* f32/f64.ceil, floor, trunc, nearest (nearbyint, rint and \
+     * roundeven: all round half to even in the default rounding mode) */ \
+    X(ceil) X(ceilf) X(floor) X(floorf) X(trunc) X(truncf) \
+    X(nearbyint) X(nearbyintf) X(rint) X(rintf) \
+    X(roundeven) X(roundevenf) \
+    /* f32/f64.sqrt, abs, copysign: usually single instructions, but \
+     * LLVM keeps the libcall at -O0 or without the target feature */ \
+    X(sqrt) X(sqrtf) X(fabs) X(fabsf) X(copysign) X(copysignf) \
+    /* llvm.minnum/maxnum (the lowering must still give wasm's NaN and \
+     * signed-zero rules) and frem, which wasm lacks but LLVM may form */ \
+    X(fmin) X(fminf) X(fmax) X(fmaxf) X(fmod) X(fmodf)
 
 /* ---- the descriptor: one constant symbol MOAT_DESC_SYMBOL per artifact.
  * Pointers inside are relocated by the loader (R_X86_64_64). All structs
  * use only 8-byte-aligned members in this order, so the lowering can emit
  * them as LLVM struct constants without padding surprises. ---- */
 
+/* Value types: their wasm binary encoding (binary 5.3.1), the same bytes
+ * as moat_valtype (moat.h) and ValType (frontend/module.h): in
+ * MoatDescType.types, MoatDescGlobal.type, and as the element type of
+ * tables (MoatTable, MoatDescLimits, MoatDescElem: reference types). */
+enum {
+    MOAT_ABI_T_I32 = 0x7f,
+    MOAT_ABI_T_I64 = 0x7e,
+    MOAT_ABI_T_F32 = 0x7d,
+    MOAT_ABI_T_F64 = 0x7c,
+    MOAT_ABI_T_V128 = 0x7b,
+    MOAT_ABI_T_FUNCREF = 0x70,
+    MOAT_ABI_T_EXTERNREF = 0x6f,
+    MOAT_ABI_T_NONE = 0,        /* MoatDescLimits.elem_type of a memory */
+};
+
+/* MoatDescImport.kind and MoatDescExport.kind: the wasm external kinds
+ * (binary 5.5.5), the same numbers as moat_extern_kind (moat.h) and
+ * ExternKind (frontend/module.h). */
+enum {
+    MOAT_DESC_EXT_FUNC = 0,
+    MOAT_DESC_EXT_TABLE = 1,
+    MOAT_DESC_EXT_MEMORY = 2,
+    MOAT_DESC_EXT_GLOBAL = 3,
+    MOAT_DESC_EXT_NKINDS = 4
+};
+
+/* MoatDescElem.mode and MoatDescData.mode (data: active or passive),
+ * like SegMode (frontend/module.h). */
+enum {
+    MOAT_DESC_SEG_ACTIVE = 0,
+    MOAT_DESC_SEG_PASSIVE = 1,
+    MOAT_DESC_SEG_DECLARATIVE = 2
+};
+
+/* MoatDescConst.kind: the one instruction of a constant expression (wasm
+ * 2.0), like ConstKind (frontend/module.h). */
+enum {
+    MOAT_DESC_CONST_I32 = 0,            /* lo: the bits */
+    MOAT_DESC_CONST_I64 = 1,            /* lo */
+    MOAT_DESC_CONST_F32 = 2,            /* lo: the bits */
+    MOAT_DESC_CONST_F64 = 3,            /* lo: the bits */
+    MOAT_DESC_CONST_V128 = 4,           /* lo: bytes 0-7, hi: 8-15 */
+    MOAT_DESC_CONST_REF_NULL = 5,       /* idx: the reference type */
+    MOAT_DESC_CONST_REF_FUNC = 6,       /* idx: the function */
+    MOAT_DESC_CONST_GLOBAL_GET = 7,     /* idx: the global */
+    MOAT_DESC_CONST_NKINDS = 8
+};
+
+/* MoatDescriptor.start of a module without a start function. */
+#define MOAT_DESC_NO_START UINT64_MAX
+
 typedef struct MoatDescBytes {
     const uint8_t *p;
     uint64_t       len;
 } MoatDescBytes;
 
-/* A constant expression (wasm 2.0: one instruction). kind: ConstKind of
- * frontend/module.h: 0 i32, 1 i64, 2 f32, 3 f64, 4 v128, 5 ref.null,
- * 6 ref.func, 7 global.get. */
+/* A constant expression (wasm 2.0: one instruction). */
 typedef struct MoatDescConst {
-    uint64_t kind;
-    uint64_t idx;               /* function or global index */
-    uint64_t lo, hi;            /* value bits; v128: lo = lanes 0-7 bytes */
+    uint64_t kind;              /* MOAT_DESC_CONST_* */
+    uint64_t idx;               /* function, global or reference type */
+    uint64_t lo, hi;            /* value bits; v128: lo = bytes 0-7 */
 } MoatDescConst;
 
 typedef struct MoatDescType {
     uint64_t       nparams, nresults;
-    const uint8_t *types;       /* valtype bytes: params then results */
+    const uint8_t *types;       /* MOAT_ABI_T_*: params then results */
     /* void tramp(void *code, void *ctx, uint64_t *vals): calls code with
      * params read from vals (16 bytes each) and stores the results there */
     void          *tramp;
@@ -268,13 +417,13 @@ typedef struct MoatDescType {
 
 typedef struct MoatDescImport {
     MoatDescBytes module, name;
-    uint64_t      kind;         /* 0 func, 1 table, 2 memory, 3 global */
+    uint64_t      kind;         /* MOAT_DESC_EXT_* */
     uint64_t      idx;          /* in its kind's index space */
 } MoatDescImport;
 
 typedef struct MoatDescExport {
     MoatDescBytes name;
-    uint64_t      kind, idx;
+    uint64_t      kind, idx;    /* MOAT_DESC_EXT_*, in its index space */
 } MoatDescExport;
 
 typedef struct MoatDescFunc {
@@ -284,7 +433,7 @@ typedef struct MoatDescFunc {
 } MoatDescFunc;
 
 typedef struct MoatDescGlobal {
-    uint64_t      type;         /* valtype byte */
+    uint64_t      type;         /* MOAT_ABI_T_* */
     uint64_t      is_mut;
     uint64_t      is_import;
     MoatDescConst init;
@@ -292,20 +441,21 @@ typedef struct MoatDescGlobal {
 
 typedef struct MoatDescLimits {
     uint64_t min, max, has_max;
-    uint64_t elem_type;         /* tables: 0x70 / 0x6f; memories: 0 */
+    uint64_t elem_type;         /* tables: MOAT_ABI_T_FUNCREF or
+                                 * _EXTERNREF; memories: MOAT_ABI_T_NONE */
 } MoatDescLimits;
 
 typedef struct MoatDescElem {
-    uint64_t             mode;  /* 0 active, 1 passive, 2 declarative */
+    uint64_t             mode;  /* MOAT_DESC_SEG_* */
     uint64_t             table;
-    uint64_t             elem_type;
+    uint64_t             elem_type; /* a reference type, MOAT_ABI_T_* */
     MoatDescConst        offset;
     uint64_t             count;
     const MoatDescConst *items;
 } MoatDescElem;
 
 typedef struct MoatDescData {
-    uint64_t      mode;         /* 0 active, 1 passive */
+    uint64_t      mode;         /* MOAT_DESC_SEG_ACTIVE or _PASSIVE */
     uint64_t      mem;
     MoatDescConst offset;
     MoatDescBytes bytes;
@@ -326,7 +476,7 @@ typedef struct MoatDescriptor {
     uint64_t heap_reserve, heap_guard;
     uint64_t ntypes, nimports, nexports, nfuncs, nfunc_imports;
     uint64_t nglobals, ntables, nmems, nelems, ndatas;
-    uint64_t start;             /* function index, or UINT64_MAX */
+    uint64_t start;             /* function index, MOAT_DESC_NO_START */
     const MoatDescType   *types;
     const MoatDescImport *imports;
     const MoatDescExport *exports;
@@ -355,9 +505,12 @@ typedef struct MoatDescriptor {
 enum {
     MOAT_DESC_F_MEM_IS_CTX = 1, /* ctx is the heap base (own memory 0) */
     MOAT_DESC_F_EPOCH = 2,      /* epoch checks compiled in */
+    MOAT_DESC_F_KNOWN = MOAT_DESC_F_MEM_IS_CTX | MOAT_DESC_F_EPOCH
 };
 
 _Static_assert(sizeof(MoatFuncRef) == 24, "MoatFuncRef layout");
+_Static_assert(sizeof(MoatImportFunc) == 16 &&
+               offsetof(MoatImportFunc, ctx) == 8, "MoatImportFunc layout");
 _Static_assert(offsetof(MoatMemory, size) == 8, "MoatMemory layout");
 _Static_assert(offsetof(MoatTable, size) == 8, "MoatTable layout");
 _Static_assert(offsetof(MoatTable, codes) == 24, "MoatTable layout");

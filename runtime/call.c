@@ -174,7 +174,7 @@ call_export(moat_instance *inst, const MoatDescExport *x, const char *name,
 {
     const MoatDescriptor *d = inst->module->desc;
 
-    if (!x || x->kind != 0)
+    if (!x || x->kind != MOAT_DESC_EXT_FUNC)
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LINK,
                           "unknown function export: %s", name),
                MOAT_RUN_TRAP;
@@ -325,7 +325,7 @@ moat_instance_global(moat_instance *inst, const char *name, moat_val *out,
     moat_error            e = { 0 };
     const MoatDescExport *x = moatR_inst_export(inst, name);
 
-    if (!x || x->kind != 3) {
+    if (!x || x->kind != MOAT_DESC_EXT_GLOBAL) {
         moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_LINK,
                    "unknown global export: %s", name);
         return moatR_report(err, &e);

@@ -21,18 +21,37 @@ fail(moat_error *err, const char *what)
                       "contract violation: %s", what);
 }
 
+/* The rest of the runtime hands descriptor kinds and types to the public
+ * API as they are. */
+#define SAME(a, b) ((int)(a) == (int)(b))
+_Static_assert(SAME(MOAT_ABI_T_I32, MOAT_I32) &&
+               SAME(MOAT_ABI_T_I64, MOAT_I64) &&
+               SAME(MOAT_ABI_T_F32, MOAT_F32) &&
+               SAME(MOAT_ABI_T_F64, MOAT_F64) &&
+               SAME(MOAT_ABI_T_V128, MOAT_V128) &&
+               SAME(MOAT_ABI_T_FUNCREF, MOAT_FUNCREF) &&
+               SAME(MOAT_ABI_T_EXTERNREF, MOAT_EXTERNREF),
+               "abi.h value types disagree with moat_valtype");
+_Static_assert(SAME(MOAT_DESC_EXT_FUNC, MOAT_EXTERN_FUNC) &&
+               SAME(MOAT_DESC_EXT_TABLE, MOAT_EXTERN_TABLE) &&
+               SAME(MOAT_DESC_EXT_MEMORY, MOAT_EXTERN_MEMORY) &&
+               SAME(MOAT_DESC_EXT_GLOBAL, MOAT_EXTERN_GLOBAL),
+               "abi.h external kinds disagree with moat_extern_kind");
+#undef SAME
+
 static bool
 is_valtype(uint64_t t)
 {
-    return t == MOAT_I32 || t == MOAT_I64 || t == MOAT_F32 ||
-           t == MOAT_F64 || t == MOAT_V128 || t == MOAT_FUNCREF ||
-           t == MOAT_EXTERNREF;
+    return t == MOAT_ABI_T_I32 || t == MOAT_ABI_T_I64 ||
+           t == MOAT_ABI_T_F32 || t == MOAT_ABI_T_F64 ||
+           t == MOAT_ABI_T_V128 || t == MOAT_ABI_T_FUNCREF ||
+           t == MOAT_ABI_T_EXTERNREF;
 }
 
 static bool
 is_reftype(uint64_t t)
 {
-    return t == MOAT_FUNCREF || t == MOAT_EXTERNREF;
+    return t == MOAT_ABI_T_FUNCREF || t == MOAT_ABI_T_EXTERNREF;
 }
 
 bool
@@ -44,7 +63,7 @@ moatR_check_header(const MoatDescriptor *d, moat_error *err)
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
                           "contract violation: ABI version %u, runtime "
                           "has %u", d->abi_version, MOAT_ABI_VERSION);
-    if (d->flags & ~(uint64_t)(MOAT_DESC_F_MEM_IS_CTX | MOAT_DESC_F_EPOCH))
+    if (d->flags & ~(uint64_t)MOAT_DESC_F_KNOWN)
         return fail(err, "unknown descriptor flags");
     uint64_t counts[] = { d->ntypes, d->nimports, d->nexports, d->nfuncs,
                           d->nglobals, d->ntables, d->nelems, d->ndatas };
@@ -125,7 +144,7 @@ check_types(const MoatDescriptor *d, moat_error *err)
         if (i >= d->nfunc_imports && !f->code)
             return fail(err, "defined function without code");
     }
-    if (d->start != UINT64_MAX) {
+    if (d->start != MOAT_DESC_NO_START) {
         if (d->start >= d->nfuncs)
             return fail(err, "start function out of range");
         const MoatDescType *t = &d->types[d->funcs[d->start].type_idx];
@@ -138,14 +157,19 @@ check_types(const MoatDescriptor *d, moat_error *err)
 
 /* The number of imports of each kind. */
 static bool
-check_imports(const MoatDescriptor *d, uint64_t nimp[4], moat_error *err)
+check_imports(const MoatDescriptor *d, uint64_t nimp[MOAT_DESC_EXT_NKINDS],
+              moat_error *err)
 {
-    uint64_t spaces[4] = { d->nfuncs, d->ntables, d->nmems, d->nglobals };
+    uint64_t spaces[MOAT_DESC_EXT_NKINDS] = {
+        [MOAT_DESC_EXT_FUNC] = d->nfuncs, [MOAT_DESC_EXT_TABLE] = d->ntables,
+        [MOAT_DESC_EXT_MEMORY] = d->nmems,
+        [MOAT_DESC_EXT_GLOBAL] = d->nglobals
+    };
 
-    memset(nimp, 0, 4 * sizeof nimp[0]);
+    memset(nimp, 0, MOAT_DESC_EXT_NKINDS * sizeof nimp[0]);
     for (uint64_t i = 0; i < d->nimports; i++) {
         const MoatDescImport *im = &d->imports[i];
-        if (im->kind > 3)
+        if (im->kind >= MOAT_DESC_EXT_NKINDS)
             return fail(err, "bad import kind");
         if (im->idx != nimp[im->kind] || im->idx >= spaces[im->kind])
             return fail(err, "import index out of order or range");
@@ -153,19 +177,21 @@ check_imports(const MoatDescriptor *d, uint64_t nimp[4], moat_error *err)
             return fail(err, "NULL import name");
         nimp[im->kind]++;
     }
-    if (nimp[0] != d->nfunc_imports)
+    if (nimp[MOAT_DESC_EXT_FUNC] != d->nfunc_imports)
         return fail(err, "imported function count mismatch");
-    bool own_mem = d->nmems == 1 && nimp[2] == 0;
+    bool own_mem = d->nmems == 1 && nimp[MOAT_DESC_EXT_MEMORY] == 0;
     if (own_mem != ((d->flags & MOAT_DESC_F_MEM_IS_CTX) != 0))
         return fail(err, "MEM_IS_CTX flag disagrees with memory 0");
     for (uint64_t i = 0; i < d->nglobals; i++)
-        if ((d->globals[i].is_import != 0) != (i < nimp[3]))
+        if ((d->globals[i].is_import != 0) !=
+            (i < nimp[MOAT_DESC_EXT_GLOBAL]))
             return fail(err, "global import flag out of order");
     for (uint64_t i = 0; i < d->nexports; i++) {
         const MoatDescExport *x = &d->exports[i];
-        if (x->kind > 3 || x->idx >= spaces[x->kind])
+        if (x->kind >= MOAT_DESC_EXT_NKINDS || x->idx >= spaces[x->kind])
             return fail(err, "export out of range");
-        if (x->kind == 0 && !d->types[d->funcs[x->idx].type_idx].tramp)
+        if (x->kind == MOAT_DESC_EXT_FUNC &&
+            !d->types[d->funcs[x->idx].type_idx].tramp)
             return fail(err, "exported function without trampoline");
         if (x->name.len && !x->name.p)
             return fail(err, "NULL export name");
@@ -178,16 +204,23 @@ static bool
 check_const(const MoatDescriptor *d, const MoatDescConst *c, uint64_t t,
             uint64_t nglobals_before, uint64_t nglobal_imports)
 {
-    static const uint8_t kind_type[] = { MOAT_I32, MOAT_I64, MOAT_F32,
-                                         MOAT_F64, MOAT_V128 };
+    static const uint8_t kind_type[] = {
+        [MOAT_DESC_CONST_I32] = MOAT_ABI_T_I32,
+        [MOAT_DESC_CONST_I64] = MOAT_ABI_T_I64,
+        [MOAT_DESC_CONST_F32] = MOAT_ABI_T_F32,
+        [MOAT_DESC_CONST_F64] = MOAT_ABI_T_F64,
+        [MOAT_DESC_CONST_V128] = MOAT_ABI_T_V128,
+    };
     switch (c->kind) {
-    case 0: case 1: case 2: case 3: case 4:
+    case MOAT_DESC_CONST_I32: case MOAT_DESC_CONST_I64:
+    case MOAT_DESC_CONST_F32: case MOAT_DESC_CONST_F64:
+    case MOAT_DESC_CONST_V128:
         return kind_type[c->kind] == t;
-    case 5:
+    case MOAT_DESC_CONST_REF_NULL:
         return is_reftype(t);
-    case 6:
-        return t == MOAT_FUNCREF && c->idx < d->nfuncs;
-    case 7:
+    case MOAT_DESC_CONST_REF_FUNC:
+        return t == MOAT_ABI_T_FUNCREF && c->idx < d->nfuncs;
+    case MOAT_DESC_CONST_GLOBAL_GET:
         return c->idx < nglobals_before && c->idx < nglobal_imports &&
                d->globals[c->idx].type == t;
     default:
@@ -196,14 +229,17 @@ check_const(const MoatDescriptor *d, const MoatDescConst *c, uint64_t t,
 }
 
 static bool
-check_globals_tables(const MoatDescriptor *d, const uint64_t nimp[4],
+check_globals_tables(const MoatDescriptor *d,
+                     const uint64_t nimp[MOAT_DESC_EXT_NKINDS],
                      moat_error *err)
 {
     for (uint64_t i = 0; i < d->nglobals; i++) {
         const MoatDescGlobal *g = &d->globals[i];
         if (!is_valtype(g->type))
             return fail(err, "bad global type");
-        if (!g->is_import && !check_const(d, &g->init, g->type, i, nimp[3]))
+        if (!g->is_import &&
+            !check_const(d, &g->init, g->type, i,
+                         nimp[MOAT_DESC_EXT_GLOBAL]))
             return fail(err, "bad global initialiser");
     }
     for (uint64_t i = 0; i < d->ntables; i++) {
@@ -219,33 +255,38 @@ check_globals_tables(const MoatDescriptor *d, const uint64_t nimp[4],
 }
 
 static bool
-check_segments(const MoatDescriptor *d, const uint64_t nimp[4],
-               moat_error *err)
+check_segments(const MoatDescriptor *d,
+               const uint64_t nimp[MOAT_DESC_EXT_NKINDS], moat_error *err)
 {
+    uint64_t nglobal_imports = nimp[MOAT_DESC_EXT_GLOBAL];
+
     for (uint64_t i = 0; i < d->nelems; i++) {
         const MoatDescElem *e = &d->elems[i];
-        if (e->mode > 2 || !is_reftype(e->elem_type) ||
+        if (e->mode > MOAT_DESC_SEG_DECLARATIVE ||
+            !is_reftype(e->elem_type) ||
             e->count > UINT32_MAX || (e->count && !e->items))
             return fail(err, "bad element segment");
-        if (e->mode == 0 &&
+        if (e->mode == MOAT_DESC_SEG_ACTIVE &&
             (e->table >= d->ntables ||
              d->tables[e->table].elem_type != e->elem_type ||
-             !check_const(d, &e->offset, MOAT_I32, d->nglobals, nimp[3])))
+             !check_const(d, &e->offset, MOAT_ABI_T_I32, d->nglobals,
+                          nglobal_imports)))
             return fail(err, "bad active element segment");
         for (uint64_t k = 0; k < e->count; k++)
-            if (e->items[k].kind < 5 ||
+            if (e->items[k].kind < MOAT_DESC_CONST_REF_NULL ||
                 !check_const(d, &e->items[k], e->elem_type, d->nglobals,
-                             nimp[3]))
+                             nglobal_imports))
                 return fail(err, "bad element segment item");
     }
     for (uint64_t i = 0; i < d->ndatas; i++) {
         const MoatDescData *s = &d->datas[i];
-        if (s->mode > 1 || s->bytes.len > UINT32_MAX ||
+        if (s->mode > MOAT_DESC_SEG_PASSIVE || s->bytes.len > UINT32_MAX ||
             (s->bytes.len && !s->bytes.p))
             return fail(err, "bad data segment");
-        if (s->mode == 0 &&
+        if (s->mode == MOAT_DESC_SEG_ACTIVE &&
             (s->mem >= d->nmems ||
-             !check_const(d, &s->offset, MOAT_I32, d->nglobals, nimp[3])))
+             !check_const(d, &s->offset, MOAT_ABI_T_I32, d->nglobals,
+                          nglobal_imports)))
             return fail(err, "bad active data segment");
     }
     return true;
@@ -254,7 +295,7 @@ check_segments(const MoatDescriptor *d, const uint64_t nimp[4],
 bool
 moatR_check_contract(const MoatDescriptor *d, moat_error *err)
 {
-    uint64_t nimp[4];
+    uint64_t nimp[MOAT_DESC_EXT_NKINDS];
 
     if (!d)
         return fail(err, "no descriptor");

@@ -22,24 +22,23 @@ get_ptr(const uint8_t *at)
 MoatTable *
 moatR_inst_table(const moat_instance *inst, uint32_t i)
 {
-    return get_ptr(inst->ctx + inst->module->layout.tables + (int64_t)i * 8);
+    return get_ptr(inst->ctx + moatA_table_at(&inst->module->layout, i));
 }
 
 MoatFuncRef *
 moatR_inst_funcref(const moat_instance *inst, uint32_t i)
 {
-    return get_ptr(inst->ctx + inst->module->layout.funcrefs +
-                   (int64_t)i * 8);
+    return get_ptr(inst->ctx + moatA_funcref_at(&inst->module->layout, i));
 }
 
-/* The 16 bytes holding global i: its slot, or an imported global's. */
+/* The MOAT_CTX_GLOBAL_SLOT bytes of global i: its slot, or an imported
+ * global's. */
 uint8_t *
 moatR_inst_global(const moat_instance *inst, uint32_t i)
 {
-    uint8_t *slot = inst->ctx + inst->module->layout.globals +
-                    (int64_t)i * 16;
+    uint8_t *slot = inst->ctx + moatA_global_at(&inst->module->layout, i);
 
-    return i < inst->module->nimp[3] ? get_ptr(slot) : slot;
+    return i < inst->module->nimp[MOAT_DESC_EXT_GLOBAL] ? get_ptr(slot) : slot;
 }
 
 /* The instance whose storage global i is (NULL: the host's), for the
@@ -49,10 +48,11 @@ moatR_global_owner(const moat_instance *inst, uint32_t i)
 {
     const MoatDescriptor *d = inst->module->desc;
 
-    if (i >= inst->module->nimp[3])
+    if (i >= inst->module->nimp[MOAT_DESC_EXT_GLOBAL])
         return inst;
     for (uint64_t k = 0; k < d->nimports; k++)
-        if (d->imports[k].kind == 3 && d->imports[k].idx == i)
+        if (d->imports[k].kind == MOAT_DESC_EXT_GLOBAL &&
+            d->imports[k].idx == i)
             return inst->imports[k].inst;
     return NULL;
 }
@@ -66,10 +66,12 @@ moatR_inst_extern(moat_instance *inst, const MoatDescExport *x, Extern *out)
     out->kind = (uint8_t)x->kind;
     out->owner = &inst->o;      /* keeps what inst imported alive too */
     switch (x->kind) {
-    case 0: out->u.func = moatR_inst_funcref(inst, i); break;
-    case 1: out->u.table = (Table *)moatR_inst_table(inst, i); break;
-    case 2: out->u.mem = (Memory *)inst->mem; break;
-    default:
+    case MOAT_DESC_EXT_FUNC: out->u.func = moatR_inst_funcref(inst, i); break;
+    case MOAT_DESC_EXT_TABLE:
+        out->u.table = (Table *)moatR_inst_table(inst, i);
+        break;
+    case MOAT_DESC_EXT_MEMORY: out->u.mem = (Memory *)inst->mem; break;
+    default:                    /* MOAT_DESC_EXT_GLOBAL */
         out->inst = moatR_global_owner(inst, i);
         out->u.global.cell = moatR_inst_global(inst, i);
         out->u.global.type = (uint8_t)inst->module->desc->globals[i].type;
@@ -119,26 +121,34 @@ const_bits(const moat_instance *inst, const MoatDescConst *c, uint8_t *out)
     uint32_t v32 = (uint32_t)c->lo;
     void    *p;
 
-    memset(out, 0, 16);
+    memset(out, 0, MOAT_CTX_GLOBAL_SLOT);
     switch (c->kind) {
-    case 0: case 2: memcpy(out, &v32, 4); break;           /* i32, f32 */
-    case 1: case 3: memcpy(out, &c->lo, 8); break;         /* i64, f64 */
-    case 4: memcpy(out, &c->lo, 8); memcpy(out + 8, &c->hi, 8); break;
-    case 6:                                                /* ref.func */
+    case MOAT_DESC_CONST_I32: case MOAT_DESC_CONST_F32:
+        memcpy(out, &v32, 4);
+        break;
+    case MOAT_DESC_CONST_I64: case MOAT_DESC_CONST_F64:
+        memcpy(out, &c->lo, 8);
+        break;
+    case MOAT_DESC_CONST_V128:
+        memcpy(out, &c->lo, 8);
+        memcpy(out + 8, &c->hi, 8);
+        break;
+    case MOAT_DESC_CONST_REF_FUNC:
         p = moatR_inst_funcref(inst, (uint32_t)c->idx);
         memcpy(out, &p, sizeof p);
         break;
-    case 7:                                                /* global.get */
-        memcpy(out, moatR_inst_global(inst, (uint32_t)c->idx), 16);
+    case MOAT_DESC_CONST_GLOBAL_GET:
+        memcpy(out, moatR_inst_global(inst, (uint32_t)c->idx),
+               MOAT_CTX_GLOBAL_SLOT);
         break;
-    default: break;                                        /* ref.null */
+    default: break;                     /* MOAT_DESC_CONST_REF_NULL */
     }
 }
 
 void *
 moatR_const_ref(const moat_instance *inst, const MoatDescConst *c)
 {
-    uint8_t b[16];
+    uint8_t b[MOAT_CTX_GLOBAL_SLOT];
 
     const_bits(inst, c, b);
     return get_ptr(b);
@@ -147,7 +157,7 @@ moatR_const_ref(const moat_instance *inst, const MoatDescConst *c)
 static uint32_t
 const_i32(const moat_instance *inst, const MoatDescConst *c)
 {
-    uint8_t  b[16];
+    uint8_t  b[MOAT_CTX_GLOBAL_SLOT];
     uint32_t v;
 
     const_bits(inst, c, b);
@@ -214,14 +224,15 @@ moatR_init_globals(moat_instance *inst, moat_error *err)
 {
     const MoatDescriptor *d = inst->module->desc;
 
-    for (uint64_t i = inst->module->nimp[3]; i < d->nglobals; i++) {
+    for (uint64_t i = inst->module->nimp[MOAT_DESC_EXT_GLOBAL];
+         i < d->nglobals; i++) {
         uint8_t *cell = moatR_inst_global(inst, (uint32_t)i);
         const_bits(inst, &d->globals[i].init, cell);
         if (d->globals[i].type != MOAT_FUNCREF)
             continue;
         void *v = get_ptr(cell), *h = moatR_ref_hold(v, inst, 1);
         if (v && !h) {
-            memset(cell, 0, 16);
+            memset(cell, 0, MOAT_CTX_GLOBAL_SLOT);
             return trapped(err, MOAT_TRAP_NOMEM);
         }
         memcpy(cell, &h, sizeof h);
@@ -234,12 +245,13 @@ moatR_drop_globals(moat_instance *inst)
 {
     const MoatDescriptor *d = inst->module->desc;
 
-    for (uint64_t i = inst->module->nimp[3]; i < d->nglobals; i++) {
+    for (uint64_t i = inst->module->nimp[MOAT_DESC_EXT_GLOBAL];
+         i < d->nglobals; i++) {
         if (d->globals[i].type != MOAT_FUNCREF)
             continue;
         uint8_t *cell = moatR_inst_global(inst, (uint32_t)i);
         moatR_ref_drop(get_ptr(cell), inst, 1);
-        memset(cell, 0, 16);
+        memset(cell, 0, MOAT_CTX_GLOBAL_SLOT);
     }
 }
 
@@ -250,19 +262,19 @@ moatR_init_segments(moat_instance *inst, moat_error *err)
 
     for (uint32_t i = 0; i < d->nelems; i++) {
         const MoatDescElem *e = &d->elems[i];
-        if (e->mode == 0) {
+        if (e->mode == MOAT_DESC_SEG_ACTIVE) {
             moat_trap t = moatR_table_init_at(inst, (uint32_t)e->table, i,
                                               const_i32(inst, &e->offset), 0,
                                               (uint32_t)e->count);
             if (t != MOAT_TRAP_NONE)
                 return trapped(err, t);
         }
-        if (e->mode != 1)
+        if (e->mode != MOAT_DESC_SEG_PASSIVE)
             moatR_seg_drop(inst, false, i);
     }
     for (uint32_t i = 0; i < d->ndatas; i++) {
         const MoatDescData *s = &d->datas[i];
-        if (s->mode != 0)
+        if (s->mode != MOAT_DESC_SEG_ACTIVE)
             continue;
         moat_trap t = moatR_memory_init_at(inst, i,
                                            const_i32(inst, &s->offset), 0,

@@ -206,22 +206,22 @@ fill_imports(moat_instance *inst)
 
     for (uint64_t i = 0; i < d->nimports; i++) {
         const Extern *x = &inst->imports[i];
-        int64_t       idx = (int64_t)d->imports[i].idx;
-        if (x->kind == 0) {
+        uint32_t      idx = (uint32_t)d->imports[i].idx;
+        if (x->kind == MOAT_DESC_EXT_FUNC) {
             const MoatFuncRef *r = x->u.func;
             if (x->caller) {
-                moatR_bind_caller(inst, (uint32_t)idx, x->u.func);
+                moatR_bind_caller(inst, idx, x->u.func);
                 r = &inst->funcs[idx];
             }
             MoatImportFunc f = { r->code, r->ctx };
-            memcpy(inst->ctx + lay->imports + idx * 16, &f, sizeof f);
-            put_ptr(inst->ctx, lay->funcrefs + idx * 8, r);
-        } else if (x->kind == 1) {
-            put_ptr(inst->ctx, lay->tables + idx * 8, &x->u.table->t);
-        } else if (x->kind == 2) {
+            memcpy(inst->ctx + moatA_import_at(lay, idx), &f, sizeof f);
+            put_ptr(inst->ctx, moatA_funcref_at(lay, idx), r);
+        } else if (x->kind == MOAT_DESC_EXT_TABLE) {
+            put_ptr(inst->ctx, moatA_table_at(lay, idx), &x->u.table->t);
+        } else if (x->kind == MOAT_DESC_EXT_MEMORY) {
             inst->mem = &x->u.mem->m;
-        } else {
-            put_ptr(inst->ctx, lay->globals + idx * 16, x->u.global.cell);
+        } else {                /* MOAT_DESC_EXT_GLOBAL */
+            put_ptr(inst->ctx, moatA_global_at(lay, idx), x->u.global.cell);
         }
     }
 }
@@ -246,14 +246,15 @@ fill_context(moat_instance *inst)
     memcpy(ctx + MOAT_CTX_FUNCS_SIZE, &funcs_size, sizeof funcs_size);
     memcpy(ctx + MOAT_CTX_STACK_LIMIT, &limit_at, sizeof limit_at);
     if (d->ntypes)
-        memcpy(ctx + m->layout.type_ids, m->type_ids, d->ntypes * 4);
+        memcpy(ctx + moatA_type_id_at(&m->layout, 0), m->type_ids,
+               d->ntypes * sizeof m->type_ids[0]);
     for (uint64_t i = d->nfunc_imports; i < d->nfuncs; i++) {
         MoatFuncRef *f = &inst->funcs[i];
         f->code = d->funcs[i].code;
         f->ctx = ctx;
         f->type_id = m->type_ids[d->funcs[i].type_idx];
         f->kind = MOAT_REF_OWN;
-        put_ptr(ctx, m->layout.funcrefs + (int64_t)i * 8, f);
+        put_ptr(ctx, moatA_funcref_at(&m->layout, (uint32_t)i), f);
     }
 }
 
@@ -268,7 +269,7 @@ make_tables(moat_instance *inst, moat_error *err)
     uint32_t limit = m->engine->table_limit ? m->engine->table_limit
                                             : MOAT_TABLE_LIMIT;
 
-    for (uint64_t i = m->nimp[1]; i < d->ntables; i++) {
+    for (uint64_t i = m->nimp[MOAT_DESC_EXT_TABLE]; i < d->ntables; i++) {
         const MoatDescLimits *l = &d->tables[i];
         if (l->min > limit)
             return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
@@ -284,7 +285,7 @@ make_tables(moat_instance *inst, moat_error *err)
         inst->own_tables[i]->budget = &inst->budget;
         if (!l->has_max)
             inst->own_tables[i]->t.max = limit;
-        put_ptr(inst->ctx, m->layout.tables + (int64_t)i * 8,
+        put_ptr(inst->ctx, moatA_table_at(&m->layout, (uint32_t)i),
                 &inst->own_tables[i]->t);
     }
     return true;
@@ -299,7 +300,7 @@ initialize(moat_instance *inst, moat_error *err)
 
     if (!moatR_init_globals(inst, err) || !moatR_init_segments(inst, err))
         return false;
-    if (d->start == UINT64_MAX)
+    if (d->start == MOAT_DESC_NO_START)
         return true;
     uint64_t vals[2] = { 0, 0 };
     inst->fiber->no_yield = true;
@@ -367,7 +368,7 @@ reset_tables(moat_instance *inst)
 {
     const moat_module *m = inst->module;
 
-    for (uint64_t i = m->nimp[1]; i < m->desc->ntables; i++)
+    for (uint64_t i = m->nimp[MOAT_DESC_EXT_TABLE]; i < m->desc->ntables; i++)
         moatR_table_reset(inst->own_tables[i],
                           (uint32_t)m->desc->tables[i].min);
 }

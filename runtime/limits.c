@@ -91,14 +91,14 @@ moatR_budget_instance(moat_instance *inst, moat_error *err)
         return true;
     if (!charge_data(inst, err))
         return false;
-    if (d->nmems && m->nimp[2] == 0) {
+    if (d->nmems && m->nimp[MOAT_DESC_EXT_MEMORY] == 0) {
         uint64_t n = d->mems[0].min * MOAT_PAGE_SIZE;
         snprintf(what, sizeof what, "memory of %llu pages",
                  (unsigned long long)d->mems[0].min);
         if (!moatR_budget_charge(&inst->budget, n))
             return over(&inst->budget, err, what, n, "its instance data takes");
     }
-    for (uint64_t i = m->nimp[1]; i < d->ntables; i++) {
+    for (uint64_t i = m->nimp[MOAT_DESC_EXT_TABLE]; i < d->ntables; i++) {
         uint64_t min = d->tables[i].min;
         uint64_t n = moatR_table_bytes((uint8_t)d->tables[i].elem_type,
                                       min ? min : 1);

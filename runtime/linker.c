@@ -28,7 +28,7 @@ host_destroy(Owner *o)
     HostObj *h = (HostObj *)o;
 
     moatR_refs_orphan_host(&h->func);
-    if (h->kind == 3 && h->cell_type == MOAT_FUNCREF) {
+    if (h->kind == MOAT_DESC_EXT_GLOBAL && h->cell_type == MOAT_FUNCREF) {
         void *v;
         memcpy(&v, h->cell, sizeof v);
         moatR_ref_drop(v, NULL, 1);
@@ -170,7 +170,7 @@ moatR_define_func(moat_linker *l, const char *module, const char *name,
                    "at most %u parameters", name, MOAT_WIDE_PARAMS);
         return moatR_report(err, &e);
     }
-    HostObj *h = host_new(0);
+    HostObj *h = host_new(MOAT_DESC_EXT_FUNC);
 
     if (!h) {
         if (fini)
@@ -189,7 +189,7 @@ moatR_define_func(moat_linker *l, const char *module, const char *name,
         moatR_release(&h->o);
         return nomem(err);
     }
-    Extern ext = { .kind = 0, .caller = caller, .owner = &h->o,
+    Extern ext = { .kind = MOAT_DESC_EXT_FUNC, .caller = caller, .owner = &h->o,
                    .u.func = f };
     return add_host(l, module, name, h, &ext, err);
 }
@@ -220,7 +220,7 @@ moat_linker_define_global(moat_linker *l, const char *module,
                           const char *name, moat_val value, int is_mut,
                           moat_error *err)
 {
-    HostObj *h = host_new(3);
+    HostObj *h = host_new(MOAT_DESC_EXT_GLOBAL);
 
     if (!h)
         return nomem(err);
@@ -239,7 +239,7 @@ moat_linker_define_global(moat_linker *l, const char *module,
     }
     memcpy(h->cell, &value.of, n);
     h->cell_type = value.type;
-    Extern ext = { .kind = 3, .owner = &h->o };
+    Extern ext = { .kind = MOAT_DESC_EXT_GLOBAL, .owner = &h->o };
     ext.u.global.cell = h->cell;
     ext.u.global.type = value.type;
     ext.u.global.is_mut = is_mut != 0;
@@ -261,7 +261,7 @@ moat_linker_define_memory(moat_linker *l, const char *module,
         moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_LIMIT, "bad memory limits");
         return moatR_report(err, &e);
     }
-    if (!(h = host_new(2)))
+    if (!(h = host_new(MOAT_DESC_EXT_MEMORY)))
         return nomem(err);
     h->mem = moatR_memory_new(0, min_pages, max_pages, has_max,
                               MOAT_HEAP_RESERVE, MOAT_HEAP_GUARD, &e);
@@ -269,7 +269,8 @@ moat_linker_define_memory(moat_linker *l, const char *module,
         moatR_release(&h->o);
         return moatR_report(err, &e);
     }
-    Extern ext = { .kind = 2, .owner = &h->o, .u.mem = h->mem };
+    Extern ext = { .kind = MOAT_DESC_EXT_MEMORY, .owner = &h->o,
+                   .u.mem = h->mem };
     return add_host(l, module, name, h, &ext, err);
 }
 
@@ -288,14 +289,15 @@ moat_linker_define_table(moat_linker *l, const char *module,
         moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_LIMIT, "bad table type");
         return moatR_report(err, &e);
     }
-    if (!(h = host_new(1)))
+    if (!(h = host_new(MOAT_DESC_EXT_TABLE)))
         return nomem(err);
     h->table = moatR_table_new(elem_type, min, max, has_max, &e);
     if (!h->table) {
         moatR_release(&h->o);
         return moatR_report(err, &e);
     }
-    Extern ext = { .kind = 1, .owner = &h->o, .u.table = h->table };
+    Extern ext = { .kind = MOAT_DESC_EXT_TABLE, .owner = &h->o,
+                   .u.table = h->table };
     return add_host(l, module, name, h, &ext, err);
 }
 
@@ -316,8 +318,10 @@ moat_linker_define_instance(moat_linker *l, const char *module,
 
 /* ---- import matching (spec 4.5.2, "import matching") ---- */
 
-static const char *const kind_name[] = { "func", "table", "memory",
-                                         "global" };
+static const char *const kind_name[MOAT_DESC_EXT_NKINDS] = {
+    [MOAT_DESC_EXT_FUNC] = "func", [MOAT_DESC_EXT_TABLE] = "table",
+    [MOAT_DESC_EXT_MEMORY] = "memory", [MOAT_DESC_EXT_GLOBAL] = "global"
+};
 
 static const LinkDef *
 lookup(const moat_linker *l, const char *module, const char *name)
@@ -359,7 +363,7 @@ match(const moat_module *m, const MoatDescImport *im, const Extern *ext,
     const MoatDescriptor *d = m->desc;
 
     switch (im->kind) {
-    case 0: {
+    case MOAT_DESC_EXT_FUNC: {
         uint32_t tidx = (uint32_t)d->funcs[im->idx].type_idx;
         if (ext->u.func->type_id == m->type_ids[tidx])
             return true;
@@ -370,7 +374,7 @@ match(const moat_module *m, const MoatDescImport *im, const Extern *ext,
         moatR_type_text(m->engine, ext->u.func->type_id, got, n);
         return false;
     }
-    case 1: {
+    case MOAT_DESC_EXT_TABLE: {
         const MoatDescLimits *w = &d->tables[im->idx];
         const Table          *t = ext->u.table;
         if (t->t.elem_type == w->elem_type &&
@@ -380,7 +384,7 @@ match(const moat_module *m, const MoatDescImport *im, const Extern *ext,
         limits_text(got, n, t->t.size, t->has_max, t->t.max);
         return false;
     }
-    case 2: {
+    case MOAT_DESC_EXT_MEMORY: {
         const MoatDescLimits *w = &d->mems[im->idx];
         const Memory         *mem = ext->u.mem;
         if (limits_match(moatR_memory_pages(&mem->m), mem->has_max,
@@ -391,7 +395,7 @@ match(const moat_module *m, const MoatDescImport *im, const Extern *ext,
                     mem->decl_max);
         return false;
     }
-    default: {
+    default: {                  /* MOAT_DESC_EXT_GLOBAL */
         const MoatDescGlobal *g = &d->globals[im->idx];
         if (ext->u.global.type == g->type &&
             ext->u.global.is_mut == (g->is_mut != 0))
@@ -436,7 +440,7 @@ link_one(moat_linker *l, const moat_module *m, size_t i, Extern *ext,
                           "incompatible import type: %s.%s: expected %s %s, "
                           "got %s", info->module, info->name,
                           kind_name[im->kind], want, got);
-    if (im->kind == 2 && !memory_room(m, def->ext.u.mem))
+    if (im->kind == MOAT_DESC_EXT_MEMORY && !memory_room(m, def->ext.u.mem))
         return moatU_fail(err, MOAT_NO_OFFSET, MOAT_ERR_CONTRACT,
                           "contract violation: %s.%s: memory reservation "
                           "smaller than the code needs", info->module,

@@ -71,7 +71,8 @@ moatR_func_name(const moat_module *m, uint32_t idx, char *buf, size_t n)
     if (idx < d->nfuncs && d->funcs[idx].name.p && d->funcs[idx].name.len)
         return (const char *)d->funcs[idx].name.p;
     for (uint64_t i = 0; i < d->nexports; i++)
-        if (d->exports[i].kind == 0 && d->exports[i].idx == idx)
+        if (d->exports[i].kind == MOAT_DESC_EXT_FUNC &&
+            d->exports[i].idx == idx)
             return m->exports[i].name;
     if (n)
         snprintf(buf, n, "#%u", idx);
@@ -113,13 +114,13 @@ extern_type(const MoatDescriptor *d, uint64_t kind, uint64_t idx,
             moat_extern_info *info)
 {
     info->kind = (uint8_t)kind;
-    if (kind == 0) {
+    if (kind == MOAT_DESC_EXT_FUNC) {
         const MoatDescType *t = &d->types[d->funcs[idx].type_idx];
         info->nparams = (uint32_t)t->nparams;
         info->nresults = (uint32_t)t->nresults;
         info->params = t->types;
         info->results = t->types ? t->types + t->nparams : NULL;
-    } else if (kind == 3) {
+    } else if (kind == MOAT_DESC_EXT_GLOBAL) {
         info->global_type = (uint8_t)d->globals[idx].type;
         info->global_mut = (uint8_t)(d->globals[idx].is_mut != 0);
     }

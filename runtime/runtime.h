@@ -20,7 +20,8 @@
 /* ---- the helpers compiled code calls (helpers.c, trap.c). Artifacts
  * reach them through the loaders' allow-list (symbols.c); the default
  * visibility is what older hosts that dlopen()ed artifacts relied on. ---- */
-#define X(name, ret, args) MOAT_API ret name args;
+#define X(id, name, ret, params) \
+    MOAT_API MOAT_HELPER_PROTO(name, ret, params);
 MOAT_HELPERS(X)
 #undef X
 __attribute__((noreturn)) void moatR_trap(void *ctx, uint32_t code);
@@ -112,7 +113,7 @@ struct moat_module {
     const MoatDescriptor *desc;
     ElfImage             *img;          /* loaded artifacts (.o, .so) */
     MoatLayout            layout;
-    uint32_t              nimp[4];      /* imports per kind */
+    uint32_t              nimp[MOAT_DESC_EXT_NKINDS]; /* imports per kind */
     uint32_t             *type_ids;     /* canonical id per type index */
     moat_extern_info     *exports, *imports;
     Arena                 arena;        /* the two arrays, their strings */
@@ -328,7 +329,7 @@ void      moatR_refs_drain(void);
 
 /* Something an import can resolve to. owner keeps it alive. */
 typedef struct Extern {
-    uint8_t kind;               /* 0 func, 1 table, 2 memory, 3 global */
+    uint8_t kind;               /* MOAT_DESC_EXT_* */
     bool    caller;             /* host function taking moat_caller *: its
                                  * func->ctx is the host_ctx, and each
                                  * importer binds its own moat_caller */

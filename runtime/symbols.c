@@ -1,11 +1,11 @@
 /* symbols.c - the allow-list: the only names compiled code may reference
  * outside its own object, as an ElfResolveFn for moatR_elf_load. The
- * runtime helpers of abi.h (MOAT_HELPERS), the three memory functions LLVM
- * calls for large copies and fills, and the libm functions LLVM may call
- * when it lowers wasm float instructions (wasm 2.0, 4.3.3) or their
- * intrinsics without a native instruction. Anything else is refused, so a
- * tampered or miscompiled object cannot reach system(), dlopen() or the
- * like. Needs -lm; roundeven needs glibc >= 2.25.
+ * list itself is abi.h's (MOAT_HELPERS and MOAT_LIBCALLS: the runtime
+ * helpers, the three memory functions and the libm functions LLVM may
+ * call), so that a checker of machine code reads the same one; this file
+ * maps each name to the function this process links. Anything else is
+ * refused, so a tampered or miscompiled object cannot reach system(),
+ * dlopen() or the like. Needs -lm; roundeven needs glibc >= 2.25.
  */
 #include <math.h>
 #include <string.h>
@@ -25,29 +25,12 @@ typedef struct Allowed {
     AnyFn       fn;
 } Allowed;
 
-#define HELPER(name, ret, args) { #name, (AnyFn)name },
-#define FN(name) { #name, (AnyFn)name }
+#define HELPER(id, name, ret, params) { #name, (AnyFn)name },
+#define FN(name) { #name, (AnyFn)name },
 
 static const Allowed allowed[] = {
-    /* runtime helpers: traps, memory.grow, bulk memory, tables */
     MOAT_HELPERS(HELPER)
-
-    /* memory.copy/fill lowered inline when bounds are known, data copies */
-    FN(memcpy), FN(memmove), FN(memset),
-
-    /* f32/f64.ceil, floor, trunc, nearest (nearbyint, rint and roundeven:
-     * all round half to even in the default rounding mode) */
-    FN(ceil), FN(ceilf), FN(floor), FN(floorf), FN(trunc), FN(truncf),
-    FN(nearbyint), FN(nearbyintf), FN(rint), FN(rintf),
-    FN(roundeven), FN(roundevenf),
-
-    /* f32/f64.sqrt, abs, copysign: usually single instructions, but LLVM
-     * keeps the libcall at -O0 or without the target feature */
-    FN(sqrt), FN(sqrtf), FN(fabs), FN(fabsf), FN(copysign), FN(copysignf),
-
-    /* llvm.minnum/maxnum (the lowering must still give wasm's NaN and
-     * signed-zero rules) and frem, which wasm lacks but LLVM may form */
-    FN(fmin), FN(fminf), FN(fmax), FN(fmaxf), FN(fmod), FN(fmodf),
+    MOAT_LIBCALLS(FN)
 };
 
 #undef HELPER

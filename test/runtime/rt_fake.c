@@ -126,7 +126,7 @@ fake_init(Fake *f)
     f->d.abi_version = MOAT_ABI_VERSION;
     f->d.heap_reserve = MOAT_HEAP_RESERVE;
     f->d.heap_guard = MOAT_HEAP_GUARD;
-    f->d.start = UINT64_MAX;
+    f->d.start = MOAT_DESC_NO_START;
     f->d.types = f->types;
     f->d.imports = f->imports;
     f->d.exports = f->exports;

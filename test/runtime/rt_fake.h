@@ -13,8 +13,21 @@
 #define WASM __attribute__((section("moat_test_code"), noinline, used))
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-enum { K_FUNC, K_TABLE, K_MEMORY, K_GLOBAL };
-enum { C_I32, C_I64, C_F32, C_F64, C_V128, C_NULL, C_FUNC, C_GLOBAL };
+/* Short names for abi.h's kinds. */
+enum {
+    K_FUNC = MOAT_DESC_EXT_FUNC, K_TABLE = MOAT_DESC_EXT_TABLE,
+    K_MEMORY = MOAT_DESC_EXT_MEMORY, K_GLOBAL = MOAT_DESC_EXT_GLOBAL
+};
+enum {
+    C_I32 = MOAT_DESC_CONST_I32, C_I64 = MOAT_DESC_CONST_I64,
+    C_F32 = MOAT_DESC_CONST_F32, C_F64 = MOAT_DESC_CONST_F64,
+    C_V128 = MOAT_DESC_CONST_V128, C_NULL = MOAT_DESC_CONST_REF_NULL,
+    C_FUNC = MOAT_DESC_CONST_REF_FUNC, C_GLOBAL = MOAT_DESC_CONST_GLOBAL_GET
+};
+enum {
+    S_ACTIVE = MOAT_DESC_SEG_ACTIVE, S_PASSIVE = MOAT_DESC_SEG_PASSIVE,
+    S_DECLARATIVE = MOAT_DESC_SEG_DECLARATIVE
+};
 enum { FAKE_MAX = 16 };
 
 typedef struct Fake {
@@ -50,7 +63,7 @@ void     fake_import_memory(Fake *f, const char *mod, const char *name,
 uint32_t fake_global(Fake *f, uint8_t type, int is_mut, MoatDescConst init);
 uint32_t fake_import_global(Fake *f, const char *mod, const char *name,
                             uint8_t type, int is_mut);
-/* Segments; mode 0 active (at offset), 1 passive, 2 declarative. Element
+/* Segments; mode S_ACTIVE (at offset), S_PASSIVE, S_DECLARATIVE. Element
  * items are function indexes (UINT32_MAX: ref.null). */
 uint32_t fake_elem(Fake *f, uint64_t mode, uint64_t table, uint32_t offset,
                    const uint32_t *funcs, uint32_t n);

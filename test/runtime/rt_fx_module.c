@@ -74,7 +74,7 @@ __attribute__((visibility("default"))) int (*const rt_fx_use)(void) =
 #endif
 #endif
 
-#define X(name, ret, args) ret name args;
+#define X(id, name, ret, params) MOAT_HELPER_PROTO(name, ret, params);
 MOAT_HELPERS(X)
 #undef X
 
@@ -148,7 +148,7 @@ const MoatDescriptor moat_descriptor = {
     .heap_reserve = MOAT_HEAP_RESERVE,
     .heap_guard = MOAT_HEAP_GUARD,
     .ntypes = 2, .nexports = 4, .nfuncs = 3, .nmems = 1, .ndatas = 1,
-    .start = UINT64_MAX,
+    .start = MOAT_DESC_NO_START,
     .types = types, .exports = exports, .funcs = funcs, .mems = mems,
     .datas = datas,
     .cpu = "x86-64",

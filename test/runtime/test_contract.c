@@ -29,8 +29,8 @@ good(Fake *f)
     fake_global(f, MOAT_I32, 1, (MoatDescConst){ C_GLOBAL, 0, 0, 0 });
     fake_export(f, "nop", K_FUNC, fn);
     uint32_t items[] = { fn, UINT32_MAX };
-    fake_elem(f, 0, 0, 0, items, 2);
-    fake_data(f, 1, 0, "x", 1);
+    fake_elem(f, S_ACTIVE, 0, 0, items, 2);
+    fake_data(f, S_PASSIVE, 0, "x", 1);
     f->d.start = fn;
     f->d.cpu = "x86-64";
     f->d.features = "+sse2,+cx8,-avx512f";

@@ -121,12 +121,12 @@ env_new(void)
     EXPORT(v, "tcopy", "iiii:", tcopy);
     EXPORT(v, "tinit", "iiii:", tinit);
     EXPORT(v, "elem.drop", "i:", edrop);
-    fake_data(&v->f, 1, 0, "hello", 5);                 /* 0: passive */
-    fake_data(&v->f, 0, 0, "AB", 2);                    /* 1: active */
+    fake_data(&v->f, S_PASSIVE, 0, "hello", 5);        /* 0 */
+    fake_data(&v->f, S_ACTIVE, 0, "AB", 2);             /* 1 */
     uint32_t seg0[] = { v->fa, v->fb, UINT32_MAX }, seg1[] = { v->fa };
-    fake_elem(&v->f, 1, 0, 0, seg0, 3);                 /* 0: passive */
-    fake_elem(&v->f, 0, 0, 0, seg1, 1);                 /* 1: active */
-    fake_elem(&v->f, 2, 0, 0, seg1, 1);                 /* 2: declarative */
+    fake_elem(&v->f, S_PASSIVE, 0, 0, seg0, 3);         /* 0 */
+    fake_elem(&v->f, S_ACTIVE, 0, 0, seg1, 1);          /* 1 */
+    fake_elem(&v->f, S_DECLARATIVE, 0, 0, seg1, 1);     /* 2 */
     v->m = fake_module(v->e, &v->f);
     assert_int_equal(moat_linker_new(v->e, &v->l, &err), MOAT_OK);
     assert_int_equal(moat_instance_new(v->l, v->m, &v->inst, &err), MOAT_OK);

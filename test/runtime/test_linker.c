@@ -351,9 +351,9 @@ failed_instantiation_keeps_earlier_writes(void **state)
     fake_import_memory(&f, "env", "mem", 1, UINT64_MAX);
     uint32_t fn = fake_func(&f, ":i", (void (*)(void))seven);
     uint32_t one[] = { fn }, three[] = { fn, fn, fn };
-    fake_elem(&f, 0, 0, 7, one, 1);
-    fake_elem(&f, 0, 0, 8, three, 3);                   /* 8 + 3 > 10 */
-    fake_data(&f, 0, 0, "hi", 2);                       /* never reached */
+    fake_elem(&f, S_ACTIVE, 0, 7, one, 1);
+    fake_elem(&f, S_ACTIVE, 0, 8, three, 3);            /* 8 + 3 > 10 */
+    fake_data(&f, S_ACTIVE, 0, "hi", 2);                /* never reached */
     inst_of(v, &f, &m, MOAT_ERR_TRAP, "out of bounds table access");
     assert_int_equal(v->err.trap, MOAT_TRAP_TABLE_OOB);
     moat_module_free(m);                /* the kept instance holds it */
@@ -374,8 +374,8 @@ failed_instantiation_keeps_earlier_writes(void **state)
     /* data: the first segment lands, the second traps */
     fake_init(&g);
     fake_import_memory(&g, "env", "mem", 1, UINT64_MAX);
-    fake_data(&g, 0, 0, "hi", 2);
-    fake_data(&g, 0, MOAT_PAGE_SIZE - 1, "xyz", 3);
+    fake_data(&g, S_ACTIVE, 0, "hi", 2);
+    fake_data(&g, S_ACTIVE, MOAT_PAGE_SIZE - 1, "xyz", 3);
     inst_of(v, &g, &m, MOAT_ERR_TRAP, "out of bounds memory access");
     moat_module_free(m);
     for (size_t i = 0; i < v->l->ndefs; i++)
@@ -501,12 +501,12 @@ export_and_import_info(void **state)
     assert_int_equal(moat_module_import(m, 0, &info), MOAT_OK);
     assert_string_equal(info.module, "env");
     assert_string_equal(info.name, "add");
-    assert_int_equal(info.kind, 0);
+    assert_int_equal(info.kind, MOAT_EXTERN_FUNC);
     assert_int_equal(info.nparams, 2);
     assert_int_equal(info.nresults, 1);
     assert_int_equal(info.params[1], MOAT_I32);
     assert_int_equal(moat_module_import(m, 1, &info), MOAT_OK);
-    assert_int_equal(info.kind, 3);
+    assert_int_equal(info.kind, MOAT_EXTERN_GLOBAL);
     assert_int_equal(info.global_type, MOAT_F64);
     assert_int_equal(info.global_mut, 1);
     assert_int_equal(moat_module_export(m, 0, &info), MOAT_OK);

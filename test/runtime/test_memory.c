@@ -146,7 +146,7 @@ env_new(uint64_t min, uint64_t max)
                 fake_func(&v->f, "i:i", (void (*)(void))mem_grow));
     fake_export(&v->f, "size", K_FUNC,
                 fake_func(&v->f, ":i", (void (*)(void))mem_size));
-    fake_data(&v->f, 0, 8, "\x2a\0\0\0", 4);
+    fake_data(&v->f, S_ACTIVE, 8, "\x2a\0\0\0", 4);
     v->m = fake_module(v->e, &v->f);
     assert_int_equal(moat_linker_new(v->e, &v->l, &err), MOAT_OK);
     assert_int_equal(moat_instance_new(v->l, v->m, &v->inst, &err), MOAT_OK);

@@ -69,9 +69,9 @@ build(Fake *f)
     fake_export(f, "t", K_TABLE, 1);
     fake_export(f, "g", K_GLOBAL, 1);
     uint32_t items[] = { fn, 0 };
-    fake_elem(f, 0, 0, 0, items, 2);
-    fake_elem(f, 0, 1, 1, items, 2);
-    fake_data(f, 0, 4, "data", 4);
+    fake_elem(f, S_ACTIVE, 0, 0, items, 2);
+    fake_elem(f, S_ACTIVE, 1, 1, items, 2);
+    fake_data(f, S_ACTIVE, 4, "data", 4);
 }
 
 static moat_status

@@ -17,7 +17,8 @@
 #include "elfload.h"
 #include "elf_fx.h"
 
-#define DECLARE(name, ret, args) ret name args;
+#define DECLARE(id, name, ret, params) \
+    MOAT_HELPER_PROTO(name, ret, params);
 MOAT_HELPERS(DECLARE)
 #undef DECLARE
 
@@ -26,7 +27,7 @@ typedef struct Want {
     AnyFn       fn;
 } Want;
 
-#define HELPER(name, ret, args) { #name, (AnyFn)name },
+#define HELPER(id, name, ret, params) { #name, (AnyFn)name },
 #define FN(name) { #name, (AnyFn)name }
 
 /* The list as the loader's brief gives it, written out independently. */

@@ -42,7 +42,7 @@ export_results(const moat_module *m, const char *field)
     for (size_t i = 0; i < moat_module_export_count(m); i++)
         if (moat_module_export(m, i, &info) == MOAT_OK &&
             !strcmp(info.name, field))
-            return info.kind == 0 ? info.nresults : 1;
+            return info.kind == MOAT_EXTERN_FUNC ? info.nresults : 1;
     return 0;
 }
 
