@@ -83,7 +83,7 @@ enum { T__ = 0 };
 
 typedef struct OpInfo {
     const char *text;
-    uint8_t     prefix;         /* 0, 0xfc or 0xfd */
+    uint8_t     prefix;         /* 0, 0xfc, 0xfd or 0xfe */
     uint32_t    code;
     uint8_t     imm;            /* Imm */
     uint8_t     pop[3];         /* deepest first; T__ = none */

@@ -57,8 +57,9 @@ moatD_future_byte(FutureKind kind, uint8_t byte, const char **text)
     return NULL;
 }
 
-/* Limits flags past 2.0's 0 and 1: bit 1 shared (threads), bit 2 64-bit
- * indices (memory64, table64). */
+/* Limits flags past 2.0's 0 and 1 that Moat does not take: bit 2, 64-bit
+ * indices (memory64, table64); bit 1, shared, on a table (moatD_limits
+ * takes shared memories). */
 const char *
 moatD_future_limits(uint8_t flag)
 {
@@ -67,6 +68,6 @@ moatD_future_limits(uint8_t flag)
     if (flag & 4)
         return "64-bit indices (memory64)";
     if (flag & 2)
-        return "shared memory (threads)";
+        return "a shared table (threads)";
     return NULL;
 }

@@ -46,6 +46,7 @@ typedef struct FuncType {
 typedef struct Limits {
     uint32_t min, max;          /* pages or elements */
     bool     has_max;
+    bool     shared;            /* memories: shared (threads proposal) */
 } Limits;
 
 typedef struct TableType {

@@ -11,11 +11,12 @@ const OpInfo moatD_ops[NOP_COUNT] = {
 #undef OP
 };
 
-/* Key space: one-byte opcodes, then 0xfc codes, then 0xfd codes. */
-#define SLOT(prefix) ((prefix) == 0 ? 0 : (prefix) == 0xfc ? 1 : 2)
+/* Key space: one-byte opcodes, then 0xfc, 0xfd and 0xfe codes. */
+#define SLOT(prefix) \
+    ((prefix) == 0 ? 0 : (prefix) == 0xfc ? 1 : (prefix) == 0xfd ? 2 : 3)
 enum { NCODES = 256 };
 
-static const int16_t op_by_code[3 * NCODES] = {
+static const int16_t op_by_code[4 * NCODES] = {
 #define OP(name, prefix, code, text, imm, a, b, c, r, n, lower) \
     [SLOT(prefix) * NCODES + (code)] = OP_##name + 1,
 #include "opcodes.def"
@@ -25,7 +26,8 @@ static const int16_t op_by_code[3 * NCODES] = {
 int
 moatD_op_lookup(uint8_t prefix, uint32_t code)
 {
-    if (code >= NCODES || (prefix != 0 && prefix != 0xfc && prefix != 0xfd))
+    if (code >= NCODES ||
+        (prefix != 0 && prefix != 0xfc && prefix != 0xfd && prefix != 0xfe))
         return -1;
     return op_by_code[(uint32_t)SLOT(prefix) * NCODES + code] - 1;
 }

@@ -62,8 +62,9 @@ moatD_reftype(Reader *r, uint8_t *out)
     return true;
 }
 
-/* Limits: flag 0 = min only, 1 = min and max (binary 5.3.7). bound is the
- * largest value validation allows (validation 3.2.1). */
+/* Limits: flag 0 = min only, 1 = min and max (binary 5.3.7); for memories
+ * also 2 and 3, the same shared (threads proposal). bound is the largest
+ * value validation allows (validation 3.2.1); MAX_PAGES means a memory. */
 bool
 moatD_limits(Decode *d, Limits *out, uint64_t bound, const char *what)
 {
@@ -76,6 +77,10 @@ moatD_limits(Decode *d, Limits *out, uint64_t bound, const char *what)
     if (flag & 0x80)                    /* read as a one-byte LEB128 */
         return moatD_malformed(r, at, "integer representation too long: "
                                "limits flag 0x%02x", flag);
+    /* threads: 2 shared without maximum (invalid), 3 shared with one */
+    bool shared = bound == MAX_PAGES && (flag == 2 || flag == 3);
+    if (shared)
+        flag &= 1;
     if (flag > 1 && moatD_future_limits(flag))
         return moatD_malformed(r, at, "integer too large: limits flag 0x%02x "
                                "(%s, WebAssembly 3.0, is not supported yet)",
@@ -86,9 +91,12 @@ moatD_limits(Decode *d, Limits *out, uint64_t bound, const char *what)
     if (!moatD_u32(r, &out->min))
         return false;
     out->has_max = flag == 1;
+    out->shared = shared;
     out->max = 0;
     if (out->has_max && !moatD_u32(r, &out->max))
         return false;
+    if (shared && !out->has_max)
+        moatD_invalid(d, at, "shared memory must have maximum");
     if (out->min > bound || (out->has_max && out->max > bound)) {
         if (bound == MAX_PAGES)
             moatD_invalid(d, at, "memory size must be at most 65536 pages "

@@ -306,6 +306,9 @@ check_memarg(Valid *v, const Insn *in)
     if (in->a > natural)
         return moatV_fail(v, "alignment must not be larger than natural: "
                           "2**%u > %u", in->a, 1u << natural);
+    if (oi->prefix == 0xfe && in->a != natural)     /* threads: atomics */
+        return moatV_fail(v, "atomic alignment must be natural: 2**%u != %u",
+                          in->a, 1u << natural);
     if (oi->imm == IMM_MEMARG_LANE && in->lane >= oi->n)
         return moatV_fail(v, "invalid lane index %u", in->lane);
     return true;

@@ -62,9 +62,13 @@ typedef enum moat_trap {
     MOAT_TRAP_INTERRUPTED,
     MOAT_TRAP_HOST,
     MOAT_TRAP_UNDEFINED_ELEMENT = 12, /* call_indirect past the table end */
-    MOAT_TRAP_STALE_REF = 13    /* call through a function reference whose
+    MOAT_TRAP_STALE_REF = 13,   /* call through a function reference whose
                                  * instance (or host definition) was freed
                                  * (see "function references" below) */
+    MOAT_TRAP_UNALIGNED_ATOMIC = 14, /* an atomic access (threads) at an
+                                      * address not a multiple of its size */
+    MOAT_TRAP_UNSHARED_WAIT = 15    /* memory.atomic.wait on a memory that
+                                     * is not shared */
 } moat_trap;
 
 #define MOAT_NO_OFFSET UINT64_MAX
@@ -475,6 +479,16 @@ MOAT_API moat_status moat_linker_define_memory(moat_linker *l,
                                                uint32_t min_pages,
                                                uint32_t max_pages,
                                                moat_error *err);
+/* A shared memory (threads proposal): importable only where the import
+ * says shared; max_pages is required (MOAT_ERR_LIMIT without one).
+ * memory.atomic.wait blocks on it until a notify, its timeout, or the
+ * call's deadline or interrupt. */
+MOAT_API moat_status moat_linker_define_shared_memory(moat_linker *l,
+                                                      const char *module,
+                                                      const char *name,
+                                                      uint32_t min_pages,
+                                                      uint32_t max_pages,
+                                                      moat_error *err);
 MOAT_API moat_status moat_linker_define_table(moat_linker *l,
                                               const char *module,
                                               const char *name,

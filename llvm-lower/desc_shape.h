@@ -31,7 +31,8 @@
     F(MoatDescGlobal, is_import, i64) F(MoatDescGlobal, init, cnst)
 #define LIMITS_FIELDS(F) \
     F(MoatDescLimits, min, i64) F(MoatDescLimits, max, i64) \
-    F(MoatDescLimits, has_max, i64) F(MoatDescLimits, elem_type, i64)
+    F(MoatDescLimits, has_max, i64) F(MoatDescLimits, elem_type, i64) \
+    F(MoatDescLimits, flags, i64)
 #define ELEM_FIELDS(F) \
     F(MoatDescElem, mode, i64) F(MoatDescElem, table, i64) \
     F(MoatDescElem, elem_type, i64) F(MoatDescElem, offset, cnst) \

@@ -264,9 +264,10 @@ global_entry(Desc *D, uint32_t i)
 static LLVMValueRef
 limits(Desc *D, const Limits *l, uint8_t elem)
 {
-    LLVMValueRef f[4] = { u64(D, l->min), u64(D, l->max), u64(D, l->has_max),
-                          u64(D, elem) };
-    return cstruct(D, DS_LIMITS, f, 4);
+    LLVMValueRef f[5] = { u64(D, l->min), u64(D, l->max), u64(D, l->has_max),
+                          u64(D, elem),
+                          u64(D, l->shared ? MOAT_DESC_LIM_SHARED : 0) };
+    return cstruct(D, DS_LIMITS, f, 5);
 }
 
 static LLVMValueRef

@@ -232,6 +232,7 @@ void moatL_float(Lower *L, const Insn *in);           /* lower_float.c */
 void moatL_conv(Lower *L, const Insn *in);            /* lower_conv.c */
 void moatL_simd(Lower *L, const Insn *in);            /* lower_simd*.c */
 void moatL_simd_mem(Lower *L, const Insn *in);        /* v128 loads/stores */
+void moatL_atomic(Lower *L, const Insn *in);          /* lower_atomic.c */
 
 /* module.c: state, types, declarations. The LLVM module and context
  * outlive moatL_fini: the caller disposes of them. */

@@ -11,7 +11,7 @@
 /* Helper signatures, read from MOAT_HELPERS (abi.h): one type code per
  * result and parameter, HT_<code> for each MOAT_HT_<code>. A code abi.h
  * gains without an HT_ here does not compile. */
-enum { HT_void, HT_ctx, HT_i32, HT_ref };
+enum { HT_void, HT_ctx, HT_i32, HT_i64, HT_ref };
 #define HT_CODE_(code) HT_##code
 #define HT_CODES_(...) MOAT_MAP(HT_CODE_, __VA_ARGS__)
 
@@ -31,6 +31,7 @@ helper_type(Lower *L, uint8_t code)
     switch (code) {
     case HT_void: return L->voidt;
     case HT_i32: return L->i32;
+    case HT_i64: return L->i64;
     default: assert(code == HT_ctx || code == HT_ref); return L->ptr;
     }
 }

@@ -35,7 +35,7 @@
  * 5: MoatTable.codes, a code pointer per element beside elems, so that a
  * call_indirect finds its target with one load after the index
  * (docs/compiler.md, "call_indirect"). */
-#define MOAT_ABI_VERSION 5u
+#define MOAT_ABI_VERSION 6u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
 /* `moat compile --name NAME`: the descriptor is NAME MOAT_DESC_SUFFIX, the
  * only global symbol the object defines, and the code lies in the section
@@ -253,6 +253,8 @@ enum {
     MOAT_ABI_TRAP_SIG_MISMATCH = 8,
     MOAT_ABI_TRAP_STACK_EXHAUSTED = 9,
     MOAT_ABI_TRAP_UNDEFINED_ELEM = 12,  /* call_indirect index >= size */
+    MOAT_ABI_TRAP_UNALIGNED_ATOMIC = 14,
+    MOAT_ABI_TRAP_UNSHARED_WAIT = 15,   /* memory.atomic.wait, unshared */
 };
 
 /* ---- runtime entry points compiled code calls (by these names) ----
@@ -287,13 +289,18 @@ enum {
     X(EPOCH_CHECK, moatR_epoch_check, void, (ctx)) \
     X(TABLE_SET, moatR_table_set, void, (ctx, i32, i32, ref)) /* t, i, val */ \
     X(GLOBAL_SET_REF, moatR_global_set_ref, void, \
-      (ctx, i32, ref)) /* g, val */
+      (ctx, i32, ref)) /* g, val */ \
+    X(ATOMIC_WAIT, moatR_atomic_wait, i32, \
+      (ctx, i64, i64, i64, i32)) /* addr, expected, timeout ns, bytes */ \
+    X(ATOMIC_NOTIFY, moatR_atomic_notify, i32, \
+      (ctx, i64, i32)) /* addr, count */
 
 /* The type codes of MOAT_HELPERS as C types. ctx: the caller's ctx; ref:
  * a reference value (MoatFuncRef * or externref); void: results only. */
 #define MOAT_HT_void void
 #define MOAT_HT_ctx  void *
 #define MOAT_HT_i32  uint32_t
+#define MOAT_HT_i64  uint64_t
 #define MOAT_HT_ref  void *
 #define MOAT_HT_(code) MOAT_HT_##code
 
@@ -443,7 +450,13 @@ typedef struct MoatDescLimits {
     uint64_t min, max, has_max;
     uint64_t elem_type;         /* tables: MOAT_ABI_T_FUNCREF or
                                  * _EXTERNREF; memories: MOAT_ABI_T_NONE */
+    uint64_t flags;             /* MOAT_DESC_LIM_* */
 } MoatDescLimits;
+
+enum {
+    MOAT_DESC_LIM_SHARED = 1,   /* a shared memory (threads proposal) */
+    MOAT_DESC_LIM_KNOWN = MOAT_DESC_LIM_SHARED,
+};
 
 typedef struct MoatDescElem {
     uint64_t             mode;  /* MOAT_DESC_SEG_* */

@@ -117,7 +117,9 @@ check_heap(const MoatDescriptor *d, moat_error *err)
         return fail(err, "heap reserve and guard exceed what we provide");
     const MoatDescLimits *l = &d->mems[0];
     if (l->min > MOAT_MAX_PAGES || (l->has_max && l->max > MOAT_MAX_PAGES) ||
-        (l->has_max && l->max < l->min))
+        (l->has_max && l->max < l->min) ||
+        (l->flags & ~(uint64_t)MOAT_DESC_LIM_KNOWN) ||
+        ((l->flags & MOAT_DESC_LIM_SHARED) && !l->has_max))
         return fail(err, "bad memory limits");
     if (l->min * MOAT_PAGE_SIZE > d->heap_reserve)
         return fail(err, "memory minimum beyond heap reserve");
@@ -244,7 +246,7 @@ check_globals_tables(const MoatDescriptor *d,
     }
     for (uint64_t i = 0; i < d->ntables; i++) {
         const MoatDescLimits *l = &d->tables[i];
-        if (!is_reftype(l->elem_type) || l->min > UINT32_MAX ||
+        if (!is_reftype(l->elem_type) || l->flags || l->min > UINT32_MAX ||
             (l->has_max && (l->max > UINT32_MAX || l->max < l->min)))
             return fail(err, "bad table type");
         if (l->min > MOAT_TABLE_LIMIT)

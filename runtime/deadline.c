@@ -114,6 +114,19 @@ yield_preempted(moat_instance *inst)
     refresh_word(inst);
 }
 
+/* Whether the running call of ctx's instance has a reason to stop (an
+ * interrupt, its timeout, the epoch), without using it up: for helpers
+ * that block (atomic_wait.c), which then call moatR_epoch_check. */
+bool
+moatR_stop_pending(void *ctx)
+{
+    moat_instance *inst = moatR_ctx_instance(ctx);
+    Deadline      *d = &inst->deadline;
+
+    return atomic_load(&d->interrupt) || atomic_load(&d->timed_out) ||
+           epoch_passed(inst);
+}
+
 /* Called by compiled code when the epoch reached the deadline word: stop
  * the call if it has a reason to stop, else yield if a preemption is
  * pending and the call can yield, else (the reason went away, e.g. an

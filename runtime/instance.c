@@ -154,6 +154,7 @@ make_memory(moat_instance *inst, size_t area, moat_error *err)
      * the guest sees, not a trap */
     if (inst->own_mem->m.max_pages > limit)
         inst->own_mem->m.max_pages = limit;
+    inst->own_mem->shared = (l->flags & MOAT_DESC_LIM_SHARED) != 0;
     inst->own_mem->budget = &inst->budget;  /* charged by limits.c */
     inst->own_mem->huge_at = inst->module->engine->huge_at;
     moatR_memory_advise_huge(inst->own_mem);

@@ -246,11 +246,11 @@ moat_linker_define_global(moat_linker *l, const char *module,
     return add_host(l, module, name, h, &ext, err);
 }
 
-/* max_pages UINT32_MAX: no maximum. */
-moat_status
-moat_linker_define_memory(moat_linker *l, const char *module,
-                          const char *name, uint32_t min_pages,
-                          uint32_t max_pages, moat_error *err)
+/* A host memory; max_pages UINT32_MAX: no maximum. */
+static moat_status
+define_memory(moat_linker *l, const char *module, const char *name,
+              uint32_t min_pages, uint32_t max_pages, bool shared,
+              moat_error *err)
 {
     moat_error e = { 0 };
     bool       has_max = max_pages != UINT32_MAX;
@@ -269,9 +269,33 @@ moat_linker_define_memory(moat_linker *l, const char *module,
         moatR_release(&h->o);
         return moatR_report(err, &e);
     }
+    h->mem->shared = shared;
     Extern ext = { .kind = MOAT_DESC_EXT_MEMORY, .owner = &h->o,
                    .u.mem = h->mem };
     return add_host(l, module, name, h, &ext, err);
+}
+
+/* max_pages UINT32_MAX: no maximum. */
+moat_status
+moat_linker_define_memory(moat_linker *l, const char *module,
+                          const char *name, uint32_t min_pages,
+                          uint32_t max_pages, moat_error *err)
+{
+    return define_memory(l, module, name, min_pages, max_pages, false, err);
+}
+
+moat_status
+moat_linker_define_shared_memory(moat_linker *l, const char *module,
+                                 const char *name, uint32_t min_pages,
+                                 uint32_t max_pages, moat_error *err)
+{
+    if (max_pages == UINT32_MAX) {
+        moat_error e = { 0 };
+        moatU_fail(&e, MOAT_NO_OFFSET, MOAT_ERR_LIMIT,
+                   "shared memory must have maximum");
+        return moatR_report(err, &e);
+    }
+    return define_memory(l, module, name, min_pages, max_pages, true, err);
 }
 
 /* max UINT32_MAX: no maximum. */
@@ -387,12 +411,18 @@ match(const moat_module *m, const MoatDescImport *im, const Extern *ext,
     case MOAT_DESC_EXT_MEMORY: {
         const MoatDescLimits *w = &d->mems[im->idx];
         const Memory         *mem = ext->u.mem;
+        bool                  want_shared =
+            (w->flags & MOAT_DESC_LIM_SHARED) != 0;
         if (limits_match(moatR_memory_pages(&mem->m), mem->has_max,
-                         mem->decl_max, w))
+                         mem->decl_max, w) && mem->shared == want_shared)
             return true;
         limits_text(want, n, w->min, w->has_max, w->max);
         limits_text(got, n, moatR_memory_pages(&mem->m), mem->has_max,
                     mem->decl_max);
+        if (want_shared)                /* threads: shared must match */
+            strncat(want, " shared", n - strlen(want) - 1);
+        if (mem->shared)
+            strncat(got, " shared", n - strlen(got) - 1);
         return false;
     }
     default: {                  /* MOAT_DESC_EXT_GLOBAL */

@@ -9,6 +9,7 @@
  * next tenant only needs the touched pages zeroed.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -199,8 +200,24 @@ moatR_memory_pages(const MoatMemory *m)
     return (uint32_t)(m->size / MOAT_PAGE_SIZE);
 }
 
+static uint32_t grow_by(MoatMemory *m, uint32_t delta);
+
 uint32_t
 moatR_memory_grow_by(MoatMemory *m, uint32_t delta)
+{
+    /* a shared memory (threads) may grow from several threads at once:
+     * one grow at a time reads the size, charges and opens pages */
+    static pthread_mutex_t shared_grow = PTHREAD_MUTEX_INITIALIZER;
+    if (!((Memory *)m)->shared)
+        return grow_by(m, delta);
+    pthread_mutex_lock(&shared_grow);
+    uint32_t r = grow_by(m, delta);
+    pthread_mutex_unlock(&shared_grow);
+    return r;
+}
+
+static uint32_t
+grow_by(MoatMemory *m, uint32_t delta)
 {
     uint32_t old = moatR_memory_pages(m);
 
@@ -222,7 +239,7 @@ moatR_memory_grow_by(MoatMemory *m, uint32_t delta)
         moatR_budget_refund(mem->budget, add);
         return UINT32_MAX;
     }
-    m->size += add;
+    __atomic_store_n(&m->size, m->size + add, __ATOMIC_RELEASE);
     moatR_memory_advise_huge(mem);
     return old;
 }

@@ -208,6 +208,8 @@ typedef struct Memory {
     uint64_t   guard;
     uint32_t   decl_max;        /* declared maximum, when has_max */
     bool       has_max;
+    bool       shared;          /* threads: imports must say shared too;
+                                 * memory.atomic.wait may block on it */
     /* In a pool slot (pool.c) the pages in [base + slot->open, base + size)
      * are PROT_NONE until touched: the fault handler opens them. Once the
      * host has been given the base pointer (is_exposed) every page up to
@@ -232,6 +234,10 @@ bool     moatR_memory_in_slot(Memory *mem, struct Slot *s, uint32_t min,
 /* Advises huge pages for mem's reservation once its size has reached
  * mem->huge_at (no-op before, after, or when huge_at is 0). */
 void     moatR_memory_advise_huge(Memory *mem);
+/* deadline.c: whether ctx's running call has a reason to stop (interrupt,
+ * timeout, epoch) without using it up; a blocking helper then calls
+ * moatR_epoch_check, which unwinds. */
+bool     moatR_stop_pending(void *ctx);
 /* The runtime is about to write [lo, hi) (data segments): accessible
  * now, and remembered as written for the slot's release. */
 bool     moatR_memory_will_write(MoatMemory *m, uint64_t lo, uint64_t hi);

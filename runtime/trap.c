@@ -21,6 +21,8 @@ SAME(NULL_FUNC, NULL_FUNC);
 SAME(SIG_MISMATCH, SIG_MISMATCH);
 SAME(STACK_EXHAUSTED, STACK_EXHAUSTED);
 SAME(UNDEFINED_ELEM, UNDEFINED_ELEMENT);
+SAME(UNALIGNED_ATOMIC, UNALIGNED_ATOMIC);
+SAME(UNSHARED_WAIT, UNSHARED_WAIT);
 #undef SAME
 
 static const char *const trap_text[] = {
@@ -38,6 +40,8 @@ static const char *const trap_text[] = {
     [MOAT_TRAP_INTERRUPTED] = "interrupted",
     [MOAT_TRAP_HOST] = "host function trapped",
     [MOAT_TRAP_STALE_REF] = "call to a function of a freed instance",
+    [MOAT_TRAP_UNALIGNED_ATOMIC] = "unaligned atomic",
+    [MOAT_TRAP_UNSHARED_WAIT] = "expected shared memory",
 };
 
 const char *
@@ -71,8 +75,10 @@ void
 moatR_trap(void *ctx, uint32_t code)
 {
     (void)ctx;
-    if (code == MOAT_TRAP_NONE || code > MOAT_TRAP_UNDEFINED_ELEMENT)
-        code = MOAT_TRAP_UNREACHABLE;   /* a bad code is still a trap */
+    /* the codes compiled code passes (abi.h); a bad one is still a trap */
+    if (code == MOAT_TRAP_NONE || (code > MOAT_TRAP_UNDEFINED_ELEMENT &&
+                                   code != MOAT_TRAP_UNALIGNED_ATOMIC))
+        code = MOAT_TRAP_UNREACHABLE;
     moatR_unwind_here((int)code);
 }
 

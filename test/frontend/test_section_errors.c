@@ -177,8 +177,11 @@ limits(void **state)
         moat_status code;
         const char *msg;
     } rows[] = {
-        { S_MEM, 3, { 0x01, 0x02, 0x00 }, MOAT_ERR_MALFORMED,
+        { S_MEM, 3, { 0x01, 0x04, 0x00 }, MOAT_ERR_MALFORMED,
           "integer too large" },
+        /* threads: flag 2 is a shared memory, which needs a maximum */
+        { S_MEM, 3, { 0x01, 0x02, 0x00 }, MOAT_ERR_INVALID,
+          "shared memory must have maximum" },
         { S_MEM, 3, { 0x01, 0x81, 0x00 }, MOAT_ERR_MALFORMED,
           "integer representation too long" },
         { S_MEM, 5, { 0x01, 0x00, 0x81, 0x80, 0x04 }, MOAT_ERR_INVALID,

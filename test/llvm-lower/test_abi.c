@@ -30,6 +30,7 @@ typedef struct Want {
 #define WANT_void { LLVMVoidTypeKind, 0, 0 }
 #define WANT_ctx  { LLVMPointerTypeKind, 0, sizeof(MOAT_HT_ctx) }
 #define WANT_i32  { LLVMIntegerTypeKind, 32, sizeof(MOAT_HT_i32) }
+#define WANT_i64  { LLVMIntegerTypeKind, 64, sizeof(MOAT_HT_i64) }
 #define WANT_ref  { LLVMPointerTypeKind, 0, sizeof(MOAT_HT_ref) }
 #define WANT_(code) WANT_##code
 

@@ -47,12 +47,12 @@ static const char *const column_name[NOP_COUNT] = {
 static void
 test_every_encoding_has_a_handler(void **state)
 {
-    static const uint8_t prefixes[3] = { 0, 0xfc, 0xfd };
+    static const uint8_t prefixes[4] = { 0, 0xfc, 0xfd, 0xfe };
     unsigned seen[NOP_COUNT] = { 0 };
     unsigned nenc = 0, nnull = 0;
 
     (void)state;
-    for (int p = 0; p < 3; p++) {
+    for (int p = 0; p < 4; p++) {
         for (uint32_t code = 0; code < 1024; code++) {
             int op = moatD_op_lookup(prefixes[p], code);
             if (op < 0)
@@ -150,6 +150,7 @@ static const Snippet snippets[] = {
     { OP_TABLE_GROW, B(0x00, NULLREF, I0, 0xfc, 0x0f, 0x00, 0x1a, 0x0b) },
     { OP_TABLE_SIZE, B(0x00, 0xfc, 0x10, 0x00, 0x1a, 0x0b) },
     { OP_TABLE_FILL, B(0x00, I0, NULLREF, I0, 0xfc, 0x11, 0x00, 0x0b) },
+    { OP_ATOMIC_FENCE, B(0x00, 0xfe, 0x03, 0x00, 0x0b) },
 };
 
 static const Snippet *
@@ -172,13 +173,17 @@ opcode(Buf *b, int op)
 }
 
 /* Zero-valued immediates that every instruction of the kind accepts:
- * alignment 1, offset 0, lane 0, shuffle lanes 0-15, constants 0. */
+ * alignment 1 (an atomic's natural one), offset 0, lane 0, shuffle
+ * lanes 0-15, constants 0. */
 static void
 immediates(Buf *b, int op)
 {
     switch (moatD_ops[op].imm) {
     case IMM_NONE: break;
-    case IMM_MEMARG: BYTES(b, 0x00, 0x00); break;
+    case IMM_MEMARG:                    /* atomics: exactly natural */
+        moatT_byte(b, moatD_ops[op].prefix == 0xfe ? moatD_ops[op].n : 0);
+        moatT_byte(b, 0x00);
+        break;
     case IMM_MEMARG_LANE: BYTES(b, 0x00, 0x00, 0x00); break;
     case IMM_LANE: case IMM_MEMIDX: case IMM_I32: case IMM_I64:
         moatT_byte(b, 0x00);

@@ -213,7 +213,7 @@ static MoatDescLimits
 limits(uint64_t min, uint64_t max, uint64_t elem_type)
 {
     return (MoatDescLimits){ min, max == UINT64_MAX ? 0 : max,
-                             max != UINT64_MAX, elem_type };
+                             max != UINT64_MAX, elem_type, 0 };
 }
 
 uint32_t

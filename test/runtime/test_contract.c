@@ -178,7 +178,7 @@ broken_descriptors_are_refused(void **state)
         const char *msg;
     } cases[] = {
         { b_magic, "bad descriptor magic" },
-        { b_version, "ABI version 6, runtime has 5" },
+        { b_version, "ABI version 7, runtime has 6" },
         { b_dw_null, "NULL array" },
         { b_dw_count, "more DWARF sections than the limit" },
         { b_dw_name, "bad DWARF section name" },

@@ -290,7 +290,7 @@ a_million_tables_from_elsewhere(void **state)
     assert_non_null(f);
     assert_non_null(tabs);
     for (uint32_t i = 0; i < N; i++)
-        tabs[i] = (MoatDescLimits){ 0, 0, 0, MOAT_FUNCREF };
+        tabs[i] = (MoatDescLimits){ 0, 0, 0, MOAT_FUNCREF, 0 };
     fake_init(f);
     f->d.tables = tabs;
     f->d.ntables = N;

@@ -7,7 +7,9 @@
 # over all of them and exits with its status. A .wast that wast2json rejects
 # has no .json, which the runner reports and counts as failed. Nothing is
 # written outside BUILD_DIR. WAST_DIR defaults to ../shared/spec-testsuite
-# beside the repository.
+# beside the repository. WAST2JSON_FLAGS (e.g. --enable-threads) are given
+# to wast2json, and SPEC_JSON_DIR (default spec-json) names the cache, so
+# that suites converted with other flags do not share it.
 set -euo pipefail
 
 prog=${0##*/}
@@ -24,7 +26,7 @@ command -v wast2json >/dev/null 2>&1 ||
 [ -d "$wast_dir" ] || die "spec testsuite folder not found: $wast_dir"
 [ -x "$runner" ] || die "spec runner not found or not executable: $runner"
 wast_dir=$(realpath -- "$wast_dir")
-out_root=$(realpath -m -- "$build_dir/spec-json")
+out_root=$(realpath -m -- "$build_dir/${SPEC_JSON_DIR:-spec-json}")
 case "$out_root/" in
 "$wast_dir"/*) die "output $out_root would be inside $wast_dir" ;;
 esac
@@ -45,7 +47,9 @@ convert() {
     log=$1/$name.log
     rm -rf "$tmp"
     mkdir -p "$tmp"
-    if wast2json "$2" -o "$tmp/$name.json" >"$log" 2>&1; then
+    # shellcheck disable=SC2086 # flags are words
+    if wast2json ${WAST2JSON_FLAGS:-} "$2" -o "$tmp/$name.json" >"$log" 2>&1
+    then
         rm -rf "$out" "$log"
         mv "$tmp" "$out"
     else

@@ -105,5 +105,8 @@ moatT_define_spectest(moat_linker *l, moat_error *err)
                                       10, 20, err);
     if (st == MOAT_OK)
         st = moat_linker_define_memory(l, "spectest", "memory", 1, 2, err);
+    if (st == MOAT_OK)                  /* the threads proposal's tests */
+        st = moat_linker_define_shared_memory(l, "spectest", "shared_memory",
+                                              1, 2, err);
     return st;
 }

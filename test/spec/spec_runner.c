@@ -136,10 +136,31 @@ fail_file(Runner *R, const char *what, const char *why)
     printf("%s: error: %s\n", what, why);
 }
 
+/* Expectations of proposal tests that WebAssembly 2.0 overturned: the
+ * threads proposal's tests were written against 1.0, where a module with
+ * two tables is invalid; reference types (2.0) made it valid. Such a
+ * command is counted as skipped with this reason, never as passed. */
+static const char *
+outdated(const Cmd *c)
+{
+    const char *text = moatT_json_str(moatT_json_get(c->json, "text"));
+    if (strstr(c->wast, "proposals/threads/") && c->type &&
+        !strcmp(c->type, "assert_invalid") && text &&
+        !strcmp(text, "multiple tables"))
+        return "threads proposal test written for 1.0: several tables are "
+               "valid since 2.0 (reference types)";
+    return NULL;
+}
+
 static void
 run_command(Runner *R, const Cmd *c)
 {
-    char    why[WHY_MAX] = "";
+    char        why[WHY_MAX] = "";
+    const char *old = outdated(c);
+    if (old) {
+        record(R, c, OUT_SKIP, old);
+        return;
+    }
     Outcome out = moatT_spec_command(R, c, why, sizeof why);
 
     record(R, c, out, why);
