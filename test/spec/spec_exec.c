@@ -52,16 +52,20 @@ remember(Exec *X, moat_module *m, moat_instance *inst)
     return true;
 }
 
-/* MOAT_SPEC_THREADS=N compiles every module in N partitions, and
- * MOAT_SPEC_INTERRUPTIBLE=1 with deadline checks: the suite then also
- * checks partitioned compilation and that the checks change no result. */
+/* MOAT_SPEC_THREADS=N compiles every module in N partitions,
+ * MOAT_SPEC_INTERRUPTIBLE=1 with deadline checks, MOAT_SPEC_OPT=N at -ON
+ * (default 2): the suite then also checks partitioned compilation, that
+ * the checks change no result, and other levels. */
 static bool
 new_config(moat_compile_config **cfg, moat_error *err)
 {
     const char *t = getenv("MOAT_SPEC_THREADS");
     const char *i = getenv("MOAT_SPEC_INTERRUPTIBLE");
+    const char *o = getenv("MOAT_SPEC_OPT");
     if (moat_compile_config_new(cfg, err) != MOAT_OK)
         return false;
+    if (o)
+        moat_compile_config_set_opt_level(*cfg, atoi(o));
     if (t)
         moat_compile_config_set_threads(*cfg, atoi(t));
     if (i && atoi(i))
