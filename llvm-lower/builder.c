@@ -179,7 +179,14 @@ moatL_trap_if(Lower *L, LLVMValueRef cond, uint32_t code)
                                                          "");
 
     /* traps are cold: weight the branch */
-    LLVMValueRef br = LLVMBuildCondBr(L->b, cond, trap, ok);
+    moatL_cold_branch(L, LLVMBuildCondBr(L->b, cond, trap, ok));
+    LLVMPositionBuilderAtEnd(L->b, ok);
+}
+
+/* br's true edge is taken about once in a million. */
+void
+moatL_cold_branch(Lower *L, LLVMValueRef br)
+{
     LLVMMetadataRef md[3] = {
         LLVMMDStringInContext2(L->llctx, "branch_weights", 14),
         LLVMValueAsMetadata(moatL_const_i32(L, 1)),
@@ -189,7 +196,6 @@ moatL_trap_if(Lower *L, LLVMValueRef cond, uint32_t code)
                     LLVMMetadataAsValue(L->llctx,
                                         LLVMMDNodeInContext2(L->llctx, md,
                                                              3)));
-    LLVMPositionBuilderAtEnd(L->b, ok);
 }
 
 void

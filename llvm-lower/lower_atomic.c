@@ -1,5 +1,9 @@
 /* lower_atomic.c - the atomic memory instructions of the threads proposal
- * (prefix 0xfe): sequentially consistent LLVM atomics on the heap, after
+ * (prefix 0xfe): sequentially consistent LLVM atomics on the heap, all
+ * volatile (an atomic whose result is unused, or an idempotent one such
+ * as an add of 0, must still touch memory and trap out of bounds: x86's
+ * lowering otherwise turns `atomicrmw or p, 0` with an unused result into
+ * a fence alone, which differential testing against V8 caught), after
  * the alignment check wasm requires (an address that is not a multiple of
  * the access size traps "unaligned atomic", before the bounds check the
  * guard region does); memory.atomic.wait32/64 and notify call the runtime.
@@ -48,21 +52,45 @@ kind_of(const char *t, LLVMAtomicRMWBinOp *bin)
     return strstr(t, ".load") ? A_LOAD : A_STORE;
 }
 
+/* The memory's size in bytes, loaded now. */
+static LLVMValueRef
+mem_size(Lower *L)
+{
+    LLVMValueRef off = LLVMConstInt(L->i64, offsetof(MoatMemory, size), false);
+    LLVMValueRef p = LLVMBuildGEP2(L->b, L->i8, moatL_memory(L), &off, 1, "");
+    return LLVMBuildLoad2(L->b, L->i64, p, "mem.size");
+}
+
 /* The heap address of an access of bytes at addr + offset, after the
- * alignment trap. */
+ * alignment trap. Bounds come first, as in the proposal's execution rules
+ * (and V8): a misaligned address that is also out of bounds traps "out of
+ * bounds memory access". Only the misaligned path, which is cold, reads
+ * the size; an aligned access leaves bounds to the guard region. */
 static LLVMValueRef
 aligned_addr(Lower *L, LLVMValueRef addr, uint32_t offset, unsigned bytes)
 {
-    if (bytes > 1) {
-        LLVMValueRef ea = LLVMBuildAdd(L->b, LLVMBuildZExt(L->b, addr, L->i64,
-                                                           ""),
-                                       moatL_const_i64(L, offset), "");
-        LLVMValueRef low = LLVMBuildAnd(L->b, ea,
-                                        moatL_const_i64(L, bytes - 1), "");
-        moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntNE, low,
-                                       moatL_const_i64(L, 0), ""),
-                      MOAT_ABI_TRAP_UNALIGNED_ATOMIC);
-    }
+    if (bytes == 1)
+        return moatL_heap_addr(L, addr, offset, bytes);
+    LLVMValueRef ea = LLVMBuildAdd(L->b, LLVMBuildZExt(L->b, addr, L->i64, ""),
+                                   moatL_const_i64(L, offset), "ea");
+    LLVMValueRef low = LLVMBuildAnd(L->b, ea, moatL_const_i64(L, bytes - 1),
+                                    "");
+    LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                          "misaligned");
+    LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(L->llctx, L->fn,
+                                                         "aligned");
+    LLVMValueRef br = LLVMBuildCondBr(L->b, LLVMBuildICmp(L->b, LLVMIntNE, low,
+                                                          moatL_const_i64(L, 0),
+                                                          ""),
+                                      bad, ok);
+    moatL_cold_branch(L, br);
+    LLVMPositionBuilderAtEnd(L->b, bad);
+    LLVMValueRef end = LLVMBuildAdd(L->b, ea, moatL_const_i64(L, bytes), "");
+    moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGT, end, mem_size(L), ""),
+                  MOAT_ABI_TRAP_MEMORY_OOB);
+    moatL_trap(L, MOAT_ABI_TRAP_UNALIGNED_ATOMIC);
+    LLVMBuildUnreachable(L->b);         /* the block moatL_trap left open */
+    LLVMPositionBuilderAtEnd(L->b, ok);
     return moatL_heap_addr(L, addr, offset, bytes);
 }
 
@@ -128,21 +156,26 @@ moatL_atomic(Lower *L, const Insn *in)
         r = LLVMBuildLoad2(L->b, mt, p, oi->text);
         LLVMSetOrdering(r, sc);
         LLVMSetAlignment(r, bytes);
-        moatL_tag_heap(L, r);
+        moatL_keep_load(L, r);                  /* volatile too */
         moatL_vpush(L, widen(L, r, oi->push));
         return;
     case A_STORE:
         r = LLVMBuildStore(L->b, narrow(L, v, mt), p);
         LLVMSetOrdering(r, sc);
         LLVMSetAlignment(r, bytes);
+        LLVMSetVolatile(r, true);
         moatL_tag_heap(L, r);
         return;
     case A_RMW:
         r = LLVMBuildAtomicRMW(L->b, bin, p, narrow(L, v, mt), sc, false);
+        LLVMSetVolatile(r, true);
+        moatL_tag_heap(L, r);
         break;
     default:                                    /* A_CMPXCHG */
         r = LLVMBuildAtomicCmpXchg(L->b, p, narrow(L, v, mt),
                                    narrow(L, repl, mt), sc, sc, false);
+        LLVMSetVolatile(r, true);
+        moatL_tag_heap(L, r);
         r = LLVMBuildExtractValue(L->b, r, 0, "");
         break;
     }

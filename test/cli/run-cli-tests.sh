@@ -222,6 +222,17 @@ for o in 0 2; do
         run before_div "$tmp/dl.o" 0
 done
 
+# atomics whose result is unused or that change nothing still trap
+# (test/regress/diff-atomic-unused.wat)
+for o in 0 1 2 3; do
+    "$moat" compile -O$o "$src/../regress/diff-atomic-unused.wasm" \
+        -o "$tmp/au.o"
+    for e in rmw8_add0 rmw_or0 load cmpxchg_same; do
+        expect "unused atomic $e -O$o" 134 "out of bounds memory access" \
+            run "$e" "$tmp/au.o" 65536
+    done
+done
+
 # signalling NaNs (test/regress/snan.wat): arithmetic results quieted,
 # copies and multi-value results bit for bit, at -O0 and -O2. Each line:
 # export, arguments (comma-separated, - for none), results (comma-joined).

@@ -470,14 +470,16 @@ def show(o):
     return ' '.join(str(x) for x in o)
 
 
-def generate(seed, path, size_max):
+def generate(seed, path, size_max, extra=()):
     """Writes seed's module to path; returns (bytes, info, note) or
     (None, None, reason) when no usable module came out. Up to REF_TRIES
-    inputs are tried with reference types, then the first without."""
+    inputs are tried with reference types, then the first without; extra
+    features (--threads) are enabled in all."""
     rng = random.Random(seed)
     raws = [rng.randbytes(rng.randint(64, size_max))
             for _ in range(REF_TRIES)]
-    tries = [(FEATURES, raw) for raw in raws] + [(FEATURES_NO_REF, raws[0])]
+    tries = ([(FEATURES + list(extra), raw) for raw in raws] +
+             [(FEATURES_NO_REF + list(extra), raws[0])])
     for k, (feats, raw) in enumerate(tries):
         with open(path + '.bin', 'wb') as f:
             f.write(raw)
@@ -608,7 +610,8 @@ def check_in(seed, a, d, res):
     if a.file:
         b, info, note = given(a.file, wasm)
     else:
-        b, info, note = generate(seed, wasm, a.size)
+        b, info, note = generate(seed, wasm, a.size,
+                                 ['--enable-threads'] if a.threads else [])
     if b is None:
         res['notes']['module skipped: ' + note] += 1
         return
@@ -695,6 +698,9 @@ def main():
     ap.add_argument('--verbose', '-v', action='store_true',
                     help='print every differing call, not one per module')
     ap.add_argument('--workdir', help='where temporary files go')
+    ap.add_argument('--threads', action='store_true',
+                    help='also the threads proposal: atomic instructions '
+                    'and shared memories')
     ap.add_argument('--nan', action='store_true',
                     help='signalling-NaN modules (nan_gen.py) instead of '
                     'binaryen\'s')

@@ -36,6 +36,8 @@ const TRAPS = {
     // a null entry ("uninitialized element") and a wrong signature
     // ("indirect call type mismatch")
     'null function or function signature mismatch': 'class:indirect',
+    // threads proposal: an atomic access at a misaligned address
+    'operation does not support unaligned accesses': 'unaligned atomic',
 };
 
 function trapWording(e) {
