@@ -17,6 +17,18 @@ extern "C" {
 MOAT_API moat_status moat_wasm_validate(const uint8_t *bytes, size_t len,
                                         moat_error *err);
 
+/* Translates a module in the WebAssembly text format (.wat, spec chapter
+ * 6; WebAssembly 2.0) to the binary format, without validating it (give
+ * the bytes to moat_wasm_validate or moat_compile). text is read only
+ * during the call and need not be NUL-terminated. On success *out (free
+ * with moat_free) holds *out_len bytes; on failure *out is NULL and err
+ * (may be NULL) says what was expected where: MOAT_ERR_MALFORMED, the
+ * message "LINE:COLUMN: expected ..., got '...'" (offset MOAT_NO_OFFSET),
+ * or MOAT_ERR_NOMEM. docs/frontend.md, "Text format". */
+MOAT_API moat_status moat_wasm_from_wat(const char *text, size_t len,
+                                        uint8_t **out, size_t *out_len,
+                                        moat_error *err);
+
 /* What moat_compile produces. */
 typedef enum moat_output {
     MOAT_OUTPUT_OBJECT,         /* ELF relocatable object (default) */

@@ -1,0 +1,240 @@
+/* wat_module.c - a text module (spec 6.6) in two passes. The first gives
+ * each field its index and $id in every index space (so a name may be used
+ * before its definition), reads the explicit type definitions and checks
+ * that imports come first; the second (wat_fields.c) writes each field
+ * into its section. Then the sections are put in binary order (5.5.2),
+ * empty ones left out, as wabt writes them.
+ */
+#include <string.h>
+
+#include "wat.h"
+#include "util.h"
+
+bool
+moatX_skip(Wat *w)
+{
+    uint32_t depth = 0;
+
+    do {
+        const Tok *t = moatX_next(w);
+        if (t->kind == TK_EOF)
+            return moatX_fail(w, t, "expected ')'");
+        depth += t->kind == TK_LPAR;
+        depth -= t->kind == TK_RPAR;
+    } while (depth > 0);
+    return true;
+}
+
+static bool
+add_name(Wat *w, int sp, const Tok *id)
+{
+    bool dup;
+
+    if (id->kind == TK_ID) {
+        if (!moatX_name_add(&w->names[sp], id->p, id->len, w->count[sp],
+                            &dup))
+            return moatU_fail(w->err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                              "out of memory");
+        if (dup)
+            return moatX_fail(w, id, "duplicate %s", sp == SP_FUNC ? "func"
+                              : sp == SP_TYPE ? "type" : "name");
+    }
+    w->count[sp]++;
+    return true;
+}
+
+/* `(type $id? (func (param ...)* (result ...)*))`, after "(type". */
+static bool
+scan_type(Wat *w)
+{
+    const Tok *id = moatX_peek(w, 0);
+    FuncSig    s;
+    bool       has_idx;
+    uint32_t   idx, got;
+
+    if (id->kind == TK_ID)
+        moatX_next(w);
+    if (!moatX_lpar_kw(w, "func"))
+        return moatX_fail(w, moatX_peek(w, 0), "expected '(func'");
+    w->pos += 2;
+    if (!moatX_typeuse(w, false, &has_idx, &idx, &s))
+        return false;
+    if (has_idx) {
+        moatU_free(s.types);
+        return moatX_fail(w, id, "unexpected (type) in a type definition");
+    }
+    /* explicit definitions are never merged: appended even when equal */
+    bool ok = moatX_type_add(w, &s, &got);
+    moatU_free(s.types);
+    if (!ok)
+        return false;
+    w->nexplicit = w->ntypes;
+    return add_name(w, SP_TYPE, id) && moatX_expect(w, TK_RPAR, "')'") &&
+           moatX_expect(w, TK_RPAR, "')'");
+}
+
+static int
+space_of(const Tok *kw)
+{
+    static const char *const kws[] = { "func", "table", "memory", "global" };
+    static const int sp[] = { SP_FUNC, SP_TABLE, SP_MEM, SP_GLOBAL };
+
+    for (int i = 0; i < 4; i++)
+        if (moatX_tok_is(kw, kws[i]))
+            return sp[i];
+    return -1;
+}
+
+/* func, table, memory, global: an import (inline or not) or a definition;
+ * tables and memories may define an elem or data segment inline. */
+static bool
+scan_entity(Wat *w, int sp, bool *has_def)
+{
+    const Tok *id = moatX_peek(w, 0);
+
+    if (id->kind == TK_ID)
+        moatX_next(w);
+    while (moatX_lpar_kw(w, "export"))
+        if (!moatX_skip(w))
+            return false;
+    if (moatX_lpar_kw(w, "import")) {
+        if (*has_def)
+            return moatX_fail(w, moatX_peek(w, 1), "import after definition");
+        return add_name(w, sp, id);
+    }
+    *has_def = true;
+    uint8_t rt;
+    if (sp == SP_TABLE && moatX_reftype(w, moatX_peek(w, 0), &rt)) {
+        w->pos++;
+        if (moatX_lpar_kw(w, "elem"))
+            w->count[SP_ELEM]++;
+    }
+    if (sp == SP_MEM && moatX_lpar_kw(w, "data"))
+        w->count[SP_DATA]++;
+    return add_name(w, sp, id);
+}
+
+static bool
+scan_field(Wat *w, bool *has_def)
+{
+    uint32_t   start = w->pos;
+    const Tok *kw;
+    int        sp;
+
+    if (!moatX_expect(w, TK_LPAR, "'(' (a module field)"))
+        return false;
+    kw = moatX_next(w);
+    if (moatX_tok_is(kw, "type")) {
+        return scan_type(w);
+    } else if (moatX_tok_is(kw, "import")) {
+        if (!moatX_expect(w, TK_STRING, "a module name") ||
+            !moatX_expect(w, TK_STRING, "an import name") ||
+            !moatX_expect(w, TK_LPAR, "'('"))
+            return false;
+        const Tok *desc = moatX_next(w);
+        if ((sp = space_of(desc)) < 0)
+            return moatX_fail(w, desc, "expected an import kind");
+        if (*has_def)
+            return moatX_fail(w, kw, "import after definition");
+        if (!add_name(w, sp, moatX_peek(w, 0)))
+            return false;
+    } else if ((sp = space_of(kw)) >= 0) {
+        if (!scan_entity(w, sp, has_def))
+            return false;
+    } else if (moatX_tok_is(kw, "elem") || moatX_tok_is(kw, "data")) {
+        if (!add_name(w, kw->p[0] == 'e' ? SP_ELEM : SP_DATA,
+                      moatX_peek(w, 0)))
+            return false;
+    } else if (!moatX_tok_is(kw, "export") && !moatX_tok_is(kw, "start")) {
+        return moatX_fail(w, kw, "expected a module field");
+    }
+    w->pos = start;
+    return moatX_skip(w);
+}
+
+static void
+write_types(Wat *w, Mod *m)
+{
+    for (uint32_t i = 0; i < w->ntypes; i++) {
+        const FuncSig *s = &w->types[i];
+        moatX_byte(&m->sec[S_TYPE], 0x60);
+        moatX_uleb(&m->sec[S_TYPE], s->nparams);
+        moatX_bytes(&m->sec[S_TYPE], s->types, s->nparams);
+        moatX_uleb(&m->sec[S_TYPE], s->nresults);
+        moatX_bytes(&m->sec[S_TYPE], s->types + s->nparams, s->nresults);
+    }
+    m->nsec[S_TYPE] = w->ntypes;
+}
+
+static void
+assemble(Mod *m, Buf *out)
+{
+    static const uint8_t order[] = { S_TYPE, S_IMPORT, S_FUNC, S_TABLE,
+        S_MEM, S_GLOBAL, S_EXPORT, S_START, S_ELEM, S_DATACOUNT, S_CODE,
+        S_DATA };
+
+    moatX_bytes(out, "\0asm\1\0\0\0", 8);
+    for (size_t i = 0; i < sizeof order; i++) {
+        uint8_t id = order[i];
+        Buf     body = { 0 };
+        if (id == S_START) {
+            if (m->has_start)
+                moatX_section(out, S_START, &m->sec[S_START]);
+            continue;
+        }
+        if (id == S_DATACOUNT) {
+            if (!m->w->uses_datacount)
+                continue;
+            moatX_uleb(&body, m->w->count[SP_DATA]);
+        } else {
+            if (m->nsec[id] == 0)
+                continue;
+            moatX_uleb(&body, m->nsec[id]);
+            moatX_bytes(&body, m->sec[id].p, m->sec[id].n);
+            if (m->sec[id].is_oom)
+                body.is_oom = true;
+        }
+        moatX_section(out, id, &body);
+        moatX_buf_free(&body);
+    }
+}
+
+/* The fields up to the closing ')' (or the end of input, bare). */
+static bool
+fields(Wat *w, Buf *out, bool bare)
+{
+    uint32_t start = w->pos;
+    bool     has_def = false, ok = true;
+    Mod      m = { .w = w };
+    TokKind  stop = bare ? TK_EOF : TK_RPAR;
+
+    while (ok && moatX_peek(w, 0)->kind != stop)
+        ok = scan_field(w, &has_def);
+    w->pos = start;
+    while (ok && moatX_peek(w, 0)->kind != stop)
+        ok = moatX_field(&m);
+    if (ok) {
+        write_types(w, &m);
+        assemble(&m, out);
+    }
+    for (int i = 0; i < NSEC; i++) {
+        if (m.sec[i].is_oom)
+            out->is_oom = true;
+        moatX_buf_free(&m.sec[i]);
+    }
+    if (ok && out->is_oom)
+        return moatU_fail(w->err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory");
+    return ok;
+}
+
+bool
+moatX_module(Wat *w, Buf *out)
+{
+    if (!moatX_lpar_kw(w, "module"))
+        return fields(w, out, true);
+    w->pos += 2;
+    if (moatX_peek(w, 0)->kind == TK_ID)
+        moatX_next(w);
+    return fields(w, out, false) && moatX_expect(w, TK_RPAR, "')'");
+}
