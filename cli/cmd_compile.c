@@ -34,7 +34,7 @@ static void
 help(FILE *f)
 {
     fprintf(f,
-"usage: moat compile [OPTIONS] IN.wasm [-o OUT]\n"
+"usage: moat compile [OPTIONS] IN.wasm|IN.wat [-o OUT]\n"
 "\n"
 "Compiles a WebAssembly module to native x86-64 code for `moat run` and\n"
 "libmoat (docs/cli.md). IN may be - (standard input, up to 1 GiB).\n"
@@ -407,11 +407,11 @@ moat_cmd_compile(int argc, char **argv)
     if (a.cpu && !strcmp(a.cpu, "help"))
         return list_cpus();
     size_t   len;
-    uint8_t *bytes = moat_cli_read_file(strcmp(a.in, "-") ? a.in
-                                                          : "/dev/stdin",
-                                        &len);
+    uint8_t *bytes = moat_cli_read_module(strcmp(a.in, "-") ? a.in
+                                                            : "/dev/stdin",
+                                          &len, &rc);
     if (!bytes)
-        return EXIT_USAGE;
+        return rc;
     if (!a.is_shared)
         rc = compile_to(&a, bytes, len, a.out);
     else
