@@ -208,8 +208,9 @@ func_body(Mod *m, uint32_t nparams)
         if (id->kind == TK_ID) {
             moatX_next(w);
             ok = moatX_valtype(w, &t) &&
-                 moatX_name_add(&w->locals, id->p, id->len,
-                                nparams + (uint32_t)types.n, &dup);
+                 (moatX_name_add(&w->locals, id->p, id->len,
+                                 nparams + (uint32_t)types.n, &dup) ||
+                  nomem(w));
             if (ok && dup)
                 ok = moatX_fail(w, id, "duplicate local");
             moatX_byte(&types, t);

@@ -309,12 +309,25 @@ param(Wat *w, FuncSig *s, bool bind)
     return true;
 }
 
+static bool typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx,
+                    FuncSig *s);
+
 bool
 moatX_typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx, FuncSig *s)
 {
+    *s = (FuncSig){ 0 };
+    if (typeuse(w, bind, has_idx, idx, s))
+        return true;
+    moatU_free(s->types);
+    *s = (FuncSig){ 0 };
+    return false;
+}
+
+static bool
+typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx, FuncSig *s)
+{
     const Tok *at = moatX_peek(w, 0);
 
-    *s = (FuncSig){ 0 };
     *has_idx = false;
     if (moatX_lpar_kw(w, "type")) {
         w->pos += 2;
@@ -347,7 +360,7 @@ moatX_typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx, FuncSig *s)
         return moatX_fail(w, at, "inconsistent type");
     moatU_free(s->types);
     *s = *def;
-    s->types = NULL;            /* borrowed from w->types: not freed */
+    s->types = NULL;            /* a copy of def's follows */
     if (s->nparams + s->nresults) {
         s->types = moatU_alloc(s->nparams + s->nresults);
         if (!s->types)

@@ -30,7 +30,7 @@ def run_file(tool, wast, tmp, totals, skips, failures):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
     base = os.path.basename(wast)
-    r = subprocess.run(['wast2json', wast, '-o',
+    r = subprocess.run(['wast2json', '--enable-annotations', wast, '-o',
                         os.path.join(theirs_dir, 'x.json')],
                        capture_output=True, text=True)
     theirs = {}
