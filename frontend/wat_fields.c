@@ -269,7 +269,7 @@ func_field(Mod *m)
         return false;
     moatX_uleb(&m->sec[S_FUNC], type);
     m->nsec[S_FUNC]++;
-    return func_body(m, w->types[type].nparams) && close_paren(w);
+    return func_body(m, s.nparams) && close_paren(w);
 }
 
 static bool

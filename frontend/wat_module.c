@@ -183,7 +183,9 @@ assemble(Mod *m, Buf *out)
             continue;
         }
         if (id == S_DATACOUNT) {
-            if (!m->w->uses_datacount)
+            /* as wabt: only when an instruction needs it and there are
+             * data segments (else the validator names the real fault) */
+            if (!m->w->uses_datacount || m->w->count[SP_DATA] == 0)
                 continue;
             moatX_uleb(&body, m->w->count[SP_DATA]);
         } else {

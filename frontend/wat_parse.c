@@ -351,10 +351,10 @@ typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx, FuncSig *s)
         }
         moatX_next(w);
     }
-    if (!*has_idx)
+    /* an unknown index is the validator's to reject ("unknown type"):
+     * the inline params, if any, still name the locals */
+    if (!*has_idx || *idx >= w->ntypes)
         return true;
-    if (*idx >= w->ntypes)
-        return moatX_fail(w, at, "unknown type %u", *idx);
     FuncSig *def = &w->types[*idx];
     if ((s->nparams || s->nresults) && !sig_equal(def, s))
         return moatX_fail(w, at, "inconsistent type");

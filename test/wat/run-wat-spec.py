@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Conformance of the text front-end (frontend/wat_*.c): every top-level
-(module ...) command in the 2.0 spec suite's .wast files, converted by Moat
-(wast_modules, which also validates the result) and by wabt's wast2json,
-must give the same module: equal bytes, or else equal wasm2wat text.
+(module ...) command in the 2.0 spec suite's .wast files, and every text
+module inside an assertion, converted by Moat (wast_modules, which also
+validates the result) and by wabt's wast2json, must give the same module:
+equal bytes, or else equal wasm2wat text.
 Binary and quoted modules are skipped (they are not text modules), with
 the reason. Prints "N passed, N failed, N skipped"; exit 77 without wabt.
 
@@ -37,7 +38,7 @@ def run_file(tool, wast, tmp, totals, skips, failures):
     if r.returncode == 0:
         with open(os.path.join(theirs_dir, 'x.json')) as f:
             for c in json.load(f)['commands']:
-                if c['type'] == 'module':
+                if 'filename' in c and c.get('module_type') != 'text':
                     theirs[c['line']] = os.path.join(theirs_dir,
                                                      c['filename'])
     out = subprocess.run([tool, wast, ours_dir], capture_output=True,
@@ -51,6 +52,7 @@ def run_file(tool, wast, tmp, totals, skips, failures):
         verdict, num, *rest = line.split(' ', 2)
         num = int(num)
         why = rest[0] if rest else ''
+        kind = 'nested' if why == 'nested' else 'top'
         if verdict == 'skip':
             totals['skipped'] += 1
             skips[why] += 1
@@ -70,10 +72,12 @@ def run_file(tool, wast, tmp, totals, skips, failures):
             if a.read() == b.read():
                 totals['passed'] += 1
                 totals['byte-equal'] += 1
+                totals[kind] += 1
                 continue
         wa, wb = wasm2wat(ours), wasm2wat(theirs[num])
         if wa == wb and not wa.startswith('wasm2wat failed'):
             totals['passed'] += 1
+            totals[kind] += 1
             continue
         totals['failed'] += 1
         diff = [f'  ours:   {x}\n  theirs: {y}'
@@ -95,7 +99,7 @@ def main():
         print(f'SKIP: no spec suite at {specdir}')
         return 77
     names = sys.argv[3:] or sorted(n for n in os.listdir(specdir)
-                                   if n.endswith('.wast'))
+                                   if n.endswith(('.wast', '.wat')))
     totals = collections.Counter()
     skips = collections.Counter()
     failures = []
@@ -109,6 +113,9 @@ def main():
         print(f'... and {len(failures) - 60} more failures')
     for why, k in sorted(skips.items()):
         print(f'skipped {k}: {why}')
+    print(f"passed: {totals['top']} top-level modules, {totals['nested']} "
+          'modules inside assert_invalid/_unlinkable/_uninstantiable/'
+          '_trap/_exhaustion (assert_invalid ones rejected by the validator)')
     print(f"{totals['passed']} passed ({totals['byte-equal']} byte-equal), "
           f"{totals['failed']} failed, {totals['skipped']} skipped "
           f'({len(names)} files)')
