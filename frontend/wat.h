@@ -124,9 +124,11 @@ bool moatX_type_for(Wat *w, const FuncSig *sig, uint32_t *out);
 bool moatX_type_add(Wat *w, const FuncSig *sig, uint32_t *out); /* always */
 /* typeuse (6.6.3): `(type x)? (param ...)* (result ...)*`, parsed only:
  * *has_idx says whether `(type x)` was there (then *sig is x's, checked
- * against any inline params and results). With bind_names, named params
- * are bound in w->locals. sig->types is the caller's (moatU_free). */
-bool moatX_typeuse(Wat *w, bool bind_names, bool *has_idx, uint32_t *idx,
+ * against any inline params and results; an unknown x with none is left
+ * to the validator). names: whether params may be named, and whether
+ * the names are bound in w->locals. sig->types is the caller's. */
+typedef enum Names { NAMES_NONE, NAMES_IGNORE, NAMES_BIND } Names;
+bool moatX_typeuse(Wat *w, Names names, bool *has_idx, uint32_t *idx,
                    FuncSig *sig);
 bool moatX_utf8_string(Wat *w, Buf *out);   /* a name (vec(byte)) */
 

@@ -106,7 +106,8 @@ func_type(Wat *w, bool bind, uint32_t *idx, FuncSig *s)
 {
     bool has_idx;
 
-    if (!moatX_typeuse(w, bind, &has_idx, idx, s))
+    if (!moatX_typeuse(w, bind ? NAMES_BIND : NAMES_IGNORE, &has_idx, idx,
+                       s))
         return false;
     return has_idx || moatX_type_for(w, s, idx);
 }

@@ -115,7 +115,7 @@ block_type(Wat *w, Buf *out)
     uint32_t idx;
     FuncSig  s;
 
-    if (!moatX_typeuse(w, false, &has_idx, &idx, &s))
+    if (!moatX_typeuse(w, NAMES_NONE, &has_idx, &idx, &s))
         return false;
     if (s.nparams == 0 && s.nresults <= 1) {
         moatX_byte(out, s.nresults ? s.types[0] : 0x40);
@@ -325,7 +325,7 @@ call_indirect(Wat *w, Buf *out)
     uint32_t table = opt_index(w, SP_TABLE, &ok), idx = 0;
     FuncSig  s;
 
-    if (!ok || !moatX_typeuse(w, false, &has_idx, &idx, &s))
+    if (!ok || !moatX_typeuse(w, NAMES_NONE, &has_idx, &idx, &s))
         return false;
     ok = has_idx || moatX_type_for(w, &s, &idx);
     moatU_free(s.types);

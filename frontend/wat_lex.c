@@ -221,6 +221,11 @@ lex_one(Lexer *lx, Tok *t)
     }
     if ((size_t)(lx->p - start) > UINT32_MAX)
         return lex_fail(lx, "token too long");
+    /* tokens other than parentheses need space between them (6.2.1):
+     * `(data"a")` and `"a""b"` are malformed */
+    if (t->kind != TK_LPAR && t->kind != TK_RPAR && lx->p < lx->end &&
+        (*lx->p == '"' || is_idchar((unsigned char)*lx->p)))
+        return lex_fail(lx, "tokens must be separated by space");
     t->len = (uint32_t)(lx->p - start);
     return true;
 }

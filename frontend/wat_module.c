@@ -57,7 +57,7 @@ scan_type(Wat *w)
     if (!moatX_lpar_kw(w, "func"))
         return moatX_fail(w, moatX_peek(w, 0), "expected '(func'");
     w->pos += 2;
-    if (!moatX_typeuse(w, false, &has_idx, &idx, &s))
+    if (!moatX_typeuse(w, NAMES_IGNORE, &has_idx, &idx, &s))
         return false;
     if (has_idx) {
         moatU_free(s.types);

@@ -274,15 +274,18 @@ moatX_type_add(Wat *w, const FuncSig *sig, uint32_t *out)
     return true;
 }
 
-/* `(param $id t)` or `(param t*)`; the "(param" is consumed. */
+/* `(param $id t)` or `(param t*)`; the "(param" is consumed. Block
+ * types and call_indirect take no names (NAMES_NONE). */
 static bool
-param(Wat *w, FuncSig *s, bool bind)
+param(Wat *w, FuncSig *s, Names names)
 {
     const Tok *id = moatX_peek(w, 0);
-    bool       dup;
+    bool       dup, bind = names == NAMES_BIND;
 
     if (id->kind == TK_ID) {
         uint8_t t;
+        if (names == NAMES_NONE)
+            return moatX_fail(w, id, "unexpected parameter name");
         moatX_next(w);
         if (!moatX_valtype(w, &t))
             return false;
@@ -309,14 +312,14 @@ param(Wat *w, FuncSig *s, bool bind)
     return true;
 }
 
-static bool typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx,
+static bool typeuse(Wat *w, Names names, bool *has_idx, uint32_t *idx,
                     FuncSig *s);
 
 bool
-moatX_typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx, FuncSig *s)
+moatX_typeuse(Wat *w, Names names, bool *has_idx, uint32_t *idx, FuncSig *s)
 {
     *s = (FuncSig){ 0 };
-    if (typeuse(w, bind, has_idx, idx, s))
+    if (typeuse(w, names, has_idx, idx, s))
         return true;
     moatU_free(s->types);
     *s = (FuncSig){ 0 };
@@ -324,7 +327,7 @@ moatX_typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx, FuncSig *s)
 }
 
 static bool
-typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx, FuncSig *s)
+typeuse(Wat *w, Names names, bool *has_idx, uint32_t *idx, FuncSig *s)
 {
     const Tok *at = moatX_peek(w, 0);
 
@@ -338,7 +341,7 @@ typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx, FuncSig *s)
     }
     while (moatX_lpar_kw(w, "param")) {
         w->pos += 2;
-        if (!param(w, s, bind))
+        if (!param(w, s, names))
             return false;
     }
     while (moatX_lpar_kw(w, "result")) {
@@ -351,9 +354,12 @@ typeuse(Wat *w, bool bind, bool *has_idx, uint32_t *idx, FuncSig *s)
         }
         moatX_next(w);
     }
-    /* an unknown index is the validator's to reject ("unknown type"):
-     * the inline params, if any, still name the locals */
-    if (!*has_idx || *idx >= w->ntypes)
+    if (!*has_idx)
+        return true;
+    /* an unknown index alone is the validator's to reject */
+    if (*idx >= w->ntypes && (s->nparams || s->nresults))
+        return moatX_fail(w, at, "unknown type %u", *idx);
+    if (*idx >= w->ntypes)
         return true;
     FuncSig *def = &w->types[*idx];
     if ((s->nparams || s->nresults) && !sig_equal(def, s))

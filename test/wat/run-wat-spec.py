@@ -53,6 +53,10 @@ def run_file(tool, wast, tmp, totals, skips, failures):
         num = int(num)
         why = rest[0] if rest else ''
         kind = 'nested' if why == 'nested' else 'top'
+        if verdict == 'ok' and why == 'malformed':
+            totals['passed'] += 1       # rejected, as it must be
+            totals['malformed'] += 1
+            continue
         if verdict == 'skip':
             totals['skipped'] += 1
             skips[why] += 1
@@ -115,7 +119,8 @@ def main():
         print(f'skipped {k}: {why}')
     print(f"passed: {totals['top']} top-level modules, {totals['nested']} "
           'modules inside assert_invalid/_unlinkable/_uninstantiable/'
-          '_trap/_exhaustion (assert_invalid ones rejected by the validator)')
+          '_trap/_exhaustion (assert_invalid ones rejected by the validator), '
+          f"{totals['malformed']} assert_malformed quoted modules rejected")
     print(f"{totals['passed']} passed ({totals['byte-equal']} byte-equal), "
           f"{totals['failed']} failed, {totals['skipped']} skipped "
           f'({len(names)} files)')

@@ -34,9 +34,8 @@ one_module(const Tok *open, const Tok *close, int ctx, const char *outdir)
     if (kw->kind == TK_ID)
         kw++;
     if (moatX_tok_is(kw, "binary") || moatX_tok_is(kw, "quote")) {
-        if (ctx == TOP)
-            printf("skip %u (module %.*s ...) is not a text module\n", line,
-                   (int)kw->len, kw->p);
+        printf("skip %u (module %.*s ...)%s is not a text module\n", line,
+               (int)kw->len, kw->p, ctx == TOP ? "" : " in an assertion");
         return;
     }
     size_t len = (size_t)(close->p + 1 - open->p);
@@ -60,6 +59,40 @@ one_module(const Tok *open, const Tok *close, int ctx, const char *outdir)
             printf("ok %u%s\n", line, ctx == TOP ? "" : " nested");
     }
     moatU_free(bin);
+}
+
+/* `(assert_malformed (module quote "..."*) "why")`: the strings' text,
+ * concatenated, must be rejected by the text front-end. */
+static void
+quoted_malformed(unsigned line, const Tok *first, const Tok *close)
+{
+    size_t cap = 0, len = 0;
+    char  *text = NULL;
+
+    for (const Tok *t = first; t < close; t++) {
+        size_t n;
+        if (t->kind != TK_STRING || !moatX_string(t, NULL, 0, &n)) {
+            printf("fail %u a quoted module holds a non-string\n", line);
+            free(text);
+            return;
+        }
+        if (len + n + 1 > cap) {
+            cap = 2 * (len + n + 1);
+            text = realloc(text, cap);
+        }
+        moatX_string(t, (uint8_t *)text + len, n, &n);
+        len += n;
+    }
+    uint8_t   *bin = NULL;
+    size_t     n;
+    moat_error err = { 0 };
+    if (moat_wasm_from_wat(text ? text : "", len, &bin, &n, &err) == MOAT_OK)
+        printf("fail %u the text front-end accepts an assert_malformed "
+               "module: %.*s\n", line, (int)(len < 200 ? len : 200), text);
+    else
+        printf("ok %u malformed\n", line);
+    moatU_free(bin);
+    free(text);
 }
 
 /* The end of the s-expression that opens at t[i]: index after it. */
@@ -90,6 +123,19 @@ command(const TokList *toks, uint32_t i, uint32_t end, const char *outdir)
         return;
     if (moatX_tok_is(&t[i + 1], "module")) {
         one_module(&t[i], &t[end - 1], TOP, outdir);
+        return;
+    }
+    if (moatX_tok_is(&t[i + 1], "assert_malformed") && i + 4 < end &&
+        t[i + 2].kind == TK_LPAR && moatX_tok_is(&t[i + 3], "module")) {
+        uint32_t e = sexpr_end(toks, i + 2);
+        const Tok *kw = &t[i + 4];
+        if (kw->kind == TK_ID)
+            kw++;
+        if (moatX_tok_is(kw, "quote"))
+            quoted_malformed(t[i + 3].line, kw + 1, &t[e - 1]);
+        else
+            printf("skip %u (module binary ...) in assert_malformed tests the "
+                   "binary decoder (test/spec)\n", t[i + 3].line);
         return;
     }
     for (size_t k = 0; k < sizeof holders / sizeof holders[0]; k++)
