@@ -465,6 +465,21 @@ plain(Wat *w, int op, Buf *out)
     return immediates(w, op, out);
 }
 
+/* The instructions of an else branch; an empty one is left out of the
+ * binary (no 0x05), as the reference interpreter and wabt write it. */
+static bool
+else_branch(Wat *w, Buf *out, uint32_t depth)
+{
+    size_t mark = out->n;
+
+    moatX_byte(out, 0x05);
+    if (!instrs(w, out, depth))
+        return false;
+    if (out->n == mark + 1 && !out->is_oom)
+        out->n = mark;
+    return true;
+}
+
 /* block, loop and if, in flat form, from the keyword to `end`. */
 static bool
 flat_block(Wat *w, int op, Buf *out, uint32_t depth)
@@ -480,10 +495,7 @@ flat_block(Wat *w, int op, Buf *out, uint32_t depth)
         return false;
     if (op == OP_IF && moatX_tok_is(moatX_peek(w, 0), "else")) {
         moatX_next(w);
-        if (!closing_label(w))
-            return false;
-        moatX_byte(out, 0x05);
-        if (!instrs(w, out, depth))
+        if (!closing_label(w) || !else_branch(w, out, depth))
             return false;
     }
     if (!moatX_tok_is(moatX_peek(w, 0), "end"))
@@ -522,8 +534,8 @@ folded_if(Wat *w, Buf *out, uint32_t depth)
         return false;
     if (moatX_lpar_kw(w, "else")) {
         w->pos += 2;
-        moatX_byte(out, 0x05);
-        if (!instrs(w, out, depth) || !moatX_expect(w, TK_RPAR, "')'"))
+        if (!else_branch(w, out, depth) ||
+            !moatX_expect(w, TK_RPAR, "')'"))
             return false;
     }
     moatX_byte(out, 0x0b);

@@ -229,15 +229,23 @@ abbreviations(void **state)
         1, 4, 1, 0x60, 0, 0,
         3, 2, 1, 0,
         7, 5, 1, 1, 'f', 0, 0,
-        10, 18, 1, 16, 0,
+        10, 19, 1, 17, 0,
         0x02, 0x40, 0x02, 0x40, 0x0c, 0x01, 0x0b, 0x0b, /* block block br 1 */
-        0x41, 0x00, 0x04, 0x40, 0x05, 0x0b,             /* if else end */
+        0x41, 0x00, 0x04, 0x40, 0x05, 0x01, 0x0b,       /* if else nop end */
         0x0b,
     };
     expect_bytes("(module (func $g (export \"f\")\n"
                  "  (block $a (block $b (br $a)))\n"
-                 "  (if (i32.const 0) (then) (else))))",
+                 "  (if (i32.const 0) (then) (else nop))))",
                  labels, sizeof labels);
+    /* an empty else is left out, flat or folded */
+    static const uint8_t no_else[] = {
+        1, 4, 1, 0x60, 0, 0, 3, 3, 2, 0, 0,
+        10, 17, 2, 7, 0, 0x41, 1, 0x04, 0x40, 0x0b, 0x0b,
+        7, 0, 0x41, 1, 0x04, 0x40, 0x0b, 0x0b,
+    };
+    expect_bytes("(func (if (i32.const 1) (then) (else)))"
+                 "(func i32.const 1 if else end)", no_else, sizeof no_else);
 }
 
 static void
