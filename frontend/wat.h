@@ -41,6 +41,9 @@ bool moatX_u64(const Tok *t, uint64_t *out);
 bool moatX_int(const Tok *t, unsigned bits, uint64_t *out);
 bool moatX_f32(const Tok *t, uint32_t *out);
 bool moatX_f64(const Tok *t, uint64_t *out);
+/* true when t is shaped like a number (of any size): a failure above is
+ * then "constant out of range", else a malformed token */
+bool moatX_num_shape(const Tok *t);
 /* A string token's bytes (escapes decoded) into buf of cap bytes; *n the
  * length, which may exceed cap (then call again with a larger buffer). */
 bool moatX_string(const Tok *t, uint8_t *buf, size_t cap, size_t *n);

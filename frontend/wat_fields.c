@@ -31,7 +31,9 @@ u32_tok(Wat *w, uint32_t *out, const char *what)
     const Tok *t = moatX_peek(w, 0);
 
     if (!moatX_u32(t, out))
-        return moatX_fail(w, t, "expected %s", what);
+        return moatX_fail(w, t, moatX_num_shape(t) && t->p[0] != '-'
+                          ? "i32 constant out of range for %s"
+                          : "unexpected token, expected %s", what);
     moatX_next(w);
     return true;
 }

@@ -143,14 +143,18 @@ memarg(Wat *w, int op, Buf *out)
     if (t->kind == TK_KEYWORD && t->len > 7 && !memcmp(t->p, "offset=", 7)) {
         Tok v = { t->p + 7, t->len - 7, t->line, t->col + 7, TK_NUM };
         if (!moatX_u64(&v, &offset) || offset > UINT32_MAX)
-            return moatX_fail(w, t, "expected offset=N (a u32)");
+            return moatX_fail(w, t, moatX_num_shape(&v)
+                              ? "i32 constant out of range in offset="
+                              : "unknown operator (offset=N, N a u32)");
         moatX_next(w);
         t = moatX_peek(w, 0);
     }
     if (t->kind == TK_KEYWORD && t->len > 6 && !memcmp(t->p, "align=", 6)) {
         Tok v = { t->p + 6, t->len - 6, t->line, t->col + 6, TK_NUM };
         if (!moatX_u64(&v, &align) || align > UINT32_MAX)
-            return moatX_fail(w, t, "expected align=N (a u32)");
+            return moatX_fail(w, t, moatX_num_shape(&v)
+                              ? "i32 constant out of range in align="
+                              : "unknown operator (align=N, N a u32)");
         if (align == 0 || (align & (align - 1)))
             return moatX_fail(w, t, "alignment must be a power of two");
         moatX_next(w);
@@ -170,7 +174,8 @@ lane(Wat *w, Buf *out)
     uint32_t   v;
 
     if (!moatX_u32(t, &v) || v > 255)
-        return moatX_fail(w, t, "expected a lane index");
+        return moatX_fail(w, t, t->kind == TK_NUM ? "malformed lane index"
+                                : "unexpected token, expected a lane index");
     moatX_byte(out, (uint8_t)v);
     moatX_next(w);
     return true;
@@ -207,7 +212,11 @@ v128_const(Wat *w, Buf *out)
         else
             ok = moatX_f64(v, &bits);
         if (!ok)
-            return moatX_fail(w, v, "expected a %s lane (in range)",
+            return moatX_fail(w, v, moatX_num_shape(v)
+                              ? "constant out of range for a %s lane"
+                              : v->kind == TK_NUM
+                              ? "unknown operator (malformed %s lane)"
+                              : "unexpected token, expected a %s lane",
                               sh[k].shape);
         for (unsigned b = 0; b < sh[k].bytes; b++)
             moatX_byte(out, (uint8_t)(bits >> (8 * b)));
@@ -247,8 +256,10 @@ num_const(Wat *w, int op, Buf *out)
         break;
     }
     if (!ok)
-        return moatX_fail(w, t, t->kind == TK_NUM ? "constant out of range"
-                                                  : "expected a number");
+        return moatX_fail(w, t, moatX_num_shape(t) ? "constant out of range"
+                                : t->kind == TK_NUM
+                                ? "unknown operator (malformed number)"
+                                : "unexpected token, expected a number");
     moatX_next(w);
     return true;
 }
@@ -437,6 +448,19 @@ immediates(Wat *w, int op, Buf *out)
     }
 }
 
+/* A keyword that opens a clause, not an instruction: out of place. */
+static bool
+is_clause(const Tok *t)
+{
+    static const char *const kws[] = { "type", "param", "result", "local",
+                                       "then", "export", "import" };
+
+    for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++)
+        if (moatX_tok_is(t, kws[i]))
+            return true;
+    return false;
+}
+
 /* The instruction named by the next token, or -1 (error recorded). */
 static int
 op_of(Wat *w)
@@ -447,7 +471,8 @@ op_of(Wat *w)
     if (t->kind != TK_KEYWORD)
         return moatX_fail(w, t, "expected an instruction"), -1;
     if (!moatX_name_find(&w->ops, t->p, t->len, &op))
-        return moatX_fail(w, t, "unknown operator"), -1;
+        return moatX_fail(w, t, is_clause(t) ? "unexpected token"
+                                             : "unknown operator"), -1;
     if (op == OP_SELECT && moatX_peek(w, 1)->kind == TK_LPAR &&
         moatX_tok_is(moatX_peek(w, 2), "result"))
         op = OP_SELECT_T;

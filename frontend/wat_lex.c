@@ -225,7 +225,8 @@ lex_one(Lexer *lx, Tok *t)
      * `(data"a")` and `"a""b"` are malformed */
     if (t->kind != TK_LPAR && t->kind != TK_RPAR && lx->p < lx->end &&
         (*lx->p == '"' || is_idchar((unsigned char)*lx->p)))
-        return lex_fail(lx, "tokens must be separated by space");
+        return lex_fail(lx, "unknown operator (tokens must be separated "
+                            "by space)");
     t->len = (uint32_t)(lx->p - start);
     return true;
 }

@@ -25,6 +25,10 @@ moatX_skip(Wat *w)
     return true;
 }
 
+static const char *const dup_text[NSPACE] = {
+    "type", "func", "table", "memory", "global", "elem", "data",
+};
+
 static bool
 add_name(Wat *w, int sp, const Tok *id)
 {
@@ -36,8 +40,7 @@ add_name(Wat *w, int sp, const Tok *id)
             return moatU_fail(w->err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
                               "out of memory");
         if (dup)
-            return moatX_fail(w, id, "duplicate %s", sp == SP_FUNC ? "func"
-                              : sp == SP_TYPE ? "type" : "name");
+            return moatX_fail(w, id, "duplicate %s", dup_text[sp]);
     }
     w->count[sp]++;
     return true;
@@ -87,8 +90,13 @@ space_of(const Tok *kw)
 
 /* func, table, memory, global: an import (inline or not) or a definition;
  * tables and memories may define an elem or data segment inline. */
+static const char *const def_text[NSPACE] = {
+    [SP_FUNC] = "function", [SP_TABLE] = "table", [SP_MEM] = "memory",
+    [SP_GLOBAL] = "global",
+};
+
 static bool
-scan_entity(Wat *w, int sp, bool *has_def)
+scan_entity(Wat *w, int sp, const char **def)
 {
     const Tok *id = moatX_peek(w, 0);
 
@@ -98,11 +106,12 @@ scan_entity(Wat *w, int sp, bool *has_def)
         if (!moatX_skip(w))
             return false;
     if (moatX_lpar_kw(w, "import")) {
-        if (*has_def)
-            return moatX_fail(w, moatX_peek(w, 1), "import after definition");
+        if (*def)
+            return moatX_fail(w, moatX_peek(w, 1), "import after %s", *def);
         return add_name(w, sp, id);
     }
-    *has_def = true;
+    if (!*def)
+        *def = def_text[sp];
     uint8_t rt;
     if (sp == SP_TABLE && moatX_reftype(w, moatX_peek(w, 0), &rt)) {
         w->pos++;
@@ -115,7 +124,7 @@ scan_entity(Wat *w, int sp, bool *has_def)
 }
 
 static bool
-scan_field(Wat *w, bool *has_def)
+scan_field(Wat *w, const char **def)
 {
     uint32_t   start = w->pos;
     const Tok *kw;
@@ -134,12 +143,12 @@ scan_field(Wat *w, bool *has_def)
         const Tok *desc = moatX_next(w);
         if ((sp = space_of(desc)) < 0)
             return moatX_fail(w, desc, "expected an import kind");
-        if (*has_def)
-            return moatX_fail(w, kw, "import after definition");
+        if (*def)
+            return moatX_fail(w, kw, "import after %s", *def);
         if (!add_name(w, sp, moatX_peek(w, 0)))
             return false;
     } else if ((sp = space_of(kw)) >= 0) {
-        if (!scan_entity(w, sp, has_def))
+        if (!scan_entity(w, sp, def))
             return false;
     } else if (moatX_tok_is(kw, "elem") || moatX_tok_is(kw, "data")) {
         if (!add_name(w, kw->p[0] == 'e' ? SP_ELEM : SP_DATA,
@@ -206,12 +215,13 @@ static bool
 fields(Wat *w, Buf *out, bool bare)
 {
     uint32_t start = w->pos;
-    bool     has_def = false, ok = true;
+    const char *def = NULL;     /* the first definition's kind */
+    bool     ok = true;
     Mod      m = { .w = w };
     TokKind  stop = bare ? TK_EOF : TK_RPAR;
 
     while (ok && moatX_peek(w, 0)->kind != stop)
-        ok = scan_field(w, &has_def);
+        ok = scan_field(w, &def);
     w->pos = start;
     while (ok && moatX_peek(w, 0)->kind != stop)
         ok = moatX_field(&m);

@@ -184,6 +184,30 @@ float_parts(const Tok *t, bool *neg, int *kind, uint64_t *payload,
 }
 
 bool
+moatX_num_shape(const Tok *t)
+{
+    char     buf[NUMBUF];
+    uint32_t i = 0, o = 0, n = t->len;
+    const char *s = t->p;
+    bool     neg, hex;
+    int      kind;
+    uint64_t payload;
+
+    if (t->kind != TK_NUM)
+        return false;
+    if (s[0] == '+' || s[0] == '-') {
+        s++;
+        n--;
+    }
+    hex = n > 2 && s[0] == '0' && s[1] == 'x';
+    i = hex ? 2 : 0;
+    if (digits(s, n, &i, hex, buf, &o) > 0 && i == n)
+        return true;                    /* an integer of some size */
+    return float_parts(t, &neg, &kind, &payload, buf) &&
+           (kind != 2 || payload != 0 || !memchr(t->p, ':', t->len));
+}
+
+bool
 moatX_f32(const Tok *t, uint32_t *out)
 {
     char     buf[NUMBUF];

@@ -285,7 +285,8 @@ param(Wat *w, FuncSig *s, Names names)
     if (id->kind == TK_ID) {
         uint8_t t;
         if (names == NAMES_NONE)
-            return moatX_fail(w, id, "unexpected parameter name");
+            return moatX_fail(w, id, "unexpected token (no parameter names "
+                              "here)");
         moatX_next(w);
         if (!moatX_valtype(w, &t))
             return false;
@@ -363,7 +364,8 @@ typeuse(Wat *w, Names names, bool *has_idx, uint32_t *idx, FuncSig *s)
         return true;
     FuncSig *def = &w->types[*idx];
     if ((s->nparams || s->nresults) && !sig_equal(def, s))
-        return moatX_fail(w, at, "inconsistent type");
+        return moatX_fail(w, at, "inline function type does not match "
+                          "(type %u)", *idx);
     moatU_free(s->types);
     *s = *def;
     s->types = NULL;            /* a copy of def's follows */

@@ -180,7 +180,7 @@ errors_name_line_and_column(void **state)
     expect_error("(module (func (f32.const 1e39)))",
                  "1:26: constant out of range");
     expect_error("(module (func) (import \"a\" \"b\" (func)))",
-                 "1:17: import after definition");
+                 "1:17: import after function");
     expect_error("(module (func $f) (func $f))", "1:25: duplicate func");
     expect_error("(module (func block $a end $b))", "1:28: mismatching label");
     expect_error("(module (memory 1) (func (i32.load align=3 (i32.const 0))))",
@@ -188,7 +188,7 @@ errors_name_line_and_column(void **state)
     expect_error("(module (; unclosed", "1:19: unclosed block comment");
     expect_error("(module (data \"\\q\"))", "1:17: unknown escape in string");
     expect_error("(module (type $t (func)) (func (type $t) (param i32)))",
-                 "1:32: inconsistent type");
+                 "1:32: inline function type does not match (type 0)");
     expect_error("(module (func (export \"\\ff\")))",
                  "1:23: malformed UTF-8 encoding");
 }
