@@ -41,8 +41,9 @@ uint8_t *moat_cli_read_file(const char *path, size_t *len);
 void     moat_cli_free_file(uint8_t *bytes);
 /* files.c: a module file may be WebAssembly text: whatever starts with
  * neither "\0asm" nor "\177ELF" (an artifact) is text. from_text
- * translates it (frontend/wat.c): the binary (moat_cli_free_file; *len
- * updated), or NULL after printing `PATH:LINE:COL: error: ...`.
+ * translates and validates it (frontend/wat.c): the binary
+ * (moat_cli_free_file; *len updated), or NULL after printing
+ * `PATH:LINE:COL: error: ...` (exit status EXIT_BAD_INPUT).
  * read_module = read_file, then from_text for text; NULL: *rc is the exit
  * status (EXIT_USAGE: unreadable, EXIT_BAD_INPUT: bad text). */
 bool     moat_cli_is_text(const uint8_t *bytes, size_t len);

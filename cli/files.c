@@ -65,6 +65,20 @@ moat_cli_from_text(const char *path, const uint8_t *text, size_t *len)
             moat_cli_report(path, &err);
         return NULL;
     }
+    /* validated here, so that an invalid module is reported at its line
+     * and column, not at an offset in a binary the user never saw */
+    if (moat_wasm_validate(bin, n, &err) != MOAT_OK) {
+        uint32_t line = 0, col = 0;
+        moat_wasm_wat_position((const char *)text, *len, err.offset, &line,
+                               &col);
+        if (line == 0)
+            moat_cli_report(path, &err);
+        else
+            fprintf(stderr, "%s:%u:%u: error: %s: %s\n", path, line, col,
+                    moat_status_string(err.code), err.msg);
+        moatU_free(bin);
+        return NULL;
+    }
     *len = n;
     return bin;
 }

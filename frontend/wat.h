@@ -59,6 +59,7 @@ void moatX_byte(Buf *b, uint8_t v);
 void moatX_bytes(Buf *b, const void *p, size_t n);
 void moatX_uleb(Buf *b, uint64_t v);
 void moatX_sleb(Buf *b, int64_t v);
+size_t moatX_uleb_len(uint64_t v);          /* bytes moatX_uleb writes */
 void moatX_name(Buf *b, const uint8_t *p, size_t n);   /* vec(byte) */
 void moatX_section(Buf *out, uint8_t id, const Buf *body);
 void moatX_buf_free(Buf *b);
@@ -91,6 +92,15 @@ typedef struct FuncSig {
     uint32_t nparams, nresults;
 } FuncSig;
 
+/* Where a piece of the binary came from (moat_wasm_wat_position): an
+ * offset in section sec's entries (then, once assembled, in the module)
+ * and the token's line and column. */
+typedef struct Pos {
+    uint64_t off;
+    uint32_t line, col;
+    uint8_t  sec;
+} Pos;
+
 typedef struct Wat {
     const Tok  *t;              /* tokens; t[pos] is the next one */
     uint32_t    pos, ntok;
@@ -108,6 +118,13 @@ typedef struct Wat {
     uint32_t    nlabels, caplabels;
     bool        uses_datacount; /* memory.init or data.drop seen */
     NameMap     ops;            /* instruction text -> Op */
+    /* positions, recorded only when want_pos: instructions written into
+     * the buffer `track` (of section track_sec), and module fields */
+    bool        want_pos;
+    Pos        *marks;
+    uint32_t    nmarks, capmarks;
+    const void *track;
+    uint8_t     track_sec;
 } Wat;
 
 const Tok *moatX_peek(const Wat *w, uint32_t ahead);
@@ -115,6 +132,10 @@ const Tok *moatX_next(Wat *w);
 /* Always returns false: records "LINE:COL: msg" for token t. */
 bool moatX_fail(Wat *w, const Tok *t, const char *fmt, ...) MOAT_PRINTF(3, 4);
 bool moatX_expect(Wat *w, TokKind kind, const char *what);
+/* Records that t's construct starts at out->n, when out is w->track; or
+ * at offset off of section sec (mark_at). No-ops unless w->want_pos. */
+void moatX_mark(Wat *w, const void *out, size_t n, const Tok *t);
+void moatX_mark_at(Wat *w, uint8_t sec, uint64_t off, const Tok *t);
 bool moatX_lpar_kw(const Wat *w, const char *kw);   /* next is "(kw" */
 bool moatX_valtype(Wat *w, uint8_t *out);
 bool moatX_reftype(Wat *w, const Tok *t, uint8_t *out);  /* funcref ... */

@@ -58,6 +58,16 @@ moatX_uleb(Buf *b, uint64_t v)
     } while (v);
 }
 
+size_t
+moatX_uleb_len(uint64_t v)
+{
+    size_t n = 1;
+
+    while (v >>= 7)
+        n++;
+    return n;
+}
+
 void
 moatX_sleb(Buf *b, int64_t v)
 {

@@ -225,7 +225,11 @@ func_body(Mod *m, uint32_t nparams)
             moatX_byte(&types, t);
         ok = ok && !moatU_failed(w->err) && close_paren(w);
     }
+    uint32_t first = w->nmarks;        /* this body's positions */
+    w->track = &body;
+    w->track_sec = S_CODE;
     ok = ok && moatX_expr(w, &body);
+    w->track = NULL;
     for (size_t i = 0; ok && i < types.n; i++)
         ngroups += i == 0 || types.p[i] != types.p[i - 1];
     moatX_uleb(&entry, ngroups);
@@ -238,6 +242,10 @@ func_body(Mod *m, uint32_t nparams)
         i = j;
     }
     moatX_bytes(&entry, body.p, body.n);
+    /* body offsets -> offsets in the code section's entries */
+    for (uint32_t i = first; i < w->nmarks; i++)
+        w->marks[i].off += m->sec[S_CODE].n + moatX_uleb_len(entry.n) +
+                         entry.n - body.n;
     moatX_uleb(&m->sec[S_CODE], entry.n);
     moatX_bytes(&m->sec[S_CODE], entry.p, entry.n);
     m->nsec[S_CODE]++;
@@ -288,8 +296,12 @@ global_field(Mod *m)
         !inline_import(m, K_GLOBAL, &is_import))
         return false;
     if (!is_import) {
-        if (!globaltype(w, &m->sec[S_GLOBAL]) ||
-            !moatX_expr(w, &m->sec[S_GLOBAL]))
+        w->track = &m->sec[S_GLOBAL];
+        w->track_sec = S_GLOBAL;
+        bool ok = globaltype(w, &m->sec[S_GLOBAL]) &&
+                  moatX_expr(w, &m->sec[S_GLOBAL]);
+        w->track = NULL;
+        if (!ok)
             return false;
         m->nsec[S_GLOBAL]++;
     }
@@ -401,12 +413,15 @@ moatX_field(Mod *m)
     static const struct {
         const char *kw;
         bool (*fn)(Mod *);
+        uint8_t     sec;        /* where the field's own entry goes */
     } fields[] = {
-        { "import", import_field }, { "func", func_field },
-        { "table", table_field }, { "memory", memory_field },
-        { "global", global_field }, { "export", export_field },
-        { "start", start_field }, { "elem", moatX_elem_field },
-        { "data", moatX_data_field },
+        { "import", import_field, S_IMPORT }, { "func", func_field, S_FUNC },
+        { "table", table_field, S_TABLE }, { "memory", memory_field, S_MEM },
+        { "global", global_field, S_GLOBAL },
+        { "export", export_field, S_EXPORT },
+        { "start", start_field, S_START },
+        { "elem", moatX_elem_field, S_ELEM },
+        { "data", moatX_data_field, S_DATA },
     };
     Wat       *w = m->w;
     uint32_t   start = w->pos;
@@ -417,6 +432,8 @@ moatX_field(Mod *m)
     w->pos += 2;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (moatX_tok_is(kw, fields[i].kw)) {
+            uint8_t sec = fields[i].sec;
+            moatX_mark_at(w, sec, m->sec[sec].n, &w->t[start]);
             bool ok = fields[i].fn(m);
             if (ok && w->is_oom)
                 return nomem(w);

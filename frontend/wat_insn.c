@@ -485,6 +485,7 @@ op_of(Wat *w)
 static bool
 plain(Wat *w, int op, Buf *out)
 {
+    moatX_mark(w, out, out->n, moatX_peek(w, 0));
     moatX_next(w);
     opcode(out, op);
     return immediates(w, op, out);
@@ -511,7 +512,7 @@ flat_block(Wat *w, int op, Buf *out, uint32_t depth)
 {
     const Tok *label = NULL;
 
-    moatX_next(w);
+    moatX_mark(w, out, out->n, moatX_next(w));
     if (moatX_peek(w, 0)->kind == TK_ID)
         label = moatX_next(w);
     opcode(out, op);
@@ -535,7 +536,7 @@ flat_block(Wat *w, int op, Buf *out, uint32_t depth)
 
 /* `(if label bt folded* (then instr*) (else instr*)?)`, after "(if". */
 static bool
-folded_if(Wat *w, Buf *out, uint32_t depth)
+folded_if(Wat *w, const Tok *at, Buf *out, uint32_t depth)
 {
     const Tok *label = NULL;
     Buf        bt = { 0 };
@@ -547,6 +548,7 @@ folded_if(Wat *w, Buf *out, uint32_t depth)
     while (ok && moatX_peek(w, 0)->kind == TK_LPAR &&
            !moatX_lpar_kw(w, "then"))
         ok = instr(w, out, depth);
+    moatX_mark(w, out, out->n, at);
     opcode(out, OP_IF);
     moatX_bytes(out, bt.p, bt.n);
     moatX_buf_free(&bt);
@@ -578,7 +580,7 @@ folded(Wat *w, Buf *out, uint32_t depth)
         return false;
     if (op == OP_BLOCK || op == OP_LOOP) {
         const Tok *label = NULL;
-        moatX_next(w);
+        moatX_mark(w, out, out->n, moatX_next(w));
         if (moatX_peek(w, 0)->kind == TK_ID)
             label = moatX_next(w);
         opcode(out, op);
@@ -589,14 +591,14 @@ folded(Wat *w, Buf *out, uint32_t depth)
         w->nlabels--;
         return true;
     }
-    if (op == OP_IF) {
-        moatX_next(w);
-        return folded_if(w, out, depth);
-    }
-    Buf  self = { 0 };
-    bool ok = plain(w, op, &self);
+    if (op == OP_IF)
+        return folded_if(w, moatX_next(w), out, depth);
+    Buf        self = { 0 };
+    const Tok *at = moatX_peek(w, 0);
+    bool       ok = plain(w, op, &self);
     while (ok && moatX_peek(w, 0)->kind == TK_LPAR)
         ok = instr(w, out, depth);
+    moatX_mark(w, out, out->n, at);
     moatX_bytes(out, self.p, self.n);
     if (self.is_oom)
         out->is_oom = true;

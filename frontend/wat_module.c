@@ -182,11 +182,15 @@ assemble(Mod *m, Buf *out)
         S_MEM, S_GLOBAL, S_EXPORT, S_START, S_ELEM, S_DATACOUNT, S_CODE,
         S_DATA };
 
+    uint64_t start[NSEC] = { 0 };       /* where each section's entries
+                                         * begin in out */
+
     moatX_bytes(out, "\0asm\1\0\0\0", 8);
     for (size_t i = 0; i < sizeof order; i++) {
         uint8_t id = order[i];
         Buf     body = { 0 };
         if (id == S_START) {
+            start[S_START] = out->n + 2;    /* id, size */
             if (m->has_start)
                 moatX_section(out, S_START, &m->sec[S_START]);
             continue;
@@ -205,9 +209,14 @@ assemble(Mod *m, Buf *out)
             if (m->sec[id].is_oom)
                 body.is_oom = true;
         }
+        /* after the id, size and count */
+        start[id] = out->n + 1 + moatX_uleb_len(body.n) +
+                    moatX_uleb_len(m->nsec[id]);
         moatX_section(out, id, &body);
         moatX_buf_free(&body);
     }
+    for (uint32_t i = 0; i < m->w->nmarks; i++)
+        m->w->marks[i].off += start[m->w->marks[i].sec];
 }
 
 /* The fields up to the closing ')' (or the end of input, bare). */

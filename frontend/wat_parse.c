@@ -68,6 +68,31 @@ moatX_expect(Wat *w, TokKind kind, const char *what)
     return true;
 }
 
+void
+moatX_mark_at(Wat *w, uint8_t sec, uint64_t off, const Tok *t)
+{
+    if (!w->want_pos)
+        return;
+    if (w->nmarks == w->capmarks) {
+        uint32_t cap = w->capmarks ? w->capmarks * 2 : 256;
+        Pos     *p = moatU_realloc(w->marks, cap * sizeof *p);
+        if (!p) {
+            w->is_oom = true;
+            return;
+        }
+        w->marks = p;
+        w->capmarks = cap;
+    }
+    w->marks[w->nmarks++] = (Pos){ off, t->line, t->col, sec };
+}
+
+void
+moatX_mark(Wat *w, const void *out, size_t n, const Tok *t)
+{
+    if (out == w->track)
+        moatX_mark_at(w, w->track_sec, n, t);
+}
+
 bool
 moatX_lpar_kw(const Wat *w, const char *kw)
 {

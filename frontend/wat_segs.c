@@ -286,7 +286,11 @@ moatX_data_field(Mod *m)
                 return false;
         }
         data_head(m, mem);
-        if (!offset_expr(w, out))
+        w->track = out;
+        w->track_sec = S_DATA;
+        bool ok = offset_expr(w, out);
+        w->track = NULL;
+        if (!ok)
             return false;
     }
     return data_strings(w, out, &len) && moatX_expect(w, TK_RPAR, "')'");

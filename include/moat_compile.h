@@ -29,6 +29,16 @@ MOAT_API moat_status moat_wasm_from_wat(const char *text, size_t len,
                                         uint8_t **out, size_t *out_len,
                                         moat_error *err);
 
+/* Where in text the byte at offset of moat_wasm_from_wat's output came
+ * from: *line and *col (1-based) of the instruction or module field that
+ * starts at or last before it, 0 and 0 when none does (the header, the
+ * type section). For reporting a validation error (whose moat_error
+ * offset is such an offset) in terms of the text. MOAT_OK, or the error
+ * moat_wasm_from_wat gives for text. */
+MOAT_API moat_status moat_wasm_wat_position(const char *text, size_t len,
+                                            uint64_t offset, uint32_t *line,
+                                            uint32_t *col);
+
 /* What moat_compile produces. */
 typedef enum moat_output {
     MOAT_OUTPUT_OBJECT,         /* ELF relocatable object (default) */

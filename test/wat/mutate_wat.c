@@ -100,7 +100,17 @@ main(int argc, char **argv)
             }
             ok++;
             err = (moat_error){ 0 };
-            valid += moat_wasm_validate(bin, len, &err) == MOAT_OK;
+            if (moat_wasm_validate(bin, len, &err) == MOAT_OK) {
+                valid++;
+            } else {
+                uint32_t line, col;     /* the text position of the error */
+                if (moat_wasm_wat_position((const char *)dst, m, err.offset,
+                                           &line, &col) != MOAT_OK) {
+                    fprintf(stderr, "%s round %lu: no position\n", argv[i],
+                            r);
+                    return 1;
+                }
+            }
             moat_free(bin);
         }
         free(dst);

@@ -248,6 +248,41 @@ abbreviations(void **state)
                  "(func i32.const 1 if else end)", no_else, sizeof no_else);
 }
 
+/* A validation error's byte offset maps back to the instruction's line
+ * and column; also in a global's initializer and a data offset. */
+static void
+positions(void **state)
+{
+    static const struct { const char *text; uint32_t line, col; } cases[] = {
+        { "(module\n  (func $f (param i32) (result i32)\n    (local.get 0)\n"
+          "    (i32.add (local.get 0) (f32.const 1))))", 4, 6 },
+        { "(module (global i32\n (i64.const 0)))", 2, 3 },
+        { "(module (memory 1)\n  (func nop nop\n   i32.const 0 i64.const 1\n"
+          "   i32.add drop))", 4, 4 },
+        { "(module (memory 1) (data (i64.const 0) \"x\"))", 1, 27 },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *t = cases[i].text;
+        moat_error  err;
+        size_t      n;
+        uint32_t    line, col;
+        uint8_t    *bin = wat(t, &n, &err);
+        assert_non_null(bin);
+        assert_int_equal(moat_wasm_validate(bin, n, &err), MOAT_ERR_INVALID);
+        moat_free(bin);
+        assert_int_equal(moat_wasm_wat_position(t, strlen(t), err.offset,
+                                                &line, &col), MOAT_OK);
+        if (line != cases[i].line || col != cases[i].col)
+            fail_msg("case %zu (%s): got %u:%u, want %u:%u", i, err.msg,
+                     line, col, cases[i].line, cases[i].col);
+        assert_int_equal(moat_wasm_wat_position(t, strlen(t), 0, &line,
+                                                &col), MOAT_OK);
+        assert_int_equal(line, 0);
+    }
+}
+
 static void
 nesting_is_bounded(void **state)
 {
@@ -348,6 +383,7 @@ main(void)
         cmocka_unit_test(strings),
         cmocka_unit_test(errors_name_line_and_column),
         cmocka_unit_test(abbreviations),
+        cmocka_unit_test(positions),
         cmocka_unit_test(nesting_is_bounded),
         cmocka_unit_test(out_of_memory),
     };

@@ -44,6 +44,14 @@ one_module(const Tok *open, const Tok *close, int ctx, const char *outdir)
         return;
     }
     moat_status st = moat_wasm_validate(bin, n, &err);
+    uint32_t    eline = 0, ecol = 0;
+    if (st != MOAT_OK &&
+        moat_wasm_wat_position(open->p, len, err.offset, &eline, &ecol) !=
+            MOAT_OK) {
+        printf("fail %u no text position for the validator's error\n", line);
+        moatU_free(bin);
+        return;
+    }
     if (ctx != INVALID && st != MOAT_OK) {
         printf("fail %u validate: 0x%llx: %s\n", line,
                (unsigned long long)err.offset, err.msg);
