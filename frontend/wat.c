@@ -35,6 +35,8 @@ translate(Wat *w, const char *text, size_t len, uint8_t **out,
 
     *out = NULL;
     *outlen = 0;
+    if (!text)                  /* NULL with len 0: no text at all */
+        text = "";
     if (!moatX_lex(text, len, &toks, err))
         return false;
     w->t = toks.t;

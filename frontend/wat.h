@@ -159,7 +159,12 @@ bool moatX_utf8_string(Wat *w, Buf *out);   /* a name (vec(byte)) */
 /* wat_insn.c: instructions (6.5), flat and folded, until a ')' that
  * closes the enclosing form (not consumed), written in binary. */
 bool moatX_instrs(Wat *w, Buf *out);
-/* One instruction, flat or folded (offsets, elem items). */
+bool moatX_label_index(Wat *w, uint32_t *out);     /* $l or a depth */
+
+/* wat_imm.c: the immediates of instruction op (not block, loop, if). */
+bool moatX_immediates(Wat *w, int op, Buf *out);
+
+/* wat_insn.c: one instruction, flat or folded (offsets, elem items). */
 bool moatX_instr1(Wat *w, Buf *out);
 /* Instructions then `end` (0x0b): a function body or constant expr. */
 bool moatX_expr(Wat *w, Buf *out);

@@ -170,7 +170,8 @@ write_types(Wat *w, Mod *m)
         moatX_uleb(&m->sec[S_TYPE], s->nparams);
         moatX_bytes(&m->sec[S_TYPE], s->types, s->nparams);
         moatX_uleb(&m->sec[S_TYPE], s->nresults);
-        moatX_bytes(&m->sec[S_TYPE], s->types + s->nparams, s->nresults);
+        if (s->nresults)            /* types is NULL for [] -> [] */
+            moatX_bytes(&m->sec[S_TYPE], s->types + s->nparams, s->nresults);
     }
     m->nsec[S_TYPE] = w->ntypes;
 }
