@@ -86,8 +86,8 @@ end_of(const W2J *j, uint32_t i)
     uint32_t depth = 0;
 
     do {
-        depth += (*tok(j, i)).kind == TK_LPAR;
-        depth -= (*tok(j, i)).kind == TK_RPAR;
+        depth += tok(j, i)->kind == TK_LPAR;
+        depth -= tok(j, i)->kind == TK_RPAR;
         i++;
     } while (depth > 0 && i + 1 < j->n);
     return i;
@@ -101,7 +101,7 @@ strings(const W2J *j, uint32_t i, uint32_t end, size_t *len)
 
     for (; i < end; i++) {
         size_t n;
-        if ((*tok(j, i)).kind != TK_STRING || !moatX_string(tok(j, i), NULL, 0, &n))
+        if (tok(j, i)->kind != TK_STRING || !moatX_string(tok(j, i), NULL, 0, &n))
             break;
         uint8_t *p = moatU_alloc(n + 1);
         if (!p)
@@ -148,8 +148,9 @@ module(W2J *j, uint32_t i, bool as_text)
     size_t      len = 0, n;
     bool        is_text = false;
     moat_error  err = { 0 };
+    size_t      span = (size_t)(close->p + 1 - open->p);
 
-    if ((*tok(j, k)).kind == TK_ID) {
+    if (tok(j, k)->kind == TK_ID) {
         put(j, ", \"name\": ");
         put_tok(j, tok(j, k));
         k++;
@@ -163,12 +164,11 @@ module(W2J *j, uint32_t i, bool as_text)
             moat_wasm_from_wat((const char *)bytes, len, &bin, &n, &err) !=
                 MOAT_OK)
             is_text = true;         /* the runner reports it */
-    } else if (moat_wasm_from_wat(open->p, (size_t)(close->p + 1 - open->p),
-                                  &bin, &n, &err) != MOAT_OK) {
+    } else if (moat_wasm_from_wat(open->p, span, &bin, &n, &err) !=
+               MOAT_OK) {
         is_text = true;             /* the runner translates it again */
-        bytes = moatU_alloc(close->p + 1 - open->p);
-        if (bytes)
-            memcpy(bytes, open->p, len = (size_t)(close->p + 1 - open->p));
+        if ((bytes = moatU_alloc(span)) != NULL)
+            memcpy(bytes, open->p, len = span);
     }
     if (is_text ? !bytes : !bin) {
         j->json.is_oom = true;
@@ -250,7 +250,7 @@ value(W2J *j, uint32_t i)
     const Tok *kw = tok(j, i + 1), *x = tok(j, i + 2);
     uint64_t   v;
 
-    if ((*tok(j, i)).kind != TK_LPAR)
+    if (tok(j, i)->kind != TK_LPAR)
         return bad(j, tok(j, i), "expected a value");
     if (moatX_tok_is(kw, "i32.const") || moatX_tok_is(kw, "i64.const")) {
         bool is32 = kw->p[1] == '3';
@@ -288,7 +288,7 @@ static bool
 values(W2J *j, uint32_t i, uint32_t end)
 {
     put(j, "[");
-    for (bool first = true; i < end && (*tok(j, i)).kind == TK_LPAR;
+    for (bool first = true; i < end && tok(j, i)->kind == TK_LPAR;
          first = false) {
         if (!first)
             put(j, ", ");
@@ -311,7 +311,7 @@ action(W2J *j, uint32_t i)
     if (!is_get && !moatX_tok_is(kw, "invoke"))
         return bad(j, kw, "expected invoke or get");
     put(j, ", \"action\": {\"type\": \"%s\"", is_get ? "get" : "invoke");
-    if ((*tok(j, k)).kind == TK_ID) {
+    if (tok(j, k)->kind == TK_ID) {
         put(j, ", \"module\": ");
         put_tok(j, tok(j, k++));
     }
@@ -330,7 +330,7 @@ action(W2J *j, uint32_t i)
 static void
 text_after(W2J *j, uint32_t i)
 {
-    if ((*tok(j, i)).kind == TK_STRING) {
+    if (tok(j, i)->kind == TK_STRING) {
         put(j, ", \"text\": ");
         put_tok(j, tok(j, i));
     }
@@ -346,9 +346,9 @@ command(W2J *j, uint32_t i)
     static const char *const module_asserts[] = { "assert_malformed",
         "assert_invalid", "assert_unlinkable", "assert_uninstantiable" };
 
-    if ((*tok(j, i)).kind != TK_LPAR || kw->kind != TK_KEYWORD)
+    if (tok(j, i)->kind != TK_LPAR || kw->kind != TK_KEYWORD)
         return bad(j, tok(j, i), "expected a command"), end;
-    bool is_module_cmd = sub < end && (*tok(j, sub)).kind == TK_LPAR &&
+    bool is_module_cmd = sub < end && tok(j, sub)->kind == TK_LPAR &&
                          moatX_tok_is(tok(j, sub + 1), "module");
     for (size_t k = 0; k < 4; k++)
         if (moatX_tok_is(kw, module_asserts[k]))
@@ -366,7 +366,7 @@ command(W2J *j, uint32_t i)
     } else if (moatX_tok_is(kw, "register")) {
         put(j, "register\", \"line\": %u, \"as\": ", kw->line);
         put_tok(j, tok(j, sub));
-        if ((*tok(j, sub + 1)).kind == TK_ID) {
+        if (tok(j, sub + 1)->kind == TK_ID) {
             put(j, ", \"name\": ");
             put_tok(j, tok(j, sub + 1));
         }
