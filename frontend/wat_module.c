@@ -250,6 +250,52 @@ fields(Wat *w, Buf *out, bool bare)
     return ok;
 }
 
+/* The script forms `(module binary "..."*)` and `(module quote "..."*)`
+ * (spec interpreter's script syntax): the strings' bytes are the module,
+ * in binary or in text; after the keyword. */
+static bool
+script_module(Wat *w, Buf *out, bool is_quote)
+{
+    Buf bytes = { 0 };
+
+    while (moatX_peek(w, 0)->kind == TK_STRING) {
+        const Tok *t = moatX_next(w);
+        size_t     n;
+        if (!moatX_string(t, NULL, 0, &n))
+            return moatX_buf_free(&bytes), moatX_fail(w, t, "bad string");
+        uint8_t *p = moatU_alloc(n ? n : 1);
+        if (!p)
+            break;
+        moatX_string(t, p, n, &n);
+        moatX_bytes(&bytes, p, n);
+        moatU_free(p);
+    }
+    bool ok = !bytes.is_oom && moatX_peek(w, 0)->kind != TK_STRING;
+    if (!ok) {
+        moatX_buf_free(&bytes);
+        return moatU_fail(w->err, MOAT_NO_OFFSET, MOAT_ERR_NOMEM,
+                          "out of memory");
+    }
+    if (!is_quote) {
+        moatX_bytes(out, bytes.p, bytes.n);
+    } else {
+        uint8_t   *bin;
+        size_t     n;
+        moat_error err = { 0 };
+        /* errors inside the quote: its own line and column, said so */
+        ok = moatX_wat_to_wasm(bytes.n ? (const char *)bytes.p : "",
+                               bytes.n, &bin, &n, &err);
+        if (ok)
+            moatX_bytes(out, bin, n);
+        else
+            moatU_fail(w->err, MOAT_NO_OFFSET, err.code,
+                       "%s (in the quoted module)", err.msg);
+        moatU_free(bin);
+    }
+    moatX_buf_free(&bytes);
+    return ok && moatX_expect(w, TK_RPAR, "')'");
+}
+
 bool
 moatX_module(Wat *w, Buf *out)
 {
@@ -258,5 +304,8 @@ moatX_module(Wat *w, Buf *out)
     w->pos += 2;
     if (moatX_peek(w, 0)->kind == TK_ID)
         moatX_next(w);
+    if (moatX_tok_is(moatX_peek(w, 0), "binary") ||
+        moatX_tok_is(moatX_peek(w, 0), "quote"))
+        return script_module(w, out, moatX_next(w)->p[0] == 'q');
     return fields(w, out, false) && moatX_expect(w, TK_RPAR, "')'");
 }

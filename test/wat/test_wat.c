@@ -246,6 +246,10 @@ abbreviations(void **state)
     };
     expect_bytes("(func (if (i32.const 1) (then) (else)))"
                  "(func i32.const 1 if else end)", no_else, sizeof no_else);
+    /* the script forms: a module's bytes, or its text, in strings */
+    expect_bytes("(module $m binary \"\\00asm\" \"\\01\\00\\00\\00\""
+                 " \"\\01\\04\\01\\60\\00\\00\")", labels, 6);
+    expect_bytes("(module quote \"(type (func))\")", labels, 6);
 }
 
 /* A validation error's byte offset maps back to the instruction's line

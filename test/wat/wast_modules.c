@@ -6,7 +6,7 @@
  * validator must then reject), assert_unlinkable, assert_uninstantiable,
  * assert_trap and assert_exhaustion are done too, marked "nested".
  * Prints one line per module: "ok LINE [nested]", "skip LINE REASON"
- * (binary and quoted top-level modules: not text modules) or "fail LINE
+ * (binary modules in assert_malformed: the decoder's tests) or "fail LINE
  * MESSAGE". run-wat-spec.py compares the files with wast2json's.
  *   wast_modules FILE.wast OUTDIR
  */
@@ -24,20 +24,13 @@ enum { TOP, INVALID, VALID };
 static void
 one_module(const Tok *open, const Tok *close, int ctx, const char *outdir)
 {
-    const Tok *kw = open + 2;           /* after "(module" and any $id */
     uint8_t   *bin;
     size_t     n;
     moat_error err = { 0 };
     char       path[4096];
     unsigned   line = open[1].line;
 
-    if (kw->kind == TK_ID)
-        kw++;
-    if (moatX_tok_is(kw, "binary") || moatX_tok_is(kw, "quote")) {
-        printf("skip %u (module %.*s ...)%s is not a text module\n", line,
-               (int)kw->len, kw->p, ctx == TOP ? "" : " in an assertion");
-        return;
-    }
+    /* binary and quoted modules translate too: to their strings' bytes */
     size_t len = (size_t)(close->p + 1 - open->p);
     if (moat_wasm_from_wat(open->p, len, &bin, &n, &err) != MOAT_OK) {
         printf("fail %u text: %s\n", line, err.msg);
