@@ -8,6 +8,8 @@ Binary and quoted modules are skipped (they are not text modules), with
 the reason. Prints "N passed, N failed, N skipped"; exit 77 without wabt.
 
   run-wat-spec.py WAST_MODULES SPECDIR [NAME.wast ...]
+  run-wat-spec.py WAST_MODULES --tree ROOT SUBDIR...   every .wat below
+                                                       ROOT/SUBDIR
 """
 import collections
 import json
@@ -99,11 +101,19 @@ def main():
             print(f'SKIP: {prog} (wabt) is not installed')
             return 77
     tool, specdir = sys.argv[1], sys.argv[2]
-    if not os.path.isdir(specdir):
+    if specdir == '--tree':
+        specdir, names = sys.argv[3], []
+        for sub in sys.argv[4:]:
+            for top, _, files in os.walk(os.path.join(specdir, sub)):
+                names += [os.path.join(top, f) for f in files
+                          if f.endswith('.wat')]
+        names.sort()
+    elif not os.path.isdir(specdir):
         print(f'SKIP: no spec suite at {specdir}')
         return 77
-    names = sys.argv[3:] or sorted(n for n in os.listdir(specdir)
-                                   if n.endswith(('.wast', '.wat')))
+    else:
+        names = sys.argv[3:] or sorted(n for n in os.listdir(specdir)
+                                       if n.endswith(('.wast', '.wat')))
     totals = collections.Counter()
     skips = collections.Counter()
     failures = []
