@@ -40,7 +40,8 @@ int moat_cli_status_exit(moat_status st);
 uint8_t *moat_cli_read_file(const char *path, size_t *len);
 void     moat_cli_free_file(uint8_t *bytes);
 /* files.c: a module file may be WebAssembly text: whatever starts with
- * neither "\0asm" nor "\177ELF" (an artifact) is text. from_text
+ * neither "\0asm" nor "\177ELF" (an artifact) and has no NUL byte in
+ * its first 4 KiB is text. from_text
  * translates and validates it (frontend/wat.c): the binary
  * (moat_cli_free_file; *len updated), or NULL after printing
  * `PATH:LINE:COL: error: ...` (exit status EXIT_BAD_INPUT).

@@ -41,8 +41,12 @@ moat_cli_read_file(const char *path, size_t *len)
 bool
 moat_cli_is_text(const uint8_t *bytes, size_t len)
 {
-    return !(len >= 4 && (!memcmp(bytes, "\0asm", 4) ||
-                          !memcmp(bytes, "\177ELF", 4)));
+    if (len >= 4 && (!memcmp(bytes, "\0asm", 4) ||
+                     !memcmp(bytes, "\177ELF", 4)))
+        return false;
+    /* text has no NUL byte; other binaries (a cut .wasm, a zip) go the
+     * binary way, whose errors name them better ("magic header") */
+    return !memchr(bytes, 0, len < 4096 ? len : 4096);
 }
 
 uint8_t *

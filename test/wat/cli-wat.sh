@@ -40,5 +40,10 @@ check "hello.o written" 0 $?
 check "run hello.wat" 0 $? "^hello from text$" "$tmp/out"
 "$moat" run "$tmp/hello.o" >"$tmp/out" 2>&1
 check "run the compiled hello.o" 0 $? "^hello from text$" "$tmp/out"
+# a binary that is neither wasm nor ELF is not taken for text
+printf '\0as' >"$tmp/cut.wasm"
+"$moat" validate "$tmp/cut.wasm" 2>"$tmp/err"
+check "a cut binary is not text" 1 $? "cut.wasm:0x.*error: malformed" \
+    "$tmp/err"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
