@@ -58,6 +58,37 @@ uint64_t moat_cli_file_limit(void);
 void moat_cli_report(const char *path, const moat_error *err);
 
 int moat_cmd_validate(int argc, char **argv);
+int moat_cmd_wast(int argc, char **argv);
+
+/* wast_exec.c: the runtime of `moat wast` (cmd_wast.c). */
+typedef struct WastInst {
+    char          *name;        /* "$id" of the module command, or NULL */
+    moat_module   *mod;
+    moat_instance *inst;        /* NULL when instantiation failed */
+} WastInst;
+
+typedef struct WastRun {
+    const struct MoatCompiler *cc;
+    moat_compile_config *cfg;
+    moat_engine   *engine;
+    moat_linker   *linker;      /* spectest and registered instances */
+    size_t         current;     /* inst[current - 1]: the last module
+                                 * instantiated; 0: none yet */
+    WastInst      *inst;
+    size_t         n, cap;
+} WastRun;
+
+bool moat_wast_begin(WastRun *x, char *why, size_t n);
+void moat_wast_end(WastRun *x);
+/* Compiles, loads and instantiates wasm; the instance becomes the current
+ * one (and name's, when given) on success. */
+moat_status moat_wast_instantiate(WastRun *x, const uint8_t *wasm,
+                                  size_t len, const char *name,
+                                  moat_error *err);
+/* The instance named name ("$id"), or the current one (name NULL). */
+const WastInst *moat_wast_find(WastRun *x, const char *name);
+bool moat_wast_register(WastRun *x, const char *as, const char *name,
+                        char *why, size_t n);
 int moat_cmd_inspect(int argc, char **argv);
 int moat_cmd_compile(int argc, char **argv);
 int moat_cmd_run(int argc, char **argv);

@@ -30,6 +30,13 @@ static const struct {
       "usage: moat inspect FILE.wasm|FILE.wat|ARTIFACT\n\n"
       "Prints a valid module's imports, exports, memories, tables, globals\n"
       "and sections. Exit 1 when FILE is not a valid module.\n" },
+    { "wast", moat_cmd_wast, "[-v] FILE.wast...   run WebAssembly spec "
+                             "scripts",
+      "usage: moat wast [-v] FILE.wast...\n\n"
+      "Runs spec test scripts (module, register, invoke, get and the\n"
+      "assert_* commands; spectest imports provided). Prints each\n"
+      "failure (-v: each command), per file and in all `N passed, N\n"
+      "failed, N skipped`; exit 1 when a command failed.\n" },
     { "run", moat_cmd_run, "[OPTIONS] PROG [ARGS...]   run a WASI program "
                            "(.wasm, .wat, .o, .so; see --help)", NULL },
     { "compile", moat_cmd_compile, "[OPTIONS] IN.wasm [-o OUT]   compile to "

@@ -45,5 +45,12 @@ printf '\0as' >"$tmp/cut.wasm"
 "$moat" validate "$tmp/cut.wasm" 2>"$tmp/err"
 check "a cut binary is not text" 1 $? "cut.wasm:0x.*error: malformed" \
     "$tmp/err"
+# moat wast: every false assertion of wrong.wast is a failure
+"$moat" wast "$src/wrong.wast" >"$tmp/out" 2>&1
+check "moat wast counts failures" 1 $? \
+    "^2 passed, 13 failed, 1 skipped$" "$tmp/out"
+"$moat" wast -v "$src/wrong.wast" >"$tmp/out" 2>&1
+check "moat wast -v names the unknown command" 1 $? \
+    "wrong.wast:24: skipped: a command moat wast does not know" "$tmp/out"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
