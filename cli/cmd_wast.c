@@ -110,6 +110,7 @@ parse_float(const Tok *t, bool is32, uint64_t *bits, uint8_t *nan)
 {
     uint32_t f;
 
+    *bits = 0;
     *nan = moatX_tok_is(t, "nan:canonical") ? 1
          : moatX_tok_is(t, "nan:arithmetic") ? 2 : 0;
     if (*nan)
@@ -200,6 +201,32 @@ parse_value(Wast *s, uint32_t i, Expect *e)
         return true;
     }
     return false;
+}
+
+/* A value for messages: its type and bits (lanes: the 16 bytes). */
+static void
+val_text(const moat_val *v, char *buf, size_t n)
+{
+    uint64_t hi, lo;
+
+    switch (v->type) {
+    case MOAT_I32: case MOAT_F32:
+        snprintf(buf, n, "%s:0x%08x", v->type == MOAT_I32 ? "i32" : "f32",
+                 v->of.i32);
+        break;
+    case MOAT_I64: case MOAT_F64:
+        snprintf(buf, n, "%s:0x%016llx", v->type == MOAT_I64 ? "i64" : "f64",
+                 (unsigned long long)v->of.i64);
+        break;
+    case MOAT_V128:
+        memcpy(&lo, v->of.v128, 8);
+        memcpy(&hi, v->of.v128 + 8, 8);
+        snprintf(buf, n, "v128:0x%016llx%016llx", (unsigned long long)hi,
+                 (unsigned long long)lo);
+        break;
+    default:
+        snprintf(buf, n, "ref:%p", v->of.ref);
+    }
 }
 
 static bool
@@ -327,7 +354,18 @@ assert_return(Wast *s, uint32_t i, const Tok *at)
     }
     for (size_t r = 0; r < nwant && r < nout; r++)
         if (!matches(&want[r], &got[r])) {
-            outcome(s, at, false, "assert_return: result %zu differs", r);
+            char        g[64], w[64];
+            const Expect *e = &want[r];
+            val_text(&got[r], g, sizeof g);
+            val_text(&e->v, w, sizeof w);
+            if (e->v.type != MOAT_V128 && e->nan[0])
+                snprintf(w, sizeof w, "%s", e->nan[0] == 1 ? "nan:canonical"
+                                                           : "nan:arithmetic");
+            bool lane_nan = e->v.type == MOAT_V128 &&
+                            (memchr(e->nan, 1, 16) || memchr(e->nan, 2, 16));
+            outcome(s, at, false, "assert_return: result %zu is %s, "
+                    "expected %s%s", r, g, w,
+                    lane_nan ? " (lanes with NaN patterns)" : "");
             return;
         }
     outcome(s, at, nout == nwant, "assert_return");
