@@ -39,6 +39,18 @@ int moat_cli_status_exit(moat_status st);
  * the caller's (moat_cli_free_file). */
 uint8_t *moat_cli_read_file(const char *path, size_t *len);
 void     moat_cli_free_file(uint8_t *bytes);
+/* files.c: a module file may be WebAssembly text: whatever starts with
+ * neither "\0asm" nor "\177ELF" (an artifact) and has no NUL byte in
+ * its first 4 KiB is text. from_text
+ * translates and validates it (frontend/wat.c): the binary
+ * (moat_cli_free_file; *len updated), or NULL after printing
+ * `PATH:LINE:COL: error: ...` (exit status EXIT_BAD_INPUT).
+ * read_module = read_file, then from_text for text; NULL: *rc is the exit
+ * status (EXIT_USAGE: unreadable, EXIT_BAD_INPUT: bad text). */
+bool     moat_cli_is_text(const uint8_t *bytes, size_t len);
+uint8_t *moat_cli_from_text(const char *path, const uint8_t *text,
+                            size_t *len);
+uint8_t *moat_cli_read_module(const char *path, size_t *len, int *rc);
 /* MOAT_FILE_LIMIT, or the smaller $MOAT_TEST_FILE_LIMIT (bytes; for tests,
  * which cannot write a gigabyte). */
 uint64_t moat_cli_file_limit(void);
@@ -46,6 +58,37 @@ uint64_t moat_cli_file_limit(void);
 void moat_cli_report(const char *path, const moat_error *err);
 
 int moat_cmd_validate(int argc, char **argv);
+int moat_cmd_wast(int argc, char **argv);
+
+/* wast_exec.c: the runtime of `moat wast` (cmd_wast.c). */
+typedef struct WastInst {
+    char          *name;        /* "$id" of the module command, or NULL */
+    moat_module   *mod;
+    moat_instance *inst;        /* NULL when instantiation failed */
+} WastInst;
+
+typedef struct WastRun {
+    const struct MoatCompiler *cc;
+    moat_compile_config *cfg;
+    moat_engine   *engine;
+    moat_linker   *linker;      /* spectest and registered instances */
+    size_t         current;     /* inst[current - 1]: the last module
+                                 * instantiated; 0: none yet */
+    WastInst      *inst;
+    size_t         n, cap;
+} WastRun;
+
+bool moat_wast_begin(WastRun *x, char *why, size_t n);
+void moat_wast_end(WastRun *x);
+/* Compiles, loads and instantiates wasm; the instance becomes the current
+ * one (and name's, when given) on success. */
+moat_status moat_wast_instantiate(WastRun *x, const uint8_t *wasm,
+                                  size_t len, const char *name,
+                                  moat_error *err);
+/* The instance named name ("$id"), or the current one (name NULL). */
+const WastInst *moat_wast_find(WastRun *x, const char *name);
+bool moat_wast_register(WastRun *x, const char *as, const char *name,
+                        char *why, size_t n);
 int moat_cmd_inspect(int argc, char **argv);
 int moat_cmd_compile(int argc, char **argv);
 int moat_cmd_run(int argc, char **argv);

@@ -34,16 +34,17 @@ static void
 help(FILE *f)
 {
     fprintf(f,
-"usage: moat compile [OPTIONS] IN.wasm [-o OUT]\n"
+"usage: moat compile [OPTIONS] IN.wasm|IN.wat [-o OUT]\n"
 "\n"
 "Compiles a WebAssembly module to native x86-64 code for `moat run` and\n"
-"libmoat (docs/cli.md). IN may be - (standard input, up to 1 GiB).\n"
+"libmoat (docs/cli.md). IN may be - (standard input, up to 1 GiB), and\n"
+"WebAssembly text (.wat: whatever does not start with \\0asm).\n"
 "\n"
 "Output (default: an object):\n"
 "  -o OUT            write OUT; - is standard output (binary output is\n"
 "                    refused when that is a terminal). Without -o, like\n"
-"                    cc: IN's file name with .wasm replaced by the kind's\n"
-"                    suffix, in the current directory\n"
+"                    cc: IN's file name with .wasm (.wat) replaced by the\n"
+"                    kind's suffix, in the current directory\n"
 "  -c                ELF relocatable object (IN.o)\n"
 "  -shared           shared object, linked with cc (IN.so)\n"
 "  -S                assembly (IN.s)\n"
@@ -91,7 +92,7 @@ usage(void)
             "                    [--compile-timeout DURATION] "
             "[--compile-memory SIZE]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
-            "--emit-bc] IN.wasm [-o OUT]\n"
+            "--emit-bc] IN.wasm|IN.wat [-o OUT]\n"
             "       moat compile --help\n");
     return EXIT_USAGE;
 }
@@ -407,11 +408,11 @@ moat_cmd_compile(int argc, char **argv)
     if (a.cpu && !strcmp(a.cpu, "help"))
         return list_cpus();
     size_t   len;
-    uint8_t *bytes = moat_cli_read_file(strcmp(a.in, "-") ? a.in
-                                                          : "/dev/stdin",
-                                        &len);
+    uint8_t *bytes = moat_cli_read_module(strcmp(a.in, "-") ? a.in
+                                                            : "/dev/stdin",
+                                          &len, &rc);
     if (!bytes)
-        return EXIT_USAGE;
+        return rc;
     if (!a.is_shared)
         rc = compile_to(&a, bytes, len, a.out);
     else

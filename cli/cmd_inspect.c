@@ -186,7 +186,7 @@ int
 moat_cmd_inspect(int argc, char **argv)
 {
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: moat inspect FILE.wasm|ARTIFACT\n");
+        fprintf(stderr, "usage: moat inspect FILE.wasm|FILE.wat|ARTIFACT\n");
         return EXIT_USAGE;
     }
     size_t   len;
@@ -196,6 +196,13 @@ moat_cmd_inspect(int argc, char **argv)
     if (len >= 4 && !memcmp(bytes, "\177ELF", 4)) {
         moat_cli_free_file(bytes);
         return inspect_artifact(argv[1]);
+    }
+    if (moat_cli_is_text(bytes, len)) {
+        uint8_t *bin = moat_cli_from_text(argv[1], bytes, &len);
+        moat_cli_free_file(bytes);
+        if (!bin)
+            return EXIT_BAD_INPUT;
+        bytes = bin;
     }
     moat_error err = { 0 };
     Module    *m;

@@ -37,6 +37,8 @@ moat_cli_default_output(const char *in, moat_output kind, bool is_shared,
     size_t len = strlen(base);
     if (len > 5 && !strcmp(base + len - 5, ".wasm"))
         len -= 5;
+    else if (len > 4 && !strcmp(base + len - 4, ".wat"))
+        len -= 4;
     if (!strcmp(in, "-") || len == 0 || len + strlen(ext) >= n)
         return false;
     snprintf(buf, n, "%.*s%s", (int)len, base, ext);

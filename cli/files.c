@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "moat_compile.h"     /* moat_wasm_from_wat */
 #include "util.h"             /* moatU_read_file */
 
 uint64_t
@@ -35,6 +36,69 @@ moat_cli_read_file(const char *path, size_t *len)
         return NULL;
     }
     return buf;
+}
+
+bool
+moat_cli_is_text(const uint8_t *bytes, size_t len)
+{
+    if (len >= 4 && (!memcmp(bytes, "\0asm", 4) ||
+                     !memcmp(bytes, "\177ELF", 4)))
+        return false;
+    /* text has no NUL byte; other binaries (a cut .wasm, a zip) go the
+     * binary way, whose errors name them better ("magic header") */
+    return !memchr(bytes, 0, len < 4096 ? len : 4096);
+}
+
+uint8_t *
+moat_cli_from_text(const char *path, const uint8_t *text, size_t *len)
+{
+    uint8_t   *bin;
+    size_t     n;
+    moat_error err = { 0 };
+
+    if (moat_wasm_from_wat((const char *)text, *len, &bin, &n, &err) !=
+        MOAT_OK) {
+        unsigned line, col;
+        int      at = 0;
+        /* "LINE:COL: expected ..." -> "PATH:LINE:COL: error: expected ..." */
+        if (err.code == MOAT_ERR_MALFORMED &&
+            sscanf(err.msg, "%u:%u: %n", &line, &col, &at) == 2 && at > 0)
+            fprintf(stderr, "%s:%u:%u: error: %s\n", path, line, col,
+                    err.msg + at);
+        else
+            moat_cli_report(path, &err);
+        return NULL;
+    }
+    /* validated here, so that an invalid module is reported at its line
+     * and column, not at an offset in a binary the user never saw */
+    if (moat_wasm_validate(bin, n, &err) != MOAT_OK) {
+        uint32_t line = 0, col = 0;
+        moat_wasm_wat_position((const char *)text, *len, err.offset, &line,
+                               &col);
+        if (line == 0)
+            moat_cli_report(path, &err);
+        else
+            fprintf(stderr, "%s:%u:%u: error: %s: %s\n", path, line, col,
+                    moat_status_string(err.code), err.msg);
+        moatU_free(bin);
+        return NULL;
+    }
+    *len = n;
+    return bin;
+}
+
+uint8_t *
+moat_cli_read_module(const char *path, size_t *len, int *rc)
+{
+    uint8_t *bytes = moat_cli_read_file(path, len);
+
+    *rc = EXIT_USAGE;
+    if (!bytes || !moat_cli_is_text(bytes, *len))
+        return bytes;
+    uint8_t *bin = moat_cli_from_text(path, bytes, len);
+    moat_cli_free_file(bytes);
+    *rc = EXIT_BAD_INPUT;
+    return bin;
 }
 
 int

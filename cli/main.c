@@ -19,17 +19,26 @@ static const struct {
 } cmds[] = {
     { "validate", moat_cmd_validate, "FILE.wasm   check a module against the "
                                      "WebAssembly 2.0 spec",
-      "usage: moat validate FILE.wasm\n\n"
+      "usage: moat validate FILE.wasm|FILE.wat\n\n"
       "Checks FILE against the WebAssembly 2.0 spec: silent with exit 0\n"
       "when valid; `FILE:0xOFF: error: ...` and exit 1 when not, 3 past\n"
-      "an implementation limit, 2 when FILE cannot be read.\n" },
+      "an implementation limit, 2 when FILE cannot be read. FILE may be\n"
+      "text (.wat: whatever does not start with \\0asm); its syntax\n"
+      "errors read `FILE:LINE:COL: error: ...`.\n" },
     { "inspect", moat_cmd_inspect, "FILE.wasm    list a module's imports, "
                                    "exports and sections",
-      "usage: moat inspect FILE.wasm\n\n"
+      "usage: moat inspect FILE.wasm|FILE.wat|ARTIFACT\n\n"
       "Prints a valid module's imports, exports, memories, tables, globals\n"
       "and sections. Exit 1 when FILE is not a valid module.\n" },
+    { "wast", moat_cmd_wast, "[-v] FILE.wast...   run WebAssembly spec "
+                             "scripts",
+      "usage: moat wast [-v] FILE.wast...\n\n"
+      "Runs spec test scripts (module, register, invoke, get and the\n"
+      "assert_* commands; spectest imports provided). Prints each\n"
+      "failure (-v: each command), per file and in all `N passed, N\n"
+      "failed, N skipped`; exit 1 when a command failed.\n" },
     { "run", moat_cmd_run, "[OPTIONS] PROG [ARGS...]   run a WASI program "
-                           "(.wasm, .o, .so; see --help)", NULL },
+                           "(.wasm, .wat, .o, .so; see --help)", NULL },
     { "compile", moat_cmd_compile, "[OPTIONS] IN.wasm [-o OUT]   compile to "
                                    "native code (see --help)", NULL },
     { "serve", moat_cmd_serve, "[OPTIONS] [ROUTES_FILE]   serve HTTP, a "

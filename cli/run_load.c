@@ -3,7 +3,8 @@
  * loads the cached object and never loads the compiler; a miss, an
  * unusable entry or --no-cache compiles with the compiler library, and
  * the result fills the cache. .o and .so files are loaded as they are:
- * native code, trusted like an executable (docs/cli.md).
+ * native code, trusted like an executable (docs/cli.md). Anything else is
+ * WebAssembly text, translated to a binary first (files.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -154,6 +155,12 @@ moat_cli_load(moat_engine *e, const RunOptions *o, bool interruptible,
         return EXIT_USAGE;
     if (len >= 4 && !memcmp(bytes, "\0asm", 4)) {
         rc = load_wasm(e, o, interruptible, bytes, len, out);
+    } else if (moat_cli_is_text(bytes, len)) {
+        size_t   n = len;
+        uint8_t *bin = moat_cli_from_text(o->prog, bytes, &n);
+        rc = bin ? load_wasm(e, o, interruptible, bin, n, out)
+                 : EXIT_BAD_INPUT;
+        moat_cli_free_file(bin);
     } else {
         /* the bytes already read: a pipe cannot be read twice */
         moat_error err = { 0 };

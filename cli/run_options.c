@@ -14,7 +14,8 @@ void
 moat_cli_run_usage(FILE *f)
 {
     fprintf(f,
-        "usage: moat run [OPTIONS] PROG.wasm|PROG.o|PROG.so [ARGS...]\n"
+        "usage: moat run [OPTIONS] PROG.wasm|PROG.wat|PROG.o|PROG.so "
+        "[ARGS...]\n"
         "       moat run [OPTIONS] --invoke NAME PROG [VALUES...]\n"
         "options:\n"
         "  --dir HOST[::GUEST]  preopen directory HOST as GUEST "

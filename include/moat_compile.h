@@ -17,6 +17,28 @@ extern "C" {
 MOAT_API moat_status moat_wasm_validate(const uint8_t *bytes, size_t len,
                                         moat_error *err);
 
+/* Translates a module in the WebAssembly text format (.wat, spec chapter
+ * 6; WebAssembly 2.0) to the binary format, without validating it (give
+ * the bytes to moat_wasm_validate or moat_compile). text is read only
+ * during the call and need not be NUL-terminated. On success *out (free
+ * with moat_free) holds *out_len bytes; on failure *out is NULL and err
+ * (may be NULL) says what was expected where: MOAT_ERR_MALFORMED, the
+ * message "LINE:COLUMN: expected ..., got '...'" (offset MOAT_NO_OFFSET),
+ * or MOAT_ERR_NOMEM. docs/frontend.md, "Text format". */
+MOAT_API moat_status moat_wasm_from_wat(const char *text, size_t len,
+                                        uint8_t **out, size_t *out_len,
+                                        moat_error *err);
+
+/* Where in text the byte at offset of moat_wasm_from_wat's output came
+ * from: *line and *col (1-based) of the instruction or module field that
+ * starts at or last before it, 0 and 0 when none does (the header, the
+ * type section). For reporting a validation error (whose moat_error
+ * offset is such an offset) in terms of the text. MOAT_OK, or the error
+ * moat_wasm_from_wat gives for text. */
+MOAT_API moat_status moat_wasm_wat_position(const char *text, size_t len,
+                                            uint64_t offset, uint32_t *line,
+                                            uint32_t *col);
+
 /* What moat_compile produces. */
 typedef enum moat_output {
     MOAT_OUTPUT_OBJECT,         /* ELF relocatable object (default) */

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # build-fuzz.sh OUT_DIR [TARGET...]
 #
-# Builds the libFuzzer targets (default: both) with clang-19 and ASan +
-# UBSan (UB aborts, so libFuzzer reports it): OUT_DIR/fuzz_validate over
-# decode + validate, OUT_DIR/fuzz_load over the artifact loaders. The
+# Builds the libFuzzer targets (default: fuzz_validate and fuzz_load) with
+# clang-19 and ASan + UBSan (UB aborts, so libFuzzer reports it):
+# OUT_DIR/fuzz_validate over decode + validate, OUT_DIR/fuzz_load over the
+# artifact loaders, OUT_DIR/fuzz_wat (only when named) over the text
+# front-end. The
 # library sources are the lists in frontend/meson.build and runtime/meson.build
 # (frontend_src, runtime_src), compiled directly: no meson build is needed.
 # CLANG overrides the compiler; FUZZ_CFLAGS adds flags (split on spaces),
@@ -14,14 +16,15 @@ set -euo pipefail
 prog=${0##*/}
 die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
 
-[ $# -ge 1 ] || die "usage: $prog OUT_DIR [fuzz_validate] [fuzz_load]"
+[ $# -ge 1 ] ||
+    die "usage: $prog OUT_DIR [fuzz_validate] [fuzz_load] [fuzz_wat]"
 out_dir=$1
 shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_validate fuzz_load)
 for t in "${targets[@]}"; do
     case $t in
-    fuzz_validate | fuzz_load) ;;
+    fuzz_validate | fuzz_load | fuzz_wat) ;;
     *) die "unknown target: $t" ;;
     esac
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # smoke.sh BUILD_DIR [SECONDS] [MOAT]
 #
-# Short libFuzzer runs for `meson test --suite fuzz`. fuzz_validate (decode +
+# Short libFuzzer runs for `meson test --suite fuzz`. fuzz_wat (the text
+# front-end) over the repository's .wat files. fuzz_validate (decode +
 # validate): builds BUILD_DIR/fuzz/fuzz_validate (build-fuzz.sh; rebuilt only
 # when a source is newer than the binary), seeds BUILD_DIR/fuzz/seed from the
 # spec tests (seed-corpus.sh; redone only when a .wast is newer), then fuzzes
@@ -80,6 +81,17 @@ else
 fi
 failed=0 passed=0
 if fuzz fuzz_validate "$seed" -dict="$here/wasm.dict"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+fi
+
+# fuzz_wat (the text front-end): seeded with the repository's .wat files
+wseed=$work/seed-wat
+rm -rf -- "$wseed"
+mkdir -p "$wseed"
+find "$root/test" -name '*.wat' -exec cp -t "$wseed" -- {} +
+if fuzz fuzz_wat "$wseed"; then
     passed=$((passed + 1))
 else
     failed=$((failed + 1))

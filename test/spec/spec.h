@@ -78,6 +78,13 @@ Outcome moatT_exec_register(Runner *R, const Cmd *c, char *why, size_t nwhy);
 bool    moatT_exec_instance(Runner *R, const char *name,
                             moat_instance **inst, moat_module **mod);
 
+/* spec_wast.c: a .wast script (text, len bytes, read from path) as the
+ * JSON wast2json writes, module files written into dir. On success *json
+ * is owned (moatU_free); else why says what is wrong. */
+bool moatT_wast_to_json(const char *path, const char *text, size_t len,
+                        const char *dir, char **json, size_t *jlen,
+                        char *why, size_t nwhy);
+
 /* spec_action.c */
 Outcome moatT_exec_action(Runner *R, const Cmd *c, ActionKind kind,
                           char *why, size_t nwhy);

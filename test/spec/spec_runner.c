@@ -1,6 +1,7 @@
-/* spec_runner.c - spec_runner [--verbose] DIR_OR_JSON...: runs wast2json
- * command files (the spec interpreter's script format) against Moat, then
- * prints per-file counts, skip reasons and "N passed, N failed, N skipped".
+/* spec_runner.c - spec_runner [--verbose] DIR_OR_JSON_OR_WAST...: runs
+ * wast2json command files, or .wast scripts read directly (spec_wast.c),
+ * against Moat, then prints per-file counts, skip reasons and "N passed,
+ * N failed, N skipped".
  * What a command means is spec_cmd.c's job; converting .wast files is
  * run-spec.sh's; JSON parsing is json.c's.
  */
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "spec.h"
 
@@ -306,6 +308,52 @@ oom:
     return false;
 }
 
+/* A .wast script read directly (spec_wast.c): its modules go to a
+ * scratch folder that is removed afterwards. */
+static void
+run_wast_file(Runner *R, const char *path)
+{
+    const char *tmp = getenv("TMPDIR");
+    char        dir[4096], why[WHY_MAX], *text, *json;
+    size_t      len, jlen;
+
+    R->file = (Counts){ { 0 } };
+    snprintf(dir, sizeof dir, "%s/moat-wast-XXXXXX", tmp && *tmp ? tmp
+                                                                : "/tmp");
+    if (!moatT_spec_read_file(path, &text, &len, why, sizeof why)) {
+        fail_file(R, path, why);
+    } else if (!mkdtemp(dir)) {
+        snprintf(why, sizeof why, "mkdtemp: %s", strerror(errno));
+        fail_file(R, path, why);
+        moatU_free(text);
+    } else {
+        if (moatT_wast_to_json(path, text, len, dir, &json, &jlen, why,
+                               sizeof why)) {
+            run_json_text(R, path, json, jlen, dir);
+            moatU_free(json);
+        } else {
+            fail_file(R, path, why);
+            print_file_counts(R, base_name(path));
+        }
+        moatU_free(text);
+        char **names;
+        size_t n;
+        if (list_dir(dir, &names, &n)) {
+            for (size_t i = 0; i < n; i++) {
+                char *p = moatT_spec_join_path(dir, names[i]);
+                if (p)
+                    remove(p);
+                moatU_free(p);
+                moatU_free(names[i]);
+            }
+            moatU_free(names);
+        }
+        rmdir(dir);
+        return;
+    }
+    print_file_counts(R, base_name(path));
+}
+
 /* Runs every *.json below dir in name order (symlinked folders are not
  * entered, so there are no loops); returns how many it found. */
 static unsigned long
@@ -335,6 +383,9 @@ run_dir(Runner *R, const char *dir, int depth)
         } else if (moatT_spec_ends_with(names[i], ".json")) {
             found++;
             run_json_file(R, path);
+        } else if (moatT_spec_ends_with(names[i], ".wast")) {
+            found++;
+            run_wast_file(R, path);
         }
         moatU_free(path);
         moatU_free(names[i]);
@@ -351,6 +402,8 @@ run_arg(Runner *R, const char *arg)
     if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
         if (run_dir(R, arg, 0) == 0)
             fail_file(R, arg, "no .json files found");
+    } else if (moatT_spec_ends_with(arg, ".wast")) {
+        run_wast_file(R, arg);
     } else {
         run_json_file(R, arg);      /* reports a missing file itself */
     }
@@ -393,9 +446,10 @@ print_summary(Runner *R)
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: spec_runner [--verbose] DIR_OR_JSON...\n"
+    fprintf(stderr, "usage: spec_runner [--verbose] DIR_OR_JSON_OR_WAST...\n"
             "Runs wast2json output (foo.json with its module files beside "
-            "it);\na DIR is searched for *.json. Exit status 1 if any "
+            "it)\nor .wast scripts directly (no wast2json); a DIR is "
+            "searched for *.json\nand *.wast. Exit status 1 if any "
             "command failed.\n");
     return 2;
 }
