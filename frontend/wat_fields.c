@@ -58,6 +58,22 @@ limits(Wat *w, Buf *out)
     return true;
 }
 
+/* A memory type: limits, then `shared` (threads proposal), which sets bit
+ * 1 of the flag byte limits() wrote first (binary 5.3.8 with threads). */
+static bool
+memtype(Wat *w, Buf *out)
+{
+    size_t at = out->n;
+
+    if (!limits(w, out))
+        return false;
+    if (moatX_tok_is(moatX_peek(w, 0), "shared")) {
+        out->p[at] |= 0x02;
+        moatX_next(w);
+    }
+    return true;
+}
+
 static bool
 reftype(Wat *w, uint8_t *out)
 {
@@ -151,7 +167,7 @@ import_desc(Mod *m, uint8_t kind)
     case K_TABLE:
         return tabletype(w, out);
     case K_MEM:
-        return limits(w, out);
+        return memtype(w, out);
     default:
         return globaltype(w, out);
     }
@@ -395,7 +411,7 @@ memory_field(Mod *m)
         return close_paren(w);
     m->nsec[S_MEM]++;
     if (!moatX_lpar_kw(w, "data"))
-        return limits(w, &m->sec[S_MEM]) && close_paren(w);
+        return memtype(w, &m->sec[S_MEM]) && close_paren(w);
     w->pos += 2;
     uint64_t len;
     if (!moatX_data_inline(m, idx, &len) || !close_paren(w))

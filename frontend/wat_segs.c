@@ -181,12 +181,18 @@ moatX_elem_field(Mod *m)
     m->next[SP_ELEM]++;
     if (moatX_peek(w, 0)->kind == TK_ID)
         moatX_next(w);
+    /* 1.0's `(elem x (offset) funcidx*)`, a bare table index, which
+     * wabt and the reference interpreter still take (the threads
+     * proposal's tests use it) */
+    bool bare = moatX_is_index(w) && moatX_peek(w, 1)->kind == TK_LPAR;
     if (moatX_tok_is(moatX_peek(w, 0), "declare")) {
         mode = DECLARATIVE;
         moatX_next(w);
-    } else if (moatX_peek(w, 0)->kind == TK_LPAR) {
+    } else if (bare || moatX_peek(w, 0)->kind == TK_LPAR) {
         mode = ACTIVE;
-        if (moatX_lpar_kw(w, "table")) {
+        if (bare) {
+            ok = moatX_index(w, SP_TABLE, &table);
+        } else if (moatX_lpar_kw(w, "table")) {
             w->pos += 2;
             has_table = true;
             ok = moatX_index(w, SP_TABLE, &table) &&
@@ -276,10 +282,14 @@ moatX_data_field(Mod *m)
     m->nsec[S_DATA]++;
     if (moatX_peek(w, 0)->kind == TK_ID)
         moatX_next(w);
-    if (moatX_peek(w, 0)->kind != TK_LPAR) {
+    /* 1.0's `(data x (offset) ...)`, a bare memory index (as for elem) */
+    bool bare = moatX_is_index(w) && moatX_peek(w, 1)->kind == TK_LPAR;
+    if (!bare && moatX_peek(w, 0)->kind != TK_LPAR) {
         moatX_byte(out, 1);
     } else {
-        if (moatX_lpar_kw(w, "memory")) {
+        if (bare && !moatX_index(w, SP_MEM, &mem))
+            return false;
+        if (!bare && moatX_lpar_kw(w, "memory")) {
             w->pos += 2;
             if (!moatX_index(w, SP_MEM, &mem) ||
                 !moatX_expect(w, TK_RPAR, "')'"))

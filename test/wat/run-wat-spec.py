@@ -21,7 +21,7 @@ import tempfile
 
 
 def wasm2wat(path):
-    r = subprocess.run(['wasm2wat', '--no-check', path],
+    r = subprocess.run(['wasm2wat', '--no-check', '--enable-threads', path],
                        capture_output=True, text=True)
     return r.stdout if r.returncode == 0 else 'wasm2wat failed: ' + r.stderr
 
@@ -33,7 +33,9 @@ def run_file(tool, wast, tmp, totals, skips, failures):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
     base = os.path.basename(wast)
-    r = subprocess.run(['wast2json', '--enable-annotations', wast, '-o',
+    # threads: the repository's atomics tests (2.0 modules are the same)
+    r = subprocess.run(['wast2json', '--enable-annotations',
+                        '--enable-threads', wast, '-o',
                         os.path.join(theirs_dir, 'x.json')],
                        capture_output=True, text=True)
     theirs = {}
