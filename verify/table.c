@@ -1,0 +1,398 @@
+/* table.c - proves an indirect jump is a bounded jump-table jump (rule
+ * "table"), the shape LLVM gives a switch at -O0 and -O2:
+ *
+ *     cmp $N, %esi            (or sub $N, %rax at -O0, the index spilled)
+ *     ja  default             (or jae: bound N - 1)
+ *     lea T(%rip), %rcx       (PC32 relocation to a data section)
+ *     mov %esi, %eax
+ *     movslq (%rcx,%rax,4), %rax
+ *     add %rcx, %rax
+ *     jmp *%rax
+ *
+ * It executes the straight-line run of instructions before the jump
+ * symbolically (every register write is a fresh value unless it copies
+ * one; stack slots at constant rbp/rsp offsets are tracked; a bound comes
+ * only from the compare-and-branch), then checks each of the N + 1 table
+ * entries: a PC32 relocation whose target is an instruction of the same
+ * function. decode.c then checks that no branch enters the run past its
+ * start. Anything else is not proven, so rejected.
+ */
+#include <Zydis/Zydis.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "verify.h"
+
+#define WINDOW 32u          /* instructions before the jump we look at */
+#define NSLOT  16u
+#define NFACT  16u
+#define MAX_ENTRIES (1u << 20)
+
+enum { V_SYM, V_TABLE, V_ENTRY, V_TARGET };
+
+typedef struct Val {
+    uint8_t  kind;
+    bool     zx32;          /* V_SYM: zext(low 32 bits of sym) */
+    uint32_t sym;
+    uint32_t tsec;          /* tables: section and offset of entry 0 */
+    uint64_t toff, n;       /* entries 0..n */
+} Val;
+
+typedef struct Slot {
+    bool     used;
+    uint8_t  base;          /* register index: rsp or rbp */
+    int64_t  disp;
+    uint8_t  size;
+    Val      v;
+} Slot;
+
+typedef struct Fact {
+    uint32_t sym;
+    bool     zx32;
+    uint64_t max;           /* value <= max */
+} Fact;
+
+typedef struct Sym {
+    KCheck      *c;
+    const KFunc *f;
+    Val          reg[16];
+    Slot         slot[NSLOT];
+    Fact         fact[NFACT];
+    uint32_t     nfact, next_sym;
+    bool         has_cmp;   /* flags are `cmp val, imm` */
+    Val          cmp_val;
+    bool         cmp_zx32;  /* the compare was 32-bit */
+    uint64_t     cmp_imm;
+} Sym;
+
+static int
+gpr(ZydisRegister r)
+{
+    ZydisRegister big = ZydisRegisterGetLargestEnclosing(
+        ZYDIS_MACHINE_MODE_LONG_64, r);
+
+    if (big >= ZYDIS_REGISTER_RAX && big <= ZYDIS_REGISTER_R15)
+        return (int)(big - ZYDIS_REGISTER_RAX);
+    return -1;
+}
+
+static Val
+fresh(Sym *s, bool zx32)
+{
+    return (Val){ .kind = V_SYM, .zx32 = zx32, .sym = s->next_sym++ };
+}
+
+static bool
+bounded(const Sym *s, const Val *v, uint64_t *max)
+{
+    if (v->kind != V_SYM)
+        return false;
+    for (uint32_t i = 0; i < s->nfact; i++)
+        if (s->fact[i].sym == v->sym && s->fact[i].zx32 == v->zx32) {
+            *max = s->fact[i].max;
+            return true;
+        }
+    return false;
+}
+
+static void
+add_fact(Sym *s, uint32_t sym, bool zx32, uint64_t max)
+{
+    if (s->nfact < NFACT)
+        s->fact[s->nfact++] = (Fact){ sym, zx32, max };
+}
+
+/* The fall-through of ja/jae after `cmp v, imm`: v <= imm (ja) or
+ * v <= imm - 1 (jae). A 32-bit compare bounds zext(low32(v)); a 64-bit
+ * one bounds v itself and so also its zero-extended low half. */
+static void
+branch_fact(Sym *s, ZydisMnemonic m)
+{
+    uint64_t max = s->cmp_imm;
+
+    if (!s->has_cmp || s->cmp_val.kind != V_SYM)
+        return;
+    if (m == ZYDIS_MNEMONIC_JNB) {
+        if (max == 0)
+            return;
+        max--;
+    } else if (m != ZYDIS_MNEMONIC_JNBE) {
+        return;
+    }
+    if (s->cmp_zx32 || s->cmp_val.zx32)
+        add_fact(s, s->cmp_val.sym, true, max);
+    else {
+        add_fact(s, s->cmp_val.sym, false, max);
+        add_fact(s, s->cmp_val.sym, true, max);
+    }
+}
+
+static Slot *
+slot_at(Sym *s, int base, int64_t disp)
+{
+    for (uint32_t i = 0; i < NSLOT; i++)
+        if (s->slot[i].used && s->slot[i].base == base &&
+            s->slot[i].disp == disp)
+            return &s->slot[i];
+    return NULL;
+}
+
+/* A write of size bytes at [base + disp]: drops what it overlaps. */
+static void
+slot_clobber(Sym *s, int base, int64_t disp, uint16_t size)
+{
+    for (uint32_t i = 0; i < NSLOT; i++) {
+        Slot *t = &s->slot[i];
+        if (t->used && (base < 0 || (t->base == base &&
+                                     t->disp < disp + size &&
+                                     disp < t->disp + t->size)))
+            t->used = false;
+    }
+}
+
+static bool
+is_frame_mem(const ZydisDecodedOperand *o, int *base)
+{
+    *base = gpr(o->mem.base);
+    return o->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+           o->mem.index == ZYDIS_REGISTER_NONE &&
+           o->mem.segment != ZYDIS_REGISTER_FS &&
+           o->mem.segment != ZYDIS_REGISTER_GS &&
+           (*base == 4 || *base == 5);          /* rsp, rbp */
+}
+
+/* What a mov/movsxd/lea computes, when it is a shape we follow. */
+static bool
+model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
+           const ZydisDecodedOperand *ops, Val *out)
+{
+    const ZydisDecodedOperand *d = &ops[0], *src = &ops[1];
+    int                        base;
+
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+        src->type == ZYDIS_OPERAND_TYPE_REGISTER && gpr(src->reg.value) >= 0) {
+        Val v = s->reg[gpr(src->reg.value)];
+        if (d->size == 64)
+            *out = v;
+        else if (d->size == 32 && v.kind == V_SYM)
+            *out = (Val){ .kind = V_SYM, .zx32 = true, .sym = v.sym };
+        else
+            return false;
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV && is_frame_mem(src, &base)) {
+        Slot *t = slot_at(s, base, src->mem.disp.value);
+        if (!t || (d->size != 64 && d->size != 32) || t->size * 8 != d->size)
+            return false;
+        *out = t->v;
+        if (d->size == 32) {
+            if (t->v.kind != V_SYM)
+                return false;
+            out->zx32 = true;
+        }
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOVSXD && d->size == 64 &&
+        src->type == ZYDIS_OPERAND_TYPE_MEMORY && src->size == 32 &&
+        src->mem.scale == 4 && src->mem.disp.value == 0 &&
+        src->mem.segment != ZYDIS_REGISTER_FS &&
+        src->mem.segment != ZYDIS_REGISTER_GS && gpr(src->mem.base) >= 0 &&
+        gpr(src->mem.index) >= 0) {
+        Val      t = s->reg[gpr(src->mem.base)];
+        uint64_t max;
+        if (t.kind != V_TABLE ||
+            !bounded(s, &s->reg[gpr(src->mem.index)], &max))
+            return false;
+        *out = t;
+        out->kind = V_ENTRY;
+        out->n = max;
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_LEA && d->size == 64 &&
+        src->mem.base == ZYDIS_REGISTER_RIP) {
+        uint32_t    n;
+        const KSec *sec = &s->c->obj.sec[s->f->sec];
+        const KRel *r = moatK_rels_in(sec, off, off + in->length, &n);
+        const KObj *o = &s->c->obj;
+        if (n != 1 || r->type != K_R_PC32 ||
+            o->sym[r->sym].shndx == 0 || o->sym[r->sym].shndx >= o->nsec ||
+            o->sec[o->sym[r->sym].shndx].is_code)
+            return false;
+        *out = (Val){ .kind = V_TABLE, .tsec = o->sym[r->sym].shndx,
+                      .toff = o->sym[r->sym].value + (uint64_t)r->addend +
+                              (off + in->length - r->off) };
+        return true;
+    }
+    return false;
+}
+
+/* `add a, b` of a table's base and one of its entries. */
+static bool
+model_add(Sym *s, const ZydisDecodedInstruction *in,
+          const ZydisDecodedOperand *ops, Val *out)
+{
+    if (in->mnemonic != ZYDIS_MNEMONIC_ADD || ops[0].size != 64 ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        gpr(ops[1].reg.value) < 0)
+        return false;
+    Val a = s->reg[gpr(ops[0].reg.value)], b = s->reg[gpr(ops[1].reg.value)];
+    if (a.kind == V_TABLE && b.kind == V_ENTRY) {
+        Val t = a;
+        a = b;
+        b = t;
+    }
+    if (a.kind != V_ENTRY || b.kind != V_TABLE || a.tsec != b.tsec ||
+        a.toff != b.toff)
+        return false;
+    *out = a;
+    out->kind = V_TARGET;
+    return true;
+}
+
+/* Records `cmp r, imm` / `sub r, imm` (unsigned, r read before). */
+static void
+model_flags(Sym *s, const ZydisDecodedInstruction *in,
+            const ZydisDecodedOperand *ops)
+{
+    bool writes = in->cpu_flags && in->cpu_flags->modified;
+
+    if (!writes)
+        return;
+    s->has_cmp = false;
+    if ((in->mnemonic == ZYDIS_MNEMONIC_CMP ||
+         in->mnemonic == ZYDIS_MNEMONIC_SUB) &&
+        ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        gpr(ops[0].reg.value) >= 0 &&
+        (ops[0].size == 32 || ops[0].size == 64) &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        s->has_cmp = true;
+        s->cmp_val = s->reg[gpr(ops[0].reg.value)];
+        s->cmp_zx32 = ops[0].size == 32;
+        s->cmp_imm = ops[1].imm.value.u;
+        if (ops[0].size == 32)
+            s->cmp_imm &= 0xffffffffu;
+    }
+}
+
+/* One instruction of the run: effects on flags, registers, slots. */
+static void
+step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
+     const ZydisDecodedOperand *ops)
+{
+    Val  v;
+    bool known = model_move(s, off, in, ops, &v) || model_add(s, in, ops, &v);
+    int  base;
+
+    if (in->meta.category == ZYDIS_CATEGORY_COND_BR)
+        branch_fact(s, in->mnemonic);
+    if (in->meta.category == ZYDIS_CATEGORY_CALL) {
+        memset(s->slot, 0, sizeof s->slot);
+        for (int r = 0; r < 16; r++)
+            s->reg[r] = fresh(s, false);
+    }
+    model_flags(s, in, ops);
+    for (uint8_t i = 0; i < in->operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+            continue;
+        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && gpr(o->reg.value) >= 0) {
+            int r = gpr(o->reg.value);
+            s->reg[r] = (i == 0 && known) ? v : fresh(s, o->size == 32);
+            if (r == 4 || r == 5)       /* rsp, rbp moved: their slots */
+                for (uint32_t k = 0; k < NSLOT; k++)
+                    if (s->slot[k].base == r)
+                        s->slot[k].used = false;
+        } else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            if (!is_frame_mem(o, &base)) {
+                slot_clobber(s, -1, 0, 0);
+                continue;
+            }
+            slot_clobber(s, base, o->mem.disp.value, o->size / 8);
+            if (in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0 &&
+                ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                gpr(ops[1].reg.value) >= 0 &&
+                (o->size == 64 || o->size == 32))
+                for (uint32_t k = 0; k < NSLOT; k++)
+                    if (!s->slot[k].used) {
+                        s->slot[k] = (Slot){ true, (uint8_t)base,
+                                             o->mem.disp.value,
+                                             (uint8_t)(o->size / 8),
+                                             s->reg[gpr(ops[1].reg.value)] };
+                        break;
+                    }
+        }
+    }
+}
+
+/* Checks the table's entries 0..t->n and marks their targets. */
+static bool
+check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
+              const Val *t)
+{
+    const KObj *o = &c->obj;
+    const KSec *ts = &o->sec[t->tsec];
+
+    if (t->n >= MAX_ENTRIES || t->toff > ts->size ||
+        (t->n + 1) * 4 > ts->size - t->toff) {
+        moatK_violation(c, K_TABLE, jmp, "jump table of %" PRIu64 " entries "
+                        "at %s+0x%" PRIx64 " outside its section", t->n + 1,
+                        ts->name, t->toff);
+        return false;
+    }
+    for (uint64_t i = 0; i <= t->n; i++) {
+        uint64_t    at = t->toff + 4 * i, to;
+        uint32_t    n;
+        const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
+        const KSym *sym = n == 1 ? &o->sym[r->sym] : NULL;
+        bool ok = sym && r->off == at && r->type == K_R_PC32 &&
+                  sym->shndx == f->sec;
+        to = ok ? sym->value + (uint64_t)r->addend - 4 * i : 0;
+        if (!ok || to < f->lo || to >= f->hi || !m->is_insn[to - f->lo]) {
+            moatK_violation(c, K_TABLE, jmp, "jump table entry %" PRIu64
+                            " (%s+0x%" PRIx64 ") is not an instruction of "
+                            "the function", i, ts->name, at);
+            return false;
+        }
+        m->is_target[to - f->lo] = 1;
+        moatK_table_entry_used(c, t->tsec, (uint32_t)(r - ts->rel));
+    }
+    return true;
+}
+
+bool
+moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
+                  uint64_t *win_lo)
+{
+    Sym          s = { .c = c, .f = f };
+    ZydisDecoder d;
+    uint32_t     start = at;
+    const KSec  *sec = &c->obj.sec[f->sec];
+    uint64_t     jmp = m->insn[at];
+
+    while (start > 0 && at - start < WINDOW &&
+           !m->is_target[m->insn[start] - f->lo])
+        start--;
+    *win_lo = m->insn[start];
+    for (int r = 0; r < 16; r++)
+        s.reg[r] = fresh(&s, false);
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    for (uint32_t k = start; k <= at; k++) {
+        ZydisDecodedInstruction in;
+        ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+        uint64_t                off = m->insn[k];
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, sec->data + off,
+                                                 f->hi - off, &in, ops)))
+            break;          /* decoded before: cannot happen */
+        if (k < at) {
+            step(&s, off, &in, ops);
+            continue;
+        }
+        Val *t = gpr(ops[0].reg.value) >= 0 ? &s.reg[gpr(ops[0].reg.value)]
+                                            : NULL;
+        if (t && t->kind == V_TARGET)
+            return check_entries(c, f, m, jmp, t);
+    }
+    moatK_violation(c, K_TABLE, jmp, "indirect jump not proven to be a "
+                    "bounded table jump");
+    return false;
+}
