@@ -1,0 +1,418 @@
+/* test_mutants.c - the checker against hand-made mutants of honest
+ * objects (honest.wat compiled at -O0 and -O2; paths in argv): the honest
+ * objects must verify with no violation, and every mutant must be
+ * rejected by the rule it breaks: a syscall, int3 or segment write patched
+ * over an instruction, bytes that do not decode, a function size that cuts
+ * an instruction, a jump into the middle of an instruction or out of its
+ * function, a call to an absolute address or into a function, a symbol
+ * off the allow-list, an unbounded table jump, a relocation moved off its
+ * field, a descriptor code pointer off a function start, a function that
+ * runs off its end. Each test prints how many mutants it made.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <Zydis/Zydis.h>
+#include <cmocka.h>
+
+#include "elfload.h"
+#include "util.h"
+#include "verify.h"
+
+static const char *paths[2];
+
+typedef struct Obj {
+    uint8_t *bytes;
+    size_t   len;
+    KObj     o;
+    KReport  rep;
+    KCheck   c;
+} Obj;
+
+static void
+load(Obj *x, int which)
+{
+    moat_error err = { 0 };
+
+    memset(x, 0, sizeof *x);
+    assert_true(moatU_read_file(paths[which], UINT64_C(1) << 30, &x->bytes,
+                                &x->len, &err));
+    x->c.rep = &x->rep;
+    assert_true(moatK_obj_read(&x->c, x->bytes, x->len, &x->o));
+}
+
+static void
+unload(Obj *x)
+{
+    moatK_obj_free(&x->o);
+    moatU_free(x->bytes);
+}
+
+/* Checks a mutant copy; true when rule `want` rejected it. */
+static bool
+rejected(const uint8_t *m, size_t len, KRule want)
+{
+    KReport *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    uint64_t n = moatK_verify(m, len, r);
+    bool     ok = n > 0 && r->failed[want] > 0;
+    if (!ok) {
+        fprintf(stderr, "mutant not rejected by %s (%llu violations):\n",
+                moatK_rule_name[want], (unsigned long long)n);
+        moatK_print_violations(stderr, "mutant", r);
+    }
+    free(r);
+    return ok;
+}
+
+static uint64_t
+file_off(const Obj *x, uint32_t sec, uint64_t off)
+{
+    return (uint64_t)(x->o.sec[sec].data - x->bytes) + off;
+}
+
+typedef struct Site {
+    uint64_t off;               /* section offset */
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+} Site;
+
+/* Calls fn on every instruction of every function; fn returns how many
+ * mutants it made and checked. */
+typedef unsigned (*SiteFn)(Obj *x, const KFunc *f, const Site *s);
+
+static unsigned
+each_site(Obj *x, SiteFn fn)
+{
+    ZydisDecoder d;
+    unsigned     n = 0;
+
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    for (uint32_t i = 0; i < x->o.nfn; i++) {
+        const KFunc *f = &x->o.fn[i];
+        const KSec  *s = &x->o.sec[f->sec];
+        for (uint64_t off = f->lo; off < f->hi;) {
+            Site st = { .off = off };
+            assert_true(ZYAN_SUCCESS(ZydisDecoderDecodeFull(
+                &d, s->data + off, f->hi - off, &st.in, st.ops)));
+            n += fn(x, f, &st);
+            off += st.in.length;
+        }
+    }
+    return n;
+}
+
+/* Writes code over the instruction (padded with nops to its length) and
+ * checks rule want rejects the copy. */
+static unsigned
+overwrite(Obj *x, const KFunc *f, const Site *s, const uint8_t *code,
+          size_t n, KRule want)
+{
+    uint32_t nrel;
+
+    /* an instruction with a relocation: the reloc rule would reject the
+     * mutant first, and this mutant is about rule want */
+    moatK_rels_in(&x->o.sec[f->sec], s->off, s->off + s->in.length, &nrel);
+    if (n > s->in.length || nrel)
+        return 0;
+    uint8_t *m = malloc(x->len);
+    assert_non_null(m);
+    memcpy(m, x->bytes, x->len);
+    uint64_t at = file_off(x, f->sec, s->off);
+    memset(m + at, 0x90, s->in.length);
+    memcpy(m + at, code, n);
+    assert_true(rejected(m, x->len, want));
+    free(m);
+    return 1;
+}
+
+static unsigned
+put_syscall(Obj *x, const KFunc *f, const Site *s)
+{
+    static const uint8_t c[] = { 0x0f, 0x05 };
+    return overwrite(x, f, s, c, sizeof c, K_INSN);
+}
+
+static unsigned
+put_int3(Obj *x, const KFunc *f, const Site *s)
+{
+    static const uint8_t c[] = { 0xcc };
+    return overwrite(x, f, s, c, sizeof c, K_INSN);
+}
+
+static unsigned
+put_bad_byte(Obj *x, const KFunc *f, const Site *s)
+{
+    static const uint8_t c[] = { 0x06 };        /* push es: not in 64-bit */
+    return overwrite(x, f, s, c, sizeof c, K_DECODE);
+}
+
+static unsigned
+put_fs_write(Obj *x, const KFunc *f, const Site *s)
+{
+    static const uint8_t mov_fs[] = { 0x8e, 0xe0 };      /* mov %eax,%fs */
+    static const uint8_t gs_store[] = { 0x65, 0x89, 0x00 };
+    static const uint8_t wrfsbase[] = { 0xf3, 0x48, 0x0f, 0xae, 0xd0 };
+    return overwrite(x, f, s, mov_fs, sizeof mov_fs, K_SEGMENT) +
+           overwrite(x, f, s, gs_store, sizeof gs_store, K_SEGMENT) +
+           overwrite(x, f, s, wrfsbase, sizeof wrfsbase, K_SEGMENT);
+}
+
+/* call rel32 to an address outside the code, and to a function + 1 */
+static unsigned
+put_bad_call(Obj *x, const KFunc *f, const Site *s)
+{
+    uint8_t  c[5] = { 0xe8 };
+    int32_t  rel = 0x7ff00000;
+    unsigned n = 0;
+
+    memcpy(c + 1, &rel, 4);
+    n += overwrite(x, f, s, c, sizeof c, K_CALL);
+    rel = (int32_t)(f->lo + 1 - (s->off + 5));
+    memcpy(c + 1, &rel, 4);
+    return n + overwrite(x, f, s, c, sizeof c, K_CALL);
+}
+
+/* A direct jump whose target moves one byte on (into the instruction
+ * there, when it is longer than a byte) or before the function. */
+static unsigned
+bend_jump(Obj *x, const KFunc *f, const Site *s)
+{
+    const ZydisDecodedInstruction *in = &s->in;
+    ZydisDecoder d;
+    ZydisDecodedInstruction t;
+
+    if (!in->raw.imm[0].is_relative || in->mnemonic == ZYDIS_MNEMONIC_CALL ||
+        in->raw.imm[0].size != 8)
+        return 0;
+    uint64_t to = s->off + in->length + (uint64_t)in->raw.imm[0].value.s;
+    if (to < f->lo || to >= f->hi)
+        return 0;
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    assert_true(ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
+        &d, NULL, x->o.sec[f->sec].data + to, f->hi - to, &t)));
+    uint8_t *m = malloc(x->len);
+    unsigned n = 0;
+    assert_non_null(m);
+    uint64_t imm = file_off(x, f->sec, s->off + in->raw.imm[0].offset);
+    if (t.length > 1 && in->raw.imm[0].value.s < 127) {
+        memcpy(m, x->bytes, x->len);
+        m[imm]++;
+        assert_true(rejected(m, x->len, K_JUMP));
+        n++;
+    }
+    int64_t out = (int64_t)f->lo - 1 - (int64_t)(s->off + in->length);
+    if (out >= -128) {
+        memcpy(m, x->bytes, x->len);
+        m[imm] = (uint8_t)(int8_t)out;
+        assert_true(rejected(m, x->len, K_JUMP));
+        n++;
+    }
+    free(m);
+    return n;
+}
+
+/* The bound check of a table jump removed: ja/jae rel8 made two nops in
+ * a function that has an indirect jump. */
+static unsigned
+drop_bound(Obj *x, const KFunc *f, const Site *s)
+{
+    static const uint8_t nops[] = { 0x66, 0x90 };
+    ZydisDecoder d;
+    bool has_ijmp = false;
+
+    if ((s->in.mnemonic != ZYDIS_MNEMONIC_JNBE &&
+         s->in.mnemonic != ZYDIS_MNEMONIC_JNB) || s->in.length != 2)
+        return 0;
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    for (uint64_t off = s->off; off < f->hi;) {
+        ZydisDecodedInstruction in;
+        assert_true(ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
+            &d, NULL, x->o.sec[f->sec].data + off, f->hi - off, &in)));
+        if (in.mnemonic == ZYDIS_MNEMONIC_JMP && !in.raw.imm[0].is_relative)
+            has_ijmp = true;
+        off += in.length;
+    }
+    return has_ijmp ? overwrite(x, f, s, nops, sizeof nops, K_TABLE) : 0;
+}
+
+/* The last ret made a nop: the function runs off its end. */
+static unsigned
+drop_ret(Obj *x, const KFunc *f, const Site *s)
+{
+    static const uint8_t nop[] = { 0x90 };
+    if (s->in.mnemonic != ZYDIS_MNEMONIC_RET || s->off + 1 != f->hi)
+        return 0;
+    return overwrite(x, f, s, nop, sizeof nop, K_END);
+}
+
+static void
+honest_objects_verify(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        Obj x;
+        load(&x, i);
+        assert_true(x.o.nfn >= 5);
+        assert_int_equal(moatK_verify(x.bytes, x.len, &x.rep), 0);
+        unload(&x);
+    }
+}
+
+static void
+run_sites(const char *what, SiteFn fn)
+{
+    unsigned n = 0;
+    for (int i = 0; i < 2; i++) {
+        Obj x;
+        load(&x, i);
+        n += each_site(&x, fn);
+        unload(&x);
+    }
+    printf("%s: %u mutants, all rejected\n", what, n);
+    assert_true(n > 0);
+}
+
+static void syscall_rejected(void **s) { (void)s; run_sites("syscall", put_syscall); }
+static void int3_rejected(void **s) { (void)s; run_sites("int3", put_int3); }
+static void bad_byte_rejected(void **s) { (void)s; run_sites("undecodable", put_bad_byte); }
+static void segment_rejected(void **s) { (void)s; run_sites("segment", put_fs_write); }
+static void bad_call_rejected(void **s) { (void)s; run_sites("call", put_bad_call); }
+static void bent_jump_rejected(void **s) { (void)s; run_sites("jump", bend_jump); }
+static void unbounded_table_rejected(void **s) { (void)s; run_sites("table", drop_bound); }
+static void no_ret_rejected(void **s) { (void)s; run_sites("end", drop_ret); }
+
+/* Section header i of the file, copied. */
+static ElfShdr
+shdr(const Obj *x, uint32_t i)
+{
+    ElfEhdr e;
+    ElfShdr h;
+    memcpy(&e, x->bytes, sizeof e);
+    memcpy(&h, x->bytes + e.shoff + i * sizeof h, sizeof h);
+    return h;
+}
+
+/* Relocation and symbol mutants, over the file's own records. */
+static void
+records_rejected(void **state)
+{
+    (void)state;
+    unsigned n = 0;
+    for (int w = 0; w < 2; w++) {
+        Obj x;
+        load(&x, w);
+        uint8_t *m = malloc(x.len);
+        assert_non_null(m);
+        for (uint32_t i = 0; i < x.o.nsec; i++) {
+            ElfShdr h = shdr(&x, i);
+            const KSec *to = &x.o.sec[h.info];
+            for (uint64_t k = 0; h.type == ELF_SHT_RELA &&
+                                 k < h.size / sizeof(ElfRela); k++) {
+                ElfRela r;
+                uint64_t at = h.offset + k * sizeof r;
+                memcpy(&r, x.bytes + at, sizeof r);
+                const KSym *sym = &x.o.sym[r.info >> 32];
+                memcpy(m, x.bytes, x.len);
+                if (to->is_code && (uint32_t)r.info == K_R_PLT32) {
+                    r.offset--;             /* onto the call's opcode */
+                    memcpy(m + at, &r, sizeof r);
+                    assert_true(rejected(m, x.len, K_RELOC));
+                    n++;
+                } else if (!to->is_code && (to->flags & ELF_SHF_ALLOC) &&
+                           strcmp(to->name, ".eh_frame") &&
+                           (uint32_t)r.info == K_R_64 && sym->shndx &&
+                           sym->shndx < x.o.nsec &&
+                           x.o.sec[sym->shndx].is_code) {
+                    r.addend++;             /* a function's address + 1 */
+                    memcpy(m + at, &r, sizeof r);
+                    assert_true(rejected(m, x.len, K_CODEPTR));
+                    n++;
+                }
+            }
+            if (h.type != ELF_SHT_STRTAB)
+                continue;
+            /* moatR_trap renamed: a symbol off the allow-list */
+            for (uint64_t k = 0; k + 11 <= h.size; k++)
+                if (!memcmp(x.bytes + h.offset + k, "moatR_trap", 11)) {
+                    memcpy(m, x.bytes, x.len);
+                    memcpy(m + h.offset + k, "system\0\0\0\0", 11);
+                    assert_true(rejected(m, x.len, K_EXTERN));
+                    assert_true(rejected(m, x.len, K_CALL));
+                    n++;
+                }
+        }
+        free(m);
+        unload(&x);
+    }
+    printf("relocations and symbols: %u mutants, all rejected\n", n);
+    assert_true(n > 10);
+}
+
+/* A function symbol whose size cuts its last instruction. */
+static void
+cut_function_rejected(void **state)
+{
+    (void)state;
+    unsigned n = 0;
+    for (int w = 0; w < 2; w++) {
+        Obj x;
+        load(&x, w);
+        uint8_t *m = malloc(x.len);
+        assert_non_null(m);
+        for (uint32_t i = 0; i < x.o.nsec; i++) {
+            ElfShdr h = shdr(&x, i);
+            for (uint64_t k = 1; h.type == ELF_SHT_SYMTAB &&
+                                 k < h.size / sizeof(ElfSym); k++) {
+                ElfSym s;
+                uint64_t at = h.offset + k * sizeof s;
+                memcpy(&s, x.bytes + at, sizeof s);
+                if ((s.info & 0xf) != ELF_STT_FUNC || s.size < 2)
+                    continue;
+                memcpy(m, x.bytes, x.len);
+                s.size--;
+                memcpy(m + at, &s, sizeof s);
+                KReport *r = calloc(1, sizeof *r);
+                assert_non_null(r);
+                assert_true(moatK_verify(m, x.len, r) > 0);
+                /* a cut ret leaves a function that runs off its end */
+                assert_true(r->failed[K_DECODE] + r->failed[K_END] > 0);
+                free(r);
+                n++;
+            }
+        }
+        free(m);
+        unload(&x);
+    }
+    printf("cut functions: %u mutants, all rejected\n", n);
+    assert_true(n > 0);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: test_mutants HONEST_O0.o HONEST_O2.o\n");
+        return 2;
+    }
+    paths[0] = argv[1];
+    paths[1] = argv[2];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(honest_objects_verify),
+        cmocka_unit_test(syscall_rejected),
+        cmocka_unit_test(int3_rejected),
+        cmocka_unit_test(bad_byte_rejected),
+        cmocka_unit_test(segment_rejected),
+        cmocka_unit_test(bad_call_rejected),
+        cmocka_unit_test(bent_jump_rejected),
+        cmocka_unit_test(unbounded_table_rejected),
+        cmocka_unit_test(no_ret_rejected),
+        cmocka_unit_test(records_rejected),
+        cmocka_unit_test(cut_function_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
