@@ -2,7 +2,7 @@
  * "table"), the shape LLVM gives a switch at -O0 and -O2:
  *
  *     cmp $N, %esi            (or sub $N, %rax at -O0, the index spilled)
- *     ja  default             (or jae: bound N - 1)
+ *     ja  default             (or jae: bound N - 1; or and $N, %esi)
  *     lea T(%rip), %rcx       (PC32 relocation to a data section)
  *     mov %esi, %eax
  *     movslq (%rcx,%rax,4), %rax
@@ -274,6 +274,24 @@ model_flags(Sym *s, const ZydisDecodedInstruction *in,
     }
 }
 
+/* `and r, imm` with imm >= 0: the result (fresh) is at most imm. */
+static void
+mask_fact(Sym *s, const ZydisDecodedInstruction *in,
+          const ZydisDecodedOperand *ops, const Val *res)
+{
+    if (in->mnemonic != ZYDIS_MNEMONIC_AND ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
+        (ops[0].size != 32 && ops[0].size != 64))
+        return;
+    uint64_t imm = ops[1].imm.value.u;
+    if (ops[0].size == 32)
+        add_fact(s, res->sym, true, imm & 0xffffffffu);
+    else if ((int64_t)imm >= 0) {
+        add_fact(s, res->sym, false, imm);
+        add_fact(s, res->sym, true, imm);
+    }
+}
+
 /* One instruction of the run: effects on flags, registers, slots. */
 static void
 step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
@@ -298,6 +316,8 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && gpr(o->reg.value) >= 0) {
             int r = gpr(o->reg.value);
             s->reg[r] = (i == 0 && known) ? v : fresh(s, o->size == 32);
+            if (i == 0 && !known)
+                mask_fact(s, in, ops, &s->reg[r]);
             if (r == 4 || r == 5)       /* rsp, rbp moved: their slots */
                 for (uint32_t k = 0; k < NSLOT; k++)
                     if (s->slot[k].base == r)
