@@ -16,17 +16,25 @@
 int
 moat_cmd_verify(int argc, char **argv)
 {
-    int rc = EXIT_OK;
+    int  rc = EXIT_OK;
+    bool memory = argc > 1 && !strcmp(argv[1], "--memory");
 
+    if (memory) {
+        argc--;
+        argv++;
+    }
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         fprintf(argc < 2 ? stderr : stdout,
-                "usage: moat verify FILE.o...\n\n"
+                "usage: moat verify [--memory] FILE.o...\n\n"
                 "Checks the machine code of objects `moat compile` wrote\n"
                 "against the sandbox rules of docs/verify.md. Prints each\n"
                 "violation (function+offset: rule: what) and a summary per\n"
                 "file naming the rules checked and those not checked yet.\n"
                 "Exit 0: no violation of a checked rule; 1: violations;\n"
-                "2: a file cannot be read.\n");
+                "2: a file cannot be read.\n\n"
+                "  --memory  also run the memory rule, which is partial: it\n"
+                "            rejects every access it cannot prove, so most\n"
+                "            honest objects fail it today (docs/verify.md)\n");
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     for (int i = 1; i < argc; i++) {
@@ -42,6 +50,7 @@ moat_cmd_verify(int argc, char **argv)
             fprintf(stderr, "moat: out of memory\n");
             return EXIT_BAD_INPUT;
         }
+        rep->check_memory = memory;
         moatK_verify(bytes, len, rep);
         moat_cli_free_file(bytes);
         moatK_print_violations(stdout, argv[i], rep);

@@ -18,7 +18,7 @@ const char *const moatK_rule_name[K_NRULES] = {
     [K_OBJECT] = "object", [K_DECODE] = "decode", [K_RELOC] = "reloc",
     [K_JUMP] = "jump", [K_END] = "end", [K_CALL] = "call",
     [K_EXTERN] = "extern", [K_TABLE] = "table", [K_CODEPTR] = "codeptr",
-    [K_INSN] = "insn", [K_SEGMENT] = "segment",
+    [K_INSN] = "insn", [K_SEGMENT] = "segment", [K_MEMORY] = "memory",
 };
 
 const char *const moatK_unchecked[] = {
@@ -67,7 +67,10 @@ count_unit(KCheck *c, const KRule *rules, size_t n)
 }
 
 static const KRule func_rules[] = { K_DECODE, K_RELOC, K_JUMP, K_END,
-                                    K_CALL, K_TABLE, K_INSN, K_SEGMENT };
+                                    K_CALL, K_TABLE, K_INSN, K_SEGMENT,
+                                    K_MEMORY };
+#define NFUNC_RULES(c) \
+    (sizeof func_rules / sizeof func_rules[0] - !(c)->rep->check_memory)
 static const KRule obj_rules[] = { K_OBJECT, K_EXTERN, K_CODEPTR };
 
 static void
@@ -145,6 +148,12 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
 
     rep->nobjs++;
     if (moatK_obj_read(&c, bytes, len, &c.obj)) {
+        if (rep->check_memory) {
+            c.desc.role = moatU_calloc(c.obj.nfn + 1, 1);
+            c.desc.vals = moatU_calloc(c.obj.nfn + 1, sizeof(uint64_t));
+            if (c.desc.role && c.desc.vals)
+                moatK_desc_read(&c.obj, &c.desc);
+        }
         if (!alloc_tables(&c)) {
             moatK_violation(&c, K_OBJECT, 0, "out of memory");
         } else {
@@ -152,8 +161,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
                 c.fn = &c.obj.fn[i];
                 moatK_check_func(&c, c.fn);
                 rep->nfuncs++;
-                count_unit(&c, func_rules,
-                           sizeof func_rules / sizeof func_rules[0]);
+                count_unit(&c, func_rules, NFUNC_RULES(&c));
             }
             c.fn = NULL;
             check_externs(&c);
@@ -164,6 +172,9 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     for (uint32_t i = 0; c.table_used && i < c.obj.nsec; i++)
         moatU_free(c.table_used[i]);
     moatU_free(c.table_used);
+    moatU_free(c.desc.role);
+    moatU_free(c.desc.vals);
+    moatU_free(c.desc.gwritable);
     moatK_obj_free(&c.obj);
     return c.nviol;
 }

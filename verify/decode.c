@@ -290,6 +290,20 @@ out:
     moatU_free(proven);
 }
 
+/* The memory rule, on a function that keeps every other rule: its
+ * instructions and control flow are then known. */
+static void
+check_memory(FnState *st)
+{
+    for (int r = 0; r < K_NRULES; r++)
+        if (st->c->broke[r]) {
+            moatK_violation(st->c, K_MEMORY, st->f->lo, "not examined: the "
+                            "function breaks rule %s", moatK_rule_name[r]);
+            return;
+        }
+    moatK_check_memory(st->c, st->f, &st->m, &st->c->desc);
+}
+
 void
 moatK_check_func(KCheck *c, const KFunc *f)
 {
@@ -298,11 +312,13 @@ moatK_check_func(KCheck *c, const KFunc *f)
 
     st.m.is_insn = moatU_calloc(n, 1);
     st.m.is_target = moatU_calloc(n, 1);
+    st.m.is_tload = moatU_calloc(n, 1);
     st.insn = moatU_calloc(n, sizeof *st.insn);
     st.br = moatU_calloc(n, sizeof *st.br);
     st.ijmp = moatU_calloc(n, sizeof *st.ijmp);
     st.m.insn = st.insn;
-    if (!st.m.is_insn || !st.m.is_target || !st.insn || !st.br || !st.ijmp)
+    if (!st.m.is_insn || !st.m.is_target || !st.m.is_tload || !st.insn ||
+        !st.br || !st.ijmp)
         moatK_violation(c, K_DECODE, f->lo, "out of memory");
     else if (decode_all(&st)) {
         c->rep->ninsns += st.m.ninsn;
@@ -311,8 +327,11 @@ moatK_check_func(KCheck *c, const KFunc *f)
                             "can run past its last instruction");
         check_targets(&st);
     }
+    if (c->rep->check_memory)
+        check_memory(&st);
     moatU_free(st.m.is_insn);
     moatU_free(st.m.is_target);
+    moatU_free(st.m.is_tload);
     moatU_free(st.insn);
     moatU_free(st.br);
     moatU_free(st.ijmp);

@@ -373,7 +373,7 @@ check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
                             "the function", i, ts->name, at);
             return false;
         }
-        m->is_target[to - f->lo] = 1;
+        m->is_target[to - f->lo] |= 1 | K_TABLE_TARGET;
         moatK_table_entry_used(c, t->tsec, (uint32_t)(r - ts->rel));
     }
     return true;
@@ -387,7 +387,8 @@ moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
     ZydisDecoder d;
     uint32_t     start = at;
     const KSec  *sec = &c->obj.sec[f->sec];
-    uint64_t     jmp = m->insn[at];
+    uint64_t     jmp = m->insn[at], tload = UINT64_MAX;
+    Val          tval = { 0 };
 
     while (start > 0 && at - start < WINDOW &&
            !m->is_target[m->insn[start] - f->lo])
@@ -405,12 +406,26 @@ moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
             break;          /* decoded before: cannot happen */
         if (k < at) {
             step(&s, off, &in, ops);
+            if (in.mnemonic == ZYDIS_MNEMONIC_MOVSXD &&
+                gpr(ops[0].reg.value) >= 0 &&
+                s.reg[gpr(ops[0].reg.value)].kind == V_ENTRY) {
+                tload = off;
+                tval = s.reg[gpr(ops[0].reg.value)];
+            }
             continue;
         }
         Val *t = gpr(ops[0].reg.value) >= 0 ? &s.reg[gpr(ops[0].reg.value)]
                                             : NULL;
+        /* the entry load marked proven reads this table, within it */
+        bool same = tload != UINT64_MAX && t && tval.tsec == t->tsec &&
+                    tval.toff == t->toff && tval.n == t->n;
+        if (t && t->kind == V_TARGET && check_entries(c, f, m, jmp, t)) {
+            if (same)
+                m->is_tload[tload - f->lo] = 1;
+            return true;
+        }
         if (t && t->kind == V_TARGET)
-            return check_entries(c, f, m, jmp, t);
+            return false;
     }
     moatK_violation(c, K_TABLE, jmp, "indirect jump not proven to be a "
                     "bounded table jump");

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi.h"            /* MoatLayout */
+
 /* The rules the checker proves. Each violation names one; the summary
  * names every rule checked and every rule NOT checked (moatK_unchecked). */
 typedef enum KRule {
@@ -32,13 +34,16 @@ typedef enum KRule {
                      * entries of proven jump tables */
     K_INSN,         /* only allowed instructions */
     K_SEGMENT,      /* no segment writes; fs only read, gs never */
+    K_MEMORY,       /* every memory access proven in bounds (partial:
+                     * only with KReport.check_memory, docs/verify.md) */
     K_NRULES
 } KRule;
 
 /* Names printed in violations and summaries ("decode", "jump", ...). */
 extern const char *const moatK_rule_name[K_NRULES];
 /* Rules of docs/verify.md that this checker does not prove yet: every
- * summary lists them, so that no output claims them. NULL-terminated. */
+ * summary lists them, so that no output claims them. NULL-terminated;
+ * "memory" is first, and is checked only with KReport.check_memory. */
 extern const char *const moatK_unchecked[];
 
 typedef struct KViolation {
@@ -55,6 +60,7 @@ typedef struct KViolation {
  * K_OBJECT, K_EXTERN and K_CODEPTR count objects. Zero it to start;
  * moatK_verify adds to it, so one report can sum many objects. */
 typedef struct KReport {
+    bool       check_memory;    /* input: run the (partial) memory rule */
     uint64_t   nobjs, nfuncs, ninsns;
     uint64_t   checked[K_NRULES], failed[K_NRULES];
     uint64_t   nviol;       /* all violations, kept or not */
@@ -141,6 +147,19 @@ enum {
     K_R_GOTPCRELX = 41, K_R_REX_GOTPCRELX = 42
 };
 
+/* desc.c: the descriptor, for the memory rule. */
+enum { K_ROLE_WASM = 1, K_ROLE_TRAMP = 2 };
+typedef struct KDesc {
+    bool       ok;              /* read whole; else nothing is proven */
+    uint64_t   flags;           /* MOAT_DESC_F_* */
+    MoatLayout layout;          /* the context area (moatA_layout) */
+    uint64_t   nglobals;
+    uint8_t   *gwritable;       /* per global: own and mutable */
+    uint8_t   *role;            /* per function of KObj.fn: K_ROLE_* */
+    uint64_t  *vals;            /* trampolines: bytes of vals they may use */
+} KDesc;
+bool moatK_desc_read(const KObj *o, KDesc *d);
+
 /* check.c: the state of one moatK_verify call. */
 typedef struct KCheck {
     KReport     *rep;
@@ -150,6 +169,7 @@ typedef struct KCheck {
     const KFunc *fn;                /* being checked, or NULL */
     uint64_t   **table_used;        /* per section: bitmap of its relocs
                                      * that proven tables read */
+    KDesc        desc;              /* with rep->check_memory */
 } KCheck;
 
 void moatK_violation(KCheck *c, KRule rule, uint64_t off, const char *fmt,
@@ -178,10 +198,19 @@ typedef struct KFuncMap {
     const uint64_t *insn;       /* offsets of the instructions, in order */
     uint32_t        ninsn;
     uint8_t        *is_insn;    /* per byte of f: an instruction starts */
-    uint8_t        *is_target;  /* per byte of f: a branch lands there */
+    uint8_t        *is_target;  /* per byte of f: a branch lands there;
+                                 * bit 1: a jump table's entry does */
+    uint8_t        *is_tload;   /* per byte of f: the entry load of a
+                                 * proven table jump starts there */
 } KFuncMap;
+#define K_TABLE_TARGET 2u
 bool moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
                        uint64_t *win_lo);
+
+
+/* memory.c: the memory rule for f (after decode.c's checks passed). */
+void moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
+                        const KDesc *d);
 
 /* allow.c */
 bool moatK_symbol_allowed(const char *name);

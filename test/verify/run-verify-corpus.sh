@@ -52,6 +52,6 @@ echo "modules: $nmod of $n (every $every); skipped: $nskip (invalid or" \
      "malformed, as the suite means them); valid but not compiled: $nbad;" \
      "objects: $(wc -l < "$list")"
 rc=0
-"$corpus" -l "$list" || rc=$?
+"$corpus" --memory -l "$list" || rc=$?
 [ $nbad -eq 0 ] || rc=1
 exit $rc
