@@ -314,6 +314,29 @@ rip_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
            (uint64_t)at + (uint64_t)size <= t->size;
 }
 
+static const char *const kind_name[] = {
+    "?", "ctx", "bound", "frame", "stacklimit", "memory*", "heapbase",
+    "epoch*", "saved", "heap+bound", "vals"
+};
+
+/* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */
+static void
+describe(char *out, size_t n, const ZydisDecodedInstruction *in,
+         const Addr *a, bool write, int64_t size)
+{
+    int k = snprintf(out, n, "%s %s %" PRId64 " [",
+                     ZydisMnemonicGetString(in->mnemonic),
+                     write ? "store" : "load", size);
+    if (a->has_b && k > 0 && (size_t)k < n)
+        k += snprintf(out + k, n - (size_t)k, "%s(%" PRId64 ")",
+                      kind_name[a->b.k], a->b.c);
+    if (a->has_i && k > 0 && (size_t)k < n)
+        k += snprintf(out + k, n - (size_t)k, " + %s(%" PRId64 ")*%u",
+                      kind_name[a->i.k], a->i.c, a->scale);
+    if (k > 0 && (size_t)k < n)
+        snprintf(out + k, n - (size_t)k, " %+" PRId64 "]", a->disp);
+}
+
 static void
 check_access(MS *ms, const AState *st, uint64_t off,
              const ZydisDecodedInstruction *in, const ZydisDecodedOperand *o)
@@ -350,8 +373,10 @@ check_access(MS *ms, const AState *st, uint64_t off,
         frame_ok(st, &a, size, write) ||
         fixed_ok(ms, off, in, &a, size, write))
         return;
-    fail(ms, off, "%s: memory access not proven (not heap, context area, "
-         "frame or a fixed place)", ZydisMnemonicGetString(in->mnemonic));
+    char what[160];
+    describe(what, sizeof what, in, &a, write, size);
+    fail(ms, off, "%s: not proven (not heap, context area, frame or a fixed "
+         "place)", what);
 }
 
 
@@ -595,7 +620,10 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
                     in->meta.category == ZYDIS_CATEGORY_CALL ||
                     in->meta.category == ZYDIS_CATEGORY_RET;
 
-    for (uint8_t i = 0; check && i < in->operand_count; i++) {
+    bool is_nop = in->meta.category == ZYDIS_CATEGORY_NOP ||
+                  in->meta.category == ZYDIS_CATEGORY_WIDENOP;
+
+    for (uint8_t i = 0; check && !is_nop && i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
         if (o->type != ZYDIS_OPERAND_TYPE_MEMORY || !o->actions ||
             o->mem.type == ZYDIS_MEMOP_TYPE_AGEN ||
