@@ -151,7 +151,8 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
         if (rep->check_memory) {
             c.desc.role = moatU_calloc(c.obj.nfn + 1, 1);
             c.desc.vals = moatU_calloc(c.obj.nfn + 1, sizeof(uint64_t));
-            if (c.desc.role && c.desc.vals)
+            c.desc.args = moatU_calloc(c.obj.nfn + 1, sizeof(uint64_t));
+            if (c.desc.role && c.desc.vals && c.desc.args)
                 moatK_desc_read(&c.obj, &c.desc);
         }
         if (!alloc_tables(&c)) {
@@ -174,6 +175,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     moatU_free(c.table_used);
     moatU_free(c.desc.role);
     moatU_free(c.desc.vals);
+    moatU_free(c.desc.args);
     moatU_free(c.desc.gwritable);
     moatK_obj_free(&c.obj);
     return c.nviol;

@@ -67,7 +67,8 @@ find_descriptor(const KObj *o)
     return NULL;
 }
 
-/* Marks the function whose start a pointer field names. */
+/* Marks the function whose start a pointer field names; vals: bytes of
+ * its trampoline's vals, or of a wasm function's stack arguments. */
 static bool
 mark(const KObj *o, uint32_t sec, uint64_t off, KDesc *d, uint8_t role,
      uint64_t vals)
@@ -82,10 +83,11 @@ mark(const KObj *o, uint32_t sec, uint64_t off, KDesc *d, uint8_t role,
     const KFunc *f = moatK_func_at(o, tsec, toff);
     if (!f)
         return false;           /* codeptr rejects it too */
-    size_t i = (size_t)(f - o->fn);
+    size_t    i = (size_t)(f - o->fn);
+    uint64_t *n = role == K_ROLE_TRAMP ? &d->vals[i] : &d->args[i];
     d->role[i] |= role;
-    if (role == K_ROLE_TRAMP && vals > d->vals[i])
-        d->vals[i] = vals;
+    if (vals > *n)
+        *n = vals;
     return true;
 }
 
@@ -108,7 +110,8 @@ moatK_desc_read(const KObj *o, KDesc *d)
         !u64_at(o, sec, base + offsetof(MoatDescriptor, nfunc_imports),
                 &v[3]) ||
         !u64_at(o, sec, base + offsetof(MoatDescriptor, nglobals), &v[4]) ||
-        !u64_at(o, sec, base + offsetof(MoatDescriptor, ntables), &v[5]))
+        !u64_at(o, sec, base + offsetof(MoatDescriptor, ntables), &v[5]) ||
+        !u64_at(o, sec, base + offsetof(MoatDescriptor, nmems), &d->nmems))
         return false;
     for (int i = 1; i < 6; i++)
         if (v[i] > UINT32_MAX)
@@ -133,14 +136,23 @@ moatK_desc_read(const KObj *o, KDesc *d)
     if (v[2] && !ptr_at(o, sec, base + offsetof(MoatDescriptor, funcs),
                         &fsec, &foff))
         return false;
-    for (uint64_t i = 0; i < v[2]; i++)
-        if (!mark(o, fsec, foff + i * sizeof(MoatDescFunc) +
-                               offsetof(MoatDescFunc, code), d,
-                  K_ROLE_WASM, 0))
-            return false;
     if (v[1] && !ptr_at(o, sec, base + offsetof(MoatDescriptor, types),
                         &tsec, &toff))
         return false;
+    for (uint64_t i = 0; i < v[2]; i++) {
+        uint64_t at = foff + i * sizeof(MoatDescFunc), ti, np;
+        if (!u64_at(o, fsec, at + offsetof(MoatDescFunc, type_idx), &ti) ||
+            ti >= v[1] ||
+            !u64_at(o, tsec, toff + ti * sizeof(MoatDescType) +
+                                 offsetof(MoatDescType, nparams), &np))
+            return false;
+        /* stack arguments: at most 16 bytes per parameter, plus a results
+         * pointer; a wide list is one pointer (abi.h) */
+        np = np > MOAT_WIDE_PARAMS ? 1 : np;
+        if (!mark(o, fsec, at + offsetof(MoatDescFunc, code), d,
+                  K_ROLE_WASM, 16 * (np + 1)))
+            return false;
+    }
     for (uint64_t i = 0; i < v[1]; i++) {
         uint64_t at = toff + i * sizeof(MoatDescType), np, nr;
         if (!u64_at(o, tsec, at + offsetof(MoatDescType, nparams), &np) ||

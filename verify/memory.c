@@ -88,7 +88,8 @@ ctx_ok(const MS *ms, const Addr *a, int64_t size, bool write)
 }
 
 static bool
-frame_ok(const AState *st, const Addr *a, int64_t size, bool write)
+frame_ok(const AState *st, const Addr *a, int64_t size, bool write,
+         uint64_t args)
 {
     AVal sp = st->r[4];
 
@@ -97,9 +98,9 @@ frame_ok(const AState *st, const Addr *a, int64_t size, bool write)
     int64_t at = a->b.c + a->disp;
     if (!write && at == sp.c - (int64_t)MOAT_STACK_TRAP_ROOM && size == 1)
         return true;                            /* the exhaustion probe */
-    if (at >= sp.c - RED_ZONE && at + size <= 0)
+    if (at >= sp.c - RED_ZONE && at >= -FRAME_MAX && at + size <= 0)
         return true;
-    return !write && at >= 8 && at + size <= ARGS_MAX;
+    return !write && at >= 8 && at + size <= 8 + (int64_t)args;
 }
 
 static bool
@@ -108,8 +109,9 @@ fixed_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
 {
     if (a->has_i || !a->has_b || write)
         return false;
-    if (a->b.k == A_MEMPTR)
-        return a->disp >= 0 && a->disp + size <= (int64_t)sizeof(MoatMemory);
+    if (a->b.k == A_MEMPTR)         /* ctx[-8] is NULL without memory */
+        return ms->d->nmems > 0 && a->disp >= 0 &&
+               a->disp + size <= (int64_t)sizeof(MoatMemory);
     if (a->b.k == A_EPOCH)
         return a->disp == 0 && size <= 8;
     (void)ms, (void)off, (void)in;
@@ -168,6 +170,18 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
     int64_t size = o->size / 8 ? o->size / 8 : 1;
     Addr    a = moatK_addr_of(st, o);
 
+    if (in->address_width != 64) {
+        moatK_mfail(ms, off, "%s: 32-bit address (cut to 4 GiB, no base)",
+                    ZydisMnemonicGetString(in->mnemonic));
+        return;
+    }
+    if (in->meta.category == ZYDIS_CATEGORY_STRINGOP &&
+        (in->attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
+                           ZYDIS_ATTRIB_HAS_REPNE))) {
+        moatK_mfail(ms, off, "%s: repeated string operation",
+                    ZydisMnemonicGetString(in->mnemonic));
+        return;
+    }
     if (o->mem.type != ZYDIS_MEMOP_TYPE_MEM) {
         moatK_mfail(ms, off, "%s: gather, scatter or other memory form",
              ZydisMnemonicGetString(in->mnemonic));
@@ -193,7 +207,7 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         a.disp >= 0 && (uint64_t)(a.disp + size) <= ms->vals)
         return;
     if (heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
-        frame_ok(st, &a, size, write) ||
+        frame_ok(st, &a, size, write, ms->args) ||
         fixed_ok(ms, off, in, &a, size, write))
         return;
     char what[160];

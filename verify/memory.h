@@ -22,7 +22,12 @@ typedef struct AVal {
 #define NSLOTS    48u
 #define U32MAX    INT64_C(0xffffffff)
 #define RED_ZONE  128
-#define ARGS_MAX  (8 + 64 * 16)     /* incoming stack arguments */
+/* Frames: every access and sp itself within a page below the entry sp.
+ * The guard below a wasm stack (64 KiB, docs/runtime.md) is larger than
+ * a page plus the exhaustion probe's MOAT_STACK_TRAP_ROOM, so stepping
+ * down a page at a time (each call writes its return address) cannot
+ * pass it, whether or not the function checked the stack limit. */
+#define FRAME_MAX 4096
 #define REACH     ((int64_t)(MOAT_HEAP_RESERVE + MOAT_HEAP_GUARD))
 
 typedef struct AState {
@@ -41,6 +46,7 @@ typedef struct MS {
     const KSec    *s;
     bool           mem_is_ctx;
     uint64_t       vals;        /* trampoline: bytes of vals */
+    uint64_t       args;        /* bytes of stack arguments it may read */
     bool           failed;
     const struct AState *dbg;   /* MOAT_VERIFY_DEBUG: the state */
 } MS;

@@ -110,13 +110,14 @@ push_pop(AState *st, const ZydisDecodedInstruction *in,
     int r = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
                 ? moatK_gpr(ops[0].reg.value) : -1;
     if (is_push) {
+        AVal v = r >= 0 ? st->r[r] : moatK_top();   /* push %rsp: old sp */
         st->r[4].c -= 8;
-        moatK_slot_set(st, st->r[4].c, r >= 0 ? st->r[r] : moatK_top());
+        moatK_slot_set(st, st->r[4].c, v);
         return true;
     }
     const AVal *v = moatK_slot(st, sp.c);
     st->r[4].c += 8;
-    if (r >= 0 && r != 4)
+    if (r >= 0)                                     /* pop %rsp: loaded */
         st->r[r] = v ? *v : moatK_top();
     return true;
 }
@@ -132,6 +133,31 @@ is_noreturn_call(const MS *ms, uint64_t off,
     return in->mnemonic == ZYDIS_MNEMONIC_CALL && n == 1 &&
            o->sym[r->sym].shndx == ELF_SHN_UNDEF &&
            moatK_symbol_noreturn(o->sym[r->sym].name);
+}
+
+/* A direct jump out of the function (decode.c allowed only a function
+ * start or an allowed symbol there): a tail call. */
+static bool
+is_tail_jump(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
+{
+    uint32_t n;
+
+    if ((in->meta.category != ZYDIS_CATEGORY_UNCOND_BR &&
+         in->meta.category != ZYDIS_CATEGORY_COND_BR) ||
+        !in->raw.imm[0].is_relative)
+        return false;
+    moatK_rels_in(ms->s, off, off + in->length, &n);
+    uint64_t to = off + in->length + (uint64_t)in->raw.imm[0].value.s;
+    return n > 0 || to < ms->f->lo || to >= ms->f->hi;
+}
+
+/* sp may not go more than FRAME_MAX below the entry sp (memory.h). */
+static void
+check_frame(MS *ms, const AState *st, uint64_t off, bool check)
+{
+    if (check && st->r[4].k == A_FRAME && st->r[4].c < -FRAME_MAX)
+        moatK_mfail(ms, off, "%s: the frame grows past a page",
+                    "stack pointer");
 }
 
 /* One instruction: with check, its memory operands first (in the state
@@ -162,12 +188,20 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
             check_ret(ms, st, off);
         return;
     }
+    if (check && is_tail_jump(ms, off, in)) {
+        check_ret(ms, st, off);         /* the callee returns for us */
+        if (st->r[7].k != A_CTX)
+            moatK_mfail(ms, off, "%s: a tail call without ctx as its first "
+                        "argument", ZydisMnemonicGetString(in->mnemonic));
+    }
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
         call_effects(ms, st, off, in, check);
         return;
     }
-    if (push_pop(st, in, ops))
+    if (push_pop(st, in, ops)) {
+        check_frame(ms, st, off, check);
         return;
+    }
     for (uint8_t i = 0; i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
         if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
@@ -203,6 +237,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         else
             st->r[r] = moatK_top();
     }
+    check_frame(ms, st, off, check);
 }
 
 typedef struct Block {
@@ -371,8 +406,12 @@ moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
         uint32_t nb = make_blocks(&ms, b);
         ms.mem_is_ctx = d->flags & MOAT_DESC_F_MEM_IS_CTX;
         ms.vals = d->vals[idx];
-        if (nb && (d->role[idx] & K_ROLE_TRAMP))
+        ms.args = d->args[idx];
+        if (nb && (d->role[idx] & K_ROLE_TRAMP)) {
+            ms.args = 0;        /* the runtime passes three registers */
             analyse(&ms, b, nb, true, work, queued);
+            ms.args = d->args[idx];
+        }
         if (nb && (!(d->role[idx] & K_ROLE_TRAMP) ||
                    (d->role[idx] & K_ROLE_WASM)))
             analyse(&ms, b, nb, false, work, queued);

@@ -141,8 +141,10 @@ load_kind(const MS *ms, const AState *st, const Addr *a)
 static AVal
 add_vals(const MS *ms, AVal a, AVal b)
 {
-    if (b.k == A_BND && (a.k == A_HEAPPTR || moatK_is_heap_base(ms, a)))
-        return (AVal){ A_HEAPPTR, a.k == A_HEAPPTR ? a.c + b.c : b.c };
+    if (b.k == A_BND && (a.k == A_HEAPPTR || moatK_is_heap_base(ms, a))) {
+        int64_t c = a.k == A_HEAPPTR ? a.c + b.c : b.c;
+        return c <= REACH ? (AVal){ A_HEAPPTR, c } : moatK_top();
+    }
     if (a.k == A_BND && (b.k == A_HEAPPTR || moatK_is_heap_base(ms, b)))
         return add_vals(ms, b, a);
     if (a.k == A_BND && b.k == A_BND)
@@ -199,6 +201,8 @@ moatK_result64(const MS *ms, const AState *st, const ZydisDecodedInstruction *in
         return rs >= 0 ? moatK_join(dst, st->r[rs]) : moatK_top();
     case ZYDIS_MNEMONIC_LEA: {
         Addr a = moatK_addr_of(st, src);
+        if (in->address_width != 64)    /* the sum is cut to 32 bits */
+            return moatK_bnd(U32MAX);
         if (src->mem.base == ZYDIS_REGISTER_RIP || (a.has_i && a.scale != 1))
             return moatK_top();
         AVal v = a.has_b ? a.b : moatK_bnd(0);

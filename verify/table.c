@@ -192,6 +192,8 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         }
         return true;
     }
+    if (in->address_width != 64)    /* a 32-bit address is cut short */
+        return false;
     if (in->mnemonic == ZYDIS_MNEMONIC_MOVSXD && d->size == 64 &&
         src->type == ZYDIS_OPERAND_TYPE_MEMORY && src->size == 32 &&
         src->mem.scale == 4 && src->mem.disp.value == 0 &&

@@ -157,6 +157,9 @@ typedef struct KDesc {
     uint8_t   *gwritable;       /* per global: own and mutable */
     uint8_t   *role;            /* per function of KObj.fn: K_ROLE_* */
     uint64_t  *vals;            /* trampolines: bytes of vals they may use */
+    uint64_t  *args;            /* wasm functions: bytes of stack arguments
+                                 * they may read (at most) */
+    uint64_t   nmems;           /* memory 0 exists: ctx[-8] is not NULL */
 } KDesc;
 bool moatK_desc_read(const KObj *o, KDesc *d);
 
