@@ -177,6 +177,8 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     moatU_free(c.desc.vals);
     moatU_free(c.desc.args);
     moatU_free(c.desc.gwritable);
+    moatU_free(c.desc.gimport);
+    moatU_free(c.desc.tmin);
     moatK_obj_free(&c.obj);
     return c.nviol;
 }

@@ -119,7 +119,9 @@ moatK_desc_read(const KObj *o, KDesc *d)
     MoatLayoutIn in = { (uint32_t)v[3], (uint32_t)v[1], (uint32_t)v[4],
                         (uint32_t)v[5], (uint32_t)v[2] };
     d->flags = v[0];
-    if (!(d->gwritable = moatU_calloc(v[4] ? v[4] : 1, 1)))
+    if (!(d->gwritable = moatU_calloc(v[4] ? v[4] : 1, 1)) ||
+        !(d->gimport = moatU_calloc(v[4] ? v[4] : 1, 1)) ||
+        !(d->tmin = moatU_calloc(v[5] ? v[5] : 1, sizeof(uint64_t))))
         return false;
     d->layout = moatA_layout(&in);
     d->nglobals = v[4];
@@ -132,7 +134,22 @@ moatK_desc_read(const KObj *o, KDesc *d)
             !u64_at(o, tsec, at + offsetof(MoatDescGlobal, is_import), &imp))
             return false;
         d->gwritable[i] = mut && !imp;
+        d->gimport[i] = imp ? (uint8_t)(1 | (mut ? 2 : 0)) : 0;
     }
+    if (v[5] && !ptr_at(o, sec, base + offsetof(MoatDescriptor, tables),
+                        &tsec, &toff))
+        return false;
+    for (uint64_t i = 0; i < v[5]; i++) {
+        uint64_t at = toff + i * sizeof(MoatDescLimits), min, et;
+        if (!u64_at(o, tsec, at + offsetof(MoatDescLimits, min), &min) ||
+            !u64_at(o, tsec, at + offsetof(MoatDescLimits, elem_type), &et))
+            return false;
+        /* an imported table was matched at link time to have at least
+         * min elements; cap >= size >= min, and size never shrinks */
+        d->tmin[i] = et == 0x70 && min <= UINT32_MAX ? min : 0;
+    }
+    d->ntables = v[5];
+    d->nfuncs = v[2];
     if (v[2] && !ptr_at(o, sec, base + offsetof(MoatDescriptor, funcs),
                         &fsec, &foff))
         return false;

@@ -114,8 +114,42 @@ fixed_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
                a->disp + size <= (int64_t)sizeof(MoatMemory);
     if (a->b.k == A_EPOCH)
         return a->disp == 0 && size <= 8;
-    (void)ms, (void)off, (void)in;
+    if (a->b.k == A_TABLE)
+        return a->disp >= 0 && a->disp + size <= (int64_t)sizeof(MoatTable);
+    if (a->b.k == A_REF)
+        return a->disp >= 0 &&
+               a->disp + size <= (int64_t)sizeof(MoatFuncRef);
+    if (a->b.k == A_FUNCS)
+        return a->disp >= 0 && (uint64_t)(a->disp + size) <=
+                                   ms->d->nfuncs * sizeof(MoatFuncRef);
+    (void)off, (void)in;
     return false;
+}
+
+/* Table elements: elems[i] with i (or a constant) below the table's
+ * minimum size, read only. Stores into tables are not proven. */
+static bool
+elems_ok(const MS *ms, const Addr *a, int64_t size, bool write)
+{
+    if (write || !a->has_b || a->b.k != A_ELEMS || a->disp < 0 || size > 8)
+        return false;
+    int64_t last = a->disp;
+    if (a->has_i) {
+        if (a->i.k != A_BND || a->scale != 8)
+            return false;
+        last += a->i.c * 8;
+    }
+    return last + 8 <= (int64_t)(ms->d->tmin[a->b.c] * 8);
+}
+
+/* An imported global's cell: read, and written when mutable. */
+static bool
+gptr_ok(const MS *ms, const Addr *a, int64_t size, bool write)
+{
+    if (!a->has_b || a->has_i || a->b.k != A_GPTR || a->disp < 0 ||
+        a->disp + size > 16)
+        return false;
+    return !write || (ms->d->gimport[a->b.c] & 2);
 }
 
 static bool
@@ -141,7 +175,8 @@ rip_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
 
 static const char *const kind_name[] = {
     "?", "ctx", "bound", "frame", "stacklimit", "memory*", "heapbase",
-    "epoch*", "saved", "heap+bound", "vals"
+    "epoch*", "saved", "heap+bound", "vals", "table*", "elems",
+    "funcref?", "funcref", "funcs*", "global*"
 };
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */
@@ -208,7 +243,8 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         return;
     if (heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
         frame_ok(st, &a, size, write, ms->args) ||
-        fixed_ok(ms, off, in, &a, size, write))
+        fixed_ok(ms, off, in, &a, size, write) ||
+        elems_ok(ms, &a, size, write) || gptr_ok(ms, &a, size, write))
         return;
     char what[160];
     describe(what, sizeof what, in, &a, write, size);

@@ -12,7 +12,18 @@
 #include "verify.h"
 
 enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
-       A_ENTRY, A_HEAPPTR, A_VALS };
+       A_ENTRY, A_HEAPPTR, A_VALS,
+       A_TABLE,     /* MoatTable * of table c (from the context area) */
+       A_ELEMS,     /* its elems (c = table) */
+       A_REFNULL,   /* a funcref table's element: MoatFuncRef * or NULL */
+       A_REF,       /* the same, known not NULL */
+       A_FUNCS,     /* the instance's MoatFuncRef array */
+       A_GPTR,      /* an imported global's cell (c = global) */
+       A_NKINDS };
+
+/* What the flags say, for refining a register on a branch's edges. */
+enum { FK_NONE, FK_CMP /* cmp reg, imm (unsigned) */,
+       FK_ZERO /* test reg, reg */ };
 
 typedef struct AVal {
     uint8_t k;
@@ -36,6 +47,9 @@ typedef struct AState {
     uint32_t nslot;
     int64_t  soff[NSLOTS];
     AVal     sval[NSLOTS];
+    uint8_t  fk, fwidth;    /* FK_*, compare width in bits */
+    int8_t   freg;
+    uint64_t fimm;
 } AState;
 
 typedef struct MS {
@@ -102,6 +116,14 @@ Addr  moatK_addr_of(const AState *st, const ZydisDecodedOperand *o);
 AVal  moatK_result64(const MS *ms, const AState *st,
                      const ZydisDecodedInstruction *in,
                      const ZydisDecodedOperand *ops);
+
+/* What a load of 8 bytes from a gives (pointers at known places). */
+AVal  moatK_load_kind(const MS *ms, const AState *st, const Addr *a);
+/* The flags an instruction leaves (FK_*), after its register writes. */
+void  moatK_flags(AState *st, const ZydisDecodedInstruction *in,
+                  const ZydisDecodedOperand *ops);
+/* st as it is on the taken (or fall-through) edge of jcc m. */
+void  moatK_refine(AState *st, ZydisMnemonic m, bool taken);
 
 /* memory.c: checks one memory operand in the state before it. */
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,

@@ -183,6 +183,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         ms->dbg = st;
         moatK_check_access(ms, st, off, in, o);
     }
+    moatK_flags(st, in, ops);
     if (in->meta.category == ZYDIS_CATEGORY_RET) {
         if (check)
             check_ret(ms, st, off);
@@ -196,6 +197,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
     }
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
         call_effects(ms, st, off, in, check);
+        st->fk = FK_NONE;
         return;
     }
     if (push_pop(st, in, ops)) {
@@ -293,18 +295,27 @@ propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
     }
     if (falls)
         succ[ns++] = k + 1;
+    AState edge[2] = { *st, *st };      /* taken, fall-through */
+    if (cat == ZYDIS_CATEGORY_COND_BR) {
+        moatK_refine(&edge[0], last->mnemonic, true);
+        moatK_refine(&edge[1], last->mnemonic, false);
+    }
     bool ijmp = cat == ZYDIS_CATEGORY_UNCOND_BR &&
                 !last->raw.imm[0].is_relative;
     for (uint32_t j = 0; j < nb + ns; j++) {
-        uint32_t t;
-        if (j < ns)
+        uint32_t      t;
+        const AState *in = st;
+        if (j < ns) {
             t = succ[j];
+            if (cat == ZYDIS_CATEGORY_COND_BR)
+                in = &edge[falls && j == ns - 1 ? 1 : 0];
+        }
         else if (ijmp && (ms->m->is_target[insn[b[j - ns].first] -
                                            ms->f->lo] & K_TABLE_TARGET))
             t = j - ns;
         else
             continue;
-        if (moatK_merge(&b[t].in, st) && !queued[t]) {
+        if (moatK_merge(&b[t].in, in) && !queued[t]) {
             queued[t] = 1;
             work[(*nwork)++] = t;
         }

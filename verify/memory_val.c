@@ -79,6 +79,11 @@ moatK_merge(AState *to, const AState *in)
         changed |= !moatK_same(j, to->r[r]);
         to->r[r] = j;
     }
+    if (to->fk != in->fk || to->freg != in->freg ||
+        to->fwidth != in->fwidth || to->fimm != in->fimm) {
+        changed |= to->fk != FK_NONE;
+        to->fk = FK_NONE;
+    }
     for (uint32_t i = 0; i < to->nslot;) {
         const AVal *o = moatK_slot(in, to->soff[i]);
         AVal  j = o ? moatK_join(to->sval[i], *o) : moatK_top();
@@ -112,28 +117,123 @@ moatK_mfail(MS *ms, uint64_t off, const char *fmt, const char *what)
     moatK_violation(ms->c, K_MEMORY, off, fmt, what);
 }
 
-/* What a load of 8 bytes from a gives: pointers at fixed places. */
+/* A pointer in the context area: table pointers, imported globals'
+ * cells, the funcref array. */
 static AVal
-load_kind(const MS *ms, const AState *st, const Addr *a)
+ctx_pointer(const MS *ms, int64_t disp)
 {
+    const KDesc *d = ms->d;
+    int64_t      t = disp - d->layout.tables, g = disp - d->layout.globals;
+
+    if (disp == MOAT_CTX_STACK_LIMIT)
+        return (AVal){ A_STKLIM, 0 };
+    if (disp == MOAT_CTX_MEMORY)
+        return (AVal){ A_MEMPTR, 0 };
+    if (disp == MOAT_CTX_EPOCH_PTR)
+        return (AVal){ A_EPOCH, 0 };
+    if (disp == MOAT_CTX_FUNCS)
+        return (AVal){ A_FUNCS, 0 };
+    if (t >= 0 && t % 8 == 0 && (uint64_t)t / 8 < d->ntables)
+        return (AVal){ A_TABLE, t / 8 };
+    if (g >= 0 && g % 16 == 0 && (uint64_t)g / 16 < d->nglobals &&
+        d->gimport[g / 16])
+        return (AVal){ A_GPTR, g / 16 };
+    return moatK_top();
+}
+
+AVal
+moatK_load_kind(const MS *ms, const AState *st, const Addr *a)
+{
+    if (a->has_b && a->b.k == A_ELEMS)      /* an element (or NULL) */
+        return ms->d->tmin[a->b.c] ? (AVal){ A_REFNULL, 0 } : moatK_top();
     if (a->has_i || !a->has_b)
         return moatK_top();
-    if (a->b.k == A_CTX) {
-        if (a->disp == MOAT_CTX_STACK_LIMIT)
-            return (AVal){ A_STKLIM, 0 };
-        if (a->disp == MOAT_CTX_MEMORY)
-            return (AVal){ A_MEMPTR, 0 };
-        if (a->disp == MOAT_CTX_EPOCH_PTR)
-            return (AVal){ A_EPOCH, 0 };
-    }
+    if (a->b.k == A_CTX)
+        return ctx_pointer(ms, a->disp);
+    if (a->b.k == A_TABLE && a->disp == offsetof(MoatTable, elems))
+        return (AVal){ A_ELEMS, a->b.c };
     if (a->b.k == A_MEMPTR && a->disp == offsetof(MoatMemory, base))
         return (AVal){ A_HEAPB, 0 };
     if (a->b.k == A_FRAME) {
         const AVal *v = moatK_slot(st, a->b.c + a->disp);
         return v ? *v : moatK_top();
     }
-    (void)ms;
     return moatK_top();
+}
+
+void
+moatK_flags(AState *st, const ZydisDecodedInstruction *in,
+            const ZydisDecodedOperand *ops)
+{
+    bool writes = in->cpu_flags && in->cpu_flags->modified;
+    int  r = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                 ? moatK_gpr(ops[0].reg.value) : -1;
+
+    if (writes) {
+        st->fk = FK_NONE;
+        if (in->mnemonic == ZYDIS_MNEMONIC_CMP && r >= 0 &&
+            (ops[0].size == 32 || ops[0].size == 64) &&
+            ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+            st->fk = FK_CMP;
+            st->fimm = ops[1].imm.value.u &
+                       (ops[0].size == 32 ? 0xffffffffu : UINT64_MAX);
+        } else if (in->mnemonic == ZYDIS_MNEMONIC_TEST && r >= 0 &&
+                   ops[0].size == 64 &&
+                   ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                   ops[1].reg.value == ops[0].reg.value) {
+            st->fk = FK_ZERO;
+        }
+        st->freg = (int8_t)r;
+        st->fwidth = (uint8_t)ops[0].size;
+        return;
+    }
+    /* the compared register rewritten: the flags say nothing of it */
+    for (uint8_t i = 0; st->fk && i < in->operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+            moatK_gpr(ops[i].reg.value) == st->freg)
+            st->fk = FK_NONE;
+}
+
+/* reg <= max on this edge (unsigned). */
+static void
+bound_reg(AState *st, uint64_t max)
+{
+    AVal *v = &st->r[st->freg];
+
+    if (max > (uint64_t)REACH)
+        return;
+    if (st->fwidth == 64)
+        *v = moatK_bnd(v->k == A_BND && v->c < (int64_t)max ? v->c
+                                                            : (int64_t)max);
+    else if (v->k == A_BND && v->c <= U32MAX)   /* the low half is all */
+        *v = moatK_bnd(v->c < (int64_t)max ? v->c : (int64_t)max);
+}
+
+void
+moatK_refine(AState *st, ZydisMnemonic m, bool taken)
+{
+    bool zero_test = st->fk == FK_ZERO ||
+                     (st->fk == FK_CMP && st->fimm == 0 && st->fwidth == 64);
+
+    if (st->fk == FK_NONE || st->freg < 0)
+        return;
+    if (zero_test && ((m == ZYDIS_MNEMONIC_JZ && !taken) ||
+                      (m == ZYDIS_MNEMONIC_JNZ && taken))) {
+        if (st->r[st->freg].k == A_REFNULL)
+            st->r[st->freg] = (AVal){ A_REF, 0 };
+        return;
+    }
+    if (st->fk != FK_CMP)
+        return;
+    if ((m == ZYDIS_MNEMONIC_JB && taken) ||
+        (m == ZYDIS_MNEMONIC_JNB && !taken)) {
+        if (st->fimm > 0)
+            bound_reg(st, st->fimm - 1);
+    } else if ((m == ZYDIS_MNEMONIC_JBE && taken) ||
+               (m == ZYDIS_MNEMONIC_JNBE && !taken)) {
+        bound_reg(st, st->fimm);
+    }
 }
 
 /* a + b for add/lea (64-bit): bounds add, frames move, heap base plus a
@@ -185,7 +285,7 @@ moatK_result64(const MS *ms, const AState *st, const ZydisDecodedInstruction *in
             return st->r[rs];
         if (src->type == ZYDIS_OPERAND_TYPE_MEMORY && src->size == 64) {
             Addr a = moatK_addr_of(st, src);
-            return load_kind(ms, st, &a);
+            return moatK_load_kind(ms, st, &a);
         }
         if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
             return moatK_bnd((int64_t)src->imm.value.u);

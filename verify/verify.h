@@ -155,6 +155,11 @@ typedef struct KDesc {
     MoatLayout layout;          /* the context area (moatA_layout) */
     uint64_t   nglobals;
     uint8_t   *gwritable;       /* per global: own and mutable */
+    uint8_t   *gimport;         /* per global: 1 imported, 3 imported
+                                 * and mutable */
+    uint64_t   ntables, nfuncs;
+    uint64_t  *tmin;            /* per table: elements it has at least,
+                                 * 0 for an externref table */
     uint8_t   *role;            /* per function of KObj.fn: K_ROLE_* */
     uint64_t  *vals;            /* trampolines: bytes of vals they may use */
     uint64_t  *args;            /* wasm functions: bytes of stack arguments
