@@ -131,7 +131,8 @@ fixed_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
 static bool
 elems_ok(const MS *ms, const Addr *a, int64_t size, bool write)
 {
-    if (write || !a->has_b || a->b.k != A_ELEMS || a->disp < 0 || size > 8)
+    if (write || !a->has_b || (a->b.k != A_ELEMS && a->b.k != A_CODES) ||
+        a->disp < 0 || size > 8)
         return false;
     int64_t last = a->disp;
     if (a->has_i) {
@@ -175,8 +176,8 @@ rip_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
 
 static const char *const kind_name[] = {
     "?", "ctx", "bound", "frame", "stacklimit", "memory*", "heapbase",
-    "epoch*", "saved", "heap+bound", "vals", "table*", "elems",
-    "funcref?", "funcref", "funcs*", "global*"
+    "epoch*", "saved", "heap+bound", "vals", "table*", "elems", "codes",
+    "funcref?", "funcref", "funcs*", "global*", "low32"
 };
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */

@@ -15,10 +15,13 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
        A_ENTRY, A_HEAPPTR, A_VALS,
        A_TABLE,     /* MoatTable * of table c (from the context area) */
        A_ELEMS,     /* its elems (c = table) */
+       A_CODES,     /* its codes: code pointers, as many as elems */
        A_REFNULL,   /* a funcref table's element: MoatFuncRef * or NULL */
        A_REF,       /* the same, known not NULL */
        A_FUNCS,     /* the instance's MoatFuncRef array */
        A_GPTR,      /* an imported global's cell (c = global) */
+       A_LOW32,     /* low 32 bits <= c, high bits unknown (a 32-bit
+                     * compare of a wasm i32 argument) */
        A_NKINDS };
 
 /* What the flags say, for refining a register on a branch's edges. */

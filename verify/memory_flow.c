@@ -135,6 +135,21 @@ is_noreturn_call(const MS *ms, uint64_t off,
            moatK_symbol_noreturn(o->sym[r->sym].name);
 }
 
+/* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound. */
+static AVal
+move32(const AState *st, const ZydisDecodedInstruction *in,
+       const ZydisDecodedOperand *ops)
+{
+    int rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
+                 ? moatK_gpr(ops[1].reg.value) : -1;
+
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
+        (st->r[rs].k == A_BND || st->r[rs].k == A_LOW32) &&
+        st->r[rs].c <= U32MAX)
+        return moatK_bnd(st->r[rs].c);
+    return moatK_bnd(U32MAX);
+}
+
 /* A direct jump out of the function (decode.c allowed only a function
  * start or an allowed symbol there): a tail call. */
 static bool
@@ -232,7 +247,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
             o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN)
             st->r[r] = moatK_result64(ms, st, in, ops);
         else if (o->size == 32)
-            st->r[r] = moatK_bnd(U32MAX);
+            st->r[r] = move32(st, in, ops);
         else if (o->size < 32 && st->r[r].k == A_BND &&
                  st->r[r].c <= U32MAX)
             st->r[r] = moatK_bnd(U32MAX);     /* low bits changed, high zero */

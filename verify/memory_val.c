@@ -24,7 +24,7 @@ moatK_join(AVal a, AVal b)
 {
     if (moatK_same(a, b))
         return a;
-    if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR)) {
+    if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_LOW32)) {
         int64_t mx = a.c > b.c ? a.c : b.c;
         return mx <= U32MAX ? (AVal){ a.k, mx } : moatK_top();
     }
@@ -152,6 +152,9 @@ moatK_load_kind(const MS *ms, const AState *st, const Addr *a)
         return ctx_pointer(ms, a->disp);
     if (a->b.k == A_TABLE && a->disp == offsetof(MoatTable, elems))
         return (AVal){ A_ELEMS, a->b.c };
+    if (a->b.k == A_TABLE && a->disp == offsetof(MoatTable, codes) &&
+        ms->d->tmin[a->b.c])                /* only funcref tables */
+        return (AVal){ A_CODES, a->b.c };
     if (a->b.k == A_MEMPTR && a->disp == offsetof(MoatMemory, base))
         return (AVal){ A_HEAPB, 0 };
     if (a->b.k == A_FRAME) {
@@ -208,6 +211,10 @@ bound_reg(AState *st, uint64_t max)
                                                             : (int64_t)max);
     else if (v->k == A_BND && v->c <= U32MAX)   /* the low half is all */
         *v = moatK_bnd(v->c < (int64_t)max ? v->c : (int64_t)max);
+    else if (v->k == A_LOW32)
+        v->c = v->c < (int64_t)max ? v->c : (int64_t)max;
+    else
+        *v = (AVal){ A_LOW32, (int64_t)max };   /* the low half only */
 }
 
 void

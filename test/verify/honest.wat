@@ -1,7 +1,11 @@
 ;; honest.wat - an honest module for test_mutants.c: a switch (jump table
-;; at -O0 and -O2), loads and stores, a call, a trap, memory.grow.
+;; at -O0 and -O2), loads and stores, a call, a trap, memory.grow, a
+;; call_indirect through a table of pinned size.
 (module
+  (type $t (func (param i32) (result i32)))
   (memory 1)
+  (table 4 4 funcref)
+  (elem (i32.const 0) $sw $sw $sw $sw)
   (func $sw (export "sw") (param i32) (result i32)
     (block (block (block (block (block (block (block
       (br_table 0 1 2 3 4 5 6 (local.get 0)))
@@ -25,4 +29,6 @@
   (func (export "div") (param i32 i32) (result i32)
     (i32.div_s (local.get 0) (local.get 1)))
   (func (export "grow") (param i32) (result i32)
-    (memory.grow (local.get 0))))
+    (memory.grow (local.get 0)))
+  (func (export "ci") (param i32) (result i32)
+    (call_indirect (type $t) (local.get 0) (local.get 0))))

@@ -46,6 +46,9 @@ memory_failures(const uint8_t *b, size_t len, uint64_t *other)
     return n;
 }
 
+/* -O2: every function proven. -O0: all but the call_indirect function,
+ * whose index is spilled to the frame as 4 bytes, where the rule does not
+ * follow a bound (docs/verify.md); a regression elsewhere shows here. */
 static void
 honest_objects_pass_memory(void **state)
 {
@@ -56,7 +59,7 @@ honest_objects_pass_memory(void **state)
         moat_error err = { 0 };
         uint64_t   other;
         assert_true(moatU_read_file(paths[i], 1u << 30, &b, &len, &err));
-        assert_int_equal(memory_failures(b, len, &other), 0);
+        assert_int_equal(memory_failures(b, len, &other), i == 0 ? 1 : 0);
         assert_int_equal(other, 0);
         moatU_free(b);
     }
@@ -95,6 +98,15 @@ static const Mutant mutants[] = {
       { 0x31, 0xff, 0x90, 0x90, 0x72, 0x07, 0xe8 }, 7 },
     { "a callee-saved register not restored (xor %ebx,%ebx)",
       { 0x31, 0xc0, 0x89, 0xf1 }, { 0x31, 0xdb, 0x89, 0xf1 }, 4 },
+    { "call_indirect's bound check dropped (jae made nops)",
+      { 0x83, 0xfe, 0x04, 0x73, 0x4a }, { 0x83, 0xfe, 0x04, 0x66, 0x90 },
+      5 },
+    { "call_indirect's bound past the table (cmp $4 made cmp $5)",
+      { 0x83, 0xfe, 0x04, 0x73, 0x4a }, { 0x83, 0xfe, 0x05, 0x73, 0x4a },
+      5 },
+    { "call_indirect's null check dropped (je made nops)",
+      { 0x48, 0x85, 0xc0, 0x74, 0x41 }, { 0x48, 0x85, 0xc0, 0x66, 0x90 },
+      5 },
     { "an fs read of another word (the epoch pointer's)",
       { 0x48, 0x8b, 0x47, 0xe8, 0x64, 0x48, 0x3b, 0x20, 0x72, 0x15 },
       { 0x48, 0x8b, 0x47, 0xe0, 0x64, 0x48, 0x3b, 0x20, 0x72, 0x15 }, 10 },
