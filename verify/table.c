@@ -85,14 +85,17 @@ fresh(Sym *s, bool zx32)
 static bool
 bounded(const Sym *s, const Val *v, uint64_t *max)
 {
+    bool found = false;
+
     if (v->kind != V_SYM)
         return false;
-    for (uint32_t i = 0; i < s->nfact; i++)
-        if (s->fact[i].sym == v->sym && s->fact[i].zx32 == v->zx32) {
+    for (uint32_t i = 0; i < s->nfact; i++)      /* the tightest bound */
+        if (s->fact[i].sym == v->sym && s->fact[i].zx32 == v->zx32 &&
+            (!found || s->fact[i].max < *max)) {
             *max = s->fact[i].max;
-            return true;
+            found = true;
         }
-    return false;
+    return found;
 }
 
 static void
@@ -381,23 +384,25 @@ check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
     return true;
 }
 
-bool
-moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
-                  uint64_t *win_lo)
+/* Runs the window [start, at] from registers that hold what `base` says
+ * (a table address per register, sec 0: unknown). 1: proven, 0: not a
+ * table jump in this window, -1: a table with bad entries (recorded). */
+static int
+run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
+           uint32_t at, const uint32_t *bsec, const uint64_t *boff)
 {
     Sym          s = { .c = c, .f = f };
     ZydisDecoder d;
-    uint32_t     start = at;
     const KSec  *sec = &c->obj.sec[f->sec];
     uint64_t     jmp = m->insn[at], tload = UINT64_MAX;
     Val          tval = { 0 };
 
-    while (start > 0 && at - start < WINDOW &&
-           !m->is_target[m->insn[start] - f->lo])
-        start--;
-    *win_lo = m->insn[start];
-    for (int r = 0; r < 16; r++)
+    for (int r = 0; r < 16; r++) {
         s.reg[r] = fresh(&s, false);
+        if (bsec && bsec[r])
+            s.reg[r] = (Val){ .kind = V_TABLE, .tsec = bsec[r],
+                              .toff = boff[r] };
+    }
     ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
     for (uint32_t k = start; k <= at; k++) {
         ZydisDecodedInstruction in;
@@ -405,7 +410,7 @@ moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
         uint64_t                off = m->insn[k];
         if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, sec->data + off,
                                                  f->hi - off, &in, ops)))
-            break;          /* decoded before: cannot happen */
+            return 0;       /* decoded before: cannot happen */
         if (k < at) {
             step(&s, off, &in, ops);
             if (in.mnemonic == ZYDIS_MNEMONIC_MOVSXD &&
@@ -418,18 +423,37 @@ moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
         }
         Val *t = gpr(ops[0].reg.value) >= 0 ? &s.reg[gpr(ops[0].reg.value)]
                                             : NULL;
+        if (!t || t->kind != V_TARGET)
+            return 0;
+        if (!check_entries(c, f, m, jmp, t))
+            return -1;
         /* the entry load marked proven reads this table, within it */
-        bool same = tload != UINT64_MAX && t && tval.tsec == t->tsec &&
-                    tval.toff == t->toff && tval.n == t->n;
-        if (t && t->kind == V_TARGET && check_entries(c, f, m, jmp, t)) {
-            if (same)
-                m->is_tload[tload - f->lo] = 1;
-            return true;
-        }
-        if (t && t->kind == V_TARGET)
-            return false;
+        if (tload != UINT64_MAX && tval.tsec == t->tsec &&
+            tval.toff == t->toff && tval.n == t->n)
+            m->is_tload[tload - f->lo] = 1;
+        return 1;
     }
-    moatK_violation(c, K_TABLE, jmp, "indirect jump not proven to be a "
-                    "bounded table jump");
-    return false;
+    return 0;
+}
+
+bool
+moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
+                  uint64_t *win_lo)
+{
+    uint32_t start = at, bsec[16];
+    uint64_t boff[16];
+
+    while (start > 0 && at - start < WINDOW &&
+           !m->is_target[m->insn[start] - f->lo])
+        start--;
+    *win_lo = m->insn[start];
+    int rc = run_window(c, f, m, start, at, NULL, NULL);
+    /* the table's address may have been loaded before the window (LLVM
+     * hoists it out of loops): ask which registers hold one there */
+    if (rc == 0 && moatK_table_bases(c, f, m, start, bsec, boff))
+        rc = run_window(c, f, m, start, at, bsec, boff);
+    if (rc == 0)
+        moatK_violation(c, K_TABLE, m->insn[at], "indirect jump not proven "
+                        "to be a bounded table jump");
+    return rc == 1;
 }

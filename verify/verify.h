@@ -214,6 +214,11 @@ typedef struct KFuncMap {
 #define K_TABLE_TARGET 2u
 bool moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
                        uint64_t *win_lo);
+/* table_base.c: at instruction `at` of f, the registers that certainly
+ * hold a jump table's address: sec[r] its section (0: none), off[r] its
+ * offset. false when it cannot tell (then none). */
+bool moatK_table_bases(const KCheck *c, const KFunc *f, const KFuncMap *m,
+                       uint32_t at, uint32_t *sec, uint64_t *off);
 
 
 /* memory.c: the memory rule for f (after decode.c's checks passed). */
