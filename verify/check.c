@@ -148,7 +148,8 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
 
     rep->nobjs++;
     if (moatK_obj_read(&c, bytes, len, &c.obj)) {
-        if (rep->check_memory) {
+        {   /* roles (trampolines) for the table rule, the rest for the
+             * memory rule */
             c.desc.role = moatU_calloc(c.obj.nfn + 1, 1);
             c.desc.vals = moatU_calloc(c.obj.nfn + 1, sizeof(uint64_t));
             c.desc.args = moatU_calloc(c.obj.nfn + 1, sizeof(uint64_t));

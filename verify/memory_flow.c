@@ -204,6 +204,10 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
             check_ret(ms, st, off);
         return;
     }
+    if (check && in->meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
+        !in->raw.imm[0].is_relative &&
+        ms->d->role[ms->f - ms->c->obj.fn] == K_ROLE_TRAMP)
+        check_ret(ms, st, off);         /* a trampoline's tail call */
     if (check && is_tail_jump(ms, off, in)) {
         check_ret(ms, st, off);         /* the callee returns for us */
         if (st->r[7].k != A_CTX)
