@@ -1,11 +1,12 @@
 /* helper_exec.c - `moat serve` and `moat verify` in `moat`: replace the
  * process with `moat-serve` (serve_main.c) or `moat-verify`
- * (verify_main.c), their own executables, by execv. The server's libraries (libmicrohttpd and through it GnuTLS, libgcrypt,
- * p11-kit; libsystemd; inih) stay out of `moat`: loading and relocating
- * them, and their constructors, tripled the page faults of every
- * `moat run` (docs/bench-hello.md); the checker's decoder (Zydis) is one
- * library more. The process keeps its pid, so signals,
- * socket activation ($LISTEN_PID) and the exit status are the server's.
+ * (verify_main.c), their own executables, by execv. The server's
+ * libraries (libmicrohttpd and through it GnuTLS, libgcrypt, p11-kit;
+ * libsystemd; inih) stay out of `moat`: loading and relocating them, and
+ * their constructors, tripled the page faults of every `moat run`
+ * (docs/bench-hello.md); the checker's decoder (Zydis) is one library
+ * more. The process keeps its pid, so signals, socket activation
+ * ($LISTEN_PID) and the exit status are the helper's.
  *
  * Where the helper is, first found of: the directory of the running
  * `moat` (the build tree keeps both at its top); MOAT_SERVE_REL from that

@@ -34,11 +34,13 @@ moatK_addr_of(const AState *st, const ZydisDecodedOperand *o)
 
     if (o->mem.base != ZYDIS_REGISTER_NONE) {
         a.has_b = true;
-        a.b = moatK_gpr(o->mem.base) >= 0 ? st->r[moatK_gpr(o->mem.base)] : moatK_top();
+        int r = moatK_gpr(o->mem.base);
+        a.b = r >= 0 ? st->r[r] : moatK_top();
     }
     if (o->mem.index != ZYDIS_REGISTER_NONE) {
         a.has_i = true;
-        a.i = moatK_gpr(o->mem.index) >= 0 ? st->r[moatK_gpr(o->mem.index)] : moatK_top();
+        int r = moatK_gpr(o->mem.index);
+        a.i = r >= 0 ? st->r[r] : moatK_top();
     }
     return a;
 }
@@ -220,21 +222,22 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
     }
     if (o->mem.type != ZYDIS_MEMOP_TYPE_MEM) {
         moatK_mfail(ms, off, "%s: gather, scatter or other memory form",
-             ZydisMnemonicGetString(in->mnemonic));
+                    ZydisMnemonicGetString(in->mnemonic));
         return;
     }
     if (o->mem.segment == ZYDIS_REGISTER_FS) {
         if (!write && a.has_b && !a.has_i && a.b.k == A_STKLIM &&
             a.disp == 0)
             return;
-        moatK_mfail(ms, off, "%s: fs access other than the stack limit read",
-             ZydisMnemonicGetString(in->mnemonic));
+        moatK_mfail(ms, off, "%s: fs access other than the stack limit "
+                    "read", ZydisMnemonicGetString(in->mnemonic));
         return;
     }
     if (o->mem.base == ZYDIS_REGISTER_RIP) {
         if (!rip_ok(ms, off, in, size, write))
-            moatK_mfail(ms, off, "%s: RIP-relative access outside read-only data",
-                 ZydisMnemonicGetString(in->mnemonic));
+            moatK_mfail(ms, off, "%s: RIP-relative access outside "
+                        "read-only data",
+                        ZydisMnemonicGetString(in->mnemonic));
         return;
     }
     if (ms->m->is_tload[off - ms->f->lo] && !write)
@@ -249,6 +252,6 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         return;
     char what[160];
     describe(what, sizeof what, in, &a, write, size);
-    moatK_mfail(ms, off, "%s: not proven (not heap, context area, frame or a fixed "
-         "place)", what);
+    moatK_mfail(ms, off, "%s: not proven (not heap, context area, frame or "
+                "a fixed place)", what);
 }

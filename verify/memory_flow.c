@@ -54,7 +54,8 @@ call_effects(MS *ms, AState *st, uint64_t off,
                                !strcmp(name, "memset"));
         bool is_libm = name && strncmp(name, "moatR_", 6) && !is_mem;
         if (is_mem)
-            moatK_mfail(ms, off, "call to %s: its pointers are not proven", name);
+            moatK_mfail(ms, off, "call to %s: its pointers are not proven",
+                        name);
         else if (!is_libm && st->r[7].k != A_CTX)
             moatK_mfail(ms, off, "%s: a direct call without ctx as its first "
                  "argument", "call");
@@ -63,7 +64,8 @@ call_effects(MS *ms, AState *st, uint64_t off,
                           (uint64_t)in->raw.imm[0].value.s;
             const KFunc *g = moatK_func_at(o, ms->f->sec, to);
             if (g && (ms->d->role[g - o->fn] & K_ROLE_TRAMP))
-                moatK_mfail(ms, off, "%s: a direct call to a trampoline", "call");
+                moatK_mfail(ms, off, "%s: a direct call to a trampoline",
+                            "call");
         }
     }
     static const int clobbered[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
@@ -80,13 +82,15 @@ static void
 check_ret(MS *ms, const AState *st, uint64_t off)
 {
     if (st->r[4].k != A_FRAME || st->r[4].c != 0)
-        moatK_mfail(ms, off, "%s with the stack pointer not at the return address",
+        moatK_mfail(ms, off, "%s with the stack pointer not at the return "
+                    "address",
              "ret");
     for (size_t k = 0; k < sizeof callee_saved / sizeof callee_saved[0];
          k++) {
         AVal v = st->r[callee_saved[k]];
         if (v.k != A_ENTRY || v.c != callee_saved[k]) {
-            moatK_mfail(ms, off, "%s without the callee-saved registers restored",
+            moatK_mfail(ms, off, "%s without the callee-saved registers "
+                        "restored",
                  "ret");
             return;
         }
@@ -237,7 +241,8 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
                     o->size == 64 && rs >= 0)
                     moatK_slot_set(st, at, st->r[rs]);
                 else
-                    moatK_slot_drop(st, at, at + (o->size / 8 ? o->size / 8 : 1));
+                    moatK_slot_drop(st, at,
+                                    at + (o->size / 8 ? o->size / 8 : 1));
             }
             /* other stores are proven (or rejected) to be outside the
              * stack: heap, context area, vals */

@@ -278,7 +278,8 @@ add_const(const MS *ms, AVal a, int64_t k)
 /* The value an instruction writes to its first operand, a 64-bit GPR,
  * when it is a shape followed; else top. */
 AVal
-moatK_result64(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
+moatK_result64(const MS *ms, const AState *st,
+               const ZydisDecodedInstruction *in,
          const ZydisDecodedOperand *ops)
 {
     const ZydisDecodedOperand *src = &ops[1];

@@ -277,14 +277,54 @@ run_sites(const char *what, SiteFn fn)
     assert_true(n > 0);
 }
 
-static void syscall_rejected(void **s) { (void)s; run_sites("syscall", put_syscall); }
-static void int3_rejected(void **s) { (void)s; run_sites("int3", put_int3); }
-static void bad_byte_rejected(void **s) { (void)s; run_sites("undecodable", put_bad_byte); }
-static void segment_rejected(void **s) { (void)s; run_sites("segment", put_fs_write); }
-static void bad_call_rejected(void **s) { (void)s; run_sites("call", put_bad_call); }
-static void bent_jump_rejected(void **s) { (void)s; run_sites("jump", bend_jump); }
-static void unbounded_table_rejected(void **s) { (void)s; run_sites("table", drop_bound); }
-static void no_ret_rejected(void **s) { (void)s; run_sites("end", drop_ret); }
+static void
+syscall_rejected(void **s)
+{
+    (void)s;
+    run_sites("syscall", put_syscall);
+}
+static void
+int3_rejected(void **s)
+{
+    (void)s;
+    run_sites("int3", put_int3);
+}
+static void
+bad_byte_rejected(void **s)
+{
+    (void)s;
+    run_sites("undecodable", put_bad_byte);
+}
+static void
+segment_rejected(void **s)
+{
+    (void)s;
+    run_sites("segment", put_fs_write);
+}
+static void
+bad_call_rejected(void **s)
+{
+    (void)s;
+    run_sites("call", put_bad_call);
+}
+static void
+bent_jump_rejected(void **s)
+{
+    (void)s;
+    run_sites("jump", bend_jump);
+}
+static void
+unbounded_table_rejected(void **s)
+{
+    (void)s;
+    run_sites("table", drop_bound);
+}
+static void
+no_ret_rejected(void **s)
+{
+    (void)s;
+    run_sites("end", drop_ret);
+}
 
 /* Section header i of the file, copied. */
 static ElfShdr
