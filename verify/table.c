@@ -30,9 +30,13 @@
 
 enum { V_SYM, V_TABLE, V_ENTRY, V_TARGET };
 
+/* How a register holds a symbol's value: whole, or zero-extended from its
+ * low 32 or 8 bits (each narrower form is at most the wider ones). */
+enum { F_FULL, F_ZX32, F_ZX8 };
+
 typedef struct Val {
     uint8_t  kind;
-    bool     zx32;          /* V_SYM: zext(low 32 bits of sym) */
+    uint8_t  form;          /* V_SYM: F_* */
     uint32_t sym;
     uint32_t tsec;          /* tables: section and offset of entry 0 */
     uint64_t toff, n;       /* entries 0..n */
@@ -48,7 +52,7 @@ typedef struct Slot {
 
 typedef struct Fact {
     uint32_t sym;
-    bool     zx32;
+    uint8_t  form;
     uint64_t max;           /* value <= max */
 } Fact;
 
@@ -61,7 +65,7 @@ typedef struct Sym {
     uint32_t     nfact, next_sym;
     bool         has_cmp;   /* flags are `cmp val, imm` */
     Val          cmp_val;
-    bool         cmp_zx32;  /* the compare was 32-bit */
+    uint8_t      cmp_form;  /* the compare's width as a form */
     uint64_t     cmp_imm;
 } Sym;
 
@@ -79,7 +83,17 @@ gpr(ZydisRegister r)
 static Val
 fresh(Sym *s, bool zx32)
 {
-    return (Val){ .kind = V_SYM, .zx32 = zx32, .sym = s->next_sym++ };
+    return (Val){ .kind = V_SYM, .form = zx32 ? F_ZX32 : F_FULL,
+                  .sym = s->next_sym++ };
+}
+
+/* al, cl, ... r15b: the low byte (ah, bh, ch, dh are not). */
+static bool
+low_byte(ZydisRegister r)
+{
+    return ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, r) == 8 &&
+           r != ZYDIS_REGISTER_AH && r != ZYDIS_REGISTER_BH &&
+           r != ZYDIS_REGISTER_CH && r != ZYDIS_REGISTER_DH;
 }
 
 static bool
@@ -90,7 +104,7 @@ bounded(const Sym *s, const Val *v, uint64_t *max)
     if (v->kind != V_SYM)
         return false;
     for (uint32_t i = 0; i < s->nfact; i++)      /* the tightest bound */
-        if (s->fact[i].sym == v->sym && s->fact[i].zx32 == v->zx32 &&
+        if (s->fact[i].sym == v->sym && s->fact[i].form == v->form &&
             (!found || s->fact[i].max < *max)) {
             *max = s->fact[i].max;
             found = true;
@@ -98,16 +112,19 @@ bounded(const Sym *s, const Val *v, uint64_t *max)
     return found;
 }
 
+/* value <= max for sym in form, and so in every narrower form */
 static void
-add_fact(Sym *s, uint32_t sym, bool zx32, uint64_t max)
+add_fact(Sym *s, uint32_t sym, uint8_t form, uint64_t max)
 {
-    if (s->nfact < NFACT)
-        s->fact[s->nfact++] = (Fact){ sym, zx32, max };
+    for (uint8_t f = form; f <= F_ZX8; f++)
+        if (s->nfact < NFACT)
+            s->fact[s->nfact++] = (Fact){ sym, f, max };
 }
 
 /* The fall-through of ja/jae after `cmp v, imm`: v <= imm (ja) or
- * v <= imm - 1 (jae). A 32-bit compare bounds zext(low32(v)); a 64-bit
- * one bounds v itself and so also its zero-extended low half. */
+ * v <= imm - 1 (jae). A compare of the low 32 or 8 bits bounds the value
+ * in that form, unless the register already holds a narrower one (then
+ * the compare saw all of it). */
 static void
 branch_fact(Sym *s, ZydisMnemonic m)
 {
@@ -122,12 +139,8 @@ branch_fact(Sym *s, ZydisMnemonic m)
     } else if (m != ZYDIS_MNEMONIC_JNBE) {
         return;
     }
-    if (s->cmp_zx32 || s->cmp_val.zx32)
-        add_fact(s, s->cmp_val.sym, true, max);
-    else {
-        add_fact(s, s->cmp_val.sym, false, max);
-        add_fact(s, s->cmp_val.sym, true, max);
-    }
+    add_fact(s, s->cmp_val.sym, s->cmp_form > s->cmp_val.form
+                                    ? s->cmp_form : s->cmp_val.form, max);
 }
 
 static Slot *
@@ -178,9 +191,18 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         if (d->size == 64)
             *out = v;
         else if (d->size == 32 && v.kind == V_SYM)
-            *out = (Val){ .kind = V_SYM, .zx32 = true, .sym = v.sym };
+            *out = (Val){ .kind = V_SYM, .sym = v.sym,
+                          .form = v.form > F_ZX32 ? v.form : F_ZX32 };
         else
             return false;
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOVZX &&
+        src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        low_byte(src->reg.value) && gpr(src->reg.value) >= 0 &&
+        s->reg[gpr(src->reg.value)].kind == V_SYM) {
+        *out = (Val){ .kind = V_SYM, .form = F_ZX8,
+                      .sym = s->reg[gpr(src->reg.value)].sym };
         return true;
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && is_frame_mem(src, &base)) {
@@ -191,7 +213,7 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         if (d->size == 32) {
             if (t->v.kind != V_SYM)
                 return false;
-            out->zx32 = true;
+            out->form = t->v.form > F_ZX32 ? t->v.form : F_ZX32;
         }
         return true;
     }
@@ -268,14 +290,18 @@ model_flags(Sym *s, const ZydisDecodedInstruction *in,
          in->mnemonic == ZYDIS_MNEMONIC_SUB) &&
         ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
         gpr(ops[0].reg.value) >= 0 &&
-        (ops[0].size == 32 || ops[0].size == 64) &&
+        (ops[0].size == 32 || ops[0].size == 64 ||
+         (ops[0].size == 8 && low_byte(ops[0].reg.value))) &&
         ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         s->has_cmp = true;
         s->cmp_val = s->reg[gpr(ops[0].reg.value)];
-        s->cmp_zx32 = ops[0].size == 32;
+        s->cmp_form = ops[0].size == 64 ? F_FULL
+                      : ops[0].size == 32 ? F_ZX32 : F_ZX8;
         s->cmp_imm = ops[1].imm.value.u;
         if (ops[0].size == 32)
             s->cmp_imm &= 0xffffffffu;
+        if (ops[0].size == 8)
+            s->cmp_imm &= 0xffu;
     }
 }
 
@@ -290,11 +316,9 @@ mask_fact(Sym *s, const ZydisDecodedInstruction *in,
         return;
     uint64_t imm = ops[1].imm.value.u;
     if (ops[0].size == 32)
-        add_fact(s, res->sym, true, imm & 0xffffffffu);
-    else if ((int64_t)imm >= 0) {
-        add_fact(s, res->sym, false, imm);
-        add_fact(s, res->sym, true, imm);
-    }
+        add_fact(s, res->sym, F_ZX32, imm & 0xffffffffu);
+    else if ((int64_t)imm >= 0)
+        add_fact(s, res->sym, F_FULL, imm);
 }
 
 /* One instruction of the run: effects on flags, registers, slots. */
