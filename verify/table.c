@@ -28,7 +28,7 @@
 #define NFACT  16u
 #define MAX_ENTRIES (1u << 20)
 
-enum { V_SYM, V_TABLE, V_ENTRY, V_TARGET };
+enum { V_SYM, V_TABLE, V_ENTRY, V_TARGET, V_CONST /* value n */ };
 
 /* How a register holds a symbol's value: whole, or zero-extended from its
  * low 32 or 8 bits (each narrower form is at most the wider ones). */
@@ -197,6 +197,14 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
             return false;
         return true;
     }
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+        src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+        (d->size == 32 || d->size == 64)) {
+        *out = (Val){ .kind = V_CONST,
+                      .n = src->imm.value.u &
+                           (d->size == 32 ? 0xffffffffu : UINT64_MAX) };
+        return true;
+    }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOVZX &&
         src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
         low_byte(src->reg.value) && gpr(src->reg.value) >= 0 &&
@@ -321,6 +329,24 @@ mask_fact(Sym *s, const ZydisDecodedInstruction *in,
         add_fact(s, res->sym, F_FULL, imm);
 }
 
+/* `bextr d, src, ctrl` with ctrl a known constant: d (fresh) has at most
+ * ctrl[15:8] bits. */
+static void
+bextr_fact(Sym *s, const ZydisDecodedInstruction *in,
+           const ZydisDecodedOperand *ops, const Val *res)
+{
+    if (in->mnemonic != ZYDIS_MNEMONIC_BEXTR ||
+        ops[2].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        gpr(ops[2].reg.value) < 0 ||
+        (ops[0].size != 32 && ops[0].size != 64))
+        return;
+    const Val *ctrl = &s->reg[gpr(ops[2].reg.value)];
+    uint64_t   len = ctrl->kind == V_CONST ? (ctrl->n >> 8) & 0xff : 64;
+    if (len < 32)
+        add_fact(s, res->sym, ops[0].size == 32 ? F_ZX32 : F_FULL,
+                 (UINT64_C(1) << len) - 1);
+}
+
 /* One instruction of the run: effects on flags, registers, slots. */
 static void
 step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
@@ -345,8 +371,10 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && gpr(o->reg.value) >= 0) {
             int r = gpr(o->reg.value);
             s->reg[r] = (i == 0 && known) ? v : fresh(s, o->size == 32);
-            if (i == 0 && !known)
+            if (i == 0 && !known) {
                 mask_fact(s, in, ops, &s->reg[r]);
+                bextr_fact(s, in, ops, &s->reg[r]);
+            }
             if (r == 4 || r == 5)       /* rsp, rbp moved: their slots */
                 for (uint32_t k = 0; k < NSLOT; k++)
                     if (s->slot[k].base == r)
