@@ -6,9 +6,12 @@
  *
  * Sections, as in frontend.h: obj.c reads the ELF file; decode.c decodes a
  * function and checks each instruction's relocations and direct control
- * flow; table.c proves indirect jumps are bounded table jumps; insn.c is
- * the instruction allow-list; check.c drives it all and keeps the report;
- * allow.c is the runtime's symbol allow-list as the checker sees it.
+ * flow; table.c proves indirect jumps are bounded table jumps, with
+ * table_base.c for table addresses loaded before its window; insn.c is
+ * the instruction allow-list; desc.c reads the descriptor; memory*.c are
+ * the (partial) memory rule (memory.h); check.c drives it all and keeps
+ * the report, report.c prints it; allow.c is the runtime's symbol
+ * allow-list as the checker sees it.
  */
 #ifndef MOAT_VERIFY_H
 #define MOAT_VERIFY_H
