@@ -342,6 +342,7 @@ moatK_check_func(KCheck *c, const KFunc *f)
     moatU_free(st.m.is_insn);
     moatU_free(st.m.is_target);
     moatU_free(st.m.is_tload);
+    moatK_table_bases_free(st.m.bases);
     moatU_free(st.insn);
     moatU_free(st.br);
     moatU_free(st.ijmp);

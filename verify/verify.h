@@ -213,6 +213,7 @@ typedef struct KFuncMap {
                                  * bit 1: a jump table's entry does */
     uint8_t        *is_tload;   /* per byte of f: the entry load of a
                                  * proven table jump starts there */
+    void           *bases;      /* table_base.c's analysis, or NULL */
 } KFuncMap;
 #define K_TABLE_TARGET 2u
 bool moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
@@ -220,8 +221,10 @@ bool moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
 /* table_base.c: at instruction `at` of f, the registers that certainly
  * hold a jump table's address: sec[r] its section (0: none), off[r] its
  * offset. false when it cannot tell (then none). */
-bool moatK_table_bases(const KCheck *c, const KFunc *f, const KFuncMap *m,
+bool moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
                        uint32_t at, uint32_t *sec, uint64_t *off);
+/* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
+void moatK_table_bases_free(void *cache);
 
 
 /* memory.c: the memory rule for f (after decode.c's checks passed). */
