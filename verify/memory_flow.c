@@ -268,6 +268,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
 
 typedef struct Block {
     uint32_t first, end;        /* instruction indices [first, end) */
+    bool     ends_ijmp;         /* in a table jump: an edge to each target */
     AState   in;
 } Block;
 
@@ -353,8 +354,12 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
         uint8_t *queued)
 {
     ZydisDecoder d;
-    uint32_t     nwork = 0, rounds = 0;
+    uint32_t     nwork = 0;
     AState       st;
+    /* work (instructions run, edges followed) in proportion to the size:
+     * hostile code cannot make the fixpoint take quadratic time; past the
+     * budget the function is rejected */
+    uint64_t     budget = 64 * ((uint64_t)ms->m->ninsn + nb) + 4096;
 
     ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
     for (uint32_t k = 0; k < nb; k++)
@@ -365,9 +370,11 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t k = 0; pass == 1 ? k < nb : nwork > 0; k++) {
             uint32_t bk = pass ? k : work[--nwork];
-            if (!pass && ++rounds > 64 * nb + 64) {
-                moatK_mfail(ms, ms->f->lo, "%s: the analysis did not settle",
-                     "memory");
+            uint64_t cost = b[bk].end - b[bk].first + 1 +
+                            (b[bk].ends_ijmp ? nb : 0);
+            if (!pass && (budget < cost || (budget -= cost) == 0)) {
+                moatK_mfail(ms, ms->f->lo, "%s: the analysis did not settle "
+                            "within its budget", "memory");
                 return;
             }
             if (!pass)
@@ -393,7 +400,7 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
 
 /* Blocks: a new one at each branch target and after each branch. */
 static uint32_t
-make_blocks(const MS *ms, Block *b)
+make_blocks(MS *ms, Block *b)
 {
     ZydisDecoder d;
     uint32_t     nb = 0;
@@ -412,6 +419,8 @@ make_blocks(const MS *ms, Block *b)
                 &d, NULL, ms->s->data + off, ms->f->hi - off, &in)))
             return 0;
         uint8_t cat = (uint8_t)in.meta.category;
+        b[nb - 1].ends_ijmp = cat == ZYDIS_CATEGORY_UNCOND_BR &&
+                              !in.raw.imm[0].is_relative;
         cut = cat == ZYDIS_CATEGORY_RET || cat == ZYDIS_CATEGORY_COND_BR ||
               cat == ZYDIS_CATEGORY_UNCOND_BR ||
               is_noreturn_call(ms, off, &in);
