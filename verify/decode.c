@@ -214,6 +214,48 @@ flow(FnState *st, uint32_t idx, const ZydisDecodedInstruction *in,
                             in->mnemonic));
 }
 
+/* Rule codeptr inside code: a RIP-relative operand that names code (with
+ * a relocation or without) is a `lea` of a function's start, never a load
+ * or store of code bytes or an address inside a function. */
+static void
+check_rip(FnState *st, uint64_t off, const ZydisDecodedInstruction *in,
+          const ZydisDecodedOperand *ops, const Patch *p)
+{
+    const KObj *o = &st->c->obj;
+    uint64_t    next = off + in->length;
+
+    for (uint8_t i = 0; i < in->operand_count; i++) {
+        if (ops[i].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+            ops[i].mem.base != ZYDIS_REGISTER_RIP)
+            continue;
+        uint32_t sec = st->f->sec;
+        uint64_t to = next + (uint64_t)ops[i].mem.disp.value;
+        if (p->rel && !p->on_imm) {
+            const KSym *s = &o->sym[p->rel->sym];
+            bool        got = p->rel->type != K_R_PC32;
+            if (s->shndx == ELF_SHN_UNDEF || s->shndx >= o->nsec)
+                return;                 /* extern: rule extern */
+            sec = s->shndx;
+            to = got ? s->value               /* the GOT slot holds S */
+                     : s->value + (uint64_t)p->rel->addend +
+                           (next - p->rel->off);
+        }
+        if (!o->sec[sec].is_code)
+            return;
+        if (in->mnemonic != ZYDIS_MNEMONIC_LEA &&
+            !(p->rel && p->rel->type != K_R_PC32))
+            moatK_violation(st->c, K_CODEPTR, off, "%s reads or writes "
+                            "code bytes (%s+0x%" PRIx64 ")",
+                            ZydisMnemonicGetString(in->mnemonic),
+                            o->sec[sec].name, to);
+        else if (!moatK_func_at(o, sec, to))
+            moatK_violation(st->c, K_CODEPTR, off, "address of %s+0x%" PRIx64
+                            ", not the start of a function",
+                            o->sec[sec].name, to);
+        return;
+    }
+}
+
 /* Decodes [lo, hi); false when a byte does not decode (then nothing more
  * of the function is checked: its instructions are not known). */
 static bool
@@ -243,8 +285,10 @@ decode_all(FnState *st)
         st->insn[idx] = off;
         st->m.is_insn[off - st->f->lo] = 1;
         moatK_check_insn(st->c, off, &in, ops);
-        if (check_relocs(st, off, &in, ops, &p))
+        if (check_relocs(st, off, &in, ops, &p)) {
+            check_rip(st, off, &in, ops, &p);
             flow(st, idx, &in, ops, &p);
+        }
         off += in.length;
     }
     return true;

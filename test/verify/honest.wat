@@ -1,6 +1,7 @@
 ;; honest.wat - an honest module for test_mutants.c: a switch (jump table
 ;; at -O0 and -O2), loads and stores, a call, a trap, memory.grow, a
-;; call_indirect through a table of pinned size.
+;; call_indirect through a table of pinned size, a float constant (read
+;; from a constant pool in .rodata).
 (module
   (type $t (func (param i32) (result i32)))
   (memory 1)
@@ -30,5 +31,7 @@
     (i32.div_s (local.get 0) (local.get 1)))
   (func (export "grow") (param i32) (result i32)
     (memory.grow (local.get 0)))
+  (func (export "fc") (param f64) (result f64)
+    (f64.add (local.get 0) (f64.const 1.5)))
   (func (export "ci") (param i32) (result i32)
     (call_indirect (type $t) (local.get 0) (local.get 0))))

@@ -347,7 +347,13 @@ records_rejected(void **state)
         Obj x;
         load(&x, w);
         uint8_t *m = malloc(x.len);
+        uint32_t code_sym = 0;              /* the code section's symbol */
         assert_non_null(m);
+        for (uint32_t k = 0; k < x.o.nsym; k++)
+            if (x.o.sym[k].type == ELF_STT_SECTION &&
+                x.o.sym[k].shndx < x.o.nsec &&
+                x.o.sec[x.o.sym[k].shndx].is_code)
+                code_sym = k;
         for (uint32_t i = 0; i < x.o.nsec; i++) {
             ElfShdr h = shdr(&x, i);
             const KSec *to = &x.o.sec[h.info];
@@ -362,6 +368,15 @@ records_rejected(void **state)
                     r.offset--;             /* onto the call's opcode */
                     memcpy(m + at, &r, sizeof r);
                     assert_true(rejected(m, x.len, K_RELOC));
+                    n++;
+                } else if (to->is_code && (uint32_t)r.info == K_R_PC32 &&
+                           code_sym) {
+                    /* a RIP-relative operand made to name code inside a
+                     * function instead of read-only data */
+                    r.info = (uint64_t)code_sym << 32 | K_R_PC32;
+                    r.addend = 1;
+                    memcpy(m + at, &r, sizeof r);
+                    assert_true(rejected(m, x.len, K_CODEPTR));
                     n++;
                 } else if (!to->is_code && (to->flags & ELF_SHF_ALLOC) &&
                            strcmp(to->name, ".eh_frame") &&
