@@ -55,10 +55,30 @@ misc_allowed(ZydisMnemonic m)
     }
 }
 
+/* Members of allowed categories that are not: popf loads the flags (the
+ * direction flag would run the host's string operations backwards, the
+ * trap and alignment flags fault in host code), ldmxcsr the SSE control
+ * word (an unmasked exception faults in host code). */
+static const char *
+denied(ZydisMnemonic m)
+{
+    switch (m) {
+    case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:
+    case ZYDIS_MNEMONIC_POPFQ:
+        return "loads the flags register";
+    case ZYDIS_MNEMONIC_LDMXCSR: case ZYDIS_MNEMONIC_VLDMXCSR:
+        return "loads the SSE control register";
+    default:
+        return NULL;
+    }
+}
+
 /* Why a refused instruction is refused, in the words of the rule. */
 static const char *
 refusal(const ZydisDecodedInstruction *in)
 {
+    if (denied(in->mnemonic))
+        return denied(in->mnemonic);
     switch (in->meta.category) {
     case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSRET:
         return "system call instruction";
@@ -126,7 +146,7 @@ moatK_check_insn(KCheck *c, uint64_t off,
 
     if (cat == ZYDIS_CATEGORY_MISC)
         ok = misc_allowed(in->mnemonic);
-    if (in->attributes & ZYDIS_ATTRIB_IS_PRIVILEGED)
+    if ((in->attributes & ZYDIS_ATTRIB_IS_PRIVILEGED) || denied(in->mnemonic))
         ok = false;
     if (!ok)
         moatK_violation(c, K_INSN, off, "%s: %s",

@@ -141,7 +141,11 @@ static unsigned
 put_int3(Obj *x, const KFunc *f, const Site *s)
 {
     static const uint8_t c[] = { 0xcc };
-    return overwrite(x, f, s, c, sizeof c, K_INSN);
+    static const uint8_t popf[] = { 0x9d };
+    static const uint8_t ldmxcsr[] = { 0x0f, 0xae, 0x10 };  /* (%rax) */
+    return overwrite(x, f, s, c, sizeof c, K_INSN) +
+           overwrite(x, f, s, popf, sizeof popf, K_INSN) +
+           overwrite(x, f, s, ldmxcsr, sizeof ldmxcsr, K_INSN);
 }
 
 static unsigned
@@ -287,7 +291,7 @@ static void
 int3_rejected(void **s)
 {
     (void)s;
-    run_sites("int3", put_int3);
+    run_sites("int3, popf, ldmxcsr", put_int3);
 }
 static void
 bad_byte_rejected(void **s)
