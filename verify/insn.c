@@ -57,8 +57,8 @@ misc_allowed(ZydisMnemonic m)
 
 /* Members of allowed categories that are not: popf loads the flags (the
  * direction flag would run the host's string operations backwards, the
- * trap and alignment flags fault in host code), ldmxcsr the SSE control
- * word (an unmasked exception faults in host code). */
+ * trap and alignment flags fault in host code), ldmxcsr and fxrstor the
+ * SSE control word (an unmasked exception faults in host code). */
 static const char *
 denied(ZydisMnemonic m)
 {
@@ -67,6 +67,7 @@ denied(ZydisMnemonic m)
     case ZYDIS_MNEMONIC_POPFQ:
         return "loads the flags register";
     case ZYDIS_MNEMONIC_LDMXCSR: case ZYDIS_MNEMONIC_VLDMXCSR:
+    case ZYDIS_MNEMONIC_FXRSTOR: case ZYDIS_MNEMONIC_FXRSTOR64:
         return "loads the SSE control register";
     default:
         return NULL;

@@ -143,9 +143,11 @@ put_int3(Obj *x, const KFunc *f, const Site *s)
     static const uint8_t c[] = { 0xcc };
     static const uint8_t popf[] = { 0x9d };
     static const uint8_t ldmxcsr[] = { 0x0f, 0xae, 0x10 };  /* (%rax) */
+    static const uint8_t fxrstor[] = { 0x0f, 0xae, 0x08 };  /* (%rax) */
     return overwrite(x, f, s, c, sizeof c, K_INSN) +
            overwrite(x, f, s, popf, sizeof popf, K_INSN) +
-           overwrite(x, f, s, ldmxcsr, sizeof ldmxcsr, K_INSN);
+           overwrite(x, f, s, ldmxcsr, sizeof ldmxcsr, K_INSN) +
+           overwrite(x, f, s, fxrstor, sizeof fxrstor, K_INSN);
 }
 
 static unsigned
@@ -291,7 +293,7 @@ static void
 int3_rejected(void **s)
 {
     (void)s;
-    run_sites("int3, popf, ldmxcsr", put_int3);
+    run_sites("int3, popf, ldmxcsr, fxrstor", put_int3);
 }
 static void
 bad_byte_rejected(void **s)
