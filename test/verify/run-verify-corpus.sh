@@ -17,6 +17,9 @@ out=$(realpath -m -- "$1"); moat=$2; corpus=$3
 wast_dir=${4:-$(dirname "$0")/../../../shared/spec-testsuite}
 every=${MOAT_VERIFY_EVERY:-8}
 command -v wast2json >/dev/null || { echo "$0: wast2json missing" >&2; exit 2; }
+# a run that checks nothing must not pass
+compgen -G "$wast_dir/*.wast" >/dev/null ||
+    { echo "$0: no .wast files in $wast_dir" >&2; exit 2; }
 mkdir -p "$out/json" "$out/obj"
 
 for w in "$wast_dir"/*.wast; do
@@ -51,6 +54,7 @@ done
 echo "modules: $nmod of $n (every $every); skipped: $nskip (invalid or" \
      "malformed, as the suite means them); valid but not compiled: $nbad;" \
      "objects: $(wc -l < "$list")"
+[ -s "$list" ] || { echo "$0: no objects to check" >&2; exit 1; }
 rc=0
 "$corpus" --memory -l "$list" || rc=$?
 [ $nbad -eq 0 ] || rc=1
