@@ -94,6 +94,10 @@ int moat_cmd_compile(int argc, char **argv);
 int moat_cmd_run(int argc, char **argv);
 int moat_cmd_cache(int argc, char **argv);
 int moat_cmd_serve(int argc, char **argv);
+/* `moat verify` execs moat-verify (helper_exec.c), which runs
+ * moat_cmd_verify (cmd_verify.c) */
+int moat_cmd_verify_exec(int argc, char **argv);
+int moat_cmd_verify(int argc, char **argv);
 
 /* values.c: command-line values of `moat run --invoke`. */
 bool moat_cli_parse_value(const char *s, uint8_t type, moat_val *out);

@@ -44,6 +44,9 @@ static const struct {
     { "serve", moat_cmd_serve, "[OPTIONS] [ROUTES_FILE]   serve HTTP, a "
                                "fresh sandbox per request (see --help)",
       NULL },
+    { "verify", moat_cmd_verify_exec, "FILE.o...   check compiled machine "
+                                      "code against the sandbox rules",
+      NULL },
     { "cache", moat_cmd_cache, "dir|clean   where the compile cache is; "
                                "empty it",
       "usage: moat cache dir|clean\n\n"

@@ -13,6 +13,7 @@ PACKAGES=(
     zlib1g-dev dpkg-dev
     gdb linux-perf
     libdw-dev libelf-dev libbz2-dev liblzma-dev libiberty-dev
+    libzydis-dev
 )
 
 missing=()

@@ -58,6 +58,33 @@ expect "multi-value" 0 "2.5" run swap "$w" 7 2.5
 expect "multi-value 2nd" 0 "7" run swap "$w" 7 2.5
 expect "ref null" 0 "null" run null "$w"
 expect "trap div" 134 "trap: integer divide by zero" run div "$w" 1 0
+
+# moat verify (docs/verify.md): an honest object passes and the summary
+# names the rules not checked; the same object with a syscall over its
+# first function's first two bytes is rejected with function, offset and
+# rule; a file that is not an object is a violation; no file, exit 2.
+"$moat" compile -O2 "$w" -o "$tmp/cases.o" >/dev/null 2>&1
+expect "verify honest" 0 "NOT checked: memory indirect-call stack" \
+    "$moat" verify "$tmp/cases.o"
+python3 - "$tmp/cases.o" "$tmp/syscall.o" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+shoff, = struct.unpack_from('<Q', b, 0x28)
+shnum, = struct.unpack_from('<H', b, 0x3c)
+for i in range(shnum):
+    h = shoff + 64 * i
+    flags, = struct.unpack_from('<Q', b, h + 8)
+    if flags & 4:                      # SHF_EXECINSTR: the code
+        off, = struct.unpack_from('<Q', b, h + 24)
+        b[off:off + 2] = b'\x0f\x05'   # push %rbp; mov.. -> syscall
+        break
+open(sys.argv[2], 'wb').write(b)
+PY
+expect "verify syscall" 1 "wasm_f0+0x0 (section offset 0x0): insn: syscall" \
+    "$moat" verify "$tmp/syscall.o"
+expect "verify not an object" 1 "object: not an x86-64 ELF64" \
+    "$moat" verify "$w"
+expect "verify no file" 2 "" "$moat" verify "$tmp/none.o"
 expect "trap overflow" 134 "trap: integer overflow" run div "$w" -2147483648 -1
 expect "trap oob" 134 "trap: out of bounds memory access" run oob "$w"
 expect "trap stack" 134 "trap: call stack exhausted" run deep "$w" 0

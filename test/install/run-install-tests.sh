@@ -68,11 +68,14 @@ case $libexecdir in
     *) libexec=$root$prefix/$libexecdir ;;
 esac
 check "installed $libexecdir/moat/moat-serve" test -x "$libexec/moat/moat-serve"
+check "installed $libexecdir/moat/moat-verify" \
+    test -x "$libexec/moat/moat-verify"
 # `moat run` maps no library it does not use: LLVM is dlopen()ed to
 # compile, the server's libraries are moat-serve's (docs/bench-hello.md)
-check "moat needs no LLVM, HTTP, TLS or systemd library" output_is "" \
-    sh -c "readelf -d '$root$prefix/bin/moat' |
-           grep -E 'NEEDED.*(LLVM|microhttpd|gnutls|systemd|inih)' || true"
+check "moat needs no LLVM, HTTP, TLS, systemd or decoder library" \
+    output_is "" sh -c "readelf -d '$root$prefix/bin/moat' |
+           grep -E 'NEEDED.*(LLVM|microhttpd|gnutls|systemd|inih|Zydis)' ||
+           true"
 # nor runs libgcc's CPU-model constructor (CPUIDs; runtime/contract.c
 # reads util_cpuid.c's words instead of __builtin_cpu_supports)
 check "moat needs no libgcc_s" output_is "" \
@@ -197,6 +200,10 @@ check "installed moat serve --help (execs moat-serve)" \
     sh -c "env LD_LIBRARY_PATH='$lib' '$root$prefix/bin/moat' serve --help |
            grep -q ROUTES"
 
+check "installed moat verify --help (execs moat-verify)" \
+    sh -c "env LD_LIBRARY_PATH='$lib' '$root$prefix/bin/moat' verify --help |
+           grep -q 'not checked'"
+
 # ---- the man page: renders cleanly, names every command and option ----
 man1=$root$prefix/share/man/man1/moat.1
 if command -v groff >/dev/null; then
@@ -209,7 +216,7 @@ man_text=$(sed 's/\\-/-/g; s/\\f[BIRP]//g; s/\\c//g' "$man1")
 moat=$root$prefix/bin/moat
 # every word of the CLI's own usage texts that is a command or an option
 words=$( { "$moat" --help; "$moat" compile 2>&1; "$moat" run --help 2>&1
-           "$moat" serve --help; } |
+           "$moat" serve --help; "$moat" verify --help; } |
          grep -oE '(^  [a-z]+ )|(-(-?[a-z][a-z-]*|O[0-3]|j|c|S|h)\b)' |
          sed 's/^ *//; s/ *$//' | sort -u)
 absent=""

@@ -1,0 +1,466 @@
+/* memory_flow.c - the memory rule's dataflow: the entry state (ctx in
+ * the first argument, or a trampoline's code, ctx, vals), the effect of
+ * each instruction (calls, push and pop, stores to frame slots, register
+ * writes), basic blocks and the worklist to a fixpoint, then one checking
+ * pass (memory.c's shapes; ret and call conditions here).
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "elfload.h"
+#include "memory.h"
+
+static const int callee_saved[] = { 3, 5, 12, 13, 14, 15 };
+
+/* The entry state: ctx first (wasm functions) or second (trampolines:
+ * code, ctx, vals); sp at the return address; callee-saved registers
+ * hold their callers' values. */
+static void
+entry_state(AState *st, bool tramp)
+{
+    memset(st, 0, sizeof *st);
+    st->seen = true;
+    for (int r = 0; r < 16; r++)
+        st->r[r] = moatK_top();
+    for (size_t k = 0; k < sizeof callee_saved / sizeof callee_saved[0];
+         k++)
+        st->r[callee_saved[k]] = (AVal){ A_ENTRY, callee_saved[k] };
+    st->r[4] = (AVal){ A_FRAME, 0 };
+    if (tramp) {
+        st->r[6] = (AVal){ A_CTX, 0 };          /* rsi */
+        st->r[2] = (AVal){ A_VALS, 0 };         /* rdx */
+    } else {
+        st->r[7] = (AVal){ A_CTX, 0 };          /* rdi */
+    }
+}
+
+/* A direct call: ctx must be the first argument of a call into the module
+ * or a runtime helper (they trust it); memcpy and the like are not
+ * proven. Then the caller-saved registers and the callee's argument area
+ * are gone. */
+static void
+call_effects(MS *ms, AState *st, uint64_t off,
+             const ZydisDecodedInstruction *in, bool check)
+{
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
+    const KObj *o = &ms->c->obj;
+
+    if (check && in->raw.imm[0].is_relative) {
+        const char *name = n == 1 && o->sym[r->sym].shndx == ELF_SHN_UNDEF
+                               ? o->sym[r->sym].name : NULL;
+        bool is_mem = name && (!strcmp(name, "memcpy") ||
+                               !strcmp(name, "memmove") ||
+                               !strcmp(name, "memset"));
+        bool is_libm = name && strncmp(name, "moatR_", 6) && !is_mem;
+        if (is_mem)
+            moatK_mfail(ms, off, "call to %s: its pointers are not proven",
+                        name);
+        else if (!is_libm && st->r[7].k != A_CTX)
+            moatK_mfail(ms, off, "%s: a direct call without ctx as its first "
+                 "argument", "call");
+        if (!name && n == 0) {
+            uint64_t to = off + in->length +
+                          (uint64_t)in->raw.imm[0].value.s;
+            const KFunc *g = moatK_func_at(o, ms->f->sec, to);
+            if (g && (ms->d->role[g - o->fn] & K_ROLE_TRAMP))
+                moatK_mfail(ms, off, "%s: a direct call to a trampoline",
+                            "call");
+        }
+    }
+    static const int clobbered[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
+    for (size_t k = 0; k < sizeof clobbered / sizeof clobbered[0]; k++)
+        st->r[clobbered[k]] = moatK_top();
+    if (st->r[4].k == A_FRAME)
+        moatK_slot_drop(st, INT64_MIN / 2, st->r[4].c);
+    else
+        st->nslot = 0;
+}
+
+/* ret: sp at the return address, callee-saved registers restored. */
+static void
+check_ret(MS *ms, const AState *st, uint64_t off)
+{
+    if (st->r[4].k != A_FRAME || st->r[4].c != 0)
+        moatK_mfail(ms, off, "%s with the stack pointer not at the return "
+                    "address",
+             "ret");
+    for (size_t k = 0; k < sizeof callee_saved / sizeof callee_saved[0];
+         k++) {
+        AVal v = st->r[callee_saved[k]];
+        if (v.k != A_ENTRY || v.c != callee_saved[k]) {
+            moatK_mfail(ms, off, "%s without the callee-saved registers "
+                        "restored",
+                 "ret");
+            return;
+        }
+    }
+}
+
+/* push/pop move sp by 8 and store/load the slot there. */
+static bool
+push_pop(AState *st, const ZydisDecodedInstruction *in,
+         const ZydisDecodedOperand *ops)
+{
+    AVal sp = st->r[4];
+    bool is_push = in->mnemonic == ZYDIS_MNEMONIC_PUSH;
+
+    if (!is_push && in->mnemonic != ZYDIS_MNEMONIC_POP)
+        return false;
+    if (sp.k != A_FRAME) {
+        st->r[4] = moatK_top();
+        return true;
+    }
+    int r = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                ? moatK_gpr(ops[0].reg.value) : -1;
+    if (is_push) {
+        AVal v = r >= 0 ? st->r[r] : moatK_top();   /* push %rsp: old sp */
+        st->r[4].c -= 8;
+        moatK_slot_set(st, st->r[4].c, v);
+        return true;
+    }
+    const AVal *v = moatK_slot(st, sp.c);
+    st->r[4].c += 8;
+    if (r >= 0)                                     /* pop %rsp: loaded */
+        st->r[r] = v ? *v : moatK_top();
+    return true;
+}
+
+static bool
+is_noreturn_call(const MS *ms, uint64_t off,
+                 const ZydisDecodedInstruction *in)
+{
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
+    const KObj *o = &ms->c->obj;
+
+    return in->mnemonic == ZYDIS_MNEMONIC_CALL && n == 1 &&
+           o->sym[r->sym].shndx == ELF_SHN_UNDEF &&
+           moatK_symbol_noreturn(o->sym[r->sym].name);
+}
+
+/* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound. */
+static AVal
+move32(const AState *st, const ZydisDecodedInstruction *in,
+       const ZydisDecodedOperand *ops)
+{
+    int rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
+                 ? moatK_gpr(ops[1].reg.value) : -1;
+
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
+        (st->r[rs].k == A_BND || st->r[rs].k == A_LOW32) &&
+        st->r[rs].c <= U32MAX)
+        return moatK_bnd(st->r[rs].c);
+    return moatK_bnd(U32MAX);
+}
+
+/* A direct jump out of the function (decode.c allowed only a function
+ * start or an allowed symbol there): a tail call. */
+static bool
+is_tail_jump(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
+{
+    uint32_t n;
+
+    if ((in->meta.category != ZYDIS_CATEGORY_UNCOND_BR &&
+         in->meta.category != ZYDIS_CATEGORY_COND_BR) ||
+        !in->raw.imm[0].is_relative)
+        return false;
+    moatK_rels_in(ms->s, off, off + in->length, &n);
+    uint64_t to = off + in->length + (uint64_t)in->raw.imm[0].value.s;
+    return n > 0 || to < ms->f->lo || to >= ms->f->hi;
+}
+
+/* sp may not go more than FRAME_MAX below the entry sp (memory.h). */
+static void
+check_frame(MS *ms, const AState *st, uint64_t off, bool check)
+{
+    if (check && st->r[4].k == A_FRAME && st->r[4].c < -FRAME_MAX)
+        moatK_mfail(ms, off, "%s: the frame grows past a page",
+                    "stack pointer");
+}
+
+/* One instruction: with check, its memory operands first (in the state
+ * before it), then its effect on the state. */
+static void
+transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
+         const ZydisDecodedOperand *ops, bool check)
+{
+    bool stack_op = in->mnemonic == ZYDIS_MNEMONIC_PUSH ||
+                    in->mnemonic == ZYDIS_MNEMONIC_POP ||
+                    in->meta.category == ZYDIS_CATEGORY_CALL ||
+                    in->meta.category == ZYDIS_CATEGORY_RET;
+
+    bool is_nop = in->meta.category == ZYDIS_CATEGORY_NOP ||
+                  in->meta.category == ZYDIS_CATEGORY_WIDENOP;
+
+    for (uint8_t i = 0; check && !is_nop && i < in->operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (o->type != ZYDIS_OPERAND_TYPE_MEMORY || !o->actions ||
+            o->mem.type == ZYDIS_MEMOP_TYPE_AGEN ||
+            (stack_op && o->visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN))
+            continue;
+        ms->dbg = st;
+        moatK_check_access(ms, st, off, in, o);
+    }
+    moatK_flags(st, in, ops);
+    if (in->meta.category == ZYDIS_CATEGORY_RET) {
+        if (check)
+            check_ret(ms, st, off);
+        return;
+    }
+    if (check && in->meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
+        !in->raw.imm[0].is_relative &&
+        ms->d->role[ms->f - ms->c->obj.fn] == K_ROLE_TRAMP)
+        check_ret(ms, st, off);         /* a trampoline's tail call */
+    if (check && is_tail_jump(ms, off, in)) {
+        check_ret(ms, st, off);         /* the callee returns for us */
+        if (st->r[7].k != A_CTX)
+            moatK_mfail(ms, off, "%s: a tail call without ctx as its first "
+                        "argument", ZydisMnemonicGetString(in->mnemonic));
+    }
+    if (in->meta.category == ZYDIS_CATEGORY_CALL) {
+        call_effects(ms, st, off, in, check);
+        st->fk = FK_NONE;
+        return;
+    }
+    if (push_pop(st, in, ops)) {
+        check_frame(ms, st, off, check);
+        return;
+    }
+    for (uint8_t i = 0; i < in->operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+            continue;
+        if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            Addr a = moatK_addr_of(st, o);
+            if (a.has_b && !a.has_i && a.b.k == A_FRAME) {
+                int64_t at = a.b.c + a.disp;
+                int     rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
+                                 ? moatK_gpr(ops[1].reg.value) : -1;
+                if (in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0 &&
+                    o->size == 64 && rs >= 0)
+                    moatK_slot_set(st, at, st->r[rs]);
+                else
+                    moatK_slot_drop(st, at,
+                                    at + (o->size / 8 ? o->size / 8 : 1));
+            }
+            /* other stores are proven (or rejected) to be outside the
+             * stack: heap, context area, vals */
+            continue;
+        }
+        int r = o->type == ZYDIS_OPERAND_TYPE_REGISTER ? moatK_gpr(o->reg.value)
+                                                        : -1;
+        if (r < 0)
+            continue;
+        if (i == 0 && o->size == 64 &&
+            o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN)
+            st->r[r] = moatK_result64(ms, st, in, ops);
+        else if (o->size == 32)
+            st->r[r] = move32(st, in, ops);
+        else if (o->size < 32 && st->r[r].k == A_BND &&
+                 st->r[r].c <= U32MAX)
+            st->r[r] = moatK_bnd(U32MAX);     /* low bits changed, high zero */
+        else
+            st->r[r] = moatK_top();
+    }
+    check_frame(ms, st, off, check);
+}
+
+typedef struct Block {
+    uint32_t first, end;        /* instruction indices [first, end) */
+    bool     ends_ijmp;         /* in a table jump: an edge to each target */
+    AState   in;
+} Block;
+
+static bool
+decode_at(const MS *ms, const ZydisDecoder *d, uint64_t off,
+          ZydisDecodedInstruction *in, ZydisDecodedOperand *ops)
+{
+    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(d, ms->s->data + off,
+                                               ms->f->hi - off, in, ops));
+}
+
+/* Block index of the instruction at section offset `to`. */
+static uint32_t
+block_of(const Block *b, uint32_t nb, const uint64_t *insn, uint64_t to)
+{
+    uint32_t lo = 0, hi = nb;
+
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (insn[b[mid].first] <= to)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Propagates the state at a block's end to its successors; pushes the
+ * changed ones on the worklist. */
+static void
+propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
+          const ZydisDecodedInstruction *last, uint64_t off, uint32_t *work,
+          uint32_t *nwork, uint8_t *queued)
+{
+    const uint64_t *insn = ms->m->insn;
+    uint32_t        succ[2], ns = 0;
+    bool            falls = k + 1 < nb;
+    uint8_t         cat = (uint8_t)last->meta.category;
+
+    if (cat == ZYDIS_CATEGORY_RET || cat == ZYDIS_CATEGORY_UNCOND_BR ||
+        is_noreturn_call(ms, off, last))
+        falls = false;
+    if ((cat == ZYDIS_CATEGORY_UNCOND_BR || cat == ZYDIS_CATEGORY_COND_BR) &&
+        last->raw.imm[0].is_relative) {
+        uint64_t to = off + last->length +
+                      (uint64_t)last->raw.imm[0].value.s;
+        if (to >= ms->f->lo && to < ms->f->hi)
+            succ[ns++] = block_of(b, nb, insn, to);
+    }
+    if (falls)
+        succ[ns++] = k + 1;
+    AState edge[2] = { *st, *st };      /* taken, fall-through */
+    if (cat == ZYDIS_CATEGORY_COND_BR) {
+        moatK_refine(&edge[0], last->mnemonic, true);
+        moatK_refine(&edge[1], last->mnemonic, false);
+    }
+    bool ijmp = cat == ZYDIS_CATEGORY_UNCOND_BR &&
+                !last->raw.imm[0].is_relative;
+    for (uint32_t j = 0; j < nb + ns; j++) {
+        uint32_t      t;
+        const AState *in = st;
+        if (j < ns) {
+            t = succ[j];
+            if (cat == ZYDIS_CATEGORY_COND_BR)
+                in = &edge[falls && j == ns - 1 ? 1 : 0];
+        }
+        else if (ijmp && (ms->m->is_target[insn[b[j - ns].first] -
+                                           ms->f->lo] & K_TABLE_TARGET))
+            t = j - ns;
+        else
+            continue;
+        if (moatK_merge(&b[t].in, in) && !queued[t]) {
+            queued[t] = 1;
+            work[(*nwork)++] = t;
+        }
+    }
+}
+
+/* Runs the dataflow to its fixpoint, then checks every instruction in
+ * the state before it. */
+static void
+analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
+        uint8_t *queued)
+{
+    ZydisDecoder d;
+    uint32_t     nwork = 0;
+    AState       st;
+    /* work (instructions run, edges followed) in proportion to the size:
+     * hostile code cannot make the fixpoint take quadratic time; past the
+     * budget the function is rejected */
+    uint64_t     budget = 64 * ((uint64_t)ms->m->ninsn + nb) + 4096;
+
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    for (uint32_t k = 0; k < nb; k++)
+        b[k].in.seen = false;
+    entry_state(&b[0].in, tramp);
+    work[nwork++] = 0;
+    queued[0] = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t k = 0; pass == 1 ? k < nb : nwork > 0; k++) {
+            uint32_t bk = pass ? k : work[--nwork];
+            uint64_t cost = b[bk].end - b[bk].first + 1 +
+                            (b[bk].ends_ijmp ? nb : 0);
+            if (!pass && (budget < cost || (budget -= cost) == 0)) {
+                moatK_mfail(ms, ms->f->lo, "%s: the analysis did not settle "
+                            "within its budget", "memory");
+                return;
+            }
+            if (!pass)
+                queued[bk] = 0;
+            if (!b[bk].in.seen)
+                continue;       /* unreachable: nothing runs there */
+            st = b[bk].in;
+            ZydisDecodedInstruction in;
+            ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+            uint64_t                off = 0;
+            for (uint32_t i = b[bk].first; i < b[bk].end; i++) {
+                off = ms->m->insn[i];
+                if (!decode_at(ms, &d, off, &in, ops))
+                    return;     /* decoded before */
+                transfer(ms, &st, off, &in, ops, pass == 1);
+            }
+            if (!pass)
+                propagate(ms, b, nb, bk, &st, &in, off, work, &nwork,
+                          queued);
+        }
+    }
+}
+
+/* Blocks: a new one at each branch target and after each branch. */
+static uint32_t
+make_blocks(MS *ms, Block *b)
+{
+    ZydisDecoder d;
+    uint32_t     nb = 0;
+    bool         cut = true;
+
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    for (uint32_t i = 0; i < ms->m->ninsn; i++) {
+        uint64_t                off = ms->m->insn[i];
+        ZydisDecodedInstruction in;
+        if (cut || ms->m->is_target[off - ms->f->lo]) {
+            if (nb)
+                b[nb - 1].end = i;
+            b[nb++].first = i;
+        }
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
+                &d, NULL, ms->s->data + off, ms->f->hi - off, &in)))
+            return 0;
+        uint8_t cat = (uint8_t)in.meta.category;
+        b[nb - 1].ends_ijmp = cat == ZYDIS_CATEGORY_UNCOND_BR &&
+                              !in.raw.imm[0].is_relative;
+        cut = cat == ZYDIS_CATEGORY_RET || cat == ZYDIS_CATEGORY_COND_BR ||
+              cat == ZYDIS_CATEGORY_UNCOND_BR ||
+              is_noreturn_call(ms, off, &in);
+    }
+    if (nb)
+        b[nb - 1].end = ms->m->ninsn;
+    return nb;
+}
+
+void
+moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
+                   const KDesc *d)
+{
+    MS       ms = { .c = c, .f = f, .m = m, .d = d,
+                    .s = &c->obj.sec[f->sec] };
+    size_t   idx = (size_t)(f - c->obj.fn);
+    Block   *b = moatU_calloc(m->ninsn ? m->ninsn : 1, sizeof *b);
+    uint32_t *work = moatU_calloc(m->ninsn + 1, sizeof *work);
+    uint8_t *queued = moatU_calloc(m->ninsn + 1, 1);
+
+    if (!d->ok) {
+        moatK_violation(c, K_MEMORY, f->lo, "the descriptor could not be "
+                        "read: nothing is proven");
+    } else if (!b || !work || !queued) {
+        moatK_violation(c, K_MEMORY, f->lo, "out of memory");
+    } else {
+        uint32_t nb = make_blocks(&ms, b);
+        ms.mem_is_ctx = d->flags & MOAT_DESC_F_MEM_IS_CTX;
+        ms.vals = d->vals[idx];
+        ms.args = d->args[idx];
+        if (nb && (d->role[idx] & K_ROLE_TRAMP)) {
+            ms.args = 0;        /* the runtime passes three registers */
+            analyse(&ms, b, nb, true, work, queued);
+            ms.args = d->args[idx];
+        }
+        if (nb && (!(d->role[idx] & K_ROLE_TRAMP) ||
+                   (d->role[idx] & K_ROLE_WASM)))
+            analyse(&ms, b, nb, false, work, queued);
+    }
+    moatU_free(b);
+    moatU_free(work);
+    moatU_free(queued);
+}

@@ -1,0 +1,332 @@
+/* memory_val.c - the memory rule's abstract values (verify/memory.h):
+ * joins, frame slots, merging block states, and what the instructions the
+ * rule follows compute (moves, loads from fixed places, add, lea, cmov).
+ * Everything else a register receives is unknown (or, for a 32-bit write,
+ * a value below 2^32).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory.h"
+
+AVal
+moatK_bnd(int64_t max)
+{
+    return max >= 0 && max <= REACH ? (AVal){ A_BND, max } : moatK_top();
+}
+
+/* Join: equal values stay; bounds of one kind take the larger bound while
+ * it stays 32-bit (so a walking pointer widens to top); else top. */
+AVal
+moatK_join(AVal a, AVal b)
+{
+    if (moatK_same(a, b))
+        return a;
+    if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_LOW32)) {
+        int64_t mx = a.c > b.c ? a.c : b.c;
+        return mx <= U32MAX ? (AVal){ a.k, mx } : moatK_top();
+    }
+    return moatK_top();
+}
+
+const AVal *
+moatK_slot(const AState *st, int64_t off)
+{
+    for (uint32_t i = 0; i < st->nslot; i++)
+        if (st->soff[i] == off)
+            return &st->sval[i];
+    return NULL;
+}
+
+/* Drops slots overlapping [lo, hi) (frame offsets). */
+void
+moatK_slot_drop(AState *st, int64_t lo, int64_t hi)
+{
+    for (uint32_t i = 0; i < st->nslot;)
+        if (st->soff[i] < hi && lo < st->soff[i] + 8) {
+            st->nslot--;
+            st->soff[i] = st->soff[st->nslot];
+            st->sval[i] = st->sval[st->nslot];
+        } else {
+            i++;
+        }
+}
+
+void
+moatK_slot_set(AState *st, int64_t off, AVal v)
+{
+    moatK_slot_drop(st, off, off + 8);
+    if (v.k != A_TOP && st->nslot < NSLOTS) {
+        st->soff[st->nslot] = off;
+        st->sval[st->nslot++] = v;
+    }
+}
+
+/* Merges `in` into *to; true when *to changed. */
+bool
+moatK_merge(AState *to, const AState *in)
+{
+    bool changed = false;
+
+    if (!to->seen) {
+        *to = *in;
+        return true;
+    }
+    for (int r = 0; r < 16; r++) {
+        AVal j = moatK_join(to->r[r], in->r[r]);
+        changed |= !moatK_same(j, to->r[r]);
+        to->r[r] = j;
+    }
+    if (to->fk != in->fk || to->freg != in->freg ||
+        to->fwidth != in->fwidth || to->fimm != in->fimm) {
+        changed |= to->fk != FK_NONE;
+        to->fk = FK_NONE;
+    }
+    for (uint32_t i = 0; i < to->nslot;) {
+        const AVal *o = moatK_slot(in, to->soff[i]);
+        AVal  j = o ? moatK_join(to->sval[i], *o) : moatK_top();
+        if (j.k == A_TOP) {
+            to->nslot--;
+            to->soff[i] = to->soff[to->nslot];
+            to->sval[i] = to->sval[to->nslot];
+            changed = true;
+            continue;
+        }
+        changed |= !moatK_same(j, to->sval[i]);
+        to->sval[i++] = j;
+    }
+    return changed;
+}
+
+void
+moatK_mfail(MS *ms, uint64_t off, const char *fmt, const char *what)
+{
+    if (getenv("MOAT_VERIFY_DEBUG") && ms->dbg) {
+        fprintf(stderr, "at 0x%" PRIx64 ":", off);
+        for (int r = 0; r < 16; r++)
+            fprintf(stderr, " r%d=%d/%" PRId64, r, ms->dbg->r[r].k,
+                    ms->dbg->r[r].c);
+        for (uint32_t i = 0; i < ms->dbg->nslot; i++)
+            fprintf(stderr, " [%" PRId64 "]=%d/%" PRId64, ms->dbg->soff[i],
+                    ms->dbg->sval[i].k, ms->dbg->sval[i].c);
+        fprintf(stderr, "\n");
+    }
+    ms->failed = true;
+    moatK_violation(ms->c, K_MEMORY, off, fmt, what);
+}
+
+/* A pointer in the context area: table pointers, imported globals'
+ * cells, the funcref array. */
+static AVal
+ctx_pointer(const MS *ms, int64_t disp)
+{
+    const KDesc *d = ms->d;
+    int64_t      t = disp - d->layout.tables, g = disp - d->layout.globals;
+
+    if (disp == MOAT_CTX_STACK_LIMIT)
+        return (AVal){ A_STKLIM, 0 };
+    if (disp == MOAT_CTX_MEMORY)
+        return (AVal){ A_MEMPTR, 0 };
+    if (disp == MOAT_CTX_EPOCH_PTR)
+        return (AVal){ A_EPOCH, 0 };
+    if (disp == MOAT_CTX_FUNCS)
+        return (AVal){ A_FUNCS, 0 };
+    if (t >= 0 && t % 8 == 0 && (uint64_t)t / 8 < d->ntables)
+        return (AVal){ A_TABLE, t / 8 };
+    if (g >= 0 && g % 16 == 0 && (uint64_t)g / 16 < d->nglobals &&
+        d->gimport[g / 16])
+        return (AVal){ A_GPTR, g / 16 };
+    return moatK_top();
+}
+
+AVal
+moatK_load_kind(const MS *ms, const AState *st, const Addr *a)
+{
+    if (a->has_b && a->b.k == A_ELEMS)      /* an element (or NULL) */
+        return ms->d->tmin[a->b.c] ? (AVal){ A_REFNULL, 0 } : moatK_top();
+    if (a->has_i || !a->has_b)
+        return moatK_top();
+    if (a->b.k == A_CTX)
+        return ctx_pointer(ms, a->disp);
+    if (a->b.k == A_TABLE && a->disp == offsetof(MoatTable, elems))
+        return (AVal){ A_ELEMS, a->b.c };
+    if (a->b.k == A_TABLE && a->disp == offsetof(MoatTable, codes) &&
+        ms->d->tmin[a->b.c])                /* only funcref tables */
+        return (AVal){ A_CODES, a->b.c };
+    if (a->b.k == A_MEMPTR && a->disp == offsetof(MoatMemory, base))
+        return (AVal){ A_HEAPB, 0 };
+    if (a->b.k == A_FRAME) {
+        const AVal *v = moatK_slot(st, a->b.c + a->disp);
+        return v ? *v : moatK_top();
+    }
+    return moatK_top();
+}
+
+void
+moatK_flags(AState *st, const ZydisDecodedInstruction *in,
+            const ZydisDecodedOperand *ops)
+{
+    bool writes = in->cpu_flags && in->cpu_flags->modified;
+    int  r = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                 ? moatK_gpr(ops[0].reg.value) : -1;
+
+    if (writes) {
+        st->fk = FK_NONE;
+        if (in->mnemonic == ZYDIS_MNEMONIC_CMP && r >= 0 &&
+            (ops[0].size == 32 || ops[0].size == 64) &&
+            ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+            st->fk = FK_CMP;
+            st->fimm = ops[1].imm.value.u &
+                       (ops[0].size == 32 ? 0xffffffffu : UINT64_MAX);
+        } else if (in->mnemonic == ZYDIS_MNEMONIC_TEST && r >= 0 &&
+                   ops[0].size == 64 &&
+                   ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                   ops[1].reg.value == ops[0].reg.value) {
+            st->fk = FK_ZERO;
+        }
+        st->freg = (int8_t)r;
+        st->fwidth = (uint8_t)ops[0].size;
+        return;
+    }
+    /* the compared register rewritten: the flags say nothing of it */
+    for (uint8_t i = 0; st->fk && i < in->operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+            moatK_gpr(ops[i].reg.value) == st->freg)
+            st->fk = FK_NONE;
+}
+
+/* reg <= max on this edge (unsigned). */
+static void
+bound_reg(AState *st, uint64_t max)
+{
+    AVal *v = &st->r[st->freg];
+
+    if (max > (uint64_t)REACH)
+        return;
+    if (st->fwidth == 64)
+        *v = moatK_bnd(v->k == A_BND && v->c < (int64_t)max ? v->c
+                                                            : (int64_t)max);
+    else if (v->k == A_BND && v->c <= U32MAX)   /* the low half is all */
+        *v = moatK_bnd(v->c < (int64_t)max ? v->c : (int64_t)max);
+    else if (v->k == A_LOW32)
+        v->c = v->c < (int64_t)max ? v->c : (int64_t)max;
+    else
+        *v = (AVal){ A_LOW32, (int64_t)max };   /* the low half only */
+}
+
+void
+moatK_refine(AState *st, ZydisMnemonic m, bool taken)
+{
+    bool zero_test = st->fk == FK_ZERO ||
+                     (st->fk == FK_CMP && st->fimm == 0 && st->fwidth == 64);
+
+    if (st->fk == FK_NONE || st->freg < 0)
+        return;
+    if (zero_test && ((m == ZYDIS_MNEMONIC_JZ && !taken) ||
+                      (m == ZYDIS_MNEMONIC_JNZ && taken))) {
+        if (st->r[st->freg].k == A_REFNULL)
+            st->r[st->freg] = (AVal){ A_REF, 0 };
+        return;
+    }
+    if (st->fk != FK_CMP)
+        return;
+    if ((m == ZYDIS_MNEMONIC_JB && taken) ||
+        (m == ZYDIS_MNEMONIC_JNB && !taken)) {
+        if (st->fimm > 0)
+            bound_reg(st, st->fimm - 1);
+    } else if ((m == ZYDIS_MNEMONIC_JBE && taken) ||
+               (m == ZYDIS_MNEMONIC_JNBE && !taken)) {
+        bound_reg(st, st->fimm);
+    }
+}
+
+/* a + b for add/lea (64-bit): bounds add, frames move, heap base plus a
+ * bound is a heap pointer. */
+static AVal
+add_vals(const MS *ms, AVal a, AVal b)
+{
+    if (b.k == A_BND && (a.k == A_HEAPPTR || moatK_is_heap_base(ms, a))) {
+        int64_t c = a.k == A_HEAPPTR ? a.c + b.c : b.c;
+        return c <= REACH ? (AVal){ A_HEAPPTR, c } : moatK_top();
+    }
+    if (a.k == A_BND && (b.k == A_HEAPPTR || moatK_is_heap_base(ms, b)))
+        return add_vals(ms, b, a);
+    if (a.k == A_BND && b.k == A_BND)
+        return moatK_bnd(a.c + b.c);
+    return moatK_top();
+}
+
+static AVal
+add_const(const MS *ms, AVal a, int64_t k)
+{
+    if (a.k == A_FRAME)
+        return (AVal){ A_FRAME, a.c + k };
+    if (k < 0)
+        return moatK_top();
+    if (a.k == A_BND)
+        return moatK_bnd(a.c + k);
+    if (a.k == A_HEAPPTR)
+        return a.c + k <= REACH ? (AVal){ A_HEAPPTR, a.c + k } : moatK_top();
+    if (moatK_is_heap_base(ms, a))
+        return k <= REACH ? (AVal){ A_HEAPPTR, k } : moatK_top();
+    return moatK_top();
+}
+
+/* The value an instruction writes to its first operand, a 64-bit GPR,
+ * when it is a shape followed; else top. */
+AVal
+moatK_result64(const MS *ms, const AState *st,
+               const ZydisDecodedInstruction *in,
+         const ZydisDecodedOperand *ops)
+{
+    const ZydisDecodedOperand *src = &ops[1];
+    int                        rs = src->type == ZYDIS_OPERAND_TYPE_REGISTER
+                                        ? moatK_gpr(src->reg.value) : -1;
+    AVal dst = st->r[moatK_gpr(ops[0].reg.value)];
+
+    switch (in->mnemonic) {
+    case ZYDIS_MNEMONIC_MOV:
+        if (rs >= 0)
+            return st->r[rs];
+        if (src->type == ZYDIS_OPERAND_TYPE_MEMORY && src->size == 64) {
+            Addr a = moatK_addr_of(st, src);
+            return moatK_load_kind(ms, st, &a);
+        }
+        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+            return moatK_bnd((int64_t)src->imm.value.u);
+        return moatK_top();
+    case ZYDIS_MNEMONIC_MOVZX:
+        return moatK_bnd(src->size == 8 ? 0xff : 0xffff);
+    case ZYDIS_MNEMONIC_CMOVB: case ZYDIS_MNEMONIC_CMOVBE:
+    case ZYDIS_MNEMONIC_CMOVL: case ZYDIS_MNEMONIC_CMOVLE:
+    case ZYDIS_MNEMONIC_CMOVNB: case ZYDIS_MNEMONIC_CMOVNBE:
+    case ZYDIS_MNEMONIC_CMOVNL: case ZYDIS_MNEMONIC_CMOVNLE:
+    case ZYDIS_MNEMONIC_CMOVNZ: case ZYDIS_MNEMONIC_CMOVZ:
+    case ZYDIS_MNEMONIC_CMOVS: case ZYDIS_MNEMONIC_CMOVNS:
+        return rs >= 0 ? moatK_join(dst, st->r[rs]) : moatK_top();
+    case ZYDIS_MNEMONIC_LEA: {
+        Addr a = moatK_addr_of(st, src);
+        if (in->address_width != 64)    /* the sum is cut to 32 bits */
+            return moatK_bnd(U32MAX);
+        if (src->mem.base == ZYDIS_REGISTER_RIP || (a.has_i && a.scale != 1))
+            return moatK_top();
+        AVal v = a.has_b ? a.b : moatK_bnd(0);
+        if (a.has_i)
+            v = add_vals(ms, v, a.i);
+        return add_const(ms, v, a.disp);
+    }
+    case ZYDIS_MNEMONIC_ADD:
+        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+            return add_const(ms, dst, src->imm.value.s);
+        return rs >= 0 ? add_vals(ms, dst, st->r[rs]) : moatK_top();
+    case ZYDIS_MNEMONIC_SUB:
+        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && dst.k == A_FRAME)
+            return add_const(ms, dst, -src->imm.value.s);
+        return moatK_top();
+    default:
+        return moatK_top();
+    }
+}

@@ -1,0 +1,511 @@
+/* table.c - proves an indirect jump is a bounded jump-table jump (rule
+ * "table"), the shape LLVM gives a switch at -O0 and -O2:
+ *
+ *     cmp $N, %esi            (or sub $N, %rax at -O0, the index spilled)
+ *     ja  default             (or jae: bound N - 1; or and $N, %esi)
+ *     lea T(%rip), %rcx       (PC32 relocation to a data section)
+ *     mov %esi, %eax
+ *     movslq (%rcx,%rax,4), %rax
+ *     add %rcx, %rax
+ *     jmp *%rax
+ *
+ * It executes the straight-line run of instructions before the jump
+ * symbolically (every register write is a fresh value unless it copies
+ * one; stack slots at constant rbp/rsp offsets are tracked; a bound comes
+ * only from the compare-and-branch), then checks each of the N + 1 table
+ * entries: a PC32 relocation whose target is an instruction of the same
+ * function. decode.c then checks that no branch enters the run past its
+ * start. Anything else is not proven, so rejected.
+ */
+#include <Zydis/Zydis.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "verify.h"
+
+#define WINDOW 32u          /* instructions before the jump we look at */
+#define NSLOT  16u
+#define NFACT  16u
+#define MAX_ENTRIES (1u << 20)
+
+enum { V_SYM, V_TABLE, V_ENTRY, V_TARGET, V_CONST /* value n */ };
+
+/* How a register holds a symbol's value: whole, or zero-extended from its
+ * low 32 or 8 bits (each narrower form is at most the wider ones). */
+enum { F_FULL, F_ZX32, F_ZX8 };
+
+typedef struct Val {
+    uint8_t  kind;
+    uint8_t  form;          /* V_SYM: F_* */
+    uint32_t sym;
+    uint32_t tsec;          /* tables: section and offset of entry 0 */
+    uint64_t toff, n;       /* entries 0..n */
+} Val;
+
+typedef struct Slot {
+    bool     used;
+    uint8_t  base;          /* register index: rsp or rbp */
+    int64_t  disp;
+    uint8_t  size;
+    Val      v;
+} Slot;
+
+typedef struct Fact {
+    uint32_t sym;
+    uint8_t  form;
+    uint64_t max;           /* value <= max */
+} Fact;
+
+typedef struct Sym {
+    KCheck      *c;
+    const KFunc *f;
+    Val          reg[16];
+    Slot         slot[NSLOT];
+    Fact         fact[NFACT];
+    uint32_t     nfact, next_sym;
+    bool         has_cmp;   /* flags are `cmp val, imm` */
+    Val          cmp_val;
+    uint8_t      cmp_form;  /* the compare's width as a form */
+    uint64_t     cmp_imm;
+} Sym;
+
+static int
+gpr(ZydisRegister r)
+{
+    ZydisRegister big = ZydisRegisterGetLargestEnclosing(
+        ZYDIS_MACHINE_MODE_LONG_64, r);
+
+    if (big >= ZYDIS_REGISTER_RAX && big <= ZYDIS_REGISTER_R15)
+        return (int)(big - ZYDIS_REGISTER_RAX);
+    return -1;
+}
+
+static Val
+fresh(Sym *s, bool zx32)
+{
+    return (Val){ .kind = V_SYM, .form = zx32 ? F_ZX32 : F_FULL,
+                  .sym = s->next_sym++ };
+}
+
+/* al, cl, ... r15b: the low byte (ah, bh, ch, dh are not). */
+static bool
+low_byte(ZydisRegister r)
+{
+    return ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, r) == 8 &&
+           r != ZYDIS_REGISTER_AH && r != ZYDIS_REGISTER_BH &&
+           r != ZYDIS_REGISTER_CH && r != ZYDIS_REGISTER_DH;
+}
+
+static bool
+bounded(const Sym *s, const Val *v, uint64_t *max)
+{
+    bool found = false;
+
+    if (v->kind != V_SYM)
+        return false;
+    for (uint32_t i = 0; i < s->nfact; i++)      /* the tightest bound */
+        if (s->fact[i].sym == v->sym && s->fact[i].form == v->form &&
+            (!found || s->fact[i].max < *max)) {
+            *max = s->fact[i].max;
+            found = true;
+        }
+    return found;
+}
+
+/* value <= max for sym in form, and so in every narrower form */
+static void
+add_fact(Sym *s, uint32_t sym, uint8_t form, uint64_t max)
+{
+    for (uint8_t f = form; f <= F_ZX8; f++)
+        if (s->nfact < NFACT)
+            s->fact[s->nfact++] = (Fact){ sym, f, max };
+}
+
+/* The fall-through of ja/jae after `cmp v, imm`: v <= imm (ja) or
+ * v <= imm - 1 (jae). A compare of the low 32 or 8 bits bounds the value
+ * in that form, unless the register already holds a narrower one (then
+ * the compare saw all of it). */
+static void
+branch_fact(Sym *s, ZydisMnemonic m)
+{
+    uint64_t max = s->cmp_imm;
+
+    if (!s->has_cmp || s->cmp_val.kind != V_SYM)
+        return;
+    if (m == ZYDIS_MNEMONIC_JNB) {
+        if (max == 0)
+            return;
+        max--;
+    } else if (m != ZYDIS_MNEMONIC_JNBE) {
+        return;
+    }
+    add_fact(s, s->cmp_val.sym, s->cmp_form > s->cmp_val.form
+                                    ? s->cmp_form : s->cmp_val.form, max);
+}
+
+static Slot *
+slot_at(Sym *s, int base, int64_t disp)
+{
+    for (uint32_t i = 0; i < NSLOT; i++)
+        if (s->slot[i].used && s->slot[i].base == base &&
+            s->slot[i].disp == disp)
+            return &s->slot[i];
+    return NULL;
+}
+
+/* A write of size bytes at [base + disp]: drops what it overlaps. */
+static void
+slot_clobber(Sym *s, int base, int64_t disp, uint16_t size)
+{
+    for (uint32_t i = 0; i < NSLOT; i++) {
+        Slot *t = &s->slot[i];
+        if (t->used && (base < 0 || (t->base == base &&
+                                     t->disp < disp + size &&
+                                     disp < t->disp + t->size)))
+            t->used = false;
+    }
+}
+
+static bool
+is_frame_mem(const ZydisDecodedOperand *o, int *base)
+{
+    *base = gpr(o->mem.base);
+    return o->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+           o->mem.index == ZYDIS_REGISTER_NONE &&
+           o->mem.segment != ZYDIS_REGISTER_FS &&
+           o->mem.segment != ZYDIS_REGISTER_GS &&
+           (*base == 4 || *base == 5);          /* rsp, rbp */
+}
+
+/* What a mov/movsxd/lea computes, when it is a shape we follow. */
+static bool
+model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
+           const ZydisDecodedOperand *ops, Val *out)
+{
+    const ZydisDecodedOperand *d = &ops[0], *src = &ops[1];
+    int                        base;
+
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+        src->type == ZYDIS_OPERAND_TYPE_REGISTER && gpr(src->reg.value) >= 0) {
+        Val v = s->reg[gpr(src->reg.value)];
+        if (d->size == 64)
+            *out = v;
+        else if (d->size == 32 && v.kind == V_SYM)
+            *out = (Val){ .kind = V_SYM, .sym = v.sym,
+                          .form = v.form > F_ZX32 ? v.form : F_ZX32 };
+        else
+            return false;
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+        src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+        (d->size == 32 || d->size == 64)) {
+        *out = (Val){ .kind = V_CONST,
+                      .n = src->imm.value.u &
+                           (d->size == 32 ? 0xffffffffu : UINT64_MAX) };
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOVZX &&
+        src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        low_byte(src->reg.value) && gpr(src->reg.value) >= 0 &&
+        s->reg[gpr(src->reg.value)].kind == V_SYM) {
+        *out = (Val){ .kind = V_SYM, .form = F_ZX8,
+                      .sym = s->reg[gpr(src->reg.value)].sym };
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV && is_frame_mem(src, &base)) {
+        Slot *t = slot_at(s, base, src->mem.disp.value);
+        if (!t || (d->size != 64 && d->size != 32) || t->size * 8 != d->size)
+            return false;
+        *out = t->v;
+        if (d->size == 32) {
+            if (t->v.kind != V_SYM)
+                return false;
+            out->form = t->v.form > F_ZX32 ? t->v.form : F_ZX32;
+        }
+        return true;
+    }
+    if (in->address_width != 64)    /* a 32-bit address is cut short */
+        return false;
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOVSXD && d->size == 64 &&
+        src->type == ZYDIS_OPERAND_TYPE_MEMORY && src->size == 32 &&
+        src->mem.scale == 4 && src->mem.disp.value == 0 &&
+        src->mem.segment != ZYDIS_REGISTER_FS &&
+        src->mem.segment != ZYDIS_REGISTER_GS && gpr(src->mem.base) >= 0 &&
+        gpr(src->mem.index) >= 0) {
+        Val      t = s->reg[gpr(src->mem.base)];
+        uint64_t max;
+        if (t.kind != V_TABLE ||
+            !bounded(s, &s->reg[gpr(src->mem.index)], &max))
+            return false;
+        *out = t;
+        out->kind = V_ENTRY;
+        out->n = max;
+        return true;
+    }
+    if (in->mnemonic == ZYDIS_MNEMONIC_LEA && d->size == 64 &&
+        src->mem.base == ZYDIS_REGISTER_RIP) {
+        uint32_t    n;
+        const KSec *sec = &s->c->obj.sec[s->f->sec];
+        const KRel *r = moatK_rels_in(sec, off, off + in->length, &n);
+        const KObj *o = &s->c->obj;
+        if (n != 1 || r->type != K_R_PC32 ||
+            o->sym[r->sym].shndx == 0 || o->sym[r->sym].shndx >= o->nsec ||
+            o->sec[o->sym[r->sym].shndx].is_code)
+            return false;
+        *out = (Val){ .kind = V_TABLE, .tsec = o->sym[r->sym].shndx,
+                      .toff = o->sym[r->sym].value + (uint64_t)r->addend +
+                              (off + in->length - r->off) };
+        return true;
+    }
+    return false;
+}
+
+/* `add a, b` of a table's base and one of its entries. */
+static bool
+model_add(Sym *s, const ZydisDecodedInstruction *in,
+          const ZydisDecodedOperand *ops, Val *out)
+{
+    if (in->mnemonic != ZYDIS_MNEMONIC_ADD || ops[0].size != 64 ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        gpr(ops[1].reg.value) < 0)
+        return false;
+    Val a = s->reg[gpr(ops[0].reg.value)], b = s->reg[gpr(ops[1].reg.value)];
+    if (a.kind == V_TABLE && b.kind == V_ENTRY) {
+        Val t = a;
+        a = b;
+        b = t;
+    }
+    if (a.kind != V_ENTRY || b.kind != V_TABLE || a.tsec != b.tsec ||
+        a.toff != b.toff)
+        return false;
+    *out = a;
+    out->kind = V_TARGET;
+    return true;
+}
+
+/* Records `cmp r, imm` / `sub r, imm` (unsigned, r read before). */
+static void
+model_flags(Sym *s, const ZydisDecodedInstruction *in,
+            const ZydisDecodedOperand *ops)
+{
+    bool writes = in->cpu_flags && in->cpu_flags->modified;
+
+    if (!writes)
+        return;
+    s->has_cmp = false;
+    if ((in->mnemonic == ZYDIS_MNEMONIC_CMP ||
+         in->mnemonic == ZYDIS_MNEMONIC_SUB) &&
+        ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        gpr(ops[0].reg.value) >= 0 &&
+        (ops[0].size == 32 || ops[0].size == 64 ||
+         (ops[0].size == 8 && low_byte(ops[0].reg.value))) &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        s->has_cmp = true;
+        s->cmp_val = s->reg[gpr(ops[0].reg.value)];
+        s->cmp_form = ops[0].size == 64 ? F_FULL
+                      : ops[0].size == 32 ? F_ZX32 : F_ZX8;
+        s->cmp_imm = ops[1].imm.value.u;
+        if (ops[0].size == 32)
+            s->cmp_imm &= 0xffffffffu;
+        if (ops[0].size == 8)
+            s->cmp_imm &= 0xffu;
+    }
+}
+
+/* `and r, imm` with imm >= 0: the result (fresh) is at most imm. */
+static void
+mask_fact(Sym *s, const ZydisDecodedInstruction *in,
+          const ZydisDecodedOperand *ops, const Val *res)
+{
+    if (in->mnemonic != ZYDIS_MNEMONIC_AND ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
+        (ops[0].size != 32 && ops[0].size != 64))
+        return;
+    uint64_t imm = ops[1].imm.value.u;
+    if (ops[0].size == 32)
+        add_fact(s, res->sym, F_ZX32, imm & 0xffffffffu);
+    else if ((int64_t)imm >= 0)
+        add_fact(s, res->sym, F_FULL, imm);
+}
+
+/* `bextr d, src, ctrl` with ctrl a known constant: d (fresh) has at most
+ * ctrl[15:8] bits. */
+static void
+bextr_fact(Sym *s, const ZydisDecodedInstruction *in,
+           const ZydisDecodedOperand *ops, const Val *res)
+{
+    if (in->mnemonic != ZYDIS_MNEMONIC_BEXTR ||
+        ops[2].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        gpr(ops[2].reg.value) < 0 ||
+        (ops[0].size != 32 && ops[0].size != 64))
+        return;
+    const Val *ctrl = &s->reg[gpr(ops[2].reg.value)];
+    uint64_t   len = ctrl->kind == V_CONST ? (ctrl->n >> 8) & 0xff : 64;
+    if (len < 32)
+        add_fact(s, res->sym, ops[0].size == 32 ? F_ZX32 : F_FULL,
+                 (UINT64_C(1) << len) - 1);
+}
+
+/* One instruction of the run: effects on flags, registers, slots. */
+static void
+step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
+     const ZydisDecodedOperand *ops)
+{
+    Val  v;
+    bool known = model_move(s, off, in, ops, &v) || model_add(s, in, ops, &v);
+    int  base;
+
+    if (in->meta.category == ZYDIS_CATEGORY_COND_BR)
+        branch_fact(s, in->mnemonic);
+    if (in->meta.category == ZYDIS_CATEGORY_CALL) {
+        memset(s->slot, 0, sizeof s->slot);
+        for (int r = 0; r < 16; r++)
+            s->reg[r] = fresh(s, false);
+    }
+    model_flags(s, in, ops);
+    for (uint8_t i = 0; i < in->operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+            continue;
+        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && gpr(o->reg.value) >= 0) {
+            int r = gpr(o->reg.value);
+            s->reg[r] = (i == 0 && known) ? v : fresh(s, o->size == 32);
+            if (i == 0 && !known) {
+                mask_fact(s, in, ops, &s->reg[r]);
+                bextr_fact(s, in, ops, &s->reg[r]);
+            }
+            if (r == 4 || r == 5)       /* rsp, rbp moved: their slots */
+                for (uint32_t k = 0; k < NSLOT; k++)
+                    if (s->slot[k].base == r)
+                        s->slot[k].used = false;
+        } else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            if (!is_frame_mem(o, &base)) {
+                slot_clobber(s, -1, 0, 0);
+                continue;
+            }
+            slot_clobber(s, base, o->mem.disp.value, o->size / 8);
+            if (in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0 &&
+                ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                gpr(ops[1].reg.value) >= 0 &&
+                (o->size == 64 || o->size == 32))
+                for (uint32_t k = 0; k < NSLOT; k++)
+                    if (!s->slot[k].used) {
+                        s->slot[k] = (Slot){ true, (uint8_t)base,
+                                             o->mem.disp.value,
+                                             (uint8_t)(o->size / 8),
+                                             s->reg[gpr(ops[1].reg.value)] };
+                        break;
+                    }
+        }
+    }
+}
+
+/* Checks the table's entries 0..t->n and marks their targets. */
+static bool
+check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
+              const Val *t)
+{
+    const KObj *o = &c->obj;
+    const KSec *ts = &o->sec[t->tsec];
+
+    if (t->n >= MAX_ENTRIES || t->toff > ts->size ||
+        (t->n + 1) * 4 > ts->size - t->toff) {
+        moatK_violation(c, K_TABLE, jmp, "jump table of %" PRIu64 " entries "
+                        "at %s+0x%" PRIx64 " outside its section", t->n + 1,
+                        ts->name, t->toff);
+        return false;
+    }
+    for (uint64_t i = 0; i <= t->n; i++) {
+        uint64_t    at = t->toff + 4 * i, to;
+        uint32_t    n;
+        const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
+        const KSym *sym = n == 1 ? &o->sym[r->sym] : NULL;
+        bool ok = sym && r->off == at && r->type == K_R_PC32 &&
+                  sym->shndx == f->sec;
+        to = ok ? sym->value + (uint64_t)r->addend - 4 * i : 0;
+        if (!ok || to < f->lo || to >= f->hi || !m->is_insn[to - f->lo]) {
+            moatK_violation(c, K_TABLE, jmp, "jump table entry %" PRIu64
+                            " (%s+0x%" PRIx64 ") is not an instruction of "
+                            "the function", i, ts->name, at);
+            return false;
+        }
+        m->is_target[to - f->lo] |= 1 | K_TABLE_TARGET;
+        moatK_table_entry_used(c, t->tsec, (uint32_t)(r - ts->rel));
+    }
+    return true;
+}
+
+/* Runs the window [start, at] from registers that hold what `base` says
+ * (a table address per register, sec 0: unknown). 1: proven, 0: not a
+ * table jump in this window, -1: a table with bad entries (recorded). */
+static int
+run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
+           uint32_t at, const uint32_t *bsec, const uint64_t *boff)
+{
+    Sym          s = { .c = c, .f = f };
+    ZydisDecoder d;
+    const KSec  *sec = &c->obj.sec[f->sec];
+    uint64_t     jmp = m->insn[at], tload = UINT64_MAX;
+    Val          tval = { 0 };
+
+    for (int r = 0; r < 16; r++) {
+        s.reg[r] = fresh(&s, false);
+        if (bsec && bsec[r])
+            s.reg[r] = (Val){ .kind = V_TABLE, .tsec = bsec[r],
+                              .toff = boff[r] };
+    }
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    for (uint32_t k = start; k <= at; k++) {
+        ZydisDecodedInstruction in;
+        ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+        uint64_t                off = m->insn[k];
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, sec->data + off,
+                                                 f->hi - off, &in, ops)))
+            return 0;       /* decoded before: cannot happen */
+        if (k < at) {
+            step(&s, off, &in, ops);
+            if (in.mnemonic == ZYDIS_MNEMONIC_MOVSXD &&
+                gpr(ops[0].reg.value) >= 0 &&
+                s.reg[gpr(ops[0].reg.value)].kind == V_ENTRY) {
+                tload = off;
+                tval = s.reg[gpr(ops[0].reg.value)];
+            }
+            continue;
+        }
+        Val *t = gpr(ops[0].reg.value) >= 0 ? &s.reg[gpr(ops[0].reg.value)]
+                                            : NULL;
+        if (!t || t->kind != V_TARGET)
+            return 0;
+        if (!check_entries(c, f, m, jmp, t))
+            return -1;
+        /* the entry load marked proven reads this table, within it */
+        if (tload != UINT64_MAX && tval.tsec == t->tsec &&
+            tval.toff == t->toff && tval.n == t->n)
+            m->is_tload[tload - f->lo] = 1;
+        return 1;
+    }
+    return 0;
+}
+
+bool
+moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
+                  uint64_t *win_lo)
+{
+    uint32_t start = at, bsec[16];
+    uint64_t boff[16];
+
+    while (start > 0 && at - start < WINDOW &&
+           !m->is_target[m->insn[start] - f->lo])
+        start--;
+    *win_lo = m->insn[start];
+    int rc = run_window(c, f, m, start, at, NULL, NULL);
+    /* the table's address may have been loaded before the window (LLVM
+     * hoists it out of loops): ask which registers hold one there */
+    if (rc == 0 && moatK_table_bases(c, f, m, start, bsec, boff))
+        rc = run_window(c, f, m, start, at, bsec, boff);
+    if (rc == 0)
+        moatK_violation(c, K_TABLE, m->insn[at], "indirect jump not proven "
+                        "to be a bounded table jump");
+    return rc == 1;
+}

@@ -1,0 +1,305 @@
+/* table_base.c - which registers certainly hold a jump table's address at
+ * an instruction: a forward must-analysis over the function's blocks for
+ * table.c, whose window before an indirect jump does not reach a table
+ * base that LLVM hoisted out of a loop (`lea T(%rip), %r11` in the
+ * preheader, the jump in the loop). A register holds T on entry to a block
+ * only if it holds T on every edge into it; `lea T(%rip)` (a PC32
+ * relocation to read-only data) sets it, any other write clears it, a
+ * call clears all (the callee is not trusted to keep registers here).
+ * Edges: branches and fall-through; an indirect jump may land on any
+ * instruction (no table target is trusted before it is proven), so the
+ * state after every instruction is met with J, the meet of the states at
+ * all indirect jumps. Computed once per function (cached in KFuncMap),
+ * with a worklist: each block runs again only when its entry or J loses
+ * a fact, so at most 17 times.
+ */
+#include <Zydis/Zydis.h>
+#include <string.h>
+
+#include "elfload.h"
+#include "verify.h"
+
+typedef struct Base {
+    bool     ok;                /* holds a table address */
+    uint32_t sec;
+    uint64_t off;
+} Base;
+
+typedef struct BState {
+    bool seen;
+    Base r[16];
+} BState;
+
+static int
+gpr(ZydisRegister r)
+{
+    ZydisRegister big = ZydisRegisterGetLargestEnclosing(
+        ZYDIS_MACHINE_MODE_LONG_64, r);
+
+    if (big >= ZYDIS_REGISTER_RAX && big <= ZYDIS_REGISTER_R15)
+        return (int)(big - ZYDIS_REGISTER_RAX);
+    return -1;
+}
+
+/* `lea T(%rip), %r64` with one PC32 relocation to read-only data. */
+static bool
+table_lea(const KCheck *c, const KSec *s, uint64_t off,
+          const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
+          Base *b)
+{
+    uint32_t    n;
+    const KObj *o = &c->obj;
+
+    if (in->mnemonic != ZYDIS_MNEMONIC_LEA || ops[0].size != 64 ||
+        ops[1].mem.base != ZYDIS_REGISTER_RIP || in->address_width != 64)
+        return false;
+    const KRel *r = moatK_rels_in(s, off, off + in->length, &n);
+    if (n != 1 || r->type != K_R_PC32)
+        return false;
+    const KSym *sym = &o->sym[r->sym];
+    if (sym->shndx == 0 || sym->shndx >= o->nsec)
+        return false;
+    const KSec *t = &o->sec[sym->shndx];
+    if (t->is_code || !(t->flags & ELF_SHF_ALLOC) ||
+        (t->flags & ELF_SHF_WRITE))
+        return false;
+    *b = (Base){ true, sym->shndx,
+                 sym->value + (uint64_t)r->addend + (off + in->length -
+                                                      r->off) };
+    return true;
+}
+
+static void
+step(const KCheck *c, const KSec *s, uint64_t off,
+     const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
+     BState *st)
+{
+    Base b;
+
+    if (in->meta.category == ZYDIS_CATEGORY_CALL) {
+        memset(st->r, 0, sizeof st->r);
+        return;
+    }
+    bool is_lea = table_lea(c, s, off, in, ops, &b);
+    for (uint8_t i = 0; i < in->operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+            gpr(ops[i].reg.value) >= 0)
+            st->r[gpr(ops[i].reg.value)] = (Base){ 0 };
+    if (is_lea)
+        st->r[gpr(ops[0].reg.value)] = b;
+}
+
+static bool
+meet(BState *to, const BState *in)
+{
+    bool changed = false;
+
+    if (!to->seen) {
+        *to = *in;
+        return true;
+    }
+    for (int r = 0; r < 16; r++)
+        if (to->r[r].ok && (!in->r[r].ok || in->r[r].sec != to->r[r].sec ||
+                            in->r[r].off != to->r[r].off)) {
+            to->r[r].ok = false;
+            changed = true;
+        }
+    return changed;
+}
+
+typedef struct Flow {
+    const KCheck   *c;
+    const KFunc    *f;
+    const KSec     *s;
+    const KFuncMap *m;
+    uint32_t       *first;      /* per block: its first instruction */
+    uint32_t        nb;
+    uint32_t       *blk;        /* per instruction: its block */
+    BState         *in;         /* per block, at its entry */
+    BState          j;          /* met from every indirect jump */
+    bool            ok;         /* computed */
+} Flow;
+
+static bool
+decode(const Flow *fl, const ZydisDecoder *d, uint32_t i,
+       ZydisDecodedInstruction *in, ZydisDecodedOperand *ops)
+{
+    uint64_t off = fl->m->insn[i];
+
+    return ZYAN_SUCCESS(ZydisDecoderDecodeFull(d, fl->s->data + off,
+                                               fl->f->hi - off, in, ops));
+}
+
+/* The instruction index at section offset to (insn is sorted). */
+static uint32_t
+index_of(const KFuncMap *m, uint64_t to)
+{
+    uint32_t lo = 0, hi = m->ninsn;
+
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (m->insn[mid] <= to)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void
+push(uint32_t *work, uint32_t *nwork, uint8_t *queued, uint32_t b)
+{
+    if (!queued[b]) {
+        queued[b] = 1;
+        work[(*nwork)++] = b;
+    }
+}
+
+/* A block's entry: also J, once an indirect jump is reachable (it may
+ * land at any instruction, so a block no branch reaches runs from J). */
+static void
+entry_met(const Flow *fl, BState *st)
+{
+    if (fl->j.seen)
+        meet(st, &fl->j);
+}
+
+/* Runs block k from its entry (met with J after each instruction) and
+ * meets its exit into its successors, queueing those that changed; true
+ * when J changed (then every block must run again). */
+static bool
+run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
+          uint32_t *nwork, uint8_t *queued)
+{
+    BState                  st = fl->in[k];
+    uint32_t                end = k + 1 < fl->nb ? fl->first[k + 1]
+                                                 : fl->m->ninsn;
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+
+    entry_met(fl, &st);
+    if (!st.seen)
+        return false;
+    for (uint32_t i = fl->first[k]; i < end; i++) {
+        if (fl->j.seen)
+            meet(&st, &fl->j);
+        if (!decode(fl, d, i, &in, ops))
+            return false;       /* decoded before: cannot happen */
+        step(fl->c, fl->s, fl->m->insn[i], &in, ops, &st);
+    }
+    uint8_t cat = (uint8_t)in.meta.category;
+    bool    rel = in.raw.imm[0].is_relative;
+    if ((cat == ZYDIS_CATEGORY_UNCOND_BR || cat == ZYDIS_CATEGORY_COND_BR) &&
+        rel) {
+        uint64_t to = fl->m->insn[end - 1] + in.length +
+                      (uint64_t)in.raw.imm[0].value.s;
+        if (to >= fl->f->lo && to < fl->f->hi &&
+            fl->m->is_insn[to - fl->f->lo]) {
+            uint32_t b = fl->blk[index_of(fl->m, to)];
+            if (meet(&fl->in[b], &st))
+                push(work, nwork, queued, b);
+        }
+    }
+    if (cat != ZYDIS_CATEGORY_RET && cat != ZYDIS_CATEGORY_UNCOND_BR &&
+        k + 1 < fl->nb && meet(&fl->in[k + 1], &st))
+        push(work, nwork, queued, k + 1);   /* calls assumed to return */
+    return cat == ZYDIS_CATEGORY_UNCOND_BR && !rel && meet(&fl->j, &st);
+}
+
+/* Blocks (cut at branch targets known now and after branches; any other
+ * entry is J's) and the fixpoint. */
+static bool
+solve(Flow *fl)
+{
+    const KFuncMap *m = fl->m;
+    ZydisDecoder    d;
+    bool            cut = true;
+    uint32_t       *work = moatU_calloc(m->ninsn + 1, sizeof *work);
+    uint8_t        *queued = moatU_calloc(m->ninsn + 1, 1);
+    uint32_t        nwork = 0;
+
+    fl->first = moatU_calloc(m->ninsn + 1, sizeof *fl->first);
+    fl->blk = moatU_calloc(m->ninsn + 1, sizeof *fl->blk);
+    fl->in = moatU_calloc(m->ninsn + 1, sizeof *fl->in);
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    bool ok = work && queued && fl->first && fl->blk && fl->in &&
+              m->ninsn > 0;
+    for (uint32_t i = 0; ok && i < m->ninsn; i++) {
+        ZydisDecodedInstruction in;
+        ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+        if (cut || m->is_target[m->insn[i] - fl->f->lo])
+            fl->first[fl->nb++] = i;
+        fl->blk[i] = fl->nb - 1;
+        ok = decode(fl, &d, i, &in, ops);
+        cut = in.meta.category == ZYDIS_CATEGORY_RET ||
+              in.meta.category == ZYDIS_CATEGORY_COND_BR ||
+              in.meta.category == ZYDIS_CATEGORY_UNCOND_BR;
+    }
+    if (ok) {
+        fl->in[0].seen = true;                  /* entry: nothing known */
+        push(work, &nwork, queued, 0);
+    }
+    while (ok && nwork > 0) {
+        uint32_t k = work[--nwork];
+        queued[k] = 0;
+        if (run_block(fl, &d, k, work, &nwork, queued))
+            for (uint32_t b = 0; b < fl->nb; b++)   /* J lost a fact */
+                push(work, &nwork, queued, b);
+    }
+    moatU_free(work);
+    moatU_free(queued);
+    return ok;
+}
+
+void
+moatK_table_bases_free(void *cache)
+{
+    Flow *fl = cache;
+
+    if (!fl)
+        return;
+    moatU_free(fl->first);
+    moatU_free(fl->blk);
+    moatU_free(fl->in);
+    moatU_free(fl);
+}
+
+bool
+moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
+                  uint32_t at, uint32_t *sec, uint64_t *off)
+{
+    Flow        *fl = m->bases;
+    ZydisDecoder d;
+
+    if (!fl) {
+        if (!(fl = moatU_calloc(1, sizeof *fl)))
+            return false;
+        *fl = (Flow){ c, f, &c->obj.sec[f->sec], m, NULL, 0, NULL, NULL,
+                      { 0 }, false };
+        fl->ok = solve(fl);
+        m->bases = fl;
+    }
+    if (!fl->ok)
+        return false;
+    /* the state at instruction `at`: its block's entry, then on */
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    BState st = fl->in[fl->blk[at]];
+    entry_met(fl, &st);
+    for (uint32_t i = fl->first[fl->blk[at]]; st.seen; i++) {
+        ZydisDecodedInstruction in;
+        ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+        if (fl->j.seen)
+            meet(&st, &fl->j);
+        if (i == at)
+            break;
+        if (!decode(fl, &d, i, &in, ops))
+            return false;
+        step(c, fl->s, m->insn[i], &in, ops, &st);
+    }
+    for (int r = 0; r < 16; r++) {
+        sec[r] = st.seen && st.r[r].ok ? st.r[r].sec : 0;
+        off[r] = st.r[r].off;
+    }
+    return st.seen;
+}

@@ -1,0 +1,238 @@
+/* verify.h - the machine-code checker (docs/verify.md): reads a Moat
+ * object (the ELF .o `moat compile` writes), decodes every compiled
+ * function with Zydis and checks sandbox rules on the machine code itself,
+ * trusting neither LLVM nor llvm-lower/ (it shares no code with them).
+ * Internal (moatK_ prefix); cli/ and test/verify/ use it.
+ *
+ * Sections, as in frontend.h: obj.c reads the ELF file; decode.c decodes a
+ * function and checks each instruction's relocations and direct control
+ * flow; table.c proves indirect jumps are bounded table jumps, with
+ * table_base.c for table addresses loaded before its window; insn.c is
+ * the instruction allow-list; desc.c reads the descriptor; memory*.c are
+ * the (partial) memory rule (memory.h); check.c drives it all and keeps
+ * the report, report.c prints it; allow.c is the runtime's symbol
+ * allow-list as the checker sees it.
+ */
+#ifndef MOAT_VERIFY_H
+#define MOAT_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi.h"            /* MoatLayout */
+
+/* The rules the checker proves. Each violation names one; the summary
+ * names every rule checked and every rule NOT checked (moatK_unchecked). */
+typedef enum KRule {
+    K_OBJECT,       /* the ELF object is one the checker can read whole */
+    K_DECODE,       /* every byte decodes; instructions tile the function */
+    K_RELOC,        /* relocations in code patch only checked fields */
+    K_JUMP,         /* direct jumps land on an instruction of the function */
+    K_END,          /* no falling off the end of a function */
+    K_CALL,         /* direct calls go to a function or an allowed symbol */
+    K_EXTERN,       /* every undefined symbol is on the allow-list */
+    K_TABLE,        /* indirect jumps are bounded jump-table jumps */
+    K_CODEPTR,      /* code addresses outside code are function starts or
+                     * entries of proven jump tables */
+    K_INSN,         /* only allowed instructions */
+    K_SEGMENT,      /* no segment writes; fs only read, gs never */
+    K_MEMORY,       /* every memory access proven in bounds (partial:
+                     * only with KReport.check_memory, docs/verify.md) */
+    K_NRULES
+} KRule;
+
+/* Names printed in violations and summaries ("decode", "jump", ...). */
+extern const char *const moatK_rule_name[K_NRULES];
+/* Rules of docs/verify.md that this checker does not prove yet: every
+ * summary lists them, so that no output claims them. NULL-terminated;
+ * "memory" is first, and is checked only with KReport.check_memory. */
+extern const char *const moatK_unchecked[];
+
+typedef struct KViolation {
+    KRule    rule;
+    uint64_t off;           /* in its section (readelf/objdump offsets) */
+    uint64_t func_off;      /* off from the function's start */
+    char     func[64];      /* function symbol, or "-" (object-level) */
+    char     msg[160];
+} KViolation;
+
+#define K_MAX_KEPT 64u      /* violations kept with text; all are counted */
+
+/* What one or more checks found. Rules over functions count functions;
+ * K_OBJECT, K_EXTERN and K_CODEPTR count objects. Zero it to start;
+ * moatK_verify adds to it, so one report can sum many objects. */
+typedef struct KReport {
+    bool       check_memory;    /* input: run the (partial) memory rule */
+    uint64_t   nobjs, nfuncs, ninsns;
+    uint64_t   checked[K_NRULES], failed[K_NRULES];
+    uint64_t   nviol;       /* all violations, kept or not */
+    uint64_t   nindirect_calls;    /* seen, not proven (moatK_unchecked) */
+    uint32_t   nkept;
+    KViolation kept[K_MAX_KEPT];
+} KReport;
+
+/* check.c: checks the object bytes[0..len) (borrowed during the call).
+ * Returns the number of violations found in it (0: every rule of
+ * moatK_rule_name holds for every function; the rules of moatK_unchecked
+ * were not examined). Never fails otherwise: an object it cannot read is
+ * a K_OBJECT violation. Out of memory also counts as one (a check that
+ * cannot finish is a rejection, never a pass). */
+uint64_t moatK_verify(const uint8_t *bytes, size_t len, KReport *rep);
+
+/* report.c: prints the kept violations, one per line
+ * `label: FUNC+0xOFF: RULE: message` (object-level ones `label:
+ * SECTION-OFFSET 0xOFF`), and how many were not kept. */
+#include <stdio.h>
+void moatK_print_violations(FILE *f, const char *label, const KReport *r);
+/* One line naming every rule checked and every rule NOT checked, with the
+ * counts: never a bare "ok". */
+void moatK_print_summary(FILE *f, const char *label, const KReport *r);
+/* Per rule: units checked, passed, rejected (the test tool's table). */
+void moatK_print_rule_counts(FILE *f, const KReport *r);
+
+/* ---- internal to verify/ ---- */
+
+/* obj.c */
+typedef struct KRel {
+    uint64_t off;           /* in the section it patches */
+    uint32_t type, sym;
+    int64_t  addend;
+} KRel;
+
+typedef struct KSec {
+    const char    *name;
+    const uint8_t *data;    /* NULL for SHT_NOBITS */
+    uint64_t       size, flags;
+    uint32_t       type;
+    bool           is_code; /* SHF_ALLOC | SHF_EXECINSTR */
+    KRel          *rel;     /* sorted by off */
+    uint32_t       nrel;
+} KSec;
+
+typedef struct KSym {
+    const char *name;
+    uint64_t    value, size;
+    uint32_t    shndx;
+    uint8_t     type, bind;
+} KSym;
+
+typedef struct KFunc {
+    uint32_t    sec;
+    uint64_t    lo, hi;     /* [lo, hi) in the section */
+    const char *name;
+} KFunc;
+
+typedef struct KObj {
+    KSec    *sec;
+    uint32_t nsec;
+    KSym    *sym;
+    uint32_t nsym;
+    KFunc   *fn;            /* sorted by (sec, lo), not overlapping */
+    uint32_t nfn;
+} KObj;
+
+struct KCheck;
+/* Reads bytes into o (arrays owned by o; strings and data borrowed from
+ * bytes); false with a K_OBJECT violation recorded. */
+bool moatK_obj_read(struct KCheck *c, const uint8_t *bytes, size_t len,
+                    KObj *o);
+void moatK_obj_free(KObj *o);
+/* The function starting exactly at (sec, off), or NULL. */
+const KFunc *moatK_func_at(const KObj *o, uint32_t sec, uint64_t off);
+/* The relocations of sec overlapping [lo, hi): *n of them from the
+ * returned pointer. */
+const KRel *moatK_rels_in(const KSec *s, uint64_t lo, uint64_t hi,
+                          uint32_t *n);
+
+enum {
+    K_R_64 = 1, K_R_PC32 = 2, K_R_PLT32 = 4, K_R_GOTPCREL = 9,
+    K_R_GOTPCRELX = 41, K_R_REX_GOTPCRELX = 42
+};
+
+/* desc.c: the descriptor, for the memory rule. */
+enum { K_ROLE_WASM = 1, K_ROLE_TRAMP = 2 };
+typedef struct KDesc {
+    bool       ok;              /* read whole; else nothing is proven */
+    uint64_t   flags;           /* MOAT_DESC_F_* */
+    MoatLayout layout;          /* the context area (moatA_layout) */
+    uint64_t   nglobals;
+    uint8_t   *gwritable;       /* per global: own and mutable */
+    uint8_t   *gimport;         /* per global: 1 imported, 3 imported
+                                 * and mutable */
+    uint64_t   ntables, nfuncs;
+    uint64_t  *tmin;            /* per table: elements it has at least,
+                                 * 0 for an externref table */
+    uint8_t   *role;            /* per function of KObj.fn: K_ROLE_* */
+    uint64_t  *vals;            /* trampolines: bytes of vals they may use */
+    uint64_t  *args;            /* wasm functions: bytes of stack arguments
+                                 * they may read (at most) */
+    uint64_t   nmems;           /* memory 0 exists: ctx[-8] is not NULL */
+} KDesc;
+bool moatK_desc_read(const KObj *o, KDesc *d);
+
+/* check.c: the state of one moatK_verify call. */
+typedef struct KCheck {
+    KReport     *rep;
+    KObj         obj;
+    uint64_t     nviol;             /* in this object */
+    bool         broke[K_NRULES];   /* by the current unit */
+    const KFunc *fn;                /* being checked, or NULL */
+    uint64_t   **table_used;        /* per section: bitmap of its relocs
+                                     * that proven tables read */
+    KDesc        desc;              /* with rep->check_memory */
+} KCheck;
+
+void moatK_violation(KCheck *c, KRule rule, uint64_t off, const char *fmt,
+                     ...) __attribute__((format(printf, 4, 5)));
+/* Marks relocation i of section sec as a proven jump-table entry. */
+void moatK_table_entry_used(KCheck *c, uint32_t sec, uint32_t i);
+
+/* decode.c: checks function f (rules decode, reloc, jump, end, call,
+ * table via table.c, insn and segment via insn.c). */
+void moatK_check_func(KCheck *c, const KFunc *f);
+
+/* insn.c: the instruction allow-list and the segment rule for one
+ * decoded instruction at section offset off. The Zydis types stay in
+ * decode.c, insn.c and table.c, which include <Zydis/Zydis.h>. */
+struct ZydisDecodedInstruction_;
+struct ZydisDecodedOperand_;
+void moatK_check_insn(KCheck *c, uint64_t off,
+                      const struct ZydisDecodedInstruction_ *in,
+                      const struct ZydisDecodedOperand_ *ops);
+
+/* table.c: the jump table proof. insn offsets of f, boundary and target
+ * bitmaps over [f->lo, f->hi); proves the indirect jump at jmp_off (one of
+ * insn[0..ninsn)) and marks its targets; false when it cannot (violation
+ * recorded). */
+typedef struct KFuncMap {
+    const uint64_t *insn;       /* offsets of the instructions, in order */
+    uint32_t        ninsn;
+    uint8_t        *is_insn;    /* per byte of f: an instruction starts */
+    uint8_t        *is_target;  /* per byte of f: a branch lands there;
+                                 * bit 1: a jump table's entry does */
+    uint8_t        *is_tload;   /* per byte of f: the entry load of a
+                                 * proven table jump starts there */
+    void           *bases;      /* table_base.c's analysis, or NULL */
+} KFuncMap;
+#define K_TABLE_TARGET 2u
+bool moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
+                       uint64_t *win_lo);
+/* table_base.c: at instruction `at` of f, the registers that certainly
+ * hold a jump table's address: sec[r] its section (0: none), off[r] its
+ * offset. false when it cannot tell (then none). */
+bool moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
+                       uint32_t at, uint32_t *sec, uint64_t *off);
+/* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
+void moatK_table_bases_free(void *cache);
+
+
+/* memory.c: the memory rule for f (after decode.c's checks passed). */
+void moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
+                        const KDesc *d);
+
+/* allow.c */
+bool moatK_symbol_allowed(const char *name);
+bool moatK_symbol_noreturn(const char *name);
+
+#endif
