@@ -26,7 +26,8 @@
     X(LIM_RESULTS, 1000u, "results of a function type")                      \
     X(LIM_LOCALS, 50000u, "locals of a function (parameters included)")      \
     X(LIM_BODY_SIZE, 7654321u, "bytes in a function body")                   \
-    X(LIM_BR_TABLE, 65520u, "br_table targets")
+    X(LIM_BR_TABLE, 65520u, "br_table targets")                             \
+    X(LIM_CONST_OPS, 256u, "instructions in a constant expression")
 
 typedef enum Limit {
 #define LIMIT_ENUM(name, max, what) name,

@@ -59,20 +59,28 @@ typedef struct GlobalType {
     bool    is_mut;
 } GlobalType;
 
-/* WebAssembly 2.0 constant expressions are one instruction and `end`. */
+/* A constant expression is one instruction and `end` (WebAssembly 2.0),
+ * or (3.0's extended constant expressions) a sequence of i32/i64 consts,
+ * global.gets and i32/i64 add, sub and mul: CONST_EXPR, whose ops are
+ * those instructions in order, each a ConstExpr of a kind below. */
 typedef enum ConstKind {
     CONST_I32, CONST_I64, CONST_F32, CONST_F64, CONST_V128,
-    CONST_REF_NULL, CONST_REF_FUNC, CONST_GLOBAL_GET
+    CONST_REF_NULL, CONST_REF_FUNC, CONST_GLOBAL_GET,
+    CONST_EXPR,
+    CONST_I32_ADD, CONST_I32_SUB, CONST_I32_MUL,
+    CONST_I64_ADD, CONST_I64_SUB, CONST_I64_MUL
 } ConstKind;
 
 typedef struct ConstExpr {
     uint8_t  kind;              /* ConstKind */
     uint8_t  type;              /* ValType the expression produces */
-    uint32_t idx;               /* func (ref.func) or global (global.get) */
+    uint32_t idx;               /* func (ref.func) or global (global.get);
+                                 * CONST_EXPR: the number of ops */
     union {
         uint32_t i32;           /* also f32 bits */
         uint64_t i64;           /* also f64 bits */
         uint8_t  v128[16];
+        struct ConstExpr *ops;  /* CONST_EXPR, in the decoder's arena */
     } u;
 } ConstExpr;
 

@@ -187,12 +187,6 @@ const_insn(Decode *d, const Insn *in, ConstExpr *out, uint32_t nglobals)
             return T_ANY;
         }
         return m->globals[in->a].type.type;
-    case OP_I32_ADD: case OP_I32_SUB: case OP_I32_MUL:
-    case OP_I64_ADD: case OP_I64_SUB: case OP_I64_MUL:
-        moatD_invalid(d, in->off, "constant expression required: %s "
-                      "(extended constant expressions, WebAssembly 3.0, "
-                      "are not supported yet)", moatD_op_text(in->op));
-        return T_ANY;
     default:
         moatD_invalid(d, in->off, "constant expression required: %s",
                       moatD_op_text(in->op));
@@ -200,27 +194,79 @@ const_insn(Decode *d, const Insn *in, ConstExpr *out, uint32_t nglobals)
     }
 }
 
-/* The arithmetic WebAssembly 3.0 allows in constant expressions. */
+/* An extended constant's operator (3.0): its ConstKind and type. */
 static bool
-is_extended_const(int op)
+extended_op(int op, uint8_t *kind, uint8_t *type)
 {
-    return op == OP_I32_ADD || op == OP_I32_SUB || op == OP_I32_MUL ||
-           op == OP_I64_ADD || op == OP_I64_SUB || op == OP_I64_MUL;
+    static const struct { int op; uint8_t kind, type; } ops[] = {
+        { OP_I32_ADD, CONST_I32_ADD, T_I32 }, { OP_I32_SUB, CONST_I32_SUB, T_I32 },
+        { OP_I32_MUL, CONST_I32_MUL, T_I32 }, { OP_I64_ADD, CONST_I64_ADD, T_I64 },
+        { OP_I64_SUB, CONST_I64_SUB, T_I64 }, { OP_I64_MUL, CONST_I64_MUL, T_I64 },
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+        if (ops[i].op == op) {
+            *kind = ops[i].kind;
+            *type = ops[i].type;
+            return true;
+        }
+    return false;
 }
 
-/* Reads instructions up to the matching `end`; valid only if that is one
- * constant instruction of type want (T_ANY: any type). */
+/* Typing of a constant expression as a stack machine: the types of the
+ * values it has pushed and not popped. One instruction at a time. */
+typedef struct ConstStack {
+    uint32_t depth;
+    bool     is_bad;            /* an error has been reported */
+    uint8_t  t[LIM_CONST_OPS_MAX];
+} ConstStack;
+
+static uint8_t
+const_top(const ConstStack *s, uint32_t from_top)
+{
+    return s->depth > from_top ? s->t[s->depth - 1 - from_top] : T_ANY;
+}
+
+/* One instruction of a constant expression into *op (NULL: not kept).
+ * Extended operators pop two values of their type and push one. */
+static void
+const_step(Decode *d, const Insn *in, ConstExpr *op, ConstStack *s,
+           uint32_t nglobals)
+{
+    uint8_t kind, type;
+    if (extended_op(in->op, &kind, &type)) {
+        if (const_top(s, 0) != type || const_top(s, 1) != type) {
+            if (!s->is_bad)
+                moatD_invalid(d, in->off, "type mismatch: %s needs two %s "
+                              "values", moatD_op_text(in->op),
+                              moatD_valtype_text(type));
+            s->is_bad = true;
+        }
+        if (op)
+            *op = (ConstExpr){ .kind = kind, .type = type };
+        s->depth = s->depth >= 2 ? s->depth - 2 : 0;
+        s->t[s->depth++] = type;
+        return;
+    }
+    ConstExpr tmp;
+    uint8_t   t = const_insn(d, in, op ? op : &tmp, nglobals);
+    if (t == T_ANY)
+        s->is_bad = true;
+    s->t[s->depth++] = t;       /* depth <= ops <= LIM_CONST_OPS_MAX */
+}
+
+/* Reads instructions up to the matching `end`: one constant instruction
+ * of type want (T_ANY: any type), or an extended constant expression. */
 bool
 moatD_const_expr(Decode *d, ConstExpr *out, uint8_t want, uint32_t nglobals)
 {
-    Reader  *r = d->r;
-    uint64_t at = moatD_off(r);
-    uint32_t n = 0, depth = 0;
-    uint8_t  type = T_ANY;
-    uint64_t extra_at = 0;      /* of a second value; UINT64_MAX: 3.0 op */
-    Insn     in;
+    Reader    *r = d->r;
+    uint64_t   at = moatD_off(r);
+    uint32_t   n = 0, depth = 0;
+    ConstStack st = { .depth = 0 };
+    Insn       in;
+    Reader     again = *r;          /* the second pass keeps the ops */
 
-    for (;;) {
+    for (;;) {                      /* pass 1: check and count */
         if (!moatD_insn(r, &in))
             return false;
         if (in.op == OP_END && depth == 0)
@@ -229,32 +275,35 @@ moatD_const_expr(Decode *d, ConstExpr *out, uint8_t want, uint32_t nglobals)
             depth--;
         else if (in.op == OP_BLOCK || in.op == OP_LOOP || in.op == OP_IF)
             depth++;
-        if (n++ == 0) {
-            type = const_insn(d, &in, out, nglobals);
-            if (moatU_failed(r->err))
-                return false;                   /* NOMEM in declare_ref */
-        } else if (is_extended_const(in.op)) {
-            ConstExpr extra;                    /* names the 3.0 feature */
-            const_insn(d, &in, &extra, nglobals);
-            extra_at = UINT64_MAX;
-        } else {
-            ConstExpr extra;
-            if (const_insn(d, &in, &extra, nglobals) != T_ANY &&
-                extra_at == 0)
-                extra_at = in.off;
-        }
+        if (++n > LIM_CONST_OPS_MAX)
+            return moatD_limit(r, in.off, LIM_CONST_OPS, n);
+        const_step(d, &in, n == 1 ? out : NULL, &st, nglobals);
+        if (moatU_failed(r->err))
+            return false;                   /* NOMEM in declare_ref */
     }
-    /* reported after the loop: an i32.add further on explains the extra
-     * values better than "more than one value" does */
-    if (extra_at && extra_at != UINT64_MAX)
-        moatD_invalid(d, extra_at, "type mismatch: constant expression "
-                      "leaves more than one value");
-    if (n == 0)
+    if (n == 0) {
         moatD_invalid(d, at, "type mismatch: empty constant expression");
-    else if (n == 1 && type != T_ANY && want != T_ANY && type != want)
+        return true;
+    }
+    if (!st.is_bad && st.depth != 1)
+        moatD_invalid(d, at, "type mismatch: constant expression leaves %u "
+                      "values", st.depth);
+    else if (!st.is_bad && want != T_ANY && const_top(&st, 0) != want)
         moatD_invalid(d, at, "type mismatch: constant expression has type "
-                      "%s, expected %s", moatD_valtype_text(type),
+                      "%s, expected %s", moatD_valtype_text(const_top(&st, 0)),
                       moatD_valtype_text(want));
-    out->type = type;
+    if (n > 1 && !st.is_bad && st.depth == 1) {     /* pass 2: the ops */
+        ConstExpr *ops = moatD_array(d, n, sizeof *ops);
+        if (!ops)
+            return false;
+        ConstStack s2 = { .depth = 0 };
+        for (uint32_t k = 0; k < n; k++) {
+            if (!moatD_insn(&again, &in))
+                return false;
+            const_step(d, &in, &ops[k], &s2, nglobals);
+        }
+        *out = (ConstExpr){ .kind = CONST_EXPR, .idx = n, .u.ops = ops };
+    }
+    out->type = const_top(&st, 0);
     return true;
 }

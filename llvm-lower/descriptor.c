@@ -27,7 +27,15 @@ _Static_assert(SAME(CONST_I32, MOAT_DESC_CONST_I32) &&
                SAME(CONST_V128, MOAT_DESC_CONST_V128) &&
                SAME(CONST_REF_NULL, MOAT_DESC_CONST_REF_NULL) &&
                SAME(CONST_REF_FUNC, MOAT_DESC_CONST_REF_FUNC) &&
-               SAME(CONST_GLOBAL_GET, MOAT_DESC_CONST_GLOBAL_GET),
+               SAME(CONST_GLOBAL_GET, MOAT_DESC_CONST_GLOBAL_GET) &&
+               SAME(CONST_EXPR, MOAT_DESC_CONST_EXPR) &&
+               SAME(CONST_I32_ADD, MOAT_DESC_CONST_I32_ADD) &&
+               SAME(CONST_I32_SUB, MOAT_DESC_CONST_I32_SUB) &&
+               SAME(CONST_I32_MUL, MOAT_DESC_CONST_I32_MUL) &&
+               SAME(CONST_I64_ADD, MOAT_DESC_CONST_I64_ADD) &&
+               SAME(CONST_I64_SUB, MOAT_DESC_CONST_I64_SUB) &&
+               SAME(CONST_I64_MUL, MOAT_DESC_CONST_I64_MUL) &&
+               SAME(LIM_CONST_OPS_MAX, MOAT_DESC_CONST_MAX_OPS),
                "ConstKind disagrees with MOAT_DESC_CONST_*");
 _Static_assert(SAME(SEG_ACTIVE, MOAT_DESC_SEG_ACTIVE) &&
                SAME(SEG_PASSIVE, MOAT_DESC_SEG_PASSIVE) &&
@@ -129,10 +137,30 @@ table(Desc *D, LLVMTypeRef t, uint32_t n, EntryFn entry)
     return a;
 }
 
+static LLVMValueRef const_expr(Desc *D, const ConstExpr *c);
+
+/* An extended constant expression: its instructions as a private array,
+ * whose address goes in lo (a relocation, like every descriptor
+ * pointer). */
+static LLVMValueRef
+const_program(Desc *D, const ConstExpr *c)
+{
+    LLVMValueRef *v = items(c->idx);
+    for (uint32_t k = 0; k < c->idx; k++)
+        v[k] = const_expr(D, &c->u.ops[k]);
+    LLVMValueRef a = array(D, D->t[DS_CONST], v, c->idx);
+    moatU_free(v);
+    LLVMValueRef f[4] = { u64(D, c->kind), u64(D, c->idx),
+                          LLVMConstPtrToInt(a, D->L->i64), u64(D, 0) };
+    return cstruct(D, DS_CONST, f, 4);
+}
+
 static LLVMValueRef
 const_expr(Desc *D, const ConstExpr *c)
 {
     uint64_t lo = 0, hi = 0, idx = c->idx;
+    if (c->kind == CONST_EXPR)
+        return const_program(D, c);
     switch (c->kind) {
     case CONST_I32: case CONST_F32: lo = c->u.i32; break;
     case CONST_I64: case CONST_F64: lo = c->u.i64; break;

@@ -35,7 +35,7 @@
  * 5: MoatTable.codes, a code pointer per element beside elems, so that a
  * call_indirect finds its target with one load after the index
  * (docs/compiler.md, "call_indirect"). */
-#define MOAT_ABI_VERSION 6u
+#define MOAT_ABI_VERSION 7u
 #define MOAT_DESC_SYMBOL "moat_descriptor"
 /* `moat compile --name NAME`: the descriptor is NAME MOAT_DESC_SUFFIX, the
  * only global symbol the object defines, and the code lies in the section
@@ -386,7 +386,12 @@ enum {
 };
 
 /* MoatDescConst.kind: the one instruction of a constant expression (wasm
- * 2.0), like ConstKind (frontend/module.h). */
+ * 2.0), like ConstKind (frontend/module.h); or an extended constant
+ * expression (3.0): kind EXPR, idx the number of its instructions (at
+ * most MOAT_DESC_CONST_MAX_OPS), lo the address of an array of that many
+ * MoatDescConst in order (I32, I64 and GLOBAL_GET push a value, the
+ * I32_/I64_ operators pop two of their type and push one; the program
+ * leaves one value). */
 enum {
     MOAT_DESC_CONST_I32 = 0,            /* lo: the bits */
     MOAT_DESC_CONST_I64 = 1,            /* lo */
@@ -396,8 +401,17 @@ enum {
     MOAT_DESC_CONST_REF_NULL = 5,       /* idx: the reference type */
     MOAT_DESC_CONST_REF_FUNC = 6,       /* idx: the function */
     MOAT_DESC_CONST_GLOBAL_GET = 7,     /* idx: the global */
-    MOAT_DESC_CONST_NKINDS = 8
+    MOAT_DESC_CONST_EXPR = 8,           /* idx: count, lo: &ops[0] */
+    MOAT_DESC_CONST_I32_ADD = 9,        /* operators: inside an EXPR only */
+    MOAT_DESC_CONST_I32_SUB = 10,
+    MOAT_DESC_CONST_I32_MUL = 11,
+    MOAT_DESC_CONST_I64_ADD = 12,
+    MOAT_DESC_CONST_I64_SUB = 13,
+    MOAT_DESC_CONST_I64_MUL = 14,
+    MOAT_DESC_CONST_NKINDS = 15
 };
+
+#define MOAT_DESC_CONST_MAX_OPS 256u   /* evaluated on a small stack */
 
 /* MoatDescriptor.start of a module without a start function. */
 #define MOAT_DESC_NO_START UINT64_MAX
@@ -407,7 +421,7 @@ typedef struct MoatDescBytes {
     uint64_t       len;
 } MoatDescBytes;
 
-/* A constant expression (wasm 2.0: one instruction). */
+/* A constant expression: one instruction, or an EXPR program. */
 typedef struct MoatDescConst {
     uint64_t kind;              /* MOAT_DESC_CONST_* */
     uint64_t idx;               /* function, global or reference type */

@@ -201,6 +201,58 @@ check_imports(const MoatDescriptor *d, uint64_t nimp[MOAT_DESC_EXT_NKINDS],
     return true;
 }
 
+static bool check_const(const MoatDescriptor *d, const MoatDescConst *c,
+                        uint64_t t, uint64_t nglobals_before,
+                        uint64_t nglobal_imports);
+
+/* An extended constant expression (MOAT_DESC_CONST_EXPR): its program,
+ * run on types, leaves one value of type t. */
+static bool
+check_program(const MoatDescriptor *d, const MoatDescConst *c, uint64_t t,
+              uint64_t nglobals_before, uint64_t nglobal_imports)
+{
+    const MoatDescConst *ops;
+    uint8_t              types[MOAT_DESC_CONST_MAX_OPS];
+    uint64_t             depth = 0;
+
+    if (c->idx < 2 || c->idx > MOAT_DESC_CONST_MAX_OPS || !c->lo)
+        return false;
+    memcpy(&ops, &c->lo, sizeof ops);   /* relocated by the loader */
+    for (uint64_t k = 0; k < c->idx; k++) {
+        uint64_t kind = ops[k].kind;
+        uint8_t  want;
+        switch (kind) {
+        case MOAT_DESC_CONST_I32_ADD: case MOAT_DESC_CONST_I32_SUB:
+        case MOAT_DESC_CONST_I32_MUL:
+        case MOAT_DESC_CONST_I64_ADD: case MOAT_DESC_CONST_I64_SUB:
+        case MOAT_DESC_CONST_I64_MUL:
+            want = kind <= MOAT_DESC_CONST_I32_MUL ? MOAT_ABI_T_I32
+                                                   : MOAT_ABI_T_I64;
+            if (depth < 2 || types[depth - 1] != want ||
+                types[depth - 2] != want)
+                return false;
+            depth--;                    /* pops two, pushes one */
+            break;
+        case MOAT_DESC_CONST_I32: case MOAT_DESC_CONST_I64:
+        case MOAT_DESC_CONST_GLOBAL_GET:
+            want = kind == MOAT_DESC_CONST_I32 ? MOAT_ABI_T_I32
+                 : kind == MOAT_DESC_CONST_I64 ? MOAT_ABI_T_I64
+                 : ops[k].idx < d->nglobals
+                     ? (uint8_t)d->globals[ops[k].idx].type
+                     : MOAT_ABI_T_NONE;
+            if ((want != MOAT_ABI_T_I32 && want != MOAT_ABI_T_I64) ||
+                !check_const(d, &ops[k], want, nglobals_before,
+                             nglobal_imports))
+                return false;
+            types[depth++] = want;
+            break;
+        default:
+            return false;               /* nested EXPR, floats, refs */
+        }
+    }
+    return depth == 1 && types[0] == t;
+}
+
 /* A constant of type t that may use globals below nglobals_before. */
 static bool
 check_const(const MoatDescriptor *d, const MoatDescConst *c, uint64_t t,
@@ -225,6 +277,8 @@ check_const(const MoatDescriptor *d, const MoatDescConst *c, uint64_t t,
     case MOAT_DESC_CONST_GLOBAL_GET:
         return c->idx < nglobals_before && c->idx < nglobal_imports &&
                d->globals[c->idx].type == t;
+    case MOAT_DESC_CONST_EXPR:
+        return check_program(d, c, t, nglobals_before, nglobal_imports);
     default:
         return false;
     }

@@ -114,6 +114,41 @@ moatR_seg_drop(moat_instance *inst, bool is_data, uint32_t i)
     inst->dropped[b / 8] |= (uint8_t)(1u << (b % 8));
 }
 
+/* An extended constant expression (checked by contract.c: each operator
+ * finds two values of its type, one value is left), in uint64_t slots;
+ * i32 arithmetic wraps at 32 bits. */
+static uint64_t
+run_program(const moat_instance *inst, const MoatDescConst *c)
+{
+    const MoatDescConst *ops;
+    uint64_t             v[MOAT_DESC_CONST_MAX_OPS];
+    uint32_t             n = 0;
+
+    memcpy(&ops, &c->lo, sizeof ops);
+    for (uint64_t k = 0; k < c->idx; k++) {
+        const MoatDescConst *o = &ops[k];
+        switch (o->kind) {
+        case MOAT_DESC_CONST_I32: v[n++] = (uint32_t)o->lo; continue;
+        case MOAT_DESC_CONST_I64: v[n++] = o->lo; continue;
+        case MOAT_DESC_CONST_GLOBAL_GET:
+            memcpy(&v[n++], moatR_inst_global(inst, (uint32_t)o->idx), 8);
+            continue;
+        default: break;
+        }
+        uint64_t a = v[n - 2], b = v[n - 1];  /* an operator: n >= 2 */
+        switch (o->kind) {
+        case MOAT_DESC_CONST_I32_ADD: a = (uint32_t)(a + b); break;
+        case MOAT_DESC_CONST_I32_SUB: a = (uint32_t)(a - b); break;
+        case MOAT_DESC_CONST_I32_MUL: a = (uint32_t)(a * b); break;
+        case MOAT_DESC_CONST_I64_ADD: a += b; break;
+        case MOAT_DESC_CONST_I64_SUB: a -= b; break;
+        default:                      a *= b; break;  /* I64_MUL */
+        }
+        v[--n - 1] = a;
+    }
+    return v[0];
+}
+
 /* Constant expressions: 16 bytes, little-endian, unused bytes zero. */
 static void
 const_bits(const moat_instance *inst, const MoatDescConst *c, uint8_t *out)
@@ -141,6 +176,11 @@ const_bits(const moat_instance *inst, const MoatDescConst *c, uint8_t *out)
         memcpy(out, moatR_inst_global(inst, (uint32_t)c->idx),
                MOAT_CTX_GLOBAL_SLOT);
         break;
+    case MOAT_DESC_CONST_EXPR: {
+        uint64_t v = run_program(inst, c);
+        memcpy(out, &v, 8);             /* an i32 is zero-extended */
+        break;
+    }
     default: break;                     /* MOAT_DESC_CONST_REF_NULL */
     }
 }

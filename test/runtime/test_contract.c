@@ -128,6 +128,59 @@ static void b_gtype(Fake *f) { f->globals[1].type = 0x40; }
 static void b_ginit(Fake *f) { f->globals[1].init.kind = C_I64; }
 static void b_gget(Fake *f) { f->globals[1].init.idx = 1; }  /* itself */
 static void b_gimp(Fake *f) { f->globals[1].is_import = 1; }
+
+/* Extended constant expressions (MOAT_DESC_CONST_EXPR): a program in
+ * global 1's initialiser, which must leave one i32. */
+enum { C_EXPR = MOAT_DESC_CONST_EXPR };
+static MoatDescConst prog[8];
+static void
+set_prog(Fake *f, const MoatDescConst *ops, uint64_t n)
+{
+    memcpy(prog, ops, n * sizeof *ops);
+    MoatDescConst c = { C_EXPR, n, 0, 0 };
+    const MoatDescConst *p = prog;
+    memcpy(&c.lo, &p, sizeof p);
+    f->globals[1].init = c;
+}
+#define ADD32 { MOAT_DESC_CONST_I32_ADD, 0, 0, 0 }
+#define I32(v) { C_I32, 0, v, 0 }
+static void b_prog_short(Fake *f)
+{
+    set_prog(f, (const MoatDescConst[]){ I32(1) }, 1);
+}
+static void b_prog_under(Fake *f)
+{
+    set_prog(f, (const MoatDescConst[]){ I32(1), ADD32 }, 2);
+}
+static void b_prog_type(Fake *f)
+{
+    set_prog(f, (const MoatDescConst[]){ I32(1), { C_I64, 0, 2, 0 }, ADD32 },
+             3);
+}
+static void b_prog_two(Fake *f)
+{
+    set_prog(f, (const MoatDescConst[]){ I32(1), I32(2) }, 2);
+}
+static void b_prog_nest(Fake *f)
+{
+    set_prog(f, (const MoatDescConst[]){ I32(1), { C_EXPR, 2, 0, 0 }, ADD32 },
+             3);
+}
+static void b_prog_self(Fake *f)       /* global.get of itself */
+{
+    set_prog(f, (const MoatDescConst[]){ { C_GLOBAL, 1, 0, 0 }, I32(1),
+                                         ADD32 }, 3);
+}
+static void b_prog_null(Fake *f)
+{
+    set_prog(f, (const MoatDescConst[]){ I32(1), I32(2), ADD32 }, 3);
+    f->globals[1].init.lo = 0;
+}
+static void b_prog_long(Fake *f)
+{
+    set_prog(f, (const MoatDescConst[]){ I32(1), I32(2), ADD32 }, 3);
+    f->globals[1].init.idx = MOAT_DESC_CONST_MAX_OPS + 1;
+}
 static void b_table(Fake *f) { f->tables[0].elem_type = MOAT_I32; }
 static void b_tmax(Fake *f) { f->tables[0].max = 0; }
 static void b_emode(Fake *f) { f->elems[0].mode = 3; }
@@ -170,6 +223,23 @@ b_dw_count(Fake *f)
 static void b_dw_name(Fake *f) { set_dwarf(f, "producers", NULL, 0); }
 static void b_dw_bytes(Fake *f) { set_dwarf(f, ".debug_info", NULL, 10); }
 
+/* A well-formed program in an initialiser: global.get of the import,
+ * then a const, then i32.add, loads. */
+static void
+a_good_program_loads(void **state)
+{
+    Fake         f;
+    moat_engine *e;
+
+    (void)state;
+    good(&f);
+    set_prog(&f, (const MoatDescConst[]){ { C_GLOBAL, 0, 0, 0 }, I32(5),
+                                          ADD32 }, 3);
+    assert_int_equal(moat_engine_new(&e, NULL), MOAT_OK);
+    moat_module_free(fake_module(e, &f));
+    moat_engine_free(e);
+}
+
 static void
 broken_descriptors_are_refused(void **state)
 {
@@ -178,7 +248,7 @@ broken_descriptors_are_refused(void **state)
         const char *msg;
     } cases[] = {
         { b_magic, "bad descriptor magic" },
-        { b_version, "ABI version 7, runtime has 6" },
+        { b_version, "ABI version 8, runtime has 7" },
         { b_dw_null, "NULL array" },
         { b_dw_count, "more DWARF sections than the limit" },
         { b_dw_name, "bad DWARF section name" },
@@ -204,6 +274,14 @@ broken_descriptors_are_refused(void **state)
         { b_ginit, "bad global initialiser" },
         { b_gget, "bad global initialiser" },
         { b_gimp, "global import flag out of order" },
+        { b_prog_short, "bad global initialiser" },
+        { b_prog_under, "bad global initialiser" },
+        { b_prog_type, "bad global initialiser" },
+        { b_prog_two, "bad global initialiser" },
+        { b_prog_nest, "bad global initialiser" },
+        { b_prog_self, "bad global initialiser" },
+        { b_prog_null, "bad global initialiser" },
+        { b_prog_long, "bad global initialiser" },
         { b_table, "bad table type" },
         { b_tmax, "bad table type" },
         { b_emode, "bad element segment" },
@@ -353,6 +431,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_good_descriptor_loads),
+        cmocka_unit_test(a_good_program_loads),
         cmocka_unit_test(unused_types_need_no_trampoline),
         cmocka_unit_test(broken_descriptors_are_refused),
         cmocka_unit_test(cpu_features),
