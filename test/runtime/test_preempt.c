@@ -269,11 +269,14 @@ preempted_loop_keeps_its_result(void **state)
 }
 
 /* Each stretch runs under the deadline afresh: the driver gives each
- * resume what is left of 50 ms, and the trap comes once one overruns. */
+ * resume what is left of 200 ms, and the trap comes once one overruns.
+ * (200 ms, not 50: a CI machine running two builds at once once kept the
+ * preempter thread off the cores for the whole of 50 ms, so no yield
+ * came before the deadline.) */
 static void
 deadline_stops_a_preempted_loop(void **state)
 {
-    const uint64_t deadline = 50 * MS;
+    const uint64_t deadline = 200 * MS;
     moat_instance *inst = instantiate(*state);
     Preempter      pr = { .inst = { inst }, .n = 1, .period_ns = 2 * MS };
     moat_val       none = { .type = MOAT_I32 };
