@@ -199,9 +199,12 @@ static bool
 extended_op(int op, uint8_t *kind, uint8_t *type)
 {
     static const struct { int op; uint8_t kind, type; } ops[] = {
-        { OP_I32_ADD, CONST_I32_ADD, T_I32 }, { OP_I32_SUB, CONST_I32_SUB, T_I32 },
-        { OP_I32_MUL, CONST_I32_MUL, T_I32 }, { OP_I64_ADD, CONST_I64_ADD, T_I64 },
-        { OP_I64_SUB, CONST_I64_SUB, T_I64 }, { OP_I64_MUL, CONST_I64_MUL, T_I64 },
+        { OP_I32_ADD, CONST_I32_ADD, T_I32 },
+        { OP_I32_SUB, CONST_I32_SUB, T_I32 },
+        { OP_I32_MUL, CONST_I32_MUL, T_I32 },
+        { OP_I64_ADD, CONST_I64_ADD, T_I64 },
+        { OP_I64_SUB, CONST_I64_SUB, T_I64 },
+        { OP_I64_MUL, CONST_I64_MUL, T_I64 },
     };
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
         if (ops[i].op == op) {

@@ -258,6 +258,15 @@ moatL_memory(Lower *L)
     return moatL_ctx_load_fixed(L, L->ptr, MOAT_CTX_MEMORY, "memory");
 }
 
+/* Memory 0's size in bytes (MoatMemory.size), loaded now. */
+LLVMValueRef
+moatL_memory_bytes(Lower *L)
+{
+    LLVMValueRef off = LLVMConstInt(L->i64, offsetof(MoatMemory, size), false);
+    LLVMValueRef p = LLVMBuildGEP2(L->b, L->i8, moatL_memory(L), &off, 1, "");
+    return LLVMBuildLoad2(L->b, L->i64, p, "mem.size");
+}
+
 /* ctx (or the heap base) + zext(addr) + offset. The reservation behind the
  * heap base is 4 GiB + guard: when offset + size fits in the guard, any
  * address lands in the reservation and a fault does the check. */
@@ -270,11 +279,7 @@ moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset, uint32_t size)
     if (offset)
         ea = LLVMBuildAdd(L->b, a64, moatL_const_i64(L, offset), "");
     if ((uint64_t)offset + size > L->guard) {
-        LLVMValueRef mem = moatL_memory(L);
-        LLVMValueRef off = LLVMConstInt(L->i64, offsetof(MoatMemory, size),
-                                        false);
-        LLVMValueRef p = LLVMBuildGEP2(L->b, L->i8, mem, &off, 1, "");
-        LLVMValueRef len = LLVMBuildLoad2(L->b, L->i64, p, "mem.size");
+        LLVMValueRef len = moatL_memory_bytes(L);
         LLVMValueRef end = LLVMBuildAdd(L->b, ea, moatL_const_i64(L, size),
                                         "");
         moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGT, end, len, ""),

@@ -133,6 +133,7 @@ LLVMValueRef moatL_zero(Lower *L, uint8_t valtype);
  * fresh block. */
 void         moatL_trap_if(Lower *L, LLVMValueRef cond, uint32_t code);
 void         moatL_cold_branch(Lower *L, LLVMValueRef br);
+LLVMValueRef moatL_memory_bytes(Lower *L);      /* MoatMemory.size */
 /* An enum attribute by its LLVM 19 name ("nocapture" is translated for
  * LLVMs that renamed it); aborts, naming it, if this LLVM lacks it.
  * moatL_attr_kind: its kind, 0 if this LLVM lacks it. */

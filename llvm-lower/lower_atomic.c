@@ -52,25 +52,16 @@ kind_of(const char *t, LLVMAtomicRMWBinOp *bin)
     return strstr(t, ".load") ? A_LOAD : A_STORE;
 }
 
-/* The memory's size in bytes, loaded now. */
-static LLVMValueRef
-mem_size(Lower *L)
-{
-    LLVMValueRef off = LLVMConstInt(L->i64, offsetof(MoatMemory, size), false);
-    LLVMValueRef p = LLVMBuildGEP2(L->b, L->i8, moatL_memory(L), &off, 1, "");
-    return LLVMBuildLoad2(L->b, L->i64, p, "mem.size");
-}
-
-/* The heap address of an access of bytes at addr + offset, after the
- * alignment trap. Bounds come first, as in the proposal's execution rules
- * (and V8): a misaligned address that is also out of bounds traps "out of
- * bounds memory access". Only the misaligned path, which is cold, reads
- * the size; an aligned access leaves bounds to the guard region. */
-static LLVMValueRef
-aligned_addr(Lower *L, LLVMValueRef addr, uint32_t offset, unsigned bytes)
+/* The alignment trap of an access of bytes at addr + offset. Bounds come
+ * first, as in the proposal's execution rules (and V8): a misaligned
+ * address that is also out of bounds traps "out of bounds memory access".
+ * Only the misaligned path, which is cold, reads the size; an aligned
+ * access leaves bounds to the guard region (or to the helper). */
+static void
+check_alignment(Lower *L, LLVMValueRef addr, uint32_t offset, unsigned bytes)
 {
     if (bytes == 1)
-        return moatL_heap_addr(L, addr, offset, bytes);
+        return;
     LLVMValueRef ea = LLVMBuildAdd(L->b, LLVMBuildZExt(L->b, addr, L->i64, ""),
                                    moatL_const_i64(L, offset), "ea");
     LLVMValueRef low = LLVMBuildAnd(L->b, ea, moatL_const_i64(L, bytes - 1),
@@ -86,11 +77,19 @@ aligned_addr(Lower *L, LLVMValueRef addr, uint32_t offset, unsigned bytes)
     moatL_cold_branch(L, br);
     LLVMPositionBuilderAtEnd(L->b, bad);
     LLVMValueRef end = LLVMBuildAdd(L->b, ea, moatL_const_i64(L, bytes), "");
-    moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGT, end, mem_size(L), ""),
+    moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGT, end,
+                                   moatL_memory_bytes(L), ""),
                   MOAT_ABI_TRAP_MEMORY_OOB);
     moatL_trap(L, MOAT_ABI_TRAP_UNALIGNED_ATOMIC);
     LLVMBuildUnreachable(L->b);         /* the block moatL_trap left open */
     LLVMPositionBuilderAtEnd(L->b, ok);
+}
+
+/* The heap address of an access, after the alignment trap. */
+static LLVMValueRef
+aligned_addr(Lower *L, LLVMValueRef addr, uint32_t offset, unsigned bytes)
+{
+    check_alignment(L, addr, offset, bytes);
     return moatL_heap_addr(L, addr, offset, bytes);
 }
 
@@ -113,7 +112,7 @@ wait_or_notify(Lower *L, const Insn *in, AtomicKind k, unsigned bytes)
     LLVMValueRef timeout = k == A_NOTIFY ? NULL : moatL_vpop(L);
     LLVMValueRef value = moatL_vpop(L);      /* expected, or count */
     LLVMValueRef addr = moatL_vpop(L);
-    (void)aligned_addr(L, addr, in->b, bytes);        /* the traps only */
+    check_alignment(L, addr, in->b, bytes);  /* bounds: the helper's */
     LLVMValueRef ea = LLVMBuildAdd(L->b, LLVMBuildZExt(L->b, addr, L->i64, ""),
                                    moatL_const_i64(L, in->b), "");
     if (k == A_NOTIFY) {

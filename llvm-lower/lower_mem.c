@@ -61,9 +61,7 @@ moatL_store(Lower *L, const Insn *in)
 void
 moatL_memory_size(Lower *L, const Insn *in)
 {
-    LLVMValueRef off = moatL_const_i64(L, offsetof(MoatMemory, size));
-    LLVMValueRef p = LLVMBuildGEP2(L->b, L->i8, moatL_memory(L), &off, 1, "");
-    LLVMValueRef bytes = LLVMBuildLoad2(L->b, L->i64, p, "mem.bytes");
+    LLVMValueRef bytes = moatL_memory_bytes(L);
     LLVMValueRef pages = LLVMBuildLShr(L->b, bytes, moatL_const_i64(L, 16),
                                        "");
     (void)in;

@@ -33,20 +33,11 @@ typedef struct Waiter {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static Waiter         *waiters;         /* oldest first */
 
-static Memory *
-ctx_mem(void *ctx)
-{
-    MoatMemory *m;
-
-    memcpy(&m, (uint8_t *)ctx + MOAT_CTX_MEMORY, sizeof m);
-    return (Memory *)m;                 /* MoatMemory is Memory's first */
-}
-
 /* The alignment trap is compiled in before the call; bounds are ours. */
 static Memory *
 checked(void *ctx, uint64_t addr, uint32_t bytes)
 {
-    Memory *mem = ctx_mem(ctx);
+    Memory *mem = moatR_ctx_memory(ctx);
     if (addr + bytes > __atomic_load_n(&mem->m.size, __ATOMIC_ACQUIRE))
         moatR_unwind_here(MOAT_TRAP_MEMORY_OOB);
     return mem;

@@ -10,15 +10,6 @@
 
 #include "runtime.h"
 
-static MoatMemory *
-ctx_memory(void *ctx)
-{
-    MoatMemory *m;
-
-    memcpy(&m, (uint8_t *)ctx + MOAT_CTX_MEMORY, sizeof m);
-    return m;
-}
-
 /* The helper's frame leads to the compiled function that called it:
  * where the trap happened, for the backtrace (moatR_unwind_here). */
 #define trap_if(t) do {                                                  \
@@ -38,13 +29,13 @@ table_of(void *ctx, uint32_t t)
 uint32_t
 moatR_memory_grow(void *ctx, uint32_t delta)
 {
-    return moatR_memory_grow_by(ctx_memory(ctx), delta);
+    return moatR_memory_grow_by((MoatMemory *)moatR_ctx_memory(ctx), delta);
 }
 
 void
 moatR_memory_fill(void *ctx, uint32_t d, uint32_t val, uint32_t n)
 {
-    MoatMemory *m = ctx_memory(ctx);
+    MoatMemory *m = (MoatMemory *)moatR_ctx_memory(ctx);
 
     if ((uint64_t)d + n > m->size)
         moatR_unwind_here(MOAT_TRAP_MEMORY_OOB);
@@ -54,7 +45,7 @@ moatR_memory_fill(void *ctx, uint32_t d, uint32_t val, uint32_t n)
 void
 moatR_memory_copy(void *ctx, uint32_t d, uint32_t s, uint32_t n)
 {
-    MoatMemory *m = ctx_memory(ctx);
+    MoatMemory *m = (MoatMemory *)moatR_ctx_memory(ctx);
 
     if ((uint64_t)d + n > m->size || (uint64_t)s + n > m->size)
         moatR_unwind_here(MOAT_TRAP_MEMORY_OOB);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "abi.h"
 #include "elfload.h"
@@ -453,6 +454,17 @@ static inline moat_instance *
 moatR_ctx_instance(void *ctx)
 {
     return *(moat_instance **)((uint8_t *)ctx + MOAT_CTX_INSTANCE);
+}
+
+/* Memory 0 of the instance whose context is ctx (helpers compiled code
+ * calls get only ctx), or NULL. A Memory: MoatMemory is its first member. */
+static inline Memory *
+moatR_ctx_memory(void *ctx)
+{
+    MoatMemory *m;
+
+    memcpy(&m, (uint8_t *)ctx + MOAT_CTX_MEMORY, sizeof m);
+    return (Memory *)m;
 }
 
 MoatTable   *moatR_inst_table(const moat_instance *inst, uint32_t i);

@@ -8,6 +8,8 @@
 
 #include <Zydis/Zydis.h>
 
+#include "regs.h"
+
 #include "abi.h"
 #include "verify.h"
 
@@ -76,17 +78,6 @@ typedef struct Addr {
     int64_t disp;
 } Addr;
 
-
-static inline int
-moatK_gpr(ZydisRegister r)
-{
-    ZydisRegister big = ZydisRegisterGetLargestEnclosing(
-        ZYDIS_MACHINE_MODE_LONG_64, r);
-
-    if (big >= ZYDIS_REGISTER_RAX && big <= ZYDIS_REGISTER_R15)
-        return (int)(big - ZYDIS_REGISTER_RAX);
-    return -1;
-}
 
 static inline AVal
 moatK_top(void)

@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "regs.h"
 #include "verify.h"
 
 #define WINDOW 32u          /* instructions before the jump we look at */
@@ -68,17 +69,6 @@ typedef struct Sym {
     uint8_t      cmp_form;  /* the compare's width as a form */
     uint64_t     cmp_imm;
 } Sym;
-
-static int
-gpr(ZydisRegister r)
-{
-    ZydisRegister big = ZydisRegisterGetLargestEnclosing(
-        ZYDIS_MACHINE_MODE_LONG_64, r);
-
-    if (big >= ZYDIS_REGISTER_RAX && big <= ZYDIS_REGISTER_R15)
-        return (int)(big - ZYDIS_REGISTER_RAX);
-    return -1;
-}
 
 static Val
 fresh(Sym *s, bool zx32)
@@ -169,7 +159,7 @@ slot_clobber(Sym *s, int base, int64_t disp, uint16_t size)
 static bool
 is_frame_mem(const ZydisDecodedOperand *o, int *base)
 {
-    *base = gpr(o->mem.base);
+    *base = moatK_gpr(o->mem.base);
     return o->type == ZYDIS_OPERAND_TYPE_MEMORY &&
            o->mem.index == ZYDIS_REGISTER_NONE &&
            o->mem.segment != ZYDIS_REGISTER_FS &&
@@ -186,8 +176,9 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     int                        base;
 
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
-        src->type == ZYDIS_OPERAND_TYPE_REGISTER && gpr(src->reg.value) >= 0) {
-        Val v = s->reg[gpr(src->reg.value)];
+        src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        moatK_gpr(src->reg.value) >= 0) {
+        Val v = s->reg[moatK_gpr(src->reg.value)];
         if (d->size == 64)
             *out = v;
         else if (d->size == 32 && v.kind == V_SYM)
@@ -207,10 +198,10 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOVZX &&
         src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
-        low_byte(src->reg.value) && gpr(src->reg.value) >= 0 &&
-        s->reg[gpr(src->reg.value)].kind == V_SYM) {
+        low_byte(src->reg.value) && moatK_gpr(src->reg.value) >= 0 &&
+        s->reg[moatK_gpr(src->reg.value)].kind == V_SYM) {
         *out = (Val){ .kind = V_SYM, .form = F_ZX8,
-                      .sym = s->reg[gpr(src->reg.value)].sym };
+                      .sym = s->reg[moatK_gpr(src->reg.value)].sym };
         return true;
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && is_frame_mem(src, &base)) {
@@ -231,12 +222,13 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         src->type == ZYDIS_OPERAND_TYPE_MEMORY && src->size == 32 &&
         src->mem.scale == 4 && src->mem.disp.value == 0 &&
         src->mem.segment != ZYDIS_REGISTER_FS &&
-        src->mem.segment != ZYDIS_REGISTER_GS && gpr(src->mem.base) >= 0 &&
-        gpr(src->mem.index) >= 0) {
-        Val      t = s->reg[gpr(src->mem.base)];
+        src->mem.segment != ZYDIS_REGISTER_GS &&
+        moatK_gpr(src->mem.base) >= 0 &&
+        moatK_gpr(src->mem.index) >= 0) {
+        Val      t = s->reg[moatK_gpr(src->mem.base)];
         uint64_t max;
         if (t.kind != V_TABLE ||
-            !bounded(s, &s->reg[gpr(src->mem.index)], &max))
+            !bounded(s, &s->reg[moatK_gpr(src->mem.index)], &max))
             return false;
         *out = t;
         out->kind = V_ENTRY;
@@ -268,9 +260,10 @@ model_add(Sym *s, const ZydisDecodedInstruction *in,
 {
     if (in->mnemonic != ZYDIS_MNEMONIC_ADD || ops[0].size != 64 ||
         ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER ||
-        gpr(ops[1].reg.value) < 0)
+        moatK_gpr(ops[1].reg.value) < 0)
         return false;
-    Val a = s->reg[gpr(ops[0].reg.value)], b = s->reg[gpr(ops[1].reg.value)];
+    Val a = s->reg[moatK_gpr(ops[0].reg.value)];
+    Val b = s->reg[moatK_gpr(ops[1].reg.value)];
     if (a.kind == V_TABLE && b.kind == V_ENTRY) {
         Val t = a;
         a = b;
@@ -297,12 +290,12 @@ model_flags(Sym *s, const ZydisDecodedInstruction *in,
     if ((in->mnemonic == ZYDIS_MNEMONIC_CMP ||
          in->mnemonic == ZYDIS_MNEMONIC_SUB) &&
         ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-        gpr(ops[0].reg.value) >= 0 &&
+        moatK_gpr(ops[0].reg.value) >= 0 &&
         (ops[0].size == 32 || ops[0].size == 64 ||
          (ops[0].size == 8 && low_byte(ops[0].reg.value))) &&
         ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         s->has_cmp = true;
-        s->cmp_val = s->reg[gpr(ops[0].reg.value)];
+        s->cmp_val = s->reg[moatK_gpr(ops[0].reg.value)];
         s->cmp_form = ops[0].size == 64 ? F_FULL
                       : ops[0].size == 32 ? F_ZX32 : F_ZX8;
         s->cmp_imm = ops[1].imm.value.u;
@@ -337,10 +330,10 @@ bextr_fact(Sym *s, const ZydisDecodedInstruction *in,
 {
     if (in->mnemonic != ZYDIS_MNEMONIC_BEXTR ||
         ops[2].type != ZYDIS_OPERAND_TYPE_REGISTER ||
-        gpr(ops[2].reg.value) < 0 ||
+        moatK_gpr(ops[2].reg.value) < 0 ||
         (ops[0].size != 32 && ops[0].size != 64))
         return;
-    const Val *ctrl = &s->reg[gpr(ops[2].reg.value)];
+    const Val *ctrl = &s->reg[moatK_gpr(ops[2].reg.value)];
     uint64_t   len = ctrl->kind == V_CONST ? (ctrl->n >> 8) & 0xff : 64;
     if (len < 32)
         add_fact(s, res->sym, ops[0].size == 32 ? F_ZX32 : F_FULL,
@@ -368,8 +361,9 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         const ZydisDecodedOperand *o = &ops[i];
         if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
             continue;
-        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && gpr(o->reg.value) >= 0) {
-            int r = gpr(o->reg.value);
+        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            moatK_gpr(o->reg.value) >= 0) {
+            int r = moatK_gpr(o->reg.value);
             s->reg[r] = (i == 0 && known) ? v : fresh(s, o->size == 32);
             if (i == 0 && !known) {
                 mask_fact(s, in, ops, &s->reg[r]);
@@ -387,14 +381,15 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
             slot_clobber(s, base, o->mem.disp.value, o->size / 8);
             if (in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0 &&
                 ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-                gpr(ops[1].reg.value) >= 0 &&
+                moatK_gpr(ops[1].reg.value) >= 0 &&
                 (o->size == 64 || o->size == 32))
                 for (uint32_t k = 0; k < NSLOT; k++)
                     if (!s->slot[k].used) {
+                        int src = moatK_gpr(ops[1].reg.value);
                         s->slot[k] = (Slot){ true, (uint8_t)base,
                                              o->mem.disp.value,
                                              (uint8_t)(o->size / 8),
-                                             s->reg[gpr(ops[1].reg.value)] };
+                                             s->reg[src] };
                         break;
                     }
         }
@@ -466,15 +461,15 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
         if (k < at) {
             step(&s, off, &in, ops);
             if (in.mnemonic == ZYDIS_MNEMONIC_MOVSXD &&
-                gpr(ops[0].reg.value) >= 0 &&
-                s.reg[gpr(ops[0].reg.value)].kind == V_ENTRY) {
+                moatK_gpr(ops[0].reg.value) >= 0 &&
+                s.reg[moatK_gpr(ops[0].reg.value)].kind == V_ENTRY) {
                 tload = off;
-                tval = s.reg[gpr(ops[0].reg.value)];
+                tval = s.reg[moatK_gpr(ops[0].reg.value)];
             }
             continue;
         }
-        Val *t = gpr(ops[0].reg.value) >= 0 ? &s.reg[gpr(ops[0].reg.value)]
-                                            : NULL;
+        int  r0 = moatK_gpr(ops[0].reg.value);
+        Val *t = r0 >= 0 ? &s.reg[r0] : NULL;
         if (!t || t->kind != V_TARGET)
             return 0;
         if (!check_entries(c, f, m, jmp, t))

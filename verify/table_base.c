@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "elfload.h"
+#include "regs.h"
 #include "verify.h"
 
 typedef struct Base {
@@ -29,17 +30,6 @@ typedef struct BState {
     bool seen;
     Base r[16];
 } BState;
-
-static int
-gpr(ZydisRegister r)
-{
-    ZydisRegister big = ZydisRegisterGetLargestEnclosing(
-        ZYDIS_MACHINE_MODE_LONG_64, r);
-
-    if (big >= ZYDIS_REGISTER_RAX && big <= ZYDIS_REGISTER_R15)
-        return (int)(big - ZYDIS_REGISTER_RAX);
-    return -1;
-}
 
 /* `lea T(%rip), %r64` with one PC32 relocation to read-only data. */
 static bool
@@ -84,10 +74,10 @@ step(const KCheck *c, const KSec *s, uint64_t off,
     for (uint8_t i = 0; i < in->operand_count; i++)
         if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
             (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-            gpr(ops[i].reg.value) >= 0)
-            st->r[gpr(ops[i].reg.value)] = (Base){ 0 };
+            moatK_gpr(ops[i].reg.value) >= 0)
+            st->r[moatK_gpr(ops[i].reg.value)] = (Base){ 0 };
     if (is_lea)
-        st->r[gpr(ops[0].reg.value)] = b;
+        st->r[moatK_gpr(ops[0].reg.value)] = b;
 }
 
 static bool

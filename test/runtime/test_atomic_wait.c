@@ -51,6 +51,16 @@ world_up(void)
     moat_free(obj);
 }
 
+/* A cmocka test that runs name_body in a world of its own. */
+#define WORLD_TEST(name)                                                \
+    static void name(void **state)                                      \
+    {                                                                   \
+        (void)state;                                                    \
+        world_up();                                                     \
+        name##_body();                                                  \
+        world_down();                                                   \
+    }
+
 static void
 world_down(void)
 {
@@ -123,15 +133,7 @@ times_out_or_sees_another_value_body(void)
     assert_int_equal(call(a, "notify", nobody, 2), 0);
     moat_instance_free(a);
 }
-
-static void
-times_out_or_sees_another_value(void **state)
-{
-    (void)state;
-    world_up();
-    times_out_or_sees_another_value_body();
-    world_down();
-}
+WORLD_TEST(times_out_or_sees_another_value)
 
 typedef struct Waiting {
     moat_instance *inst;
@@ -173,15 +175,7 @@ woken_by_a_notify_from_another_thread_body(void)
     moat_instance_free(t.inst);
     moat_instance_free(b);
 }
-
-static void
-woken_by_a_notify_from_another_thread(void **state)
-{
-    (void)state;
-    world_up();
-    woken_by_a_notify_from_another_thread_body();
-    world_down();
-}
+WORLD_TEST(woken_by_a_notify_from_another_thread)
 
 static void
 an_interrupt_ends_a_wait_body(void)
@@ -199,15 +193,7 @@ an_interrupt_ends_a_wait_body(void)
     assert_int_equal(t.result, -MOAT_TRAP_INTERRUPTED);
     moat_instance_free(t.inst);
 }
-
-static void
-an_interrupt_ends_a_wait(void **state)
-{
-    (void)state;
-    world_up();
-    an_interrupt_ends_a_wait_body();
-    world_down();
-}
+WORLD_TEST(an_interrupt_ends_a_wait)
 
 typedef struct Adder {
     moat_instance *inst;
@@ -245,15 +231,7 @@ rmw_is_atomic_across_threads_body(void)
     assert_int_equal(call(main_inst, "load", at, 1), NT * N);
     moat_instance_free(main_inst);
 }
-
-static void
-rmw_is_atomic_across_threads(void **state)
-{
-    (void)state;
-    world_up();
-    rmw_is_atomic_across_threads_body();
-    world_down();
-}
+WORLD_TEST(rmw_is_atomic_across_threads)
 
 static void
 unshared_misaligned_out_of_bounds_body(void)
@@ -284,15 +262,7 @@ unshared_misaligned_out_of_bounds_body(void)
     moat_instance_free(u);
     moat_instance_free(s);
 }
-
-static void
-unshared_misaligned_out_of_bounds(void **state)
-{
-    (void)state;
-    world_up();
-    unshared_misaligned_out_of_bounds_body();
-    world_down();
-}
+WORLD_TEST(unshared_misaligned_out_of_bounds)
 
 static void
 shared_must_match_on_import_body(void)
@@ -317,15 +287,7 @@ shared_must_match_on_import_body(void)
     assert_non_null(strstr(err.msg, "shared memory must have maximum"));
     moat_linker_free(l);
 }
-
-static void
-shared_must_match_on_import(void **state)
-{
-    (void)state;
-    world_up();
-    shared_must_match_on_import_body();
-    world_down();
-}
+WORLD_TEST(shared_must_match_on_import)
 
 int
 main(void)
