@@ -165,6 +165,25 @@ extended_constant_expressions(void **state)
     expect(moatT_reject(&b), MOAT_ERR_INVALID, at + 7,
            "type mismatch: i32.add needs two i32 values");
     moatT_free(&b);
+
+    /* 129 consts and 128 adds: one instruction past the limit (256) */
+    Buf g = { 0 };
+    moatT_byte(&g, 0x01);
+    BYTES(&g, 0x7f, 0x00);
+    for (int k = 0; k < 129; k++)
+        BYTES(&g, 0x41, 0x01);
+    size_t last = 0;
+    for (int k = 0; k < 128; k++) {
+        last = g.len;
+        moatT_byte(&g, 0x6a);
+    }
+    moatT_byte(&g, 0x0b);
+    moatT_header(&b);
+    at = moatT_section(&b, S_GLOBAL, &g);
+    expect(moatT_reject(&b), MOAT_ERR_LIMIT, at + last,
+           "instructions in a constant expression");
+    moatT_free(&b);
+    moatT_free(&g);
 }
 
 /* A row of future.def that opcodes.def also decodes would never be
