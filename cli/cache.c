@@ -7,7 +7,8 @@
  * The loader's contract check and the module hash in the descriptor catch
  * an entry that is damaged or belongs to another module; the caller then
  * recompiles and replaces it. The cache holds native code: a directory or
- * entry that another user could have written is refused (docs/cli.md).
+ * entry that another user could have written is refused (docs/cli.md),
+ * and an entry runs unverified only with this user's tag (cache_tag.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -229,7 +230,12 @@ moat_cli_cache_load(moat_engine *e, int dfd, const char *dir,
     moat_status sts = MOAT_ERR_IO;
     close(fd);
     if (obj) {
-        sts = moat_module_load_object(e, obj, len, out, &err);
+        /* tagged by this user's moat: verified when it was stored */
+        bool   is_verified;
+        size_t objlen = moat_cli_cache_untag(dfd, obj, len, &is_verified);
+        sts = moat_module_load_object_flags(e, obj, objlen,
+                                            is_verified ? MOAT_LOAD_TRUSTED
+                                                        : 0, out, &err);
         munmap(obj, len);
     } else {
         snprintf(err.msg, sizeof err.msg,
@@ -279,8 +285,12 @@ moat_cli_cache_store(int dfd, const char *dir, const CacheKey *k,
         return;
     }
     /* 0600 whatever the umask said (a umask only takes bits away) */
-    bool ok = fchmod(fd, 0600) == 0 && moatU_write_all(fd, obj, len) &&
-              fsync(fd) == 0;
+    uint8_t trailer[MOAT_CLI_TAG_LEN];
+    bool    is_tagged = moat_cli_cache_tag(dfd, obj, len, trailer);
+    bool    ok = fchmod(fd, 0600) == 0 && moatU_write_all(fd, obj, len) &&
+                 (!is_tagged ||
+                  moatU_write_all(fd, trailer, sizeof trailer)) &&
+                 fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
     if (ok && renameat(dfd, tmp, dfd, name) == 0)
         return;

@@ -181,6 +181,7 @@ typedef struct RunOptions {
     uint64_t     compile_timeout_ns, compile_memory;
     bool         has_compile_timeout, has_compile_memory;
     bool         no_cache;
+    bool         is_unverified;     /* --no-verify: .o/.so trusted */
     bool         has_profile;   /* --profile given: profilers replace the
                                  * engine's default */
     unsigned     profilers;     /* moat_profiler flags */
@@ -207,6 +208,18 @@ int moat_cli_compile_object(const RunOptions *o, const uint8_t *bytes,
  * 300 s + 300 s per MB, 2 GiB + 1 GiB per MB (docs/cli.md). */
 uint64_t moat_cli_default_compile_ms(size_t len);
 uint64_t moat_cli_default_compile_memory(size_t len);
+
+/* cache_tag.c: the tag that marks a cache entry as verified by this
+ * user's moat (HMAC under the cache directory's key). */
+#define MOAT_CLI_TAG_LEN 40u
+/* The trailer to append to obj (tag + magic); false when the key cannot
+ * be read or made (the entry is then stored untagged). */
+bool   moat_cli_cache_tag(int dfd, const uint8_t *obj, size_t len,
+                          uint8_t trailer[MOAT_CLI_TAG_LEN]);
+/* The object's length within entry[0..len) (the trailer, if any, cut
+ * off); *is_verified when the trailer's tag is this user's for it. */
+size_t moat_cli_cache_untag(int dfd, const uint8_t *entry, size_t len,
+                            bool *is_verified);
 
 /* cache.c: the compile cache (docs/cli.md, "compile cache"). */
 typedef struct CacheKey {

@@ -23,6 +23,7 @@ typedef struct CompileArgs {
     int         is_help;            /* --help: print it, nothing else */
     int         is_debug_stripped;  /* --strip-debug: no DWARF */
     int         is_time_report;     /* --time-report: phases to stderr */
+    int         is_unverified;      /* --no-verify: skip the checker */
     uint64_t    time_ms, memory;    /* --compile-timeout/-memory; 0: none */
     char        out_buf[4096];      /* the default output name */
     const char *name;               /* --name: a plugin to link */
@@ -70,12 +71,18 @@ help(FILE *f)
 "  -jN               compile in N threads (default: by the module's size)\n"
 "  --time-report     print the time of each phase, and LLVM's per-pass\n"
 "                    timers, to standard error\n"
+"Checking:\n"
+"  --no-verify       write the object without running the machine-code\n"
+"                    checker over it (by default a rejected object is\n"
+"                    not written, exit 1: docs/verify.md); the runtime\n"
+"                    still verifies it when it loads it\n"
 "Limits:\n"
 "  --compile-timeout DURATION   stop compiling after DURATION (exit 3)\n"
 "  --compile-memory SIZE        cap the memory the compiler adds (exit 3)\n"
 "  -h, --help        print this help\n"
 "\n"
-"Exit status: 0 done; 1 the module cannot be compiled; 2 bad command\n"
+"Exit status: 0 done; 1 the module cannot be compiled, or the checker\n"
+"rejected the code; 2 bad command\n"
 "line, unknown CPU or target, unreadable input; 3 an implementation\n"
 "limit or compile cap.\n");
 }
@@ -88,7 +95,7 @@ usage(void)
             "[-mcpu=CPU] [-jN] [--interruptible]\n"
             "                    [--name NAME] [--header NAME.h]\n"
             "                    [--strip-debug] "
-            "(drop the module's DWARF) [--time-report]\n"
+            "(drop the module's DWARF) [--time-report] [--no-verify]\n"
             "                    [--compile-timeout DURATION] "
             "[--compile-memory SIZE]\n"
             "                    [-c | -S | -shared | --emit-llvm | "
@@ -205,6 +212,8 @@ parse(int argc, char **argv, CompileArgs *a)
             a->is_debug_stripped = 1;
         else if (!strcmp(s, "--time-report"))
             a->is_time_report = 1;
+        else if (!strcmp(s, "--no-verify"))
+            a->is_unverified = 1;
         else if (!strcmp(s, "--compile-timeout") && i + 1 < argc) {
             uint64_t ns;
             if (!moat_cli_parse_duration(argv[++i], &ns))
@@ -259,6 +268,30 @@ static moat_status
 option_ok(moat_status st)
 {
     return st == MOAT_ERR_OPTION ? MOAT_OK : st;
+}
+
+/* The checker over the object before it is written (docs/verify.md): a
+ * rejected object is not written at all. Text and LLVM outputs are not
+ * machine code; -shared verifies the object it links. */
+static int
+verify_output(const CompileArgs *a, const char *out, const uint8_t *obj,
+              size_t len)
+{
+    moat_error err = { 0 };
+
+    if (a->kind != MOAT_OUTPUT_OBJECT)
+        return EXIT_OK;
+    if (a->is_unverified) {
+        fprintf(stderr, "moat compile: warning: %s: machine code not "
+                "verified (--no-verify)\n", a->is_shared ? a->out : out);
+        return EXIT_OK;
+    }
+    if (moat_artifact_verify(obj, len, &err) == MOAT_OK)
+        return EXIT_OK;
+    moat_cli_report(strcmp(a->in, "-") ? a->in : "<stdin>", &err);
+    fprintf(stderr, "moat compile: nothing written: the compiled code "
+            "breaks a sandbox rule (a compiler bug: please report it)\n");
+    return EXIT_BAD_INPUT;
 }
 
 static int
@@ -338,7 +371,9 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
         cc->free(obj);
         return moat_cli_status_exit(st);
     }
-    int rc = moat_cli_write_output(out, obj, objlen);
+    int rc = verify_output(a, out, obj, objlen);
+    if (rc == EXIT_OK)
+        rc = moat_cli_write_output(out, obj, objlen);
     if (rc == EXIT_OK && hdr)
         rc = moat_cli_write_output(a->header, (const uint8_t *)hdr,
                                    hdrlen);

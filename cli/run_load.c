@@ -2,9 +2,10 @@
  * bytes, whatever its name) is compiled through the compile cache: a hit
  * loads the cached object and never loads the compiler; a miss, an
  * unusable entry or --no-cache compiles with the compiler library, and
- * the result fills the cache. .o and .so files are loaded as they are:
- * native code, trusted like an executable (docs/cli.md). Anything else is
- * WebAssembly text, translated to a binary first (files.c).
+ * the result fills the cache. .o files are verified by the runtime's
+ * machine-code checker as they load, unless --no-verify trusts them (a
+ * .so only runs so: docs/verify.md). Anything else is WebAssembly text,
+ * translated to a binary first (files.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -164,7 +165,9 @@ moat_cli_load(moat_engine *e, const RunOptions *o, bool interruptible,
     } else {
         /* the bytes already read: a pipe cannot be read twice */
         moat_error err = { 0 };
-        if (moat_module_load_object(e, bytes, len, out, &err) != MOAT_OK) {
+        unsigned   flags = o->is_unverified ? MOAT_LOAD_TRUSTED : 0;
+        if (moat_module_load_object_flags(e, bytes, len, flags, out, &err) !=
+            MOAT_OK) {
             moat_cli_report(o->prog, &err);
             rc = EXIT_BAD_INPUT;
         }

@@ -43,14 +43,18 @@ moat_cli_run_usage(FILE *f)
         "  -O0..-O3             optimisation of the compile step "
         "(default -O2)\n"
         "  --no-cache           compile in memory, bypass the cache\n"
+        "  --no-verify          load a .o or .so without the machine-code "
+        "checker:\n"
+        "                       trusted like an executable\n"
         "  --invoke NAME        call export NAME with typed VALUES "
         "instead of _start\n"
-        "A .wasm is compiled and sandboxed. A .o or .so is native code: "
-        "moat checks its\n"
-        "structure and runs none of it while loading, but cannot check "
-        "what its code\n"
-        "does. Run only artifacts you compiled or trust, as you would an "
-        "executable.\n");
+        "A .wasm is compiled and sandboxed. A .o is native code: moat "
+        "checks its structure\n"
+        "and its machine code against the sandbox rules (docs/verify.md) "
+        "before running\n"
+        "any of it, and refuses what the checker rejects (exit 1). A .so "
+        "cannot be\n"
+        "checked: it runs only with --no-verify.\n");
 }
 
 /* "--name VALUE" or "--name=VALUE": the value (advancing *i), else NULL. */
@@ -163,6 +167,8 @@ option(int argc, char **argv, int *i, RunOptions *o)
         o->inherit_env = true;
     } else if (!strcmp(s, "--no-cache")) {
         o->no_cache = true;
+    } else if (!strcmp(s, "--no-verify")) {
+        o->is_unverified = true;
     } else if (s[1] == 'O' && s[2] >= '0' && s[2] <= '3' && !s[3]) {
         o->opt_level = s[2] - '0';
     } else {

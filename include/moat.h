@@ -44,8 +44,11 @@ typedef enum moat_status {
     MOAT_YIELDED,           /* not an error: a host function suspended the
                              * call (moat_caller_yield); moat_error is not
                              * written. See "yield and resume" below. */
-    MOAT_ERR_OPTION         /* an option value is not accepted (an unknown
+    MOAT_ERR_OPTION,        /* an option value is not accepted (an unknown
                              * target triple or CPU, moat_compile.h) */
+    MOAT_ERR_VERIFY         /* an artifact's machine code was rejected by
+                             * the checker, or could not be checked
+                             * (docs/verify.md) */
 } moat_status;
 
 typedef enum moat_trap {
@@ -290,23 +293,54 @@ MOAT_API void moat_engine_set_profiler(moat_engine *e, unsigned profilers);
 
 /* Loads an artifact produced by `moat compile`: a relocatable ELF object,
  * or a shared object (-shared), told apart by the ELF header; bytes are
- * read only during the call. An artifact is native code: trust it as you
- * would an executable. The loader bounds-checks every read of the file,
- * runs none of its code while loading (no constructors, initialisers or
- * IFUNC resolvers; no dlopen) and checks the layout contract and every
- * pointer of the descriptor, but cannot tell what the machine code does
- * once called: load only artifacts you compiled or trust. *out is the
- * caller's (moat_module_free), valid while the engine lives. */
+ * read only during the call. An artifact is native code. The loader
+ * bounds-checks every read of the file, runs none of its code while
+ * loading (no constructors, initialisers or IFUNC resolvers; no dlopen)
+ * and checks the layout contract and every pointer of the descriptor;
+ * then, before any of its code can run, the machine-code checker proves
+ * the sandbox rules on the code itself (docs/verify.md; the rules it does
+ * not prove yet are listed there). Rejected code, or a checker that cannot
+ * be loaded (libmoat-verify.so.0, installed beside libmoat), gives
+ * MOAT_ERR_VERIFY naming the first violation. A shared object cannot be
+ * verified yet: it is refused (MOAT_ERR_VERIFY) unless loaded trusted.
+ * *out is the caller's (moat_module_free), valid while the engine lives. */
 MOAT_API moat_status moat_module_load_object(moat_engine *e,
                                              const uint8_t *bytes,
                                              size_t len, moat_module **out,
                                              moat_error *err);
 /* Same from a file: ELF relocatable object (.o) or shared object (.so), of
  * at most MOAT_FILE_LIMIT bytes (MOAT_ERR_LIMIT past it); directories and
- * devices are refused (MOAT_ERR_IO). The same trust applies. */
+ * devices are refused (MOAT_ERR_IO). Verified the same way. */
 MOAT_API moat_status moat_module_load_file(moat_engine *e, const char *path,
                                            moat_module **out,
                                            moat_error *err);
+/* Flags of moat_module_load_object_flags and moat_module_load_file_flags. */
+typedef enum moat_load_flags {
+    /* The caller vouches for the artifact (it compiled it moments ago in
+     * this process and verified it, or keeps it where only it can write
+     * and authenticates it): the checker is skipped, so the artifact is
+     * trusted like an executable. Needed for shared objects. */
+    MOAT_LOAD_TRUSTED = 1u << 0
+} moat_load_flags;
+/* moat_module_load_object / _file with flags (moat_load_flags; 0 is the
+ * default: verify). */
+MOAT_API moat_status moat_module_load_object_flags(moat_engine *e,
+                                                   const uint8_t *bytes,
+                                                   size_t len, unsigned flags,
+                                                   moat_module **out,
+                                                   moat_error *err);
+MOAT_API moat_status moat_module_load_file_flags(moat_engine *e,
+                                                 const char *path,
+                                                 unsigned flags,
+                                                 moat_module **out,
+                                                 moat_error *err);
+/* Runs the machine-code checker over an artifact (bytes borrowed during
+ * the call) without loading it: MOAT_OK when no rule it checks is broken,
+ * MOAT_ERR_VERIFY naming the first violation (or why the checker cannot
+ * run) otherwise. What the load functions above run; `moat compile` runs
+ * it before writing its output. A shared object is MOAT_ERR_VERIFY. */
+MOAT_API moat_status moat_artifact_verify(const uint8_t *bytes, size_t len,
+                                          moat_error *err);
 /* SHA-256 of the wasm module the artifact was compiled from (32 bytes,
  * borrowed from the module). */
 MOAT_API const uint8_t *moat_module_hash(const moat_module *m);

@@ -44,6 +44,9 @@ void moatR_release(Owner *o);                  /* NULL: no-op */
  * status even when the caller passed no err), then report: copies e into
  * err unless err already holds an error; returns e.code. */
 moat_status moatR_report(moat_error *err, const moat_error *e);
+/* verify_dl.c: the machine-code checker over an artifact's bytes; false
+ * with MOAT_ERR_VERIFY in err when it rejects them or cannot run. */
+bool moatR_verify(const uint8_t *bytes, size_t len, moat_error *err);
 
 typedef struct TypeEntry {
     uint32_t hash;

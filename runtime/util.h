@@ -44,6 +44,9 @@ void moatU_printable(char *out, size_t n, const char *text);
 
 /* util_sha256.c */
 void moatU_sha256(const void *data, size_t len, uint8_t out[32]);
+/* HMAC-SHA-256 with a 32-byte key (the compile cache's entry tags). */
+void moatU_hmac_sha256(const uint8_t key[32], const void *data, size_t len,
+                       uint8_t out[32]);
 
 /* util_cpuid.c: the host's CPUID words (zero where a leaf is missing, and
  * all zero on other architectures), read once per process. */

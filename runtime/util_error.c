@@ -102,6 +102,7 @@ moat_status_string(moat_status s)
         [MOAT_ERR_EXIT] = "exit",
         [MOAT_YIELDED] = "yielded",
         [MOAT_ERR_OPTION] = "bad option",
+        [MOAT_ERR_VERIFY] = "machine code not verified",
     };
     if ((unsigned)s < sizeof names / sizeof names[0] && names[s])
         return names[s];

@@ -140,8 +140,11 @@ blocks(uint32_t st[8], const uint8_t *p, size_t n)
 #define blocks blocks_portable
 #endif
 
-void
-moatU_sha256(const void *data, size_t len, uint8_t out[32])
+/* SHA-256 of block[0..64) (when not NULL) followed by data[0..len): HMAC's
+ * padded key block goes first without a copy of the message. */
+static void
+sha256_after(const uint8_t *block, const void *data, size_t len,
+             uint8_t out[32])
 {
     uint32_t       h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                             0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
@@ -149,13 +152,15 @@ moatU_sha256(const void *data, size_t len, uint8_t out[32])
     uint8_t        tail[128] = { 0 };
     size_t         full = len / 64 * 64, rest = len - full;
 
+    if (block)
+        blocks(h, block, 1);
     blocks(h, p, full / 64);
     memcpy(tail, p + full, rest);
     tail[rest] = 0x80;
     size_t   n = 64;
     if (rest >= 56)
         n = 128;
-    uint64_t bits = (uint64_t)len * 8;
+    uint64_t bits = ((uint64_t)len + (block ? 64 : 0)) * 8;
     for (unsigned i = 0; i < 8; i++)
         tail[n - 1 - i] = (uint8_t)(bits >> (8 * i));
     blocks(h, tail, n / 64);
@@ -165,4 +170,26 @@ moatU_sha256(const void *data, size_t len, uint8_t out[32])
         out[4 * i + 2] = (uint8_t)(h[i] >> 8);
         out[4 * i + 3] = (uint8_t)h[i];
     }
+}
+
+void
+moatU_sha256(const void *data, size_t len, uint8_t out[32])
+{
+    sha256_after(NULL, data, len, out);
+}
+
+/* HMAC (RFC 2104) with SHA-256 and a 32-byte key: H(K^opad || H(K^ipad ||
+ * m)). */
+void
+moatU_hmac_sha256(const uint8_t key[32], const void *data, size_t len,
+                  uint8_t out[32])
+{
+    uint8_t pad[64], inner[32];
+
+    for (int i = 0; i < 64; i++)
+        pad[i] = (uint8_t)((i < 32 ? key[i] : 0) ^ 0x36);
+    sha256_after(pad, data, len, inner);
+    for (int i = 0; i < 64; i++)
+        pad[i] = (uint8_t)((i < 32 ? key[i] : 0) ^ 0x5c);
+    sha256_after(pad, inner, 32, out);
 }

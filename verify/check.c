@@ -73,6 +73,22 @@ static const KRule func_rules[] = { K_DECODE, K_RELOC, K_JUMP, K_END,
     (sizeof func_rules / sizeof func_rules[0] - !(c)->rep->check_memory)
 static const KRule obj_rules[] = { K_OBJECT, K_EXTERN, K_CODEPTR };
 
+/* __start_SEC / __stop_SEC: the bounds of the object's own section SEC,
+ * which the system linker defines (a plugin's descriptor names its code
+ * range so: `moat compile --name`, docs/plugins.md). */
+static bool
+is_own_section_bound(const KObj *o, const char *name)
+{
+    const char *sec = !strncmp(name, "__start_", 8)  ? name + 8
+                      : !strncmp(name, "__stop_", 7) ? name + 7
+                                                     : NULL;
+
+    for (uint32_t i = 0; sec && *sec && i < o->nsec; i++)
+        if (o->sec[i].name && !strcmp(o->sec[i].name, sec))
+            return true;
+    return false;
+}
+
 static void
 check_externs(KCheck *c)
 {
@@ -82,7 +98,8 @@ check_externs(KCheck *c)
         const KSym *s = &o->sym[i];
         if (i == 0 || s->shndx != ELF_SHN_UNDEF)
             continue;
-        if (!moatK_symbol_allowed(s->name))
+        if (!moatK_symbol_allowed(s->name) &&
+            !is_own_section_bound(o, s->name))
             moatK_violation(c, K_EXTERN, 0, "undefined symbol %s is not on "
                             "the runtime's allow-list", *s->name ? s->name
                                                                 : "(empty)");
@@ -156,7 +173,9 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
             if (c.desc.role && c.desc.vals && c.desc.args)
                 moatK_desc_read(&c.obj, &c.desc);
         }
-        if (!alloc_tables(&c)) {
+        c.may_return = moatU_calloc(c.obj.nfn + 1, sizeof *c.may_return);
+        c.end_call = moatU_calloc(c.obj.nfn + 1, sizeof *c.end_call);
+        if (!alloc_tables(&c) || !c.may_return || !c.end_call) {
             moatK_violation(&c, K_OBJECT, 0, "out of memory");
         } else {
             for (uint32_t i = 0; i < c.obj.nfn; i++) {
@@ -166,6 +185,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
                 count_unit(&c, func_rules, NFUNC_RULES(&c));
             }
             c.fn = NULL;
+            moatK_check_end_calls(&c);
             check_externs(&c);
             check_code_pointers(&c);
         }
@@ -174,6 +194,8 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     for (uint32_t i = 0; c.table_used && i < c.obj.nsec; i++)
         moatU_free(c.table_used[i]);
     moatU_free(c.table_used);
+    moatU_free(c.may_return);
+    moatU_free(c.end_call);
     moatU_free(c.desc.role);
     moatU_free(c.desc.vals);
     moatU_free(c.desc.args);

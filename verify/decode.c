@@ -28,6 +28,9 @@ typedef struct FnState {
     uint32_t    *ijmp;          /* indices in insn of indirect jumps */
     uint32_t     nijmp;
     bool         ends_ok;       /* the last instruction cannot fall on */
+    bool         leaves;        /* a ret, or a jump out of f */
+    uint32_t     end_call;      /* the last instruction calls function
+                                 * end_call - 1 of the object (0: not) */
 } FnState;
 
 /* A relocation on the branch target or displacement of an instruction. */
@@ -106,6 +109,19 @@ patched_target(const KObj *o, const KRel *r, uint64_t next, uint32_t *sec,
     return true;
 }
 
+/* A call or jump from f to (sec, to), outside f: a jump leaves f (a tail
+ * call), a call of a function of the object is remembered (end rule). */
+static void
+note_callee(FnState *st, uint32_t sec, uint64_t to, bool is_call)
+{
+    const KFunc *g = moatK_func_at(&st->c->obj, sec, to);
+
+    if (!is_call)
+        st->leaves = true;
+    else if (g && g->lo == to)
+        st->end_call = (uint32_t)(g - st->c->obj.fn) + 1;
+}
+
 /* A call, or a jump that leaves f, through a relocation: to an allowed
  * runtime symbol exactly, or to the start of a function of the object. */
 static void
@@ -137,6 +153,7 @@ check_patched_call(FnState *st, uint64_t off, const KRel *r, uint64_t next,
         st->br[st->nbr++] = (Branch){ off, to };
         return;
     }
+    note_callee(st, sec, to, is_call);
     if (!moatK_func_at(o, sec, to))
         moatK_violation(st->c, K_CALL, off, "call to %s+0x%" PRIx64 ", not "
                         "the start of a function", o->sec[sec].name, to);
@@ -160,6 +177,7 @@ check_direct(FnState *st, uint64_t off, const ZydisDecodedInstruction *in,
         st->br[st->nbr++] = (Branch){ off, to };
         return;
     }
+    note_callee(st, f->sec, to, is_call);
     if (to >= st->s->size)
         moatK_violation(st->c, is_call ? K_CALL : K_JUMP, off, "%s to an "
                         "address outside the object's code (0x%" PRIx64 ")",
@@ -183,13 +201,14 @@ flow(FnState *st, uint32_t idx, const ZydisDecodedInstruction *in,
     bool     is_jmp = in->meta.category == ZYDIS_CATEGORY_UNCOND_BR;
 
     st->ends_ok = false;
+    st->end_call = 0;
     if (in->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
         moatK_violation(st->c, K_SEGMENT, off, "%s: far control transfer",
                         ZydisMnemonicGetString(in->mnemonic));
         return;
     }
     if (in->meta.category == ZYDIS_CATEGORY_RET) {
-        st->ends_ok = true;
+        st->ends_ok = st->leaves = true;
         return;
     }
     bool is_branch = in->meta.category == ZYDIS_CATEGORY_CALL || is_jmp ||
@@ -206,6 +225,7 @@ flow(FnState *st, uint32_t idx, const ZydisDecodedInstruction *in,
         return;
     }
     st->ends_ok = is_jmp;
+    st->leaves |= is_jmp;   /* a table jump or a trampoline's tail call */
     if (is_jmp && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER)
         st->ijmp[st->nijmp++] = idx;
     else
@@ -376,7 +396,11 @@ moatK_check_func(KCheck *c, const KFunc *f)
         moatK_violation(c, K_DECODE, f->lo, "out of memory");
     else if (decode_all(&st)) {
         c->rep->ninsns += st.m.ninsn;
-        if (!st.ends_ok)
+        uint32_t i = (uint32_t)(f - c->obj.fn);
+        c->may_return[i] = st.leaves;
+        if (!st.ends_ok && st.end_call)
+            c->end_call[i] = st.end_call;   /* moatK_check_end_calls */
+        else if (!st.ends_ok)
             moatK_violation(c, K_END, st.insn[st.m.ninsn - 1], "the function "
                             "can run past its last instruction");
         check_targets(&st);
@@ -390,4 +414,41 @@ moatK_check_func(KCheck *c, const KFunc *f)
     moatU_free(st.insn);
     moatU_free(st.br);
     moatU_free(st.ijmp);
+}
+
+/* A function never returns when it has no ret and no jump out of it (it
+ * leaves only through calls) and, if its last instruction is a call of a
+ * function of the object, that one never returns either: the greatest
+ * fixpoint, so that mutual recursion with no ret (which ends on the stack
+ * guard) counts as never returning. A function whose last call can
+ * return would run on into the next function: rule end. Counted against
+ * the caller's unit here, after the per-function counts. */
+void
+moatK_check_end_calls(KCheck *c)
+{
+    uint32_t n = c->obj.nfn;
+    bool     changed = true;
+
+    while (changed) {       /* n rounds at most: each flips one or none */
+        changed = false;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t g = c->end_call[i];
+            if (!c->may_return[i] && g && c->may_return[g - 1]) {
+                c->may_return[i] = true;
+                changed = true;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t g = c->end_call[i];
+        if (!g || !c->may_return[g - 1])
+            continue;
+        c->fn = &c->obj.fn[i];
+        moatK_violation(c, K_END, c->fn->hi - 1, "the function can run past "
+                        "its last instruction: it ends with a call of %s, "
+                        "which can return", c->obj.fn[g - 1].name);
+        c->rep->failed[K_END]++;
+        c->broke[K_END] = false;
+    }
+    c->fn = NULL;
 }

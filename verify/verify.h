@@ -181,6 +181,12 @@ typedef struct KCheck {
     uint64_t   **table_used;        /* per section: bitmap of its relocs
                                      * that proven tables read */
     KDesc        desc;              /* with rep->check_memory */
+    /* Rule end across functions (decode.c, check.c): a function whose
+     * last instruction calls a function of the object is fine only if
+     * that one never returns. Per function index: may_return (a ret or a
+     * jump out of it), end_call (the callee's index + 1, 0: none). */
+    bool        *may_return;
+    uint32_t    *end_call;
 } KCheck;
 
 void moatK_violation(KCheck *c, KRule rule, uint64_t off, const char *fmt,
@@ -191,6 +197,9 @@ void moatK_table_entry_used(KCheck *c, uint32_t sec, uint32_t i);
 /* decode.c: checks function f (rules decode, reloc, jump, end, call,
  * table via table.c, insn and segment via insn.c). */
 void moatK_check_func(KCheck *c, const KFunc *f);
+/* decode.c: the end rule's deferred part, once every function is
+ * decoded: violations for the functions whose last call can return. */
+void moatK_check_end_calls(KCheck *c);
 
 /* insn.c: the instruction allow-list and the segment rule for one
  * decoded instruction at section offset off. The Zydis types stay in
@@ -233,6 +242,9 @@ void moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
 
 /* allow.c */
 bool moatK_symbol_allowed(const char *name);
+/* The runtime's resolver, asked by moatK_symbol_allowed: allow_static.c
+ * (linked with the runtime) or entry.c (libmoat-verify.so). */
+bool moatK_allow_resolve(const char *name);
 bool moatK_symbol_noreturn(const char *name);
 
 #endif

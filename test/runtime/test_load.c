@@ -32,7 +32,8 @@ must_fail(const char *file, moat_status code, const char *prefix)
     moat_error   err = { 0 };
 
     assert_int_equal(moat_engine_new(&e, NULL), MOAT_OK);
-    assert_int_equal(moat_module_load_file(e, file, &m, &err), code);
+    assert_int_equal(moat_module_load_file_flags(e, file, MOAT_LOAD_TRUSTED,
+                                                 &m, &err), code);
     assert_null(m);
     assert_int_equal(err.code, code);
     if (strncmp(err.msg, prefix, strlen(prefix)) != 0)
@@ -92,7 +93,8 @@ load_file(const char *file)
     moat_error   err = { 0 };
 
     assert_int_equal(moat_engine_new(&e, NULL), MOAT_OK);
-    if (moat_module_load_file(e, file, &m, &err) != MOAT_OK)
+    if (moat_module_load_file_flags(e, file, MOAT_LOAD_TRUSTED, &m, &err) !=
+        MOAT_OK)
         fail_msg("%s: %s", file, err.msg);
     exercise(e, m);
     moat_module_free(m);
@@ -114,7 +116,8 @@ object_through_the_elf_loader(void **state)
     moat_module *m;
     moat_error   err = { 0 };
     assert_int_equal(moat_engine_new(&e, NULL), MOAT_OK);
-    if (moat_module_load_object(e, buf, n, &m, &err) != MOAT_OK)
+    if (moat_module_load_object_flags(e, buf, n, MOAT_LOAD_TRUSTED, &m,
+                                      &err) != MOAT_OK)
         fail_msg("%s", err.msg);
     memset(buf, 0, n);                  /* the bytes are only borrowed */
     free(buf);
@@ -165,7 +168,8 @@ no_code_runs(const char *file, moat_status code, const char *prefix)
 
     unlink(RT_FX_MARKER);
     assert_int_equal(moat_engine_new(&e, NULL), MOAT_OK);
-    moat_status st = moat_module_load_file(e, file, &m, &err);
+    moat_status st = moat_module_load_file_flags(e, file, MOAT_LOAD_TRUSTED,
+                                                 &m, &err);
     if (st != code)
         fail_msg("%s: status %d, expected %d: %s", file, st, code, err.msg);
     if (st == MOAT_OK)
@@ -237,7 +241,8 @@ out_of_memory(const char *file)
         moat_set_allocator(faulty_alloc, &f);
         st = moat_engine_new(&e, &err);
         if (st == MOAT_OK)
-            st = moat_module_load_file(e, file, &m, &err);
+            st = moat_module_load_file_flags(e, file, MOAT_LOAD_TRUSTED, &m,
+                                             &err);
         moat_module_free(m);
         moat_engine_free(e);
         moat_set_allocator(NULL, NULL);
