@@ -9,11 +9,13 @@
  * libdir, then the dynamic linker's own search.
  */
 #include <dlfcn.h>
+#include <elf.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "elfload.h"        /* moatR_resolve_symbol: the allow-list */
@@ -59,20 +61,52 @@ try_open(const char *path)
     return true;
 }
 
+/* The library in the directory of file (a path with a slash). */
+static bool
+try_beside(const char *file)
+{
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    char        path[4096];
+
+    if (!slash)
+        return false;
+    int n = snprintf(path, sizeof path, "%.*s/%s", (int)(slash - file), file,
+                     MOAT_VERIFY_SONAME);
+    return n > 0 && (size_t)n < sizeof path && try_open(path);
+}
+
+/* Beside the object this code is in: libmoat.so, or the program libmoat
+ * is linked into (for which dladdr may give only argv[0]: then the
+ * kernel's name of the executable). */
 static bool
 try_beside_self(void)
 {
     Dl_info info;
-    char    path[4096];
+    char    exe[4096];
 
-    if (!dladdr((void *)(uintptr_t)&try_beside_self, &info) ||
-        !info.dli_fname || !strchr(info.dli_fname, '/'))
+    if (dladdr((void *)(uintptr_t)&try_beside_self, &info) &&
+        try_beside(info.dli_fname))
+        return true;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
         return false;
-    const char *slash = strrchr(info.dli_fname, '/');
-    int n = snprintf(path, sizeof path, "%.*s/%s",
-                     (int)(slash - info.dli_fname), info.dli_fname,
-                     MOAT_VERIFY_SONAME);
-    return n > 0 && (size_t)n < sizeof path && try_open(path);
+    exe[n] = 0;
+    return try_beside(exe);
+}
+
+/* A program with no dynamic loader (cc -static: no PT_INTERP) cannot
+ * dlopen a library that needs the shared C library: glibc would map a
+ * second one, which crashes. */
+static bool
+is_static_program(void)
+{
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)getauxval(AT_PHDR);
+    unsigned long     n = getauxval(AT_PHNUM);
+
+    for (unsigned long i = 0; ph && i < n; i++)
+        if (ph[i].p_type == PT_INTERP)
+            return false;
+    return ph != NULL;
 }
 
 static void
@@ -80,6 +114,11 @@ load(void)
 {
     const char *env = secure_getenv("MOAT_VERIFY_LIB");
 
+    if (is_static_program()) {
+        snprintf(why, sizeof why, "this program is linked statically, and "
+                 "a static program cannot load a shared library");
+        return;
+    }
     if (env && *env) {
         try_open(env);              /* named: no other candidate */
         return;

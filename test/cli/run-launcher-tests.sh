@@ -129,7 +129,8 @@ before=$(stat -c '%i %Y %s' "$entry")
 expect "second run (hit)" 7 "" "$moat" run "$e"
 check "hit leaves the entry alone" \
     test "$(stat -c '%i %Y %s' "$entry")" = "$before"
-check "hit adds no file" test "$(find "$MOAT_CACHE_DIR" -type f | wc -l)" -eq 1
+check "hit adds no file (the entry and the tag key)" \
+    test "$(find "$MOAT_CACHE_DIR" -type f | wc -l)" -eq 2
 out=$(LD_DEBUG=files "$moat" run "$e" 2>&1)
 check "hit does not load the compiler" \
     test "$(grep -c 'libmoat-compiler\|libLLVM' <<<"$out")" -eq 0
@@ -170,6 +171,41 @@ expect "entry of another module warns" 7 "compiled from another module" \
     "$moat" run "$e"
 check "entry of another module replaced" \
     test "$(stat -c %s "$entry")" -eq "$size"
+
+# ---- verified entries (docs/verify.md, "Where verification runs") ----
+# an entry carries a tag (HMAC under the directory's 0600 key) that lets a
+# hit skip the checker; a planted instruction breaks the tag, the checker
+# runs and refuses it; an untagged entry is verified; another key's tag
+# does not count
+rm -rf "$MOAT_CACHE_DIR"
+expect "tagged fill" 7 "" "$moat" run "$e"
+entry=$(find "$MOAT_CACHE_DIR" -name '*.o')
+check "entry ends with its tag" test "$(tail -c 8 "$entry")" = MOATTAG1
+check "tag key is 0600 and 32 bytes" \
+    test "$(stat -c '%a %s' "$MOAT_CACHE_DIR/verified.key")" = "600 32"
+out=$(LD_DEBUG=files "$moat" run "$e" 2>&1)
+check "tagged hit does not load the checker" \
+    test "$(grep -c 'libmoat-verify\|libZydis' <<<"$out")" -eq 0
+size=$(stat -c %s "$entry")
+python3 "$src/patch-code.py" "$entry" "$tmp/planted.o" - 0 0f05
+cp "$tmp/planted.o" "$entry"
+expect "syscall planted in a tagged entry: refused, recompiled" 7 \
+    "machine code rejected by the checker" "$moat" run "$e"
+check "planted entry replaced" sh -c "! cmp -s '$entry' '$tmp/planted.o'"
+check "planted entry replaced by a tagged one" \
+    test "$(tail -c 8 "$entry")" = MOATTAG1
+head -c -40 "$entry" >"$tmp/untagged.o" && cp "$tmp/untagged.o" "$entry"
+out=$(LD_DEBUG=files "$moat" run "$e" 2>&1); rc=$?
+check_eq "untagged entry runs" 7 "$rc"
+check "untagged entry is verified (loads the checker)" \
+    test "$(grep -c 'libmoat-verify' <<<"$out")" -gt 0
+rm -rf "$MOAT_CACHE_DIR"
+"$moat" run "$e" 2>/dev/null
+head -c 32 /dev/zero >"$MOAT_CACHE_DIR/verified.key"
+out=$(LD_DEBUG=files "$moat" run "$e" 2>&1); rc=$?
+check_eq "entry tagged under another key runs" 7 "$rc"
+check "entry tagged under another key is verified" \
+    test "$(grep -c 'libmoat-verify' <<<"$out")" -gt 0
 
 # two processes fill the same entry at once: both run, one entry remains
 rm -rf "$MOAT_CACHE_DIR"

@@ -171,8 +171,12 @@ if [ ${#cflags[@]} -eq 0 ]; then
     check "host.c links wholly static (pkg-config --static --libs moat)" \
         "$cc" -static -o "$tmp/host-allstatic" "$src/examples/host.c" \
         $(pkg-config --cflags --static --libs moat)
-    check "wholly static host runs" output_is "$want_host" \
-        "$tmp/host-allstatic" "$tmp/plugin.o"
+    # a static program cannot load the checker's library: refused with
+    # that reason, and it runs what it trusts
+    check "wholly static host refuses to run unverified code" sh -c \
+        "'$tmp/host-allstatic' '$tmp/plugin.o' 2>&1 | grep -q 'linked statically'"
+    check "wholly static host runs a trusted plugin" output_is "$want_host" \
+        "$tmp/host-allstatic" "$tmp/plugin.o" --trusted
 else
     skip "wholly static host" "sanitizer runtimes do not link with -static"
 fi
