@@ -19,6 +19,7 @@ const char *const moatK_rule_name[K_NRULES] = {
     [K_JUMP] = "jump", [K_END] = "end", [K_CALL] = "call",
     [K_EXTERN] = "extern", [K_TABLE] = "table", [K_CODEPTR] = "codeptr",
     [K_INSN] = "insn", [K_SEGMENT] = "segment", [K_MEMORY] = "memory",
+    [K_ICALL] = "indirect-call", [K_STACK] = "stack",
 };
 
 const char *const moatK_unchecked[] = {
@@ -68,9 +69,9 @@ count_unit(KCheck *c, const KRule *rules, size_t n)
 
 static const KRule func_rules[] = { K_DECODE, K_RELOC, K_JUMP, K_END,
                                     K_CALL, K_TABLE, K_INSN, K_SEGMENT,
-                                    K_MEMORY };
+                                    K_MEMORY, K_ICALL, K_STACK };
 #define NFUNC_RULES(c) \
-    (sizeof func_rules / sizeof func_rules[0] - !(c)->rep->check_memory)
+    (sizeof func_rules / sizeof func_rules[0] - ((c)->rep->check_memory ? 0u : 3u))
 static const KRule obj_rules[] = { K_OBJECT, K_EXTERN, K_CODEPTR };
 
 static void

@@ -149,6 +149,7 @@ moatK_desc_read(const KObj *o, KDesc *d)
         d->tmin[i] = et == 0x70 && min <= UINT32_MAX ? min : 0;
     }
     d->ntables = v[5];
+    d->ntypes = v[1];
     d->nfuncs = v[2];
     if (v[2] && !ptr_at(o, sec, base + offsetof(MoatDescriptor, funcs),
                         &fsec, &foff))

@@ -100,7 +100,10 @@ frame_ok(const AState *st, const Addr *a, int64_t size, bool write,
     int64_t at = a->b.c + a->disp;
     if (!write && at == sp.c - (int64_t)MOAT_STACK_TRAP_ROOM && size == 1)
         return true;                            /* the exhaustion probe */
-    if (at >= sp.c - RED_ZONE && at >= -FRAME_MAX && at + size <= 0)
+    /* within a page and the red zone of what the function wrote (the
+     * stack rule keeps sp there) */
+    if (at >= sp.c - RED_ZONE && at >= st->touched - FRAME_MAX - RED_ZONE &&
+        at + size <= 0)
         return true;
     return !write && at >= 8 && at + size <= 8 + (int64_t)args;
 }
@@ -179,7 +182,8 @@ rip_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
 static const char *const kind_name[] = {
     "?", "ctx", "bound", "frame", "stacklimit", "memory*", "heapbase",
     "epoch*", "saved", "heap+bound", "vals", "table*", "elems", "codes",
-    "funcref?", "funcref", "funcs*", "global*", "low32"
+    "funcref?", "funcref", "funcs*", "global*", "low32", "code", "typeid",
+    "codehint", "ctxtypeid", "importcode", "trampcode"
 };
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */

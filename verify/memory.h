@@ -24,11 +24,29 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
        A_GPTR,      /* an imported global's cell (c = global) */
        A_LOW32,     /* low 32 bits <= c, high bits unknown (a 32-bit
                      * compare of a wasm i32 argument) */
+       A_RCODE,     /* a funcref's code (c: its id, memory_call.c) */
+       A_RTYPE,     /* a funcref's type id (c: its id) */
+       A_HINT,      /* codes[i] of table c: a hint, not yet a target */
+       A_TYPEID,    /* canonical type id c of the context area */
+       A_IMPCODE,   /* imported function c's code */
+       A_TCODE,     /* a trampoline's code argument */
+       A_BOOL,      /* a byte whose bit 0 set means facts c hold */
+       A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
        A_NKINDS };
+
+/* A_REFNULL, A_REF, A_RCODE, A_RTYPE: c = id | REF_TYPED once an equal
+ * compare of the funcref's type id with a canonical one was seen; A_HINT:
+ * c = id. Ids are below 2^ID_BITS (memory_call.c). A_BOOL, A_NBOOL: c =
+ * X | h << ID_BITS | Y << 2 * ID_BITS: funcref X's type was checked, hint
+ * h equals funcref Y's code (0: no such fact). */
+#define ID_BITS   20
+#define ID_MASK   ((INT64_C(1) << ID_BITS) - 1)
+#define REF_TYPED (INT64_C(1) << 62)
 
 /* What the flags say, for refining a register on a branch's edges. */
 enum { FK_NONE, FK_CMP /* cmp reg, imm (unsigned) */,
-       FK_ZERO /* test reg, reg */ };
+       FK_ZERO /* test reg, reg */, FK_CMPREG /* cmp reg, reg2 */,
+       FK_BIT0 /* test $1, reg8: fa its value */ };
 
 typedef struct AVal {
     uint8_t k;
@@ -52,10 +70,18 @@ typedef struct AState {
     uint32_t nslot;
     int64_t  soff[NSLOTS];
     AVal     sval[NSLOTS];
+    uint8_t  ssize[NSLOTS];     /* 4 or 8 bytes */
+    int8_t   seq[NSLOTS];       /* equal to this register, or -1 */
     uint8_t  fk, fwidth;    /* FK_*, compare width in bits */
-    int8_t   freg;
+    int8_t   freg, freg2;   /* FK_CMPREG: the registers, or -1 (memory) */
+    AVal     fa, fb;        /* FK_CMPREG: the values compared */
+    int64_t  touched;       /* lowest frame offset written (stack rule) */
     uint64_t fimm;
+    uint8_t  nchange;       /* block inputs: times merged with a change */
 } AState;
+
+/* Merges into a block's input that changed it this often widen (join). */
+#define WIDEN_AFTER 3u
 
 typedef struct MS {
     KCheck        *c;
@@ -67,6 +93,8 @@ typedef struct MS {
     uint64_t       vals;        /* trampoline: bytes of vals */
     uint64_t       args;        /* bytes of stack arguments it may read */
     bool           failed;
+    bool           tramp;       /* analysed as a trampoline */
+    uint64_t       at;          /* the instruction being followed */
     const struct AState *dbg;   /* MOAT_VERIFY_DEBUG: the state */
 } MS;
 
@@ -103,6 +131,10 @@ AVal  moatK_join(AVal a, AVal b);
 const AVal *moatK_slot(const AState *st, int64_t off);
 void  moatK_slot_drop(AState *st, int64_t lo, int64_t hi);
 void  moatK_slot_set(AState *st, int64_t off, AVal v);
+int   moatK_slot_find(const AState *st, int64_t off, uint32_t size);
+void  moatK_slot_put(AState *st, int64_t off, AVal v, uint32_t size, int eq);
+void  moatK_slot_unalias(AState *st, int r);
+AVal  moatK_low32(AVal v);
 bool  moatK_merge(AState *to, const AState *in);
 void  moatK_mfail(MS *ms, uint64_t off, const char *fmt, const char *what);
 Addr  moatK_addr_of(const AState *st, const ZydisDecodedOperand *o);
@@ -114,10 +146,38 @@ AVal  moatK_result64(const MS *ms, const AState *st,
 /* What a load of 8 bytes from a gives (pointers at known places). */
 AVal  moatK_load_kind(const MS *ms, const AState *st, const Addr *a);
 /* The flags an instruction leaves (FK_*), after its register writes. */
-void  moatK_flags(AState *st, const ZydisDecodedInstruction *in,
+void  moatK_flags(const MS *ms, AState *st,
+                  const ZydisDecodedInstruction *in,
                   const ZydisDecodedOperand *ops);
 /* st as it is on the taken (or fall-through) edge of jcc m. */
 void  moatK_refine(AState *st, ZydisMnemonic m, bool taken);
+
+/* memory_call.c: the indirect-call rule's values and check. */
+AVal  moatK_ref_join(AVal a, AVal b);
+AVal  moatK_ref_loaded(const MS *ms);
+void  moatK_ref_fresh(const MS *ms, AState *st, int r);
+AVal  moatK_load32_kind(const MS *ms, const Addr *a);
+AVal  moatK_load_code(const MS *ms, const Addr *a);
+void  moatK_refine_equal(AState *st);
+/* st with the facts of a byte flag (A_BOOL, A_NBOOL c) known to hold */
+void  moatK_facts_hold(AState *st, int64_t c);
+/* The value an 8-bit write of in gives its first operand when it is a
+ * flag byte (setz/setnz after a followed compare, and, xor, mov); false
+ * when it is not one. */
+bool  moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
+                    const ZydisDecodedOperand *ops, AVal *out);
+void  moatK_check_icall(MS *ms, const AState *st, uint64_t off,
+                        const ZydisDecodedInstruction *in,
+                        const ZydisDecodedOperand *ops);
+/* memory_val.c: a violation of rule (memory, indirect-call, stack). */
+void  moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
+                  const char *what);
+
+/* memory_stack.c: the stack rule. */
+void  moatK_stack_touch(AState *st, int64_t at);
+void  moatK_stack_moved(MS *ms, const AState *st, uint64_t off, bool check);
+bool  moatK_probe_loop(const MS *ms, const ZydisDecoder *d, uint32_t first,
+                       uint32_t end, AState *st);
 
 /* memory.c: checks one memory operand in the state before it. */
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,

@@ -27,6 +27,7 @@ entry_state(AState *st, bool tramp)
         st->r[callee_saved[k]] = (AVal){ A_ENTRY, callee_saved[k] };
     st->r[4] = (AVal){ A_FRAME, 0 };
     if (tramp) {
+        st->r[7] = (AVal){ A_TCODE, 0 };        /* rdi */
         st->r[6] = (AVal){ A_CTX, 0 };          /* rsi */
         st->r[2] = (AVal){ A_VALS, 0 };         /* rdx */
     } else {
@@ -69,8 +70,10 @@ call_effects(MS *ms, AState *st, uint64_t off,
         }
     }
     static const int clobbered[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
-    for (size_t k = 0; k < sizeof clobbered / sizeof clobbered[0]; k++)
+    for (size_t k = 0; k < sizeof clobbered / sizeof clobbered[0]; k++) {
         st->r[clobbered[k]] = moatK_top();
+        moatK_slot_unalias(st, clobbered[k]);
+    }
     if (st->r[4].k == A_FRAME)
         moatK_slot_drop(st, INT64_MIN / 2, st->r[4].c);
     else
@@ -121,8 +124,10 @@ push_pop(AState *st, const ZydisDecodedInstruction *in,
     }
     const AVal *v = moatK_slot(st, sp.c);
     st->r[4].c += 8;
-    if (r >= 0)                                     /* pop %rsp: loaded */
+    if (r >= 0) {                                   /* pop %rsp: loaded */
         st->r[r] = v ? *v : moatK_top();
+        moatK_slot_unalias(st, r);
+    }
     return true;
 }
 
@@ -139,19 +144,84 @@ is_noreturn_call(const MS *ms, uint64_t off,
            moatK_symbol_noreturn(o->sym[r->sym].name);
 }
 
-/* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound. */
+/* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound;
+ * a load of a type id is followed (memory_call.c). */
 static AVal
-move32(const AState *st, const ZydisDecodedInstruction *in,
+move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
        const ZydisDecodedOperand *ops)
 {
     int rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
                  ? moatK_gpr(ops[1].reg.value) : -1;
 
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+        ops[1].mem.base != ZYDIS_REGISTER_RIP) {
+        Addr a = moatK_addr_of(st, &ops[1]);
+        AVal v = moatK_load32_kind(ms, &a);
+        if (v.k != A_TOP)
+            return v;
+    }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
         (st->r[rs].k == A_BND || st->r[rs].k == A_LOW32) &&
         st->r[rs].c <= U32MAX)
         return moatK_bnd(st->r[rs].c);
     return moatK_bnd(U32MAX);
+}
+
+/* A store to the frame at offset `at` by operand i of in: a register or
+ * constant moved there is followed (4 or 8 bytes; the slot stays equal
+ * to the register it came from until that register is written, so a
+ * bound the register gets later holds for the slot too: -O0 spills a
+ * value, then compares the register, then reloads it); anything else
+ * forgets what was there. */
+static void
+frame_store(AState *st, const ZydisDecodedInstruction *in,
+            const ZydisDecodedOperand *ops, int64_t at, uint8_t i)
+{
+    const ZydisDecodedOperand *o = &ops[i];
+    int rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
+                 ? moatK_gpr(ops[1].reg.value) : -1;
+    bool mov = in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0;
+
+    if (mov && o->size == 64 && rs >= 0)
+        moatK_slot_put(st, at, st->r[rs], 8, rs);
+    else if (mov && o->size == 32 && rs >= 0)
+        moatK_slot_put(st, at, moatK_low32(st->r[rs]), 4, rs);
+    else if (mov && o->size == 8 && rs >= 0 &&
+             (st->r[rs].k == A_BOOL || st->r[rs].k == A_NBOOL) &&
+             ops[1].reg.value != ZYDIS_REGISTER_AH &&
+             ops[1].reg.value != ZYDIS_REGISTER_BH &&
+             ops[1].reg.value != ZYDIS_REGISTER_CH &&
+             ops[1].reg.value != ZYDIS_REGISTER_DH)
+        moatK_slot_put(st, at, st->r[rs], 1, -1);     /* a flag byte */
+    else if (mov && o->size == 32 &&
+             ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+        moatK_slot_put(st, at, moatK_bnd((int64_t)(ops[1].imm.value.u &
+                                                   U32MAX)), 4, -1);
+    else
+        moatK_slot_drop(st, at, at + (o->size / 8 ? o->size / 8 : 1));
+}
+
+/* A mov of 4 or 8 bytes from a frame slot into register r (already
+ * written): r has the slot's value, and the slot stays equal to it. */
+static void
+frame_load(AState *st, const ZydisDecodedInstruction *in,
+           const ZydisDecodedOperand *ops, int r)
+{
+    if (in->mnemonic != ZYDIS_MNEMONIC_MOV ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_MEMORY)
+        return;
+    Addr a = moatK_addr_of(st, &ops[1]);
+    if (!a.has_b || a.has_i || a.b.k != A_FRAME ||
+        moatK_gpr(ops[1].mem.base) == r)
+        return;
+    uint32_t size = ops[0].size / 8;
+    int      k = moatK_slot_find(st, a.b.c + a.disp, size);
+    if (k < 0)
+        return;
+    st->r[r] = size == 4 ? moatK_low32(st->sval[k]) : st->sval[k];
+    if (st->ssize[k] == size)
+        st->seq[k] = (int8_t)r;
 }
 
 /* A direct jump out of the function (decode.c allowed only a function
@@ -170,15 +240,6 @@ is_tail_jump(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
     return n > 0 || to < ms->f->lo || to >= ms->f->hi;
 }
 
-/* sp may not go more than FRAME_MAX below the entry sp (memory.h). */
-static void
-check_frame(MS *ms, const AState *st, uint64_t off, bool check)
-{
-    if (check && st->r[4].k == A_FRAME && st->r[4].c < -FRAME_MAX)
-        moatK_mfail(ms, off, "%s: the frame grows past a page",
-                    "stack pointer");
-}
-
 /* One instruction: with check, its memory operands first (in the state
  * before it), then its effect on the state. */
 static void
@@ -192,7 +253,10 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
 
     bool is_nop = in->meta.category == ZYDIS_CATEGORY_NOP ||
                   in->meta.category == ZYDIS_CATEGORY_WIDENOP;
+    AVal sp = st->r[4], flag;
+    bool is_flag = moatK_bool_op(st, in, ops, &flag);
 
+    ms->at = off;
     for (uint8_t i = 0; check && !is_nop && i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
         if (o->type != ZYDIS_OPERAND_TYPE_MEMORY || !o->actions ||
@@ -202,7 +266,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         ms->dbg = st;
         moatK_check_access(ms, st, off, in, o);
     }
-    moatK_flags(st, in, ops);
+    moatK_flags(ms, st, in, ops);
     if (in->meta.category == ZYDIS_CATEGORY_RET) {
         if (check)
             check_ret(ms, st, off);
@@ -210,8 +274,10 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
     }
     if (check && in->meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
         !in->raw.imm[0].is_relative &&
-        ms->d->role[ms->f - ms->c->obj.fn] == K_ROLE_TRAMP)
+        ms->d->role[ms->f - ms->c->obj.fn] == K_ROLE_TRAMP) {
         check_ret(ms, st, off);         /* a trampoline's tail call */
+        moatK_check_icall(ms, st, off, in, ops);
+    }
     if (check && is_tail_jump(ms, off, in)) {
         check_ret(ms, st, off);         /* the callee returns for us */
         if (st->r[7].k != A_CTX)
@@ -219,12 +285,18 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
                         "argument", ZydisMnemonicGetString(in->mnemonic));
     }
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
+        if (check && !in->raw.imm[0].is_relative)
+            moatK_check_icall(ms, st, off, in, ops);
+        if (st->r[4].k == A_FRAME)              /* the return address */
+            moatK_stack_touch(st, st->r[4].c - 8);
         call_effects(ms, st, off, in, check);
         st->fk = FK_NONE;
         return;
     }
     if (push_pop(st, in, ops)) {
-        check_frame(ms, st, off, check);
+        moatK_stack_moved(ms, st, off, check);
+        if (in->mnemonic == ZYDIS_MNEMONIC_PUSH && st->r[4].k == A_FRAME)
+            moatK_stack_touch(st, st->r[4].c);
         return;
     }
     for (uint8_t i = 0; i < in->operand_count; i++) {
@@ -234,15 +306,8 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
             Addr a = moatK_addr_of(st, o);
             if (a.has_b && !a.has_i && a.b.k == A_FRAME) {
-                int64_t at = a.b.c + a.disp;
-                int     rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
-                                 ? moatK_gpr(ops[1].reg.value) : -1;
-                if (in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0 &&
-                    o->size == 64 && rs >= 0)
-                    moatK_slot_set(st, at, st->r[rs]);
-                else
-                    moatK_slot_drop(st, at,
-                                    at + (o->size / 8 ? o->size / 8 : 1));
+                frame_store(st, in, ops, a.b.c + a.disp, i);
+                moatK_stack_touch(st, a.b.c + a.disp);
             }
             /* other stores are proven (or rejected) to be outside the
              * stack: heap, context area, vals */
@@ -252,18 +317,26 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
                                                         : -1;
         if (r < 0)
             continue;
+        moatK_slot_unalias(st, r);
         if (i == 0 && o->size == 64 &&
-            o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN)
+            o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
             st->r[r] = moatK_result64(ms, st, in, ops);
-        else if (o->size == 32)
-            st->r[r] = move32(st, in, ops);
-        else if (o->size < 32 && st->r[r].k == A_BND &&
-                 st->r[r].c <= U32MAX)
+            moatK_ref_fresh(ms, st, r);
+        } else if (o->size == 32) {
+            st->r[r] = move32(ms, st, in, ops);
+        } else if (i == 0 && o->size == 8 && is_flag) {
+            st->r[r] = flag;
+        } else if (o->size < 32 && st->r[r].k == A_BND &&
+                   st->r[r].c <= U32MAX) {
             st->r[r] = moatK_bnd(U32MAX);     /* low bits changed, high zero */
-        else
+        } else {
             st->r[r] = moatK_top();
+        }
+        if (i == 0 && (o->size == 32 || o->size == 64))
+            frame_load(st, in, ops, r);
     }
-    check_frame(ms, st, off, check);
+    if (!moatK_same(st->r[4], sp))
+        moatK_stack_moved(ms, st, off, check);
 }
 
 typedef struct Block {
@@ -373,8 +446,9 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
             uint64_t cost = b[bk].end - b[bk].first + 1 +
                             (b[bk].ends_ijmp ? nb : 0);
             if (!pass && (budget < cost || (budget -= cost) == 0)) {
-                moatK_mfail(ms, ms->f->lo, "%s: the analysis did not settle "
-                            "within its budget", "memory");
+                for (int r = K_MEMORY; r <= K_STACK; r++)
+                    moatK_rfail(ms, (KRule)r, ms->f->lo, "%s: the analysis "
+                                "did not settle within its budget", "memory");
                 return;
             }
             if (!pass)
@@ -385,6 +459,14 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
             ZydisDecodedInstruction in;
             ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
             uint64_t                off = 0;
+            if (moatK_probe_loop(ms, &d, b[bk].first, b[bk].end, &st)) {
+                if (!pass && bk + 1 < nb && moatK_merge(&b[bk + 1].in, &st) &&
+                    !queued[bk + 1]) {
+                    queued[bk + 1] = 1;     /* only the way out */
+                    work[nwork++] = bk + 1;
+                }
+                continue;
+            }
             for (uint32_t i = b[bk].first; i < b[bk].end; i++) {
                 off = ms->m->insn[i];
                 if (!decode_at(ms, &d, off, &in, ops))
@@ -442,10 +524,12 @@ moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
     uint8_t *queued = moatU_calloc(m->ninsn + 1, 1);
 
     if (!d->ok) {
-        moatK_violation(c, K_MEMORY, f->lo, "the descriptor could not be "
-                        "read: nothing is proven");
+        for (int r = K_MEMORY; r <= K_STACK; r++)
+            moatK_violation(c, (KRule)r, f->lo, "the descriptor could not "
+                            "be read: nothing is proven");
     } else if (!b || !work || !queued) {
-        moatK_violation(c, K_MEMORY, f->lo, "out of memory");
+        for (int r = K_MEMORY; r <= K_STACK; r++)
+            moatK_violation(c, (KRule)r, f->lo, "out of memory");
     } else {
         uint32_t nb = make_blocks(&ms, b);
         ms.mem_is_ctx = d->flags & MOAT_DESC_F_MEM_IS_CTX;
@@ -453,7 +537,9 @@ moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
         ms.args = d->args[idx];
         if (nb && (d->role[idx] & K_ROLE_TRAMP)) {
             ms.args = 0;        /* the runtime passes three registers */
+            ms.tramp = true;
             analyse(&ms, b, nb, true, work, queued);
+            ms.tramp = false;
             ms.args = d->args[idx];
         }
         if (nb && (!(d->role[idx] & K_ROLE_TRAMP) ||

@@ -18,26 +18,69 @@ moatK_bnd(int64_t max)
 }
 
 /* Join: equal values stay; bounds of one kind take the larger bound while
- * it stays 32-bit (so a walking pointer widens to top); else top. */
-AVal
-moatK_join(AVal a, AVal b)
+ * it stays 32-bit (so a walking pointer widens to top); else top. With
+ * widen (a block whose state keeps changing), a bound that grows jumps to
+ * 2^32 - 1 at once: a counter that climbs by one per pass would
+ * otherwise take 2^32 passes (the fixpoint's budget rejects it). */
+static AVal
+join(AVal a, AVal b, bool widen)
 {
     if (moatK_same(a, b))
         return a;
+    AVal r = moatK_ref_join(a, b);
+    if (r.k != A_TOP)
+        return r;
     if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_LOW32)) {
         int64_t mx = a.c > b.c ? a.c : b.c;
+        if (widen && mx > a.c)
+            mx = mx <= U32MAX ? U32MAX : mx;
         return mx <= U32MAX ? (AVal){ a.k, mx } : moatK_top();
     }
     return moatK_top();
 }
 
+AVal
+moatK_join(AVal a, AVal b)
+{
+    return join(a, b, false);
+}
+
+/* The slot at frame offset off of at least `size` bytes (4 or 8), or -1.
+ * A 4-byte load reads the low half of an 8-byte slot. */
+int
+moatK_slot_find(const AState *st, int64_t off, uint32_t size)
+{
+    for (uint32_t i = 0; i < st->nslot; i++)
+        if (st->soff[i] == off && st->ssize[i] >= size)
+            return (int)i;
+    return -1;
+}
+
+/* The low 32 bits of v, as a 4-byte store keeps them. */
+AVal
+moatK_low32(AVal v)
+{
+    if ((v.k == A_BND || v.k == A_LOW32) && v.c <= U32MAX)
+        return moatK_bnd(v.c);
+    return moatK_bnd(U32MAX);
+}
+
 const AVal *
 moatK_slot(const AState *st, int64_t off)
 {
-    for (uint32_t i = 0; i < st->nslot; i++)
-        if (st->soff[i] == off)
-            return &st->sval[i];
-    return NULL;
+    int i = moatK_slot_find(st, off, 8);
+
+    return i >= 0 ? &st->sval[i] : NULL;
+}
+
+static void
+slot_remove(AState *st, uint32_t i)
+{
+    st->nslot--;
+    st->soff[i] = st->soff[st->nslot];
+    st->sval[i] = st->sval[st->nslot];
+    st->ssize[i] = st->ssize[st->nslot];
+    st->seq[i] = st->seq[st->nslot];
 }
 
 /* Drops slots overlapping [lo, hi) (frame offsets). */
@@ -45,23 +88,39 @@ void
 moatK_slot_drop(AState *st, int64_t lo, int64_t hi)
 {
     for (uint32_t i = 0; i < st->nslot;)
-        if (st->soff[i] < hi && lo < st->soff[i] + 8) {
-            st->nslot--;
-            st->soff[i] = st->soff[st->nslot];
-            st->sval[i] = st->sval[st->nslot];
-        } else {
+        if (st->soff[i] < hi && lo < st->soff[i] + st->ssize[i])
+            slot_remove(st, i);
+        else
             i++;
-        }
+}
+
+/* A store of size bytes (4 or 8) of v at off; eq: the register it was
+ * stored from (still equal to it until that register is written), or -1. */
+void
+moatK_slot_put(AState *st, int64_t off, AVal v, uint32_t size, int eq)
+{
+    moatK_slot_drop(st, off, off + size);
+    if ((v.k != A_TOP || eq >= 0) && st->nslot < NSLOTS) {
+        st->soff[st->nslot] = off;
+        st->sval[st->nslot] = v;
+        st->ssize[st->nslot] = (uint8_t)size;
+        st->seq[st->nslot++] = (int8_t)eq;
+    }
 }
 
 void
 moatK_slot_set(AState *st, int64_t off, AVal v)
 {
-    moatK_slot_drop(st, off, off + 8);
-    if (v.k != A_TOP && st->nslot < NSLOTS) {
-        st->soff[st->nslot] = off;
-        st->sval[st->nslot++] = v;
-    }
+    moatK_slot_put(st, off, v, 8, -1);
+}
+
+/* Register r is written: slots stored from it are no longer equal to it. */
+void
+moatK_slot_unalias(AState *st, int r)
+{
+    for (uint32_t i = 0; i < st->nslot; i++)
+        if (st->seq[i] == r)
+            st->seq[i] = -1;
 }
 
 /* Merges `in` into *to; true when *to changed. */
@@ -69,39 +128,56 @@ bool
 moatK_merge(AState *to, const AState *in)
 {
     bool changed = false;
+    bool widen = to->nchange >= WIDEN_AFTER;
 
     if (!to->seen) {
         *to = *in;
+        to->nchange = 0;
         return true;
     }
     for (int r = 0; r < 16; r++) {
-        AVal j = moatK_join(to->r[r], in->r[r]);
+        AVal j = join(to->r[r], in->r[r], widen);
         changed |= !moatK_same(j, to->r[r]);
         to->r[r] = j;
     }
-    if (to->fk != in->fk || to->freg != in->freg ||
-        to->fwidth != in->fwidth || to->fimm != in->fimm) {
+    if (to->touched < in->touched) {    /* the shallower one holds */
+        to->touched = in->touched;
+        changed = true;
+    }
+    if (to->fk != in->fk || to->freg != in->freg || to->freg2 != in->freg2 ||
+        to->fwidth != in->fwidth || to->fimm != in->fimm ||
+        !moatK_same(to->fa, in->fa) || !moatK_same(to->fb, in->fb)) {
         changed |= to->fk != FK_NONE;
         to->fk = FK_NONE;
     }
     for (uint32_t i = 0; i < to->nslot;) {
-        const AVal *o = moatK_slot(in, to->soff[i]);
-        AVal  j = o ? moatK_join(to->sval[i], *o) : moatK_top();
-        if (j.k == A_TOP) {
-            to->nslot--;
-            to->soff[i] = to->soff[to->nslot];
-            to->sval[i] = to->sval[to->nslot];
+        int   k = moatK_slot_find(in, to->soff[i], to->ssize[i]);
+        bool  same = k >= 0 && in->ssize[k] == to->ssize[i];
+        AVal  j = same ? join(to->sval[i], in->sval[k], widen) : moatK_top();
+        int8_t eq = same && in->seq[k] == to->seq[i] ? to->seq[i] : -1;
+        if (j.k == A_TOP && eq < 0) {
+            slot_remove(to, i);
             changed = true;
             continue;
         }
-        changed |= !moatK_same(j, to->sval[i]);
+        changed |= !moatK_same(j, to->sval[i]) || eq != to->seq[i];
+        to->seq[i] = eq;
         to->sval[i++] = j;
     }
+    if (changed && to->nchange < UINT8_MAX)
+        to->nchange++;
     return changed;
 }
 
 void
 moatK_mfail(MS *ms, uint64_t off, const char *fmt, const char *what)
+{
+    moatK_rfail(ms, K_MEMORY, off, fmt, what);
+}
+
+void
+moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
+            const char *what)
 {
     if (getenv("MOAT_VERIFY_DEBUG") && ms->dbg) {
         fprintf(stderr, "at 0x%" PRIx64 ":", off);
@@ -109,12 +185,13 @@ moatK_mfail(MS *ms, uint64_t off, const char *fmt, const char *what)
             fprintf(stderr, " r%d=%d/%" PRId64, r, ms->dbg->r[r].k,
                     ms->dbg->r[r].c);
         for (uint32_t i = 0; i < ms->dbg->nslot; i++)
-            fprintf(stderr, " [%" PRId64 "]=%d/%" PRId64, ms->dbg->soff[i],
-                    ms->dbg->sval[i].k, ms->dbg->sval[i].c);
+            fprintf(stderr, " [%" PRId64 ":%u]=%d/%" PRId64 "~r%d",
+                    ms->dbg->soff[i], ms->dbg->ssize[i], ms->dbg->sval[i].k,
+                    ms->dbg->sval[i].c, ms->dbg->seq[i]);
         fprintf(stderr, "\n");
     }
     ms->failed = true;
-    moatK_violation(ms->c, K_MEMORY, off, fmt, what);
+    moatK_violation(ms->c, rule, off, fmt, what);
 }
 
 /* A pointer in the context area: table pointers, imported globals'
@@ -145,7 +222,10 @@ AVal
 moatK_load_kind(const MS *ms, const AState *st, const Addr *a)
 {
     if (a->has_b && a->b.k == A_ELEMS)      /* an element (or NULL) */
-        return ms->d->tmin[a->b.c] ? (AVal){ A_REFNULL, 0 } : moatK_top();
+        return ms->d->tmin[a->b.c] ? moatK_ref_loaded(ms) : moatK_top();
+    AVal code = moatK_load_code(ms, a);
+    if (code.k != A_TOP)
+        return code;
     if (a->has_i || !a->has_b)
         return moatK_top();
     if (a->b.k == A_CTX)
@@ -164,8 +244,25 @@ moatK_load_kind(const MS *ms, const AState *st, const Addr *a)
     return moatK_top();
 }
 
+/* A compare operand's value: a register, or what a load gives. */
+static AVal
+operand_val(const MS *ms, const AState *st, const ZydisDecodedOperand *o)
+{
+    if (o->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        int r = moatK_gpr(o->reg.value);
+        return r >= 0 ? st->r[r] : moatK_top();
+    }
+    if (o->type != ZYDIS_OPERAND_TYPE_MEMORY ||
+        o->mem.base == ZYDIS_REGISTER_RIP)
+        return moatK_top();
+    Addr a = moatK_addr_of(st, o);
+    if (o->size == 32)
+        return moatK_load32_kind(ms, &a);
+    return o->size == 64 ? moatK_load_kind(ms, st, &a) : moatK_top();
+}
+
 void
-moatK_flags(AState *st, const ZydisDecodedInstruction *in,
+moatK_flags(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
             const ZydisDecodedOperand *ops)
 {
     bool writes = in->cpu_flags && in->cpu_flags->modified;
@@ -180,6 +277,24 @@ moatK_flags(AState *st, const ZydisDecodedInstruction *in,
             st->fk = FK_CMP;
             st->fimm = ops[1].imm.value.u &
                        (ops[0].size == 32 ? 0xffffffffu : UINT64_MAX);
+        } else if (in->mnemonic == ZYDIS_MNEMONIC_CMP &&
+                   (ops[0].size == 32 || ops[0].size == 64) &&
+                   ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+            st->fk = FK_CMPREG;
+            st->freg2 = (int8_t)(ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
+                                     ? moatK_gpr(ops[1].reg.value) : -1);
+            st->fa = operand_val(ms, st, &ops[0]);
+            st->fb = operand_val(ms, st, &ops[1]);
+        } else if (in->mnemonic == ZYDIS_MNEMONIC_TEST && r >= 0 &&
+                   ops[0].size == 8 &&
+                   ops[0].reg.value != ZYDIS_REGISTER_AH &&
+                   ops[0].reg.value != ZYDIS_REGISTER_BH &&
+                   ops[0].reg.value != ZYDIS_REGISTER_CH &&
+                   ops[0].reg.value != ZYDIS_REGISTER_DH &&
+                   ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+                   ops[1].imm.value.u == 1) {
+            st->fk = FK_BIT0;           /* a flag byte's bit 0 */
+            st->fa = st->r[r];
         } else if (in->mnemonic == ZYDIS_MNEMONIC_TEST && r >= 0 &&
                    ops[0].size == 64 &&
                    ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
@@ -194,18 +309,17 @@ moatK_flags(AState *st, const ZydisDecodedInstruction *in,
     for (uint8_t i = 0; st->fk && i < in->operand_count; i++)
         if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
             (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-            moatK_gpr(ops[i].reg.value) == st->freg)
+            (moatK_gpr(ops[i].reg.value) == st->freg ||
+             (st->fk == FK_CMPREG &&
+              moatK_gpr(ops[i].reg.value) == st->freg2)))
             st->fk = FK_NONE;
 }
 
-/* reg <= max on this edge (unsigned). */
+/* v <= max (unsigned), v a register or an 8-byte slot, compared at the
+ * flags' width. */
 static void
-bound_reg(AState *st, uint64_t max)
+bound_val(const AState *st, AVal *v, uint64_t max)
 {
-    AVal *v = &st->r[st->freg];
-
-    if (max > (uint64_t)REACH)
-        return;
     if (st->fwidth == 64)
         *v = moatK_bnd(v->k == A_BND && v->c < (int64_t)max ? v->c
                                                             : (int64_t)max);
@@ -217,18 +331,57 @@ bound_reg(AState *st, uint64_t max)
         *v = (AVal){ A_LOW32, (int64_t)max };   /* the low half only */
 }
 
+/* reg <= max on this edge (unsigned), and so the slots stored from it: a
+ * 4-byte slot holds its low half, which either width bounds. */
+static void
+bound_reg(AState *st, uint64_t max)
+{
+    if (max > (uint64_t)REACH)
+        return;
+    bound_val(st, &st->r[st->freg], max);
+    for (uint32_t i = 0; i < st->nslot; i++) {
+        if (st->seq[i] != st->freg)
+            continue;
+        AVal *v = &st->sval[i];
+        if (st->ssize[i] == 8)
+            bound_val(st, v, max);
+        else
+            *v = moatK_bnd(v->k == A_BND && v->c < (int64_t)max
+                               ? v->c : (int64_t)max);
+    }
+}
+
 void
 moatK_refine(AState *st, ZydisMnemonic m, bool taken)
 {
     bool zero_test = st->fk == FK_ZERO ||
                      (st->fk == FK_CMP && st->fimm == 0 && st->fwidth == 64);
 
+    if (st->fk == FK_BIT0) {
+        bool set = (m == ZYDIS_MNEMONIC_JNZ && taken) ||
+                   (m == ZYDIS_MNEMONIC_JZ && !taken);
+        bool clear = (m == ZYDIS_MNEMONIC_JZ && taken) ||
+                     (m == ZYDIS_MNEMONIC_JNZ && !taken);
+        if ((set && st->fa.k == A_BOOL) || (clear && st->fa.k == A_NBOOL))
+            moatK_facts_hold(st, st->fa.c);
+        return;
+    }
+    if (st->fk == FK_CMPREG) {
+        if ((m == ZYDIS_MNEMONIC_JZ && taken) ||
+            (m == ZYDIS_MNEMONIC_JNZ && !taken))
+            moatK_refine_equal(st);
+        return;
+    }
     if (st->fk == FK_NONE || st->freg < 0)
         return;
     if (zero_test && ((m == ZYDIS_MNEMONIC_JZ && !taken) ||
                       (m == ZYDIS_MNEMONIC_JNZ && taken))) {
         if (st->r[st->freg].k == A_REFNULL)
-            st->r[st->freg] = (AVal){ A_REF, 0 };
+            st->r[st->freg].k = A_REF;
+        for (uint32_t i = 0; i < st->nslot; i++)
+            if (st->seq[i] == st->freg && st->ssize[i] == 8 &&
+                st->sval[i].k == A_REFNULL)
+                st->sval[i].k = A_REF;
         return;
     }
     if (st->fk != FK_CMP)

@@ -39,14 +39,29 @@ typedef enum KRule {
     K_SEGMENT,      /* no segment writes; fs only read, gs never */
     K_MEMORY,       /* every memory access proven in bounds (partial:
                      * only with KReport.check_memory, docs/verify.md) */
+    K_ICALL,        /* "indirect-call": every call through a register or
+                     * memory calls a funcref's code after the table's
+                     * bound, null and type checks, an import's code, or a
+                     * trampoline's code argument (with check_memory) */
+    K_STACK,        /* sp moves by bounded amounts; frames past a page
+                     * only after the stack limit check (with
+                     * check_memory) */
     K_NRULES
 } KRule;
 
+/* The rules proven on the memory rule's dataflow: checked only with
+ * KReport.check_memory (else listed as not checked). */
+static inline bool
+moatK_flow_rule(int r)
+{
+    return r == K_MEMORY || r == K_ICALL || r == K_STACK;
+}
+
 /* Names printed in violations and summaries ("decode", "jump", ...). */
 extern const char *const moatK_rule_name[K_NRULES];
-/* Rules of docs/verify.md that this checker does not prove yet: every
- * summary lists them, so that no output claims them. NULL-terminated;
- * "memory" is first, and is checked only with KReport.check_memory. */
+/* Rules of docs/verify.md checked only with KReport.check_memory (the
+ * moatK_flow_rule ones): every summary without it lists them as not
+ * checked, so that no output claims them. NULL-terminated. */
 extern const char *const moatK_unchecked[];
 
 typedef struct KViolation {
@@ -67,7 +82,8 @@ typedef struct KReport {
     uint64_t   nobjs, nfuncs, ninsns;
     uint64_t   checked[K_NRULES], failed[K_NRULES];
     uint64_t   nviol;       /* all violations, kept or not */
-    uint64_t   nindirect_calls;    /* seen, not proven (moatK_unchecked) */
+    uint64_t   nindirect_calls;    /* seen (proven only with check_memory:
+                                    * rule indirect-call) */
     uint32_t   nkept;
     KViolation kept[K_MAX_KEPT];
 } KReport;
@@ -160,7 +176,7 @@ typedef struct KDesc {
     uint8_t   *gwritable;       /* per global: own and mutable */
     uint8_t   *gimport;         /* per global: 1 imported, 3 imported
                                  * and mutable */
-    uint64_t   ntables, nfuncs;
+    uint64_t   ntables, nfuncs, ntypes;
     uint64_t  *tmin;            /* per table: elements it has at least,
                                  * 0 for an externref table */
     uint8_t   *role;            /* per function of KObj.fn: K_ROLE_* */
