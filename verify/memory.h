@@ -53,7 +53,7 @@ typedef struct AVal {
     int64_t c;      /* BND, HEAPPTR: bound; FRAME: offset; ENTRY: reg */
 } AVal;
 
-#define NSLOTS    48u
+#define NSLOTS    64u
 #define U32MAX    INT64_C(0xffffffff)
 #define RED_ZONE  128
 /* Frames: every access and sp itself within a page below the entry sp.

@@ -284,9 +284,9 @@ moatK_check_icall(MS *ms, const AState *st, uint64_t off,
     }
     if (target_ok(ms, v))
         return;
-    ms->failed = true;
-    moatK_violation(ms->c, K_ICALL, off, "%s through a value that is not "
-                    "a funcref's code after the bound, null and type checks, "
-                    "an import's code or a trampoline's code argument",
-                    ZydisMnemonicGetString(in->mnemonic));
+    ms->dbg = st;
+    moatK_rfail(ms, K_ICALL, off, "%s through a value that is not a "
+                "funcref's code after the bound, null and type checks, an "
+                "import's code or a trampoline's code argument",
+                ZydisMnemonicGetString(in->mnemonic));
 }

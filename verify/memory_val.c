@@ -96,16 +96,57 @@ moatK_slot_drop(AState *st, int64_t lo, int64_t hi)
 
 /* A store of size bytes (4 or 8) of v at off; eq: the register it was
  * stored from (still equal to it until that register is written), or -1. */
+/* How much a slot is worth keeping when the table is full: 0 says no
+ * more than a 4-byte load would; 1 a value of a call_indirect sequence
+ * (funcref, code, flag byte: the oldest load goes first, by id); 2 a
+ * bound; 3 anything else; 4 ctx or a saved callee-saved register (the
+ * calls and ret need them). */
+static int
+slot_worth(const AState *st, uint32_t i)
+{
+    AVal v = st->sval[i];
+
+    if (v.k == A_BND && st->seq[i] < 0)
+        return st->ssize[i] == 4 && v.c == U32MAX ? 0 : 2;
+    if (v.k == A_REFNULL || v.k == A_REF || v.k == A_RCODE ||
+        v.k == A_RTYPE || v.k == A_HINT || v.k == A_BOOL || v.k == A_NBOOL)
+        return 1;
+    return v.k == A_CTX || v.k == A_ENTRY ? 4 : 3;
+}
+
+/* Makes room in a full slot table; false: nothing may go. */
+static bool
+slot_evict(AState *st)
+{
+    uint32_t best = 0;
+    int      bw = 5;
+
+    for (uint32_t i = 0; i < st->nslot; i++) {
+        int w = slot_worth(st, i);
+        if (w < bw || (w == bw && w == 1 && (st->sval[i].c & ID_MASK) <
+                                              (st->sval[best].c & ID_MASK))) {
+            best = i;
+            bw = w;
+        }
+    }
+    if (bw >= 4)
+        return false;
+    slot_remove(st, best);
+    return true;
+}
+
 void
 moatK_slot_put(AState *st, int64_t off, AVal v, uint32_t size, int eq)
 {
     moatK_slot_drop(st, off, off + size);
-    if ((v.k != A_TOP || eq >= 0) && st->nslot < NSLOTS) {
-        st->soff[st->nslot] = off;
-        st->sval[st->nslot] = v;
-        st->ssize[st->nslot] = (uint8_t)size;
-        st->seq[st->nslot++] = (int8_t)eq;
-    }
+    if (v.k == A_TOP && eq < 0)
+        return;
+    if (st->nslot == NSLOTS && !slot_evict(st))
+        return;
+    st->soff[st->nslot] = off;
+    st->sval[st->nslot] = v;
+    st->ssize[st->nslot] = (uint8_t)size;
+    st->seq[st->nslot++] = (int8_t)eq;
 }
 
 void
