@@ -140,6 +140,9 @@ elems_ok(const MS *ms, const Addr *a, int64_t size, bool write)
         a->disp < 0 || size > 8)
         return false;
     int64_t last = a->disp;
+    if (a->has_i && a->i.k == A_TIDX && a->i.c == a->b.c && a->scale == 8 &&
+        a->disp == 0)
+        return true;            /* below the size: below cap (abi.h) */
     if (a->has_i) {
         if (a->i.k != A_BND || a->scale != 8)
             return false;
@@ -183,7 +186,8 @@ static const char *const kind_name[] = {
     "?", "ctx", "bound", "frame", "stacklimit", "memory*", "heapbase",
     "epoch*", "saved", "heap+bound", "vals", "table*", "elems", "codes",
     "funcref?", "funcref", "funcs*", "global*", "low32", "code", "typeid",
-    "codehint", "ctxtypeid", "importcode", "trampcode"
+    "codehint", "ctxtypeid", "importcode", "trampcode", "tablesize",
+    "<tablesize", "low32<tablesize", "flag", "!flag"
 };
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */

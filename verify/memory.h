@@ -30,6 +30,9 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
        A_TYPEID,    /* canonical type id c of the context area */
        A_IMPCODE,   /* imported function c's code */
        A_TCODE,     /* a trampoline's code argument */
+       A_TSIZE,     /* table c's size, loaded now (it never shrinks) */
+       A_TIDX,      /* below table c's size (64 bits) */
+       A_TLOW,      /* low 32 bits below table c's size, high unknown */
        A_BOOL,      /* a byte whose bit 0 set means facts c hold */
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
        A_NKINDS };
@@ -159,6 +162,9 @@ void  moatK_ref_fresh(const MS *ms, AState *st, int r);
 AVal  moatK_load32_kind(const MS *ms, const Addr *a);
 AVal  moatK_load_code(const MS *ms, const Addr *a);
 void  moatK_refine_equal(AState *st);
+/* The edge of `cmp fa, fb` (FK_CMPREG) where fa < fb (unsigned), or
+ * fa <= fb with or_equal: an index below a table's size. */
+void  moatK_refine_below(AState *st, bool a_first, bool or_equal);
 /* st with the facts of a byte flag (A_BOOL, A_NBOOL c) known to hold */
 void  moatK_facts_hold(AState *st, int64_t c);
 /* The value an 8-bit write of in gives its first operand when it is a

@@ -99,6 +99,8 @@ moatK_load32_kind(const MS *ms, const Addr *a)
 
     if (!a->has_b || a->has_i)
         return moatK_top();
+    if (a->b.k == A_TABLE && a->disp == (int64_t)offsetof(MoatTable, size))
+        return (AVal){ A_TSIZE, a->b.c };
     if (a->b.k == A_REF &&
         a->disp == (int64_t)offsetof(MoatFuncRef, type_id))
         return (AVal){ A_RTYPE, a->b.c };
@@ -186,6 +188,35 @@ void
 moatK_refine_equal(AState *st)
 {
     moatK_facts_hold(st, equal_facts(st));
+}
+
+/* Register r (or -1), known below size v (A_TSIZE), compared at width
+ * bits: below the size when all of it was compared or its high half is
+ * zero; else only its low half is. Slots stored from it follow. */
+static void
+below_size(AState *st, int r, AVal v, unsigned width)
+{
+    if (r < 0 || v.k != A_TSIZE)
+        return;
+    AVal *x = &st->r[r];
+    bool  whole = width == 64 || (x->k == A_BND && x->c <= U32MAX) ||
+                  x->k == A_TIDX;
+    AVal  n = { whole ? A_TIDX : A_TLOW, v.c };
+    *x = n;
+    for (uint32_t i = 0; i < st->nslot; i++)
+        if (st->seq[i] == r)
+            st->sval[i] = st->ssize[i] == 4 ? (AVal){ A_TIDX, v.c } : n;
+}
+
+void
+moatK_refine_below(AState *st, bool a_first, bool or_equal)
+{
+    if (or_equal)
+        return;                 /* idx <= size: one too many */
+    if (a_first)                /* fa < fb: fa is the index */
+        below_size(st, st->freg, st->fb, st->fwidth);
+    else                        /* fb < fa */
+        below_size(st, st->freg2, st->fa, st->fwidth);
 }
 
 static bool

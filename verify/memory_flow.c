@@ -165,6 +165,11 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
         (st->r[rs].k == A_BND || st->r[rs].k == A_LOW32) &&
         st->r[rs].c <= U32MAX)
         return moatK_bnd(st->r[rs].c);
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
+        (st->r[rs].k == A_TIDX || st->r[rs].k == A_TLOW ||
+         st->r[rs].k == A_TSIZE))     /* the low half, zero-extended */
+        return (AVal){ st->r[rs].k == A_TSIZE ? A_TSIZE : A_TIDX,
+                       st->r[rs].c };
     return moatK_bnd(U32MAX);
 }
 

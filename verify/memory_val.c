@@ -62,6 +62,8 @@ moatK_low32(AVal v)
 {
     if ((v.k == A_BND || v.k == A_LOW32) && v.c <= U32MAX)
         return moatK_bnd(v.c);
+    if (v.k == A_TIDX || v.k == A_TLOW)     /* sizes are 32-bit */
+        return (AVal){ A_TIDX, v.c };
     return moatK_bnd(U32MAX);
 }
 
@@ -347,13 +349,14 @@ moatK_flags(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
         return;
     }
     /* the compared register rewritten: the flags say nothing of it */
-    for (uint8_t i = 0; st->fk && i < in->operand_count; i++)
-        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-            (moatK_gpr(ops[i].reg.value) == st->freg ||
-             (st->fk == FK_CMPREG &&
-              moatK_gpr(ops[i].reg.value) == st->freg2)))
+    for (uint8_t i = 0; st->fk && i < in->operand_count; i++) {
+        int w = ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                        (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
+                    ? moatK_gpr(ops[i].reg.value) : -1;
+        if (w >= 0 && (w == st->freg ||
+                       (st->fk == FK_CMPREG && w == st->freg2)))
             st->fk = FK_NONE;
+    }
 }
 
 /* v <= max (unsigned), v a register or an 8-byte slot, compared at the
@@ -411,6 +414,12 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
         if ((m == ZYDIS_MNEMONIC_JZ && taken) ||
             (m == ZYDIS_MNEMONIC_JNZ && !taken))
             moatK_refine_equal(st);
+        else if ((m == ZYDIS_MNEMONIC_JB && taken) ||
+                 (m == ZYDIS_MNEMONIC_JNB && !taken))
+            moatK_refine_below(st, true, false);         /* fa < fb */
+        else if ((m == ZYDIS_MNEMONIC_JNBE && taken) ||
+                 (m == ZYDIS_MNEMONIC_JBE && !taken))
+            moatK_refine_below(st, false, false);        /* fa > fb */
         return;
     }
     if (st->fk == FK_NONE || st->freg < 0)
