@@ -181,6 +181,9 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     moatU_free(c.desc.gwritable);
     moatU_free(c.desc.gimport);
     moatU_free(c.desc.tmin);
+    moatU_free(c.desc.tarea);
+    moatU_free(c.desc.ftype);
+    moatU_free(c.desc.wtype);
     moatK_obj_free(&c.obj);
     return c.nviol;
 }

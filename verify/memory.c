@@ -187,7 +187,7 @@ static const char *const kind_name[] = {
     "epoch*", "saved", "heap+bound", "vals", "table*", "elems", "codes",
     "funcref?", "funcref", "funcs*", "global*", "low32", "code", "typeid",
     "codehint", "ctxtypeid", "importcode", "trampcode", "tablesize",
-    "<tablesize", "low32<tablesize", "flag", "!flag"
+    "<tablesize", "low32<tablesize", "area", "flag", "!flag"
 };
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */
@@ -254,6 +254,7 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         a.disp >= 0 && (uint64_t)(a.disp + size) <= ms->vals)
         return;
     if (heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
+        moatK_area_ok(&a, size) ||
         frame_ok(st, &a, size, write, ms->args) ||
         fixed_ok(ms, off, in, &a, size, write) ||
         elems_ok(ms, &a, size, write) || gptr_ok(ms, &a, size, write))

@@ -33,6 +33,7 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
        A_TSIZE,     /* table c's size, loaded now (it never shrinks) */
        A_TIDX,      /* below table c's size (64 bits) */
        A_TLOW,      /* low 32 bits below table c's size, high unknown */
+       A_AREA,      /* a results area or args pointer of c bytes */
        A_BOOL,      /* a byte whose bit 0 set means facts c hold */
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
        A_NKINDS };
@@ -57,6 +58,7 @@ typedef struct AVal {
 } AVal;
 
 #define NSLOTS    64u
+#define NTMAP     4
 #define U32MAX    INT64_C(0xffffffff)
 #define RED_ZONE  128
 /* Frames: every access and sp itself within a page below the entry sp.
@@ -81,6 +83,9 @@ typedef struct AState {
     int64_t  touched;       /* lowest frame offset written (stack rule) */
     uint64_t fimm;
     uint8_t  nchange;       /* block inputs: times merged with a change */
+    uint8_t  ntm;           /* funcref id -> the type compared with */
+    int64_t  tm_id[NTMAP];
+    int64_t  tm_type[NTMAP];
 } AState;
 
 /* Merges into a block's input that changed it this often widen (join). */
@@ -172,12 +177,26 @@ void  moatK_facts_hold(AState *st, int64_t c);
  * when it is not one. */
 bool  moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
                     const ZydisDecodedOperand *ops, AVal *out);
+/* The callee's type of an indirect call (the checked funcref's, an
+ * import's), -1 unknown, -2 a trampoline's code (vals, by contract). */
+int64_t moatK_icall_type(const MS *ms, const AState *st,
+                         const ZydisDecodedOperand *ops);
 void  moatK_check_icall(MS *ms, const AState *st, uint64_t off,
                         const ZydisDecodedInstruction *in,
                         const ZydisDecodedOperand *ops);
 /* memory_val.c: a violation of rule (memory, indirect-call, stack). */
 void  moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
                   const char *what);
+
+/* memory_area.c: results areas and args pointers. */
+void  moatK_area_entry(const MS *ms, AState *st);
+bool  moatK_area_ok(const Addr *a, int64_t size);
+void  moatK_area_call(MS *ms, AState *st, uint64_t off, int64_t type,
+                      bool check);
+void  moatK_tmap_note(AState *st, int64_t id, int64_t type);
+void  moatK_tmap_forget(AState *st, int64_t id);
+int64_t moatK_tmap_type(const AState *st, int64_t id);
+bool  moatK_tmap_merge(AState *to, const AState *in);
 
 /* memory_stack.c: the stack rule. */
 void  moatK_stack_touch(AState *st, int64_t at);

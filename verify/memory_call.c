@@ -80,6 +80,7 @@ moatK_ref_fresh(const MS *ms, AState *st, int r)
     if (!id || (st->r[r].k != A_REFNULL && st->r[r].k != A_HINT) ||
         st->r[r].c != id)
         return;
+    moatK_tmap_forget(st, id);
     for (int k = 0; k < 16; k++)
         if (k != r && mentions(st->r[k], id))
             st->r[k] = moatK_top();
@@ -297,22 +298,43 @@ target_ok(const MS *ms, AVal v)
            (v.k == A_IMPCODE && !tramp) || (v.k == A_TCODE && tramp);
 }
 
+static AVal
+call_target(const MS *ms, const AState *st, const ZydisDecodedOperand *ops)
+{
+    if (ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        int r = moatK_gpr(ops[0].reg.value);
+        if (r >= 0 && ops[0].size == 64)
+            return st->r[r];
+    } else if (ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+               ops[0].mem.base != ZYDIS_REGISTER_RIP) {
+        Addr a = moatK_addr_of(st, &ops[0]);
+        return moatK_load_code(ms, &a);
+    }
+    return moatK_top();
+}
+
+int64_t
+moatK_icall_type(const MS *ms, const AState *st,
+                 const ZydisDecodedOperand *ops)
+{
+    AVal v = call_target(ms, st, ops);
+
+    if (v.k == A_TCODE)
+        return -2;
+    if (v.k == A_IMPCODE && (uint64_t)v.c < ms->d->nfuncs)
+        return ms->d->wtype[v.c];
+    if (v.k == A_RCODE && (v.c & REF_TYPED))
+        return moatK_tmap_type(st, v.c & ID_MASK);
+    return -1;
+}
+
 void
 moatK_check_icall(MS *ms, const AState *st, uint64_t off,
                   const ZydisDecodedInstruction *in,
                   const ZydisDecodedOperand *ops)
 {
-    AVal v = moatK_top();
+    AVal v = call_target(ms, st, ops);
 
-    if (ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        int r = moatK_gpr(ops[0].reg.value);
-        if (r >= 0 && ops[0].size == 64)
-            v = st->r[r];
-    } else if (ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-               ops[0].mem.base != ZYDIS_REGISTER_RIP) {
-        Addr a = moatK_addr_of(st, &ops[0]);
-        v = moatK_load_code(ms, &a);
-    }
     if (target_ok(ms, v))
         return;
     ms->dbg = st;

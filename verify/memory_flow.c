@@ -35,6 +35,32 @@ entry_state(AState *st, bool tramp)
     }
 }
 
+/* The type of the module function a direct call or jump reaches (by its
+ * rel32, or a relocation to a symbol defined in code); -2: none (a
+ * runtime helper, libm). */
+static int64_t
+direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
+{
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
+    const KObj *o = &ms->c->obj;
+    const KFunc *g = NULL;
+
+    if (n == 0) {
+        g = moatK_func_at(o, ms->f->sec, off + in->length +
+                                             (uint64_t)in->raw.imm[0].value.s);
+    } else if (n == 1 && o->sym[r->sym].shndx != ELF_SHN_UNDEF &&
+               o->sym[r->sym].shndx < o->nsec) {
+        uint64_t to = o->sym[r->sym].value + (uint64_t)r->addend +
+                      (off + in->length - r->off);
+        g = moatK_func_at(o, o->sym[r->sym].shndx, to);
+    }
+    if (!g)
+        return -2;
+    uint32_t t = ms->d->ftype[g - o->fn];
+    return t ? (int64_t)t - 1 : -2;
+}
+
 /* A direct call: ctx must be the first argument of a call into the module
  * or a runtime helper (they trust it); memcpy and the like are not
  * proven. Then the caller-saved registers and the callee's argument area
@@ -68,6 +94,11 @@ call_effects(MS *ms, AState *st, uint64_t off,
                 moatK_mfail(ms, off, "%s: a direct call to a trampoline",
                             "call");
         }
+    }
+    if (in->raw.imm[0].is_relative) {
+        int64_t t = direct_type(ms, off, in);
+        if (t >= 0)
+            moatK_area_call(ms, st, off, t, check);
     }
     static const int clobbered[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
     for (size_t k = 0; k < sizeof clobbered / sizeof clobbered[0]; k++) {
@@ -284,14 +315,22 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         moatK_check_icall(ms, st, off, in, ops);
     }
     if (check && is_tail_jump(ms, off, in)) {
+        int64_t t = direct_type(ms, off, in);
+        if (t >= 0)
+            moatK_area_call(ms, st, off, t, check);
         check_ret(ms, st, off);         /* the callee returns for us */
         if (st->r[7].k != A_CTX)
             moatK_mfail(ms, off, "%s: a tail call without ctx as its first "
                         "argument", ZydisMnemonicGetString(in->mnemonic));
     }
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
-        if (check && !in->raw.imm[0].is_relative)
-            moatK_check_icall(ms, st, off, in, ops);
+        if (!in->raw.imm[0].is_relative) {
+            int64_t t = moatK_icall_type(ms, st, ops);
+            if (check)
+                moatK_check_icall(ms, st, off, in, ops);
+            if (t != -2)
+                moatK_area_call(ms, st, off, t, check);
+        }
         if (st->r[4].k == A_FRAME)              /* the return address */
             moatK_stack_touch(st, st->r[4].c - 8);
         call_effects(ms, st, off, in, check);
@@ -443,6 +482,8 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
     for (uint32_t k = 0; k < nb; k++)
         b[k].in.seen = false;
     entry_state(&b[0].in, tramp);
+    if (!tramp)
+        moatK_area_entry(ms, &b[0].in);
     work[nwork++] = 0;
     queued[0] = 1;
     for (int pass = 0; pass < 2; pass++) {

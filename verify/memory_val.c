@@ -183,6 +183,7 @@ moatK_merge(AState *to, const AState *in)
         changed |= !moatK_same(j, to->r[r]);
         to->r[r] = j;
     }
+    changed |= moatK_tmap_merge(to, in);
     if (to->touched < in->touched) {    /* the shallower one holds */
         to->touched = in->touched;
         changed = true;
@@ -328,6 +329,10 @@ moatK_flags(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
                                      ? moatK_gpr(ops[1].reg.value) : -1);
             st->fa = operand_val(ms, st, &ops[0]);
             st->fb = operand_val(ms, st, &ops[1]);
+            if (st->fa.k == A_TYPEID && st->fb.k == A_RTYPE)
+                moatK_tmap_note(st, st->fb.c & ID_MASK, st->fa.c);
+            else if (st->fb.k == A_TYPEID && st->fa.k == A_RTYPE)
+                moatK_tmap_note(st, st->fa.c & ID_MASK, st->fb.c);
         } else if (in->mnemonic == ZYDIS_MNEMONIC_TEST && r >= 0 &&
                    ops[0].size == 8 &&
                    ops[0].reg.value != ZYDIS_REGISTER_AH &&

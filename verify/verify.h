@@ -168,6 +168,13 @@ enum {
 
 /* desc.c: the descriptor, for the memory rule. */
 enum { K_ROLE_WASM = 1, K_ROLE_TRAMP = 2 };
+/* A function type's pointer arguments (desc_area.c): the register (0-15)
+ * of the results area pointer and of a wide list's args pointer. */
+enum { K_AREA_NONE = -1, K_AREA_STACK = -2 };
+typedef struct KArea {
+    int8_t   res_reg, args_reg;     /* K_AREA_* or a register */
+    uint64_t res_size, args_size;   /* bytes */
+} KArea;
 typedef struct KDesc {
     bool       ok;              /* read whole; else nothing is proven */
     uint64_t   flags;           /* MOAT_DESC_F_* */
@@ -184,8 +191,18 @@ typedef struct KDesc {
     uint64_t  *args;            /* wasm functions: bytes of stack arguments
                                  * they may read (at most) */
     uint64_t   nmems;           /* memory 0 exists: ctx[-8] is not NULL */
+    KArea     *tarea;           /* per type */
+    bool       any_area;        /* some type has one */
+    uint32_t  *ftype;           /* per function of KObj.fn: its type + 1,
+                                 * 0: not a wasm function */
+    uint32_t  *wtype;           /* per wasm function index: its type */
 } KDesc;
 bool moatK_desc_read(const KObj *o, KDesc *d);
+/* desc_area.c: d->tarea from the types array at (tsec, toff); ptr reads
+ * a pointer field as an offset in section *sec (0: NULL). */
+bool moatK_desc_areas(const KObj *o, KDesc *d, uint32_t tsec, uint64_t toff,
+                      uint64_t (*ptr)(const KObj *, uint32_t, uint64_t,
+                                      uint32_t *));
 
 /* check.c: the state of one moatK_verify call. */
 typedef struct KCheck {
