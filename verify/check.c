@@ -70,8 +70,9 @@ count_unit(KCheck *c, const KRule *rules, size_t n)
 static const KRule func_rules[] = { K_DECODE, K_RELOC, K_JUMP, K_END,
                                     K_CALL, K_TABLE, K_INSN, K_SEGMENT,
                                     K_MEMORY, K_ICALL, K_STACK };
-#define NFUNC_RULES(c) \
-    (sizeof func_rules / sizeof func_rules[0] - ((c)->rep->check_memory ? 0u : 3u))
+/* the last three (moatK_flow_rule) only with check_memory */
+#define NFUNC_RULES(c) (sizeof func_rules / sizeof func_rules[0] - \
+                        ((c)->rep->check_memory ? 0u : 3u))
 static const KRule obj_rules[] = { K_OBJECT, K_EXTERN, K_CODEPTR };
 
 static void

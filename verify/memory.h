@@ -57,7 +57,7 @@ typedef struct AVal {
     int64_t c;      /* BND, HEAPPTR: bound; FRAME: offset; ENTRY: reg */
 } AVal;
 
-#define NSLOTS    64u
+#define NSLOTS    128u
 #define NTMAP     4
 #define U32MAX    INT64_C(0xffffffff)
 #define RED_ZONE  128
