@@ -386,7 +386,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
 typedef struct Block {
     uint32_t first, end;        /* instruction indices [first, end) */
     bool     ends_ijmp;         /* in a table jump: an edge to each target */
-    AState   in;
+    AState  *in;        /* its state on entry (nb of them, apart) */
 } Block;
 
 static bool
@@ -457,7 +457,7 @@ propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
             t = j - ns;
         else
             continue;
-        if (moatK_merge(&b[t].in, in) && !queued[t]) {
+        if (moatK_merge(b[t].in, in) && !queued[t]) {
             queued[t] = 1;
             work[(*nwork)++] = t;
         }
@@ -480,10 +480,10 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
 
     ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
     for (uint32_t k = 0; k < nb; k++)
-        b[k].in.seen = false;
-    entry_state(&b[0].in, tramp);
+        b[k].in->seen = false;
+    entry_state(b[0].in, tramp);
     if (!tramp)
-        moatK_area_entry(ms, &b[0].in);
+        moatK_area_entry(ms, b[0].in);
     work[nwork++] = 0;
     queued[0] = 1;
     for (int pass = 0; pass < 2; pass++) {
@@ -499,14 +499,14 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
             }
             if (!pass)
                 queued[bk] = 0;
-            if (!b[bk].in.seen)
+            if (!b[bk].in->seen)
                 continue;       /* unreachable: nothing runs there */
-            st = b[bk].in;
+            st = *b[bk].in;
             ZydisDecodedInstruction in;
             ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
             uint64_t                off = 0;
             if (moatK_probe_loop(ms, &d, b[bk].first, b[bk].end, &st)) {
-                if (!pass && bk + 1 < nb && moatK_merge(&b[bk + 1].in, &st) &&
+                if (!pass && bk + 1 < nb && moatK_merge(b[bk + 1].in, &st) &&
                     !queued[bk + 1]) {
                     queued[bk + 1] = 1;     /* only the way out */
                     work[nwork++] = bk + 1;
@@ -568,6 +568,7 @@ moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
     Block   *b = moatU_calloc(m->ninsn ? m->ninsn : 1, sizeof *b);
     uint32_t *work = moatU_calloc(m->ninsn + 1, sizeof *work);
     uint8_t *queued = moatU_calloc(m->ninsn + 1, 1);
+    AState  *states = NULL;
 
     if (!d->ok) {
         for (int r = K_MEMORY; r <= K_STACK; r++)
@@ -578,6 +579,15 @@ moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
             moatK_violation(c, (KRule)r, f->lo, "out of memory");
     } else {
         uint32_t nb = make_blocks(&ms, b);
+        /* states only for the blocks: they are large (frame slots) */
+        states = nb ? moatU_calloc(nb, sizeof *states) : NULL;
+        for (uint32_t k = 0; states && k < nb; k++)
+            b[k].in = &states[k];
+        if (!states || !nb) {   /* decoded before: 0 only without memory */
+            for (int r = K_MEMORY; r <= K_STACK; r++)
+                moatK_violation(c, (KRule)r, f->lo, "out of memory");
+            nb = 0;
+        }
         ms.mem_is_ctx = d->flags & MOAT_DESC_F_MEM_IS_CTX;
         ms.vals = d->vals[idx];
         ms.args = d->args[idx];
@@ -592,6 +602,7 @@ moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
                    (d->role[idx] & K_ROLE_WASM)))
             analyse(&ms, b, nb, false, work, queued);
     }
+    moatU_free(states);
     moatU_free(b);
     moatU_free(work);
     moatU_free(queued);
