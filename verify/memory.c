@@ -59,6 +59,7 @@ heap_ok(const MS *ms, const Addr *a, int64_t size)
     for (int k = 0; k < 2; k++) {
         if (!has[k])
             continue;
+        parts[k] = moatK_as_bnd(parts[k]);
         if (moatK_is_heap_base(ms, parts[k]))
             nbase++;
         else if (parts[k].k == A_HEAPPTR) {

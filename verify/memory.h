@@ -127,6 +127,18 @@ moatK_same(AVal a, AVal b)
     return a.k == b.k && a.c == b.c;
 }
 
+/* Values the indirect-call rule names (a table's size, an index below
+ * it, type ids) are 32-bit values zero-extended: for arithmetic and
+ * bounds, a value below 2^32. */
+static inline AVal
+moatK_as_bnd(AVal v)
+{
+    if (v.k == A_TSIZE || v.k == A_TIDX || v.k == A_RTYPE ||
+        v.k == A_TYPEID)
+        return (AVal){ A_BND, INT64_C(0xffffffff) };
+    return v;
+}
+
 static inline bool
 moatK_is_heap_base(const MS *ms, AVal v)
 {

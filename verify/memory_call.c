@@ -51,14 +51,16 @@ load_id(const MS *ms)
 AVal
 moatK_ref_join(AVal a, AVal b)
 {
-    if (!ref_kind(a.k) || !ref_kind(b.k) ||
-        ((a.c ^ b.c) & ~REF_TYPED) != 0)
+    if (!ref_kind(a.k) || !ref_kind(b.k))
         return moatK_top();
+    /* typed on both paths; two funcrefs: one of them, no id (id 0 is
+     * never typed: it stays a valid funcref to read, not to call) */
+    int64_t c = ((a.c ^ b.c) & ~REF_TYPED) == 0 ? a.c & b.c : 0;
     if (a.k == b.k)
-        return (AVal){ a.k, a.c & b.c };        /* typed on both paths */
+        return (AVal){ a.k, c };
     if ((a.k == A_REF && b.k == A_REFNULL) ||
         (a.k == A_REFNULL && b.k == A_REF))
-        return (AVal){ A_REFNULL, a.c & b.c };
+        return (AVal){ A_REFNULL, c };
     return moatK_top();
 }
 

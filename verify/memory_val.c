@@ -30,6 +30,10 @@ join(AVal a, AVal b, bool widen)
     AVal r = moatK_ref_join(a, b);
     if (r.k != A_TOP)
         return r;
+    if (a.k != b.k) {                   /* below 2^32 both: a bound */
+        a = moatK_as_bnd(a);
+        b = moatK_as_bnd(b);
+    }
     if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_LOW32)) {
         int64_t mx = a.c > b.c ? a.c : b.c;
         if (widen && mx > a.c)
@@ -64,6 +68,8 @@ moatK_low32(AVal v)
         return moatK_bnd(v.c);
     if (v.k == A_TIDX || v.k == A_TLOW)     /* sizes are 32-bit */
         return (AVal){ A_TIDX, v.c };
+    if (v.k == A_TSIZE || v.k == A_RTYPE || v.k == A_TYPEID)
+        return v;                           /* 32-bit values */
     return moatK_bnd(U32MAX);
 }
 
@@ -224,7 +230,7 @@ moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
             const char *what)
 {
     if (getenv("MOAT_VERIFY_DEBUG") && ms->dbg) {
-        fprintf(stderr, "at 0x%" PRIx64 ":", off);
+        fprintf(stderr, "at 0x%" PRIx64 " %s:", off, moatK_rule_name[rule]);
         for (int r = 0; r < 16; r++)
             fprintf(stderr, " r%d=%d/%" PRId64, r, ms->dbg->r[r].k,
                     ms->dbg->r[r].c);
@@ -300,6 +306,10 @@ operand_val(const MS *ms, const AState *st, const ZydisDecodedOperand *o)
         o->mem.base == ZYDIS_REGISTER_RIP)
         return moatK_top();
     Addr a = moatK_addr_of(st, o);
+    if (o->size == 32 && a.has_b && !a.has_i && a.b.k == A_FRAME) {
+        int k = moatK_slot_find(st, a.b.c + a.disp, 4);
+        return k >= 0 ? moatK_low32(st->sval[k]) : moatK_top();
+    }
     if (o->size == 32)
         return moatK_load32_kind(ms, &a);
     return o->size == 64 ? moatK_load_kind(ms, st, &a) : moatK_top();
@@ -369,6 +379,7 @@ moatK_flags(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
 static void
 bound_val(const AState *st, AVal *v, uint64_t max)
 {
+    *v = moatK_as_bnd(*v);
     if (st->fwidth == 64)
         *v = moatK_bnd(v->k == A_BND && v->c < (int64_t)max ? v->c
                                                             : (int64_t)max);
@@ -456,6 +467,8 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
 static AVal
 add_vals(const MS *ms, AVal a, AVal b)
 {
+    a = moatK_as_bnd(a);
+    b = moatK_as_bnd(b);
     if (b.k == A_BND && (a.k == A_HEAPPTR || moatK_is_heap_base(ms, a))) {
         int64_t c = a.k == A_HEAPPTR ? a.c + b.c : b.c;
         return c <= REACH ? (AVal){ A_HEAPPTR, c } : moatK_top();
@@ -470,6 +483,7 @@ add_vals(const MS *ms, AVal a, AVal b)
 static AVal
 add_const(const MS *ms, AVal a, int64_t k)
 {
+    a = moatK_as_bnd(a);
     if (a.k == A_FRAME)
         return (AVal){ A_FRAME, a.c + k };
     if (k < 0)
