@@ -7,9 +7,10 @@
  * proves at each call site that the caller passes one (memory_area.c).
  * Which register carries the results pointer follows the x86-64 C
  * convention: integer and reference params take rdi (ctx), rsi, rdx,
- * rcx, r8, r9 in order, float and vector params xmm registers; a pointer
- * past the sixth integer argument is on the stack, where it is not
- * followed (K_AREA_STACK: the function is rejected).
+ * rcx, r8, r9 in order, float and vector params xmm0-7; the rest go on
+ * the stack in order, 8 bytes each (a vector 16, aligned): a results
+ * pointer past the sixth integer argument is there (K_AREA_STACK, at
+ * res_stack from sp at the call).
  */
 #include <string.h>
 
@@ -56,15 +57,22 @@ type_area(const KObj *o, uint32_t tsec, uint64_t at, KArea *a,
     boff = ptr(o, tsec, at + offsetof(MoatDescType, types), &bsec);
     if (np && !bsec)
         return false;
-    uint32_t nint = 1;                          /* ctx */
+    uint32_t nint = 1, nsse = 0;                /* ctx */
+    uint64_t stack = 0;
     for (uint64_t k = 0; k < np; k++) {
         uint8_t t;
         if (!byte_at(o, bsec, boff + k, &t))
             return false;
-        nint += t == MOAT_ABI_T_I32 || t == MOAT_ABI_T_I64 ||
-                t == MOAT_ABI_T_FUNCREF || t == MOAT_ABI_T_EXTERNREF;
+        bool is_int = t == MOAT_ABI_T_I32 || t == MOAT_ABI_T_I64 ||
+                      t == MOAT_ABI_T_FUNCREF || t == MOAT_ABI_T_EXTERNREF;
+        if (is_int ? nint++ < 6 : nsse++ < 8)
+            continue;                           /* in a register */
+        if (t == MOAT_ABI_T_V128)
+            stack = (stack + 15) & ~(uint64_t)15;
+        stack += t == MOAT_ABI_T_V128 ? 16 : 8;
     }
     a->res_reg = nint < 6 ? int_regs[nint] : K_AREA_STACK;
+    a->res_stack = stack;
     return true;
 }
 

@@ -25,6 +25,9 @@ moatK_area_entry(const MS *ms, AState *st)
     const KArea *a = &ms->d->tarea[t];
     if (a->res_reg >= 0)
         st->r[a->res_reg] = (AVal){ A_AREA, (int64_t)a->res_size };
+    if (a->res_reg == K_AREA_STACK)     /* above the return address */
+        moatK_slot_put(st, 8 + (int64_t)a->res_stack,
+                       (AVal){ A_AREA, (int64_t)a->res_size }, 8, -1);
     if (a->args_reg >= 0)
         st->r[a->args_reg] = (AVal){ A_AREA, (int64_t)a->args_size };
 }
@@ -36,12 +39,19 @@ moatK_area_ok(const Addr *a, int64_t size)
            a->disp + size <= a->b.c;
 }
 
-/* The pointer in register r is an area of n bytes for the callee. */
+/* The pointer in register r (or, r = K_AREA_STACK, in the outgoing
+ * argument at sp + at) is an area of n bytes for the callee. */
 static bool
-passes_area(MS *ms, AState *st, int r, uint64_t n)
+passes_area(MS *ms, AState *st, int r, uint64_t n, uint64_t at)
 {
-    AVal p = st->r[r], sp = st->r[4];
+    AVal p = moatK_top(), sp = st->r[4];
 
+    if (r >= 0) {
+        p = st->r[r];
+    } else if (sp.k == A_FRAME) {
+        const AVal *v = moatK_slot(st, sp.c + (int64_t)at);
+        p = v ? *v : p;
+    }
     if (p.k == A_FRAME && sp.k == A_FRAME && p.c >= sp.c &&
         p.c + (int64_t)n <= 0) {
         moatK_slot_drop(st, p.c, p.c + (int64_t)n);
@@ -66,7 +76,7 @@ moatK_area_call(MS *ms, AState *st, uint64_t off, int64_t type, bool check)
     for (int k = 0; k < 2; k++) {
         if (reg[k] == K_AREA_NONE)
             continue;
-        bool ok = reg[k] >= 0 && passes_area(ms, st, reg[k], size[k]);
+        bool ok = passes_area(ms, st, reg[k], size[k], a->res_stack);
         if (check && !ok)
             moatK_mfail(ms, off, "%s: the results or args pointer passed is "
                         "not an area of the callee type's size", "call");

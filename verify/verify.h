@@ -174,6 +174,8 @@ enum { K_AREA_NONE = -1, K_AREA_STACK = -2 };
 typedef struct KArea {
     int8_t   res_reg, args_reg;     /* K_AREA_* or a register */
     uint64_t res_size, args_size;   /* bytes */
+    uint64_t res_stack;             /* K_AREA_STACK: its offset from sp
+                                     * at the call */
 } KArea;
 typedef struct KDesc {
     bool       ok;              /* read whole; else nothing is proven */

@@ -3,7 +3,8 @@
 each rejected by the memory rule before the proof that covers it
 (docs/verify.md): a call_indirect through a growable table (the bound is
 the size loaded at run time), results areas of a multi-value function
-(called directly and through the table), a wide parameter list (an args
+(called directly and through the table; after six i32 params its
+pointer is on the stack), a wide parameter list (an args
 pointer), frames past a page at -O0 (LLVM's inline stack probes: unrolled
 for 700 live i64 locals, a loop for 5000). Generated: the frames need
 that many locals."""
@@ -40,6 +41,11 @@ with open(sys.argv[1], "w") as out:
   (func (export "indirect") (param i32) (result i32)
     (call_indirect $g (type $t3) (local.get 0) (local.get 0))
     (drop) (drop))
+  (func $six (export "six") (param i32 i32 i32 i32 i32 i32) (result i32 i32)
+    (local.get 5) (local.get 0))
+  (func (export "callsix") (param i32) (result i32)
+    (call $six (local.get 0) (local.get 0) (local.get 0) (local.get 0)
+               (local.get 0) (local.get 0)) (drop))
   (func (export "grow") (param i32) (result i32)
     (table.grow $g (ref.null func) (local.get 0)))
 """)
