@@ -105,6 +105,14 @@ call_effects(MS *ms, AState *st, uint64_t off,
         st->r[clobbered[k]] = moatK_top();
         moatK_slot_unalias(st, clobbered[k]);
     }
+    /* a call may grow a table: its elems and codes move (realloc), so
+     * neither survives in a callee-saved register or a slot */
+    for (int k = 0; k < 16; k++)
+        if (st->r[k].k == A_ELEMS || st->r[k].k == A_CODES)
+            st->r[k] = moatK_top();
+    for (uint32_t i = 0; i < st->nslot; i++)
+        if (st->sval[i].k == A_ELEMS || st->sval[i].k == A_CODES)
+            st->sval[i] = moatK_top();
     if (st->r[4].k == A_FRAME)
         moatK_slot_drop(st, INT64_MIN / 2, st->r[4].c);
     else
