@@ -1,6 +1,6 @@
 /* memory.c - the memory rule (partial; docs/verify.md): a forward
  * dataflow over the function's basic blocks gives each general register,
- * and each 8-byte slot of the frame, an abstract value (ctx, a value
+ * and each slot of the frame, an abstract value (ctx, a value
  * below a bound, the entry stack pointer plus a constant, a pointer
  * loaded from a fixed place of the context area, ...); then every memory
  * operand must match one allowed shape:
@@ -14,11 +14,14 @@
  *   fixed    %fs:(stack limit offset from ctx) read; MoatMemory fields and
  *            the epoch word read; read-only data through RIP; the entry
  *            load of a proven jump table; a trampoline's vals slots
+ *   table    elems[i] / codes[i] of a table, i below its minimum size or
+ *            its size loaded at run time (memory_call.c)
+ *   area     a results area or wide args pointer of the function's type
+ *            (memory_area.c)
  * and every ret must find the stack pointer at the return address with
  * the callee-saved registers restored, every direct call must pass ctx
- * first. Anything else (explicit bounds checks, call_indirect's table
- * loads, loops that walk a heap pointer, memcpy) is not proven: the
- * function is rejected under this rule.
+ * first. Anything else (loops that walk a heap pointer, table.set,
+ * memcpy, ...) is not proven: the function is rejected under this rule.
  */
 #include <inttypes.h>
 #include <stdio.h>

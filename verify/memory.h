@@ -1,7 +1,10 @@
 /* memory.h - the memory rule's shared parts (verify/memory*.c, internal
  * to verify/): abstract values and states. memory_val.c has the values,
- * joins and what instructions compute; memory.c the allowed access
- * shapes; memory_flow.c the dataflow over a function's blocks.
+ * joins and what instructions compute; memory_slot.c the frame slots;
+ * memory.c the allowed access shapes; memory_area.c results areas and
+ * args pointers; memory_flow.c the dataflow over a function's blocks.
+ * The indirect-call (memory_call.c) and stack (memory_stack.c) rules are
+ * checked on the same dataflow.
  */
 #ifndef MOAT_VERIFY_MEMORY_H
 #define MOAT_VERIFY_MEMORY_H
@@ -145,16 +148,24 @@ moatK_is_heap_base(const MS *ms, AVal v)
     return (v.k == A_CTX && ms->mem_is_ctx) || v.k == A_HEAPB;
 }
 
-/* memory_val.c */
+/* memory_val.c (and the slots: memory_slot.c) */
 AVal  moatK_bnd(int64_t max);
 AVal  moatK_join(AVal a, AVal b);
 const AVal *moatK_slot(const AState *st, int64_t off);
 void  moatK_slot_drop(AState *st, int64_t lo, int64_t hi);
+void  moatK_slot_remove(AState *st, uint32_t i);
 void  moatK_slot_set(AState *st, int64_t off, AVal v);
 int   moatK_slot_find(const AState *st, int64_t off, uint32_t size);
 void  moatK_slot_put(AState *st, int64_t off, AVal v, uint32_t size, int eq);
 void  moatK_slot_unalias(AState *st, int r);
 AVal  moatK_low32(AVal v);
+/* memory_slot.c: a store to the frame at `at` by operand i of in, a mov
+ * from a frame slot into register r (already written). */
+void  moatK_frame_store(AState *st, const ZydisDecodedInstruction *in,
+                        const ZydisDecodedOperand *ops, int64_t at,
+                        uint8_t i);
+void  moatK_frame_load(AState *st, const ZydisDecodedInstruction *in,
+                       const ZydisDecodedOperand *ops, int r);
 bool  moatK_merge(AState *to, const AState *in);
 void  moatK_mfail(MS *ms, uint64_t off, const char *fmt, const char *what);
 Addr  moatK_addr_of(const AState *st, const ZydisDecodedOperand *o);

@@ -212,62 +212,6 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
     return moatK_bnd(U32MAX);
 }
 
-/* A store to the frame at offset `at` by operand i of in: a register or
- * constant moved there is followed (4 or 8 bytes; the slot stays equal
- * to the register it came from until that register is written, so a
- * bound the register gets later holds for the slot too: -O0 spills a
- * value, then compares the register, then reloads it); anything else
- * forgets what was there. */
-static void
-frame_store(AState *st, const ZydisDecodedInstruction *in,
-            const ZydisDecodedOperand *ops, int64_t at, uint8_t i)
-{
-    const ZydisDecodedOperand *o = &ops[i];
-    int rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
-                 ? moatK_gpr(ops[1].reg.value) : -1;
-    bool mov = in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0;
-
-    if (mov && o->size == 64 && rs >= 0)
-        moatK_slot_put(st, at, st->r[rs], 8, rs);
-    else if (mov && o->size == 32 && rs >= 0)
-        moatK_slot_put(st, at, moatK_low32(st->r[rs]), 4, rs);
-    else if (mov && o->size == 8 && rs >= 0 &&
-             (st->r[rs].k == A_BOOL || st->r[rs].k == A_NBOOL) &&
-             ops[1].reg.value != ZYDIS_REGISTER_AH &&
-             ops[1].reg.value != ZYDIS_REGISTER_BH &&
-             ops[1].reg.value != ZYDIS_REGISTER_CH &&
-             ops[1].reg.value != ZYDIS_REGISTER_DH)
-        moatK_slot_put(st, at, st->r[rs], 1, -1);     /* a flag byte */
-    else if (mov && o->size == 32 &&
-             ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
-        moatK_slot_put(st, at, moatK_bnd((int64_t)(ops[1].imm.value.u &
-                                                   U32MAX)), 4, -1);
-    else
-        moatK_slot_drop(st, at, at + (o->size / 8 ? o->size / 8 : 1));
-}
-
-/* A mov of 4 or 8 bytes from a frame slot into register r (already
- * written): r has the slot's value, and the slot stays equal to it. */
-static void
-frame_load(AState *st, const ZydisDecodedInstruction *in,
-           const ZydisDecodedOperand *ops, int r)
-{
-    if (in->mnemonic != ZYDIS_MNEMONIC_MOV ||
-        ops[1].type != ZYDIS_OPERAND_TYPE_MEMORY)
-        return;
-    Addr a = moatK_addr_of(st, &ops[1]);
-    if (!a.has_b || a.has_i || a.b.k != A_FRAME ||
-        moatK_gpr(ops[1].mem.base) == r)
-        return;
-    uint32_t size = ops[0].size / 8;
-    int      k = moatK_slot_find(st, a.b.c + a.disp, size);
-    if (k < 0)
-        return;
-    st->r[r] = size == 4 ? moatK_low32(st->sval[k]) : st->sval[k];
-    if (st->ssize[k] == size)
-        st->seq[k] = (int8_t)r;
-}
-
 /* A direct jump out of the function (decode.c allowed only a function
  * start or an allowed symbol there): a tail call. */
 static bool
@@ -358,7 +302,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
             Addr a = moatK_addr_of(st, o);
             if (a.has_b && !a.has_i && a.b.k == A_FRAME) {
-                frame_store(st, in, ops, a.b.c + a.disp, i);
+                moatK_frame_store(st, in, ops, a.b.c + a.disp, i);
                 moatK_stack_touch(st, a.b.c + a.disp);
             }
             /* other stores are proven (or rejected) to be outside the
@@ -385,7 +329,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
             st->r[r] = moatK_top();
         }
         if (i == 0 && (o->size == 32 || o->size == 64))
-            frame_load(st, in, ops, r);
+            moatK_frame_load(st, in, ops, r);
     }
     if (!moatK_same(st->r[4], sp))
         moatK_stack_moved(ms, st, off, check);

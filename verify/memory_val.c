@@ -49,129 +49,6 @@ moatK_join(AVal a, AVal b)
     return join(a, b, false);
 }
 
-/* The slot at frame offset off of at least `size` bytes (4 or 8), or -1.
- * A 4-byte load reads the low half of an 8-byte slot. */
-int
-moatK_slot_find(const AState *st, int64_t off, uint32_t size)
-{
-    for (uint32_t i = 0; i < st->nslot; i++)
-        if (st->soff[i] == off && st->ssize[i] >= size)
-            return (int)i;
-    return -1;
-}
-
-/* The low 32 bits of v, as a 4-byte store keeps them. */
-AVal
-moatK_low32(AVal v)
-{
-    if ((v.k == A_BND || v.k == A_LOW32) && v.c <= U32MAX)
-        return moatK_bnd(v.c);
-    if (v.k == A_TIDX || v.k == A_TLOW)     /* sizes are 32-bit */
-        return (AVal){ A_TIDX, v.c };
-    if (v.k == A_TSIZE || v.k == A_RTYPE || v.k == A_TYPEID)
-        return v;                           /* 32-bit values */
-    return moatK_bnd(U32MAX);
-}
-
-const AVal *
-moatK_slot(const AState *st, int64_t off)
-{
-    int i = moatK_slot_find(st, off, 8);
-
-    return i >= 0 ? &st->sval[i] : NULL;
-}
-
-static void
-slot_remove(AState *st, uint32_t i)
-{
-    st->nslot--;
-    st->soff[i] = st->soff[st->nslot];
-    st->sval[i] = st->sval[st->nslot];
-    st->ssize[i] = st->ssize[st->nslot];
-    st->seq[i] = st->seq[st->nslot];
-}
-
-/* Drops slots overlapping [lo, hi) (frame offsets). */
-void
-moatK_slot_drop(AState *st, int64_t lo, int64_t hi)
-{
-    for (uint32_t i = 0; i < st->nslot;)
-        if (st->soff[i] < hi && lo < st->soff[i] + st->ssize[i])
-            slot_remove(st, i);
-        else
-            i++;
-}
-
-/* A store of size bytes (4 or 8) of v at off; eq: the register it was
- * stored from (still equal to it until that register is written), or -1. */
-/* How much a slot is worth keeping when the table is full: 0 says no
- * more than a 4-byte load would; 1 a value of a call_indirect sequence
- * (funcref, code, flag byte: the oldest load goes first, by id); 2 a
- * bound; 3 anything else; 4 ctx or a saved callee-saved register (the
- * calls and ret need them). */
-static int
-slot_worth(const AState *st, uint32_t i)
-{
-    AVal v = st->sval[i];
-
-    if (v.k == A_BND && st->seq[i] < 0)
-        return st->ssize[i] == 4 && v.c == U32MAX ? 0 : 2;
-    if (v.k == A_REFNULL || v.k == A_REF || v.k == A_RCODE ||
-        v.k == A_RTYPE || v.k == A_HINT || v.k == A_BOOL || v.k == A_NBOOL)
-        return 1;
-    return v.k == A_CTX || v.k == A_ENTRY ? 4 : 3;
-}
-
-/* Makes room in a full slot table; false: nothing may go. */
-static bool
-slot_evict(AState *st)
-{
-    uint32_t best = 0;
-    int      bw = 5;
-
-    for (uint32_t i = 0; i < st->nslot; i++) {
-        int w = slot_worth(st, i);
-        if (w < bw || (w == bw && w == 1 && (st->sval[i].c & ID_MASK) <
-                                              (st->sval[best].c & ID_MASK))) {
-            best = i;
-            bw = w;
-        }
-    }
-    if (bw >= 4)
-        return false;
-    slot_remove(st, best);
-    return true;
-}
-
-void
-moatK_slot_put(AState *st, int64_t off, AVal v, uint32_t size, int eq)
-{
-    moatK_slot_drop(st, off, off + size);
-    if (v.k == A_TOP && eq < 0)
-        return;
-    if (st->nslot == NSLOTS && !slot_evict(st))
-        return;
-    st->soff[st->nslot] = off;
-    st->sval[st->nslot] = v;
-    st->ssize[st->nslot] = (uint8_t)size;
-    st->seq[st->nslot++] = (int8_t)eq;
-}
-
-void
-moatK_slot_set(AState *st, int64_t off, AVal v)
-{
-    moatK_slot_put(st, off, v, 8, -1);
-}
-
-/* Register r is written: slots stored from it are no longer equal to it. */
-void
-moatK_slot_unalias(AState *st, int r)
-{
-    for (uint32_t i = 0; i < st->nslot; i++)
-        if (st->seq[i] == r)
-            st->seq[i] = -1;
-}
-
 /* Merges `in` into *to; true when *to changed. */
 bool
 moatK_merge(AState *to, const AState *in)
@@ -206,7 +83,7 @@ moatK_merge(AState *to, const AState *in)
         AVal  j = same ? join(to->sval[i], in->sval[k], widen) : moatK_top();
         int8_t eq = same && in->seq[k] == to->seq[i] ? to->seq[i] : -1;
         if (j.k == A_TOP && eq < 0) {
-            slot_remove(to, i);
+            moatK_slot_remove(to, i);
             changed = true;
             continue;
         }
