@@ -228,37 +228,16 @@ is_tail_jump(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
     return n > 0 || to < ms->f->lo || to >= ms->f->hi;
 }
 
-/* One instruction: with check, its memory operands first (in the state
- * before it), then its effect on the state. */
-static void
-transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
-         const ZydisDecodedOperand *ops, bool check)
+/* Returns, tail calls and calls: their checks and effects; true when
+ * the instruction is done with (ret, call). */
+static bool
+control(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
+        const ZydisDecodedOperand *ops, bool check)
 {
-    bool stack_op = in->mnemonic == ZYDIS_MNEMONIC_PUSH ||
-                    in->mnemonic == ZYDIS_MNEMONIC_POP ||
-                    in->meta.category == ZYDIS_CATEGORY_CALL ||
-                    in->meta.category == ZYDIS_CATEGORY_RET;
-
-    bool is_nop = in->meta.category == ZYDIS_CATEGORY_NOP ||
-                  in->meta.category == ZYDIS_CATEGORY_WIDENOP;
-    AVal sp = st->r[4], flag;
-    bool is_flag = moatK_bool_op(st, in, ops, &flag);
-
-    ms->at = off;
-    for (uint8_t i = 0; check && !is_nop && i < in->operand_count; i++) {
-        const ZydisDecodedOperand *o = &ops[i];
-        if (o->type != ZYDIS_OPERAND_TYPE_MEMORY || !o->actions ||
-            o->mem.type == ZYDIS_MEMOP_TYPE_AGEN ||
-            (stack_op && o->visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN))
-            continue;
-        ms->dbg = st;
-        moatK_check_access(ms, st, off, in, o);
-    }
-    moatK_flags(ms, st, in, ops);
     if (in->meta.category == ZYDIS_CATEGORY_RET) {
         if (check)
             check_ret(ms, st, off);
-        return;
+        return true;
     }
     if (check && in->meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
         !in->raw.imm[0].is_relative &&
@@ -275,20 +254,78 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
             moatK_mfail(ms, off, "%s: a tail call without ctx as its first "
                         "argument", ZydisMnemonicGetString(in->mnemonic));
     }
-    if (in->meta.category == ZYDIS_CATEGORY_CALL) {
-        if (!in->raw.imm[0].is_relative) {
-            int64_t t = moatK_icall_type(ms, st, ops);
-            if (check)
-                moatK_check_icall(ms, st, off, in, ops);
-            if (t != -2)
-                moatK_area_call(ms, st, off, t, check);
-        }
-        if (st->r[4].k == A_FRAME)              /* the return address */
-            moatK_stack_touch(st, st->r[4].c - 8);
-        call_effects(ms, st, off, in, check);
-        st->fk = FK_NONE;
-        return;
+    if (in->meta.category != ZYDIS_CATEGORY_CALL)
+        return false;
+    if (!in->raw.imm[0].is_relative) {
+        int64_t t = moatK_icall_type(ms, st, ops);
+        if (check)
+            moatK_check_icall(ms, st, off, in, ops);
+        if (t != -2)
+            moatK_area_call(ms, st, off, t, check);
     }
+    if (st->r[4].k == A_FRAME)                  /* the return address */
+        moatK_stack_touch(st, st->r[4].c - 8);
+    call_effects(ms, st, off, in, check);
+    st->fk = FK_NONE;
+    return true;
+}
+
+/* Register r written by operand i of in (flag: a flag byte's value). */
+static void
+write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
+          const ZydisDecodedOperand *ops, uint8_t i, const AVal *flag)
+{
+    const ZydisDecodedOperand *o = &ops[i];
+    int r = o->type == ZYDIS_OPERAND_TYPE_REGISTER ? moatK_gpr(o->reg.value)
+                                                    : -1;
+    if (r < 0)
+        return;
+    moatK_slot_unalias(st, r);
+    if (i == 0 && o->size == 64 &&
+        o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
+        st->r[r] = moatK_result64(ms, st, in, ops);
+        moatK_ref_fresh(ms, st, r);
+    } else if (o->size == 32) {
+        st->r[r] = move32(ms, st, in, ops);
+    } else if (i == 0 && o->size == 8 && flag) {
+        st->r[r] = *flag;
+    } else if (o->size < 32 && st->r[r].k == A_BND && st->r[r].c <= U32MAX) {
+        st->r[r] = moatK_bnd(U32MAX);   /* low bits changed, high zero */
+    } else {
+        st->r[r] = moatK_top();
+    }
+    if (i == 0 && (o->size == 32 || o->size == 64))
+        moatK_frame_load(st, in, ops, r);
+}
+
+/* One instruction: with check, its memory operands first (in the state
+ * before it), then its effect on the state. */
+static void
+transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
+         const ZydisDecodedOperand *ops, bool check)
+{
+    bool stack_op = in->mnemonic == ZYDIS_MNEMONIC_PUSH ||
+                    in->mnemonic == ZYDIS_MNEMONIC_POP ||
+                    in->meta.category == ZYDIS_CATEGORY_CALL ||
+                    in->meta.category == ZYDIS_CATEGORY_RET;
+    bool is_nop = in->meta.category == ZYDIS_CATEGORY_NOP ||
+                  in->meta.category == ZYDIS_CATEGORY_WIDENOP;
+    AVal sp = st->r[4], flag;
+    bool is_flag = moatK_bool_op(st, in, ops, &flag);
+
+    ms->at = off;
+    for (uint8_t i = 0; check && !is_nop && i < in->operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (o->type != ZYDIS_OPERAND_TYPE_MEMORY || !o->actions ||
+            o->mem.type == ZYDIS_MEMOP_TYPE_AGEN ||
+            (stack_op && o->visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN))
+            continue;
+        ms->dbg = st;
+        moatK_check_access(ms, st, off, in, o);
+    }
+    moatK_flags(ms, st, in, ops);
+    if (control(ms, st, off, in, ops, check))
+        return;
     if (push_pop(st, in, ops)) {
         moatK_stack_moved(ms, st, off, check);
         if (in->mnemonic == ZYDIS_MNEMONIC_PUSH && st->r[4].k == A_FRAME)
@@ -299,37 +336,17 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         const ZydisDecodedOperand *o = &ops[i];
         if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
             continue;
-        if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
-            Addr a = moatK_addr_of(st, o);
-            if (a.has_b && !a.has_i && a.b.k == A_FRAME) {
-                moatK_frame_store(st, in, ops, a.b.c + a.disp, i);
-                moatK_stack_touch(st, a.b.c + a.disp);
-            }
-            /* other stores are proven (or rejected) to be outside the
-             * stack: heap, context area, vals */
+        if (o->type != ZYDIS_OPERAND_TYPE_MEMORY) {
+            write_reg(ms, st, in, ops, i, is_flag ? &flag : NULL);
             continue;
         }
-        int r = o->type == ZYDIS_OPERAND_TYPE_REGISTER ? moatK_gpr(o->reg.value)
-                                                        : -1;
-        if (r < 0)
-            continue;
-        moatK_slot_unalias(st, r);
-        if (i == 0 && o->size == 64 &&
-            o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
-            st->r[r] = moatK_result64(ms, st, in, ops);
-            moatK_ref_fresh(ms, st, r);
-        } else if (o->size == 32) {
-            st->r[r] = move32(ms, st, in, ops);
-        } else if (i == 0 && o->size == 8 && is_flag) {
-            st->r[r] = flag;
-        } else if (o->size < 32 && st->r[r].k == A_BND &&
-                   st->r[r].c <= U32MAX) {
-            st->r[r] = moatK_bnd(U32MAX);     /* low bits changed, high zero */
-        } else {
-            st->r[r] = moatK_top();
+        /* stores elsewhere are proven (or rejected) to be outside the
+         * stack: heap, context area, vals, areas of callers */
+        Addr a = moatK_addr_of(st, o);
+        if (a.has_b && !a.has_i && a.b.k == A_FRAME) {
+            moatK_frame_store(st, in, ops, a.b.c + a.disp, i);
+            moatK_stack_touch(st, a.b.c + a.disp);
         }
-        if (i == 0 && (o->size == 32 || o->size == 64))
-            moatK_frame_load(st, in, ops, r);
     }
     if (!moatK_same(st->r[4], sp))
         moatK_stack_moved(ms, st, off, check);
