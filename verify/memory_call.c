@@ -88,9 +88,10 @@ moatK_ref_fresh(const MS *ms, AState *st, int r)
             st->r[k] = moatK_top();
     for (uint32_t i = 0; i < st->nslot; i++)
         if (mentions(st->sval[i], id)) {
-            moatK_slot_drop(st, st->soff[i], st->soff[i] + 1);
-            i = (uint32_t)-1;           /* the array was reordered */
+            st->sval[i] = moatK_top();
+            st->seq[i] = -1;
         }
+    moatK_slot_compact(st);
 }
 
 /* 4-byte loads the rule follows: a funcref's type id, a canonical type

@@ -3,7 +3,10 @@
  * stored from a register stays equal to it until that register is
  * written (AState.seq), so a check the register gets later holds for the
  * slot too: -O0 spills a value, compares the register, reloads the slot.
- * At most NSLOTS; when full, the least useful one goes (slot_worth).
+ * At most NSLOTS, kept sorted by offset (they never overlap), so that a
+ * merge of two states is one walk over both: hostile code with many
+ * slots costs in proportion to them, not to their square. When full, the
+ * least useful one goes (slot_worth).
  */
 #include <string.h>
 
@@ -14,10 +17,17 @@
 int
 moatK_slot_find(const AState *st, int64_t off, uint32_t size)
 {
-    for (uint32_t i = 0; i < st->nslot; i++)
-        if (st->soff[i] == off && st->ssize[i] >= size)
-            return (int)i;
-    return -1;
+    uint32_t lo = 0, hi = st->nslot;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (st->soff[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < st->nslot && st->soff[lo] == off && st->ssize[lo] >= size
+               ? (int)lo : -1;
 }
 
 /* The low 32 bits of v, as a 4-byte store keeps them. */
@@ -41,29 +51,35 @@ moatK_slot(const AState *st, int64_t off)
     return i >= 0 ? &st->sval[i] : NULL;
 }
 
+/* Copies slot i to j. */
+static void
+slot_move(AState *st, uint32_t j, uint32_t i)
+{
+    st->soff[j] = st->soff[i];
+    st->sval[j] = st->sval[i];
+    st->ssize[j] = st->ssize[i];
+    st->seq[j] = st->seq[i];
+}
+
 void
 moatK_slot_remove(AState *st, uint32_t i)
 {
-    st->nslot--;
-    st->soff[i] = st->soff[st->nslot];
-    st->sval[i] = st->sval[st->nslot];
-    st->ssize[i] = st->ssize[st->nslot];
-    st->seq[i] = st->seq[st->nslot];
+    for (st->nslot--; i < st->nslot; i++)
+        slot_move(st, i, i + 1);
 }
 
 /* Drops slots overlapping [lo, hi) (frame offsets). */
 void
 moatK_slot_drop(AState *st, int64_t lo, int64_t hi)
 {
-    for (uint32_t i = 0; i < st->nslot;)
-        if (st->soff[i] < hi && lo < st->soff[i] + st->ssize[i])
-            moatK_slot_remove(st, i);
-        else
-            i++;
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < st->nslot; i++)
+        if (!(st->soff[i] < hi && lo < st->soff[i] + st->ssize[i]))
+            slot_move(st, n++, i);
+    st->nslot = n;
 }
 
-/* A store of size bytes (4 or 8) of v at off; eq: the register it was
- * stored from (still equal to it until that register is written), or -1. */
 /* How much a slot is worth keeping when the table is full: 0 says no
  * more than a 4-byte load would; 1 a value of a call_indirect sequence
  * (funcref, code, flag byte: the oldest load goes first, by id); 2 a
@@ -103,6 +119,8 @@ slot_evict(AState *st)
     return true;
 }
 
+/* A store of size bytes (8, 4 or 1) of v at off; eq: the register it was
+ * stored from (still equal to it until that register is written), or -1. */
 void
 moatK_slot_put(AState *st, int64_t off, AVal v, uint32_t size, int eq)
 {
@@ -111,16 +129,60 @@ moatK_slot_put(AState *st, int64_t off, AVal v, uint32_t size, int eq)
         return;
     if (st->nslot == NSLOTS && !slot_evict(st))
         return;
-    st->soff[st->nslot] = off;
-    st->sval[st->nslot] = v;
-    st->ssize[st->nslot] = (uint8_t)size;
-    st->seq[st->nslot++] = (int8_t)eq;
+    uint32_t i = st->nslot++;
+    for (; i > 0 && st->soff[i - 1] > off; i--)
+        slot_move(st, i, i - 1);        /* (j > i here: one up) */
+    st->soff[i] = off;
+    st->sval[i] = v;
+    st->ssize[i] = (uint8_t)size;
+    st->seq[i] = (int8_t)eq;
 }
 
 void
 moatK_slot_set(AState *st, int64_t off, AVal v)
 {
     moatK_slot_put(st, off, v, 8, -1);
+}
+
+/* Merges the slots of `in` into *to (both sorted: one walk); true when
+ * *to changed. A slot stays where both have it, of one size. */
+bool
+moatK_slot_merge(AState *to, const AState *in, bool widen)
+{
+    uint32_t n = 0, k = 0;
+    bool     changed = false;
+
+    for (uint32_t i = 0; i < to->nslot; i++) {
+        while (k < in->nslot && in->soff[k] < to->soff[i])
+            k++;
+        bool same = k < in->nslot && in->soff[k] == to->soff[i] &&
+                    in->ssize[k] == to->ssize[i];
+        AVal j = same ? moatK_join_w(to->sval[i], in->sval[k], widen)
+                      : moatK_top();
+        int8_t eq = same && in->seq[k] == to->seq[i] ? to->seq[i] : -1;
+        if (j.k == A_TOP && eq < 0) {
+            changed = true;
+            continue;
+        }
+        changed |= !moatK_same(j, to->sval[i]) || eq != to->seq[i];
+        to->sval[i] = j;
+        to->seq[i] = eq;
+        slot_move(to, n++, i);
+    }
+    to->nslot = n;
+    return changed;
+}
+
+/* Drops the slots whose value is unknown and equal to no register. */
+void
+moatK_slot_compact(AState *st)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < st->nslot; i++)
+        if (st->sval[i].k != A_TOP || st->seq[i] >= 0)
+            slot_move(st, n++, i);
+    st->nslot = n;
 }
 
 /* Register r is written: slots stored from it are no longer equal to it. */

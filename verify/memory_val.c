@@ -49,6 +49,12 @@ moatK_join(AVal a, AVal b)
     return join(a, b, false);
 }
 
+AVal
+moatK_join_w(AVal a, AVal b, bool widen)
+{
+    return join(a, b, widen);
+}
+
 /* Merges `in` into *to; true when *to changed. */
 bool
 moatK_merge(AState *to, const AState *in)
@@ -77,20 +83,7 @@ moatK_merge(AState *to, const AState *in)
         changed |= to->fk != FK_NONE;
         to->fk = FK_NONE;
     }
-    for (uint32_t i = 0; i < to->nslot;) {
-        int   k = moatK_slot_find(in, to->soff[i], to->ssize[i]);
-        bool  same = k >= 0 && in->ssize[k] == to->ssize[i];
-        AVal  j = same ? join(to->sval[i], in->sval[k], widen) : moatK_top();
-        int8_t eq = same && in->seq[k] == to->seq[i] ? to->seq[i] : -1;
-        if (j.k == A_TOP && eq < 0) {
-            moatK_slot_remove(to, i);
-            changed = true;
-            continue;
-        }
-        changed |= !moatK_same(j, to->sval[i]) || eq != to->seq[i];
-        to->seq[i] = eq;
-        to->sval[i++] = j;
-    }
+    changed |= moatK_slot_merge(to, in, widen);
     if (changed && to->nchange < UINT8_MAX)
         to->nchange++;
     return changed;
