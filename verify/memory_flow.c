@@ -352,6 +352,42 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         moatK_stack_moved(ms, st, off, check);
 }
 
+/* The worklist: a min-heap of block indices, so that blocks run in
+ * address order (for structured code, each block after the blocks that
+ * reach it): a chain of if/else joins is then followed once, where a
+ * stack order re-ran the rest of the chain after each join's second
+ * input (quadratic). */
+static void
+work_push(uint32_t *work, uint32_t *n, uint32_t b)
+{
+    uint32_t i = (*n)++;
+
+    for (; i > 0 && work[(i - 1) / 2] > b; i = (i - 1) / 2)
+        work[i] = work[(i - 1) / 2];
+    work[i] = b;
+}
+
+static uint32_t
+work_pop(uint32_t *work, uint32_t *n)
+{
+    uint32_t top = work[0], last = work[--(*n)], i = 0;
+
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && work[c + 1] < work[c])
+            c++;
+        if (work[c] >= last)
+            break;
+        work[i] = work[c];
+        i = c;
+    }
+    if (*n)
+        work[i] = last;
+    return top;
+}
+
 typedef struct Block {
     uint32_t first, end;        /* instruction indices [first, end) */
     bool     ends_ijmp;         /* in a table jump: an edge to each target */
@@ -428,7 +464,7 @@ propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
             continue;
         if (moatK_merge(b[t].in, in) && !queued[t]) {
             queued[t] = 1;
-            work[(*nwork)++] = t;
+            work_push(work, nwork, t);
         }
     }
 }
@@ -453,11 +489,11 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
     entry_state(b[0].in, tramp);
     if (!tramp)
         moatK_area_entry(ms, b[0].in);
-    work[nwork++] = 0;
+    work_push(work, &nwork, 0);
     queued[0] = 1;
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t k = 0; pass == 1 ? k < nb : nwork > 0; k++) {
-            uint32_t bk = pass ? k : work[--nwork];
+            uint32_t bk = pass ? k : work_pop(work, &nwork);
             uint64_t cost = b[bk].end - b[bk].first + 1 +
                             (b[bk].ends_ijmp ? nb : 0);
             if (!pass && (budget < cost || (budget -= cost) == 0)) {
@@ -478,7 +514,7 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
                 if (!pass && bk + 1 < nb && moatK_merge(b[bk + 1].in, &st) &&
                     !queued[bk + 1]) {
                     queued[bk + 1] = 1;     /* only the way out */
-                    work[nwork++] = bk + 1;
+                    work_push(work, &nwork, bk + 1);
                 }
                 continue;
             }

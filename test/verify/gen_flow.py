@@ -6,7 +6,8 @@ the size loaded at run time), results areas of a multi-value function
 (called directly and through the table; after six i32 params its
 pointer is on the stack), a wide parameter list (an args
 pointer), frames past a page at -O0 (LLVM's inline stack probes: unrolled
-for 700 live i64 locals, a loop for 5000). Generated: the frames need
+for 700 live i64 locals, a loop for 5000), 400 if/then joins in a row
+over 200 live locals (the fixpoint's budget). Generated: the frames need
 that many locals."""
 import sys
 
@@ -18,6 +19,21 @@ def chain(name, n):
     return (f'(func ${name} (export "{name}") (param i64) (result i64)\n'
             f'(local {" ".join(["i64"] * (n - 1))})\n{body}'
             f"(local.get {n - 1}))\n")
+
+
+def diamonds(n, m):
+    """n live i64 locals (frame slots at -O0), then m if/then joins in a
+    row, each setting one: the fixpoint's budget must hold for it (a
+    stack-ordered worklist re-ran the rest of the chain per join)."""
+    body = "(local.set 1 (i64.extend_i32_u (local.get 0)))" + "".join(
+        f"(local.set {i} (i64.add (local.get {i - 1}) (i64.const {i})))"
+        for i in range(2, n + 1))
+    ifs = "".join(f"(if (i32.eq (local.get 0) (i32.const {k})) (then "
+                  f"(local.set {k % n + 1} (i64.const {k}))))\n"
+                  for k in range(m))
+    use = f"(i64.add (local.get 1) (local.get {n}))"
+    return (f'(func (export "diamonds") (param i32) (result i64)\n'
+            f'(local {" ".join(["i64"] * n)})\n{body}\n{ifs}{use})\n')
 
 
 WIDE = 70   # params: more than MOAT_WIDE_PARAMS (64)
@@ -49,4 +65,5 @@ with open(sys.argv[1], "w") as out:
   (func (export "grow") (param i32) (result i32)
     (table.grow $g (ref.null func) (local.get 0)))
 """)
-    out.write(wide + chain("big", 700) + chain("huge", 5000) + ")\n")
+    out.write(wide + chain("big", 700) + chain("huge", 5000) +
+              diamonds(200, 400) + ")\n")
