@@ -99,7 +99,9 @@ frame_ok(const AState *st, const Addr *a, int64_t size, bool write,
 {
     AVal sp = st->r[4];
 
-    if (!a->has_b || a->has_i || a->b.k != A_FRAME || sp.k != A_FRAME)
+    /* after a realignment, the highest sp may be (for the red zone) */
+    if (!a->has_b || a->has_i || a->b.k != A_FRAME ||
+        (sp.k != A_FRAME && sp.k != A_FRAMES))
         return false;
     int64_t at = a->b.c + a->disp;
     if (!write && at == sp.c - (int64_t)MOAT_STACK_TRAP_ROOM && size == 1)
@@ -191,7 +193,7 @@ static const char *const kind_name[] = {
     "epoch*", "saved", "heap+bound", "vals", "table*", "elems", "codes",
     "funcref?", "funcref", "funcs*", "global*", "low32", "code", "typeid",
     "codehint", "ctxtypeid", "importcode", "trampcode", "tablesize",
-    "<tablesize", "low32<tablesize", "area", "flag", "!flag"
+    "<tablesize", "low32<tablesize", "area", "frame~", "flag", "!flag"
 };
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */
@@ -258,7 +260,7 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         a.disp >= 0 && (uint64_t)(a.disp + size) <= ms->vals)
         return;
     if (heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
-        moatK_area_ok(&a, size) ||
+        moatK_area_ok(&a, size) || moatK_frames_ok(st, &a, size, write) ||
         frame_ok(st, &a, size, write, ms->args) ||
         fixed_ok(ms, off, in, &a, size, write) ||
         elems_ok(ms, &a, size, write) || gptr_ok(ms, &a, size, write))

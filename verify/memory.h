@@ -37,6 +37,8 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
        A_TIDX,      /* below table c's size (64 bits) */
        A_TLOW,      /* low 32 bits below table c's size, high unknown */
        A_AREA,      /* a results area or args pointer of c bytes */
+       A_FRAMES,    /* rsp only, after `and $-2^k,%rsp`: between entry sp
+                     * + c - AState.sp_slack and entry sp + c */
        A_BOOL,      /* a byte whose bit 0 set means facts c hold */
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
        A_NKINDS };
@@ -84,6 +86,7 @@ typedef struct AState {
     int8_t   freg, freg2;   /* FK_CMPREG: the registers, or -1 (memory) */
     AVal     fa, fb;        /* FK_CMPREG: the values compared */
     int64_t  touched;       /* lowest frame offset written (stack rule) */
+    int64_t  sp_slack;      /* rsp A_FRAMES: how much lower it may be */
     uint64_t fimm;
     uint8_t  nchange;       /* block inputs: times merged with a change */
     uint8_t  ntm;           /* funcref id -> the type compared with */
@@ -229,6 +232,15 @@ void  moatK_stack_touch(AState *st, int64_t at);
 void  moatK_stack_moved(MS *ms, const AState *st, uint64_t off, bool check);
 bool  moatK_probe_loop(const MS *ms, const ZydisDecoder *d, uint32_t first,
                        uint32_t end, AState *st);
+/* `and $-2^k,%rsp` (k <= 12): rsp becomes A_FRAMES; true if it was one. */
+bool  moatK_stack_align(AState *st, const ZydisDecodedInstruction *in,
+                        const ZydisDecodedOperand *ops);
+/* An access at disp from rsp A_FRAMES: within the frame whatever the
+ * alignment took. */
+bool  moatK_frames_ok(const AState *st, const Addr *a, int64_t size,
+                      bool write);
+/* The highest sp may be (A_FRAME or A_FRAMES), false if unknown. */
+bool  moatK_sp_high(const AState *st, int64_t *c);
 
 /* memory.c: checks one memory operand in the state before it. */
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,

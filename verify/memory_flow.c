@@ -113,8 +113,9 @@ call_effects(MS *ms, AState *st, uint64_t off,
     for (uint32_t i = 0; i < st->nslot; i++)
         if (st->sval[i].k == A_ELEMS || st->sval[i].k == A_CODES)
             st->sval[i] = moatK_top();
-    if (st->r[4].k == A_FRAME)
-        moatK_slot_drop(st, INT64_MIN / 2, st->r[4].c);
+    int64_t hi;
+    if (moatK_sp_high(st, &hi))         /* the callee's frame: below sp */
+        moatK_slot_drop(st, INT64_MIN / 2, hi);
     else
         st->nslot = 0;
 }
@@ -263,8 +264,9 @@ control(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         if (t != -2)
             moatK_area_call(ms, st, off, t, check);
     }
-    if (st->r[4].k == A_FRAME)                  /* the return address */
-        moatK_stack_touch(st, st->r[4].c - 8);
+    int64_t hi;
+    if (moatK_sp_high(st, &hi))                 /* the return address */
+        moatK_stack_touch(st, hi - 8);
     call_effects(ms, st, off, in, check);
     st->fk = FK_NONE;
     return true;
@@ -294,6 +296,8 @@ write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
     } else {
         st->r[r] = moatK_top();
     }
+    if (st->r[r].k == A_FRAMES && r != 4)
+        st->r[r] = moatK_top();         /* a range: rsp's alone */
     if (i == 0 && (o->size == 32 || o->size == 64))
         moatK_frame_load(st, in, ops, r);
 }
@@ -326,6 +330,10 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
     moatK_flags(ms, st, in, ops);
     if (control(ms, st, off, in, ops, check))
         return;
+    if (moatK_stack_align(st, in, ops)) {
+        moatK_stack_moved(ms, st, off, check);
+        return;
+    }
     if (push_pop(st, in, ops)) {
         moatK_stack_moved(ms, st, off, check);
         if (in->mnemonic == ZYDIS_MNEMONIC_PUSH && st->r[4].k == A_FRAME)
@@ -346,8 +354,15 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         if (a.has_b && !a.has_i && a.b.k == A_FRAME) {
             moatK_frame_store(st, in, ops, a.b.c + a.disp, i);
             moatK_stack_touch(st, a.b.c + a.disp);
+        } else if (a.has_b && !a.has_i && a.b.k == A_FRAMES) {
+            int64_t hi = a.b.c + a.disp;        /* somewhere below hi */
+            moatK_slot_drop(st, hi - st->sp_slack,
+                            hi + (o->size / 8 ? o->size / 8 : 1));
+            moatK_stack_touch(st, hi);
         }
     }
+    if (st->r[4].k != A_FRAMES)
+        st->sp_slack = 0;               /* exact again */
     if (!moatK_same(st->r[4], sp))
         moatK_stack_moved(ms, st, off, check);
 }

@@ -125,6 +125,8 @@ void
 moatK_slot_put(AState *st, int64_t off, AVal v, uint32_t size, int eq)
 {
     moatK_slot_drop(st, off, off + size);
+    if (v.k == A_FRAMES)                /* a range: rsp's alone */
+        v = moatK_top();
     if (v.k == A_TOP && eq < 0)
         return;
     if (st->nslot == NSLOTS && !slot_evict(st))

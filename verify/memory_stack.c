@@ -23,6 +23,13 @@ moatK_stack_touch(AState *st, int64_t at)
         st->touched = at;
 }
 
+bool
+moatK_sp_high(const AState *st, int64_t *c)
+{
+    *c = st->r[4].c;
+    return st->r[4].k == A_FRAME || st->r[4].k == A_FRAMES;
+}
+
 void
 moatK_stack_moved(MS *ms, const AState *st, uint64_t off, bool check)
 {
@@ -30,12 +37,52 @@ moatK_stack_moved(MS *ms, const AState *st, uint64_t off, bool check)
 
     if (!check)
         return;
-    if (sp.k != A_FRAME)
+    if (sp.k != A_FRAME && sp.k != A_FRAMES)
         moatK_rfail(ms, K_STACK, off, "%s moved by an unknown amount",
                     "stack pointer");
-    else if (sp.c < st->touched - FRAME_MAX)
+    else if (sp.c - (sp.k == A_FRAMES ? st->sp_slack : 0) <
+             st->touched - FRAME_MAX)
         moatK_rfail(ms, K_STACK, off, "%s moved more than a page below "
                     "the lowest frame address written", "stack pointer");
+}
+
+/* Stack realignment (32-byte spills of AVX registers): rsp rounded down
+ * to 2^k, k <= 12, so at most 2^k - 1 lower: followed as a range until
+ * rsp is set from an exact value again (`lea -N(%rbp),%rsp`). */
+bool
+moatK_stack_align(AState *st, const ZydisDecodedInstruction *in,
+                  const ZydisDecodedOperand *ops)
+{
+    AVal    sp = st->r[4];
+    int64_t m;
+
+    if (in->mnemonic != ZYDIS_MNEMONIC_AND || ops[0].size != 64 ||
+        ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        ops[0].reg.value != ZYDIS_REGISTER_RSP ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
+        return false;
+    m = -ops[1].imm.value.s;                    /* 2^k */
+    if (m <= 0 || m > FRAME_MAX || (m & (m - 1)) ||
+        (sp.k != A_FRAME && sp.k != A_FRAMES)) {
+        st->r[4] = moatK_top();
+        return true;
+    }
+    st->sp_slack = (sp.k == A_FRAMES ? st->sp_slack : 0) + m - 1;
+    st->r[4] = (AVal){ A_FRAMES, sp.c };
+    return true;
+}
+
+bool
+moatK_frames_ok(const AState *st, const Addr *a, int64_t size, bool write)
+{
+    if (!a->has_b || a->has_i || a->b.k != A_FRAMES ||
+        st->r[4].k != A_FRAMES || a->b.c != st->r[4].c)
+        return false;
+    if (!write && size == 1 && a->disp == -(int64_t)MOAT_STACK_TRAP_ROOM)
+        return true;                            /* the exhaustion probe */
+    int64_t hi = a->b.c + a->disp, lo = hi - st->sp_slack;
+    return a->disp >= -RED_ZONE && hi + size <= 0 &&
+           lo >= st->touched - FRAME_MAX - RED_ZONE;
 }
 
 static bool

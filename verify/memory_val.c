@@ -73,6 +73,10 @@ moatK_merge(AState *to, const AState *in)
         to->r[r] = j;
     }
     changed |= moatK_tmap_merge(to, in);
+    if (to->sp_slack < in->sp_slack) {  /* the wider range holds */
+        to->sp_slack = in->sp_slack;
+        changed = true;
+    }
     if (to->touched < in->touched) {    /* the shallower one holds */
         to->touched = in->touched;
         changed = true;
@@ -354,8 +358,8 @@ static AVal
 add_const(const MS *ms, AVal a, int64_t k)
 {
     a = moatK_as_bnd(a);
-    if (a.k == A_FRAME)
-        return (AVal){ A_FRAME, a.c + k };
+    if (a.k == A_FRAME || a.k == A_FRAMES)
+        return (AVal){ a.k, a.c + k };
     if (k < 0)
         return moatK_top();
     if (a.k == A_BND)
@@ -415,7 +419,8 @@ moatK_result64(const MS *ms, const AState *st,
             return add_const(ms, dst, src->imm.value.s);
         return rs >= 0 ? add_vals(ms, dst, st->r[rs]) : moatK_top();
     case ZYDIS_MNEMONIC_SUB:
-        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && dst.k == A_FRAME)
+        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+            (dst.k == A_FRAME || dst.k == A_FRAMES))
             return add_const(ms, dst, -src->imm.value.s);
         return moatK_top();
     default:

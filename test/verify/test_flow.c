@@ -3,7 +3,8 @@
  * and -O2. Every function of the honest objects must be proven: each
  * shape of flow.wat was rejected before its proof (a growable table's
  * size check, results areas, a wide parameter list, frames past a page,
- * -O0's spills of call_indirect's values). Then mutants that would
+ * a frame realigned to 32 bytes, -O0's spills of call_indirect's
+ * values). Then mutants that would
  * escape, each found by its honest bytes (a compiler that emits other
  * code fails this test instead of skipping it) and rejected by the rule
  * named.
@@ -121,6 +122,12 @@ static const Mutant mutants[] = {
       { 0x48, 0xc7, 0x04, 0x24, 0x00, 0x00, 0x00, 0x00, 0x4c, 0x39, 0xdc },
       { 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00, 0x4c, 0x39, 0xdc },
       11, 0, 0 },
+    { FLOW_O2, K_STACK, "rsp realigned by an unknown mask (and %rax,%rsp)",
+      { 0x48, 0x83, 0xe4, 0xe0, 0x48, 0x81, 0xec },
+      { 0x48, 0x21, 0xc4, 0x90, 0x48, 0x81, 0xec }, 7, 0, 0 },
+    { FLOW_O2, K_MEMORY, "a spill past the realigned frame (0x80(%rsp) -> "
+      "0x400(%rsp))", { 0xc5, 0xfd, 0x7f, 0x8c, 0x24, 0x80, 0x00, 0x00 },
+      { 0xc5, 0xfd, 0x7f, 0x8c, 0x24, 0x00, 0x04, 0x00 }, 8, 0, 0 },
     { HONEST_O0, K_STACK, "sp moved by an unknown amount (sub %rax,%rsp)",
       { 0x48, 0x83, 0xec, 0x60 }, { 0x48, 0x29, 0xc4, 0x90 }, 4, 0, 0 },
 };
