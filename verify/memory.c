@@ -192,6 +192,7 @@ static const char *const kind_name[] = {
     "?", "ctx", "bound", "frame", "stacklimit", "memory*", "heapbase",
     "epoch*", "saved", "heap+bound", "vals", "table*", "elems", "codes",
     "funcref?", "funcref", "funcs*", "global*", "low32", "code", "typeid",
+    "refctx", "importctx",
     "codehint", "ctxtypeid", "importcode", "trampcode", "tablesize",
     "<tablesize", "low32<tablesize", "area", "frame~", "flag", "!flag"
 };

@@ -29,6 +29,8 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
                      * compare of a wasm i32 argument) */
        A_RCODE,     /* a funcref's code (c: its id, memory_call.c) */
        A_RTYPE,     /* a funcref's type id (c: its id) */
+       A_RCTX,      /* a funcref's ctx, its callee's (c: its id) */
+       A_IMPCTX,    /* imported function c's ctx */
        A_HINT,      /* codes[i] of table c: a hint, not yet a target */
        A_TYPEID,    /* canonical type id c of the context area */
        A_IMPCODE,   /* imported function c's code */
@@ -43,7 +45,7 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
        A_NKINDS };
 
-/* A_REFNULL, A_REF, A_RCODE, A_RTYPE: c = id | REF_TYPED once an equal
+/* A_REFNULL, A_REF, A_RCODE, A_RTYPE, A_RCTX: c = id | REF_TYPED once an equal
  * compare of the funcref's type id with a canonical one was seen; A_HINT:
  * c = id. Ids are below 2^ID_BITS (memory_call.c). A_BOOL, A_NBOOL: c =
  * X | h << ID_BITS | Y << 2 * ID_BITS: funcref X's type was checked, hint

@@ -19,7 +19,8 @@
 static bool
 ref_kind(uint8_t k)
 {
-    return k == A_REFNULL || k == A_REF || k == A_RCODE || k == A_RTYPE;
+    return k == A_REFNULL || k == A_REF || k == A_RCODE || k == A_RTYPE ||
+           k == A_RCTX;
 }
 
 static bool
@@ -127,11 +128,16 @@ moatK_load_code(const MS *ms, const Addr *a)
         return moatK_top();
     if (a->b.k == A_REF && a->disp == (int64_t)offsetof(MoatFuncRef, code))
         return (AVal){ A_RCODE, a->b.c };
+    if (a->b.k == A_REF && a->disp == (int64_t)offsetof(MoatFuncRef, ctx))
+        return (AVal){ A_RCTX, a->b.c };
     int64_t i = a->disp - d->layout.imports;
-    if (a->b.k == A_CTX && i >= 0 &&
-        i % (int64_t)sizeof(MoatImportFunc) == 0 &&
-        a->disp < -(int64_t)MOAT_CTX_HEADER)      /* below: the header */
-        return (AVal){ A_IMPCODE, i / (int64_t)sizeof(MoatImportFunc) };
+    int64_t n = (int64_t)sizeof(MoatImportFunc);
+    if (a->b.k != A_CTX || i < 0 || a->disp >= -(int64_t)MOAT_CTX_HEADER)
+        return moatK_top();                     /* above: the header */
+    if (i % n == (int64_t)offsetof(MoatImportFunc, code))
+        return (AVal){ A_IMPCODE, i / n };
+    if (i % n == (int64_t)offsetof(MoatImportFunc, ctx))
+        return (AVal){ A_IMPCTX, i / n };
     return moatK_top();
 }
 
@@ -292,13 +298,20 @@ moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
     }
 }
 
+/* The target, and the callee's ctx in rdi: the funcref's own, the
+ * import's, or in a trampoline the ctx the runtime passed (a callee run
+ * with another instance's context area would read and write it with its
+ * own layout). */
 static bool
-target_ok(const MS *ms, AVal v)
+target_ok(const MS *ms, AVal v, AVal ctx)
 {
     bool tramp = ms->tramp;
 
-    return (v.k == A_RCODE && (v.c & REF_TYPED)) ||
-           (v.k == A_IMPCODE && !tramp) || (v.k == A_TCODE && tramp);
+    if (v.k == A_RCODE && (v.c & REF_TYPED))
+        return ctx.k == A_RCTX && ((ctx.c ^ v.c) & ID_MASK) == 0;
+    if (v.k == A_IMPCODE && !tramp)
+        return ctx.k == A_IMPCTX && ctx.c == v.c;
+    return v.k == A_TCODE && tramp && ctx.k == A_CTX;
 }
 
 static AVal
@@ -338,11 +351,11 @@ moatK_check_icall(MS *ms, const AState *st, uint64_t off,
 {
     AVal v = call_target(ms, st, ops);
 
-    if (target_ok(ms, v))
+    if (target_ok(ms, v, st->r[7]))
         return;
     ms->dbg = st;
     moatK_rfail(ms, K_ICALL, off, "%s through a value that is not a "
                 "funcref's code after the bound, null and type checks, an "
-                "import's code or a trampoline's code argument",
-                ZydisMnemonicGetString(in->mnemonic));
+                "import's code or a trampoline's code argument, with its "
+                "ctx first", ZydisMnemonicGetString(in->mnemonic));
 }
