@@ -184,6 +184,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     moatU_free(c.desc.tmin);
     moatU_free(c.desc.tarea);
     moatU_free(c.desc.ftype);
+    moatU_free(c.desc.ttype);
     moatU_free(c.desc.wtype);
     moatK_obj_free(&c.obj);
     return c.nviol;

@@ -98,6 +98,8 @@ mark(const KObj *o, uint32_t sec, uint64_t off, KDesc *d, uint8_t role,
     d->role[i] |= role;
     if (role == K_ROLE_WASM)
         d->ftype[i] = (uint32_t)type + 1;
+    else
+        d->ttype[i] = (uint32_t)type + 1;
     if (vals > *n)
         *n = vals;
     return true;
@@ -171,6 +173,7 @@ moatK_desc_read(const KObj *o, KDesc *d)
         return false;
     if (!(d->wtype = moatU_calloc(v[2] + 1, sizeof *d->wtype)) ||
         !(d->ftype = moatU_calloc(o->nfn + 1, sizeof *d->ftype)) ||
+        !(d->ttype = moatU_calloc(o->nfn + 1, sizeof *d->ttype)) ||
         (v[1] && !moatK_desc_areas(o, d, tsec, toff, ptr_off)))
         return false;
     for (uint64_t i = 0; i < v[2]; i++) {
@@ -194,7 +197,7 @@ moatK_desc_read(const KObj *o, KDesc *d)
             !u64_at(o, tsec, at + offsetof(MoatDescType, nresults), &nr) ||
             np > UINT32_MAX || nr > UINT32_MAX ||
             !mark(o, tsec, at + offsetof(MoatDescType, tramp), d,
-                  K_ROLE_TRAMP, (np > nr ? np : nr) * 16, 0))
+                  K_ROLE_TRAMP, (np > nr ? np : nr) * 16, i))
             return false;
     }
     d->ok = true;

@@ -10,7 +10,10 @@
  * rcx, r8, r9 in order, float and vector params xmm0-7; the rest go on
  * the stack in order, 8 bytes each (a vector 16, aligned): a results
  * pointer past the sixth integer argument is there (K_AREA_STACK, at
- * res_stack from sp at the call).
+ * res_stack from sp at the call). stack_args: the bytes of arguments on
+ * the stack, which the callee owns (the C convention lets it write
+ * them): the caller's frame must hold them, and forgets what it stored
+ * there.
  */
 #include <string.h>
 
@@ -51,8 +54,6 @@ type_area(const KObj *o, uint32_t tsec, uint64_t at, KArea *a,
         }
         return true;
     }
-    if (nr < 2)
-        return true;
     a->res_size = MOAT_RESULT_SLOT * nr;
     boff = ptr(o, tsec, at + offsetof(MoatDescType, types), &bsec);
     if (np && !bsec)
@@ -71,8 +72,12 @@ type_area(const KObj *o, uint32_t tsec, uint64_t at, KArea *a,
             stack = (stack + 15) & ~(uint64_t)15;
         stack += t == MOAT_ABI_T_V128 ? 16 : 8;
     }
-    a->res_reg = nint < 6 ? int_regs[nint] : K_AREA_STACK;
-    a->res_stack = stack;
+    if (nr >= 2) {
+        a->res_reg = nint < 6 ? int_regs[nint] : K_AREA_STACK;
+        a->res_stack = stack;
+        stack += a->res_reg == K_AREA_STACK ? 8 : 0;
+    }
+    a->stack_args = stack;
     return true;
 }
 
@@ -91,6 +96,8 @@ moatK_desc_areas(const KObj *o, KDesc *d, uint32_t tsec, uint64_t toff,
             return false;
         d->any_area |= d->tarea[i].res_reg != K_AREA_NONE ||
                        d->tarea[i].args_reg != K_AREA_NONE;
+        if (d->tarea[i].stack_args > d->max_stack_args)
+            d->max_stack_args = d->tarea[i].stack_args;
     }
     return true;
 }

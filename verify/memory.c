@@ -95,7 +95,7 @@ ctx_ok(const MS *ms, const Addr *a, int64_t size, bool write)
 
 static bool
 frame_ok(const AState *st, const Addr *a, int64_t size, bool write,
-         uint64_t args)
+         uint64_t args, uint64_t own)
 {
     AVal sp = st->r[4];
 
@@ -111,7 +111,9 @@ frame_ok(const AState *st, const Addr *a, int64_t size, bool write,
     if (at >= sp.c - RED_ZONE && at >= st->touched - FRAME_MAX - RED_ZONE &&
         at + size <= 0)
         return true;
-    return !write && at >= 8 && at + size <= 8 + (int64_t)args;
+    /* its incoming stack arguments: read (at most 16 bytes a param),
+     * written only where they are (the C convention gives them to it) */
+    return at >= 8 && at + size <= 8 + (int64_t)(write ? own : args);
 }
 
 static bool
@@ -262,7 +264,7 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         return;
     if (heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
         moatK_area_ok(&a, size) || moatK_frames_ok(st, &a, size, write) ||
-        frame_ok(st, &a, size, write, ms->args) ||
+        frame_ok(st, &a, size, write, ms->args, ms->own_stack) ||
         fixed_ok(ms, off, in, &a, size, write) ||
         elems_ok(ms, &a, size, write) || gptr_ok(ms, &a, size, write))
         return;

@@ -65,7 +65,7 @@ typedef struct AVal {
 } AVal;
 
 #define NSLOTS    128u
-#define NTMAP     4
+#define NTMAP     8
 #define U32MAX    INT64_C(0xffffffff)
 #define RED_ZONE  128
 /* Frames: every access and sp itself within a page below the entry sp.
@@ -108,6 +108,7 @@ typedef struct MS {
     bool           mem_is_ctx;
     uint64_t       vals;        /* trampoline: bytes of vals */
     uint64_t       args;        /* bytes of stack arguments it may read */
+    uint64_t       own_stack;   /* ... and write (its own, exactly) */
     bool           failed;
     bool           tramp;       /* analysed as a trampoline */
     uint64_t       at;          /* the instruction being followed */
@@ -224,6 +225,9 @@ void  moatK_area_entry(const MS *ms, AState *st);
 bool  moatK_area_ok(const Addr *a, int64_t size);
 void  moatK_area_call(MS *ms, AState *st, uint64_t off, int64_t type,
                       bool check);
+uint64_t moatK_callee_stack(const MS *ms, int64_t type);
+void  moatK_stack_args(MS *ms, AState *st, uint64_t off, uint64_t n,
+                       bool tail, bool check);
 void  moatK_tmap_note(AState *st, int64_t id, int64_t type);
 void  moatK_tmap_forget(AState *st, int64_t id);
 int64_t moatK_tmap_type(const AState *st, int64_t id);

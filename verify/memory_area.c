@@ -83,6 +83,50 @@ moatK_area_call(MS *ms, AState *st, uint64_t off, int64_t type, bool check)
     }
 }
 
+/* The bytes of stack arguments a callee of type `type` owns: -1 a type
+ * not known (the most of any type), -2 a trampoline's code (its own
+ * type's). */
+uint64_t
+moatK_callee_stack(const MS *ms, int64_t type)
+{
+    const KDesc *d = ms->d;
+    uint32_t     tt = d->ttype[ms->f - ms->c->obj.fn];
+
+    if (type >= 0)
+        return d->tarea[type].stack_args;
+    if (type == -1)
+        return d->max_stack_args;
+    return tt ? d->tarea[tt - 1].stack_args : d->max_stack_args;
+}
+
+/* A call whose callee owns n bytes of stack arguments (it may write
+ * them): they must lie in the caller's frame, below its return address,
+ * and the caller forgets its slots there. A tail call's callee owns the
+ * function's own incoming ones: n may not exceed them. */
+void
+moatK_stack_args(MS *ms, AState *st, uint64_t off, uint64_t n, bool tail,
+                 bool check)
+{
+    int64_t hi;
+
+    if (n == 0)
+        return;
+    if (tail) {
+        if (check && n > ms->own_stack)
+            moatK_mfail(ms, off, "%s: the callee's stack arguments pass the "
+                        "function's own", "tail call");
+        return;
+    }
+    if (!moatK_sp_high(st, &hi) || hi + (int64_t)n > 0) {
+        if (check)
+            moatK_mfail(ms, off, "%s: the callee's stack arguments pass the "
+                        "frame", "call");
+        return;
+    }
+    int64_t lo = hi - (st->r[4].k == A_FRAMES ? st->sp_slack : 0);
+    moatK_slot_drop(st, lo, hi + (int64_t)n);
+}
+
 /* tm: funcref id -> the type its type id was compared with. */
 static int
 tm_find(const AState *st, int64_t id)
@@ -103,8 +147,8 @@ moatK_tmap_note(AState *st, int64_t id, int64_t type)
             st->tm_type[i] = -1;        /* two types: neither is known */
         return;
     }
-    if (st->ntm == NTMAP)
-        return;                         /* not noted: unknown */
+    if (st->ntm == NTMAP)               /* the oldest goes: unknown */
+        moatK_tmap_forget(st, st->tm_id[0]);
     st->tm_id[st->ntm] = id;
     st->tm_type[st->ntm++] = type;
 }

@@ -97,8 +97,11 @@ call_effects(MS *ms, AState *st, uint64_t off,
     }
     if (in->raw.imm[0].is_relative) {
         int64_t t = direct_type(ms, off, in);
-        if (t >= 0)
+        if (t >= 0) {
             moatK_area_call(ms, st, off, t, check);
+            moatK_stack_args(ms, st, off, moatK_callee_stack(ms, t), false,
+                             check);
+        }
     }
     static const int clobbered[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
     for (size_t k = 0; k < sizeof clobbered / sizeof clobbered[0]; k++) {
@@ -245,11 +248,16 @@ control(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         ms->d->role[ms->f - ms->c->obj.fn] == K_ROLE_TRAMP) {
         check_ret(ms, st, off);         /* a trampoline's tail call */
         moatK_check_icall(ms, st, off, in, ops);
+        moatK_stack_args(ms, st, off, moatK_callee_stack(ms, -2), true,
+                         check);
     }
     if (check && is_tail_jump(ms, off, in)) {
         int64_t t = direct_type(ms, off, in);
-        if (t >= 0)
+        if (t >= 0) {
             moatK_area_call(ms, st, off, t, check);
+            moatK_stack_args(ms, st, off, moatK_callee_stack(ms, t), true,
+                             check);
+        }
         check_ret(ms, st, off);         /* the callee returns for us */
         if (st->r[7].k != A_CTX)
             moatK_mfail(ms, off, "%s: a tail call without ctx as its first "
@@ -263,6 +271,8 @@ control(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
             moatK_check_icall(ms, st, off, in, ops);
         if (t != -2)
             moatK_area_call(ms, st, off, t, check);
+        moatK_stack_args(ms, st, off, moatK_callee_stack(ms, t), false,
+                         check);
     }
     int64_t hi;
     if (moatK_sp_high(st, &hi))                 /* the return address */
@@ -611,11 +621,16 @@ moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
         ms.mem_is_ctx = d->flags & MOAT_DESC_F_MEM_IS_CTX;
         ms.vals = d->vals[idx];
         ms.args = d->args[idx];
+        ms.own_stack = d->ftype[idx]
+                           ? d->tarea[d->ftype[idx] - 1].stack_args : 0;
         if (nb && (d->role[idx] & K_ROLE_TRAMP)) {
             ms.args = 0;        /* the runtime passes three registers */
             ms.tramp = true;
+            uint64_t own = ms.own_stack;
+            ms.own_stack = 0;
             analyse(&ms, b, nb, true, work, queued);
             ms.tramp = false;
+            ms.own_stack = own;
             ms.args = d->args[idx];
         }
         if (nb && (!(d->role[idx] & K_ROLE_TRAMP) ||

@@ -176,6 +176,7 @@ typedef struct KArea {
     uint64_t res_size, args_size;   /* bytes */
     uint64_t res_stack;             /* K_AREA_STACK: its offset from sp
                                      * at the call */
+    uint64_t stack_args;            /* bytes of arguments on the stack */
 } KArea;
 typedef struct KDesc {
     bool       ok;              /* read whole; else nothing is proven */
@@ -195,6 +196,9 @@ typedef struct KDesc {
     uint64_t   nmems;           /* memory 0 exists: ctx[-8] is not NULL */
     KArea     *tarea;           /* per type */
     bool       any_area;        /* some type has one */
+    uint64_t   max_stack_args;  /* the most stack_args of a type */
+    uint32_t  *ttype;           /* per function of KObj.fn: the type + 1
+                                 * it is the trampoline of, 0: none */
     uint32_t  *ftype;           /* per function of KObj.fn: its type + 1,
                                  * 0: not a wasm function */
     uint32_t  *wtype;           /* per wasm function index: its type */

@@ -4,7 +4,9 @@ each rejected by the memory rule before the proof that covers it
 (docs/verify.md): a call_indirect through a growable table (the bound is
 the size loaded at run time), results areas of a multi-value function
 (called directly and through the table; after six i32 params its
-pointer is on the stack), a wide parameter list (an args
+pointer is on the stack), a function that writes its stack-passed
+parameter (-O0 keeps it in the caller's outgoing argument area), a wide
+parameter list (an args
 pointer), frames past a page at -O0 (LLVM's inline stack probes: unrolled
 for 700 live i64 locals, a loop for 5000), 400 if/then joins in a row
 over 200 live locals (the fixpoint's budget), the same summing them all
@@ -66,6 +68,12 @@ with open(sys.argv[1], "w") as out:
   (func (export "callsix") (param i32) (result i32)
     (call $six (local.get 0) (local.get 0) (local.get 0) (local.get 0)
                (local.get 0) (local.get 0)) (drop))
+  (func $seven (export "seven") (param i32 i32 i32 i32 i32 i32 i32)
+    (result i32)
+    (local.set 6 (i32.add (local.get 6) (local.get 0))) (local.get 6))
+  (func (export "callseven") (param i32) (result i32)
+    (call $seven (local.get 0) (local.get 0) (local.get 0) (local.get 0)
+                 (local.get 0) (local.get 0) (local.get 0)))
   (func (export "grow") (param i32) (result i32)
     (table.grow $g (ref.null func) (local.get 0)))
 """)
