@@ -210,7 +210,9 @@ void  moatK_facts_hold(AState *st, int64_t c);
 bool  moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
                     const ZydisDecodedOperand *ops, AVal *out);
 /* The callee's type of an indirect call (the checked funcref's, an
- * import's), -1 unknown, -2 a trampoline's code (vals, by contract). */
+ * import's), -1 unknown, -2 a trampoline's code (vals, by contract), -3
+ * not a target the indirect-call rule proves (it rejects the function;
+ * the memory rule's facts after a call assume the callees it proves). */
 int64_t moatK_icall_type(const MS *ms, const AState *st,
                          const ZydisDecodedOperand *ops);
 void  moatK_check_icall(MS *ms, const AState *st, uint64_t off,

@@ -341,7 +341,7 @@ moatK_icall_type(const MS *ms, const AState *st,
         return ms->d->wtype[v.c];
     if (v.k == A_RCODE && (v.c & REF_TYPED))
         return moatK_tmap_type(st, v.c & ID_MASK);
-    return -1;
+    return -3;                  /* not a target the rule proves */
 }
 
 void

@@ -269,10 +269,11 @@ control(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         int64_t t = moatK_icall_type(ms, st, ops);
         if (check)
             moatK_check_icall(ms, st, off, in, ops);
-        if (t != -2)
+        if (t != -2 && t != -3)
             moatK_area_call(ms, st, off, t, check);
-        moatK_stack_args(ms, st, off, moatK_callee_stack(ms, t), false,
-                         check);
+        if (t != -3)
+            moatK_stack_args(ms, st, off, moatK_callee_stack(ms, t), false,
+                             check);
     }
     int64_t hi;
     if (moatK_sp_high(st, &hi))                 /* the return address */
