@@ -19,6 +19,7 @@ const char *const moatK_rule_name[K_NRULES] = {
     [K_JUMP] = "jump", [K_END] = "end", [K_CALL] = "call",
     [K_EXTERN] = "extern", [K_TABLE] = "table", [K_CODEPTR] = "codeptr",
     [K_INSN] = "insn", [K_SEGMENT] = "segment", [K_MEMORY] = "memory",
+    [K_ICALL] = "indirect-call", [K_STACK] = "stack",
 };
 
 const char *const moatK_unchecked[] = {
@@ -68,9 +69,10 @@ count_unit(KCheck *c, const KRule *rules, size_t n)
 
 static const KRule func_rules[] = { K_DECODE, K_RELOC, K_JUMP, K_END,
                                     K_CALL, K_TABLE, K_INSN, K_SEGMENT,
-                                    K_MEMORY };
-#define NFUNC_RULES(c) \
-    (sizeof func_rules / sizeof func_rules[0] - !(c)->rep->check_memory)
+                                    K_MEMORY, K_ICALL, K_STACK };
+/* the last three (moatK_flow_rule) only with check_memory */
+#define NFUNC_RULES(c) (sizeof func_rules / sizeof func_rules[0] - \
+                        ((c)->rep->check_memory ? 0u : 3u))
 static const KRule obj_rules[] = { K_OBJECT, K_EXTERN, K_CODEPTR };
 
 /* __start_SEC / __stop_SEC: the bounds of the object's own section SEC,
@@ -202,6 +204,10 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     moatU_free(c.desc.gwritable);
     moatU_free(c.desc.gimport);
     moatU_free(c.desc.tmin);
+    moatU_free(c.desc.tarea);
+    moatU_free(c.desc.ftype);
+    moatU_free(c.desc.ttype);
+    moatU_free(c.desc.wtype);
     moatK_obj_free(&c.obj);
     return c.nviol;
 }

@@ -371,8 +371,10 @@ check_memory(FnState *st)
 {
     for (int r = 0; r < K_NRULES; r++)
         if (st->c->broke[r]) {
-            moatK_violation(st->c, K_MEMORY, st->f->lo, "not examined: the "
-                            "function breaks rule %s", moatK_rule_name[r]);
+            for (int k = K_MEMORY; k <= K_STACK; k++)
+                moatK_violation(st->c, (KRule)k, st->f->lo, "not examined: "
+                                "the function breaks rule %s",
+                                moatK_rule_name[r]);
             return;
         }
     moatK_check_memory(st->c, st->f, &st->m, &st->c->desc);

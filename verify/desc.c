@@ -38,6 +38,16 @@ ptr_at(const KObj *o, uint32_t sec, uint64_t off, uint32_t *tsec,
     return true;
 }
 
+static uint64_t
+ptr_off(const KObj *o, uint32_t sec, uint64_t off, uint32_t *tsec)
+{
+    uint64_t toff = 0;
+
+    if (!rel_at(o, sec, off) || !ptr_at(o, sec, off, tsec, &toff))
+        *tsec = 0;
+    return toff;
+}
+
 static bool
 u64_at(const KObj *o, uint32_t sec, uint64_t off, uint64_t *v)
 {
@@ -71,7 +81,7 @@ find_descriptor(const KObj *o)
  * its trampoline's vals, or of a wasm function's stack arguments. */
 static bool
 mark(const KObj *o, uint32_t sec, uint64_t off, KDesc *d, uint8_t role,
-     uint64_t vals)
+     uint64_t vals, uint64_t type)
 {
     uint32_t tsec;
     uint64_t toff;
@@ -86,6 +96,10 @@ mark(const KObj *o, uint32_t sec, uint64_t off, KDesc *d, uint8_t role,
     size_t    i = (size_t)(f - o->fn);
     uint64_t *n = role == K_ROLE_TRAMP ? &d->vals[i] : &d->args[i];
     d->role[i] |= role;
+    if (role == K_ROLE_WASM)
+        d->ftype[i] = (uint32_t)type + 1;
+    else
+        d->ttype[i] = (uint32_t)type + 1;
     if (vals > *n)
         *n = vals;
     return true;
@@ -149,12 +163,18 @@ moatK_desc_read(const KObj *o, KDesc *d)
         d->tmin[i] = et == 0x70 && min <= UINT32_MAX ? min : 0;
     }
     d->ntables = v[5];
+    d->ntypes = v[1];
     d->nfuncs = v[2];
     if (v[2] && !ptr_at(o, sec, base + offsetof(MoatDescriptor, funcs),
                         &fsec, &foff))
         return false;
     if (v[1] && !ptr_at(o, sec, base + offsetof(MoatDescriptor, types),
                         &tsec, &toff))
+        return false;
+    if (!(d->wtype = moatU_calloc(v[2] + 1, sizeof *d->wtype)) ||
+        !(d->ftype = moatU_calloc(o->nfn + 1, sizeof *d->ftype)) ||
+        !(d->ttype = moatU_calloc(o->nfn + 1, sizeof *d->ttype)) ||
+        (v[1] && !moatK_desc_areas(o, d, tsec, toff, ptr_off)))
         return false;
     for (uint64_t i = 0; i < v[2]; i++) {
         uint64_t at = foff + i * sizeof(MoatDescFunc), ti, np;
@@ -166,8 +186,9 @@ moatK_desc_read(const KObj *o, KDesc *d)
         /* stack arguments: at most 16 bytes per parameter, plus a results
          * pointer; a wide list is one pointer (abi.h) */
         np = np > MOAT_WIDE_PARAMS ? 1 : np;
+        d->wtype[i] = (uint32_t)ti;
         if (!mark(o, fsec, at + offsetof(MoatDescFunc, code), d,
-                  K_ROLE_WASM, 16 * (np + 1)))
+                  K_ROLE_WASM, 16 * (np + 1), ti))
             return false;
     }
     for (uint64_t i = 0; i < v[1]; i++) {
@@ -176,7 +197,7 @@ moatK_desc_read(const KObj *o, KDesc *d)
             !u64_at(o, tsec, at + offsetof(MoatDescType, nresults), &nr) ||
             np > UINT32_MAX || nr > UINT32_MAX ||
             !mark(o, tsec, at + offsetof(MoatDescType, tramp), d,
-                  K_ROLE_TRAMP, (np > nr ? np : nr) * 16))
+                  K_ROLE_TRAMP, (np > nr ? np : nr) * 16, i))
             return false;
     }
     d->ok = true;

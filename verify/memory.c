@@ -1,6 +1,6 @@
 /* memory.c - the memory rule (partial; docs/verify.md): a forward
  * dataflow over the function's basic blocks gives each general register,
- * and each 8-byte slot of the frame, an abstract value (ctx, a value
+ * and each slot of the frame, an abstract value (ctx, a value
  * below a bound, the entry stack pointer plus a constant, a pointer
  * loaded from a fixed place of the context area, ...); then every memory
  * operand must match one allowed shape:
@@ -14,11 +14,14 @@
  *   fixed    %fs:(stack limit offset from ctx) read; MoatMemory fields and
  *            the epoch word read; read-only data through RIP; the entry
  *            load of a proven jump table; a trampoline's vals slots
+ *   table    elems[i] / codes[i] of a table, i below its minimum size or
+ *            its size loaded at run time (memory_call.c)
+ *   area     a results area or wide args pointer of the function's type
+ *            (memory_area.c)
  * and every ret must find the stack pointer at the return address with
  * the callee-saved registers restored, every direct call must pass ctx
- * first. Anything else (explicit bounds checks, call_indirect's table
- * loads, loops that walk a heap pointer, memcpy) is not proven: the
- * function is rejected under this rule.
+ * first. Anything else (loops that walk a heap pointer, table.set,
+ * memcpy, ...) is not proven: the function is rejected under this rule.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -59,6 +62,7 @@ heap_ok(const MS *ms, const Addr *a, int64_t size)
     for (int k = 0; k < 2; k++) {
         if (!has[k])
             continue;
+        parts[k] = moatK_as_bnd(parts[k]);
         if (moatK_is_heap_base(ms, parts[k]))
             nbase++;
         else if (parts[k].k == A_HEAPPTR) {
@@ -91,18 +95,25 @@ ctx_ok(const MS *ms, const Addr *a, int64_t size, bool write)
 
 static bool
 frame_ok(const AState *st, const Addr *a, int64_t size, bool write,
-         uint64_t args)
+         uint64_t args, uint64_t own)
 {
     AVal sp = st->r[4];
 
-    if (!a->has_b || a->has_i || a->b.k != A_FRAME || sp.k != A_FRAME)
+    /* after a realignment, the highest sp may be (for the red zone) */
+    if (!a->has_b || a->has_i || a->b.k != A_FRAME ||
+        (sp.k != A_FRAME && sp.k != A_FRAMES))
         return false;
     int64_t at = a->b.c + a->disp;
     if (!write && at == sp.c - (int64_t)MOAT_STACK_TRAP_ROOM && size == 1)
         return true;                            /* the exhaustion probe */
-    if (at >= sp.c - RED_ZONE && at >= -FRAME_MAX && at + size <= 0)
+    /* within a page and the red zone of what the function wrote (the
+     * stack rule keeps sp there) */
+    if (at >= sp.c - RED_ZONE && at >= st->touched - FRAME_MAX - RED_ZONE &&
+        at + size <= 0)
         return true;
-    return !write && at >= 8 && at + size <= 8 + (int64_t)args;
+    /* its incoming stack arguments: read (at most 16 bytes a param),
+     * written only where they are (the C convention gives them to it) */
+    return at >= 8 && at + size <= 8 + (int64_t)(write ? own : args);
 }
 
 static bool
@@ -137,6 +148,9 @@ elems_ok(const MS *ms, const Addr *a, int64_t size, bool write)
         a->disp < 0 || size > 8)
         return false;
     int64_t last = a->disp;
+    if (a->has_i && a->i.k == A_TIDX && a->i.c == a->b.c && a->scale == 8 &&
+        a->disp == 0)
+        return true;            /* below the size: below cap (abi.h) */
     if (a->has_i) {
         if (a->i.k != A_BND || a->scale != 8)
             return false;
@@ -179,7 +193,10 @@ rip_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
 static const char *const kind_name[] = {
     "?", "ctx", "bound", "frame", "stacklimit", "memory*", "heapbase",
     "epoch*", "saved", "heap+bound", "vals", "table*", "elems", "codes",
-    "funcref?", "funcref", "funcs*", "global*", "low32"
+    "funcref?", "funcref", "funcs*", "global*", "low32", "code", "typeid",
+    "refctx", "importctx",
+    "codehint", "ctxtypeid", "importcode", "trampcode", "tablesize",
+    "<tablesize", "low32<tablesize", "area", "frame~", "flag", "!flag"
 };
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */
@@ -246,7 +263,8 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         a.disp >= 0 && (uint64_t)(a.disp + size) <= ms->vals)
         return;
     if (heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
-        frame_ok(st, &a, size, write, ms->args) ||
+        moatK_area_ok(&a, size) || moatK_frames_ok(st, &a, size, write) ||
+        frame_ok(st, &a, size, write, ms->args, ms->own_stack) ||
         fixed_ok(ms, off, in, &a, size, write) ||
         elems_ok(ms, &a, size, write) || gptr_ok(ms, &a, size, write))
         return;

@@ -1,7 +1,10 @@
 /* memory.h - the memory rule's shared parts (verify/memory*.c, internal
  * to verify/): abstract values and states. memory_val.c has the values,
- * joins and what instructions compute; memory.c the allowed access
- * shapes; memory_flow.c the dataflow over a function's blocks.
+ * joins and what instructions compute; memory_slot.c the frame slots;
+ * memory.c the allowed access shapes; memory_area.c results areas and
+ * args pointers; memory_flow.c the dataflow over a function's blocks.
+ * The indirect-call (memory_call.c) and stack (memory_stack.c) rules are
+ * checked on the same dataflow.
  */
 #ifndef MOAT_VERIFY_MEMORY_H
 #define MOAT_VERIFY_MEMORY_H
@@ -24,18 +27,45 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
        A_GPTR,      /* an imported global's cell (c = global) */
        A_LOW32,     /* low 32 bits <= c, high bits unknown (a 32-bit
                      * compare of a wasm i32 argument) */
+       A_RCODE,     /* a funcref's code (c: its id, memory_call.c) */
+       A_RTYPE,     /* a funcref's type id (c: its id) */
+       A_RCTX,      /* a funcref's ctx, its callee's (c: its id) */
+       A_IMPCTX,    /* imported function c's ctx */
+       A_HINT,      /* codes[i] of table c: a hint, not yet a target */
+       A_TYPEID,    /* canonical type id c of the context area */
+       A_IMPCODE,   /* imported function c's code */
+       A_TCODE,     /* a trampoline's code argument */
+       A_TSIZE,     /* table c's size, loaded now (it never shrinks) */
+       A_TIDX,      /* below table c's size (64 bits) */
+       A_TLOW,      /* low 32 bits below table c's size, high unknown */
+       A_AREA,      /* a results area or args pointer of c bytes */
+       A_FRAMES,    /* rsp only, after `and $-2^k,%rsp`: between entry sp
+                     * + c - AState.sp_slack and entry sp + c */
+       A_BOOL,      /* a byte whose bit 0 set means facts c hold */
+       A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
        A_NKINDS };
+
+/* A_REFNULL, A_REF, A_RCODE, A_RTYPE, A_RCTX: c = id | REF_TYPED once an equal
+ * compare of the funcref's type id with a canonical one was seen; A_HINT:
+ * c = id. Ids are below 2^ID_BITS (memory_call.c). A_BOOL, A_NBOOL: c =
+ * X | h << ID_BITS | Y << 2 * ID_BITS: funcref X's type was checked, hint
+ * h equals funcref Y's code (0: no such fact). */
+#define ID_BITS   20
+#define ID_MASK   ((INT64_C(1) << ID_BITS) - 1)
+#define REF_TYPED (INT64_C(1) << 62)
 
 /* What the flags say, for refining a register on a branch's edges. */
 enum { FK_NONE, FK_CMP /* cmp reg, imm (unsigned) */,
-       FK_ZERO /* test reg, reg */ };
+       FK_ZERO /* test reg, reg */, FK_CMPREG /* cmp reg, reg2 */,
+       FK_BIT0 /* test $1, reg8: fa its value */ };
 
 typedef struct AVal {
     uint8_t k;
     int64_t c;      /* BND, HEAPPTR: bound; FRAME: offset; ENTRY: reg */
 } AVal;
 
-#define NSLOTS    48u
+#define NSLOTS    128u
+#define NTMAP     8
 #define U32MAX    INT64_C(0xffffffff)
 #define RED_ZONE  128
 /* Frames: every access and sp itself within a page below the entry sp.
@@ -52,10 +82,22 @@ typedef struct AState {
     uint32_t nslot;
     int64_t  soff[NSLOTS];
     AVal     sval[NSLOTS];
+    uint8_t  ssize[NSLOTS];     /* 4 or 8 bytes */
+    int8_t   seq[NSLOTS];       /* equal to this register, or -1 */
     uint8_t  fk, fwidth;    /* FK_*, compare width in bits */
-    int8_t   freg;
+    int8_t   freg, freg2;   /* FK_CMPREG: the registers, or -1 (memory) */
+    AVal     fa, fb;        /* FK_CMPREG: the values compared */
+    int64_t  touched;       /* lowest frame offset written (stack rule) */
+    int64_t  sp_slack;      /* rsp A_FRAMES: how much lower it may be */
     uint64_t fimm;
+    uint8_t  nchange;       /* block inputs: times merged with a change */
+    uint8_t  ntm;           /* funcref id -> the type compared with */
+    int64_t  tm_id[NTMAP];
+    int64_t  tm_type[NTMAP];
 } AState;
+
+/* Merges into a block's input that changed it this often widen (join). */
+#define WIDEN_AFTER 3u
 
 typedef struct MS {
     KCheck        *c;
@@ -66,7 +108,10 @@ typedef struct MS {
     bool           mem_is_ctx;
     uint64_t       vals;        /* trampoline: bytes of vals */
     uint64_t       args;        /* bytes of stack arguments it may read */
+    uint64_t       own_stack;   /* ... and write (its own, exactly) */
     bool           failed;
+    bool           tramp;       /* analysed as a trampoline */
+    uint64_t       at;          /* the instruction being followed */
     const struct AState *dbg;   /* MOAT_VERIFY_DEBUG: the state */
 } MS;
 
@@ -91,18 +136,45 @@ moatK_same(AVal a, AVal b)
     return a.k == b.k && a.c == b.c;
 }
 
+/* Values the indirect-call rule names (a table's size, an index below
+ * it, type ids) are 32-bit values zero-extended: for arithmetic and
+ * bounds, a value below 2^32. */
+static inline AVal
+moatK_as_bnd(AVal v)
+{
+    if (v.k == A_TSIZE || v.k == A_TIDX || v.k == A_RTYPE ||
+        v.k == A_TYPEID)
+        return (AVal){ A_BND, INT64_C(0xffffffff) };
+    return v;
+}
+
 static inline bool
 moatK_is_heap_base(const MS *ms, AVal v)
 {
     return (v.k == A_CTX && ms->mem_is_ctx) || v.k == A_HEAPB;
 }
 
-/* memory_val.c */
+/* memory_val.c (and the slots: memory_slot.c) */
 AVal  moatK_bnd(int64_t max);
 AVal  moatK_join(AVal a, AVal b);
 const AVal *moatK_slot(const AState *st, int64_t off);
 void  moatK_slot_drop(AState *st, int64_t lo, int64_t hi);
+void  moatK_slot_remove(AState *st, uint32_t i);
+bool  moatK_slot_merge(AState *to, const AState *in, bool widen);
+void  moatK_slot_compact(AState *st);
+AVal  moatK_join_w(AVal a, AVal b, bool widen);
 void  moatK_slot_set(AState *st, int64_t off, AVal v);
+int   moatK_slot_find(const AState *st, int64_t off, uint32_t size);
+void  moatK_slot_put(AState *st, int64_t off, AVal v, uint32_t size, int eq);
+void  moatK_slot_unalias(AState *st, int r);
+AVal  moatK_low32(AVal v);
+/* memory_slot.c: a store to the frame at `at` by operand i of in, a mov
+ * from a frame slot into register r (already written). */
+void  moatK_frame_store(AState *st, const ZydisDecodedInstruction *in,
+                        const ZydisDecodedOperand *ops, int64_t at,
+                        uint8_t i);
+void  moatK_frame_load(AState *st, const ZydisDecodedInstruction *in,
+                       const ZydisDecodedOperand *ops, int r);
 bool  moatK_merge(AState *to, const AState *in);
 void  moatK_mfail(MS *ms, uint64_t off, const char *fmt, const char *what);
 Addr  moatK_addr_of(const AState *st, const ZydisDecodedOperand *o);
@@ -114,10 +186,69 @@ AVal  moatK_result64(const MS *ms, const AState *st,
 /* What a load of 8 bytes from a gives (pointers at known places). */
 AVal  moatK_load_kind(const MS *ms, const AState *st, const Addr *a);
 /* The flags an instruction leaves (FK_*), after its register writes. */
-void  moatK_flags(AState *st, const ZydisDecodedInstruction *in,
+void  moatK_flags(const MS *ms, AState *st,
+                  const ZydisDecodedInstruction *in,
                   const ZydisDecodedOperand *ops);
 /* st as it is on the taken (or fall-through) edge of jcc m. */
 void  moatK_refine(AState *st, ZydisMnemonic m, bool taken);
+
+/* memory_call.c: the indirect-call rule's values and check. */
+AVal  moatK_ref_join(AVal a, AVal b);
+AVal  moatK_ref_loaded(const MS *ms);
+void  moatK_ref_fresh(const MS *ms, AState *st, int r);
+AVal  moatK_load32_kind(const MS *ms, const Addr *a);
+AVal  moatK_load_code(const MS *ms, const Addr *a);
+void  moatK_refine_equal(AState *st);
+/* The edge of `cmp fa, fb` (FK_CMPREG) where fa < fb (unsigned), or
+ * fa <= fb with or_equal: an index below a table's size. */
+void  moatK_refine_below(AState *st, bool a_first, bool or_equal);
+/* st with the facts of a byte flag (A_BOOL, A_NBOOL c) known to hold */
+void  moatK_facts_hold(AState *st, int64_t c);
+/* The value an 8-bit write of in gives its first operand when it is a
+ * flag byte (setz/setnz after a followed compare, and, xor, mov); false
+ * when it is not one. */
+bool  moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
+                    const ZydisDecodedOperand *ops, AVal *out);
+/* The callee's type of an indirect call (the checked funcref's, an
+ * import's), -1 unknown, -2 a trampoline's code (vals, by contract), -3
+ * not a target the indirect-call rule proves (it rejects the function;
+ * the memory rule's facts after a call assume the callees it proves). */
+int64_t moatK_icall_type(const MS *ms, const AState *st,
+                         const ZydisDecodedOperand *ops);
+void  moatK_check_icall(MS *ms, const AState *st, uint64_t off,
+                        const ZydisDecodedInstruction *in,
+                        const ZydisDecodedOperand *ops);
+/* memory_val.c: a violation of rule (memory, indirect-call, stack). */
+void  moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
+                  const char *what);
+
+/* memory_area.c: results areas and args pointers. */
+void  moatK_area_entry(const MS *ms, AState *st);
+bool  moatK_area_ok(const Addr *a, int64_t size);
+void  moatK_area_call(MS *ms, AState *st, uint64_t off, int64_t type,
+                      bool check);
+uint64_t moatK_callee_stack(const MS *ms, int64_t type);
+void  moatK_stack_args(MS *ms, AState *st, uint64_t off, uint64_t n,
+                       bool tail, bool check);
+void  moatK_tmap_note(AState *st, int64_t id, int64_t type);
+void  moatK_tmap_forget(AState *st, int64_t id);
+int64_t moatK_tmap_type(const AState *st, int64_t id);
+bool  moatK_tmap_merge(AState *to, const AState *in);
+
+/* memory_stack.c: the stack rule. */
+void  moatK_stack_touch(AState *st, int64_t at);
+void  moatK_stack_moved(MS *ms, const AState *st, uint64_t off, bool check);
+bool  moatK_probe_loop(const MS *ms, const ZydisDecoder *d, uint32_t first,
+                       uint32_t end, AState *st);
+/* `and $-2^k,%rsp` (k <= 12): rsp becomes A_FRAMES; true if it was one. */
+bool  moatK_stack_align(AState *st, const ZydisDecodedInstruction *in,
+                        const ZydisDecodedOperand *ops);
+/* An access at disp from rsp A_FRAMES: within the frame whatever the
+ * alignment took. */
+bool  moatK_frames_ok(const AState *st, const Addr *a, int64_t size,
+                      bool write);
+/* The highest sp may be (A_FRAME or A_FRAMES), false if unknown. */
+bool  moatK_sp_high(const AState *st, int64_t *c);
 
 /* memory.c: checks one memory operand in the state before it. */
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,

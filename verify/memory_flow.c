@@ -27,11 +27,38 @@ entry_state(AState *st, bool tramp)
         st->r[callee_saved[k]] = (AVal){ A_ENTRY, callee_saved[k] };
     st->r[4] = (AVal){ A_FRAME, 0 };
     if (tramp) {
+        st->r[7] = (AVal){ A_TCODE, 0 };        /* rdi */
         st->r[6] = (AVal){ A_CTX, 0 };          /* rsi */
         st->r[2] = (AVal){ A_VALS, 0 };         /* rdx */
     } else {
         st->r[7] = (AVal){ A_CTX, 0 };          /* rdi */
     }
+}
+
+/* The type of the module function a direct call or jump reaches (by its
+ * rel32, or a relocation to a symbol defined in code); -2: none (a
+ * runtime helper, libm). */
+static int64_t
+direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
+{
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
+    const KObj *o = &ms->c->obj;
+    const KFunc *g = NULL;
+
+    if (n == 0) {
+        g = moatK_func_at(o, ms->f->sec, off + in->length +
+                                             (uint64_t)in->raw.imm[0].value.s);
+    } else if (n == 1 && o->sym[r->sym].shndx != ELF_SHN_UNDEF &&
+               o->sym[r->sym].shndx < o->nsec) {
+        uint64_t to = o->sym[r->sym].value + (uint64_t)r->addend +
+                      (off + in->length - r->off);
+        g = moatK_func_at(o, o->sym[r->sym].shndx, to);
+    }
+    if (!g)
+        return -2;
+    uint32_t t = ms->d->ftype[g - o->fn];
+    return t ? (int64_t)t - 1 : -2;
 }
 
 /* A direct call: ctx must be the first argument of a call into the module
@@ -68,11 +95,30 @@ call_effects(MS *ms, AState *st, uint64_t off,
                             "call");
         }
     }
+    if (in->raw.imm[0].is_relative) {
+        int64_t t = direct_type(ms, off, in);
+        if (t >= 0) {
+            moatK_area_call(ms, st, off, t, check);
+            moatK_stack_args(ms, st, off, moatK_callee_stack(ms, t), false,
+                             check);
+        }
+    }
     static const int clobbered[] = { 0, 1, 2, 6, 7, 8, 9, 10, 11 };
-    for (size_t k = 0; k < sizeof clobbered / sizeof clobbered[0]; k++)
+    for (size_t k = 0; k < sizeof clobbered / sizeof clobbered[0]; k++) {
         st->r[clobbered[k]] = moatK_top();
-    if (st->r[4].k == A_FRAME)
-        moatK_slot_drop(st, INT64_MIN / 2, st->r[4].c);
+        moatK_slot_unalias(st, clobbered[k]);
+    }
+    /* a call may grow a table: its elems and codes move (realloc), so
+     * neither survives in a callee-saved register or a slot */
+    for (int k = 0; k < 16; k++)
+        if (st->r[k].k == A_ELEMS || st->r[k].k == A_CODES)
+            st->r[k] = moatK_top();
+    for (uint32_t i = 0; i < st->nslot; i++)
+        if (st->sval[i].k == A_ELEMS || st->sval[i].k == A_CODES)
+            st->sval[i] = moatK_top();
+    int64_t hi;
+    if (moatK_sp_high(st, &hi))         /* the callee's frame: below sp */
+        moatK_slot_drop(st, INT64_MIN / 2, hi);
     else
         st->nslot = 0;
 }
@@ -121,8 +167,10 @@ push_pop(AState *st, const ZydisDecodedInstruction *in,
     }
     const AVal *v = moatK_slot(st, sp.c);
     st->r[4].c += 8;
-    if (r >= 0)                                     /* pop %rsp: loaded */
+    if (r >= 0) {                                   /* pop %rsp: loaded */
         st->r[r] = v ? *v : moatK_top();
+        moatK_slot_unalias(st, r);
+    }
     return true;
 }
 
@@ -139,18 +187,32 @@ is_noreturn_call(const MS *ms, uint64_t off,
            moatK_symbol_noreturn(o->sym[r->sym].name);
 }
 
-/* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound. */
+/* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound;
+ * a load of a type id is followed (memory_call.c). */
 static AVal
-move32(const AState *st, const ZydisDecodedInstruction *in,
+move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
        const ZydisDecodedOperand *ops)
 {
     int rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
                  ? moatK_gpr(ops[1].reg.value) : -1;
 
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+        ops[1].mem.base != ZYDIS_REGISTER_RIP) {
+        Addr a = moatK_addr_of(st, &ops[1]);
+        AVal v = moatK_load32_kind(ms, &a);
+        if (v.k != A_TOP)
+            return v;
+    }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
         (st->r[rs].k == A_BND || st->r[rs].k == A_LOW32) &&
         st->r[rs].c <= U32MAX)
         return moatK_bnd(st->r[rs].c);
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
+        (st->r[rs].k == A_TIDX || st->r[rs].k == A_TLOW ||
+         st->r[rs].k == A_TSIZE))     /* the low half, zero-extended */
+        return (AVal){ st->r[rs].k == A_TSIZE ? A_TSIZE : A_TIDX,
+                       st->r[rs].c };
     return moatK_bnd(U32MAX);
 }
 
@@ -170,13 +232,85 @@ is_tail_jump(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
     return n > 0 || to < ms->f->lo || to >= ms->f->hi;
 }
 
-/* sp may not go more than FRAME_MAX below the entry sp (memory.h). */
-static void
-check_frame(MS *ms, const AState *st, uint64_t off, bool check)
+/* Returns, tail calls and calls: their checks and effects; true when
+ * the instruction is done with (ret, call). */
+static bool
+control(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
+        const ZydisDecodedOperand *ops, bool check)
 {
-    if (check && st->r[4].k == A_FRAME && st->r[4].c < -FRAME_MAX)
-        moatK_mfail(ms, off, "%s: the frame grows past a page",
-                    "stack pointer");
+    if (in->meta.category == ZYDIS_CATEGORY_RET) {
+        if (check)
+            check_ret(ms, st, off);
+        return true;
+    }
+    if (check && in->meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
+        !in->raw.imm[0].is_relative &&
+        ms->d->role[ms->f - ms->c->obj.fn] == K_ROLE_TRAMP) {
+        check_ret(ms, st, off);         /* a trampoline's tail call */
+        moatK_check_icall(ms, st, off, in, ops);
+        moatK_stack_args(ms, st, off, moatK_callee_stack(ms, -2), true,
+                         check);
+    }
+    if (check && is_tail_jump(ms, off, in)) {
+        int64_t t = direct_type(ms, off, in);
+        if (t >= 0) {
+            moatK_area_call(ms, st, off, t, check);
+            moatK_stack_args(ms, st, off, moatK_callee_stack(ms, t), true,
+                             check);
+        }
+        check_ret(ms, st, off);         /* the callee returns for us */
+        if (st->r[7].k != A_CTX)
+            moatK_mfail(ms, off, "%s: a tail call without ctx as its first "
+                        "argument", ZydisMnemonicGetString(in->mnemonic));
+    }
+    if (in->meta.category != ZYDIS_CATEGORY_CALL)
+        return false;
+    if (!in->raw.imm[0].is_relative) {
+        int64_t t = moatK_icall_type(ms, st, ops);
+        if (check)
+            moatK_check_icall(ms, st, off, in, ops);
+        if (t != -2 && t != -3)
+            moatK_area_call(ms, st, off, t, check);
+        if (t != -3)
+            moatK_stack_args(ms, st, off, moatK_callee_stack(ms, t), false,
+                             check);
+    }
+    int64_t hi;
+    if (moatK_sp_high(st, &hi))                 /* the return address */
+        moatK_stack_touch(st, hi - 8);
+    call_effects(ms, st, off, in, check);
+    st->fk = FK_NONE;
+    return true;
+}
+
+/* Register r written by operand i of in (flag: a flag byte's value). */
+static void
+write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
+          const ZydisDecodedOperand *ops, uint8_t i, const AVal *flag)
+{
+    const ZydisDecodedOperand *o = &ops[i];
+    int r = o->type == ZYDIS_OPERAND_TYPE_REGISTER ? moatK_gpr(o->reg.value)
+                                                    : -1;
+    if (r < 0)
+        return;
+    moatK_slot_unalias(st, r);
+    if (i == 0 && o->size == 64 &&
+        o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
+        st->r[r] = moatK_result64(ms, st, in, ops);
+        moatK_ref_fresh(ms, st, r);
+    } else if (o->size == 32) {
+        st->r[r] = move32(ms, st, in, ops);
+    } else if (i == 0 && o->size == 8 && flag) {
+        st->r[r] = *flag;
+    } else if (o->size < 32 && st->r[r].k == A_BND && st->r[r].c <= U32MAX) {
+        st->r[r] = moatK_bnd(U32MAX);   /* low bits changed, high zero */
+    } else {
+        st->r[r] = moatK_top();
+    }
+    if (st->r[r].k == A_FRAMES && r != 4)
+        st->r[r] = moatK_top();         /* a range: rsp's alone */
+    if (i == 0 && (o->size == 32 || o->size == 64))
+        moatK_frame_load(st, in, ops, r);
 }
 
 /* One instruction: with check, its memory operands first (in the state
@@ -189,10 +323,12 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
                     in->mnemonic == ZYDIS_MNEMONIC_POP ||
                     in->meta.category == ZYDIS_CATEGORY_CALL ||
                     in->meta.category == ZYDIS_CATEGORY_RET;
-
     bool is_nop = in->meta.category == ZYDIS_CATEGORY_NOP ||
                   in->meta.category == ZYDIS_CATEGORY_WIDENOP;
+    AVal sp = st->r[4], flag;
+    bool is_flag = moatK_bool_op(st, in, ops, &flag);
 
+    ms->at = off;
     for (uint8_t i = 0; check && !is_nop && i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
         if (o->type != ZYDIS_OPERAND_TYPE_MEMORY || !o->actions ||
@@ -202,74 +338,86 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         ms->dbg = st;
         moatK_check_access(ms, st, off, in, o);
     }
-    moatK_flags(st, in, ops);
-    if (in->meta.category == ZYDIS_CATEGORY_RET) {
-        if (check)
-            check_ret(ms, st, off);
+    moatK_flags(ms, st, in, ops);
+    if (control(ms, st, off, in, ops, check))
         return;
-    }
-    if (check && in->meta.category == ZYDIS_CATEGORY_UNCOND_BR &&
-        !in->raw.imm[0].is_relative &&
-        ms->d->role[ms->f - ms->c->obj.fn] == K_ROLE_TRAMP)
-        check_ret(ms, st, off);         /* a trampoline's tail call */
-    if (check && is_tail_jump(ms, off, in)) {
-        check_ret(ms, st, off);         /* the callee returns for us */
-        if (st->r[7].k != A_CTX)
-            moatK_mfail(ms, off, "%s: a tail call without ctx as its first "
-                        "argument", ZydisMnemonicGetString(in->mnemonic));
-    }
-    if (in->meta.category == ZYDIS_CATEGORY_CALL) {
-        call_effects(ms, st, off, in, check);
-        st->fk = FK_NONE;
+    if (moatK_stack_align(st, in, ops)) {
+        moatK_stack_moved(ms, st, off, check);
         return;
     }
     if (push_pop(st, in, ops)) {
-        check_frame(ms, st, off, check);
+        moatK_stack_moved(ms, st, off, check);
+        if (in->mnemonic == ZYDIS_MNEMONIC_PUSH && st->r[4].k == A_FRAME)
+            moatK_stack_touch(st, st->r[4].c);
         return;
     }
     for (uint8_t i = 0; i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
         if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
             continue;
-        if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
-            Addr a = moatK_addr_of(st, o);
-            if (a.has_b && !a.has_i && a.b.k == A_FRAME) {
-                int64_t at = a.b.c + a.disp;
-                int     rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
-                                 ? moatK_gpr(ops[1].reg.value) : -1;
-                if (in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0 &&
-                    o->size == 64 && rs >= 0)
-                    moatK_slot_set(st, at, st->r[rs]);
-                else
-                    moatK_slot_drop(st, at,
-                                    at + (o->size / 8 ? o->size / 8 : 1));
-            }
-            /* other stores are proven (or rejected) to be outside the
-             * stack: heap, context area, vals */
+        if (o->type != ZYDIS_OPERAND_TYPE_MEMORY) {
+            write_reg(ms, st, in, ops, i, is_flag ? &flag : NULL);
             continue;
         }
-        int r = o->type == ZYDIS_OPERAND_TYPE_REGISTER ? moatK_gpr(o->reg.value)
-                                                        : -1;
-        if (r < 0)
-            continue;
-        if (i == 0 && o->size == 64 &&
-            o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN)
-            st->r[r] = moatK_result64(ms, st, in, ops);
-        else if (o->size == 32)
-            st->r[r] = move32(st, in, ops);
-        else if (o->size < 32 && st->r[r].k == A_BND &&
-                 st->r[r].c <= U32MAX)
-            st->r[r] = moatK_bnd(U32MAX);     /* low bits changed, high zero */
-        else
-            st->r[r] = moatK_top();
+        /* stores elsewhere are proven (or rejected) to be outside the
+         * stack: heap, context area, vals, areas of callers */
+        Addr a = moatK_addr_of(st, o);
+        if (a.has_b && !a.has_i && a.b.k == A_FRAME) {
+            moatK_frame_store(st, in, ops, a.b.c + a.disp, i);
+            moatK_stack_touch(st, a.b.c + a.disp);
+        } else if (a.has_b && !a.has_i && a.b.k == A_FRAMES) {
+            int64_t hi = a.b.c + a.disp;        /* somewhere below hi */
+            moatK_slot_drop(st, hi - st->sp_slack,
+                            hi + (o->size / 8 ? o->size / 8 : 1));
+            moatK_stack_touch(st, hi);
+        }
     }
-    check_frame(ms, st, off, check);
+    if (st->r[4].k != A_FRAMES)
+        st->sp_slack = 0;               /* exact again */
+    if (!moatK_same(st->r[4], sp))
+        moatK_stack_moved(ms, st, off, check);
+}
+
+/* The worklist: a min-heap of block indices, so that blocks run in
+ * address order (for structured code, each block after the blocks that
+ * reach it): a chain of if/else joins is then followed once, where a
+ * stack order re-ran the rest of the chain after each join's second
+ * input (quadratic). */
+static void
+work_push(uint32_t *work, uint32_t *n, uint32_t b)
+{
+    uint32_t i = (*n)++;
+
+    for (; i > 0 && work[(i - 1) / 2] > b; i = (i - 1) / 2)
+        work[i] = work[(i - 1) / 2];
+    work[i] = b;
+}
+
+static uint32_t
+work_pop(uint32_t *work, uint32_t *n)
+{
+    uint32_t top = work[0], last = work[--(*n)], i = 0;
+
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && work[c + 1] < work[c])
+            c++;
+        if (work[c] >= last)
+            break;
+        work[i] = work[c];
+        i = c;
+    }
+    if (*n)
+        work[i] = last;
+    return top;
 }
 
 typedef struct Block {
     uint32_t first, end;        /* instruction indices [first, end) */
     bool     ends_ijmp;         /* in a table jump: an edge to each target */
-    AState   in;
+    AState  *in;        /* its state on entry (nb of them, apart) */
 } Block;
 
 static bool
@@ -340,9 +488,9 @@ propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
             t = j - ns;
         else
             continue;
-        if (moatK_merge(&b[t].in, in) && !queued[t]) {
+        if (moatK_merge(b[t].in, in) && !queued[t]) {
             queued[t] = 1;
-            work[(*nwork)++] = t;
+            work_push(work, nwork, t);
         }
     }
 }
@@ -363,28 +511,39 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
 
     ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
     for (uint32_t k = 0; k < nb; k++)
-        b[k].in.seen = false;
-    entry_state(&b[0].in, tramp);
-    work[nwork++] = 0;
+        b[k].in->seen = false;
+    entry_state(b[0].in, tramp);
+    if (!tramp)
+        moatK_area_entry(ms, b[0].in);
+    work_push(work, &nwork, 0);
     queued[0] = 1;
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t k = 0; pass == 1 ? k < nb : nwork > 0; k++) {
-            uint32_t bk = pass ? k : work[--nwork];
+            uint32_t bk = pass ? k : work_pop(work, &nwork);
             uint64_t cost = b[bk].end - b[bk].first + 1 +
                             (b[bk].ends_ijmp ? nb : 0);
             if (!pass && (budget < cost || (budget -= cost) == 0)) {
-                moatK_mfail(ms, ms->f->lo, "%s: the analysis did not settle "
-                            "within its budget", "memory");
+                for (int r = K_MEMORY; r <= K_STACK; r++)
+                    moatK_rfail(ms, (KRule)r, ms->f->lo, "%s: the analysis "
+                                "did not settle within its budget", "memory");
                 return;
             }
             if (!pass)
                 queued[bk] = 0;
-            if (!b[bk].in.seen)
+            if (!b[bk].in->seen)
                 continue;       /* unreachable: nothing runs there */
-            st = b[bk].in;
+            st = *b[bk].in;
             ZydisDecodedInstruction in;
             ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
             uint64_t                off = 0;
+            if (moatK_probe_loop(ms, &d, b[bk].first, b[bk].end, &st)) {
+                if (!pass && bk + 1 < nb && moatK_merge(b[bk + 1].in, &st) &&
+                    !queued[bk + 1]) {
+                    queued[bk + 1] = 1;     /* only the way out */
+                    work_push(work, &nwork, bk + 1);
+                }
+                continue;
+            }
             for (uint32_t i = b[bk].first; i < b[bk].end; i++) {
                 off = ms->m->insn[i];
                 if (!decode_at(ms, &d, off, &in, ops))
@@ -440,26 +599,46 @@ moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,
     Block   *b = moatU_calloc(m->ninsn ? m->ninsn : 1, sizeof *b);
     uint32_t *work = moatU_calloc(m->ninsn + 1, sizeof *work);
     uint8_t *queued = moatU_calloc(m->ninsn + 1, 1);
+    AState  *states = NULL;
 
     if (!d->ok) {
-        moatK_violation(c, K_MEMORY, f->lo, "the descriptor could not be "
-                        "read: nothing is proven");
+        for (int r = K_MEMORY; r <= K_STACK; r++)
+            moatK_violation(c, (KRule)r, f->lo, "the descriptor could not "
+                            "be read: nothing is proven");
     } else if (!b || !work || !queued) {
-        moatK_violation(c, K_MEMORY, f->lo, "out of memory");
+        for (int r = K_MEMORY; r <= K_STACK; r++)
+            moatK_violation(c, (KRule)r, f->lo, "out of memory");
     } else {
         uint32_t nb = make_blocks(&ms, b);
+        /* states only for the blocks: they are large (frame slots) */
+        states = nb ? moatU_calloc(nb, sizeof *states) : NULL;
+        for (uint32_t k = 0; states && k < nb; k++)
+            b[k].in = &states[k];
+        if (!states || !nb) {   /* decoded before: 0 only without memory */
+            for (int r = K_MEMORY; r <= K_STACK; r++)
+                moatK_violation(c, (KRule)r, f->lo, "out of memory");
+            nb = 0;
+        }
         ms.mem_is_ctx = d->flags & MOAT_DESC_F_MEM_IS_CTX;
         ms.vals = d->vals[idx];
         ms.args = d->args[idx];
+        ms.own_stack = d->ftype[idx]
+                           ? d->tarea[d->ftype[idx] - 1].stack_args : 0;
         if (nb && (d->role[idx] & K_ROLE_TRAMP)) {
             ms.args = 0;        /* the runtime passes three registers */
+            ms.tramp = true;
+            uint64_t own = ms.own_stack;
+            ms.own_stack = 0;
             analyse(&ms, b, nb, true, work, queued);
+            ms.tramp = false;
+            ms.own_stack = own;
             ms.args = d->args[idx];
         }
         if (nb && (!(d->role[idx] & K_ROLE_TRAMP) ||
                    (d->role[idx] & K_ROLE_WASM)))
             analyse(&ms, b, nb, false, work, queued);
     }
+    moatU_free(states);
     moatU_free(b);
     moatU_free(work);
     moatU_free(queued);

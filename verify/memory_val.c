@@ -18,50 +18,41 @@ moatK_bnd(int64_t max)
 }
 
 /* Join: equal values stay; bounds of one kind take the larger bound while
- * it stays 32-bit (so a walking pointer widens to top); else top. */
-AVal
-moatK_join(AVal a, AVal b)
+ * it stays 32-bit (so a walking pointer widens to top); else top. With
+ * widen (a block whose state keeps changing), a bound that grows jumps to
+ * 2^32 - 1 at once: a counter that climbs by one per pass would
+ * otherwise take 2^32 passes (the fixpoint's budget rejects it). */
+static AVal
+join(AVal a, AVal b, bool widen)
 {
     if (moatK_same(a, b))
         return a;
+    AVal r = moatK_ref_join(a, b);
+    if (r.k != A_TOP)
+        return r;
+    if (a.k != b.k) {                   /* below 2^32 both: a bound */
+        a = moatK_as_bnd(a);
+        b = moatK_as_bnd(b);
+    }
     if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_LOW32)) {
         int64_t mx = a.c > b.c ? a.c : b.c;
+        if (widen && mx > a.c)
+            mx = mx <= U32MAX ? U32MAX : mx;
         return mx <= U32MAX ? (AVal){ a.k, mx } : moatK_top();
     }
     return moatK_top();
 }
 
-const AVal *
-moatK_slot(const AState *st, int64_t off)
+AVal
+moatK_join(AVal a, AVal b)
 {
-    for (uint32_t i = 0; i < st->nslot; i++)
-        if (st->soff[i] == off)
-            return &st->sval[i];
-    return NULL;
+    return join(a, b, false);
 }
 
-/* Drops slots overlapping [lo, hi) (frame offsets). */
-void
-moatK_slot_drop(AState *st, int64_t lo, int64_t hi)
+AVal
+moatK_join_w(AVal a, AVal b, bool widen)
 {
-    for (uint32_t i = 0; i < st->nslot;)
-        if (st->soff[i] < hi && lo < st->soff[i] + 8) {
-            st->nslot--;
-            st->soff[i] = st->soff[st->nslot];
-            st->sval[i] = st->sval[st->nslot];
-        } else {
-            i++;
-        }
-}
-
-void
-moatK_slot_set(AState *st, int64_t off, AVal v)
-{
-    moatK_slot_drop(st, off, off + 8);
-    if (v.k != A_TOP && st->nslot < NSLOTS) {
-        st->soff[st->nslot] = off;
-        st->sval[st->nslot++] = v;
-    }
+    return join(a, b, widen);
 }
 
 /* Merges `in` into *to; true when *to changed. */
@@ -69,52 +60,62 @@ bool
 moatK_merge(AState *to, const AState *in)
 {
     bool changed = false;
+    bool widen = to->nchange >= WIDEN_AFTER;
 
     if (!to->seen) {
         *to = *in;
+        to->nchange = 0;
         return true;
     }
     for (int r = 0; r < 16; r++) {
-        AVal j = moatK_join(to->r[r], in->r[r]);
+        AVal j = join(to->r[r], in->r[r], widen);
         changed |= !moatK_same(j, to->r[r]);
         to->r[r] = j;
     }
-    if (to->fk != in->fk || to->freg != in->freg ||
-        to->fwidth != in->fwidth || to->fimm != in->fimm) {
+    changed |= moatK_tmap_merge(to, in);
+    if (to->sp_slack < in->sp_slack) {  /* the wider range holds */
+        to->sp_slack = in->sp_slack;
+        changed = true;
+    }
+    if (to->touched < in->touched) {    /* the shallower one holds */
+        to->touched = in->touched;
+        changed = true;
+    }
+    if (to->fk != in->fk || to->freg != in->freg || to->freg2 != in->freg2 ||
+        to->fwidth != in->fwidth || to->fimm != in->fimm ||
+        !moatK_same(to->fa, in->fa) || !moatK_same(to->fb, in->fb)) {
         changed |= to->fk != FK_NONE;
         to->fk = FK_NONE;
     }
-    for (uint32_t i = 0; i < to->nslot;) {
-        const AVal *o = moatK_slot(in, to->soff[i]);
-        AVal  j = o ? moatK_join(to->sval[i], *o) : moatK_top();
-        if (j.k == A_TOP) {
-            to->nslot--;
-            to->soff[i] = to->soff[to->nslot];
-            to->sval[i] = to->sval[to->nslot];
-            changed = true;
-            continue;
-        }
-        changed |= !moatK_same(j, to->sval[i]);
-        to->sval[i++] = j;
-    }
+    changed |= moatK_slot_merge(to, in, widen);
+    if (changed && to->nchange < UINT8_MAX)
+        to->nchange++;
     return changed;
 }
 
 void
 moatK_mfail(MS *ms, uint64_t off, const char *fmt, const char *what)
 {
+    moatK_rfail(ms, K_MEMORY, off, fmt, what);
+}
+
+void
+moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
+            const char *what)
+{
     if (getenv("MOAT_VERIFY_DEBUG") && ms->dbg) {
-        fprintf(stderr, "at 0x%" PRIx64 ":", off);
+        fprintf(stderr, "at 0x%" PRIx64 " %s:", off, moatK_rule_name[rule]);
         for (int r = 0; r < 16; r++)
             fprintf(stderr, " r%d=%d/%" PRId64, r, ms->dbg->r[r].k,
                     ms->dbg->r[r].c);
         for (uint32_t i = 0; i < ms->dbg->nslot; i++)
-            fprintf(stderr, " [%" PRId64 "]=%d/%" PRId64, ms->dbg->soff[i],
-                    ms->dbg->sval[i].k, ms->dbg->sval[i].c);
+            fprintf(stderr, " [%" PRId64 ":%u]=%d/%" PRId64 "~r%d",
+                    ms->dbg->soff[i], ms->dbg->ssize[i], ms->dbg->sval[i].k,
+                    ms->dbg->sval[i].c, ms->dbg->seq[i]);
         fprintf(stderr, "\n");
     }
     ms->failed = true;
-    moatK_violation(ms->c, K_MEMORY, off, fmt, what);
+    moatK_violation(ms->c, rule, off, fmt, what);
 }
 
 /* A pointer in the context area: table pointers, imported globals'
@@ -145,7 +146,10 @@ AVal
 moatK_load_kind(const MS *ms, const AState *st, const Addr *a)
 {
     if (a->has_b && a->b.k == A_ELEMS)      /* an element (or NULL) */
-        return ms->d->tmin[a->b.c] ? (AVal){ A_REFNULL, 0 } : moatK_top();
+        return ms->d->tmin[a->b.c] ? moatK_ref_loaded(ms) : moatK_top();
+    AVal code = moatK_load_code(ms, a);
+    if (code.k != A_TOP)
+        return code;
     if (a->has_i || !a->has_b)
         return moatK_top();
     if (a->b.k == A_CTX)
@@ -164,8 +168,29 @@ moatK_load_kind(const MS *ms, const AState *st, const Addr *a)
     return moatK_top();
 }
 
+/* A compare operand's value: a register, or what a load gives. */
+static AVal
+operand_val(const MS *ms, const AState *st, const ZydisDecodedOperand *o)
+{
+    if (o->type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        int r = moatK_gpr(o->reg.value);
+        return r >= 0 ? st->r[r] : moatK_top();
+    }
+    if (o->type != ZYDIS_OPERAND_TYPE_MEMORY ||
+        o->mem.base == ZYDIS_REGISTER_RIP)
+        return moatK_top();
+    Addr a = moatK_addr_of(st, o);
+    if (o->size == 32 && a.has_b && !a.has_i && a.b.k == A_FRAME) {
+        int k = moatK_slot_find(st, a.b.c + a.disp, 4);
+        return k >= 0 ? moatK_low32(st->sval[k]) : moatK_top();
+    }
+    if (o->size == 32)
+        return moatK_load32_kind(ms, &a);
+    return o->size == 64 ? moatK_load_kind(ms, st, &a) : moatK_top();
+}
+
 void
-moatK_flags(AState *st, const ZydisDecodedInstruction *in,
+moatK_flags(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
             const ZydisDecodedOperand *ops)
 {
     bool writes = in->cpu_flags && in->cpu_flags->modified;
@@ -180,6 +205,28 @@ moatK_flags(AState *st, const ZydisDecodedInstruction *in,
             st->fk = FK_CMP;
             st->fimm = ops[1].imm.value.u &
                        (ops[0].size == 32 ? 0xffffffffu : UINT64_MAX);
+        } else if (in->mnemonic == ZYDIS_MNEMONIC_CMP &&
+                   (ops[0].size == 32 || ops[0].size == 64) &&
+                   ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+            st->fk = FK_CMPREG;
+            st->freg2 = (int8_t)(ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
+                                     ? moatK_gpr(ops[1].reg.value) : -1);
+            st->fa = operand_val(ms, st, &ops[0]);
+            st->fb = operand_val(ms, st, &ops[1]);
+            if (st->fa.k == A_TYPEID && st->fb.k == A_RTYPE)
+                moatK_tmap_note(st, st->fb.c & ID_MASK, st->fa.c);
+            else if (st->fb.k == A_TYPEID && st->fa.k == A_RTYPE)
+                moatK_tmap_note(st, st->fa.c & ID_MASK, st->fb.c);
+        } else if (in->mnemonic == ZYDIS_MNEMONIC_TEST && r >= 0 &&
+                   ops[0].size == 8 &&
+                   ops[0].reg.value != ZYDIS_REGISTER_AH &&
+                   ops[0].reg.value != ZYDIS_REGISTER_BH &&
+                   ops[0].reg.value != ZYDIS_REGISTER_CH &&
+                   ops[0].reg.value != ZYDIS_REGISTER_DH &&
+                   ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+                   ops[1].imm.value.u == 1) {
+            st->fk = FK_BIT0;           /* a flag byte's bit 0 */
+            st->fa = st->r[r];
         } else if (in->mnemonic == ZYDIS_MNEMONIC_TEST && r >= 0 &&
                    ops[0].size == 64 &&
                    ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
@@ -191,21 +238,22 @@ moatK_flags(AState *st, const ZydisDecodedInstruction *in,
         return;
     }
     /* the compared register rewritten: the flags say nothing of it */
-    for (uint8_t i = 0; st->fk && i < in->operand_count; i++)
-        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-            moatK_gpr(ops[i].reg.value) == st->freg)
+    for (uint8_t i = 0; st->fk && i < in->operand_count; i++) {
+        int w = ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                        (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
+                    ? moatK_gpr(ops[i].reg.value) : -1;
+        if (w >= 0 && (w == st->freg ||
+                       (st->fk == FK_CMPREG && w == st->freg2)))
             st->fk = FK_NONE;
+    }
 }
 
-/* reg <= max on this edge (unsigned). */
+/* v <= max (unsigned), v a register or an 8-byte slot, compared at the
+ * flags' width. */
 static void
-bound_reg(AState *st, uint64_t max)
+bound_val(const AState *st, AVal *v, uint64_t max)
 {
-    AVal *v = &st->r[st->freg];
-
-    if (max > (uint64_t)REACH)
-        return;
+    *v = moatK_as_bnd(*v);
     if (st->fwidth == 64)
         *v = moatK_bnd(v->k == A_BND && v->c < (int64_t)max ? v->c
                                                             : (int64_t)max);
@@ -217,18 +265,63 @@ bound_reg(AState *st, uint64_t max)
         *v = (AVal){ A_LOW32, (int64_t)max };   /* the low half only */
 }
 
+/* reg <= max on this edge (unsigned), and so the slots stored from it: a
+ * 4-byte slot holds its low half, which either width bounds. */
+static void
+bound_reg(AState *st, uint64_t max)
+{
+    if (max > (uint64_t)REACH)
+        return;
+    bound_val(st, &st->r[st->freg], max);
+    for (uint32_t i = 0; i < st->nslot; i++) {
+        if (st->seq[i] != st->freg)
+            continue;
+        AVal *v = &st->sval[i];
+        if (st->ssize[i] == 8)
+            bound_val(st, v, max);
+        else
+            *v = moatK_bnd(v->k == A_BND && v->c < (int64_t)max
+                               ? v->c : (int64_t)max);
+    }
+}
+
 void
 moatK_refine(AState *st, ZydisMnemonic m, bool taken)
 {
     bool zero_test = st->fk == FK_ZERO ||
                      (st->fk == FK_CMP && st->fimm == 0 && st->fwidth == 64);
 
+    if (st->fk == FK_BIT0) {
+        bool set = (m == ZYDIS_MNEMONIC_JNZ && taken) ||
+                   (m == ZYDIS_MNEMONIC_JZ && !taken);
+        bool clear = (m == ZYDIS_MNEMONIC_JZ && taken) ||
+                     (m == ZYDIS_MNEMONIC_JNZ && !taken);
+        if ((set && st->fa.k == A_BOOL) || (clear && st->fa.k == A_NBOOL))
+            moatK_facts_hold(st, st->fa.c);
+        return;
+    }
+    if (st->fk == FK_CMPREG) {
+        if ((m == ZYDIS_MNEMONIC_JZ && taken) ||
+            (m == ZYDIS_MNEMONIC_JNZ && !taken))
+            moatK_refine_equal(st);
+        else if ((m == ZYDIS_MNEMONIC_JB && taken) ||
+                 (m == ZYDIS_MNEMONIC_JNB && !taken))
+            moatK_refine_below(st, true, false);         /* fa < fb */
+        else if ((m == ZYDIS_MNEMONIC_JNBE && taken) ||
+                 (m == ZYDIS_MNEMONIC_JBE && !taken))
+            moatK_refine_below(st, false, false);        /* fa > fb */
+        return;
+    }
     if (st->fk == FK_NONE || st->freg < 0)
         return;
     if (zero_test && ((m == ZYDIS_MNEMONIC_JZ && !taken) ||
                       (m == ZYDIS_MNEMONIC_JNZ && taken))) {
         if (st->r[st->freg].k == A_REFNULL)
-            st->r[st->freg] = (AVal){ A_REF, 0 };
+            st->r[st->freg].k = A_REF;
+        for (uint32_t i = 0; i < st->nslot; i++)
+            if (st->seq[i] == st->freg && st->ssize[i] == 8 &&
+                st->sval[i].k == A_REFNULL)
+                st->sval[i].k = A_REF;
         return;
     }
     if (st->fk != FK_CMP)
@@ -248,6 +341,8 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
 static AVal
 add_vals(const MS *ms, AVal a, AVal b)
 {
+    a = moatK_as_bnd(a);
+    b = moatK_as_bnd(b);
     if (b.k == A_BND && (a.k == A_HEAPPTR || moatK_is_heap_base(ms, a))) {
         int64_t c = a.k == A_HEAPPTR ? a.c + b.c : b.c;
         return c <= REACH ? (AVal){ A_HEAPPTR, c } : moatK_top();
@@ -262,8 +357,9 @@ add_vals(const MS *ms, AVal a, AVal b)
 static AVal
 add_const(const MS *ms, AVal a, int64_t k)
 {
-    if (a.k == A_FRAME)
-        return (AVal){ A_FRAME, a.c + k };
+    a = moatK_as_bnd(a);
+    if (a.k == A_FRAME || a.k == A_FRAMES)
+        return (AVal){ a.k, a.c + k };
     if (k < 0)
         return moatK_top();
     if (a.k == A_BND)
@@ -323,7 +419,8 @@ moatK_result64(const MS *ms, const AState *st,
             return add_const(ms, dst, src->imm.value.s);
         return rs >= 0 ? add_vals(ms, dst, st->r[rs]) : moatK_top();
     case ZYDIS_MNEMONIC_SUB:
-        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && dst.k == A_FRAME)
+        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
+            (dst.k == A_FRAME || dst.k == A_FRAMES))
             return add_const(ms, dst, -src->imm.value.s);
         return moatK_top();
     default:

@@ -31,12 +31,14 @@ print_rules(FILE *f, const KReport *r)
 {
     fprintf(f, "rules checked:");
     for (int i = 0; i < K_NRULES; i++)
-        if (i != K_MEMORY || r->check_memory)
+        if (!moatK_flow_rule(i) || r->check_memory)
             fprintf(f, " %s%s", moatK_rule_name[i],
                     i == K_MEMORY ? " (partial: rejects what it cannot "
                                     "prove)" : "");
+    if (r->check_memory)
+        return;
     fprintf(f, "; NOT checked:");
-    for (int i = r->check_memory ? 1 : 0; moatK_unchecked[i]; i++)
+    for (int i = 0; moatK_unchecked[i]; i++)
         fprintf(f, " %s", moatK_unchecked[i]);
 }
 
@@ -44,8 +46,9 @@ void
 moatK_print_summary(FILE *f, const char *label, const KReport *r)
 {
     fprintf(f, "%s: %" PRIu64 " functions, %" PRIu64 " instructions, %"
-            PRIu64 " indirect calls (unchecked): %" PRIu64 " violation%s; ",
-            label, r->nfuncs, r->ninsns, r->nindirect_calls, r->nviol,
+            PRIu64 " indirect calls%s: %" PRIu64 " violation%s; ",
+            label, r->nfuncs, r->ninsns, r->nindirect_calls,
+            r->check_memory ? "" : " (unchecked)", r->nviol,
             r->nviol == 1 ? "" : "s");
     print_rules(f, r);
     fprintf(f, "\n");
@@ -57,14 +60,14 @@ moatK_print_rule_counts(FILE *f, const KReport *r)
     fprintf(f, "%-10s %-10s %10s %10s %10s\n", "rule", "unit", "checked",
             "passed", "rejected");
     for (int i = 0; i < K_NRULES; i++) {
-        if (i == K_MEMORY && !r->check_memory)
+        if (moatK_flow_rule(i) && !r->check_memory)
             continue;
         bool obj = i == K_OBJECT || i == K_EXTERN || i == K_CODEPTR;
         fprintf(f, "%-10s %-10s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n",
                 moatK_rule_name[i], obj ? "objects" : "functions",
                 r->checked[i], r->checked[i] - r->failed[i], r->failed[i]);
     }
-    for (int i = r->check_memory ? 1 : 0; moatK_unchecked[i]; i++)
+    for (int i = 0; !r->check_memory && moatK_unchecked[i]; i++)
         fprintf(f, "%-10s not checked (docs/verify.md)\n",
                 moatK_unchecked[i]);
 }

@@ -39,14 +39,29 @@ typedef enum KRule {
     K_SEGMENT,      /* no segment writes; fs only read, gs never */
     K_MEMORY,       /* every memory access proven in bounds (partial:
                      * only with KReport.check_memory, docs/verify.md) */
+    K_ICALL,        /* "indirect-call": every call through a register or
+                     * memory calls a funcref's code after the table's
+                     * bound, null and type checks, an import's code, or a
+                     * trampoline's code argument (with check_memory) */
+    K_STACK,        /* sp moves by bounded amounts; frames past a page
+                     * only after the stack limit check (with
+                     * check_memory) */
     K_NRULES
 } KRule;
 
+/* The rules proven on the memory rule's dataflow: checked only with
+ * KReport.check_memory (else listed as not checked). */
+static inline bool
+moatK_flow_rule(int r)
+{
+    return r == K_MEMORY || r == K_ICALL || r == K_STACK;
+}
+
 /* Names printed in violations and summaries ("decode", "jump", ...). */
 extern const char *const moatK_rule_name[K_NRULES];
-/* Rules of docs/verify.md that this checker does not prove yet: every
- * summary lists them, so that no output claims them. NULL-terminated;
- * "memory" is first, and is checked only with KReport.check_memory. */
+/* Rules of docs/verify.md checked only with KReport.check_memory (the
+ * moatK_flow_rule ones): every summary without it lists them as not
+ * checked, so that no output claims them. NULL-terminated. */
 extern const char *const moatK_unchecked[];
 
 typedef struct KViolation {
@@ -67,7 +82,8 @@ typedef struct KReport {
     uint64_t   nobjs, nfuncs, ninsns;
     uint64_t   checked[K_NRULES], failed[K_NRULES];
     uint64_t   nviol;       /* all violations, kept or not */
-    uint64_t   nindirect_calls;    /* seen, not proven (moatK_unchecked) */
+    uint64_t   nindirect_calls;    /* seen (proven only with check_memory:
+                                    * rule indirect-call) */
     uint32_t   nkept;
     KViolation kept[K_MAX_KEPT];
 } KReport;
@@ -152,6 +168,16 @@ enum {
 
 /* desc.c: the descriptor, for the memory rule. */
 enum { K_ROLE_WASM = 1, K_ROLE_TRAMP = 2 };
+/* A function type's pointer arguments (desc_area.c): the register (0-15)
+ * of the results area pointer and of a wide list's args pointer. */
+enum { K_AREA_NONE = -1, K_AREA_STACK = -2 };
+typedef struct KArea {
+    int8_t   res_reg, args_reg;     /* K_AREA_* or a register */
+    uint64_t res_size, args_size;   /* bytes */
+    uint64_t res_stack;             /* K_AREA_STACK: its offset from sp
+                                     * at the call */
+    uint64_t stack_args;            /* bytes of arguments on the stack */
+} KArea;
 typedef struct KDesc {
     bool       ok;              /* read whole; else nothing is proven */
     uint64_t   flags;           /* MOAT_DESC_F_* */
@@ -160,7 +186,7 @@ typedef struct KDesc {
     uint8_t   *gwritable;       /* per global: own and mutable */
     uint8_t   *gimport;         /* per global: 1 imported, 3 imported
                                  * and mutable */
-    uint64_t   ntables, nfuncs;
+    uint64_t   ntables, nfuncs, ntypes;
     uint64_t  *tmin;            /* per table: elements it has at least,
                                  * 0 for an externref table */
     uint8_t   *role;            /* per function of KObj.fn: K_ROLE_* */
@@ -168,8 +194,21 @@ typedef struct KDesc {
     uint64_t  *args;            /* wasm functions: bytes of stack arguments
                                  * they may read (at most) */
     uint64_t   nmems;           /* memory 0 exists: ctx[-8] is not NULL */
+    KArea     *tarea;           /* per type */
+    bool       any_area;        /* some type has one */
+    uint64_t   max_stack_args;  /* the most stack_args of a type */
+    uint32_t  *ttype;           /* per function of KObj.fn: the type + 1
+                                 * it is the trampoline of, 0: none */
+    uint32_t  *ftype;           /* per function of KObj.fn: its type + 1,
+                                 * 0: not a wasm function */
+    uint32_t  *wtype;           /* per wasm function index: its type */
 } KDesc;
 bool moatK_desc_read(const KObj *o, KDesc *d);
+/* desc_area.c: d->tarea from the types array at (tsec, toff); ptr reads
+ * a pointer field as an offset in section *sec (0: NULL). */
+bool moatK_desc_areas(const KObj *o, KDesc *d, uint32_t tsec, uint64_t toff,
+                      uint64_t (*ptr)(const KObj *, uint32_t, uint64_t,
+                                      uint32_t *));
 
 /* check.c: the state of one moatK_verify call. */
 typedef struct KCheck {

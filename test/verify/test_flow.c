@@ -1,0 +1,203 @@
+/* test_flow.c - the rules proven on the memory rule's dataflow (memory,
+ * indirect-call, stack; docs/verify.md) on flow.wat and honest.wat at -O0
+ * and -O2. Every function of the honest objects must be proven: each
+ * shape of flow.wat was rejected before its proof (a growable table's
+ * size check, results areas, a wide parameter list, frames past a page,
+ * a frame realigned to 32 bytes, -O0's spills of call_indirect's
+ * values). Then mutants that would
+ * escape, each found by its honest bytes (a compiler that emits other
+ * code fails this test instead of skipping it) and rejected by the rule
+ * named.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+#include "verify.h"
+
+enum { FLOW_O0, FLOW_O2, HONEST_O0, HONEST_O2, NOBJ };
+static const char *paths[NOBJ];
+
+static KReport *
+check(const uint8_t *b, size_t len)
+{
+    KReport *r = calloc(1, sizeof *r);
+
+    assert_non_null(r);
+    r->check_memory = true;
+    moatK_verify(b, len, r);
+    return r;
+}
+
+static void
+honest_objects_pass(void **state)
+{
+    (void)state;
+    for (int i = 0; i < NOBJ; i++) {
+        uint8_t   *b;
+        size_t     len;
+        moat_error err = { 0 };
+        assert_true(moatU_read_file(paths[i], 1u << 30, &b, &len, &err));
+        KReport *r = check(b, len);
+        if (r->nviol)
+            moatK_print_violations(stderr, paths[i], r);
+        printf("%s: %llu functions, %llu indirect calls\n", paths[i],
+               (unsigned long long)r->nfuncs,
+               (unsigned long long)r->nindirect_calls);
+        for (int k = 0; k < K_NRULES; k++)
+            assert_int_equal(r->failed[k], 0);
+        assert_int_equal(r->checked[K_ICALL], r->nfuncs);
+        assert_int_equal(r->checked[K_STACK], r->nfuncs);
+        free(r);
+        moatU_free(b);
+    }
+}
+
+/* The n bytes `from` found in object obj; `to` written over them, or
+ * (nto) nto bytes at `shift` from where they start. */
+typedef struct Mutant {
+    int           obj;
+    KRule         rule;
+    const char   *what;
+    const uint8_t from[16], to[16];
+    size_t        n;
+    int           shift;
+    size_t        nto;
+} Mutant;
+
+/* Bytes of flow-O*.o and honest-O0.o (x86-64, LLVM 19). */
+static const Mutant mutants[] = {
+    { FLOW_O2, K_MEMORY, "a result written past the results area (0x20 -> "
+      "0x30)", { 0x48, 0x89, 0x4a, 0x20 }, { 0x48, 0x89, 0x4a, 0x30 }, 4,
+      0, 0 },
+    { FLOW_O2, K_MEMORY, "a direct call passes an area over the return "
+      "address (lea -0x30(%rbp) -> -0x20)", { 0x48, 0x8d, 0x55, 0xd0, 0xe8 },
+      { 0x48, 0x8d, 0x55, 0xe0, 0xe8 }, 5, 0, 0 },
+    { FLOW_O2, K_MEMORY, "call_indirect passes an area over the return "
+      "address", { 0x48, 0x8d, 0x55, 0xd0, 0xff, 0xd1 },
+      { 0x48, 0x8d, 0x55, 0xe0, 0xff, 0xd1 }, 6, 0, 0 },
+    { FLOW_O2, K_MEMORY, "a growable table's size check dropped (jbe made "
+      "nops)", { 0x39, 0x71, 0x08, 0x76, 0x51 },
+      { 0x39, 0x71, 0x08, 0x66, 0x90 }, 5, 0, 0 },
+    { FLOW_O2, K_MEMORY, "the index compared with the table's max, not its "
+      "size", { 0x39, 0x71, 0x08, 0x76, 0x51 },
+      { 0x39, 0x71, 0x0c, 0x76, 0x51 }, 5, 0, 0 },
+    { FLOW_O0, K_MEMORY, "a write past the function's stack arguments "
+      "(0x18(%rbp) -> 0x20(%rbp))", { 0x03, 0x45, 0xfc, 0x89, 0x45, 0x18 },
+      { 0x03, 0x45, 0xfc, 0x89, 0x45, 0x20 }, 6, 0, 0 },
+    { FLOW_O0, K_MEMORY, "a caller's frame without room for the callee's "
+      "stack arguments (sub $0x30,%rsp -> $0)",
+      { 0x48, 0x83, 0xec, 0x30, 0x48, 0x89, 0x7d, 0xf0, 0x89, 0x75, 0xfc },
+      { 0x48, 0x83, 0xec, 0x00, 0x48, 0x89, 0x7d, 0xf0, 0x89, 0x75, 0xfc },
+      11, 0, 0 },
+    { FLOW_O2, K_ICALL, "call_indirect's type check dropped (jne made nops)",
+      { 0x45, 0x39, 0xd1, 0x75, 0x46 }, { 0x45, 0x39, 0xd1, 0x66, 0x90 },
+      5, 0, 0 },
+    { FLOW_O2, K_ICALL, "the expected type id read from another word of "
+      "the context area (the stack limit's, -0x18)",
+      { 0x44, 0x8b, 0x50, 0x10, 0x48, 0x8b, 0x10, 0x45, 0x39, 0xd1 },
+      { 0xe8 }, 10, -1, 1 },
+    { FLOW_O2, K_ICALL, "the funcref's type id read from its kind field",
+      { 0x44, 0x8b, 0x50, 0x10, 0x48, 0x8b, 0x10, 0x45, 0x39, 0xd1 },
+      { 0x44, 0x8b, 0x50, 0x14, 0x48, 0x8b, 0x10, 0x45, 0x39, 0xd1 }, 10,
+      0, 0 },
+    { FLOW_O2, K_ICALL, "a call of the funcref itself, not its code (call "
+      "*%rcx -> *%rax)", { 0x48, 0x8d, 0x55, 0xd0, 0xff, 0xd1 },
+      { 0x48, 0x8d, 0x55, 0xd0, 0xff, 0xd0 }, 6, 0, 0 },
+    { FLOW_O2, K_ICALL, "the caller's own ctx passed, not the funcref's "
+      "(mov 0x8(%rax),%rdi -> mov %rdi,%rdi)",
+      { 0x48, 0x8b, 0x78, 0x08, 0x48, 0x8d, 0x55, 0xd0, 0xff, 0xd1 },
+      { 0x48, 0x89, 0xff, 0x90, 0x48, 0x8d, 0x55, 0xd0, 0xff, 0xd1 }, 10,
+      0, 0 },
+    { HONEST_O0, K_ICALL, "-O0: the type check's flag not inverted (xor "
+      "$0xff made nops)", { 0x34, 0xff, 0xa8, 0x01 },
+      { 0x66, 0x90, 0xa8, 0x01 }, 4, 0, 0 },
+    { HONEST_O0, K_ICALL, "-O0: the type check's flag replaced by the hint's "
+      "(and %dl,%cl -> mov)", { 0x20, 0xd1, 0xf6, 0xc1, 0x01 },
+      { 0x88, 0xd1, 0xf6, 0xc1, 0x01 }, 5, 0, 0 },
+    { FLOW_O0, K_STACK, "a probe step of two pages (sub $0x2000,%rsp)",
+      { 0x48, 0x81, 0xec, 0x00, 0x10, 0x00, 0x00, 0x48, 0xc7, 0x04, 0x24 },
+      { 0x48, 0x81, 0xec, 0x00, 0x20, 0x00, 0x00, 0x48, 0xc7, 0x04, 0x24 },
+      11, 0, 0 },
+    { FLOW_O0, K_STACK, "the rest of a frame past a page unprobed (sub "
+      "$0x568 -> $0x10568)", { 0x48, 0x81, 0xec, 0x68, 0x05, 0x00, 0x00 },
+      { 0x48, 0x81, 0xec, 0x68, 0x05, 0x01, 0x00 }, 7, 0, 0 },
+    { FLOW_O0, K_STACK, "a probe loop's end not a whole number of pages "
+      "(sub $0x9008,%r11)", { 0x49, 0x81, 0xeb, 0x00, 0x90, 0x00, 0x00 },
+      { 0x49, 0x81, 0xeb, 0x08, 0x90, 0x00, 0x00 }, 7, 0, 0 },
+    { FLOW_O0, K_STACK, "a probe loop's write dropped (movq made a nop)",
+      { 0x48, 0xc7, 0x04, 0x24, 0x00, 0x00, 0x00, 0x00, 0x4c, 0x39, 0xdc },
+      { 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00, 0x4c, 0x39, 0xdc },
+      11, 0, 0 },
+    { FLOW_O2, K_STACK, "rsp realigned by an unknown mask (and %rax,%rsp)",
+      { 0x48, 0x83, 0xe4, 0xe0, 0x48, 0x81, 0xec },
+      { 0x48, 0x21, 0xc4, 0x90, 0x48, 0x81, 0xec }, 7, 0, 0 },
+    { FLOW_O2, K_MEMORY, "a spill past the realigned frame (0x80(%rsp) -> "
+      "0x400(%rsp))", { 0xc5, 0xfd, 0x7f, 0x8c, 0x24, 0x80, 0x00, 0x00 },
+      { 0xc5, 0xfd, 0x7f, 0x8c, 0x24, 0x00, 0x04, 0x00 }, 8, 0, 0 },
+    { HONEST_O0, K_STACK, "sp moved by an unknown amount (sub %rax,%rsp)",
+      { 0x48, 0x83, 0xec, 0x60 }, { 0x48, 0x29, 0xc4, 0x90 }, 4, 0, 0 },
+};
+
+static void
+escapes_rejected(void **state)
+{
+    (void)state;
+    uint8_t   *b[NOBJ];
+    size_t     len[NOBJ];
+    moat_error err = { 0 };
+
+    for (int i = 0; i < NOBJ; i++)
+        assert_true(moatU_read_file(paths[i], 1u << 30, &b[i], &len[i],
+                                    &err));
+    for (size_t i = 0; i < sizeof mutants / sizeof mutants[0]; i++) {
+        const Mutant *mu = &mutants[i];
+        uint8_t *at = memmem(b[mu->obj], len[mu->obj], mu->from, mu->n);
+        printf("%s: ", mu->what);
+        assert_non_null(at);            /* the honest shape is there */
+        uint8_t *m = malloc(len[mu->obj]);
+        assert_non_null(m);
+        memcpy(m, b[mu->obj], len[mu->obj]);
+        if (mu->nto)
+            memcpy(m + (at - b[mu->obj]) + mu->shift, mu->to, mu->nto);
+        else
+            memcpy(m + (at - b[mu->obj]), mu->to, mu->n);
+        KReport *r = check(m, len[mu->obj]);
+        for (uint32_t k = 0; k < r->nkept; k++)
+            if (r->kept[k].rule == mu->rule) {
+                printf("%s: %s\n", moatK_rule_name[mu->rule],
+                       r->kept[k].msg);
+                break;
+            }
+        assert_true(r->failed[mu->rule] > 0);
+        free(r);
+        free(m);
+    }
+    printf("%zu mutants, all rejected by the rule named\n",
+           sizeof mutants / sizeof mutants[0]);
+    for (int i = 0; i < NOBJ; i++)
+        moatU_free(b[i]);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != 1 + NOBJ) {
+        fprintf(stderr, "usage: test_flow FLOW_O0.o FLOW_O2.o HONEST_O0.o "
+                "HONEST_O2.o\n");
+        return 2;
+    }
+    for (int i = 0; i < NOBJ; i++)
+        paths[i] = argv[1 + i];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(honest_objects_pass),
+        cmocka_unit_test(escapes_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
