@@ -552,6 +552,62 @@ hoisted_table_base(void **state)
     free(r);
 }
 
+/* The largest single allocation while an allocator is installed. */
+static size_t biggest;
+
+static void *
+track_alloc(void *ud, void *ptr, size_t size)
+{
+    (void)ud;
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (size > biggest)
+        biggest = size;
+    return realloc(ptr, size);
+}
+
+/* The descriptor's nglobals and ntables set to 2^32 - 1 (fuzz_verify
+ * found it): the checker must reject the object without allocating by
+ * those counts (it allocated 4 GiB and 32 GiB, seconds under ASan). */
+static void
+huge_descriptor_counts(void **state)
+{
+    (void)state;
+    Obj x;
+    load(&x, 1);
+    size_t nsuf = strlen(MOAT_DESC_SUFFIX);
+    const KSym *d = NULL;
+    for (uint32_t i = 0; i < x.o.nsym; i++) {
+        size_t n = strlen(x.o.sym[i].name);
+        if (n >= nsuf && !strcmp(x.o.sym[i].name + n - nsuf, MOAT_DESC_SUFFIX))
+            d = &x.o.sym[i];
+    }
+    assert_non_null(d);
+    uint8_t *m = malloc(x.len);
+    assert_non_null(m);
+    memcpy(m, x.bytes, x.len);
+    uint64_t at = file_off(&x, d->shndx, d->value), big = UINT32_MAX;
+    memcpy(m + at + offsetof(MoatDescriptor, nglobals), &big, 8);
+    memcpy(m + at + offsetof(MoatDescriptor, ntables), &big, 8);
+    KReport *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    r->check_memory = true;
+    biggest = 0;
+    moat_set_allocator(track_alloc, NULL);
+    uint64_t n = moatK_verify(m, x.len, r);
+    moat_set_allocator(NULL, NULL);
+    printf("huge descriptor counts: %llu violations, largest allocation "
+           "%zu bytes (object %zu bytes)\n", (unsigned long long)n,
+           biggest, x.len);
+    assert_true(n > 0 && r->failed[K_MEMORY] > 0);
+    assert_true(biggest <= 64 * x.len);
+    free(r);
+    free(m);
+    unload(&x);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -577,6 +633,7 @@ main(int argc, char **argv)
         cmocka_unit_test(cut_function_rejected),
         cmocka_unit_test(random_bytes_survive),
         cmocka_unit_test(hoisted_table_base),
+        cmocka_unit_test(huge_descriptor_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
