@@ -28,6 +28,7 @@
 #include "mutate.h"
 
 static bool dead_padding(const MFunc *F, uint32_t i);
+static int  trap_code(const MFunc *F, int i);
 
 /* Writes code over instruction i, nops after it; skipped where it does
  * not fit or a relocation overlaps the instruction. */
@@ -46,6 +47,11 @@ over(const MFunc *F, const char *cls, int kind, uint32_t i,
         snprintf(dead, sizeof dead, "%s:dead-padding", cls);
         cls = dead;
         kind = MT_NOT_ESCAPE;
+    } else if (!strncmp(cls, "rsp-", 4) && trap_code(F, (int)i + 1) >= 0) {
+        /* still an escape: the call writes its return address at the
+         * new sp, and moatR_trap runs its frame there */
+        snprintf(dead, sizeof dead, "%s:before-trap", cls);
+        cls = dead;
     }
     memset(b, 0x90, s->in.length);
     memcpy(b, code, n);
