@@ -552,6 +552,48 @@ hoisted_table_base(void **state)
     free(r);
 }
 
+/* Relocation addends near INT64_MAX (fuzz_verify found the first): a
+ * call's PLT32 to moatR_trap, and every PC32 in code, must be rejected
+ * without a signed overflow in the checker (UBSan in build-asan/). */
+static void
+huge_addends(void **state)
+{
+    (void)state;
+    unsigned n = 0;
+    for (int w = 0; w < 2; w++) {
+        Obj x;
+        load(&x, w);
+        uint8_t *m = malloc(x.len);
+        assert_non_null(m);
+        for (uint32_t i = 0; i < x.o.nsec; i++) {
+            ElfShdr h = shdr(&x, i);
+            if (h.type != ELF_SHT_RELA || !x.o.sec[h.info].is_code)
+                continue;
+            for (uint64_t k = 0; k < h.size / sizeof(ElfRela); k++) {
+                ElfRela r;
+                uint64_t at = h.offset + k * sizeof r;
+                memcpy(&r, x.bytes + at, sizeof r);
+                if ((uint32_t)r.info != K_R_PLT32 &&
+                    (uint32_t)r.info != K_R_PC32)
+                    continue;
+                memcpy(m, x.bytes, x.len);
+                r.addend = INT64_MAX - 3;
+                memcpy(m + at, &r, sizeof r);
+                KReport *rep = calloc(1, sizeof *rep);
+                assert_non_null(rep);
+                rep->check_memory = true;
+                assert_true(moatK_verify(m, x.len, rep) > 0);
+                free(rep);
+                n++;
+            }
+        }
+        free(m);
+        unload(&x);
+    }
+    printf("huge addends: %u mutants, all rejected\n", n);
+    assert_true(n > 10);
+}
+
 /* The largest single allocation while an allocator is installed. */
 static size_t biggest;
 
@@ -634,6 +676,7 @@ main(int argc, char **argv)
         cmocka_unit_test(random_bytes_survive),
         cmocka_unit_test(hoisted_table_base),
         cmocka_unit_test(huge_descriptor_counts),
+        cmocka_unit_test(huge_addends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
