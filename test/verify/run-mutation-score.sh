@@ -10,6 +10,8 @@
 #   bench/kernels: KERNELS below, the default group's clang-19 flags
 #     (bench/kernels/bench), plus --export-all so that every function is
 #     kept
+# MOAT_MUTATE_KERNELS="K ...": other kernels (meson passes "fib sieve" to a
+# sanitizer build, where each check is about 15 times slower).
 # MOAT_MUTATE_ALL=1: every valid module of SPEC_WASTS and every kernel
 # (about 10 times the work: docs/verify.md has its numbers).
 # The .wasm files are cached in OUT_DIR (rebuilt when a source is newer);
@@ -23,7 +25,7 @@ out=$1 moat=$2 mutate=$3 root=$4
 shift 4
 spec=$root/../shared/spec-testsuite
 SPEC_WASTS="address call_indirect br_table func_ptrs memory_trap"
-KERNELS="fib crc32 hashmap sort indirect sieve memmove"
+KERNELS=${MOAT_MUTATE_KERNELS:-fib crc32 hashmap sort indirect sieve memmove}
 all=${MOAT_MUTATE_ALL:-0}
 mkdir -p "$out/wasm" "$out/obj" "$out/json"
 
