@@ -11,10 +11,11 @@
  * for more units than in the honest object. Prints per class: mutants,
  * rejected, passing, the rules that rejected, and samples of passing
  * mutants (MT_SAMPLES, default 3 per class); then the score over the
- * escape classes and `N passed, N failed` (a rejected escape mutant
- * passes). Exits 1 when an honest object fails a default rule, when
- * there are fewer than N escape mutants (default 10000), or when fewer
- * than P per mille of them (default 999) are rejected.
+ * escape classes and `N passed, N failed` over the checks: each honest
+ * object, the number of escape mutants, the share rejected. Exits 1
+ * when an honest object fails a default rule, when there are fewer than
+ * N escape mutants (default 10000), or when fewer than P per mille of
+ * them (default 999) are rejected.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,14 +340,24 @@ main(int argc, char **argv)
            "honest); %.1f s CPU\n", nobjs, bad,
            (unsigned long long)nskipped,
            (double)(clock() - t0) / CLOCKS_PER_SEC);
-    printf("score (escapes to the rules checked): %llu mutants, %llu rejected (%.3f%%), %llu "
-           "passing; need >= %llu mutants and >= %.1f%%\n",
+    printf("score (escapes to the rules checked): %llu mutants, %llu "
+           "rejected (%.3f%%), %llu passing; need >= %llu mutants and "
+           ">= %.1f%%\n",
            (unsigned long long)n, (unsigned long long)rej,
            n ? 100.0 * (double)rej / (double)n : 0.0,
            (unsigned long long)(n - rej), (unsigned long long)min_escapes,
            (double)permille / 10.0);
-    printf("%llu passed, %llu failed\n", (unsigned long long)rej,
-           (unsigned long long)(n - rej + (uint64_t)bad));
+    /* the checks: each honest object passes the default rules, enough
+     * escape mutants, enough of them rejected */
+    int few = n < min_escapes, low = rej * 1000 < n * permille;
+    if (few)
+        printf("FAILED: fewer than %llu escape mutants\n",
+               (unsigned long long)min_escapes);
+    if (low)
+        printf("FAILED: fewer than %.1f%% of the escape mutants rejected\n",
+               (double)permille / 10.0);
+    printf("%d passed, %d failed\n", nobjs - bad + !few + !low,
+           bad + few + low);
     free(mrep);
-    return bad || n < min_escapes || rej * 1000 < n * permille ? 1 : 0;
+    return bad || few || low ? 1 : 0;
 }

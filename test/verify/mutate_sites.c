@@ -358,10 +358,11 @@ widen(const MFunc *F, uint32_t i)
         src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
         src->reg.value == d->reg.value) {
         static const uint8_t nop = 0x90;
-        over(F, !esc ? "zext-dropped:no-address"
-                : src_zero ? "zext-dropped:upper-already-zero"
-                : "zext-dropped", esc && !src_zero ? MT_ESCAPE
-                                                   : MT_NOT_ESCAPE, i, &nop, 1);
+        const char *cls = !esc ? "zext-dropped:no-address"
+                          : src_zero ? "zext-dropped:upper-already-zero"
+                          : "zext-dropped";
+        over(F, cls, esc && !src_zero ? MT_ESCAPE : MT_NOT_ESCAPE, i, &nop,
+             1);
         return;
     }
     /* movzx stays a zero-extension when made 64-bit; a mov of a register
