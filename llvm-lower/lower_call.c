@@ -218,6 +218,21 @@ checked_code(Lower *L, LLVMValueRef hint, LLVMValueRef ref, LLVMValueRef want)
     return target;
 }
 
+/* A deliberately broken lowering, for the checker's test only: in a
+ * build with -Dtest_knobs=true, MOAT_TEST_BREAK=table-bound drops
+ * call_indirect's table bound check (test/verify/run-broken-lowering.sh
+ * asserts `moat verify --memory` rejects the result). Else never. */
+static bool
+broken_table_bound(void)
+{
+#ifdef MOAT_TEST_KNOBS
+    const char *e = getenv("MOAT_TEST_BREAK");
+    return e && !strcmp(e, "table-bound");
+#else
+    return false;
+#endif
+}
+
 /* Bounds, null and type checks in the spec's order (4.4.8 call_indirect),
  * then the call. The code hint is loaded before the element, so that LLVM
  * numbers it first and keeps it, not the ref's code, as the target where
@@ -228,9 +243,10 @@ moatL_call_indirect(Lower *L, const Insn *in)
     LLVMValueRef idx = moatL_vpop(L);
     LLVMValueRef tbl = moatL_table_ptr(L, in->b);
 
-    moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGE, idx,
-                                   table_bound(L, in->b, tbl), ""),
-                  MOAT_ABI_TRAP_UNDEFINED_ELEM);
+    if (!broken_table_bound())
+        moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGE, idx,
+                                       table_bound(L, in->b, tbl), ""),
+                      MOAT_ABI_TRAP_UNDEFINED_ELEM);
     LLVMValueRef elems = load_field(L, L->ptr, tbl,
                                     offsetof(MoatTable, elems), "elems");
     LLVMValueRef codes = load_field(L, L->ptr, tbl,

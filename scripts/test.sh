@@ -20,14 +20,17 @@ totals() {
 }
 
 scripts/deps.sh
-[ -f build/build.ninja ] || meson setup build
+# -Dtest_knobs=true: the broken-lowering test (test/verify) needs it
+[ -f build/build.ninja ] || meson setup build -Dtest_knobs=true
+meson configure build -Dtest_knobs=true
 ninja -C build
 meson test -C build --print-errorlogs --num-processes 2
 totals build
 
 [ -f build-asan/build.ninja ] ||
     meson setup build-asan -Db_sanitize=address,undefined -Dbuildtype=debug \
-        -Dwerror=true
+        -Dwerror=true -Dtest_knobs=true
+meson configure build-asan -Dtest_knobs=true
 ninja -C build-asan
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --print-errorlogs --num-processes 2 \

@@ -59,6 +59,19 @@ u64_at(const KObj *o, uint32_t sec, uint64_t off, uint64_t *v)
     return true;
 }
 
+/* n entries of size each at the pointer at (sec, off) fit in the section
+ * it points into (n == 0: nothing to fit). */
+static bool
+array_fits(const KObj *o, uint32_t sec, uint64_t off, uint64_t n,
+           uint64_t size)
+{
+    uint32_t tsec;
+    uint64_t toff;
+
+    return n == 0 || (ptr_at(o, sec, off, &tsec, &toff) &&
+                      n <= o->sec[tsec].size / size);
+}
+
 static const KSym *
 find_descriptor(const KObj *o)
 {
@@ -133,6 +146,13 @@ moatK_desc_read(const KObj *o, KDesc *d)
     MoatLayoutIn in = { (uint32_t)v[3], (uint32_t)v[1], (uint32_t)v[4],
                         (uint32_t)v[5], (uint32_t)v[2] };
     d->flags = v[0];
+    /* counts from the file: a damaged one must not make the checker
+     * allocate gigabytes (found by fuzz_verify) */
+    if (!array_fits(o, sec, base + offsetof(MoatDescriptor, globals), v[4],
+                    sizeof(MoatDescGlobal)) ||
+        !array_fits(o, sec, base + offsetof(MoatDescriptor, tables), v[5],
+                    sizeof(MoatDescLimits)))
+        return false;
     if (!(d->gwritable = moatU_calloc(v[4] ? v[4] : 1, 1)) ||
         !(d->gimport = moatU_calloc(v[4] ? v[4] : 1, 1)) ||
         !(d->tmin = moatU_calloc(v[5] ? v[5] : 1, sizeof(uint64_t))))

@@ -183,8 +183,9 @@ rip_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
     if (s->shndx == 0 || s->shndx >= o->nsec)
         return false;
     const KSec *t = &o->sec[s->shndx];
-    int64_t at = (int64_t)s->value + r->addend +
-                 (int64_t)(off + in->length - r->off);
+    /* unsigned: a damaged addend must not overflow (fuzz_verify) */
+    int64_t at = (int64_t)(s->value + (uint64_t)r->addend +
+                           (off + in->length - r->off));
     return !t->is_code && (t->flags & ELF_SHF_ALLOC) &&
            !(t->flags & ELF_SHF_WRITE) && at >= 0 &&
            (uint64_t)at + (uint64_t)size <= t->size;

@@ -284,5 +284,5 @@ moatK_rels_in(const KSec *s, uint64_t lo, uint64_t hi, uint32_t *n)
     while (end < s->nrel && s->rel[end].off < hi)
         end++;
     *n = end - first;
-    return s->rel + first;
+    return s->rel ? s->rel + first : s->rel;    /* NULL + 0 is undefined */
 }

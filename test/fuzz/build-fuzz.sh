@@ -5,7 +5,8 @@
 # clang-19 and ASan + UBSan (UB aborts, so libFuzzer reports it):
 # OUT_DIR/fuzz_validate over decode + validate, OUT_DIR/fuzz_load over the
 # artifact loaders, OUT_DIR/fuzz_wat (only when named) over the text
-# front-end. The
+# front-end, OUT_DIR/fuzz_verify (only when named) over the machine-code
+# checker (verify/, with Zydis). The
 # library sources are the lists in frontend/meson.build and runtime/meson.build
 # (frontend_src, runtime_src), compiled directly: no meson build is needed.
 # CLANG overrides the compiler; FUZZ_CFLAGS adds flags (split on spaces),
@@ -17,14 +18,15 @@ prog=${0##*/}
 die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 1; }
 
 [ $# -ge 1 ] ||
-    die "usage: $prog OUT_DIR [fuzz_validate] [fuzz_load] [fuzz_wat]"
+    die "usage: $prog OUT_DIR [fuzz_validate] [fuzz_load] [fuzz_wat]" \
+        "[fuzz_verify]"
 out_dir=$1
 shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(fuzz_validate fuzz_load)
 for t in "${targets[@]}"; do
     case $t in
-    fuzz_validate | fuzz_load | fuzz_wat) ;;
+    fuzz_validate | fuzz_load | fuzz_wat | fuzz_verify) ;;
     *) die "unknown target: $t" ;;
     esac
 done
@@ -48,16 +50,21 @@ done
 
 read -ra extra <<<"${FUZZ_CFLAGS:-}"
 mkdir -p "$out_dir"
+mapfile -t vsrcs < <(sources verify_src "$root/verify/meson.build")
 for t in "${targets[@]}"; do
     out=$out_dir/$t
+    more=()
+    [ "$t" != fuzz_verify ] ||
+        more=(-I "$root/verify" "${vsrcs[@]}" -lZydis)
     # Link to a temporary name first: an interrupted build never leaves a
     # binary that smoke.sh's timestamp check would take for up to date.
     "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=undefined -std=c17 -D_GNU_SOURCE \
         -I "$root/include" -I "$root/runtime" -I "$root/frontend" \
         "${extra[@]}" -o "$out.tmp" \
-        "$root/test/fuzz/$t.c" "${srcs[@]}" "${MOAT_RUNTIME_LIBS[@]}"
+        "$root/test/fuzz/$t.c" "${srcs[@]}" "${more[@]}" \
+        "${MOAT_RUNTIME_LIBS[@]}"
     mv -f -- "$out.tmp" "$out"
     printf '%s: built %s from %d sources\n' "$prog" "$out" \
-        $((${#srcs[@]} + 1))
+        $((${#srcs[@]} + ${#more[@]} + 1))
 done

@@ -9,7 +9,8 @@
 # a throw-away copy of the seeds for SECONDS (default 30). With MOAT (the
 # `moat` executable), fuzz_load (the artifact loaders) the same way, seeded
 # by seed-load.sh with objects and shared objects MOAT compiles (redone when
-# MOAT is newer). Prints libFuzzer's final stats; exits non-zero on a crash,
+# MOAT is newer), and fuzz_verify (the machine-code checker) over the
+# objects of those seeds. Prints libFuzzer's final stats; exits non-zero on a crash,
 # leak, timeout or OOM, whose input is kept in BUILD_DIR/fuzz/artifacts/.
 # The mutation seed is fixed (FUZZ_SEED, default 1) so that a CI run
 # explores the same inputs every time and a failure reproduces: a smoke
@@ -42,6 +43,7 @@ fuzz() {
     local bin=$work/$1 seed=$2 run status=0
     shift 2
     if newer "$bin" "$root/frontend" "$root/runtime" "$root/include" \
+            "$root/verify" \
             "$here/${bin##*/}.c" "$here/build-fuzz.sh"; then
         "$here/build-fuzz.sh" "$work" "${bin##*/}"
     else
@@ -112,8 +114,21 @@ if [ -n "$moat" ]; then
     else
         failed=$((failed + 1))
     fi
+    # fuzz_verify (the machine-code checker): the same objects, whole and
+    # damaged, and random code written over one of them (the template)
+    vseed=$work/seed-verify
+    rm -rf -- "$vseed"
+    mkdir -p "$vseed"
+    cp -- "$lseed"/*.o "$vseed/"
+    tmpl=$(find "$vseed" -name '*.o' -size +2k | sort | head -n 1)
+    if MOAT_FUZZ_VERIFY_TEMPLATE=$tmpl fuzz fuzz_verify "$vseed"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+    fi
     echo "$passed passed, $failed failed"
 else
-    echo "$passed passed, $failed failed, 1 skipped (fuzz_load: no MOAT given)"
+    echo "$passed passed, $failed failed, 2 skipped (fuzz_load," \
+        "fuzz_verify: no MOAT given)"
 fi
 [ "$failed" -eq 0 ]

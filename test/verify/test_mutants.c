@@ -552,6 +552,104 @@ hoisted_table_base(void **state)
     free(r);
 }
 
+/* Relocation addends near INT64_MAX (fuzz_verify found the first): a
+ * call's PLT32 to moatR_trap, and every PC32 in code, must be rejected
+ * without a signed overflow in the checker (UBSan in build-asan/). */
+static void
+huge_addends(void **state)
+{
+    (void)state;
+    unsigned n = 0;
+    for (int w = 0; w < 2; w++) {
+        Obj x;
+        load(&x, w);
+        uint8_t *m = malloc(x.len);
+        assert_non_null(m);
+        for (uint32_t i = 0; i < x.o.nsec; i++) {
+            ElfShdr h = shdr(&x, i);
+            if (h.type != ELF_SHT_RELA || !x.o.sec[h.info].is_code)
+                continue;
+            for (uint64_t k = 0; k < h.size / sizeof(ElfRela); k++) {
+                ElfRela r;
+                uint64_t at = h.offset + k * sizeof r;
+                memcpy(&r, x.bytes + at, sizeof r);
+                if ((uint32_t)r.info != K_R_PLT32 &&
+                    (uint32_t)r.info != K_R_PC32)
+                    continue;
+                memcpy(m, x.bytes, x.len);
+                r.addend = INT64_MAX - 3;
+                memcpy(m + at, &r, sizeof r);
+                KReport *rep = calloc(1, sizeof *rep);
+                assert_non_null(rep);
+                rep->check_memory = true;
+                assert_true(moatK_verify(m, x.len, rep) > 0);
+                free(rep);
+                n++;
+            }
+        }
+        free(m);
+        unload(&x);
+    }
+    printf("huge addends: %u mutants, all rejected\n", n);
+    assert_true(n > 10);
+}
+
+/* The largest single allocation while an allocator is installed. */
+static size_t biggest;
+
+static void *
+track_alloc(void *ud, void *ptr, size_t size)
+{
+    (void)ud;
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (size > biggest)
+        biggest = size;
+    return realloc(ptr, size);
+}
+
+/* The descriptor's nglobals and ntables set to 2^32 - 1 (fuzz_verify
+ * found it): the checker must reject the object without allocating by
+ * those counts (it allocated 4 GiB and 32 GiB, seconds under ASan). */
+static void
+huge_descriptor_counts(void **state)
+{
+    (void)state;
+    Obj x;
+    load(&x, 1);
+    size_t nsuf = strlen(MOAT_DESC_SUFFIX);
+    const KSym *d = NULL;
+    for (uint32_t i = 0; i < x.o.nsym; i++) {
+        size_t n = strlen(x.o.sym[i].name);
+        if (n >= nsuf && !strcmp(x.o.sym[i].name + n - nsuf, MOAT_DESC_SUFFIX))
+            d = &x.o.sym[i];
+    }
+    assert_non_null(d);
+    uint8_t *m = malloc(x.len);
+    assert_non_null(m);
+    memcpy(m, x.bytes, x.len);
+    uint64_t at = file_off(&x, d->shndx, d->value), big = UINT32_MAX;
+    memcpy(m + at + offsetof(MoatDescriptor, nglobals), &big, 8);
+    memcpy(m + at + offsetof(MoatDescriptor, ntables), &big, 8);
+    KReport *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    r->check_memory = true;
+    biggest = 0;
+    moat_set_allocator(track_alloc, NULL);
+    uint64_t n = moatK_verify(m, x.len, r);
+    moat_set_allocator(NULL, NULL);
+    printf("huge descriptor counts: %llu violations, largest allocation "
+           "%zu bytes (object %zu bytes)\n", (unsigned long long)n,
+           biggest, x.len);
+    assert_true(n > 0 && r->failed[K_MEMORY] > 0);
+    assert_true(biggest <= 64 * x.len);
+    free(r);
+    free(m);
+    unload(&x);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -577,6 +675,8 @@ main(int argc, char **argv)
         cmocka_unit_test(cut_function_rejected),
         cmocka_unit_test(random_bytes_survive),
         cmocka_unit_test(hoisted_table_base),
+        cmocka_unit_test(huge_descriptor_counts),
+        cmocka_unit_test(huge_addends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
