@@ -40,6 +40,10 @@ moatK_stack_moved(MS *ms, const AState *st, uint64_t off, bool check)
     if (sp.k != A_FRAME && sp.k != A_FRAMES)
         moatK_rfail(ms, K_STACK, off, "%s moved by an unknown amount",
                     "stack pointer");
+    else if (sp.c > 0)      /* the next push or call would write over the
+                             * return address or the caller's frame */
+        moatK_rfail(ms, K_STACK, off, "%s moved above the return address",
+                    "stack pointer");
     else if (sp.c - (sp.k == A_FRAMES ? st->sp_slack : 0) <
              st->touched - FRAME_MAX)
         moatK_rfail(ms, K_STACK, off, "%s moved more than a page below "
