@@ -18,7 +18,8 @@ const char *const moatK_rule_name[K_NRULES] = {
     [K_OBJECT] = "object", [K_DECODE] = "decode", [K_RELOC] = "reloc",
     [K_JUMP] = "jump", [K_END] = "end", [K_CALL] = "call",
     [K_EXTERN] = "extern", [K_TABLE] = "table", [K_CODEPTR] = "codeptr",
-    [K_INSN] = "insn", [K_SEGMENT] = "segment", [K_MEMORY] = "memory",
+    [K_INSN] = "insn", [K_SEGMENT] = "segment", [K_SAVED] = "saved",
+    [K_MEMORY] = "memory",
 };
 
 const char *const moatK_unchecked[] = {
@@ -68,7 +69,7 @@ count_unit(KCheck *c, const KRule *rules, size_t n)
 
 static const KRule func_rules[] = { K_DECODE, K_RELOC, K_JUMP, K_END,
                                     K_CALL, K_TABLE, K_INSN, K_SEGMENT,
-                                    K_MEMORY };
+                                    K_SAVED, K_MEMORY };
 #define NFUNC_RULES(c) \
     (sizeof func_rules / sizeof func_rules[0] - !(c)->rep->check_memory)
 static const KRule obj_rules[] = { K_OBJECT, K_EXTERN, K_CODEPTR };
@@ -156,16 +157,22 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
             if (c.desc.role && c.desc.vals && c.desc.args)
                 moatK_desc_read(&c.obj, &c.desc);
         }
-        if (!alloc_tables(&c)) {
+        c.trust = moatU_calloc(c.obj.nfn + 1, 1);
+        if (!alloc_tables(&c) || !c.trust) {
             moatK_violation(&c, K_OBJECT, 0, "out of memory");
         } else {
             for (uint32_t i = 0; i < c.obj.nfn; i++) {
                 c.fn = &c.obj.fn[i];
                 moatK_check_func(&c, c.fn);
                 rep->nfuncs++;
+                c.trust[i] |= (uint8_t)((c.broke[K_TABLE] ? K_FAILED_TABLE
+                                                          : 0) |
+                                        (c.broke[K_SAVED] ? K_FAILED_SAVED
+                                                          : 0));
                 count_unit(&c, func_rules, NFUNC_RULES(&c));
             }
             c.fn = NULL;
+            moatK_saved_settle(&c);
             check_externs(&c);
             check_code_pointers(&c);
         }
@@ -174,6 +181,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     for (uint32_t i = 0; c.table_used && i < c.obj.nsec; i++)
         moatU_free(c.table_used[i]);
     moatU_free(c.table_used);
+    moatU_free(c.trust);
     moatU_free(c.desc.role);
     moatU_free(c.desc.vals);
     moatU_free(c.desc.args);

@@ -380,6 +380,9 @@ moatK_check_func(KCheck *c, const KFunc *f)
             moatK_violation(c, K_END, st.insn[st.m.ninsn - 1], "the function "
                             "can run past its last instruction");
         check_targets(&st);
+        size_t fi = (size_t)(f - c->obj.fn);
+        moatK_check_saved(c, f, &st.m, c->desc.ok && c->desc.role &&
+                                           c->desc.role[fi] == K_ROLE_TRAMP);
     }
     if (c->rep->check_memory)
         check_memory(&st);

@@ -352,9 +352,14 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     if (in->meta.category == ZYDIS_CATEGORY_COND_BR)
         branch_fact(s, in->mnemonic);
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
+        /* rbx, rbp, r12-r15 kept if the callee restores them (rule
+         * saved); the frame slots are not followed across it */
+        bool noreturn, keeps = moatK_call_keeps_saved(
+                           s->c, off, in, K_TRUST_TABLE, &noreturn);
         memset(s->slot, 0, sizeof s->slot);
         for (int r = 0; r < 16; r++)
-            s->reg[r] = fresh(s, false);
+            if (!keeps || (0x0fc7u >> r & 1))
+                s->reg[r] = fresh(s, false);
     }
     model_flags(s, in, ops);
     for (uint8_t i = 0; i < in->operand_count; i++) {
@@ -364,7 +369,8 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         if (o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
             moatK_gpr(o->reg.value) >= 0) {
             int r = moatK_gpr(o->reg.value);
-            s->reg[r] = (i == 0 && known) ? v : fresh(s, o->size == 32);
+            s->reg[r] = (i == 0 && known)
+                            ? v : fresh(s, moatK_upper_after(in, o) > 0);
             if (i == 0 && !known) {
                 mask_fact(s, in, ops, &s->reg[r]);
                 bextr_fact(s, in, ops, &s->reg[r]);
@@ -436,7 +442,8 @@ check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
  * table jump in this window, -1: a table with bad entries (recorded). */
 static int
 run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
-           uint32_t at, const uint32_t *bsec, const uint64_t *boff)
+           uint32_t at, const uint32_t *bsec, const uint64_t *boff,
+           uint16_t zx)
 {
     Sym          s = { .c = c, .f = f };
     ZydisDecoder d;
@@ -445,7 +452,7 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
     Val          tval = { 0 };
 
     for (int r = 0; r < 16; r++) {
-        s.reg[r] = fresh(&s, false);
+        s.reg[r] = fresh(&s, zx >> r & 1);
         if (bsec && bsec[r])
             s.reg[r] = (Val){ .kind = V_TABLE, .tsec = bsec[r],
                               .toff = boff[r] };
@@ -489,16 +496,18 @@ moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
 {
     uint32_t start = at, bsec[16];
     uint64_t boff[16];
+    uint16_t zx;
 
     while (start > 0 && at - start < WINDOW &&
            !m->is_target[m->insn[start] - f->lo])
         start--;
     *win_lo = m->insn[start];
-    int rc = run_window(c, f, m, start, at, NULL, NULL);
+    int rc = run_window(c, f, m, start, at, NULL, NULL, 0);
     /* the table's address may have been loaded before the window (LLVM
-     * hoists it out of loops): ask which registers hold one there */
-    if (rc == 0 && moatK_table_bases(c, f, m, start, bsec, boff))
-        rc = run_window(c, f, m, start, at, bsec, boff);
+     * hoists it out of loops), the index's upper half cleared there: ask
+     * which registers hold a table and which are zero-extended there */
+    if (rc == 0 && moatK_table_bases(c, f, m, start, bsec, boff, &zx))
+        rc = run_window(c, f, m, start, at, bsec, boff, zx);
     if (rc == 0)
         moatK_violation(c, K_TABLE, m->insn[at], "indirect jump not proven "
                         "to be a bounded table jump");

@@ -1,17 +1,21 @@
-/* table_base.c - which registers certainly hold a jump table's address at
- * an instruction: a forward must-analysis over the function's blocks for
- * table.c, whose window before an indirect jump does not reach a table
- * base that LLVM hoisted out of a loop (`lea T(%rip), %r11` in the
- * preheader, the jump in the loop). A register holds T on entry to a block
- * only if it holds T on every edge into it; `lea T(%rip)` (a PC32
- * relocation to read-only data) sets it, any other write clears it, a
- * call clears all (the callee is not trusted to keep registers here).
- * Edges: branches and fall-through; an indirect jump may land on any
- * instruction (no table target is trusted before it is proven), so the
- * state after every instruction is met with J, the meet of the states at
- * all indirect jumps. Computed once per function (cached in KFuncMap),
- * with a worklist: each block runs again only when its entry or J loses
- * a fact, so at most 17 times.
+/* table_base.c - what table.c's window before an indirect jump does not
+ * see: which registers certainly hold a jump table's address (LLVM hoists
+ * `lea T(%rip), %r11` out of a loop, or keeps it in a callee-saved
+ * register across calls) and which certainly have bits 63:32 zero (an
+ * index cleared by a 32-bit write in an earlier block, compared in the
+ * window with `cmp $N, %edx`). A forward must-analysis over the
+ * function's blocks: a fact holds on entry to a block only if it holds on
+ * every edge into it. `lea T(%rip)` (a PC32 relocation to read-only data)
+ * sets a table fact, any other write clears it; a 32-bit write sets the
+ * zero-upper fact, a 64-bit one clears it, narrower ones keep it
+ * (moatK_upper_after). A call clears the caller-saved registers, and all
+ * of them unless moatK_call_keeps_saved says the callee restores rbx,
+ * rbp, r12-r15 (rule saved). Edges: branches and fall-through; an
+ * indirect jump may land on any instruction (no table target is trusted
+ * before it is proven), so the state after every instruction is met with
+ * J, the meet of the states at all indirect jumps. Computed once per
+ * function (cached in KFuncMap), with a worklist: each block runs again
+ * only when its entry or J loses a fact, so at most 33 times.
  */
 #include <Zydis/Zydis.h>
 #include <string.h>
@@ -27,9 +31,13 @@ typedef struct Base {
 } Base;
 
 typedef struct BState {
-    bool seen;
-    Base r[16];
+    bool     seen;
+    uint16_t zx;                /* bit r: bits 63:32 of r are zero */
+    Base     r[16];
 } BState;
+
+/* rax, rcx, rdx, rsi, rdi, r8-r11: a call may change them */
+#define CALLER_SAVED 0x0fc7u
 
 /* `lea T(%rip), %r64` with one PC32 relocation to read-only data. */
 static bool
@@ -60,22 +68,37 @@ table_lea(const KCheck *c, const KSec *s, uint64_t off,
 }
 
 static void
-step(const KCheck *c, const KSec *s, uint64_t off,
+step(KCheck *c, const KSec *s, uint64_t off,
      const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
      BState *st)
 {
     Base b;
+    bool noreturn;
 
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
-        memset(st->r, 0, sizeof st->r);
+        bool     keeps = moatK_call_keeps_saved(c, off, in, K_TRUST_TABLE,
+                                                &noreturn);
+        uint16_t lost = keeps ? CALLER_SAVED : 0xffffu;
+        for (int r = 0; r < 16; r++)
+            if (lost >> r & 1)
+                st->r[r] = (Base){ 0 };
+        st->zx &= (uint16_t)~lost;
         return;
     }
     bool is_lea = table_lea(c, s, off, in, ops, &b);
-    for (uint8_t i = 0; i < in->operand_count; i++)
-        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-            moatK_gpr(ops[i].reg.value) >= 0)
-            st->r[moatK_gpr(ops[i].reg.value)] = (Base){ 0 };
+    for (uint8_t i = 0; i < in->operand_count; i++) {
+        int r = ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
+                    ? moatK_gpr(ops[i].reg.value) : -1;
+        if (r < 0)
+            continue;
+        st->r[r] = (Base){ 0 };
+        int up = moatK_upper_after(in, &ops[i]);
+        if (up > 0)
+            st->zx |= (uint16_t)(1u << r);
+        else if (up < 0)
+            st->zx &= (uint16_t)~(1u << r);
+    }
     if (is_lea)
         st->r[moatK_gpr(ops[0].reg.value)] = b;
 }
@@ -95,11 +118,15 @@ meet(BState *to, const BState *in)
             to->r[r].ok = false;
             changed = true;
         }
+    if (to->zx & ~in->zx) {
+        to->zx &= in->zx;
+        changed = true;
+    }
     return changed;
 }
 
 typedef struct Flow {
-    const KCheck   *c;
+    KCheck         *c;
     const KFunc    *f;
     const KSec     *s;
     const KFuncMap *m;
@@ -256,8 +283,8 @@ moatK_table_bases_free(void *cache)
 }
 
 bool
-moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
-                  uint32_t at, uint32_t *sec, uint64_t *off)
+moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
+                  uint32_t at, uint32_t *sec, uint64_t *off, uint16_t *zx)
 {
     Flow        *fl = m->bases;
     ZydisDecoder d;
@@ -291,5 +318,6 @@ moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
         sec[r] = st.seen && st.r[r].ok ? st.r[r].sec : 0;
         off[r] = st.r[r].off;
     }
+    *zx = st.seen ? st.zx : 0;
     return st.seen;
 }

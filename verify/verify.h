@@ -9,7 +9,8 @@
  * flow; table.c proves indirect jumps are bounded table jumps, with
  * table_base.c for table addresses loaded before its window; insn.c is
  * the instruction allow-list; desc.c reads the descriptor; memory*.c are
- * the (partial) memory rule (memory.h); check.c drives it all and keeps
+ * the (partial) memory rule (memory.h); saved.c proves callee-saved
+ * registers restored (and says which calls keep them); check.c drives it all and keeps
  * the report, report.c prints it; allow.c is the runtime's symbol
  * allow-list as the checker sees it.
  */
@@ -37,6 +38,8 @@ typedef enum KRule {
                      * entries of proven jump tables */
     K_INSN,         /* only allowed instructions */
     K_SEGMENT,      /* no segment writes; fs only read, gs never */
+    K_SAVED,        /* rsp and the callee-saved registers restored at
+                     * every ret and tail jump (saved.c) */
     K_MEMORY,       /* every memory access proven in bounds (partial:
                      * only with KReport.check_memory, docs/verify.md) */
     K_NRULES
@@ -181,7 +184,14 @@ typedef struct KCheck {
     uint64_t   **table_used;        /* per section: bitmap of its relocs
                                      * that proven tables read */
     KDesc        desc;              /* with rep->check_memory */
+    uint8_t     *trust;             /* per function: K_TRUST_* bits, the
+                                     * rules whose proof kept registers
+                                     * across a call (saved.c) */
+    uint64_t     nsaved_failed;     /* functions that fail rule saved */
 } KCheck;
+/* K_FAILED_*: the function failed that rule (check.c sets them) */
+enum { K_TRUST_TABLE = 1, K_TRUST_SAVED = 2, K_FAILED_TABLE = 0x10,
+       K_FAILED_SAVED = 0x20 };
 
 void moatK_violation(KCheck *c, KRule rule, uint64_t off, const char *fmt,
                      ...) __attribute__((format(printf, 4, 5)));
@@ -220,12 +230,32 @@ bool moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
                        uint64_t *win_lo);
 /* table_base.c: at instruction `at` of f, the registers that certainly
  * hold a jump table's address: sec[r] its section (0: none), off[r] its
- * offset. false when it cannot tell (then none). */
-bool moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
-                       uint32_t at, uint32_t *sec, uint64_t *off);
+ * offset; bit r of *zx: bits 63:32 of r are certainly zero. false when it
+ * cannot tell (then none). */
+bool moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
+                       uint32_t at, uint32_t *sec, uint64_t *off,
+                       uint16_t *zx);
 /* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
 void moatK_table_bases_free(void *cache);
 
+
+/* saved.c: rule saved for f (after its tables are proven: their targets
+ * are edges), tramp: f is a trampoline (its `jmp *reg` is a tail call). */
+void moatK_check_saved(KCheck *c, const KFunc *f, const KFuncMap *m,
+                       bool tramp);
+/* Whether the call at off (decoded as in) returns with rsp and rbx, rbp,
+ * r12-r15 as they were: a call of an allowed runtime symbol (C ABI), of a
+ * function of the object or through a register or memory (a function of
+ * the object, reached through a table). The last two hold only if every
+ * function of the object passes rule saved: the caller's function is
+ * marked with `rule` (K_TRUST_*) and moatK_saved_settle rejects its proof
+ * when one does not. *noreturn: the callee never returns. */
+bool moatK_call_keeps_saved(KCheck *c, uint64_t off,
+                            const struct ZydisDecodedInstruction_ *in,
+                            uint8_t rule, bool *noreturn);
+/* After every function: when one fails rule saved, the proofs that
+ * trusted calls are rejected too (violations, counts adjusted). */
+void moatK_saved_settle(KCheck *c);
 
 /* memory.c: the memory rule for f (after decode.c's checks passed). */
 void moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,

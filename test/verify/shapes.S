@@ -1,0 +1,197 @@
+/* shapes.S - hand-assembled objects for rules table and saved
+ * (test_saved.c): the shapes LLVM gives honest code at -O2/-O3 that the
+ * table rule used to reject, and, with -DBREAK=N, one defect each.
+ *
+ *   f_zx      the index's upper half cleared by a 32-bit write in an
+ *             earlier block; the window after the loop head compares only
+ *             its low half (`cmp $3, %edx`).       BREAK=1: a 64-bit write
+ *   f_keep    the table's address kept in rbx across a call of g, the
+ *             jump after a branch target (table_base.c's analysis).
+ *   f_win     the same with the call inside the window (table.c).
+ *   g         pushes and pops rbx, a realigned frame (`and $-32, %rsp`,
+ *             restored through rbp), `push $0`, a store to its frame.
+ *                                                  BREAK=2: g clobbers rbx
+ *                                                  after restoring it
+ *                                                  BREAK=3: g returns with
+ *                                                  rsp 8 bytes off
+ *                                                  BREAK=4: g overwrites
+ *                                                  its saved rbx slot
+ *   h         calls a runtime helper (C ABI: keeps rbx) with the table in
+ *             rbx.                                 BREAK=5: in r11 (the
+ *                                                  helper may change it)
+ *                                                  BREAK=6: g returns with
+ *                                                  `ret $8`
+ */
+#ifndef BREAK
+#define BREAK 0
+#endif
+
+    .text
+
+    .globl  f_zx
+    .type   f_zx, @function
+f_zx:
+#if BREAK == 1
+    mov     %rsi, %rdx              /* 64-bit: the upper half unknown */
+#else
+    mov     %esi, %edx              /* zero-extends */
+#endif
+    xor     %eax, %eax
+.Lzx_loop:                          /* a branch target: the window */
+    cmp     $3, %edx                /* starts here */
+    ja      .Lzx_def
+    lea     .Ltab_zx(%rip), %rcx
+    movslq  (%rcx,%rdx,4), %rsi
+    add     %rcx, %rsi
+    jmp     *%rsi
+.Lzx_0:
+    inc     %eax
+    jmp     .Lzx_def
+.Lzx_1:
+    add     $2, %eax
+    jmp     .Lzx_loop
+.Lzx_2:
+.Lzx_3:
+    add     $3, %eax
+.Lzx_def:
+    ret
+    .size   f_zx, . - f_zx
+
+    .globl  f_keep
+    .type   f_keep, @function
+f_keep:
+    push    %rbx
+    push    %r12
+    push    %rax                    /* align */
+    mov     %esi, %r12d
+    lea     .Ltab_keep(%rip), %rbx  /* kept across the calls */
+    call    g
+.Lkeep_loop:
+    cmp     $2, %r12d
+    ja      .Lkeep_out
+    mov     %r12d, %eax
+    movslq  (%rbx,%rax,4), %rax
+    add     %rbx, %rax
+    jmp     *%rax
+.Lkeep_0:
+    call    g
+    dec     %r12d
+    jmp     .Lkeep_loop
+.Lkeep_1:
+.Lkeep_2:
+    xor     %r12d, %r12d
+    jmp     .Lkeep_loop
+.Lkeep_out:
+    pop     %rax
+    pop     %r12
+    pop     %rbx
+    ret
+    .size   f_keep, . - f_keep
+
+    .globl  f_win
+    .type   f_win, @function
+f_win:
+    push    %rbx
+    push    %r12
+    push    %rax
+    mov     %esi, %r12d
+    lea     .Ltab_win(%rip), %rbx
+    call    g                       /* in the window */
+    cmp     $1, %r12d
+    ja      .Lwin_out
+    mov     %r12d, %eax
+    movslq  (%rbx,%rax,4), %rax
+    add     %rbx, %rax
+    jmp     *%rax
+.Lwin_0:
+.Lwin_1:
+    xor     %r12d, %r12d
+.Lwin_out:
+    pop     %rax
+    pop     %r12
+    pop     %rbx
+    ret
+    .size   f_win, . - f_win
+
+    .globl  g
+    .type   g, @function
+g:
+    push    %rbp
+    mov     %rsp, %rbp
+    push    %rbx
+    and     $-32, %rsp              /* a realigned frame */
+    sub     $64, %rsp
+    push    $0
+    pop     %rax
+    mov     $1, %ebx
+#if BREAK == 4
+    mov     %rax, -8(%rbp)          /* over the saved rbx */
+#endif
+    mov     %rax, (%rsp)
+    vmovdqa %ymm0, 32(%rsp)
+    lea     -8(%rbp), %rsp
+    pop     %rbx
+    pop     %rbp
+#if BREAK == 2
+    xor     %ebx, %ebx
+#elif BREAK == 3
+    add     $8, %rsp
+#endif
+#if BREAK == 6
+    ret     $8
+#else
+    ret
+#endif
+    .size   g, . - g
+
+    .globl  h
+    .type   h, @function
+h:
+    push    %rbx
+    push    %r12
+    push    %rax
+    mov     %esi, %r12d
+#if BREAK == 5
+#define TAB %r11
+#else
+#define TAB %rbx
+#endif
+    lea     .Ltab_h(%rip), TAB
+    call    moatR_memory_grow
+.Lh_loop:
+    cmp     $1, %r12d
+    ja      .Lh_out
+    mov     %r12d, %eax
+    movslq  (TAB,%rax,4), %rax
+    add     TAB, %rax
+    jmp     *%rax
+.Lh_0:
+.Lh_1:
+    dec     %r12d
+    jmp     .Lh_loop
+.Lh_out:
+    pop     %rax
+    pop     %r12
+    pop     %rbx
+    ret
+    .size   h, . - h
+
+    .section .rodata
+    .p2align 2
+.Ltab_zx:
+    .long   .Lzx_0 - .Ltab_zx
+    .long   .Lzx_1 - .Ltab_zx
+    .long   .Lzx_2 - .Ltab_zx
+    .long   .Lzx_3 - .Ltab_zx
+.Ltab_keep:
+    .long   .Lkeep_0 - .Ltab_keep
+    .long   .Lkeep_1 - .Ltab_keep
+    .long   .Lkeep_2 - .Ltab_keep
+.Ltab_win:
+    .long   .Lwin_0 - .Ltab_win
+    .long   .Lwin_1 - .Ltab_win
+.Ltab_h:
+    .long   .Lh_0 - .Ltab_h
+    .long   .Lh_1 - .Ltab_h
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,146 @@
+/* test_saved.c - rules table and saved on hand-assembled objects
+ * (shapes.S; argv: the object with no defect, then BREAK=1..6): the
+ * shapes of honest -O2/-O3 code the table rule used to reject (an index
+ * zero-extended in an earlier block, a table address kept in a
+ * callee-saved register across calls of a function of the object and of
+ * a runtime helper) verify with no violation, and each defect is
+ * rejected by the rule it breaks, at the function it is in.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+#include "verify.h"
+
+#define NOBJ 7
+static const char *paths[NOBJ];
+
+static KReport *
+check(int which)
+{
+    moat_error err = { 0 };
+    uint8_t   *bytes;
+    size_t     len;
+    KReport   *r = calloc(1, sizeof *r);
+
+    assert_non_null(r);
+    assert_true(moatU_read_file(paths[which], UINT64_C(1) << 24, &bytes,
+                                &len, &err));
+    moatK_verify(bytes, len, r);
+    moatU_free(bytes);
+    moatK_print_violations(stdout, paths[which], r);
+    return r;
+}
+
+/* Some kept violation of rule in function fn whose message has text. */
+static bool
+has(const KReport *r, KRule rule, const char *fn, const char *text)
+{
+    for (uint32_t i = 0; i < r->nkept; i++)
+        if (r->kept[i].rule == rule && !strcmp(r->kept[i].func, fn) &&
+            strstr(r->kept[i].msg, text))
+            return true;
+    return false;
+}
+
+static void
+honest_shapes_verify(void **state)
+{
+    (void)state;
+    KReport *r = check(0);
+    assert_int_equal(r->nviol, 0);
+    assert_int_equal(r->checked[K_TABLE], 5);
+    assert_int_equal(r->checked[K_SAVED], 5);
+    assert_int_equal(r->failed[K_SAVED], 0);
+    free(r);
+}
+
+static void
+index_written_64_bits_rejected(void **state)
+{
+    (void)state;
+    KReport *r = check(1);
+    assert_true(has(r, K_TABLE, "f_zx", "not proven"));
+    assert_int_equal(r->failed[K_TABLE], 1);
+    assert_int_equal(r->failed[K_SAVED], 0);
+    free(r);
+}
+
+/* g breaks rule saved: so do the proofs that trusted calls of g. */
+static void
+callee_breaks_saved(int which, const char *why)
+{
+    KReport *r = check(which);
+    assert_true(has(r, K_SAVED, "g", why));
+    assert_true(has(r, K_TABLE, "f_keep", "fail rule saved"));
+    assert_true(has(r, K_TABLE, "f_win", "fail rule saved"));
+    assert_int_equal(r->failed[K_TABLE], 2);
+    assert_int_equal(r->failed[K_SAVED], 3);   /* g, f_keep, f_win */
+    free(r);
+}
+
+static void
+rbx_clobbered_rejected(void **state)
+{
+    (void)state;
+    callee_breaks_saved(2, "rbx not proven restored");
+}
+
+static void
+rsp_off_rejected(void **state)
+{
+    (void)state;
+    callee_breaks_saved(3, "rsp not proven at the return address");
+}
+
+static void
+saved_slot_overwritten_rejected(void **state)
+{
+    (void)state;
+    callee_breaks_saved(4, "rbx not proven restored");
+}
+
+static void
+caller_saved_across_helper_rejected(void **state)
+{
+    (void)state;
+    KReport *r = check(5);
+    assert_true(has(r, K_TABLE, "h", "not proven"));
+    assert_int_equal(r->failed[K_TABLE], 1);
+    assert_int_equal(r->failed[K_SAVED], 0);
+    free(r);
+}
+
+static void
+ret_imm_rejected(void **state)
+{
+    (void)state;
+    callee_breaks_saved(6, "ret with an immediate");
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc != NOBJ + 1) {
+        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES6.o\n", argv[0]);
+        return 2;
+    }
+    for (int i = 0; i < NOBJ; i++)
+        paths[i] = argv[i + 1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(honest_shapes_verify),
+        cmocka_unit_test(index_written_64_bits_rejected),
+        cmocka_unit_test(rbx_clobbered_rejected),
+        cmocka_unit_test(rsp_off_rejected),
+        cmocka_unit_test(saved_slot_overwritten_rejected),
+        cmocka_unit_test(caller_saved_across_helper_rejected),
+        cmocka_unit_test(ret_imm_rejected),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
