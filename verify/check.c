@@ -158,7 +158,9 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
                 moatK_desc_read(&c.obj, &c.desc);
         }
         c.trust = moatU_calloc(c.obj.nfn + 1, 1);
-        if (!alloc_tables(&c) || !c.trust) {
+        c.ends = moatU_calloc(c.obj.nfn + 1, sizeof *c.ends);
+        moatK_ends_init(&c);
+        if (!alloc_tables(&c) || !c.trust || !c.ends) {
             moatK_violation(&c, K_OBJECT, 0, "out of memory");
         } else {
             for (uint32_t i = 0; i < c.obj.nfn; i++) {
@@ -172,6 +174,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
                 count_unit(&c, func_rules, NFUNC_RULES(&c));
             }
             c.fn = NULL;
+            moatK_ends_settle(&c);
             moatK_saved_settle(&c);
             check_externs(&c);
             check_code_pointers(&c);
@@ -182,6 +185,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
         moatU_free(c.table_used[i]);
     moatU_free(c.table_used);
     moatU_free(c.trust);
+    moatU_free(c.ends);
     moatU_free(c.desc.role);
     moatU_free(c.desc.vals);
     moatU_free(c.desc.args);

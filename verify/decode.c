@@ -28,6 +28,9 @@ typedef struct FnState {
     uint32_t    *ijmp;          /* indices in insn of indirect jumps */
     uint32_t     nijmp;
     bool         ends_ok;       /* the last instruction cannot fall on */
+    bool         exits;         /* a ret or a jump out of the function */
+    const KFunc *called;        /* by the last instruction, if a direct
+                                 * call of a function of the object */
 } FnState;
 
 /* A relocation on the branch target or displacement of an instruction. */
@@ -137,6 +140,8 @@ check_patched_call(FnState *st, uint64_t off, const KRel *r, uint64_t next,
         st->br[st->nbr++] = (Branch){ off, to };
         return;
     }
+    st->exits |= !is_call;
+    st->called = is_call ? moatK_func_at(o, sec, to) : NULL;
     if (!moatK_func_at(o, sec, to))
         moatK_violation(st->c, K_CALL, off, "call to %s+0x%" PRIx64 ", not "
                         "the start of a function", o->sec[sec].name, to);
@@ -160,6 +165,9 @@ check_direct(FnState *st, uint64_t off, const ZydisDecodedInstruction *in,
         st->br[st->nbr++] = (Branch){ off, to };
         return;
     }
+    st->exits |= !is_call;
+    st->called = is_call && to < st->s->size
+                     ? moatK_func_at(&st->c->obj, f->sec, to) : NULL;
     if (to >= st->s->size)
         moatK_violation(st->c, is_call ? K_CALL : K_JUMP, off, "%s to an "
                         "address outside the object's code (0x%" PRIx64 ")",
@@ -183,13 +191,14 @@ flow(FnState *st, uint32_t idx, const ZydisDecodedInstruction *in,
     bool     is_jmp = in->meta.category == ZYDIS_CATEGORY_UNCOND_BR;
 
     st->ends_ok = false;
+    st->called = NULL;
     if (in->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
         moatK_violation(st->c, K_SEGMENT, off, "%s: far control transfer",
                         ZydisMnemonicGetString(in->mnemonic));
         return;
     }
     if (in->meta.category == ZYDIS_CATEGORY_RET) {
-        st->ends_ok = true;
+        st->ends_ok = st->exits = true;
         return;
     }
     bool is_branch = in->meta.category == ZYDIS_CATEGORY_CALL || is_jmp ||
@@ -206,6 +215,7 @@ flow(FnState *st, uint32_t idx, const ZydisDecodedInstruction *in,
         return;
     }
     st->ends_ok = is_jmp;
+    st->exits |= is_jmp && ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER;
     if (is_jmp && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER)
         st->ijmp[st->nijmp++] = idx;
     else
@@ -324,6 +334,7 @@ check_targets(FnState *st)
             /* a trampoline's `jmp *code`: a tail call of the code the
              * runtime passed, an indirect call (rule not checked) */
             st->c->rep->nindirect_calls++;
+            st->exits = true;
             continue;
         }
         proven[k] = moatK_prove_table(st->c, f, &st->m, st->ijmp[k],
@@ -376,10 +387,19 @@ moatK_check_func(KCheck *c, const KFunc *f)
         moatK_violation(c, K_DECODE, f->lo, "out of memory");
     else if (decode_all(&st)) {
         c->rep->ninsns += st.m.ninsn;
-        if (!st.ends_ok)
+        check_targets(&st);
+        /* a last call of a function of the object: ends.c decides once
+         * every function is known whether that one never returns */
+        KEnd *e = c->ends ? &c->ends[f - c->obj.fn] : NULL;
+        if (e)
+            *e = (KEnd){ .exits = st.exits, .local = st.ends_ok,
+                         .last = st.insn[st.m.ninsn - 1],
+                         .call = st.called && !st.ends_ok
+                                     ? (uint32_t)(st.called - c->obj.fn)
+                                     : UINT32_MAX };
+        if (!st.ends_ok && (!e || e->call == UINT32_MAX))
             moatK_violation(c, K_END, st.insn[st.m.ninsn - 1], "the function "
                             "can run past its last instruction");
-        check_targets(&st);
         size_t fi = (size_t)(f - c->obj.fn);
         moatK_check_saved(c, f, &st.m, c->desc.ok && c->desc.role &&
                                            c->desc.role[fi] == K_ROLE_TRAMP);

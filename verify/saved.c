@@ -403,10 +403,12 @@ branch_to(const SFlow *fl, uint64_t off, const ZydisDecodedInstruction *in,
     return *to >= fl->f->lo && *to < fl->f->hi;
 }
 
-/* The last instruction of a block: its exits and edges. */
+/* The last instruction of a block: its exits and edges (no fall-through
+ * edge when nofall: the function's last block, or a call that never
+ * returns). */
 static void
 block_end(SFlow *fl, uint32_t i, const ZydisDecodedInstruction *in,
-          const AState *st, bool last)
+          const AState *st, bool nofall)
 {
     uint64_t off = fl->m->insn[i], to;
     uint8_t  cat = (uint8_t)in->meta.category;
@@ -442,24 +444,25 @@ block_end(SFlow *fl, uint32_t i, const ZydisDecodedInstruction *in,
                 edge(fl, a, st);
         return;
     }
-    if (!last)
+    if (!nofall)
         edge(fl, fl->m->insn[i] + in->length, st);
 }
 
-static void
+/* One instruction; true when it is a call that never returns. */
+static bool
 step(SFlow *fl, uint64_t off, const ZydisDecodedInstruction *in,
      const ZydisDecodedOperand *ops, AState *st)
 {
-    bool noreturn;
+    bool noreturn = false;
 
     if (in->meta.category == ZYDIS_CATEGORY_RET ||
         in->meta.category == ZYDIS_CATEGORY_COND_BR ||
         in->meta.category == ZYDIS_CATEGORY_UNCOND_BR)
-        return;             /* only rip: block_end checks the state */
+        return false;       /* only rip: block_end checks the state */
     switch (in->mnemonic) {
     case ZYDIS_MNEMONIC_PUSH: case ZYDIS_MNEMONIC_POP:
         step_stack(st, in, ops);
-        return;
+        return false;
     case ZYDIS_MNEMONIC_LEAVE:      /* mov %rbp, %rsp; pop %rbp */
         st->r[RSP] = st->r[RBP];
         if (st->r[RSP].kind == A_SP && !st->r[RSP].d) {
@@ -469,7 +472,7 @@ step(SFlow *fl, uint64_t off, const ZydisDecodedInstruction *in,
             st->r[RBP] = (AVal){ A_UNK, 0, 0, 0 };
             st->r[RSP] = (AVal){ A_SPX, 0, 0, 0 };
         }
-        return;
+        return false;
     case ZYDIS_MNEMONIC_CALL: {
         bool keeps = moatK_call_keeps_saved(fl->c, off, in, K_TRUST_SAVED,
                                             &noreturn);
@@ -484,10 +487,11 @@ step(SFlow *fl, uint64_t off, const ZydisDecodedInstruction *in,
         } else {
             slot_drop(st, false, 0, 0);
         }
-        return;
+        return noreturn;
     }
     default:
         step_plain(st, in, ops);
+        return false;
     }
 }
 
@@ -500,13 +504,14 @@ run_block(SFlow *fl, const ZydisDecoder *d, uint32_t k)
                                                  : fl->m->ninsn;
     ZydisDecodedInstruction in;
     ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+    bool                    noreturn = false;
 
     for (uint32_t i = fl->first[k]; i < end; i++) {
         if (fl->budget-- == 0 || !decode(fl, d, i, &in, ops))
             return false;
-        step(fl, fl->m->insn[i], &in, ops, &st);
+        noreturn = step(fl, fl->m->insn[i], &in, ops, &st);
     }
-    block_end(fl, end - 1, &in, &st, k + 1 == fl->nb);
+    block_end(fl, end - 1, &in, &st, k + 1 == fl->nb || noreturn);
     return true;
 }
 

@@ -67,7 +67,8 @@ table_lea(const KCheck *c, const KSec *s, uint64_t off,
     return true;
 }
 
-static void
+/* One instruction; true when it is a call that never returns. */
+static bool
 step(KCheck *c, const KSec *s, uint64_t off,
      const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
      BState *st)
@@ -83,7 +84,7 @@ step(KCheck *c, const KSec *s, uint64_t off,
             if (lost >> r & 1)
                 st->r[r] = (Base){ 0 };
         st->zx &= (uint16_t)~lost;
-        return;
+        return noreturn;
     }
     bool is_lea = table_lea(c, s, off, in, ops, &b);
     for (uint8_t i = 0; i < in->operand_count; i++) {
@@ -101,6 +102,7 @@ step(KCheck *c, const KSec *s, uint64_t off,
     }
     if (is_lea)
         st->r[moatK_gpr(ops[0].reg.value)] = b;
+    return false;
 }
 
 static bool
@@ -194,6 +196,7 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
                                                  : fl->m->ninsn;
     ZydisDecodedInstruction in;
     ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+    bool                    noreturn = false;
 
     entry_met(fl, &st);
     if (!st.seen)
@@ -203,7 +206,7 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
             meet(&st, &fl->j);
         if (!decode(fl, d, i, &in, ops))
             return false;       /* decoded before: cannot happen */
-        step(fl->c, fl->s, fl->m->insn[i], &in, ops, &st);
+        noreturn = step(fl->c, fl->s, fl->m->insn[i], &in, ops, &st);
     }
     uint8_t cat = (uint8_t)in.meta.category;
     bool    rel = in.raw.imm[0].is_relative;
@@ -219,8 +222,8 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         }
     }
     if (cat != ZYDIS_CATEGORY_RET && cat != ZYDIS_CATEGORY_UNCOND_BR &&
-        k + 1 < fl->nb && meet(&fl->in[k + 1], &st))
-        push(work, nwork, queued, k + 1);   /* calls assumed to return */
+        !noreturn && k + 1 < fl->nb && meet(&fl->in[k + 1], &st))
+        push(work, nwork, queued, k + 1);   /* moatR_trap does not return */
     return cat == ZYDIS_CATEGORY_UNCOND_BR && !rel && meet(&fl->j, &st);
 }
 

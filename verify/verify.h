@@ -188,7 +188,23 @@ typedef struct KCheck {
                                      * rules whose proof kept registers
                                      * across a call (saved.c) */
     uint64_t     nsaved_failed;     /* functions that fail rule saved */
+    struct KEnd *ends;              /* per function: how it ends (ends.c) */
 } KCheck;
+
+/* How a function ends, for rule end across functions (ends.c). */
+typedef struct KEnd {
+    bool     exits;     /* has a ret or a jump out (or was not decoded) */
+    bool     local;     /* its last instruction cannot fall on */
+    bool     ends, noret;       /* settled: it ends; it never returns */
+    uint8_t  state;
+    uint32_t call;      /* its last instruction calls this function of the
+                         * object (index), or UINT32_MAX */
+    uint64_t last;      /* section offset of its last instruction */
+} KEnd;
+/* ends.c: every function as not decoded; after every function: rule end
+ * for the functions that end in a call of a function of the object. */
+void moatK_ends_init(KCheck *c);
+void moatK_ends_settle(KCheck *c);
 /* K_FAILED_*: the function failed that rule (check.c sets them) */
 enum { K_TRUST_TABLE = 1, K_TRUST_SAVED = 2, K_FAILED_TABLE = 0x10,
        K_FAILED_SAVED = 0x20 };

@@ -21,6 +21,14 @@
  *                                                  helper may change it)
  *                                                  BREAK=6: g returns with
  *                                                  `ret $8`
+ *   t_trap    always traps (ends in `call moatR_trap`).
+ *   f_end     ends in `call t_trap` (-O3 infers t_trap never returns).
+ *                                                  BREAK=7: t_trap may
+ *                                                  return
+ *   f_trapblk the table in r14; a block that overwrites r14 ends in
+ *             `call moatR_trap` and does not fall into the next block.
+ *                                                  BREAK=8: it calls a
+ *                                                  helper that returns
  */
 #ifndef BREAK
 #define BREAK 0
@@ -176,6 +184,69 @@ h:
     ret
     .size   h, . - h
 
+    .globl  t_trap
+    .type   t_trap, @function
+t_trap:
+    push    %rax
+#if BREAK == 7
+    test    %esi, %esi
+    jne     .Lt_ret
+#endif
+    mov     $9, %esi
+    call    moatR_trap
+#if BREAK == 7
+.Lt_ret:
+    pop     %rax
+    ret
+#endif
+    .size   t_trap, . - t_trap
+
+    .globl  f_end
+    .type   f_end, @function
+f_end:
+    push    %rax
+    test    %esi, %esi
+    je      .Lend_trap
+    pop     %rax
+    ret
+.Lend_trap:
+    call    t_trap
+    .size   f_end, . - f_end
+
+    .globl  f_trapblk
+    .type   f_trapblk, @function
+f_trapblk:
+    push    %r14
+    push    %r12
+    push    %rax
+    mov     %esi, %r12d
+    lea     .Ltab_tb(%rip), %r14
+    test    %edi, %edi
+    jne     .Ltb_loop
+    mov     %rdi, %r14              /* not the table any more */
+#if BREAK == 8
+    call    moatR_memory_grow
+#else
+    call    moatR_trap
+#endif
+.Ltb_loop:                          /* reached from above only by jne */
+    cmp     $1, %r12d
+    ja      .Ltb_out
+    mov     %r12d, %eax
+    movslq  (%r14,%rax,4), %rax
+    add     %r14, %rax
+    jmp     *%rax
+.Ltb_0:
+.Ltb_1:
+    dec     %r12d
+    jmp     .Ltb_loop
+.Ltb_out:
+    pop     %rax
+    pop     %r12
+    pop     %r14
+    ret
+    .size   f_trapblk, . - f_trapblk
+
     .section .rodata
     .p2align 2
 .Ltab_zx:
@@ -193,5 +264,8 @@ h:
 .Ltab_h:
     .long   .Lh_0 - .Ltab_h
     .long   .Lh_1 - .Ltab_h
+.Ltab_tb:
+    .long   .Ltb_0 - .Ltab_tb
+    .long   .Ltb_1 - .Ltab_tb
 
     .section .note.GNU-stack, "", @progbits

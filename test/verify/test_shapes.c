@@ -1,10 +1,12 @@
-/* test_saved.c - rules table and saved on hand-assembled objects
- * (shapes.S; argv: the object with no defect, then BREAK=1..6): the
- * shapes of honest -O2/-O3 code the table rule used to reject (an index
- * zero-extended in an earlier block, a table address kept in a
+/* test_shapes.c - rules table, saved and end on hand-assembled objects
+ * (shapes.S; argv: the object with no defect, then BREAK=1..8): the
+ * shapes of honest -O2/-O3 code the default rules used to reject (an
+ * index zero-extended in an earlier block, a table address kept in a
  * callee-saved register across calls of a function of the object and of
- * a runtime helper) verify with no violation, and each defect is
- * rejected by the rule it breaks, at the function it is in.
+ * a runtime helper, a block that ends in `call moatR_trap`, a function
+ * that ends in a call of one that never returns) verify with no
+ * violation, and each defect is rejected by the rule it breaks, at the
+ * function it is in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +20,7 @@
 #include "util.h"
 #include "verify.h"
 
-#define NOBJ 7
+#define NOBJ 9
 static const char *paths[NOBJ];
 
 static KReport *
@@ -55,8 +57,8 @@ honest_shapes_verify(void **state)
     (void)state;
     KReport *r = check(0);
     assert_int_equal(r->nviol, 0);
-    assert_int_equal(r->checked[K_TABLE], 5);
-    assert_int_equal(r->checked[K_SAVED], 5);
+    assert_int_equal(r->checked[K_TABLE], 8);
+    assert_int_equal(r->checked[K_SAVED], 8);
     assert_int_equal(r->failed[K_SAVED], 0);
     free(r);
 }
@@ -72,7 +74,9 @@ index_written_64_bits_rejected(void **state)
     free(r);
 }
 
-/* g breaks rule saved: so do the proofs that trusted calls of g. */
+/* g breaks rule saved: so do the proofs that trusted a call of a
+ * function of the object (of g, or of any: the rule does not track
+ * which callee a proof relied on). */
 static void
 callee_breaks_saved(int which, const char *why)
 {
@@ -81,7 +85,8 @@ callee_breaks_saved(int which, const char *why)
     assert_true(has(r, K_TABLE, "f_keep", "fail rule saved"));
     assert_true(has(r, K_TABLE, "f_win", "fail rule saved"));
     assert_int_equal(r->failed[K_TABLE], 2);
-    assert_int_equal(r->failed[K_SAVED], 3);   /* g, f_keep, f_win */
+    assert_true(has(r, K_SAVED, "f_end", "fail rule saved"));
+    assert_int_equal(r->failed[K_SAVED], 4);   /* g, f_keep, f_win, f_end */
     free(r);
 }
 
@@ -124,11 +129,33 @@ ret_imm_rejected(void **state)
     callee_breaks_saved(6, "ret with an immediate");
 }
 
+static void
+may_return_callee_rejected(void **state)
+{
+    (void)state;
+    KReport *r = check(7);
+    assert_true(has(r, K_END, "f_end", "t_trap, which is not proven never "
+                                       "to return"));
+    assert_int_equal(r->failed[K_END], 1);
+    assert_int_equal(r->nviol, 1);
+    free(r);
+}
+
+static void
+returning_helper_falls_on_rejected(void **state)
+{
+    (void)state;
+    KReport *r = check(8);
+    assert_true(has(r, K_TABLE, "f_trapblk", "not proven"));
+    assert_int_equal(r->failed[K_TABLE], 1);
+    free(r);
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc != NOBJ + 1) {
-        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES6.o\n", argv[0]);
+        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES8.o\n", argv[0]);
         return 2;
     }
     for (int i = 0; i < NOBJ; i++)
@@ -141,6 +168,8 @@ main(int argc, char **argv)
         cmocka_unit_test(saved_slot_overwritten_rejected),
         cmocka_unit_test(caller_saved_across_helper_rejected),
         cmocka_unit_test(ret_imm_rejected),
+        cmocka_unit_test(may_return_callee_rejected),
+        cmocka_unit_test(returning_helper_falls_on_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
