@@ -329,21 +329,19 @@ check_targets(FnState *st)
     size_t fi = (size_t)(f - st->c->obj.fn);
     bool   tramp_only = st->c->desc.ok && st->c->desc.role &&
                         st->c->desc.role[fi] == K_ROLE_TRAMP;
-    for (uint32_t k = 0; k < st->nijmp; k++) {
-        if (tramp_only) {
-            /* a trampoline's `jmp *code`: a tail call of the code the
-             * runtime passed, an indirect call (rule not checked) */
-            st->c->rep->nindirect_calls++;
-            st->exits = true;
-            continue;
-        }
-        proven[k] = moatK_prove_table(st->c, f, &st->m, st->ijmp[k],
-                                      &win[k]);
+    if (tramp_only) {
+        /* a trampoline's `jmp *code`: a tail call of the code the runtime
+         * passed, an indirect call (rule not checked) */
+        st->c->rep->nindirect_calls += st->nijmp;
+        st->exits |= st->nijmp > 0;
+    } else {
+        moatK_prove_tables(st->c, f, &st->m, st->ijmp, st->nijmp, win,
+                           proven);
     }
     for (uint32_t k = 0; k < st->nijmp; k++) {
         uint64_t jmp = st->insn[st->ijmp[k]];
         for (uint64_t a = win[k] + 1; proven[k] && a <= jmp; a++)
-            if (st->m.is_target[a - f->lo]) {
+            if (st->m.is_target[a - f->lo] & (1 | K_TABLE_TARGET)) {
                 moatK_violation(st->c, K_TABLE, jmp, "a branch enters the "
                                 "table jump's sequence at 0x%" PRIx64
                                 ", past its bounds check", a);

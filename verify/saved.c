@@ -28,6 +28,8 @@
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "elfload.h"
 #include "regs.h"
@@ -47,7 +49,9 @@ enum { A_UNK, A_ORIG /* entry value of reg */, A_SP /* entry sp + c */,
 typedef struct AVal {
     uint8_t kind, reg;
     int64_t c, d;           /* A_SP: in [entry sp + c - d, entry sp + c]
-                             * (d > 0 after `and $-2^k, %rsp`) */
+                             * (d > 0 after `and $-2^k, %rsp`; FAR:
+                             * unbounded below; sp arithmetic is taken
+                             * not to wrap around the address space) */
 } AVal;
 
 typedef struct ASlot {
@@ -74,13 +78,17 @@ same(AVal a, AVal b)
     return a.kind == b.kind && a.reg == b.reg && a.c == b.c && a.d == b.d;
 }
 
-/* The meet of two values: equal, else an sp-derived one stays sp-derived
- * (of unknown offset), else unknown. */
+/* The meet of two values: equal; two frame addresses: at most the
+ * higher, unbounded below (a stack probe loop moves sp down a page per
+ * turn: widened at once, so loops converge); else an sp-derived one stays
+ * sp-derived (of unknown offset); else unknown. */
 static AVal
 meet_val(AVal a, AVal b)
 {
     if (same(a, b))
         return a;
+    if (a.kind == A_SP && b.kind == A_SP)
+        return (AVal){ A_SP, 0, a.c > b.c ? a.c : b.c, FAR };
     if (is_sp(a) || is_sp(b))
         return (AVal){ A_SPX, 0, 0, 0 };
     return (AVal){ A_UNK, 0, 0, 0 };
@@ -224,6 +232,7 @@ model(const AState *st, const ZydisDecodedInstruction *in,
         (s->imm.value.u & (~s->imm.value.u + 1)) == (uint64_t)-s->imm.value.s
         ) {
         *v = (AVal){ A_SP, 0, a.c, a.d - s->imm.value.s - 1 };
+        v->d = v->d < FAR ? v->d : FAR;
         return true;
     }
     return false;
@@ -310,6 +319,11 @@ check_exit(KCheck *c, uint64_t off, const AState *st, const char *what,
 {
     if (*failed)
         return;         /* one violation per function */
+    if (getenv("SAVED_DEBUG"))
+        fprintf(stderr, "exit 0x%llx rsp kind %d c %lld d %lld rbp %d %lld\n",
+                (unsigned long long)off, st->r[RSP].kind,
+                (long long)st->r[RSP].c, (long long)st->r[RSP].d,
+                st->r[RBP].kind, (long long)st->r[RBP].c);
     if (st->r[RSP].kind != A_SP || st->r[RSP].c != 0 || st->r[RSP].d) {
         moatK_violation(c, K_SAVED, off, "%s with rsp not proven at the "
                         "return address", what);
@@ -341,6 +355,8 @@ typedef struct SFlow {
     AState         *in;         /* per block, at its entry */
     uint32_t       *work, nwork;
     uint8_t        *queued;
+    uint64_t       *tt;         /* proven tables' targets */
+    uint32_t        ntt;
     uint64_t        budget;     /* instruction steps left */
 } SFlow;
 
@@ -408,11 +424,13 @@ branch_to(const SFlow *fl, uint64_t off, const ZydisDecodedInstruction *in,
  * returns). */
 static void
 block_end(SFlow *fl, uint32_t i, const ZydisDecodedInstruction *in,
-          const AState *st, bool nofall)
+          const AState *st, bool nofall, const int *eq)
 {
-    uint64_t off = fl->m->insn[i], to;
-    uint8_t  cat = (uint8_t)in->meta.category;
-    bool     rel = in->raw.imm[0].is_relative;
+    uint64_t      off = fl->m->insn[i], to;
+    uint8_t       cat = (uint8_t)in->meta.category;
+    bool          rel = in->raw.imm[0].is_relative;
+    AState        same_st = *st;
+    const AState *fall = st;
 
     if (cat == ZYDIS_CATEGORY_RET) {
         if (in->operand_count_visible > 0)
@@ -422,10 +440,29 @@ block_end(SFlow *fl, uint32_t i, const ZydisDecodedInstruction *in,
         return;
     }
     if (cat == ZYDIS_CATEGORY_COND_BR && rel) {
+        /* after `cmp a, b`, the edge where a == b knows both (the exit of
+         * a stack probe loop: `cmp %r11, %rsp; jne`) */
+        bool jz = in->mnemonic == ZYDIS_MNEMONIC_JZ;
+        const AState *taken = st;
+        if ((jz || in->mnemonic == ZYDIS_MNEMONIC_JNZ) && eq[0] >= 0) {
+            AVal a = st->r[eq[0]], b = st->r[eq[1]];
+            bool pa = a.kind == A_SP && !a.d, pb = b.kind == A_SP && !b.d;
+            if (pa && pb)       /* both known: equal, or never taken */
+                same_st.seen = same(a, b);
+            else if (pa)
+                same_st.r[eq[1]] = a;
+            else if (pb)
+                same_st.r[eq[0]] = b;
+            if (jz)
+                taken = &same_st;
+            else
+                fall = &same_st;
+        }
         if (branch_to(fl, off, in, &to))
-            edge(fl, to, st);
-        else
-            check_exit(fl->c, off, st, "conditional tail jump", &fl->failed);
+            edge(fl, to, taken);
+        else if (taken->seen)
+            check_exit(fl->c, off, taken, "conditional tail jump",
+                       &fl->failed);
     }
     if (cat == ZYDIS_CATEGORY_UNCOND_BR && rel) {
         if (branch_to(fl, off, in, &to))
@@ -439,13 +476,12 @@ block_end(SFlow *fl, uint32_t i, const ZydisDecodedInstruction *in,
             check_exit(fl->c, off, st, "indirect tail jump", &fl->failed);
             return;
         }
-        for (uint64_t a = fl->f->lo; a < fl->f->hi; a++)  /* a table's */
-            if (fl->m->is_target[a - fl->f->lo] & K_TABLE_TARGET)
-                edge(fl, a, st);
+        for (uint32_t k = 0; k < fl->ntt; k++)  /* a table's targets */
+            edge(fl, fl->tt[k], st);
         return;
     }
     if (!nofall)
-        edge(fl, fl->m->insn[i] + in->length, st);
+        edge(fl, fl->m->insn[i] + in->length, fall);
 }
 
 /* One instruction; true when it is a call that never returns. */
@@ -502,16 +538,27 @@ run_block(SFlow *fl, const ZydisDecoder *d, uint32_t k)
     AState                  st = fl->in[k];
     uint32_t                end = k + 1 < fl->nb ? fl->first[k + 1]
                                                  : fl->m->ninsn;
-    ZydisDecodedInstruction in;
+    ZydisDecodedInstruction in = { 0 };
     ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
     bool                    noreturn = false;
+    int                     eq[2] = { -1, -1 };    /* `cmp a, b` last */
 
     for (uint32_t i = fl->first[k]; i < end; i++) {
         if (fl->budget-- == 0 || !decode(fl, d, i, &in, ops))
             return false;
+        if (in.meta.category == ZYDIS_CATEGORY_COND_BR)
+            break;      /* the block's last: flags and registers as they
+                         * were */
         noreturn = step(fl, fl->m->insn[i], &in, ops, &st);
+        bool cmp = in.mnemonic == ZYDIS_MNEMONIC_CMP && ops[0].size == 64 &&
+                   ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                   ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER;
+        eq[0] = cmp ? moatK_gpr(ops[0].reg.value) : -1;
+        eq[1] = cmp ? moatK_gpr(ops[1].reg.value) : -1;
+        if (eq[1] < 0)
+            eq[0] = -1;
     }
-    block_end(fl, end - 1, &in, &st, k + 1 == fl->nb || noreturn);
+    block_end(fl, end - 1, &in, &st, k + 1 == fl->nb || noreturn, eq);
     return true;
 }
 
@@ -553,9 +600,15 @@ solve(SFlow *fl)
     fl->in = moatU_calloc(fl->nb, sizeof *fl->in);
     fl->work = moatU_calloc(fl->nb, sizeof *fl->work);
     fl->queued = moatU_calloc(fl->nb, 1);
-    bool ok = fl->in && fl->work && fl->queued;
+    fl->tt = moatU_calloc(fl->nb, sizeof *fl->tt);
+    bool ok = fl->in && fl->work && fl->queued && fl->tt;
     if (!ok)
         return false;
+    for (uint32_t b = 0; b < fl->nb; b++) {     /* each starts a block */
+        uint64_t a = m->insn[fl->first[b]];
+        if (m->is_target[a - fl->f->lo] & K_TABLE_TARGET)
+            fl->tt[fl->ntt++] = a;
+    }
     AState *e = &fl->in[0];                 /* entry */
     e->seen = true;
     for (int r = 0; r < 16; r++)
@@ -590,6 +643,7 @@ moatK_check_saved(KCheck *c, const KFunc *f, const KFuncMap *m, bool tramp)
     moatU_free(fl.in);
     moatU_free(fl.work);
     moatU_free(fl.queued);
+    moatU_free(fl.tt);
 }
 
 bool

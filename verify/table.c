@@ -20,14 +20,21 @@
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "regs.h"
+#include "util.h"
 #include "verify.h"
 
 #define WINDOW 32u          /* instructions before the jump we look at */
 #define NSLOT  16u
 #define NFACT  16u
 #define MAX_ENTRIES (1u << 20)
+#define MAX_ROUNDS  4u      /* of moatK_prove_tables: each recomputes
+                             * table_base.c's analysis */
+
+enum { R_NO, R_OK, R_BAD };     /* a jump: not proven, proven, bad table */
 
 enum { V_SYM, V_TABLE, V_ENTRY, V_TARGET, V_CONST /* value n */ };
 
@@ -431,6 +438,7 @@ check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
                             "the function", i, ts->name, at);
             return false;
         }
+        m->nmarked += !(m->is_target[to - f->lo] & K_TABLE_TARGET);
         m->is_target[to - f->lo] |= 1 | K_TABLE_TARGET;
         moatK_table_entry_used(c, t->tsec, (uint32_t)(r - ts->rel));
     }
@@ -443,7 +451,7 @@ check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
 static int
 run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
            uint32_t at, const uint32_t *bsec, const uint64_t *boff,
-           uint16_t zx)
+           uint16_t zx, KJumpTab *tab)
 {
     Sym          s = { .c = c, .f = f };
     ZydisDecoder d;
@@ -481,6 +489,7 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
             return 0;
         if (!check_entries(c, f, m, jmp, t))
             return -1;
+        *tab = (KJumpTab){ jmp, t->tsec, t->toff, t->n };
         /* the entry load marked proven reads this table, within it */
         if (tload != UINT64_MAX && tval.tsec == t->tsec &&
             tval.toff == t->toff && tval.n == t->n)
@@ -490,26 +499,110 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
     return 0;
 }
 
-bool
-moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
-                  uint64_t *win_lo)
+/* 1: the jump at insn index `at` is proven (its targets marked), 0: not,
+ * -1: its table has bad entries (recorded). */
+static int
+prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
+          uint64_t *win_lo, KJumpTab *tab)
 {
     uint32_t start = at, bsec[16];
     uint64_t boff[16];
     uint16_t zx;
 
     while (start > 0 && at - start < WINDOW &&
-           !m->is_target[m->insn[start] - f->lo])
+           !(m->is_target[m->insn[start] - f->lo] & (1 | K_TABLE_TARGET)))
         start--;
     *win_lo = m->insn[start];
-    int rc = run_window(c, f, m, start, at, NULL, NULL, 0);
+    int rc = run_window(c, f, m, start, at, NULL, NULL, 0, tab);
     /* the table's address may have been loaded before the window (LLVM
      * hoists it out of loops), the index's upper half cleared there: ask
      * which registers hold a table and which are zero-extended there */
     if (rc == 0 && moatK_table_bases(c, f, m, start, bsec, boff, &zx))
-        rc = run_window(c, f, m, start, at, bsec, boff, zx);
-    if (rc == 0)
-        moatK_violation(c, K_TABLE, m->insn[at], "indirect jump not proven "
-                        "to be a bounded table jump");
-    return rc == 1;
+        rc = run_window(c, f, m, start, at, bsec, boff, zx, tab);
+    return rc;
+}
+
+/* One round: table_base.c's analysis in `mode` (KFuncMap.jmode) with
+ * the tables of the guess m->jt, then every jump whose table is not bad,
+ * into got[]. Returns whether the round is self-consistent: each jump
+ * the guess gave a table proven again with that same table. */
+static bool
+round_of(KCheck *c, const KFunc *f, KFuncMap *m, const uint32_t *jmp,
+         uint8_t mode, uint8_t *res, uint64_t *win_lo, KJumpTab *got)
+{
+    bool ok = true;
+
+    moatK_table_bases_free(m->bases);
+    m->bases = NULL;
+    m->jmode = mode;
+    for (uint32_t k = 0; k < m->njt; k++) {
+        got[k] = (KJumpTab){ m->insn[jmp[k]], 0, 0, 0 };
+        if (res[k] != R_BAD) {
+            int rc = prove_one(c, f, m, jmp[k], &win_lo[k], &got[k]);
+            res[k] = rc == 1 ? R_OK : rc < 0 ? R_BAD : R_NO;
+        }
+        if (res[k] != R_OK)
+            got[k].tsec = 0;
+        ok &= !m->jt[k].tsec || (got[k].tsec == m->jt[k].tsec &&
+                                 got[k].toff == m->jt[k].toff &&
+                                 got[k].n == m->jt[k].n);
+    }
+    return ok;
+}
+
+void
+moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
+                   const uint32_t *jmp, uint32_t n, uint64_t *win_lo,
+                   bool *proven)
+{
+    uint8_t  *res = moatU_calloc(n ? n : 1, 1);
+    KJumpTab *got = moatU_calloc(n ? n : 1, sizeof *got);
+    bool      done = false;
+
+    m->jt = moatU_calloc(n ? n : 1, sizeof *m->jt);
+    m->njt = n;
+    if (!res || !got || !m->jt) {
+        moatK_violation(c, K_TABLE, f->lo, "out of memory");
+        goto out;
+    }
+    /* Two jumps whose registers the other's state would clobber (each
+     * leads anywhere until proven) are proven together: guess, starting
+     * from no jump leading anywhere, the tables that the jumps proven in
+     * the round before have (rounds until that is self-consistent), then
+     * check the guess with the jumps it does not give a table leading
+     * anywhere, dropping what a round does not prove again, until a round
+     * is self-consistent: by induction on the execution, its proofs hold
+     * (the last resort gives no jump a table). */
+    for (uint32_t r = 0; r < MAX_ROUNDS; r++) {
+        bool same = round_of(c, f, m, jmp, 1, res, win_lo, got);
+        bool grew = false;
+        for (uint32_t k = 0; k < n; k++)
+            grew |= got[k].tsec && !m->jt[k].tsec;
+        memcpy(m->jt, got, n * sizeof *got);
+        if (same && !grew)
+            break;
+    }
+    for (uint32_t r = 0; r < MAX_ROUNDS && !done; r++) {
+        done = round_of(c, f, m, jmp, 0, res, win_lo, got);
+        for (uint32_t k = 0; k < n; k++)    /* keep what held */
+            if (got[k].tsec != m->jt[k].tsec || got[k].toff != m->jt[k].toff
+                || got[k].n != m->jt[k].n)
+                m->jt[k].tsec = 0;
+    }
+    if (!done) {
+        memset(m->jt, 0, n * sizeof *m->jt);
+        round_of(c, f, m, jmp, 0, res, win_lo, got);
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        proven[k] = res[k] == R_OK;
+        if (res[k] == R_NO)
+            moatK_violation(c, K_TABLE, m->insn[jmp[k]], "indirect jump "
+                            "not proven to be a bounded table jump");
+    }
+out:
+    moatU_free(res);
+    moatU_free(got);
+    moatU_free(m->jt);
+    m->jt = NULL;
+    m->njt = 0;
 }

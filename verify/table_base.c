@@ -184,6 +184,32 @@ entry_met(const Flow *fl, BState *st)
         meet(st, &fl->j);
 }
 
+/* Meets st into the block at entry i of table t (its PC32 relocation to
+ * an instruction of f: as table.c checked); false when that entry is not
+ * a block's start (then the caller makes the jump lead anywhere). */
+static bool
+entry_edge(Flow *fl, const KJumpTab *t, uint64_t i, const BState *st,
+           uint32_t *work, uint32_t *nwork, uint8_t *queued)
+{
+    const KObj *o = &fl->c->obj;
+    const KSec *ts = &o->sec[t->tsec];
+    uint64_t    at = t->toff + 4 * i;
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
+
+    if (n != 1 || r->off != at || o->sym[r->sym].shndx != fl->f->sec)
+        return false;
+    uint64_t to = o->sym[r->sym].value + (uint64_t)r->addend - 4 * i;
+    if (to < fl->f->lo || to >= fl->f->hi || !fl->m->is_insn[to - fl->f->lo])
+        return false;
+    uint32_t b = fl->blk[index_of(fl->m, to)];
+    if (fl->m->insn[fl->first[b]] != to)
+        return false;
+    if (meet(&fl->in[b], st))
+        push(work, nwork, queued, b);
+    return true;
+}
+
 /* Runs block k from its entry (met with J after each instruction) and
  * meets its exit into its successors, queueing those that changed; true
  * when J changed (then every block must run again). */
@@ -224,7 +250,20 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
     if (cat != ZYDIS_CATEGORY_RET && cat != ZYDIS_CATEGORY_UNCOND_BR &&
         !noreturn && k + 1 < fl->nb && meet(&fl->in[k + 1], &st))
         push(work, nwork, queued, k + 1);   /* moatR_trap does not return */
-    return cat == ZYDIS_CATEGORY_UNCOND_BR && !rel && meet(&fl->j, &st);
+    if (cat != ZYDIS_CATEGORY_UNCOND_BR || rel)
+        return false;
+    /* an indirect jump: to its table's entries if the guess gives it one,
+     * else nowhere (jmode 1) or anywhere (J) */
+    const KJumpTab *t = NULL;
+    for (uint32_t i = 0; i < fl->m->njt && !t; i++)
+        if (fl->m->jt[i].jmp == fl->m->insn[end - 1] && fl->m->jt[i].tsec)
+            t = &fl->m->jt[i];
+    bool placed = t != NULL;
+    for (uint64_t i = 0; t && i <= t->n; i++)
+        placed &= entry_edge(fl, t, i, &st, work, nwork, queued);
+    if (placed || fl->m->jmode == 1)
+        return false;
+    return meet(&fl->j, &st);
 }
 
 /* Blocks (cut at branch targets known now and after branches; any other
@@ -295,8 +334,7 @@ moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
     if (!fl) {
         if (!(fl = moatU_calloc(1, sizeof *fl)))
             return false;
-        *fl = (Flow){ c, f, &c->obj.sec[f->sec], m, NULL, 0, NULL, NULL,
-                      { 0 }, false };
+        *fl = (Flow){ .c = c, .f = f, .s = &c->obj.sec[f->sec], .m = m };
         fl->ok = solve(fl);
         m->bases = fl;
     }

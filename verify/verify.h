@@ -228,9 +228,9 @@ void moatK_check_insn(KCheck *c, uint64_t off,
                       const struct ZydisDecodedOperand_ *ops);
 
 /* table.c: the jump table proof. insn offsets of f, boundary and target
- * bitmaps over [f->lo, f->hi); proves the indirect jump at jmp_off (one of
- * insn[0..ninsn)) and marks its targets; false when it cannot (violation
- * recorded). */
+ * bitmaps over [f->lo, f->hi); proves the n indirect jumps at instruction
+ * indices jmp[] (proven[k], the window's first offset win_lo[k]) and
+ * marks their targets; a violation for each it cannot prove. */
 typedef struct KFuncMap {
     const uint64_t *insn;       /* offsets of the instructions, in order */
     uint32_t        ninsn;
@@ -240,10 +240,25 @@ typedef struct KFuncMap {
     uint8_t        *is_tload;   /* per byte of f: the entry load of a
                                  * proven table jump starts there */
     void           *bases;      /* table_base.c's analysis, or NULL */
+    uint8_t         jmode;      /* for it: a jump with a table in jt
+                                 * leads to its entries; one without, 1:
+                                 * nowhere (a guess table.c checks), 0:
+                                 * anywhere */
+    uint32_t        nmarked;    /* table targets marked so far */
+    struct KJumpTab *jt;        /* per indirect jump: its table as the
+                                 * current guess has it (table.c) */
+    uint32_t        njt;
 } KFuncMap;
+/* An indirect jump's table: entries 0..n at (tsec, toff); tsec 0: none. */
+typedef struct KJumpTab {
+    uint64_t jmp;               /* section offset of the jump */
+    uint32_t tsec;
+    uint64_t toff, n;
+} KJumpTab;
 #define K_TABLE_TARGET 2u
-bool moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
-                       uint64_t *win_lo);
+void moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
+                        const uint32_t *jmp, uint32_t n, uint64_t *win_lo,
+                        bool *proven);
 /* table_base.c: at instruction `at` of f, the registers that certainly
  * hold a jump table's address: sec[r] its section (0: none), off[r] its
  * offset; bit r of *zx: bits 63:32 of r are certainly zero. false when it
