@@ -29,7 +29,7 @@
 
 #define WINDOW 32u          /* instructions before the jump we look at */
 #define NSLOT  16u
-#define NFACT  16u
+#define NFACT  64u
 #define MAX_ENTRIES (1u << 20)
 #define MAX_ROUNDS  4u      /* of moatK_prove_tables: each recomputes
                              * table_base.c's analysis */
@@ -313,16 +313,24 @@ model_flags(Sym *s, const ZydisDecodedInstruction *in,
     }
 }
 
-/* `and r, imm` with imm >= 0: the result (fresh) is at most imm. */
+/* `and r, imm` with imm >= 0: the result (fresh) is at most imm; `shr r,
+ * imm`: at most the register's all-ones >> imm. */
 static void
 mask_fact(Sym *s, const ZydisDecodedInstruction *in,
           const ZydisDecodedOperand *ops, const Val *res)
 {
-    if (in->mnemonic != ZYDIS_MNEMONIC_AND ||
+    if ((in->mnemonic != ZYDIS_MNEMONIC_AND &&
+         in->mnemonic != ZYDIS_MNEMONIC_SHR) ||
         ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
         (ops[0].size != 32 && ops[0].size != 64))
         return;
     uint64_t imm = ops[1].imm.value.u;
+    if (in->mnemonic == ZYDIS_MNEMONIC_SHR) {
+        add_fact(s, res->sym, ops[0].size == 32 ? F_ZX32 : F_FULL,
+                 ops[0].size == 32 ? UINT32_MAX >> (imm & 31)
+                                   : UINT64_MAX >> (imm & 63));
+        return;
+    }
     if (ops[0].size == 32)
         add_fact(s, res->sym, F_ZX32, imm & 0xffffffffu);
     else if ((int64_t)imm >= 0)
@@ -451,7 +459,7 @@ check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
 static int
 run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
            uint32_t at, const uint32_t *bsec, const uint64_t *boff,
-           uint16_t zx, KJumpTab *tab)
+           const uint64_t *max, KJumpTab *tab)
 {
     Sym          s = { .c = c, .f = f };
     ZydisDecoder d;
@@ -460,7 +468,9 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
     Val          tval = { 0 };
 
     for (int r = 0; r < 16; r++) {
-        s.reg[r] = fresh(&s, zx >> r & 1);
+        s.reg[r] = fresh(&s, max && max[r] <= UINT32_MAX);
+        if (max && max[r] < UINT64_MAX)     /* table_range.c's bound */
+            add_fact(&s, s.reg[r].sym, F_FULL, max[r]);
         if (bsec && bsec[r])
             s.reg[r] = (Val){ .kind = V_TABLE, .tsec = bsec[r],
                               .toff = boff[r] };
@@ -507,18 +517,18 @@ prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
 {
     uint32_t start = at, bsec[16];
     uint64_t boff[16];
-    uint16_t zx;
+    uint64_t max[16];
 
     while (start > 0 && at - start < WINDOW &&
            !(m->is_target[m->insn[start] - f->lo] & (1 | K_TABLE_TARGET)))
         start--;
     *win_lo = m->insn[start];
-    int rc = run_window(c, f, m, start, at, NULL, NULL, 0, tab);
+    int rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab);
     /* the table's address may have been loaded before the window (LLVM
      * hoists it out of loops), the index's upper half cleared there: ask
      * which registers hold a table and which are zero-extended there */
-    if (rc == 0 && moatK_table_bases(c, f, m, start, bsec, boff, &zx))
-        rc = run_window(c, f, m, start, at, bsec, boff, zx, tab);
+    if (rc == 0 && moatK_table_bases(c, f, m, start, bsec, boff, max))
+        rc = run_window(c, f, m, start, at, bsec, boff, max, tab);
     return rc;
 }
 

@@ -32,7 +32,7 @@ typedef struct Base {
 
 typedef struct BState {
     bool     seen;
-    uint16_t zx;                /* bit r: bits 63:32 of r are zero */
+    uint64_t max[16];           /* upper bounds (table_range.c) */
     Base     r[16];
 } BState;
 
@@ -81,25 +81,19 @@ step(KCheck *c, const KSec *s, uint64_t off,
                                                 &noreturn);
         uint16_t lost = keeps ? CALLER_SAVED : 0xffffu;
         for (int r = 0; r < 16; r++)
-            if (lost >> r & 1)
+            if (lost >> r & 1) {
                 st->r[r] = (Base){ 0 };
-        st->zx &= (uint16_t)~lost;
+                st->max[r] = UINT64_MAX;
+            }
         return noreturn;
     }
     bool is_lea = table_lea(c, s, off, in, ops, &b);
-    for (uint8_t i = 0; i < in->operand_count; i++) {
-        int r = ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-                (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)
-                    ? moatK_gpr(ops[i].reg.value) : -1;
-        if (r < 0)
-            continue;
-        st->r[r] = (Base){ 0 };
-        int up = moatK_upper_after(in, &ops[i]);
-        if (up > 0)
-            st->zx |= (uint16_t)(1u << r);
-        else if (up < 0)
-            st->zx &= (uint16_t)~(1u << r);
-    }
+    for (uint8_t i = 0; i < in->operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+            moatK_gpr(ops[i].reg.value) >= 0)
+            st->r[moatK_gpr(ops[i].reg.value)] = (Base){ 0 };
+    moatK_range_step(in, ops, st->max);
     if (is_lea)
         st->r[moatK_gpr(ops[0].reg.value)] = b;
     return false;
@@ -120,10 +114,11 @@ meet(BState *to, const BState *in)
             to->r[r].ok = false;
             changed = true;
         }
-    if (to->zx & ~in->zx) {
-        to->zx &= in->zx;
-        changed = true;
-    }
+    for (int r = 0; r < 16; r++)
+        if (in->max[r] > to->max[r]) {
+            to->max[r] = moatK_range_widen(in->max[r]);
+            changed = true;
+        }
     return changed;
 }
 
@@ -184,6 +179,24 @@ entry_met(const Flow *fl, BState *st)
         meet(st, &fl->j);
 }
 
+/* Whether, after `in`, the flags are still those of a `cmp r, imm`
+ * (*cmp): set by one, kept by what writes neither the flags nor r. */
+static bool
+after_cmp(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
+          bool had, KCmp *cmp)
+{
+    if (moatK_range_cmp(in, ops, cmp))
+        return true;
+    if (!had || (in->cpu_flags && in->cpu_flags->modified))
+        return false;
+    for (uint8_t i = 0; i < in->operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+            moatK_gpr(ops[i].reg.value) == cmp->reg)
+            return false;
+    return true;
+}
+
 /* Meets st into the block at entry i of table t (its PC32 relocation to
  * an instruction of f: as table.c checked); false when that entry is not
  * a block's start (then the caller makes the jump lead anywhere). */
@@ -222,7 +235,8 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
                                                  : fl->m->ninsn;
     ZydisDecodedInstruction in;
     ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
-    bool                    noreturn = false;
+    bool                    noreturn = false, has_cmp = false;
+    KCmp                    cmp;
 
     entry_met(fl, &st);
     if (!st.seen)
@@ -233,9 +247,15 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         if (!decode(fl, d, i, &in, ops))
             return false;       /* decoded before: cannot happen */
         noreturn = step(fl->c, fl->s, fl->m->insn[i], &in, ops, &st);
+        has_cmp = after_cmp(&in, ops, has_cmp, &cmp);
     }
     uint8_t cat = (uint8_t)in.meta.category;
     bool    rel = in.raw.imm[0].is_relative;
+    BState  taken = st, fall = st;      /* what the compare says on each */
+    if (cat == ZYDIS_CATEGORY_COND_BR && has_cmp) {
+        moatK_range_edge(&cmp, in.mnemonic, true, taken.max);
+        moatK_range_edge(&cmp, in.mnemonic, false, fall.max);
+    }
     if ((cat == ZYDIS_CATEGORY_UNCOND_BR || cat == ZYDIS_CATEGORY_COND_BR) &&
         rel) {
         uint64_t to = fl->m->insn[end - 1] + in.length +
@@ -243,12 +263,12 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         if (to >= fl->f->lo && to < fl->f->hi &&
             fl->m->is_insn[to - fl->f->lo]) {
             uint32_t b = fl->blk[index_of(fl->m, to)];
-            if (meet(&fl->in[b], &st))
+            if (meet(&fl->in[b], &taken))
                 push(work, nwork, queued, b);
         }
     }
     if (cat != ZYDIS_CATEGORY_RET && cat != ZYDIS_CATEGORY_UNCOND_BR &&
-        !noreturn && k + 1 < fl->nb && meet(&fl->in[k + 1], &st))
+        !noreturn && k + 1 < fl->nb && meet(&fl->in[k + 1], &fall))
         push(work, nwork, queued, k + 1);   /* moatR_trap does not return */
     if (cat != ZYDIS_CATEGORY_UNCOND_BR || rel)
         return false;
@@ -297,6 +317,8 @@ solve(Flow *fl)
     }
     if (ok) {
         fl->in[0].seen = true;                  /* entry: nothing known */
+        for (int r = 0; r < 16; r++)
+            fl->in[0].max[r] = UINT64_MAX;
         push(work, &nwork, queued, 0);
     }
     while (ok && nwork > 0) {
@@ -326,7 +348,7 @@ moatK_table_bases_free(void *cache)
 
 bool
 moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
-                  uint32_t at, uint32_t *sec, uint64_t *off, uint16_t *zx)
+                  uint32_t at, uint32_t *sec, uint64_t *off, uint64_t *max)
 {
     Flow        *fl = m->bases;
     ZydisDecoder d;
@@ -359,6 +381,7 @@ moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
         sec[r] = st.seen && st.r[r].ok ? st.r[r].sec : 0;
         off[r] = st.r[r].off;
     }
-    *zx = st.seen ? st.zx : 0;
+    for (int r = 0; r < 16; r++)
+        max[r] = st.seen ? st.max[r] : UINT64_MAX;
     return st.seen;
 }

@@ -261,11 +261,28 @@ void moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
                         bool *proven);
 /* table_base.c: at instruction `at` of f, the registers that certainly
  * hold a jump table's address: sec[r] its section (0: none), off[r] its
- * offset; bit r of *zx: bits 63:32 of r are certainly zero. false when it
+ * offset; max[r] an upper bound of r (table_range.c). false when it
  * cannot tell (then none). */
 bool moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
                        uint32_t at, uint32_t *sec, uint64_t *off,
-                       uint16_t *zx);
+                       uint64_t *max);
+/* table_range.c: upper bounds of the 16 general registers (UINT64_MAX:
+ * unknown), for table_base.c. A compare `cmp r, imm`: */
+typedef struct KCmp {
+    int      reg;
+    uint8_t  width;             /* 32 or 64 */
+    uint64_t imm;
+} KCmp;
+struct ZydisDecodedInstruction_;
+struct ZydisDecodedOperand_;
+void moatK_range_step(const struct ZydisDecodedInstruction_ *in,
+                      const struct ZydisDecodedOperand_ *ops, uint64_t *max);
+bool moatK_range_cmp(const struct ZydisDecodedInstruction_ *in,
+                     const struct ZydisDecodedOperand_ *ops, KCmp *cmp);
+/* m: the jump's ZydisMnemonic */
+void moatK_range_edge(const KCmp *cmp, int m, bool taken, uint64_t *max);
+/* the join's bound: 2^8 - 1, 2^16 - 1, 2^32 - 1 or UINT64_MAX */
+uint64_t moatK_range_widen(uint64_t m);
 /* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
 void moatK_table_bases_free(void *cache);
 
