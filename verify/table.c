@@ -75,6 +75,7 @@ typedef struct Sym {
     Val          cmp_val;
     uint8_t      cmp_form;  /* the compare's width as a form */
     uint64_t     cmp_imm;
+    const KRange *g;        /* table_range.c's bounds at the start */
 } Sym;
 
 static Val
@@ -163,6 +164,26 @@ slot_clobber(Sym *s, int base, int64_t disp, uint16_t size)
     }
 }
 
+/* A slot the run has not written, loaded: a fresh value it then holds
+ * until written (so two loads of it are the same value), bounded by
+ * table_range.c's bound of an rbp spill. NULL when no slot is free. */
+static Slot *
+slot_first_load(Sym *s, int base, int64_t disp, uint8_t size)
+{
+    uint64_t max = base == 5 && s->g ? moatK_range_slot(s->g, disp, size)
+                                     : UINT64_MAX;
+
+    for (uint32_t i = 0; i < NSLOT; i++)
+        if (!s->slot[i].used) {
+            Val v = fresh(s, size == 4 || max <= UINT32_MAX);
+            if (max < UINT64_MAX)
+                add_fact(s, v.sym, F_FULL, max);
+            s->slot[i] = (Slot){ true, (uint8_t)base, disp, size, v };
+            return &s->slot[i];
+        }
+    return NULL;
+}
+
 static bool
 is_frame_mem(const ZydisDecodedOperand *o, int *base)
 {
@@ -213,6 +234,9 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && is_frame_mem(src, &base)) {
         Slot *t = slot_at(s, base, src->mem.disp.value);
+        if (!t && (d->size == 64 || d->size == 32))
+            t = slot_first_load(s, base, src->mem.disp.value,
+                                (uint8_t)(d->size / 8));
         if (!t || (d->size != 64 && d->size != 32) || t->size * 8 != d->size)
             return false;
         *out = t->v;
@@ -317,7 +341,7 @@ model_flags(Sym *s, const ZydisDecodedInstruction *in,
  * imm`: at most the register's all-ones >> imm. */
 static void
 mask_fact(Sym *s, const ZydisDecodedInstruction *in,
-          const ZydisDecodedOperand *ops, const Val *res)
+          const ZydisDecodedOperand *ops, const Val *before, const Val *res)
 {
     if ((in->mnemonic != ZYDIS_MNEMONIC_AND &&
          in->mnemonic != ZYDIS_MNEMONIC_SHR) ||
@@ -326,9 +350,11 @@ mask_fact(Sym *s, const ZydisDecodedInstruction *in,
         return;
     uint64_t imm = ops[1].imm.value.u;
     if (in->mnemonic == ZYDIS_MNEMONIC_SHR) {
+        uint64_t w = ops[0].size == 32 ? UINT32_MAX : UINT64_MAX, b;
+        if (bounded(s, before, &b) && b < w)
+            w = b;
         add_fact(s, res->sym, ops[0].size == 32 ? F_ZX32 : F_FULL,
-                 ops[0].size == 32 ? UINT32_MAX >> (imm & 31)
-                                   : UINT64_MAX >> (imm & 63));
+                 w >> (imm & (ops[0].size == 32 ? 31 : 63)));
         return;
     }
     if (ops[0].size == 32)
@@ -377,6 +403,9 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
                 s->reg[r] = fresh(s, false);
     }
     model_flags(s, in, ops);
+    int r0 = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                 ? moatK_gpr(ops[0].reg.value) : -1;
+    Val before = r0 >= 0 ? s->reg[r0] : (Val){ 0 };     /* what shr reads */
     for (uint8_t i = 0; i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
         if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
@@ -387,7 +416,7 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
             s->reg[r] = (i == 0 && known)
                             ? v : fresh(s, moatK_upper_after(in, o) > 0);
             if (i == 0 && !known) {
-                mask_fact(s, in, ops, &s->reg[r]);
+                mask_fact(s, in, ops, &before, &s->reg[r]);
                 bextr_fact(s, in, ops, &s->reg[r]);
             }
             if (r == 4 || r == 5)       /* rsp, rbp moved: their slots */
@@ -417,38 +446,58 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     }
 }
 
-/* Checks the table's entries 0..t->n and marks their targets. */
+/* Entry i of table t: its target in f (*to), and its relocation (*rel);
+ * false when it is not a PC32 relocation to an instruction of f. */
 static bool
-check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
-              const Val *t)
+entry_at(const KCheck *c, const KFunc *f, const KFuncMap *m, const Val *t,
+         uint64_t i, uint64_t *to, uint32_t *rel)
 {
     const KObj *o = &c->obj;
     const KSec *ts = &o->sec[t->tsec];
+    uint64_t    at = t->toff + 4 * i;
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
+    const KSym *sym = n == 1 ? &o->sym[r->sym] : NULL;
+
+    if (!sym || r->off != at || r->type != K_R_PC32 || sym->shndx != f->sec)
+        return false;
+    *to = sym->value + (uint64_t)r->addend - 4 * i;
+    *rel = (uint32_t)(r - ts->rel);
+    return *to >= f->lo && *to < f->hi && m->is_insn[*to - f->lo];
+}
+
+/* Checks the table's entries 0..t->n, then marks their targets; quiet:
+ * records no violation (a bound from a first try may be too loose). */
+static bool
+check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
+              const Val *t, bool quiet)
+{
+    const KSec *ts = &c->obj.sec[t->tsec];
+    uint64_t    to;
+    uint32_t    rel;
 
     if (t->n >= MAX_ENTRIES || t->toff > ts->size ||
         (t->n + 1) * 4 > ts->size - t->toff) {
-        moatK_violation(c, K_TABLE, jmp, "jump table of %" PRIu64 " entries "
-                        "at %s+0x%" PRIx64 " outside its section", t->n + 1,
-                        ts->name, t->toff);
+        if (!quiet)
+            moatK_violation(c, K_TABLE, jmp, "jump table of %" PRIu64
+                            " entries at %s+0x%" PRIx64 " outside its "
+                            "section", t->n + 1, ts->name, t->toff);
         return false;
     }
-    for (uint64_t i = 0; i <= t->n; i++) {
-        uint64_t    at = t->toff + 4 * i, to;
-        uint32_t    n;
-        const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
-        const KSym *sym = n == 1 ? &o->sym[r->sym] : NULL;
-        bool ok = sym && r->off == at && r->type == K_R_PC32 &&
-                  sym->shndx == f->sec;
-        to = ok ? sym->value + (uint64_t)r->addend - 4 * i : 0;
-        if (!ok || to < f->lo || to >= f->hi || !m->is_insn[to - f->lo]) {
-            moatK_violation(c, K_TABLE, jmp, "jump table entry %" PRIu64
-                            " (%s+0x%" PRIx64 ") is not an instruction of "
-                            "the function", i, ts->name, at);
+    for (uint64_t i = 0; i <= t->n; i++)
+        if (!entry_at(c, f, m, t, i, &to, &rel)) {
+            if (!quiet)
+                moatK_violation(c, K_TABLE, jmp, "jump table entry %" PRIu64
+                                " (%s+0x%" PRIx64 ") is not an instruction "
+                                "of the function", i, ts->name,
+                                t->toff + 4 * i);
             return false;
         }
+    for (uint64_t i = 0; i <= t->n; i++) {
+        entry_at(c, f, m, t, i, &to, &rel);
         m->nmarked += !(m->is_target[to - f->lo] & K_TABLE_TARGET);
         m->is_target[to - f->lo] |= 1 | K_TABLE_TARGET;
-        moatK_table_entry_used(c, t->tsec, (uint32_t)(r - ts->rel));
+        moatK_table_entry_used(c, t->tsec, rel);
     }
     return true;
 }
@@ -459,18 +508,18 @@ check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
 static int
 run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
            uint32_t at, const uint32_t *bsec, const uint64_t *boff,
-           const uint64_t *max, KJumpTab *tab)
+           const KRange *g, KJumpTab *tab, bool quiet)
 {
-    Sym          s = { .c = c, .f = f };
+    Sym          s = { .c = c, .f = f, .g = g };
     ZydisDecoder d;
     const KSec  *sec = &c->obj.sec[f->sec];
     uint64_t     jmp = m->insn[at], tload = UINT64_MAX;
     Val          tval = { 0 };
 
     for (int r = 0; r < 16; r++) {
-        s.reg[r] = fresh(&s, max && max[r] <= UINT32_MAX);
-        if (max && max[r] < UINT64_MAX)     /* table_range.c's bound */
-            add_fact(&s, s.reg[r].sym, F_FULL, max[r]);
+        s.reg[r] = fresh(&s, g && g->max[r] <= UINT32_MAX);
+        if (g && g->max[r] < UINT64_MAX)    /* table_range.c's bound */
+            add_fact(&s, s.reg[r].sym, F_FULL, g->max[r]);
         if (bsec && bsec[r])
             s.reg[r] = (Val){ .kind = V_TABLE, .tsec = bsec[r],
                               .toff = boff[r] };
@@ -497,7 +546,7 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
         Val *t = r0 >= 0 ? &s.reg[r0] : NULL;
         if (!t || t->kind != V_TARGET)
             return 0;
-        if (!check_entries(c, f, m, jmp, t))
+        if (!check_entries(c, f, m, jmp, t, quiet))
             return -1;
         *tab = (KJumpTab){ jmp, t->tsec, t->toff, t->n };
         /* the entry load marked proven reads this table, within it */
@@ -517,18 +566,21 @@ prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
 {
     uint32_t start = at, bsec[16];
     uint64_t boff[16];
-    uint64_t max[16];
+    KRange   g;
 
     while (start > 0 && at - start < WINDOW &&
            !(m->is_target[m->insn[start] - f->lo] & (1 | K_TABLE_TARGET)))
         start--;
     *win_lo = m->insn[start];
-    int rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab);
-    /* the table's address may have been loaded before the window (LLVM
-     * hoists it out of loops), the index's upper half cleared there: ask
-     * which registers hold a table and which are zero-extended there */
-    if (rc == 0 && moatK_table_bases(c, f, m, start, bsec, boff, max))
-        rc = run_window(c, f, m, start, at, bsec, boff, max, tab);
+    /* first from nothing (quiet: a bound found here may be looser than
+     * one from before the window); then, unless proven, from what the
+     * table's address may have been loaded before the window (LLVM
+     * hoists it out of loops) and what bounds registers there */
+    int rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, true);
+    if (rc != 1 && moatK_table_bases(c, f, m, start, bsec, boff, &g))
+        rc = run_window(c, f, m, start, at, bsec, boff, &g, tab, false);
+    else if (rc != 1)
+        rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, false);
     return rc;
 }
 

@@ -32,7 +32,7 @@ typedef struct Base {
 
 typedef struct BState {
     bool     seen;
-    uint64_t max[16];           /* upper bounds (table_range.c) */
+    KRange   g;                 /* upper bounds (table_range.c) */
     Base     r[16];
 } BState;
 
@@ -81,10 +81,9 @@ step(KCheck *c, const KSec *s, uint64_t off,
                                                 &noreturn);
         uint16_t lost = keeps ? CALLER_SAVED : 0xffffu;
         for (int r = 0; r < 16; r++)
-            if (lost >> r & 1) {
+            if (lost >> r & 1)
                 st->r[r] = (Base){ 0 };
-                st->max[r] = UINT64_MAX;
-            }
+        moatK_range_call(&st->g, keeps);
         return noreturn;
     }
     bool is_lea = table_lea(c, s, off, in, ops, &b);
@@ -93,7 +92,7 @@ step(KCheck *c, const KSec *s, uint64_t off,
             (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
             moatK_gpr(ops[i].reg.value) >= 0)
             st->r[moatK_gpr(ops[i].reg.value)] = (Base){ 0 };
-    moatK_range_step(in, ops, st->max);
+    moatK_range_step(in, ops, &st->g);
     if (is_lea)
         st->r[moatK_gpr(ops[0].reg.value)] = b;
     return false;
@@ -114,11 +113,7 @@ meet(BState *to, const BState *in)
             to->r[r].ok = false;
             changed = true;
         }
-    for (int r = 0; r < 16; r++)
-        if (in->max[r] > to->max[r]) {
-            to->max[r] = moatK_range_widen(in->max[r]);
-            changed = true;
-        }
+    changed |= moatK_range_meet(&to->g, &in->g);
     return changed;
 }
 
@@ -253,8 +248,8 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
     bool    rel = in.raw.imm[0].is_relative;
     BState  taken = st, fall = st;      /* what the compare says on each */
     if (cat == ZYDIS_CATEGORY_COND_BR && has_cmp) {
-        moatK_range_edge(&cmp, in.mnemonic, true, taken.max);
-        moatK_range_edge(&cmp, in.mnemonic, false, fall.max);
+        moatK_range_edge(&cmp, in.mnemonic, true, &taken.g);
+        moatK_range_edge(&cmp, in.mnemonic, false, &fall.g);
     }
     if ((cat == ZYDIS_CATEGORY_UNCOND_BR || cat == ZYDIS_CATEGORY_COND_BR) &&
         rel) {
@@ -317,8 +312,7 @@ solve(Flow *fl)
     }
     if (ok) {
         fl->in[0].seen = true;                  /* entry: nothing known */
-        for (int r = 0; r < 16; r++)
-            fl->in[0].max[r] = UINT64_MAX;
+        moatK_range_unknown(&fl->in[0].g);
         push(work, &nwork, queued, 0);
     }
     while (ok && nwork > 0) {
@@ -348,7 +342,7 @@ moatK_table_bases_free(void *cache)
 
 bool
 moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
-                  uint32_t at, uint32_t *sec, uint64_t *off, uint64_t *max)
+                  uint32_t at, uint32_t *sec, uint64_t *off, KRange *range)
 {
     Flow        *fl = m->bases;
     ZydisDecoder d;
@@ -381,7 +375,9 @@ moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
         sec[r] = st.seen && st.r[r].ok ? st.r[r].sec : 0;
         off[r] = st.r[r].off;
     }
-    for (int r = 0; r < 16; r++)
-        max[r] = st.seen ? st.max[r] : UINT64_MAX;
+    if (st.seen)
+        *range = st.g;
+    else
+        moatK_range_unknown(range);
     return st.seen;
 }

@@ -13,6 +13,15 @@
  * bounds it on the edge where the jump says it is not above
  * (moatK_range_edge). Joins take the larger bound, widened to 2^8 - 1,
  * 2^16 - 1, 2^32 - 1 or unknown so that loops converge.
+ *
+ * Spills: a 4- or 8-byte `mov` of a register to rbp + disp keeps its
+ * bound for a load of the same size there (LLVM spills an index it
+ * cleared and reloads it 64 bits wide). A write to rbp, a store through
+ * rsp or with an index from rbp, a push, a call drop them all; a store
+ * at rbp + disp drops those it overlaps. Assumed, not proven here: a
+ * store through any other register does not reach the frame (the memory
+ * rule proves it; without it a store may reach a return address anyway:
+ * docs/verify.md).
  */
 #include <Zydis/Zydis.h>
 
@@ -76,14 +85,23 @@ src_max(const uint64_t *max, const ZydisDecodedOperand *o)
 /* The bound of what `in` writes to its first operand, at most `width`
  * all-ones (32 or 64 bits), or UINT64_MAX when not modelled. */
 static uint64_t
-result_max(const uint64_t *max, const ZydisDecodedInstruction *in,
-           const ZydisDecodedOperand *ops, uint64_t width)
+result_max(const KRange *g, const uint64_t *max,
+           const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
+           uint64_t width)
 {
     const ZydisDecodedOperand *d = &ops[0], *s = &ops[1];
     uint64_t                   a = src_max(max, d), b;
 
     switch (in->mnemonic) {
     case ZYDIS_MNEMONIC_MOV:
+        if (s->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+            s->mem.base == ZYDIS_REGISTER_RBP &&
+            s->mem.index == ZYDIS_REGISTER_NONE &&
+            s->mem.segment != ZYDIS_REGISTER_FS &&
+            s->mem.segment != ZYDIS_REGISTER_GS &&
+            (s->size == 32 || s->size == 64))
+            return moatK_range_slot(g, s->mem.disp.value,
+                                    (uint8_t)(s->size / 8));
         return src_max(max, s);
     case ZYDIS_MNEMONIC_MOVZX:
         return s->size == 8 ? 0xff : 0xffff;
@@ -116,11 +134,90 @@ result_max(const uint64_t *max, const ZydisDecodedInstruction *in,
 }
 
 void
-moatK_range_step(const ZydisDecodedInstruction *in,
-                 const ZydisDecodedOperand *ops, uint64_t *max)
+moatK_range_unknown(KRange *g)
 {
-    uint64_t old[16];
+    for (int r = 0; r < 16; r++)
+        g->max[r] = UINT64_MAX;
+    g->nslot = 0;
+}
 
+void
+moatK_range_call(KRange *g, bool keeps)
+{
+    for (int r = 0; r < 16; r++)
+        if (!keeps || (0x0fc7u >> r & 1))   /* rax-rdi, r8-r11 */
+            g->max[r] = UINT64_MAX;
+    g->nslot = 0;
+}
+
+uint64_t
+moatK_range_slot(const KRange *g, int64_t disp, uint8_t size)
+{
+    for (uint32_t i = 0; i < g->nslot; i++) {
+        const KRSlot *t = &g->slot[i];
+        if (t->disp == disp && t->size == size)
+            return t->max;
+        if (t->disp == disp && t->size == 8 && size == 4)
+            return t->max < U32 ? t->max : U32;     /* its low half */
+    }
+    return UINT64_MAX;
+}
+
+/* A write of size bytes at rbp + disp (all: anywhere in the frame). */
+static void
+slot_drop(KRange *g, bool all, int64_t disp, int64_t size)
+{
+    uint32_t n = 0;
+
+    for (uint32_t i = 0; i < g->nslot; i++)
+        if (!all && (g->slot[i].disp + g->slot[i].size <= disp ||
+                     disp + size <= g->slot[i].disp))
+            g->slot[n++] = g->slot[i];
+    g->nslot = n;
+}
+
+/* The frame writes of `in` (before its register writes). */
+static void
+frame_writes(const ZydisDecodedInstruction *in,
+             const ZydisDecodedOperand *ops, KRange *g)
+{
+    if (in->mnemonic == ZYDIS_MNEMONIC_PUSH ||
+        in->meta.category == ZYDIS_CATEGORY_CALL) {
+        slot_drop(g, true, 0, 0);
+        return;
+    }
+    for (uint8_t i = 0; i < in->operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (o->type != ZYDIS_OPERAND_TYPE_MEMORY ||
+            !(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+            continue;
+        int b = moatK_gpr(o->mem.base), x = moatK_gpr(o->mem.index);
+        if (b != 4 && b != 5 && x != 4 && x != 5)
+            continue;           /* not the frame: assumed (see above) */
+        if (b != 5 || x >= 0 || o->size == 0 ||
+            o->mem.segment == ZYDIS_REGISTER_FS ||
+            o->mem.segment == ZYDIS_REGISTER_GS) {
+            slot_drop(g, true, 0, 0);
+            continue;
+        }
+        slot_drop(g, false, o->mem.disp.value, o->size / 8);
+        if (in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0 &&
+            (o->size == 32 || o->size == 64) && g->nslot < K_RSLOTS &&
+            ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER)
+            g->slot[g->nslot++] = (KRSlot){ o->mem.disp.value,
+                                            (uint8_t)(o->size / 8),
+                                            reg_max(g->max,
+                                                    ops[1].reg.value) };
+    }
+}
+
+void
+moatK_range_step(const ZydisDecodedInstruction *in,
+                 const ZydisDecodedOperand *ops, KRange *g)
+{
+    uint64_t *max = g->max, old[16];
+
+    frame_writes(in, ops, g);
     for (int r = 0; r < 16; r++)
         old[r] = max[r];
     for (uint8_t i = 0; i < in->operand_count; i++) {
@@ -131,9 +228,11 @@ moatK_range_step(const ZydisDecodedInstruction *in,
         if (r < 0)
             continue;
         int      up = moatK_upper_after(in, o);
-        uint64_t v = i == 0 ? result_max(old, in, ops, o->size == 32
-                                                           ? U32 : UINT64_MAX)
+        uint64_t v = i == 0 ? result_max(g, old, in, ops,
+                                         o->size == 32 ? U32 : UINT64_MAX)
                             : UINT64_MAX;
+        if (r == 5)             /* rbp moved: the spills are not known */
+            slot_drop(g, true, 0, 0);
         if (o->size == 8 || o->size == 16)       /* the bits above kept */
             max[r] = old[r] | 0xffff;
         else if (up > 0)
@@ -173,9 +272,9 @@ moatK_range_cmp(const ZydisDecodedInstruction *in,
 /* The edge of jump `m` after cmp (taken or not): r at most what it says,
  * if the compare saw all of r (64 bits, or r's upper half is zero). */
 void
-moatK_range_edge(const KCmp *cmp, int m, bool taken, uint64_t *max)
+moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g)
 {
-    uint64_t bound;
+    uint64_t *max = g->max, bound;
 
     if (cmp->width == 32 && max[cmp->reg] > U32)
         return;
@@ -189,4 +288,35 @@ moatK_range_edge(const KCmp *cmp, int m, bool taken, uint64_t *max)
         return;
     if (bound < max[cmp->reg])
         max[cmp->reg] = bound;
+}
+
+bool
+moatK_range_meet(KRange *to, const KRange *in)
+{
+    bool     changed = false;
+    uint32_t n = 0;
+
+    for (int r = 0; r < 16; r++)
+        if (in->max[r] > to->max[r]) {
+            to->max[r] = moatK_range_widen(in->max[r]);
+            changed = true;
+        }
+    for (uint32_t i = 0; i < to->nslot; i++) {
+        KRSlot  *t = &to->slot[i];
+        uint64_t v = UINT64_MAX;
+        for (uint32_t k = 0; k < in->nslot; k++)
+            if (in->slot[k].disp == t->disp && in->slot[k].size == t->size)
+                v = in->slot[k].max;
+        if (v == UINT64_MAX) {
+            changed = true;
+            continue;
+        }
+        if (v > t->max) {
+            t->max = moatK_range_widen(v);
+            changed = true;
+        }
+        to->slot[n++] = *t;
+    }
+    to->nslot = n;
+    return changed;
 }

@@ -231,6 +231,7 @@ void moatK_check_insn(KCheck *c, uint64_t off,
  * bitmaps over [f->lo, f->hi); proves the n indirect jumps at instruction
  * indices jmp[] (proven[k], the window's first offset win_lo[k]) and
  * marks their targets; a violation for each it cannot prove. */
+struct KRange;
 typedef struct KFuncMap {
     const uint64_t *insn;       /* offsets of the instructions, in order */
     uint32_t        ninsn;
@@ -261,13 +262,26 @@ void moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
                         bool *proven);
 /* table_base.c: at instruction `at` of f, the registers that certainly
  * hold a jump table's address: sec[r] its section (0: none), off[r] its
- * offset; max[r] an upper bound of r (table_range.c). false when it
- * cannot tell (then none). */
+ * offset; *range: upper bounds of registers and spilled values
+ * (table_range.c). false when it cannot tell (then none). */
 bool moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
                        uint32_t at, uint32_t *sec, uint64_t *off,
-                       uint64_t *max);
-/* table_range.c: upper bounds of the 16 general registers (UINT64_MAX:
- * unknown), for table_base.c. A compare `cmp r, imm`: */
+                       struct KRange *range);
+/* table_range.c: upper bounds (UINT64_MAX: unknown) of the 16 general
+ * registers and of values spilled to the frame at rbp + disp, for
+ * table_base.c. */
+#define K_RSLOTS 16u
+typedef struct KRSlot {
+    int64_t  disp;              /* at rbp + disp */
+    uint8_t  size;              /* 4 or 8 bytes */
+    uint64_t max;
+} KRSlot;
+typedef struct KRange {
+    uint64_t max[16];
+    uint32_t nslot;
+    KRSlot   slot[K_RSLOTS];
+} KRange;
+/* A compare `cmp r, imm`: */
 typedef struct KCmp {
     int      reg;
     uint8_t  width;             /* 32 or 64 */
@@ -275,14 +289,21 @@ typedef struct KCmp {
 } KCmp;
 struct ZydisDecodedInstruction_;
 struct ZydisDecodedOperand_;
+void moatK_range_unknown(KRange *g);
+/* a call: caller-saved registers unknown (all when !keeps), no slot */
+void moatK_range_call(KRange *g, bool keeps);
 void moatK_range_step(const struct ZydisDecodedInstruction_ *in,
-                      const struct ZydisDecodedOperand_ *ops, uint64_t *max);
+                      const struct ZydisDecodedOperand_ *ops, KRange *g);
 bool moatK_range_cmp(const struct ZydisDecodedInstruction_ *in,
                      const struct ZydisDecodedOperand_ *ops, KCmp *cmp);
 /* m: the jump's ZydisMnemonic */
-void moatK_range_edge(const KCmp *cmp, int m, bool taken, uint64_t *max);
+void moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g);
+/* to = the join of to and in (widened); true when to changed */
+bool moatK_range_meet(KRange *to, const KRange *in);
 /* the join's bound: 2^8 - 1, 2^16 - 1, 2^32 - 1 or UINT64_MAX */
 uint64_t moatK_range_widen(uint64_t m);
+/* the bound of a load of size bytes from rbp + disp, or UINT64_MAX */
+uint64_t moatK_range_slot(const KRange *g, int64_t disp, uint8_t size);
 /* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
 void moatK_table_bases_free(void *cache);
 
