@@ -15,7 +15,10 @@
  * before it is proven), so the state after every instruction is met with
  * J, the meet of the states at all indirect jumps. Computed once per
  * function (cached in KFuncMap), with a worklist: each block runs again
- * only when its entry or J loses a fact, so at most 33 times.
+ * only when its entry or J loses a fact (a bound grows: table_range.c
+ * widens it to the next 2^k - 1), within a budget of 64 instruction steps
+ * per instruction and block, past which nothing is known there (the
+ * jumps that needed it are rejected).
  */
 #include <Zydis/Zydis.h>
 #include <string.h>
@@ -315,9 +318,18 @@ solve(Flow *fl)
         moatK_range_unknown(&fl->in[0].g);
         push(work, &nwork, queued, 0);
     }
+    /* each entry loses a fact at most 16 + 16 x 64 + 16 x 65 times */
+    uint64_t budget = 64 * ((uint64_t)m->ninsn + fl->nb);
     while (ok && nwork > 0) {
         uint32_t k = work[--nwork];
         queued[k] = 0;
+        uint32_t len = (k + 1 < fl->nb ? fl->first[k + 1] : m->ninsn) -
+                       fl->first[k];
+        if (budget < len) {
+            ok = false;         /* not known: no jump proven from it */
+            break;
+        }
+        budget -= len;
         if (run_block(fl, &d, k, work, &nwork, queued))
             for (uint32_t b = 0; b < fl->nb; b++)   /* J lost a fact */
                 push(work, &nwork, queued, b);

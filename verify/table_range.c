@@ -11,8 +11,8 @@
  * bounded parts, `xor r, r`; an 8- or 16-bit write keeps the bits above
  * it; any other write is unknown. A compare of a register with a constant
  * bounds it on the edge where the jump says it is not above
- * (moatK_range_edge). Joins take the larger bound, widened to 2^8 - 1,
- * 2^16 - 1, 2^32 - 1 or unknown so that loops converge.
+ * (moatK_range_edge). Joins take the larger bound, widened to the next
+ * 2^k - 1, so that a bound grows at most 64 times (loops converge).
  *
  * Spills: a 4- or 8-byte `mov` of a register to rbp + disp keeps its
  * bound for a load of the same size there (LLVM spills an index it
@@ -33,11 +33,10 @@
 uint64_t
 moatK_range_widen(uint64_t m)
 {
-    if (m <= 0xff)
-        return 0xff;
-    if (m <= 0xffff)
-        return 0xffff;
-    return m <= U32 ? U32 : UINT64_MAX;
+    for (int k = 1; k < 64; k++)            /* 2^k - 1 at or above m */
+        if (m <= (UINT64_C(1) << k) - 1)
+            return (UINT64_C(1) << k) - 1;
+    return UINT64_MAX;
 }
 
 static uint64_t

@@ -300,7 +300,7 @@ bool moatK_range_cmp(const struct ZydisDecodedInstruction_ *in,
 void moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g);
 /* to = the join of to and in (widened); true when to changed */
 bool moatK_range_meet(KRange *to, const KRange *in);
-/* the join's bound: 2^8 - 1, 2^16 - 1, 2^32 - 1 or UINT64_MAX */
+/* the join's bound: the next 2^k - 1 */
 uint64_t moatK_range_widen(uint64_t m);
 /* the bound of a load of size bytes from rbp + disp, or UINT64_MAX */
 uint64_t moatK_range_slot(const KRange *g, int64_t disp, uint8_t size);
