@@ -29,6 +29,21 @@
  *             `call moatR_trap` and does not fall into the next block.
  *                                                  BREAK=8: it calls a
  *                                                  helper that returns
+ *   f_range   an index no compare bounds, at most 3 by its arithmetic in
+ *             an earlier block (atan2's quadrant: shr $63, shr $31, lea).
+ *                                                  BREAK=9: shr $62 (5)
+ *   f_spill   an index cleared, spilled 64 bits wide to rbp - 8, loaded
+ *             twice in the window (compared, then used).
+ *                                                  BREAK=10: spilled
+ *                                                  from a 64-bit write
+ *   f_two     jump 1 computes its target in r9, where jump 2 finds its
+ *             table (reloaded on the way from jump 1's targets): jump 2
+ *             is proven only if jump 1 leads to its own entries.
+ *                                                  BREAK=11: not reloaded
+ *   f_join    a switch on a value set to 0..3 by several predecessors.
+ *                                                  BREAK=12: one sets 4
+ *                                                  (the table is last in
+ *                                                  .rodata)
  */
 #ifndef BREAK
 #define BREAK 0
@@ -247,6 +262,129 @@ f_trapblk:
     ret
     .size   f_trapblk, . - f_trapblk
 
+    .globl  f_range
+    .type   f_range, @function
+f_range:
+#if BREAK == 9
+    shr     $62, %rsi
+#else
+    shr     $63, %rsi
+#endif
+    shr     $31, %edx
+    lea     (%rsi,%rdx,2), %esi
+    mov     %esi, %ecx
+    test    %edi, %edi
+    jne     .Lr_win
+    xor     %eax, %eax
+    ret
+.Lr_win:
+    lea     .Ltab_r(%rip), %rax
+    movslq  (%rax,%rcx,4), %rcx
+    add     %rax, %rcx
+    jmp     *%rcx
+.Lr_0:
+.Lr_1:
+.Lr_2:
+.Lr_3:
+    ret
+    .size   f_range, . - f_range
+
+    .globl  f_spill
+    .type   f_spill, @function
+f_spill:
+    push    %rbp
+    mov     %rsp, %rbp
+    sub     $16, %rsp
+#if BREAK == 10
+    mov     %rsi, %rax
+#else
+    mov     %esi, %eax
+#endif
+    mov     %rax, -8(%rbp)
+    test    %edi, %edi
+    jne     .Ls_win
+    jmp     .Ls_out
+.Ls_win:
+    mov     -8(%rbp), %rcx
+    cmp     $2, %ecx
+    ja      .Ls_out
+    mov     -8(%rbp), %rcx
+    lea     .Ltab_s(%rip), %rdx
+    movslq  (%rdx,%rcx,4), %rcx
+    add     %rdx, %rcx
+    jmp     *%rcx
+.Ls_0:
+.Ls_1:
+.Ls_2:
+.Ls_out:
+    add     $16, %rsp
+    pop     %rbp
+    ret
+    .size   f_spill, . - f_spill
+
+    .globl  f_two
+    .type   f_two, @function
+f_two:
+    lea     .Ltab_t1(%rip), %r8
+    lea     .Ltab_t2(%rip), %r9
+    mov     %esi, %eax
+.Lt_j1:
+    cmp     $1, %eax
+    ja      .Lt_out
+    movslq  (%r8,%rax,4), %r9       /* jump 1's target in r9 */
+    add     %r8, %r9
+    jmp     *%r9
+.Lt_1a:
+#if BREAK != 11
+    lea     .Ltab_t2(%rip), %r9
+#endif
+    mov     %edi, %eax
+    and     $1, %eax
+    jmp     .Lt_j2
+.Lt_1b:
+    jmp     .Lt_out
+.Lt_j2:
+    movslq  (%r9,%rax,4), %rdx
+    add     %r9, %rdx
+    jmp     *%rdx
+.Lt_2a:
+    xor     %eax, %eax
+    jmp     .Lt_j1
+.Lt_2b:
+.Lt_out:
+    ret
+    .size   f_two, . - f_two
+
+    .globl  f_join
+    .type   f_join, @function
+f_join:
+    cmp     $1, %esi
+    je      .Lj_a
+    cmp     $2, %esi
+    je      .Lj_b
+    mov     $3, %eax
+    jmp     .Lj_sw
+.Lj_a:
+    mov     $1, %eax
+    jmp     .Lj_sw
+.Lj_b:
+#if BREAK == 12
+    mov     $4, %eax
+#else
+    mov     $2, %eax
+#endif
+.Lj_sw:
+    lea     .Ltab_j(%rip), %rcx
+    movslq  (%rcx,%rax,4), %rax
+    add     %rcx, %rax
+    jmp     *%rax
+.Lj_0:
+.Lj_1:
+.Lj_2:
+.Lj_3:
+    ret
+    .size   f_join, . - f_join
+
     .section .rodata
     .p2align 2
 .Ltab_zx:
@@ -267,5 +405,25 @@ f_trapblk:
 .Ltab_tb:
     .long   .Ltb_0 - .Ltab_tb
     .long   .Ltb_1 - .Ltab_tb
+.Ltab_r:
+    .long   .Lr_0 - .Ltab_r
+    .long   .Lr_1 - .Ltab_r
+    .long   .Lr_2 - .Ltab_r
+    .long   .Lr_3 - .Ltab_r
+.Ltab_s:
+    .long   .Ls_0 - .Ltab_s
+    .long   .Ls_1 - .Ltab_s
+    .long   .Ls_2 - .Ltab_s
+.Ltab_t1:
+    .long   .Lt_1a - .Ltab_t1
+    .long   .Lt_1b - .Ltab_t1
+.Ltab_t2:
+    .long   .Lt_2a - .Ltab_t2
+    .long   .Lt_2b - .Ltab_t2
+.Ltab_j:
+    .long   .Lj_0 - .Ltab_j
+    .long   .Lj_1 - .Ltab_j
+    .long   .Lj_2 - .Ltab_j
+    .long   .Lj_3 - .Ltab_j
 
     .section .note.GNU-stack, "", @progbits

@@ -1,12 +1,13 @@
 /* test_shapes.c - rules table, saved and end on hand-assembled objects
- * (shapes.S; argv: the object with no defect, then BREAK=1..8): the
+ * (shapes.S; argv: the object with no defect, then BREAK=1..12): the
  * shapes of honest -O2/-O3 code the default rules used to reject (an
  * index zero-extended in an earlier block, a table address kept in a
  * callee-saved register across calls of a function of the object and of
  * a runtime helper, a block that ends in `call moatR_trap`, a function
- * that ends in a call of one that never returns) verify with no
- * violation, and each defect is rejected by the rule it breaks, at the
- * function it is in.
+ * that ends in a call of one that never returns, an index bounded by its
+ * arithmetic, spilled and reloaded, set by several predecessors, two
+ * jumps proven together) verify with no violation, and each defect is
+ * rejected by the rule it breaks, at the function it is in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +21,7 @@
 #include "util.h"
 #include "verify.h"
 
-#define NOBJ 9
+#define NOBJ 13
 static const char *paths[NOBJ];
 
 static KReport *
@@ -57,8 +58,8 @@ honest_shapes_verify(void **state)
     (void)state;
     KReport *r = check(0);
     assert_int_equal(r->nviol, 0);
-    assert_int_equal(r->checked[K_TABLE], 8);
-    assert_int_equal(r->checked[K_SAVED], 8);
+    assert_int_equal(r->checked[K_TABLE], 12);
+    assert_int_equal(r->checked[K_SAVED], 12);
     assert_int_equal(r->failed[K_SAVED], 0);
     free(r);
 }
@@ -151,11 +152,51 @@ returning_helper_falls_on_rejected(void **state)
     free(r);
 }
 
+/* BREAK=9..12: one table jump of fn rejected, nothing else of the rules
+ * over functions (codeptr then names the table's unproven entries). */
+static void
+one_jump_rejected(int which, const char *fn)
+{
+    KReport *r = check(which);
+    assert_true(has(r, K_TABLE, fn, ""));
+    assert_int_equal(r->failed[K_TABLE], 1);
+    assert_int_equal(r->failed[K_SAVED] + r->failed[K_END], 0);
+    free(r);
+}
+
+static void
+arithmetic_past_table_rejected(void **state)
+{
+    (void)state;
+    one_jump_rejected(9, "f_range");
+}
+
+static void
+spill_of_64_bits_rejected(void **state)
+{
+    (void)state;
+    one_jump_rejected(10, "f_spill");
+}
+
+static void
+table_register_clobbered_rejected(void **state)
+{
+    (void)state;
+    one_jump_rejected(11, "f_two");
+}
+
+static void
+join_past_table_rejected(void **state)
+{
+    (void)state;
+    one_jump_rejected(12, "f_join");
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc != NOBJ + 1) {
-        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES8.o\n", argv[0]);
+        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES12.o\n", argv[0]);
         return 2;
     }
     for (int i = 0; i < NOBJ; i++)
@@ -170,6 +211,10 @@ main(int argc, char **argv)
         cmocka_unit_test(ret_imm_rejected),
         cmocka_unit_test(may_return_callee_rejected),
         cmocka_unit_test(returning_helper_falls_on_rejected),
+        cmocka_unit_test(arithmetic_past_table_rejected),
+        cmocka_unit_test(spill_of_64_bits_rejected),
+        cmocka_unit_test(table_register_clobbered_rejected),
+        cmocka_unit_test(join_past_table_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
