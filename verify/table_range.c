@@ -17,8 +17,10 @@
  * Spills: a 4- or 8-byte `mov` of a register to rbp + disp keeps its
  * bound for a load of the same size there (LLVM spills an index it
  * cleared and reloads it 64 bits wide). A write to rbp, a store through
- * rsp or with an index from rbp, a push, a call drop them all; a store
- * at rbp + disp drops those it overlaps. Assumed, not proven here: a
+ * rsp or with an index from rbp, a push drop them all; a store at rbp +
+ * disp drops those it overlaps; a call those below sp, or all when rsp
+ * is not known relative to rbp or the callee is not known to keep rbp
+ * (moatK_range_call). Assumed, not proven here: a
  * store through any other register does not reach the frame (the memory
  * rule proves it; without it a store may reach a return address anyway:
  * docs/verify.md).
@@ -138,15 +140,71 @@ moatK_range_unknown(KRange *g)
     for (int r = 0; r < 16; r++)
         g->max[r] = UINT64_MAX;
     g->nslot = 0;
+    g->spk_ok = false;
 }
 
+/* A call: the callee writes below sp (its frame), and keeps rbp and the
+ * spills above sp when it keeps the callee-saved registers (see the
+ * assumption above); else nothing is known of them. */
 void
 moatK_range_call(KRange *g, bool keeps)
 {
+    uint32_t n = 0;
+
     for (int r = 0; r < 16; r++)
         if (!keeps || (0x0fc7u >> r & 1))   /* rax-rdi, r8-r11 */
             g->max[r] = UINT64_MAX;
-    g->nslot = 0;
+    for (uint32_t i = 0; i < g->nslot; i++)
+        if (keeps && g->spk_ok && g->slot[i].disp >= g->spk)
+            g->slot[n++] = g->slot[i];
+    g->nslot = n;
+    g->spk_ok &= keeps;
+}
+
+/* rsp relative to rbp: `mov %rsp, %rbp` sets it, push, pop, add and sub
+ * of a constant move it; any other write of either loses it. */
+static void
+track_sp(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
+         KRange *g)
+{
+    bool wsp = false, wbp = false;
+    int  r0 = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                  ? moatK_gpr(ops[0].reg.value) : -1;
+
+    for (uint8_t i = 0; i < in->operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) {
+            wsp |= moatK_gpr(ops[i].reg.value) == 4;
+            wbp |= moatK_gpr(ops[i].reg.value) == 5;
+        }
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV && r0 == 5 && ops[0].size == 64 &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        ops[1].reg.value == ZYDIS_REGISTER_RSP) {
+        g->spk_ok = true;
+        g->spk = 0;
+        return;
+    }
+    if (wbp) {
+        g->spk_ok = false;
+        return;
+    }
+    if (!wsp || !g->spk_ok)
+        return;
+    int64_t k = ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE
+                    ? ops[1].imm.value.s : 0;
+    if (in->mnemonic == ZYDIS_MNEMONIC_PUSH && in->operand_width == 64)
+        g->spk -= 8;
+    else if (in->mnemonic == ZYDIS_MNEMONIC_POP && in->operand_width == 64)
+        g->spk += 8;
+    else if (r0 == 4 && ops[0].size == 64 &&
+             ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && k > -(1 << 30) &&
+             k < (1 << 30) && (in->mnemonic == ZYDIS_MNEMONIC_ADD ||
+                               in->mnemonic == ZYDIS_MNEMONIC_SUB))
+        g->spk += in->mnemonic == ZYDIS_MNEMONIC_ADD ? k : -k;
+    else
+        g->spk_ok = false;
+    if (g->spk < -(INT64_C(1) << 40) || g->spk > (INT64_C(1) << 40))
+        g->spk_ok = false;
 }
 
 uint64_t
@@ -217,6 +275,7 @@ moatK_range_step(const ZydisDecodedInstruction *in,
     uint64_t *max = g->max, old[16];
 
     frame_writes(in, ops, g);
+    track_sp(in, ops, g);
     for (int r = 0; r < 16; r++)
         old[r] = max[r];
     for (uint8_t i = 0; i < in->operand_count; i++) {
@@ -317,5 +376,9 @@ moatK_range_meet(KRange *to, const KRange *in)
         to->slot[n++] = *t;
     }
     to->nslot = n;
+    if (to->spk_ok && (!in->spk_ok || in->spk != to->spk)) {
+        to->spk_ok = false;
+        changed = true;
+    }
     return changed;
 }

@@ -280,6 +280,8 @@ typedef struct KRange {
     uint64_t max[16];
     uint32_t nslot;
     KRSlot   slot[K_RSLOTS];
+    bool     spk_ok;            /* rsp = rbp + spk */
+    int64_t  spk;
 } KRange;
 /* A compare `cmp r, imm`: */
 typedef struct KCmp {
