@@ -273,8 +273,11 @@ step_plain(AState *st, const ZydisDecodedInstruction *in,
             continue;
         if (i == 0 && known)
             st->r[r] = v;
-        else
-            st->r[r] = (AVal){ reads_sp ? A_SPX : A_UNK, 0, 0, 0 };
+        else            /* a value cut to 32 bits is not a frame address:
+                         * as an address it is a heap index, the memory
+                         * rule's */
+            st->r[r] = (AVal){ reads_sp && o->size == 64 ? A_SPX : A_UNK,
+                               0, 0, 0 };
     }
 }
 
@@ -324,6 +327,9 @@ check_exit(KCheck *c, uint64_t off, const AState *st, const char *what,
                 (unsigned long long)off, st->r[RSP].kind,
                 (long long)st->r[RSP].c, (long long)st->r[RSP].d,
                 st->r[RBP].kind, (long long)st->r[RBP].c);
+    if (getenv("SAVED_DEBUG"))
+        for (uint8_t i = 0; i < st->nslot; i++)
+            fprintf(stderr, "  slot %lld kind %d reg %d\n", (long long)st->slot[i].off, st->slot[i].v.kind, st->slot[i].v.reg);
     if (st->r[RSP].kind != A_SP || st->r[RSP].c != 0 || st->r[RSP].d) {
         moatK_violation(c, K_SAVED, off, "%s with rsp not proven at the "
                         "return address", what);
