@@ -40,6 +40,12 @@
  *             table (reloaded on the way from jump 1's targets): jump 2
  *             is proven only if jump 1 leads to its own entries.
  *                                                  BREAK=11: not reloaded
+ *   f_spill's spill also survives a call of g (it keeps rbp; the spill
+ *             is above sp).                        BREAK=14: the spill
+ *                                                  below sp (g's frame)
+ *   s_trunc   a 32-bit value computed from an sp-derived one, used as a
+ *             heap index in a store: not a frame store (rule saved keeps
+ *             the saved rbx).                      BREAK=13: 64 bits wide
  *   f_join    a switch on a value set to 0..3 by several predecessors.
  *                                                  BREAK=12: one sets 4
  *                                                  (the table is last in
@@ -300,15 +306,23 @@ f_spill:
 #else
     mov     %esi, %eax
 #endif
-    mov     %rax, -8(%rbp)
+#if BREAK == 14
+#define SPILL -24(%rbp)
+#else
+#define SPILL -8(%rbp)
+#endif
+    mov     %rax, SPILL
+    mov     %edi, -12(%rbp)
+    call    g
+    mov     -12(%rbp), %edi
     test    %edi, %edi
     jne     .Ls_win
     jmp     .Ls_out
 .Ls_win:
-    mov     -8(%rbp), %rcx
+    mov     SPILL, %rcx
     cmp     $2, %ecx
     ja      .Ls_out
-    mov     -8(%rbp), %rcx
+    mov     SPILL, %rcx
     lea     .Ltab_s(%rip), %rdx
     movslq  (%rdx,%rcx,4), %rcx
     add     %rdx, %rcx
@@ -321,6 +335,24 @@ f_spill:
     pop     %rbp
     ret
     .size   f_spill, . - f_spill
+
+    .globl  s_trunc
+    .type   s_trunc, @function
+s_trunc:
+    push    %rbx
+    mov     %rdi, %rbx
+    lea     -0x10(%rsp), %rsi       /* the stack check's shape */
+#if BREAK == 13
+    add     %rdx, %rsi
+    mov     %rsi, %r9
+#else
+    add     %edx, %esi
+    mov     %esi, %r9d
+#endif
+    mov     %rax, (%rbx,%r9,1)
+    pop     %rbx
+    ret
+    .size   s_trunc, . - s_trunc
 
     .globl  f_two
     .type   f_two, @function

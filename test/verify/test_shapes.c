@@ -1,12 +1,13 @@
 /* test_shapes.c - rules table, saved and end on hand-assembled objects
- * (shapes.S; argv: the object with no defect, then BREAK=1..12): the
+ * (shapes.S; argv: the object with no defect, then BREAK=1..14): the
  * shapes of honest -O2/-O3 code the default rules used to reject (an
  * index zero-extended in an earlier block, a table address kept in a
  * callee-saved register across calls of a function of the object and of
  * a runtime helper, a block that ends in `call moatR_trap`, a function
  * that ends in a call of one that never returns, an index bounded by its
- * arithmetic, spilled and reloaded, set by several predecessors, two
- * jumps proven together) verify with no violation, and each defect is
+ * arithmetic, spilled and reloaded across a call, set by several
+ * predecessors, two jumps proven together; a heap index computed from an
+ * sp-derived value) verify with no violation, and each defect is
  * rejected by the rule it breaks, at the function it is in.
  */
 #include <setjmp.h>
@@ -21,7 +22,7 @@
 #include "util.h"
 #include "verify.h"
 
-#define NOBJ 13
+#define NOBJ 15
 static const char *paths[NOBJ];
 
 static KReport *
@@ -58,8 +59,8 @@ honest_shapes_verify(void **state)
     (void)state;
     KReport *r = check(0);
     assert_int_equal(r->nviol, 0);
-    assert_int_equal(r->checked[K_TABLE], 12);
-    assert_int_equal(r->checked[K_SAVED], 12);
+    assert_int_equal(r->checked[K_TABLE], 13);
+    assert_int_equal(r->checked[K_SAVED], 13);
     assert_int_equal(r->failed[K_SAVED], 0);
     free(r);
 }
@@ -192,11 +193,27 @@ join_past_table_rejected(void **state)
     one_jump_rejected(12, "f_join");
 }
 
+static void
+sp_derived_store_rejected(void **state)
+{
+    (void)state;
+    KReport *r = check(13);
+    assert_true(has(r, K_SAVED, "s_trunc", "rbx not proven restored"));
+    free(r);
+}
+
+static void
+spill_below_sp_rejected(void **state)
+{
+    (void)state;
+    one_jump_rejected(14, "f_spill");
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc != NOBJ + 1) {
-        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES12.o\n", argv[0]);
+        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES14.o\n", argv[0]);
         return 2;
     }
     for (int i = 0; i < NOBJ; i++)
@@ -215,6 +232,8 @@ main(int argc, char **argv)
         cmocka_unit_test(spill_of_64_bits_rejected),
         cmocka_unit_test(table_register_clobbered_rejected),
         cmocka_unit_test(join_past_table_rejected),
+        cmocka_unit_test(sp_derived_store_rejected),
+        cmocka_unit_test(spill_below_sp_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
