@@ -28,8 +28,6 @@
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
 #include <string.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "elfload.h"
 #include "regs.h"
@@ -322,14 +320,6 @@ check_exit(KCheck *c, uint64_t off, const AState *st, const char *what,
 {
     if (*failed)
         return;         /* one violation per function */
-    if (getenv("SAVED_DEBUG"))
-        fprintf(stderr, "exit 0x%llx rsp kind %d c %lld d %lld rbp %d %lld\n",
-                (unsigned long long)off, st->r[RSP].kind,
-                (long long)st->r[RSP].c, (long long)st->r[RSP].d,
-                st->r[RBP].kind, (long long)st->r[RBP].c);
-    if (getenv("SAVED_DEBUG"))
-        for (uint8_t i = 0; i < st->nslot; i++)
-            fprintf(stderr, "  slot %lld kind %d reg %d\n", (long long)st->slot[i].off, st->slot[i].v.kind, st->slot[i].v.reg);
     if (st->r[RSP].kind != A_SP || st->r[RSP].c != 0 || st->r[RSP].d) {
         moatK_violation(c, K_SAVED, off, "%s with rsp not proven at the "
                         "return address", what);
