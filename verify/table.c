@@ -20,8 +20,6 @@
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
 #include <string.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include "regs.h"
 #include "util.h"
