@@ -11,11 +11,16 @@
  *
  * It executes the straight-line run of instructions before the jump
  * symbolically (every register write is a fresh value unless it copies
- * one; stack slots at constant rbp/rsp offsets are tracked; a bound comes
- * only from the compare-and-branch), then checks each of the N + 1 table
- * entries: a PC32 relocation whose target is an instruction of the same
- * function. decode.c then checks that no branch enters the run past its
- * start. Anything else is not proven, so rejected.
+ * one; stack slots at constant rbp/rsp offsets are tracked, a slot read
+ * before any write holds one value; a bound comes from the
+ * compare-and-branch, `and`, `shr`, `bextr`; a call keeps rbx, rbp,
+ * r12-r15 when the callee does, rule saved), starting from what
+ * table_base.c knows there (table addresses, bounds of registers and
+ * spills), then checks each of the N + 1 table entries: a PC32
+ * relocation whose target is an instruction of the same function. The
+ * jumps of a function are proven together (moatK_prove_tables). decode.c
+ * then checks that no branch enters the run past its start. Anything
+ * else is not proven, so rejected.
  */
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
