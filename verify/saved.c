@@ -31,313 +31,8 @@
 
 #include "elfload.h"
 #include "regs.h"
+#include "saved.h"
 #include "verify.h"
-
-#define NSLOT 24u
-#define RSP   4
-#define RBP   5
-/* rbx, rbp, r12-r15: the C ABI's callee-saved registers */
-#define CALLEE_SAVED 0xf028u
-/* sp offsets past this are not followed (sums stay far from overflow) */
-#define FAR   (INT64_C(1) << 40)
-
-enum { A_UNK, A_ORIG /* entry value of reg */, A_SP /* entry sp + c */,
-       A_SPX /* sp + unknown */ };
-
-typedef struct AVal {
-    uint8_t kind, reg;
-    int64_t c, d;           /* A_SP: in [entry sp + c - d, entry sp + c]
-                             * (d > 0 after `and $-2^k, %rsp`; FAR:
-                             * unbounded below; sp arithmetic is taken
-                             * not to wrap around the address space) */
-} AVal;
-
-typedef struct ASlot {
-    int64_t off;            /* entry sp + off, 8 bytes */
-    AVal    v;
-} ASlot;
-
-typedef struct AState {
-    bool     seen;
-    uint8_t  nslot;
-    AVal     r[16];
-    ASlot    slot[NSLOT];
-} AState;
-
-static bool
-is_sp(AVal v)
-{
-    return v.kind == A_SP || v.kind == A_SPX;
-}
-
-static bool
-same(AVal a, AVal b)
-{
-    return a.kind == b.kind && a.reg == b.reg && a.c == b.c && a.d == b.d;
-}
-
-/* The meet of two values: equal; two frame addresses: at most the
- * higher, unbounded below (a stack probe loop moves sp down a page per
- * turn: widened at once, so loops converge); else an sp-derived one stays
- * sp-derived (of unknown offset); else unknown. */
-static AVal
-meet_val(AVal a, AVal b)
-{
-    if (same(a, b))
-        return a;
-    if (a.kind == A_SP && b.kind == A_SP)
-        return (AVal){ A_SP, 0, a.c > b.c ? a.c : b.c, FAR };
-    if (is_sp(a) || is_sp(b))
-        return (AVal){ A_SPX, 0, 0, 0 };
-    return (AVal){ A_UNK, 0, 0, 0 };
-}
-
-static bool
-meet(AState *to, const AState *in)
-{
-    bool changed = false;
-
-    if (!in->seen)
-        return false;
-    if (!to->seen) {
-        *to = *in;
-        return true;
-    }
-    for (int r = 0; r < 16; r++) {
-        AVal v = meet_val(to->r[r], in->r[r]);
-        changed |= !same(v, to->r[r]);
-        to->r[r] = v;
-    }
-    uint8_t n = 0;
-    for (uint8_t i = 0; i < to->nslot; i++) {
-        const ASlot *o = NULL;
-        for (uint8_t k = 0; k < in->nslot && !o; k++)
-            if (in->slot[k].off == to->slot[i].off)
-                o = &in->slot[k];
-        if (!o) {
-            changed = true;
-            continue;
-        }
-        ASlot s = { to->slot[i].off, meet_val(to->slot[i].v, o->v) };
-        changed |= !same(s.v, to->slot[i].v);
-        to->slot[n++] = s;
-    }
-    to->nslot = n;
-    return changed;
-}
-
-/* A write of size bytes at entry sp + off (known: false when the offset
- * is not): drops the slots it may overlap. */
-static void
-slot_drop(AState *st, bool known, int64_t off, int64_t size)
-{
-    uint8_t n = 0;
-
-    for (uint8_t i = 0; i < st->nslot; i++)
-        if (known && (st->slot[i].off + 8 <= off ||
-                      off + size <= st->slot[i].off))
-            st->slot[n++] = st->slot[i];
-    st->nslot = n;
-}
-
-static void
-slot_put(AState *st, int64_t off, AVal v)
-{
-    slot_drop(st, true, off, 8);
-    if (st->nslot < NSLOT && v.kind != A_UNK)
-        st->slot[st->nslot++] = (ASlot){ off, v };
-}
-
-static AVal
-slot_get(const AState *st, int64_t off)
-{
-    for (uint8_t i = 0; i < st->nslot; i++)
-        if (st->slot[i].off == off)
-            return st->slot[i].v;
-    return (AVal){ A_UNK, 0, 0, 0 };
-}
-
-/* The frame address of a memory operand: sp-derived, *known when in
- * [entry sp + *off - *d, entry sp + *off]; false when not sp-derived. */
-static bool
-frame_addr(const AState *st, const ZydisDecodedOperand *o, bool *known,
-           int64_t *off, int64_t *d)
-{
-    int b = moatK_gpr(o->mem.base), x = moatK_gpr(o->mem.index);
-    bool sp_b = b >= 0 && is_sp(st->r[b]), sp_x = x >= 0 &&
-                                                  is_sp(st->r[x]);
-
-    if (!sp_b && !sp_x)
-        return false;
-    *known = sp_b && st->r[b].kind == A_SP && o->mem.index ==
-             ZYDIS_REGISTER_NONE && o->mem.segment != ZYDIS_REGISTER_FS &&
-             o->mem.segment != ZYDIS_REGISTER_GS;
-    *off = *known ? st->r[b].c + o->mem.disp.value : 0;
-    *d = *known ? st->r[b].d : 0;
-    return true;
-}
-
-static AVal
-reg_val(const AState *st, const ZydisDecodedOperand *o)
-{
-    int r = o->type == ZYDIS_OPERAND_TYPE_REGISTER ? moatK_gpr(o->reg.value)
-                                                   : -1;
-    return r >= 0 && o->size == 64 ? st->r[r] : (AVal){ A_UNK, 0, 0, 0 };
-}
-
-/* What a written 64-bit register gets from mov, lea, add/sub imm. */
-static bool
-model(const AState *st, const ZydisDecodedInstruction *in,
-      const ZydisDecodedOperand *ops, AVal *v)
-{
-    const ZydisDecodedOperand *d = &ops[0], *s = &ops[1];
-    bool    known;
-    int64_t off, spread;
-
-    if (d->size != 64 || d->type != ZYDIS_OPERAND_TYPE_REGISTER)
-        return false;
-    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
-        s->type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        *v = reg_val(st, s);
-        return true;
-    }
-    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
-        s->type == ZYDIS_OPERAND_TYPE_MEMORY && s->size == 64 &&
-        frame_addr(st, s, &known, &off, &spread) && known && !spread) {
-        *v = slot_get(st, off);
-        return true;
-    }
-    if (in->mnemonic == ZYDIS_MNEMONIC_LEA && in->address_width == 64 &&
-        frame_addr(st, s, &known, &off, &spread)) {
-        *v = known ? (AVal){ A_SP, 0, off, spread }
-                   : (AVal){ A_SPX, 0, 0, 0 };
-        return true;
-    }
-    AVal a = st->r[moatK_gpr(d->reg.value)];
-    if ((in->mnemonic == ZYDIS_MNEMONIC_ADD ||
-         in->mnemonic == ZYDIS_MNEMONIC_SUB) && a.kind == A_SP &&
-        s->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
-        int64_t k = s->imm.value.s;
-        int64_t c = in->mnemonic == ZYDIS_MNEMONIC_ADD ? a.c + k : a.c - k;
-        *v = c > -FAR && c < FAR ? (AVal){ A_SP, 0, c, a.d } /* no overflow */
-                                 : (AVal){ A_SPX, 0, 0, 0 };
-        return true;
-    }
-    /* `and $-2^k`: rounds down by less than 2^k (a realigned frame) */
-    if (in->mnemonic == ZYDIS_MNEMONIC_AND && a.kind == A_SP &&
-        s->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && s->imm.value.s < 0 &&
-        s->imm.value.s > -4096 &&
-        (s->imm.value.u & (~s->imm.value.u + 1)) == (uint64_t)-s->imm.value.s
-        ) {
-        *v = (AVal){ A_SP, 0, a.c, a.d - s->imm.value.s - 1 };
-        v->d = v->d < FAR ? v->d : FAR;
-        return true;
-    }
-    return false;
-}
-
-/* Registers and frame slots after one ordinary instruction (not push,
- * pop, leave, call, ret). */
-static void
-step_plain(AState *st, const ZydisDecodedInstruction *in,
-           const ZydisDecodedOperand *ops)
-{
-    AVal    v;
-    bool    known = model(st, in, ops, &v), reads_sp = false, fk;
-    int64_t off, spread;
-
-    for (uint8_t i = 0; i < in->operand_count; i++)
-        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
-            moatK_gpr(ops[i].reg.value) >= 0 &&
-            is_sp(st->r[moatK_gpr(ops[i].reg.value)]))
-            reads_sp = true;
-    for (uint8_t i = 0; i < in->operand_count; i++) {
-        const ZydisDecodedOperand *o = &ops[i];
-        if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
-            continue;
-        if (o->type == ZYDIS_OPERAND_TYPE_MEMORY &&
-            frame_addr(st, o, &fk, &off, &spread)) {
-            fk = fk && o->size > 0;
-            slot_drop(st, fk, off - spread, spread + o->size / 8);
-            if (fk && !spread && in->mnemonic == ZYDIS_MNEMONIC_MOV &&
-                i == 0 && o->size == 64)
-                slot_put(st, off, reg_val(st, &ops[1]));
-            continue;
-        }
-        int r = o->type == ZYDIS_OPERAND_TYPE_REGISTER
-                    ? moatK_gpr(o->reg.value) : -1;
-        if (r < 0)
-            continue;
-        if (i == 0 && known)
-            st->r[r] = v;
-        else            /* a value cut to 32 bits is not a frame address:
-                         * as an address it is a heap index, the memory
-                         * rule's */
-            st->r[r] = (AVal){ reads_sp && o->size == 64 ? A_SPX : A_UNK,
-                               0, 0, 0 };
-    }
-}
-
-/* push and pop: through rsp at a known offset, else rsp is lost. */
-static void
-step_stack(AState *st, const ZydisDecodedInstruction *in,
-           const ZydisDecodedOperand *ops)
-{
-    AVal sp = st->r[RSP];
-    bool push = in->mnemonic == ZYDIS_MNEMONIC_PUSH;
-    int  r = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
-                 ? moatK_gpr(ops[0].reg.value) : -1;
-
-    if (sp.kind != A_SP || in->operand_width != 64) {
-        slot_drop(st, false, 0, 0);
-        st->r[RSP] = (AVal){ A_SPX, 0, 0, 0 };
-        if (!push && r >= 0)
-            st->r[r] = (AVal){ A_UNK, 0, 0, 0 };
-        return;
-    }
-    if (push) {
-        if (sp.d)
-            slot_drop(st, true, sp.c - 8 - sp.d, sp.d + 8);
-        else
-            slot_put(st, sp.c - 8, reg_val(st, &ops[0]));
-        st->r[RSP].c -= 8;
-        return;
-    }
-    AVal v = sp.d ? (AVal){ A_UNK, 0, 0, 0 } : slot_get(st, sp.c);
-    st->r[RSP].c += 8;
-    if (r >= 0 && r != RSP)
-        st->r[r] = v;
-    else if (r < 0)         /* pop to memory: anywhere in the frame */
-        slot_drop(st, false, 0, 0);
-}
-
-/* At a ret or a tail jump: rsp at the return address, the callee-saved
- * registers as on entry. */
-static void
-check_exit(KCheck *c, uint64_t off, const AState *st, const char *what,
-           bool *failed)
-{
-    if (*failed)
-        return;         /* one violation per function */
-    if (st->r[RSP].kind != A_SP || st->r[RSP].c != 0 || st->r[RSP].d) {
-        moatK_violation(c, K_SAVED, off, "%s with rsp not proven at the "
-                        "return address", what);
-        *failed = true;
-        return;
-    }
-    for (int r = 0; r < 16; r++)
-        if ((CALLEE_SAVED >> r & 1) &&
-            (st->r[r].kind != A_ORIG || st->r[r].reg != r)) {
-            moatK_violation(c, K_SAVED, off, "%s with %s not proven "
-                            "restored", what, ZydisRegisterGetString(
-                                (ZydisRegister)(ZYDIS_REGISTER_RAX + r)));
-            *failed = true;
-            return;
-        }
-}
-
-/* ---- control flow ---- */
 
 typedef struct SFlow {
     KCheck         *c;
@@ -348,7 +43,7 @@ typedef struct SFlow {
     uint32_t       *first;      /* per block: its first instruction */
     uint32_t        nb;
     uint32_t       *blk;        /* per instruction: its block */
-    AState         *in;         /* per block, at its entry */
+    KAState         *in;         /* per block, at its entry */
     uint32_t       *work, nwork;
     uint8_t        *queued;
     uint64_t       *tt;         /* proven tables' targets */
@@ -383,12 +78,12 @@ index_of(const KFuncMap *m, uint64_t to)
 
 /* Meets st into the entry of the block starting at section offset to. */
 static void
-edge(SFlow *fl, uint64_t to, const AState *st)
+edge(SFlow *fl, uint64_t to, const KAState *st)
 {
     if (to < fl->f->lo || to >= fl->f->hi || !fl->m->is_insn[to - fl->f->lo])
         return;     /* rule jump's */
     uint32_t b = fl->blk[index_of(fl->m, to)];
-    if (meet(&fl->in[b], st) && !fl->queued[b]) {
+    if (moatK_sv_meet(&fl->in[b], st) && !fl->queued[b]) {
         fl->queued[b] = 1;
         fl->work[fl->nwork++] = b;
     }
@@ -420,31 +115,31 @@ branch_to(const SFlow *fl, uint64_t off, const ZydisDecodedInstruction *in,
  * returns). */
 static void
 block_end(SFlow *fl, uint32_t i, const ZydisDecodedInstruction *in,
-          const AState *st, bool nofall, const int *eq)
+          const KAState *st, bool nofall, const int *eq)
 {
     uint64_t      off = fl->m->insn[i], to;
     uint8_t       cat = (uint8_t)in->meta.category;
     bool          rel = in->raw.imm[0].is_relative;
-    AState        same_st = *st;
-    const AState *fall = st;
+    KAState        same_st = *st;
+    const KAState *fall = st;
 
     if (cat == ZYDIS_CATEGORY_RET) {
         if (in->operand_count_visible > 0)
             moatK_violation(fl->c, K_SAVED, off, "ret with an immediate "
                             "moves the caller's sp");
-        check_exit(fl->c, off, st, "ret", &fl->failed);
+        moatK_sv_check_exit(fl->c, off, st, "ret", &fl->failed);
         return;
     }
     if (cat == ZYDIS_CATEGORY_COND_BR && rel) {
         /* after `cmp a, b`, the edge where a == b knows both (the exit of
          * a stack probe loop: `cmp %r11, %rsp; jne`) */
         bool jz = in->mnemonic == ZYDIS_MNEMONIC_JZ;
-        const AState *taken = st;
+        const KAState *taken = st;
         if ((jz || in->mnemonic == ZYDIS_MNEMONIC_JNZ) && eq[0] >= 0) {
-            AVal a = st->r[eq[0]], b = st->r[eq[1]];
-            bool pa = a.kind == A_SP && !a.d, pb = b.kind == A_SP && !b.d;
+            KAVal a = st->r[eq[0]], b = st->r[eq[1]];
+            bool pa = a.kind == K_A_SP && !a.d, pb = b.kind == K_A_SP && !b.d;
             if (pa && pb)       /* both known: equal, or never taken */
-                same_st.seen = same(a, b);
+                same_st.seen = moatK_sv_same(a, b);
             else if (pa)
                 same_st.r[eq[1]] = a;
             else if (pb)
@@ -457,19 +152,20 @@ block_end(SFlow *fl, uint32_t i, const ZydisDecodedInstruction *in,
         if (branch_to(fl, off, in, &to))
             edge(fl, to, taken);
         else if (taken->seen)
-            check_exit(fl->c, off, taken, "conditional tail jump",
+            moatK_sv_check_exit(fl->c, off, taken, "conditional tail jump",
                        &fl->failed);
     }
     if (cat == ZYDIS_CATEGORY_UNCOND_BR && rel) {
         if (branch_to(fl, off, in, &to))
             edge(fl, to, st);
         else
-            check_exit(fl->c, off, st, "tail jump", &fl->failed);
+            moatK_sv_check_exit(fl->c, off, st, "tail jump", &fl->failed);
         return;
     }
     if (cat == ZYDIS_CATEGORY_UNCOND_BR) {
         if (fl->tramp) {        /* `jmp *code`: an indirect tail call */
-            check_exit(fl->c, off, st, "indirect tail jump", &fl->failed);
+            moatK_sv_check_exit(fl->c, off, st, "indirect tail jump",
+                                &fl->failed);
             return;
         }
         for (uint32_t k = 0; k < fl->ntt; k++)  /* a table's targets */
@@ -483,7 +179,7 @@ block_end(SFlow *fl, uint32_t i, const ZydisDecodedInstruction *in,
 /* One instruction; true when it is a call that never returns. */
 static bool
 step(SFlow *fl, uint64_t off, const ZydisDecodedInstruction *in,
-     const ZydisDecodedOperand *ops, AState *st)
+     const ZydisDecodedOperand *ops, KAState *st)
 {
     bool noreturn = false;
 
@@ -493,36 +189,37 @@ step(SFlow *fl, uint64_t off, const ZydisDecodedInstruction *in,
         return false;       /* only rip: block_end checks the state */
     switch (in->mnemonic) {
     case ZYDIS_MNEMONIC_PUSH: case ZYDIS_MNEMONIC_POP:
-        step_stack(st, in, ops);
+        moatK_sv_step_stack(st, in, ops);
         return false;
     case ZYDIS_MNEMONIC_LEAVE:      /* mov %rbp, %rsp; pop %rbp */
-        st->r[RSP] = st->r[RBP];
-        if (st->r[RSP].kind == A_SP && !st->r[RSP].d) {
-            st->r[RBP] = slot_get(st, st->r[RSP].c);
-            st->r[RSP].c += 8;
+        st->r[K_SV_RSP] = st->r[K_SV_RBP];
+        if (st->r[K_SV_RSP].kind == K_A_SP && !st->r[K_SV_RSP].d) {
+            st->r[K_SV_RBP] = moatK_sv_slot_get(st, st->r[K_SV_RSP].c);
+            st->r[K_SV_RSP].c += 8;
         } else {
-            st->r[RBP] = (AVal){ A_UNK, 0, 0, 0 };
-            st->r[RSP] = (AVal){ A_SPX, 0, 0, 0 };
+            st->r[K_SV_RBP] = (KAVal){ K_A_UNK, 0, 0, 0 };
+            st->r[K_SV_RSP] = (KAVal){ K_A_SPX, 0, 0, 0 };
         }
         return false;
     case ZYDIS_MNEMONIC_CALL: {
         bool keeps = moatK_call_keeps_saved(fl->c, off, in, K_TRUST_SAVED,
                                             &noreturn);
         for (int r = 0; r < 16; r++)
-            if (!keeps || !(CALLEE_SAVED >> r & 1 || r == RSP))
-                st->r[r] = (AVal){ A_UNK, 0, 0, 0 };
+            if (!keeps || !(K_CALLEE_SAVED >> r & 1 || r == K_SV_RSP))
+                st->r[r] = (KAVal){ K_A_UNK, 0, 0, 0 };
         if (!keeps) {
-            st->r[RSP] = (AVal){ A_SPX, 0, 0, 0 };
-            slot_drop(st, false, 0, 0);
-        } else if (st->r[RSP].kind == A_SP) {   /* the callee's frame */
-            slot_drop(st, true, -FAR * 2, st->r[RSP].c + FAR * 2);
+            st->r[K_SV_RSP] = (KAVal){ K_A_SPX, 0, 0, 0 };
+            moatK_sv_slot_drop(st, false, 0, 0);
+        } else if (st->r[K_SV_RSP].kind == K_A_SP) {   /* the callee's frame */
+            moatK_sv_slot_drop(st, true, -K_SV_FAR * 2,
+                               st->r[K_SV_RSP].c + K_SV_FAR * 2);
         } else {
-            slot_drop(st, false, 0, 0);
+            moatK_sv_slot_drop(st, false, 0, 0);
         }
         return noreturn;
     }
     default:
-        step_plain(st, in, ops);
+        moatK_sv_step_plain(st, in, ops);
         return false;
     }
 }
@@ -531,7 +228,7 @@ step(SFlow *fl, uint64_t off, const ZydisDecodedInstruction *in,
 static bool
 run_block(SFlow *fl, const ZydisDecoder *d, uint32_t k)
 {
-    AState                  st = fl->in[k];
+    KAState                  st = fl->in[k];
     uint32_t                end = k + 1 < fl->nb ? fl->first[k + 1]
                                                  : fl->m->ninsn;
     ZydisDecodedInstruction in = { 0 };
@@ -605,11 +302,11 @@ solve(SFlow *fl)
         if (m->is_target[a - fl->f->lo] & K_TABLE_TARGET)
             fl->tt[fl->ntt++] = a;
     }
-    AState *e = &fl->in[0];                 /* entry */
+    KAState *e = &fl->in[0];                 /* entry */
     e->seen = true;
     for (int r = 0; r < 16; r++)
-        e->r[r] = (AVal){ A_ORIG, (uint8_t)r, 0, 0 };
-    e->r[RSP] = (AVal){ A_SP, 0, 0, 0 };
+        e->r[r] = (KAVal){ K_A_ORIG, (uint8_t)r, 0, 0 };
+    e->r[K_SV_RSP] = (KAVal){ K_A_SP, 0, 0, 0 };
     fl->work[fl->nwork++] = 0;
     fl->queued[0] = 1;
     fl->budget = 64 * ((uint64_t)m->ninsn + fl->nb);

@@ -9,8 +9,9 @@
  * flow; table.c proves indirect jumps are bounded table jumps, with
  * table_base.c for table addresses loaded before its window; insn.c is
  * the instruction allow-list; desc.c reads the descriptor; memory*.c are
- * the (partial) memory rule (memory.h); saved.c proves callee-saved
- * registers restored (and says which calls keep them); check.c drives it all and keeps
+ * the (partial) memory rule (memory.h); saved*.c prove callee-saved
+ * registers restored (and say which calls keep them), ends.c which
+ * functions never return; check.c drives it all and keeps
  * the report, report.c prints it; allow.c is the runtime's symbol
  * allow-list as the checker sees it.
  */
