@@ -141,7 +141,8 @@ model(const KAState *st, const ZydisDecodedInstruction *in,
     bool    known;
     int64_t off, spread;
 
-    if (d->size != 64 || d->type != ZYDIS_OPERAND_TYPE_REGISTER)
+    if (d->size != 64 || d->type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        moatK_gpr(d->reg.value) < 0)        /* e.g. an MMX register */
         return false;
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
         s->type == ZYDIS_OPERAND_TYPE_REGISTER) {

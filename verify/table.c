@@ -293,6 +293,8 @@ model_add(Sym *s, const ZydisDecodedInstruction *in,
           const ZydisDecodedOperand *ops, Val *out)
 {
     if (in->mnemonic != ZYDIS_MNEMONIC_ADD || ops[0].size != 64 ||
+        ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        moatK_gpr(ops[0].reg.value) < 0 ||
         ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER ||
         moatK_gpr(ops[1].reg.value) < 0)
         return false;
