@@ -643,6 +643,10 @@ moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
     for (uint32_t r = 0; r < MAX_ROUNDS; r++) {
         bool same = round_of(c, f, m, jmp, 1, res, win_lo, got);
         bool grew = false;
+        if (!m->bases) {        /* every window proved alone: no guess */
+            done = true;
+            break;
+        }
         for (uint32_t k = 0; k < n; k++)
             grew |= got[k].tsec && !m->jt[k].tsec;
         memcpy(m->jt, got, n * sizeof *got);
