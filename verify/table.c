@@ -641,9 +641,12 @@ moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
      * is self-consistent: by induction on the execution, its proofs hold
      * (the last resort gives no jump a table). */
     for (uint32_t r = 0; r < MAX_ROUNDS; r++) {
-        bool same = round_of(c, f, m, jmp, 1, res, win_lo, got);
-        bool grew = false;
-        if (!m->bases) {        /* every window proved alone: no guess */
+        uint32_t marked = m->nmarked;
+        bool     same = round_of(c, f, m, jmp, 1, res, win_lo, got);
+        bool     grew = false;
+        /* every window proved alone (no guess), and from every target
+         * (a window stops at one: decode.c checks none is inside it) */
+        if (!m->bases && m->nmarked == marked) {
             done = true;
             break;
         }

@@ -46,6 +46,11 @@
  *   s_trunc   a 32-bit value computed from an sp-derived one, used as a
  *             heap index in a store: not a frame store (rule saved keeps
  *             the saved rbx).                      BREAK=13: 64 bits wide
+ *   f_late    jump 2's table targets the start of jump 1's sequence, which
+ *             is known only once jump 2 is proven: jump 1's window then
+ *             starts there (proven again).         BREAK=15: it targets
+ *                                                  jump 1's sequence past
+ *                                                  its check
  *   f_join    a switch on a value set to 0..3 by several predecessors.
  *                                                  BREAK=12: one sets 4
  *                                                  (the table is last in
@@ -387,6 +392,32 @@ f_two:
     ret
     .size   f_two, . - f_two
 
+    .globl  f_late
+    .type   f_late, @function
+f_late:
+    mov     %esi, %eax
+.Ll_w1:                             /* jump 2's entry 0 */
+    cmp     $1, %eax
+    ja      .Ll_out
+    lea     .Ltab_l1(%rip), %rcx
+.Ll_in:                             /* past the check */
+    movslq  (%rcx,%rax,4), %rcx
+    lea     .Ltab_l1(%rip), %rdx
+    add     %rdx, %rcx
+    jmp     *%rcx
+.Ll_1a:
+.Ll_1b:
+    mov     %edi, %eax
+    and     $1, %eax
+    xor     %edi, %edi
+    lea     .Ltab_l2(%rip), %rdx
+    movslq  (%rdx,%rax,4), %rsi     /* rax stays the index */
+    add     %rdx, %rsi
+    jmp     *%rsi
+.Ll_out:
+    ret
+    .size   f_late, . - f_late
+
     .globl  f_join
     .type   f_join, @function
 f_join:
@@ -452,6 +483,16 @@ f_join:
 .Ltab_t2:
     .long   .Lt_2a - .Ltab_t2
     .long   .Lt_2b - .Ltab_t2
+.Ltab_l1:
+    .long   .Ll_1a - .Ltab_l1
+    .long   .Ll_1b - .Ltab_l1
+.Ltab_l2:
+#if BREAK == 15
+    .long   .Ll_in - .Ltab_l2
+#else
+    .long   .Ll_w1 - .Ltab_l2
+#endif
+    .long   .Ll_out - .Ltab_l2
 .Ltab_j:
     .long   .Lj_0 - .Ltab_j
     .long   .Lj_1 - .Ltab_j

@@ -1,13 +1,14 @@
 /* test_shapes.c - rules table, saved and end on hand-assembled objects
- * (shapes.S; argv: the object with no defect, then BREAK=1..14): the
+ * (shapes.S; argv: the object with no defect, then BREAK=1..15): the
  * shapes of honest -O2/-O3 code the default rules used to reject (an
  * index zero-extended in an earlier block, a table address kept in a
  * callee-saved register across calls of a function of the object and of
  * a runtime helper, a block that ends in `call moatR_trap`, a function
  * that ends in a call of one that never returns, an index bounded by its
  * arithmetic, spilled and reloaded across a call, set by several
- * predecessors, two jumps proven together; a heap index computed from an
- * sp-derived value) verify with no violation, and each defect is
+ * predecessors, two jumps proven together, a table target found late in
+ * another jump's sequence; a heap index computed from an sp-derived
+ * value) verify with no violation, and each defect is
  * rejected by the rule it breaks, at the function it is in.
  */
 #include <setjmp.h>
@@ -22,7 +23,7 @@
 #include "util.h"
 #include "verify.h"
 
-#define NOBJ 15
+#define NOBJ 16
 static const char *paths[NOBJ];
 
 static KReport *
@@ -59,8 +60,8 @@ honest_shapes_verify(void **state)
     (void)state;
     KReport *r = check(0);
     assert_int_equal(r->nviol, 0);
-    assert_int_equal(r->checked[K_TABLE], 13);
-    assert_int_equal(r->checked[K_SAVED], 13);
+    assert_int_equal(r->checked[K_TABLE], 14);
+    assert_int_equal(r->checked[K_SAVED], 14);
     assert_int_equal(r->failed[K_SAVED], 0);
     free(r);
 }
@@ -211,11 +212,18 @@ spill_below_sp_rejected(void **state)
     one_jump_rejected(14, "f_spill");
 }
 
+static void
+entry_past_check_rejected(void **state)
+{
+    (void)state;
+    one_jump_rejected(15, "f_late");
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc != NOBJ + 1) {
-        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES14.o\n", argv[0]);
+        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES15.o\n", argv[0]);
         return 2;
     }
     for (int i = 0; i < NOBJ; i++)
@@ -236,6 +244,7 @@ main(int argc, char **argv)
         cmocka_unit_test(join_past_table_rejected),
         cmocka_unit_test(sp_derived_store_rejected),
         cmocka_unit_test(spill_below_sp_rejected),
+        cmocka_unit_test(entry_past_check_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
