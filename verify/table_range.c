@@ -23,7 +23,10 @@
  * (moatK_range_call). Assumed, not proven here: a
  * store through any other register does not reach the frame (the memory
  * rule proves it; without it a store may reach a return address anyway:
- * docs/verify.md).
+ * docs/verify.md). A register computed from rsp or rbp (`lea -0x40(%rbp),
+ * %rdi`) may hold a frame address: a store through it drops them all,
+ * and so does a call it is passed to; once one is stored to memory, any
+ * store through another register and any call do.
  */
 #include <Zydis/Zydis.h>
 
@@ -141,6 +144,8 @@ moatK_range_unknown(KRange *g)
         g->max[r] = UINT64_MAX;
     g->nslot = 0;
     g->spk_ok = false;
+    g->fd = 0;
+    g->esc = false;
 }
 
 /* A call: the callee writes below sp (its frame), and keeps rbp and the
@@ -151,11 +156,18 @@ moatK_range_call(KRange *g, bool keeps)
 {
     uint32_t n = 0;
 
+    /* a frame address passed (rdi, rsi, rdx, rcx, r8, r9) or stored: the
+     * callee may write the frame, and return a frame address */
+    bool frame_kept = keeps && !(g->fd & 0x03c6u) && !g->esc;
+
+    g->esc |= !frame_kept;
     for (int r = 0; r < 16; r++)
-        if (!keeps || (0x0fc7u >> r & 1))   /* rax-rdi, r8-r11 */
+        if (!keeps || (0x0fc7u >> r & 1)) {     /* rax-rdi, r8-r11 */
             g->max[r] = UINT64_MAX;
+            g->fd &= (uint16_t)~(1u << r);
+        }
     for (uint32_t i = 0; i < g->nslot; i++)
-        if (keeps && g->spk_ok && g->slot[i].disp >= g->spk)
+        if (frame_kept && g->spk_ok && g->slot[i].disp >= g->spk)
             g->slot[n++] = g->slot[i];
     g->nslot = n;
     g->spk_ok &= keeps;
@@ -233,6 +245,13 @@ slot_drop(KRange *g, bool all, int64_t disp, int64_t size)
     g->nslot = n;
 }
 
+/* rsp, rbp, or a register that may hold a frame address. */
+static bool
+frame_reg(const KRange *g, int r)
+{
+    return r == 4 || r == 5 || (r >= 0 && (g->fd >> r & 1));
+}
+
 /* The frame writes of `in` (before its register writes). */
 static void
 frame_writes(const ZydisDecodedInstruction *in,
@@ -249,8 +268,16 @@ frame_writes(const ZydisDecodedInstruction *in,
             !(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
             continue;
         int b = moatK_gpr(o->mem.base), x = moatK_gpr(o->mem.index);
-        if (b != 4 && b != 5 && x != 4 && x != 5)
+        /* a frame address stored: any store may reach the frame now */
+        for (uint8_t k = 0; k < in->operand_count; k++)
+            if (ops[k].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                ops[k].size == 64 && frame_reg(g, moatK_gpr(ops[k].reg.value)))
+                g->esc = true;
+        if (!frame_reg(g, b) && !frame_reg(g, x)) {
+            if (g->esc)
+                slot_drop(g, true, 0, 0);
             continue;           /* not the frame: assumed (see above) */
+        }
         if (b != 5 || x >= 0 || o->size == 0 ||
             o->mem.segment == ZYDIS_REGISTER_FS ||
             o->mem.segment == ZYDIS_REGISTER_GS) {
@@ -274,6 +301,19 @@ moatK_range_step(const ZydisDecodedInstruction *in,
 {
     uint64_t *max = g->max, old[16];
 
+    bool reads_frame = false;     /* a 64-bit result from a frame address */
+    for (uint8_t i = 0; i < in->operand_count; i++) {
+        const ZydisDecodedOperand *o = &ops[i];
+        if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && o->size == 64 &&
+            (o->actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
+            frame_reg(g, moatK_gpr(o->reg.value)))
+            reads_frame = true;
+        if (o->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+            in->mnemonic == ZYDIS_MNEMONIC_LEA &&
+            (frame_reg(g, moatK_gpr(o->mem.base)) ||
+             frame_reg(g, moatK_gpr(o->mem.index))))
+            reads_frame = true;
+    }
     frame_writes(in, ops, g);
     track_sp(in, ops, g);
     for (int r = 0; r < 16; r++)
@@ -291,6 +331,10 @@ moatK_range_step(const ZydisDecodedInstruction *in,
                             : UINT64_MAX;
         if (r == 5)             /* rbp moved: the spills are not known */
             slot_drop(g, true, 0, 0);
+        if (reads_frame && o->size == 64 && r != 4 && r != 5)
+            g->fd |= (uint16_t)(1u << r);
+        else
+            g->fd &= (uint16_t)~(1u << r);
         if (o->size == 8 || o->size == 16)       /* the bits above kept */
             max[r] = old[r] | 0xffff;
         else if (up > 0)
@@ -376,6 +420,11 @@ moatK_range_meet(KRange *to, const KRange *in)
         to->slot[n++] = *t;
     }
     to->nslot = n;
+    if ((in->fd & ~to->fd) || (in->esc && !to->esc)) {
+        to->fd |= in->fd;
+        to->esc |= in->esc;
+        changed = true;
+    }
     if (to->spk_ok && (!in->spk_ok || in->spk != to->spk)) {
         to->spk_ok = false;
         changed = true;

@@ -283,6 +283,8 @@ typedef struct KRange {
     KRSlot   slot[K_RSLOTS];
     bool     spk_ok;            /* rsp = rbp + spk */
     int64_t  spk;
+    uint16_t fd;                /* bit r: r may hold a frame address */
+    bool     esc;               /* a frame address was stored to memory */
 } KRange;
 /* A compare `cmp r, imm`: */
 typedef struct KCmp {

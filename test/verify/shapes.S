@@ -43,6 +43,8 @@
  *   f_spill's spill also survives a call of g (it keeps rbp; the spill
  *             is above sp).                        BREAK=14: the spill
  *                                                  below sp (g's frame)
+ *                                                  BREAK=16: overwritten
+ *                                                  through lea -8(%rbp)
  *   s_trunc   a 32-bit value computed from an sp-derived one, used as a
  *             heap index in a store: not a frame store (rule saved keeps
  *             the saved rbx).                      BREAK=13: 64 bits wide
@@ -317,6 +319,10 @@ f_spill:
 #define SPILL -8(%rbp)
 #endif
     mov     %rax, SPILL
+#if BREAK == 16
+    lea     -8(%rbp), %rax
+    mov     %rsi, (%rax)            /* the spill, 64 bits of rsi */
+#endif
     mov     %edi, -12(%rbp)
     call    g
     mov     -12(%rbp), %edi

@@ -1,5 +1,5 @@
 /* test_shapes.c - rules table, saved and end on hand-assembled objects
- * (shapes.S; argv: the object with no defect, then BREAK=1..15): the
+ * (shapes.S; argv: the object with no defect, then BREAK=1..16): the
  * shapes of honest -O2/-O3 code the default rules used to reject (an
  * index zero-extended in an earlier block, a table address kept in a
  * callee-saved register across calls of a function of the object and of
@@ -23,7 +23,7 @@
 #include "util.h"
 #include "verify.h"
 
-#define NOBJ 16
+#define NOBJ 17
 static const char *paths[NOBJ];
 
 static KReport *
@@ -219,11 +219,18 @@ entry_past_check_rejected(void **state)
     one_jump_rejected(15, "f_late");
 }
 
+static void
+spill_overwritten_by_pointer_rejected(void **state)
+{
+    (void)state;
+    one_jump_rejected(16, "f_spill");
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc != NOBJ + 1) {
-        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES15.o\n", argv[0]);
+        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES16.o\n", argv[0]);
         return 2;
     }
     for (int i = 0; i < NOBJ; i++)
@@ -245,6 +252,7 @@ main(int argc, char **argv)
         cmocka_unit_test(sp_derived_store_rejected),
         cmocka_unit_test(spill_below_sp_rejected),
         cmocka_unit_test(entry_past_check_rejected),
+        cmocka_unit_test(spill_overwritten_by_pointer_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
