@@ -192,6 +192,11 @@ flow(FnState *st, uint32_t idx, const ZydisDecodedInstruction *in,
 
     st->ends_ok = false;
     st->called = NULL;
+    if ((in->meta.category == ZYDIS_CATEGORY_RET ||
+         in->meta.category == ZYDIS_CATEGORY_COND_BR ||
+         in->meta.category == ZYDIS_CATEGORY_UNCOND_BR) &&
+        off + in->length < st->f->hi)   /* the analyses' blocks end */
+        st->m.is_target[off + in->length - st->f->lo] |= K_AFTER_BRANCH;
     if (in->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
         moatK_violation(st->c, K_SEGMENT, off, "%s: far control transfer",
                         ZydisMnemonicGetString(in->mnemonic));

@@ -258,22 +258,14 @@ run_block(SFlow *fl, const ZydisDecoder *d, uint32_t k)
 /* Blocks: cut at branch targets (proven tables' included) and after
  * branches and returns. */
 static bool
-cut_blocks(SFlow *fl, const ZydisDecoder *d)
+cut_blocks(SFlow *fl)
 {
     const KFuncMap *m = fl->m;
-    bool            cut = true;
 
-    for (uint32_t i = 0; i < m->ninsn; i++) {
-        ZydisDecodedInstruction in;
-        ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
-        if (cut || m->is_target[m->insn[i] - fl->f->lo])
+    for (uint32_t i = 0; i < m->ninsn; i++) {   /* decode.c marked them */
+        if (i == 0 || m->is_target[m->insn[i] - fl->f->lo])
             fl->first[fl->nb++] = i;
         fl->blk[i] = fl->nb - 1;
-        if (!decode(fl, d, i, &in, ops))
-            return false;
-        cut = in.meta.category == ZYDIS_CATEGORY_RET ||
-              in.meta.category == ZYDIS_CATEGORY_COND_BR ||
-              in.meta.category == ZYDIS_CATEGORY_UNCOND_BR;
     }
     return true;
 }
@@ -288,7 +280,7 @@ solve(SFlow *fl)
     ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
     fl->first = moatU_calloc(n, sizeof *fl->first);
     fl->blk = moatU_calloc(n, sizeof *fl->blk);
-    if (!fl->first || !fl->blk || m->ninsn == 0 || !cut_blocks(fl, &d))
+    if (!fl->first || !fl->blk || m->ninsn == 0 || !cut_blocks(fl))
         return false;
     fl->in = moatU_calloc(fl->nb, sizeof *fl->in);
     fl->work = moatU_calloc(fl->nb, sizeof *fl->work);

@@ -303,15 +303,10 @@ solve(Flow *fl)
     bool ok = work && queued && fl->first && fl->blk && fl->in &&
               m->ninsn > 0;
     for (uint32_t i = 0; ok && i < m->ninsn; i++) {
-        ZydisDecodedInstruction in;
-        ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
         if (cut || m->is_target[m->insn[i] - fl->f->lo])
-            fl->first[fl->nb++] = i;
+            fl->first[fl->nb++] = i;        /* decode.c marked the ends */
         fl->blk[i] = fl->nb - 1;
-        ok = decode(fl, &d, i, &in, ops);
-        cut = in.meta.category == ZYDIS_CATEGORY_RET ||
-              in.meta.category == ZYDIS_CATEGORY_COND_BR ||
-              in.meta.category == ZYDIS_CATEGORY_UNCOND_BR;
+        cut = false;
     }
     if (ok) {
         fl->in[0].seen = true;                  /* entry: nothing known */

@@ -258,6 +258,8 @@ typedef struct KJumpTab {
     uint64_t toff, n;
 } KJumpTab;
 #define K_TABLE_TARGET 2u
+#define K_AFTER_BRANCH 8u       /* is_target: the instruction before is a
+                                 * ret or a jump (a block starts here) */
 void moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
                         const uint32_t *jmp, uint32_t n, uint64_t *win_lo,
                         bool *proven);
