@@ -525,6 +525,11 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
         s.reg[r] = fresh(&s, g && g->max[r] <= UINT32_MAX);
         if (g && g->max[r] < UINT64_MAX)    /* table_range.c's bound */
             add_fact(&s, s.reg[r].sym, F_FULL, g->max[r]);
+        for (int k = 0; g && g->rep[r] && k < r; k++)
+            if (g->rep[k] == g->rep[r] && s.reg[k].kind == V_SYM) {
+                s.reg[r] = s.reg[k];        /* a copy: the same value */
+                break;
+            }
         if (bsec && bsec[r])
             s.reg[r] = (Val){ .kind = V_TABLE, .tsec = bsec[r],
                               .toff = boff[r] };

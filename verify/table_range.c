@@ -11,7 +11,9 @@
  * bounded parts, `xor r, r`; an 8- or 16-bit write keeps the bits above
  * it; any other write is unknown. A compare of a register with a constant
  * bounds it on the edge where the jump says it is not above
- * (moatK_range_edge). Joins take the larger bound, widened to the next
+ * (moatK_range_edge), and every register known to hold a copy of it
+ * (`mov %r12d, %edi` before `cmp $3, %r12d`; a write of either ends
+ * that). Joins take the larger bound, widened to the next
  * 2^k - 1, so that a bound grows at most 64 times (loops converge).
  *
  * Spills: a 4- or 8-byte `mov` of a register to rbp + disp keeps its
@@ -29,6 +31,7 @@
  * store through another register and any call do.
  */
 #include <Zydis/Zydis.h>
+#include <string.h>
 
 #include "regs.h"
 #include "verify.h"
@@ -146,6 +149,17 @@ moatK_range_unknown(KRange *g)
     g->spk_ok = false;
     g->fd = 0;
     g->esc = false;
+    memset(g->rep, 0, sizeof g->rep);
+}
+
+/* r is written: no copy is of it, and it is a copy of nothing. */
+static void
+unlink(KRange *g, int r)
+{
+    for (int k = 0; k < 16; k++)
+        if (g->rep[k] == r + 1)
+            g->rep[k] = 0;
+    g->rep[r] = 0;
 }
 
 /* A call: the callee writes below sp (its frame), and keeps rbp and the
@@ -165,6 +179,7 @@ moatK_range_call(KRange *g, bool keeps)
         if (!keeps || (0x0fc7u >> r & 1)) {     /* rax-rdi, r8-r11 */
             g->max[r] = UINT64_MAX;
             g->fd &= (uint16_t)~(1u << r);
+            unlink(g, r);
         }
     for (uint32_t i = 0; i < g->nslot; i++)
         if (frame_kept && g->spk_ok && g->slot[i].disp >= g->spk)
@@ -301,6 +316,17 @@ moatK_range_step(const ZydisDecodedInstruction *in,
 {
     uint64_t *max = g->max, old[16];
 
+    /* `mov %s, %r` of the whole value (32 bits: s's upper half zero) */
+    int cs = in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+             ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+             ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+             ops[0].size == ops[1].size &&
+             moatK_gpr(ops[0].reg.value) >= 0 &&
+             moatK_gpr(ops[1].reg.value) >= 0 &&
+             (ops[0].size == 64 ||
+              (ops[0].size == 32 &&
+               max[moatK_gpr(ops[1].reg.value)] <= U32))
+                 ? moatK_gpr(ops[1].reg.value) : -1;
     bool reads_frame = false;     /* a 64-bit result from a frame address */
     for (uint8_t i = 0; i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
@@ -335,6 +361,14 @@ moatK_range_step(const ZydisDecodedInstruction *in,
             g->fd |= (uint16_t)(1u << r);
         else
             g->fd &= (uint16_t)~(1u << r);
+        if (i == 0 && cs >= 0 && cs != r) {
+            unlink(g, r);
+            if (!g->rep[cs])
+                g->rep[cs] = (uint8_t)(cs + 1);
+            g->rep[r] = g->rep[cs];
+        } else if (!(i == 0 && cs == r)) {
+            unlink(g, r);
+        }
         if (o->size == 8 || o->size == 16)       /* the bits above kept */
             max[r] = old[r] | 0xffff;
         else if (up > 0)
@@ -388,8 +422,10 @@ moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g)
         bound = cmp->imm - 1;                   /* below */
     else
         return;
-    if (bound < max[cmp->reg])
-        max[cmp->reg] = bound;
+    for (int r = 0; r < 16; r++)        /* it, and the copies of it */
+        if ((r == cmp->reg || (g->rep[r] && g->rep[r] == g->rep[cmp->reg]))
+            && bound < max[r])
+            max[r] = bound;
 }
 
 bool
@@ -420,6 +456,11 @@ moatK_range_meet(KRange *to, const KRange *in)
         to->slot[n++] = *t;
     }
     to->nslot = n;
+    for (int r = 0; r < 16; r++)
+        if (to->rep[r] && to->rep[r] != in->rep[r]) {
+            to->rep[r] = 0;
+            changed = true;
+        }
     if ((in->fd & ~to->fd) || (in->esc && !to->esc)) {
         to->fd |= in->fd;
         to->esc |= in->esc;

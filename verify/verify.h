@@ -287,6 +287,8 @@ typedef struct KRange {
     int64_t  spk;
     uint16_t fd;                /* bit r: r may hold a frame address */
     bool     esc;               /* a frame address was stored to memory */
+    uint8_t  rep[16];           /* r holds what register rep[r] - 1 does
+                                 * (a copy); 0: none */
 } KRange;
 /* A compare `cmp r, imm`: */
 typedef struct KCmp {

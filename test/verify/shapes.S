@@ -53,6 +53,11 @@
  *             starts there (proven again).         BREAK=15: it targets
  *                                                  jump 1's sequence past
  *                                                  its check
+ *   f_copy    the index is a copy of the register compared, made in an
+ *             earlier block (quickjs -O3: `mov %r12d, %edi` ... `cmp $3,
+ *             %r12d; ja` ... `movslq (%r9,%rdi,4)`).
+ *                                                  BREAK=17: the copy
+ *                                                  changed after it
  *   f_join    a switch on a value set to 0..3 by several predecessors.
  *                                                  BREAK=12: one sets 4
  *                                                  (the table is last in
@@ -424,6 +429,35 @@ f_late:
     ret
     .size   f_late, . - f_late
 
+    .globl  f_copy
+    .type   f_copy, @function
+f_copy:
+    mov     %esi, %r10d
+    and     $15, %r10d
+    mov     %r10d, %edi             /* the copy */
+    test    %edx, %edx
+    je      .Lc_out
+#if BREAK == 17
+    add     $4, %edi
+#endif
+    cmp     $3, %r10d
+    ja      .Lc_out
+    test    %ecx, %ecx              /* a block of its own */
+    jne     .Lc_win
+    ret
+.Lc_win:
+    lea     .Ltab_c(%rip), %r9
+    movslq  (%r9,%rdi,4), %rax
+    add     %r9, %rax
+    jmp     *%rax
+.Lc_0:
+.Lc_1:
+.Lc_2:
+.Lc_3:
+.Lc_out:
+    ret
+    .size   f_copy, . - f_copy
+
     .globl  f_join
     .type   f_join, @function
 f_join:
@@ -499,6 +533,11 @@ f_join:
     .long   .Ll_w1 - .Ltab_l2
 #endif
     .long   .Ll_out - .Ltab_l2
+.Ltab_c:
+    .long   .Lc_0 - .Ltab_c
+    .long   .Lc_1 - .Ltab_c
+    .long   .Lc_2 - .Ltab_c
+    .long   .Lc_3 - .Ltab_c
 .Ltab_j:
     .long   .Lj_0 - .Ltab_j
     .long   .Lj_1 - .Ltab_j

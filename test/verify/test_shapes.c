@@ -1,14 +1,14 @@
 /* test_shapes.c - rules table, saved and end on hand-assembled objects
- * (shapes.S; argv: the object with no defect, then BREAK=1..16): the
+ * (shapes.S; argv: the object with no defect, then BREAK=1..17): the
  * shapes of honest -O2/-O3 code the default rules used to reject (an
  * index zero-extended in an earlier block, a table address kept in a
  * callee-saved register across calls of a function of the object and of
  * a runtime helper, a block that ends in `call moatR_trap`, a function
  * that ends in a call of one that never returns, an index bounded by its
  * arithmetic, spilled and reloaded across a call, set by several
- * predecessors, two jumps proven together, a table target found late in
- * another jump's sequence; a heap index computed from an sp-derived
- * value) verify with no violation, and each defect is
+ * predecessors, compared through a copy, two jumps proven together, a
+ * table target found late in another jump's sequence; a heap index
+ * computed from an sp-derived value) verify with no violation, and each defect is
  * rejected by the rule it breaks, at the function it is in.
  */
 #include <setjmp.h>
@@ -23,7 +23,7 @@
 #include "util.h"
 #include "verify.h"
 
-#define NOBJ 17
+#define NOBJ 18
 static const char *paths[NOBJ];
 
 static KReport *
@@ -60,8 +60,8 @@ honest_shapes_verify(void **state)
     (void)state;
     KReport *r = check(0);
     assert_int_equal(r->nviol, 0);
-    assert_int_equal(r->checked[K_TABLE], 14);
-    assert_int_equal(r->checked[K_SAVED], 14);
+    assert_int_equal(r->checked[K_TABLE], 15);
+    assert_int_equal(r->checked[K_SAVED], 15);
     assert_int_equal(r->failed[K_SAVED], 0);
     free(r);
 }
@@ -226,11 +226,18 @@ spill_overwritten_by_pointer_rejected(void **state)
     one_jump_rejected(16, "f_spill");
 }
 
+static void
+copy_changed_rejected(void **state)
+{
+    (void)state;
+    one_jump_rejected(17, "f_copy");
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc != NOBJ + 1) {
-        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES16.o\n", argv[0]);
+        fprintf(stderr, "usage: %s SHAPES0.o ... SHAPES17.o\n", argv[0]);
         return 2;
     }
     for (int i = 0; i < NOBJ; i++)
@@ -253,6 +260,7 @@ main(int argc, char **argv)
         cmocka_unit_test(spill_below_sp_rejected),
         cmocka_unit_test(entry_past_check_rejected),
         cmocka_unit_test(spill_overwritten_by_pointer_rejected),
+        cmocka_unit_test(copy_changed_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
