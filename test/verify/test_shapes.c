@@ -8,8 +8,8 @@
  * arithmetic, spilled and reloaded across a call, set by several
  * predecessors, compared through a copy, two jumps proven together, a
  * table target found late in another jump's sequence; a heap index
- * computed from an sp-derived value) verify with no violation, and each defect is
- * rejected by the rule it breaks, at the function it is in.
+ * computed from an sp-derived value) verify with no violation, and each
+ * defect is rejected by the rule it breaks, at the function it is in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
