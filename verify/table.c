@@ -607,6 +607,9 @@ round_of(KCheck *c, const KFunc *f, KFuncMap *m, const uint32_t *jmp,
     moatK_table_bases_free(m->bases);
     m->bases = NULL;
     m->jmode = mode;
+    /* the memory rule trusts the entry loads of the proofs that stand:
+     * this round's (a jump is proven again in every round) */
+    memset(m->is_tload, 0, f->hi - f->lo);
     for (uint32_t k = 0; k < m->njt; k++) {
         got[k] = (KJumpTab){ m->insn[jmp[k]], 0, 0, 0 };
         if (res[k] != R_BAD) {
