@@ -18,8 +18,8 @@ const char *const moatK_rule_name[K_NRULES] = {
     [K_OBJECT] = "object", [K_DECODE] = "decode", [K_RELOC] = "reloc",
     [K_JUMP] = "jump", [K_END] = "end", [K_CALL] = "call",
     [K_EXTERN] = "extern", [K_TABLE] = "table", [K_CODEPTR] = "codeptr",
-    [K_INSN] = "insn", [K_SEGMENT] = "segment", [K_MEMORY] = "memory",
-    [K_ICALL] = "indirect-call", [K_STACK] = "stack",
+    [K_INSN] = "insn", [K_SEGMENT] = "segment", [K_SAVED] = "saved",
+    [K_MEMORY] = "memory", [K_ICALL] = "indirect-call", [K_STACK] = "stack",
 };
 
 const char *const moatK_unchecked[] = {
@@ -69,7 +69,7 @@ count_unit(KCheck *c, const KRule *rules, size_t n)
 
 static const KRule func_rules[] = { K_DECODE, K_RELOC, K_JUMP, K_END,
                                     K_CALL, K_TABLE, K_INSN, K_SEGMENT,
-                                    K_MEMORY, K_ICALL, K_STACK };
+                                    K_SAVED, K_MEMORY, K_ICALL, K_STACK };
 /* the last three (moatK_flow_rule) only with check_memory */
 #define NFUNC_RULES(c) (sizeof func_rules / sizeof func_rules[0] - \
                         ((c)->rep->check_memory ? 0u : 3u))
@@ -175,19 +175,25 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
             if (c.desc.role && c.desc.vals && c.desc.args)
                 moatK_desc_read(&c.obj, &c.desc);
         }
-        c.may_return = moatU_calloc(c.obj.nfn + 1, sizeof *c.may_return);
-        c.end_call = moatU_calloc(c.obj.nfn + 1, sizeof *c.end_call);
-        if (!alloc_tables(&c) || !c.may_return || !c.end_call) {
+        c.trust = moatU_calloc(c.obj.nfn + 1, 1);
+        c.ends = moatU_calloc(c.obj.nfn + 1, sizeof *c.ends);
+        moatK_ends_init(&c);
+        if (!alloc_tables(&c) || !c.trust || !c.ends) {
             moatK_violation(&c, K_OBJECT, 0, "out of memory");
         } else {
             for (uint32_t i = 0; i < c.obj.nfn; i++) {
                 c.fn = &c.obj.fn[i];
                 moatK_check_func(&c, c.fn);
                 rep->nfuncs++;
+                c.trust[i] |= (uint8_t)((c.broke[K_TABLE] ? K_FAILED_TABLE
+                                                          : 0) |
+                                        (c.broke[K_SAVED] ? K_FAILED_SAVED
+                                                          : 0));
                 count_unit(&c, func_rules, NFUNC_RULES(&c));
             }
             c.fn = NULL;
-            moatK_check_end_calls(&c);
+            moatK_ends_settle(&c);
+            moatK_saved_settle(&c);
             check_externs(&c);
             check_code_pointers(&c);
         }
@@ -196,8 +202,8 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     for (uint32_t i = 0; c.table_used && i < c.obj.nsec; i++)
         moatU_free(c.table_used[i]);
     moatU_free(c.table_used);
-    moatU_free(c.may_return);
-    moatU_free(c.end_call);
+    moatU_free(c.trust);
+    moatU_free(c.ends);
     moatU_free(c.desc.role);
     moatU_free(c.desc.vals);
     moatU_free(c.desc.args);

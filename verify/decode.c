@@ -28,9 +28,9 @@ typedef struct FnState {
     uint32_t    *ijmp;          /* indices in insn of indirect jumps */
     uint32_t     nijmp;
     bool         ends_ok;       /* the last instruction cannot fall on */
-    bool         leaves;        /* a ret, or a jump out of f */
-    uint32_t     end_call;      /* the last instruction calls function
-                                 * end_call - 1 of the object (0: not) */
+    bool         exits;         /* a ret or a jump out of the function */
+    const KFunc *called;        /* by the last instruction, if a direct
+                                 * call of a function of the object */
 } FnState;
 
 /* A relocation on the branch target or displacement of an instruction. */
@@ -109,19 +109,6 @@ patched_target(const KObj *o, const KRel *r, uint64_t next, uint32_t *sec,
     return true;
 }
 
-/* A call or jump from f to (sec, to), outside f: a jump leaves f (a tail
- * call), a call of a function of the object is remembered (end rule). */
-static void
-note_callee(FnState *st, uint32_t sec, uint64_t to, bool is_call)
-{
-    const KFunc *g = moatK_func_at(&st->c->obj, sec, to);
-
-    if (!is_call)
-        st->leaves = true;
-    else if (g && g->lo == to)
-        st->end_call = (uint32_t)(g - st->c->obj.fn) + 1;
-}
-
 /* A call, or a jump that leaves f, through a relocation: to an allowed
  * runtime symbol exactly, or to the start of a function of the object. */
 static void
@@ -137,10 +124,10 @@ check_patched_call(FnState *st, uint64_t off, const KRel *r, uint64_t next,
         if (!moatK_symbol_allowed(s->name))
             moatK_violation(st->c, K_CALL, off, "call to %s, which is not "
                             "on the runtime's allow-list", sym_name(o, r->sym));
-        else if ((next - r->off) + (uint64_t)r->addend != 0)
+        else if ((int64_t)(next - r->off) + r->addend != 0)
             moatK_violation(st->c, K_CALL, off, "call to %s%+" PRId64
                             " (not the symbol itself)", s->name,
-                            (int64_t)((next - r->off) + (uint64_t)r->addend));
+                            (int64_t)(next - r->off) + r->addend);
         *noreturn = moatK_symbol_noreturn(s->name);
         return;
     }
@@ -153,7 +140,8 @@ check_patched_call(FnState *st, uint64_t off, const KRel *r, uint64_t next,
         st->br[st->nbr++] = (Branch){ off, to };
         return;
     }
-    note_callee(st, sec, to, is_call);
+    st->exits |= !is_call;
+    st->called = is_call ? moatK_func_at(o, sec, to) : NULL;
     if (!moatK_func_at(o, sec, to))
         moatK_violation(st->c, K_CALL, off, "call to %s+0x%" PRIx64 ", not "
                         "the start of a function", o->sec[sec].name, to);
@@ -177,7 +165,9 @@ check_direct(FnState *st, uint64_t off, const ZydisDecodedInstruction *in,
         st->br[st->nbr++] = (Branch){ off, to };
         return;
     }
-    note_callee(st, f->sec, to, is_call);
+    st->exits |= !is_call;
+    st->called = is_call && to < st->s->size
+                     ? moatK_func_at(&st->c->obj, f->sec, to) : NULL;
     if (to >= st->s->size)
         moatK_violation(st->c, is_call ? K_CALL : K_JUMP, off, "%s to an "
                         "address outside the object's code (0x%" PRIx64 ")",
@@ -201,14 +191,19 @@ flow(FnState *st, uint32_t idx, const ZydisDecodedInstruction *in,
     bool     is_jmp = in->meta.category == ZYDIS_CATEGORY_UNCOND_BR;
 
     st->ends_ok = false;
-    st->end_call = 0;
+    st->called = NULL;
+    if ((in->meta.category == ZYDIS_CATEGORY_RET ||
+         in->meta.category == ZYDIS_CATEGORY_COND_BR ||
+         in->meta.category == ZYDIS_CATEGORY_UNCOND_BR) &&
+        off + in->length < st->f->hi)   /* the analyses' blocks end */
+        st->m.is_target[off + in->length - st->f->lo] |= K_AFTER_BRANCH;
     if (in->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
         moatK_violation(st->c, K_SEGMENT, off, "%s: far control transfer",
                         ZydisMnemonicGetString(in->mnemonic));
         return;
     }
     if (in->meta.category == ZYDIS_CATEGORY_RET) {
-        st->ends_ok = st->leaves = true;
+        st->ends_ok = st->exits = true;
         return;
     }
     bool is_branch = in->meta.category == ZYDIS_CATEGORY_CALL || is_jmp ||
@@ -225,7 +220,7 @@ flow(FnState *st, uint32_t idx, const ZydisDecodedInstruction *in,
         return;
     }
     st->ends_ok = is_jmp;
-    st->leaves |= is_jmp;   /* a table jump or a trampoline's tail call */
+    st->exits |= is_jmp && ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER;
     if (is_jmp && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER)
         st->ijmp[st->nijmp++] = idx;
     else
@@ -339,20 +334,19 @@ check_targets(FnState *st)
     size_t fi = (size_t)(f - st->c->obj.fn);
     bool   tramp_only = st->c->desc.ok && st->c->desc.role &&
                         st->c->desc.role[fi] == K_ROLE_TRAMP;
-    for (uint32_t k = 0; k < st->nijmp; k++) {
-        if (tramp_only) {
-            /* a trampoline's `jmp *code`: a tail call of the code the
-             * runtime passed, an indirect call (rule not checked) */
-            st->c->rep->nindirect_calls++;
-            continue;
-        }
-        proven[k] = moatK_prove_table(st->c, f, &st->m, st->ijmp[k],
-                                      &win[k]);
+    if (tramp_only) {
+        /* a trampoline's `jmp *code`: a tail call of the code the runtime
+         * passed, an indirect call (rule not checked) */
+        st->c->rep->nindirect_calls += st->nijmp;
+        st->exits |= st->nijmp > 0;
+    } else {
+        moatK_prove_tables(st->c, f, &st->m, st->ijmp, st->nijmp, win,
+                           proven);
     }
     for (uint32_t k = 0; k < st->nijmp; k++) {
         uint64_t jmp = st->insn[st->ijmp[k]];
         for (uint64_t a = win[k] + 1; proven[k] && a <= jmp; a++)
-            if (st->m.is_target[a - f->lo]) {
+            if (st->m.is_target[a - f->lo] & (1 | K_TABLE_TARGET)) {
                 moatK_violation(st->c, K_TABLE, jmp, "a branch enters the "
                                 "table jump's sequence at 0x%" PRIx64
                                 ", past its bounds check", a);
@@ -371,10 +365,8 @@ check_memory(FnState *st)
 {
     for (int r = 0; r < K_NRULES; r++)
         if (st->c->broke[r]) {
-            for (int k = K_MEMORY; k <= K_STACK; k++)
-                moatK_violation(st->c, (KRule)k, st->f->lo, "not examined: "
-                                "the function breaks rule %s",
-                                moatK_rule_name[r]);
+            moatK_violation(st->c, K_MEMORY, st->f->lo, "not examined: the "
+                            "function breaks rule %s", moatK_rule_name[r]);
             return;
         }
     moatK_check_memory(st->c, st->f, &st->m, &st->c->desc);
@@ -398,14 +390,22 @@ moatK_check_func(KCheck *c, const KFunc *f)
         moatK_violation(c, K_DECODE, f->lo, "out of memory");
     else if (decode_all(&st)) {
         c->rep->ninsns += st.m.ninsn;
-        uint32_t i = (uint32_t)(f - c->obj.fn);
-        c->may_return[i] = st.leaves;
-        if (!st.ends_ok && st.end_call)
-            c->end_call[i] = st.end_call;   /* moatK_check_end_calls */
-        else if (!st.ends_ok)
+        check_targets(&st);
+        /* a last call of a function of the object: ends.c decides once
+         * every function is known whether that one never returns */
+        KEnd *e = c->ends ? &c->ends[f - c->obj.fn] : NULL;
+        if (e)
+            *e = (KEnd){ .exits = st.exits, .local = st.ends_ok,
+                         .last = st.insn[st.m.ninsn - 1],
+                         .call = st.called && !st.ends_ok
+                                     ? (uint32_t)(st.called - c->obj.fn)
+                                     : UINT32_MAX };
+        if (!st.ends_ok && (!e || e->call == UINT32_MAX))
             moatK_violation(c, K_END, st.insn[st.m.ninsn - 1], "the function "
                             "can run past its last instruction");
-        check_targets(&st);
+        size_t fi = (size_t)(f - c->obj.fn);
+        moatK_check_saved(c, f, &st.m, c->desc.ok && c->desc.role &&
+                                           c->desc.role[fi] == K_ROLE_TRAMP);
     }
     if (c->rep->check_memory)
         check_memory(&st);
@@ -416,41 +416,4 @@ moatK_check_func(KCheck *c, const KFunc *f)
     moatU_free(st.insn);
     moatU_free(st.br);
     moatU_free(st.ijmp);
-}
-
-/* A function never returns when it has no ret and no jump out of it (it
- * leaves only through calls) and, if its last instruction is a call of a
- * function of the object, that one never returns either: the greatest
- * fixpoint, so that mutual recursion with no ret (which ends on the stack
- * guard) counts as never returning. A function whose last call can
- * return would run on into the next function: rule end. Counted against
- * the caller's unit here, after the per-function counts. */
-void
-moatK_check_end_calls(KCheck *c)
-{
-    uint32_t n = c->obj.nfn;
-    bool     changed = true;
-
-    while (changed) {       /* n rounds at most: each flips one or none */
-        changed = false;
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t g = c->end_call[i];
-            if (!c->may_return[i] && g && c->may_return[g - 1]) {
-                c->may_return[i] = true;
-                changed = true;
-            }
-        }
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t g = c->end_call[i];
-        if (!g || !c->may_return[g - 1])
-            continue;
-        c->fn = &c->obj.fn[i];
-        moatK_violation(c, K_END, c->fn->hi - 1, "the function can run past "
-                        "its last instruction: it ends with a call of %s, "
-                        "which can return", c->obj.fn[g - 1].name);
-        c->rep->failed[K_END]++;
-        c->broke[K_END] = false;
-    }
-    c->fn = NULL;
 }

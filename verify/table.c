@@ -11,23 +11,33 @@
  *
  * It executes the straight-line run of instructions before the jump
  * symbolically (every register write is a fresh value unless it copies
- * one; stack slots at constant rbp/rsp offsets are tracked; a bound comes
- * only from the compare-and-branch), then checks each of the N + 1 table
- * entries: a PC32 relocation whose target is an instruction of the same
- * function. decode.c then checks that no branch enters the run past its
- * start. Anything else is not proven, so rejected.
+ * one; stack slots at constant rbp/rsp offsets are tracked, a slot read
+ * before any write holds one value; a bound comes from the
+ * compare-and-branch, `and`, `shr`, `bextr`; a call keeps rbx, rbp,
+ * r12-r15 when the callee does, rule saved), starting from what
+ * table_base.c knows there (table addresses, bounds of registers and
+ * spills), then checks each of the N + 1 table entries: a PC32
+ * relocation whose target is an instruction of the same function. The
+ * jumps of a function are proven together (moatK_prove_tables). decode.c
+ * then checks that no branch enters the run past its start. Anything
+ * else is not proven, so rejected.
  */
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
 #include <string.h>
 
 #include "regs.h"
+#include "util.h"
 #include "verify.h"
 
 #define WINDOW 32u          /* instructions before the jump we look at */
 #define NSLOT  16u
-#define NFACT  16u
+#define NFACT  64u
 #define MAX_ENTRIES (1u << 20)
+#define MAX_ROUNDS  4u      /* of moatK_prove_tables: each recomputes
+                             * table_base.c's analysis */
+
+enum { R_NO, R_OK, R_BAD };     /* a jump: not proven, proven, bad table */
 
 enum { V_SYM, V_TABLE, V_ENTRY, V_TARGET, V_CONST /* value n */ };
 
@@ -68,6 +78,7 @@ typedef struct Sym {
     Val          cmp_val;
     uint8_t      cmp_form;  /* the compare's width as a form */
     uint64_t     cmp_imm;
+    const KRange *g;        /* table_range.c's bounds at the start */
 } Sym;
 
 static Val
@@ -156,6 +167,26 @@ slot_clobber(Sym *s, int base, int64_t disp, uint16_t size)
     }
 }
 
+/* A slot the run has not written, loaded: a fresh value it then holds
+ * until written (so two loads of it are the same value), bounded by
+ * table_range.c's bound of an rbp spill. NULL when no slot is free. */
+static Slot *
+slot_first_load(Sym *s, int base, int64_t disp, uint8_t size)
+{
+    uint64_t max = base == 5 && s->g ? moatK_range_slot(s->g, disp, size)
+                                     : UINT64_MAX;
+
+    for (uint32_t i = 0; i < NSLOT; i++)
+        if (!s->slot[i].used) {
+            Val v = fresh(s, size == 4 || max <= UINT32_MAX);
+            if (max < UINT64_MAX)
+                add_fact(s, v.sym, F_FULL, max);
+            s->slot[i] = (Slot){ true, (uint8_t)base, disp, size, v };
+            return &s->slot[i];
+        }
+    return NULL;
+}
+
 static bool
 is_frame_mem(const ZydisDecodedOperand *o, int *base)
 {
@@ -206,6 +237,9 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && is_frame_mem(src, &base)) {
         Slot *t = slot_at(s, base, src->mem.disp.value);
+        if (!t && (d->size == 64 || d->size == 32))
+            t = slot_first_load(s, base, src->mem.disp.value,
+                                (uint8_t)(d->size / 8));
         if (!t || (d->size != 64 && d->size != 32) || t->size * 8 != d->size)
             return false;
         *out = t->v;
@@ -259,6 +293,8 @@ model_add(Sym *s, const ZydisDecodedInstruction *in,
           const ZydisDecodedOperand *ops, Val *out)
 {
     if (in->mnemonic != ZYDIS_MNEMONIC_ADD || ops[0].size != 64 ||
+        ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        moatK_gpr(ops[0].reg.value) < 0 ||
         ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER ||
         moatK_gpr(ops[1].reg.value) < 0)
         return false;
@@ -306,16 +342,26 @@ model_flags(Sym *s, const ZydisDecodedInstruction *in,
     }
 }
 
-/* `and r, imm` with imm >= 0: the result (fresh) is at most imm. */
+/* `and r, imm` with imm >= 0: the result (fresh) is at most imm; `shr r,
+ * imm`: at most the register's all-ones >> imm. */
 static void
 mask_fact(Sym *s, const ZydisDecodedInstruction *in,
-          const ZydisDecodedOperand *ops, const Val *res)
+          const ZydisDecodedOperand *ops, const Val *before, const Val *res)
 {
-    if (in->mnemonic != ZYDIS_MNEMONIC_AND ||
+    if ((in->mnemonic != ZYDIS_MNEMONIC_AND &&
+         in->mnemonic != ZYDIS_MNEMONIC_SHR) ||
         ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
         (ops[0].size != 32 && ops[0].size != 64))
         return;
     uint64_t imm = ops[1].imm.value.u;
+    if (in->mnemonic == ZYDIS_MNEMONIC_SHR) {
+        uint64_t w = ops[0].size == 32 ? UINT32_MAX : UINT64_MAX, b;
+        if (bounded(s, before, &b) && b < w)
+            w = b;
+        add_fact(s, res->sym, ops[0].size == 32 ? F_ZX32 : F_FULL,
+                 w >> (imm & (ops[0].size == 32 ? 31 : 63)));
+        return;
+    }
     if (ops[0].size == 32)
         add_fact(s, res->sym, F_ZX32, imm & 0xffffffffu);
     else if ((int64_t)imm >= 0)
@@ -352,11 +398,19 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     if (in->meta.category == ZYDIS_CATEGORY_COND_BR)
         branch_fact(s, in->mnemonic);
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
+        /* rbx, rbp, r12-r15 kept if the callee restores them (rule
+         * saved); the frame slots are not followed across it */
+        bool noreturn, keeps = moatK_call_keeps_saved(
+                           s->c, off, in, K_TRUST_TABLE, &noreturn);
         memset(s->slot, 0, sizeof s->slot);
         for (int r = 0; r < 16; r++)
-            s->reg[r] = fresh(s, false);
+            if (!keeps || (0x0fc7u >> r & 1))
+                s->reg[r] = fresh(s, false);
     }
     model_flags(s, in, ops);
+    int r0 = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                 ? moatK_gpr(ops[0].reg.value) : -1;
+    Val before = r0 >= 0 ? s->reg[r0] : (Val){ 0 };     /* what shr reads */
     for (uint8_t i = 0; i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
         if (!(o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
@@ -364,9 +418,10 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         if (o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
             moatK_gpr(o->reg.value) >= 0) {
             int r = moatK_gpr(o->reg.value);
-            s->reg[r] = (i == 0 && known) ? v : fresh(s, o->size == 32);
+            s->reg[r] = (i == 0 && known)
+                            ? v : fresh(s, moatK_upper_after(in, o) > 0);
             if (i == 0 && !known) {
-                mask_fact(s, in, ops, &s->reg[r]);
+                mask_fact(s, in, ops, &before, &s->reg[r]);
                 bextr_fact(s, in, ops, &s->reg[r]);
             }
             if (r == 4 || r == 5)       /* rsp, rbp moved: their slots */
@@ -396,37 +451,58 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     }
 }
 
-/* Checks the table's entries 0..t->n and marks their targets. */
+/* Entry i of table t: its target in f (*to), and its relocation (*rel);
+ * false when it is not a PC32 relocation to an instruction of f. */
 static bool
-check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
-              const Val *t)
+entry_at(const KCheck *c, const KFunc *f, const KFuncMap *m, const Val *t,
+         uint64_t i, uint64_t *to, uint32_t *rel)
 {
     const KObj *o = &c->obj;
     const KSec *ts = &o->sec[t->tsec];
+    uint64_t    at = t->toff + 4 * i;
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
+    const KSym *sym = n == 1 ? &o->sym[r->sym] : NULL;
+
+    if (!sym || r->off != at || r->type != K_R_PC32 || sym->shndx != f->sec)
+        return false;
+    *to = sym->value + (uint64_t)r->addend - 4 * i;
+    *rel = (uint32_t)(r - ts->rel);
+    return *to >= f->lo && *to < f->hi && m->is_insn[*to - f->lo];
+}
+
+/* Checks the table's entries 0..t->n, then marks their targets; quiet:
+ * records no violation (a bound from a first try may be too loose). */
+static bool
+check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
+              const Val *t, bool quiet)
+{
+    const KSec *ts = &c->obj.sec[t->tsec];
+    uint64_t    to;
+    uint32_t    rel;
 
     if (t->n >= MAX_ENTRIES || t->toff > ts->size ||
         (t->n + 1) * 4 > ts->size - t->toff) {
-        moatK_violation(c, K_TABLE, jmp, "jump table of %" PRIu64 " entries "
-                        "at %s+0x%" PRIx64 " outside its section", t->n + 1,
-                        ts->name, t->toff);
+        if (!quiet)
+            moatK_violation(c, K_TABLE, jmp, "jump table of %" PRIu64
+                            " entries at %s+0x%" PRIx64 " outside its "
+                            "section", t->n + 1, ts->name, t->toff);
         return false;
     }
-    for (uint64_t i = 0; i <= t->n; i++) {
-        uint64_t    at = t->toff + 4 * i, to;
-        uint32_t    n;
-        const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
-        const KSym *sym = n == 1 ? &o->sym[r->sym] : NULL;
-        bool ok = sym && r->off == at && r->type == K_R_PC32 &&
-                  sym->shndx == f->sec;
-        to = ok ? sym->value + (uint64_t)r->addend - 4 * i : 0;
-        if (!ok || to < f->lo || to >= f->hi || !m->is_insn[to - f->lo]) {
-            moatK_violation(c, K_TABLE, jmp, "jump table entry %" PRIu64
-                            " (%s+0x%" PRIx64 ") is not an instruction of "
-                            "the function", i, ts->name, at);
+    for (uint64_t i = 0; i <= t->n; i++)
+        if (!entry_at(c, f, m, t, i, &to, &rel)) {
+            if (!quiet)
+                moatK_violation(c, K_TABLE, jmp, "jump table entry %" PRIu64
+                                " (%s+0x%" PRIx64 ") is not an instruction "
+                                "of the function", i, ts->name,
+                                t->toff + 4 * i);
             return false;
         }
+    for (uint64_t i = 0; i <= t->n; i++) {
+        entry_at(c, f, m, t, i, &to, &rel);
+        m->nmarked += !(m->is_target[to - f->lo] & K_TABLE_TARGET);
         m->is_target[to - f->lo] |= 1 | K_TABLE_TARGET;
-        moatK_table_entry_used(c, t->tsec, (uint32_t)(r - ts->rel));
+        moatK_table_entry_used(c, t->tsec, rel);
     }
     return true;
 }
@@ -436,16 +512,24 @@ check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
  * table jump in this window, -1: a table with bad entries (recorded). */
 static int
 run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
-           uint32_t at, const uint32_t *bsec, const uint64_t *boff)
+           uint32_t at, const uint32_t *bsec, const uint64_t *boff,
+           const KRange *g, KJumpTab *tab, bool quiet)
 {
-    Sym          s = { .c = c, .f = f };
+    Sym          s = { .c = c, .f = f, .g = g };
     ZydisDecoder d;
     const KSec  *sec = &c->obj.sec[f->sec];
     uint64_t     jmp = m->insn[at], tload = UINT64_MAX;
     Val          tval = { 0 };
 
     for (int r = 0; r < 16; r++) {
-        s.reg[r] = fresh(&s, false);
+        s.reg[r] = fresh(&s, g && g->max[r] <= UINT32_MAX);
+        if (g && g->max[r] < UINT64_MAX)    /* table_range.c's bound */
+            add_fact(&s, s.reg[r].sym, F_FULL, g->max[r]);
+        for (int k = 0; g && g->rep[r] && k < r; k++)
+            if (g->rep[k] == g->rep[r] && s.reg[k].kind == V_SYM) {
+                s.reg[r] = s.reg[k];        /* a copy: the same value */
+                break;
+            }
         if (bsec && bsec[r])
             s.reg[r] = (Val){ .kind = V_TABLE, .tsec = bsec[r],
                               .toff = boff[r] };
@@ -472,8 +556,9 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
         Val *t = r0 >= 0 ? &s.reg[r0] : NULL;
         if (!t || t->kind != V_TARGET)
             return 0;
-        if (!check_entries(c, f, m, jmp, t))
+        if (!check_entries(c, f, m, jmp, t, quiet))
             return -1;
+        *tab = (KJumpTab){ jmp, t->tsec, t->toff, t->n };
         /* the entry load marked proven reads this table, within it */
         if (tload != UINT64_MAX && tval.tsec == t->tsec &&
             tval.toff == t->toff && tval.n == t->n)
@@ -483,24 +568,123 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
     return 0;
 }
 
-bool
-moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
-                  uint64_t *win_lo)
+/* 1: the jump at insn index `at` is proven (its targets marked), 0: not,
+ * -1: its table has bad entries (recorded). */
+static int
+prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
+          uint64_t *win_lo, KJumpTab *tab)
 {
     uint32_t start = at, bsec[16];
     uint64_t boff[16];
+    KRange   g;
 
     while (start > 0 && at - start < WINDOW &&
-           !m->is_target[m->insn[start] - f->lo])
+           !(m->is_target[m->insn[start] - f->lo] & (1 | K_TABLE_TARGET)))
         start--;
     *win_lo = m->insn[start];
-    int rc = run_window(c, f, m, start, at, NULL, NULL);
-    /* the table's address may have been loaded before the window (LLVM
-     * hoists it out of loops): ask which registers hold one there */
-    if (rc == 0 && moatK_table_bases(c, f, m, start, bsec, boff))
-        rc = run_window(c, f, m, start, at, bsec, boff);
-    if (rc == 0)
-        moatK_violation(c, K_TABLE, m->insn[at], "indirect jump not proven "
-                        "to be a bounded table jump");
-    return rc == 1;
+    /* first from nothing (quiet: a bound found here may be looser than
+     * one from before the window); then, unless proven, from what the
+     * table's address may have been loaded before the window (LLVM
+     * hoists it out of loops) and what bounds registers there */
+    int rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, true);
+    if (rc != 1 && moatK_table_bases(c, f, m, start, bsec, boff, &g))
+        rc = run_window(c, f, m, start, at, bsec, boff, &g, tab, false);
+    else if (rc != 1)
+        rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, false);
+    return rc;
+}
+
+/* One round: table_base.c's analysis in `mode` (KFuncMap.jmode) with
+ * the tables of the guess m->jt, then every jump whose table is not bad,
+ * into got[]. Returns whether the round is self-consistent: each jump
+ * the guess gave a table proven again with that same table. */
+static bool
+round_of(KCheck *c, const KFunc *f, KFuncMap *m, const uint32_t *jmp,
+         uint8_t mode, uint8_t *res, uint64_t *win_lo, KJumpTab *got)
+{
+    bool ok = true;
+
+    moatK_table_bases_free(m->bases);
+    m->bases = NULL;
+    m->jmode = mode;
+    /* the memory rule trusts the entry loads of the proofs that stand:
+     * this round's (a jump is proven again in every round) */
+    memset(m->is_tload, 0, f->hi - f->lo);
+    for (uint32_t k = 0; k < m->njt; k++) {
+        got[k] = (KJumpTab){ m->insn[jmp[k]], 0, 0, 0 };
+        if (res[k] != R_BAD) {
+            int rc = prove_one(c, f, m, jmp[k], &win_lo[k], &got[k]);
+            res[k] = rc == 1 ? R_OK : rc < 0 ? R_BAD : R_NO;
+        }
+        if (res[k] != R_OK)
+            got[k].tsec = 0;
+        ok &= !m->jt[k].tsec || (got[k].tsec == m->jt[k].tsec &&
+                                 got[k].toff == m->jt[k].toff &&
+                                 got[k].n == m->jt[k].n);
+    }
+    return ok;
+}
+
+void
+moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
+                   const uint32_t *jmp, uint32_t n, uint64_t *win_lo,
+                   bool *proven)
+{
+    uint8_t  *res = moatU_calloc(n ? n : 1, 1);
+    KJumpTab *got = moatU_calloc(n ? n : 1, sizeof *got);
+    bool      done = false;
+
+    m->jt = moatU_calloc(n ? n : 1, sizeof *m->jt);
+    m->njt = n;
+    if (!res || !got || !m->jt) {
+        moatK_violation(c, K_TABLE, f->lo, "out of memory");
+        goto out;
+    }
+    /* Two jumps whose registers the other's state would clobber (each
+     * leads anywhere until proven) are proven together: guess, starting
+     * from no jump leading anywhere, the tables that the jumps proven in
+     * the round before have (rounds until that is self-consistent), then
+     * check the guess with the jumps it does not give a table leading
+     * anywhere, dropping what a round does not prove again, until a round
+     * is self-consistent: by induction on the execution, its proofs hold
+     * (the last resort gives no jump a table). */
+    for (uint32_t r = 0; r < MAX_ROUNDS; r++) {
+        uint32_t marked = m->nmarked;
+        bool     same = round_of(c, f, m, jmp, 1, res, win_lo, got);
+        bool     grew = false;
+        /* every window proved alone (no guess), and from every target
+         * (a window stops at one: decode.c checks none is inside it) */
+        if (!m->bases && m->nmarked == marked) {
+            done = true;
+            break;
+        }
+        for (uint32_t k = 0; k < n; k++)
+            grew |= got[k].tsec && !m->jt[k].tsec;
+        memcpy(m->jt, got, n * sizeof *got);
+        if (same && !grew)
+            break;
+    }
+    for (uint32_t r = 0; r < MAX_ROUNDS && !done; r++) {
+        done = round_of(c, f, m, jmp, 0, res, win_lo, got);
+        for (uint32_t k = 0; k < n; k++)    /* keep what held */
+            if (got[k].tsec != m->jt[k].tsec || got[k].toff != m->jt[k].toff
+                || got[k].n != m->jt[k].n)
+                m->jt[k].tsec = 0;
+    }
+    if (!done) {
+        memset(m->jt, 0, n * sizeof *m->jt);
+        round_of(c, f, m, jmp, 0, res, win_lo, got);
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        proven[k] = res[k] == R_OK;
+        if (res[k] == R_NO)
+            moatK_violation(c, K_TABLE, m->insn[jmp[k]], "indirect jump "
+                            "not proven to be a bounded table jump");
+    }
+out:
+    moatU_free(res);
+    moatU_free(got);
+    moatU_free(m->jt);
+    m->jt = NULL;
+    m->njt = 0;
 }

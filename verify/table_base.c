@@ -1,17 +1,24 @@
-/* table_base.c - which registers certainly hold a jump table's address at
- * an instruction: a forward must-analysis over the function's blocks for
- * table.c, whose window before an indirect jump does not reach a table
- * base that LLVM hoisted out of a loop (`lea T(%rip), %r11` in the
- * preheader, the jump in the loop). A register holds T on entry to a block
- * only if it holds T on every edge into it; `lea T(%rip)` (a PC32
- * relocation to read-only data) sets it, any other write clears it, a
- * call clears all (the callee is not trusted to keep registers here).
- * Edges: branches and fall-through; an indirect jump may land on any
- * instruction (no table target is trusted before it is proven), so the
- * state after every instruction is met with J, the meet of the states at
- * all indirect jumps. Computed once per function (cached in KFuncMap),
- * with a worklist: each block runs again only when its entry or J loses
- * a fact, so at most 17 times.
+/* table_base.c - what table.c's window before an indirect jump does not
+ * see: which registers certainly hold a jump table's address (LLVM hoists
+ * `lea T(%rip), %r11` out of a loop, or keeps it in a callee-saved
+ * register across calls) and which certainly have bits 63:32 zero (an
+ * index cleared by a 32-bit write in an earlier block, compared in the
+ * window with `cmp $N, %edx`). A forward must-analysis over the
+ * function's blocks: a fact holds on entry to a block only if it holds on
+ * every edge into it. `lea T(%rip)` (a PC32 relocation to read-only data)
+ * sets a table fact, any other write clears it; a 32-bit write sets the
+ * zero-upper fact, a 64-bit one clears it, narrower ones keep it
+ * (moatK_upper_after). A call clears the caller-saved registers, and all
+ * of them unless moatK_call_keeps_saved says the callee restores rbx,
+ * rbp, r12-r15 (rule saved). Edges: branches and fall-through; an
+ * indirect jump may land on any instruction (no table target is trusted
+ * before it is proven), so the state after every instruction is met with
+ * J, the meet of the states at all indirect jumps. Computed once per
+ * function (cached in KFuncMap), with a worklist: each block runs again
+ * only when its entry or J loses a fact (a bound grows: table_range.c
+ * widens it to the next 2^k - 1), within a budget of 64 instruction steps
+ * per instruction and block, past which nothing is known there (the
+ * jumps that needed it are rejected).
  */
 #include <Zydis/Zydis.h>
 #include <string.h>
@@ -27,9 +34,13 @@ typedef struct Base {
 } Base;
 
 typedef struct BState {
-    bool seen;
-    Base r[16];
+    bool     seen;
+    KRange   g;                 /* upper bounds (table_range.c) */
+    Base     r[16];
 } BState;
+
+/* rax, rcx, rdx, rsi, rdi, r8-r11: a call may change them */
+#define CALLER_SAVED 0x0fc7u
 
 /* `lea T(%rip), %r64` with one PC32 relocation to read-only data. */
 static bool
@@ -59,16 +70,24 @@ table_lea(const KCheck *c, const KSec *s, uint64_t off,
     return true;
 }
 
-static void
-step(const KCheck *c, const KSec *s, uint64_t off,
+/* One instruction; true when it is a call that never returns. */
+static bool
+step(KCheck *c, const KSec *s, uint64_t off,
      const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
      BState *st)
 {
     Base b;
+    bool noreturn;
 
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
-        memset(st->r, 0, sizeof st->r);
-        return;
+        bool     keeps = moatK_call_keeps_saved(c, off, in, K_TRUST_TABLE,
+                                                &noreturn);
+        uint16_t lost = keeps ? CALLER_SAVED : 0xffffu;
+        for (int r = 0; r < 16; r++)
+            if (lost >> r & 1)
+                st->r[r] = (Base){ 0 };
+        moatK_range_call(&st->g, keeps);
+        return noreturn;
     }
     bool is_lea = table_lea(c, s, off, in, ops, &b);
     for (uint8_t i = 0; i < in->operand_count; i++)
@@ -76,8 +95,10 @@ step(const KCheck *c, const KSec *s, uint64_t off,
             (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
             moatK_gpr(ops[i].reg.value) >= 0)
             st->r[moatK_gpr(ops[i].reg.value)] = (Base){ 0 };
+    moatK_range_step(in, ops, &st->g);
     if (is_lea)
         st->r[moatK_gpr(ops[0].reg.value)] = b;
+    return false;
 }
 
 static bool
@@ -95,11 +116,12 @@ meet(BState *to, const BState *in)
             to->r[r].ok = false;
             changed = true;
         }
+    changed |= moatK_range_meet(&to->g, &in->g);
     return changed;
 }
 
 typedef struct Flow {
-    const KCheck   *c;
+    KCheck         *c;
     const KFunc    *f;
     const KSec     *s;
     const KFuncMap *m;
@@ -155,6 +177,50 @@ entry_met(const Flow *fl, BState *st)
         meet(st, &fl->j);
 }
 
+/* Whether, after `in`, the flags are still those of a `cmp r, imm`
+ * (*cmp): set by one, kept by what writes neither the flags nor r. */
+static bool
+after_cmp(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
+          bool had, KCmp *cmp)
+{
+    if (moatK_range_cmp(in, ops, cmp))
+        return true;
+    if (!had || (in->cpu_flags && in->cpu_flags->modified))
+        return false;
+    for (uint8_t i = 0; i < in->operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+            moatK_gpr(ops[i].reg.value) == cmp->reg)
+            return false;
+    return true;
+}
+
+/* Meets st into the block at entry i of table t (its PC32 relocation to
+ * an instruction of f: as table.c checked); false when that entry is not
+ * a block's start (then the caller makes the jump lead anywhere). */
+static bool
+entry_edge(Flow *fl, const KJumpTab *t, uint64_t i, const BState *st,
+           uint32_t *work, uint32_t *nwork, uint8_t *queued)
+{
+    const KObj *o = &fl->c->obj;
+    const KSec *ts = &o->sec[t->tsec];
+    uint64_t    at = t->toff + 4 * i;
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
+
+    if (n != 1 || r->off != at || o->sym[r->sym].shndx != fl->f->sec)
+        return false;
+    uint64_t to = o->sym[r->sym].value + (uint64_t)r->addend - 4 * i;
+    if (to < fl->f->lo || to >= fl->f->hi || !fl->m->is_insn[to - fl->f->lo])
+        return false;
+    uint32_t b = fl->blk[index_of(fl->m, to)];
+    if (fl->m->insn[fl->first[b]] != to)
+        return false;
+    if (meet(&fl->in[b], st))
+        push(work, nwork, queued, b);
+    return true;
+}
+
 /* Runs block k from its entry (met with J after each instruction) and
  * meets its exit into its successors, queueing those that changed; true
  * when J changed (then every block must run again). */
@@ -167,6 +233,8 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
                                                  : fl->m->ninsn;
     ZydisDecodedInstruction in;
     ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+    bool                    noreturn = false, has_cmp = false;
+    KCmp                    cmp;
 
     entry_met(fl, &st);
     if (!st.seen)
@@ -176,10 +244,16 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
             meet(&st, &fl->j);
         if (!decode(fl, d, i, &in, ops))
             return false;       /* decoded before: cannot happen */
-        step(fl->c, fl->s, fl->m->insn[i], &in, ops, &st);
+        noreturn = step(fl->c, fl->s, fl->m->insn[i], &in, ops, &st);
+        has_cmp = after_cmp(&in, ops, has_cmp, &cmp);
     }
     uint8_t cat = (uint8_t)in.meta.category;
     bool    rel = in.raw.imm[0].is_relative;
+    BState  taken = st, fall = st;      /* what the compare says on each */
+    if (cat == ZYDIS_CATEGORY_COND_BR && has_cmp) {
+        moatK_range_edge(&cmp, in.mnemonic, true, &taken.g);
+        moatK_range_edge(&cmp, in.mnemonic, false, &fall.g);
+    }
     if ((cat == ZYDIS_CATEGORY_UNCOND_BR || cat == ZYDIS_CATEGORY_COND_BR) &&
         rel) {
         uint64_t to = fl->m->insn[end - 1] + in.length +
@@ -187,14 +261,27 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         if (to >= fl->f->lo && to < fl->f->hi &&
             fl->m->is_insn[to - fl->f->lo]) {
             uint32_t b = fl->blk[index_of(fl->m, to)];
-            if (meet(&fl->in[b], &st))
+            if (meet(&fl->in[b], &taken))
                 push(work, nwork, queued, b);
         }
     }
     if (cat != ZYDIS_CATEGORY_RET && cat != ZYDIS_CATEGORY_UNCOND_BR &&
-        k + 1 < fl->nb && meet(&fl->in[k + 1], &st))
-        push(work, nwork, queued, k + 1);   /* calls assumed to return */
-    return cat == ZYDIS_CATEGORY_UNCOND_BR && !rel && meet(&fl->j, &st);
+        !noreturn && k + 1 < fl->nb && meet(&fl->in[k + 1], &fall))
+        push(work, nwork, queued, k + 1);   /* moatR_trap does not return */
+    if (cat != ZYDIS_CATEGORY_UNCOND_BR || rel)
+        return false;
+    /* an indirect jump: to its table's entries if the guess gives it one,
+     * else nowhere (jmode 1) or anywhere (J) */
+    const KJumpTab *t = NULL;
+    for (uint32_t i = 0; i < fl->m->njt && !t; i++)
+        if (fl->m->jt[i].jmp == fl->m->insn[end - 1] && fl->m->jt[i].tsec)
+            t = &fl->m->jt[i];
+    bool placed = t != NULL;
+    for (uint64_t i = 0; t && i <= t->n; i++)
+        placed &= entry_edge(fl, t, i, &st, work, nwork, queued);
+    if (placed || fl->m->jmode == 1)
+        return false;
+    return meet(&fl->j, &st);
 }
 
 /* Blocks (cut at branch targets known now and after branches; any other
@@ -216,23 +303,28 @@ solve(Flow *fl)
     bool ok = work && queued && fl->first && fl->blk && fl->in &&
               m->ninsn > 0;
     for (uint32_t i = 0; ok && i < m->ninsn; i++) {
-        ZydisDecodedInstruction in;
-        ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
         if (cut || m->is_target[m->insn[i] - fl->f->lo])
-            fl->first[fl->nb++] = i;
+            fl->first[fl->nb++] = i;        /* decode.c marked the ends */
         fl->blk[i] = fl->nb - 1;
-        ok = decode(fl, &d, i, &in, ops);
-        cut = in.meta.category == ZYDIS_CATEGORY_RET ||
-              in.meta.category == ZYDIS_CATEGORY_COND_BR ||
-              in.meta.category == ZYDIS_CATEGORY_UNCOND_BR;
+        cut = false;
     }
     if (ok) {
         fl->in[0].seen = true;                  /* entry: nothing known */
+        moatK_range_unknown(&fl->in[0].g);
         push(work, &nwork, queued, 0);
     }
+    /* each entry loses a fact at most 16 + 16 x 64 + 16 x 65 times */
+    uint64_t budget = 64 * ((uint64_t)m->ninsn + fl->nb);
     while (ok && nwork > 0) {
         uint32_t k = work[--nwork];
         queued[k] = 0;
+        uint32_t len = (k + 1 < fl->nb ? fl->first[k + 1] : m->ninsn) -
+                       fl->first[k];
+        if (budget < len) {
+            ok = false;         /* not known: no jump proven from it */
+            break;
+        }
+        budget -= len;
         if (run_block(fl, &d, k, work, &nwork, queued))
             for (uint32_t b = 0; b < fl->nb; b++)   /* J lost a fact */
                 push(work, &nwork, queued, b);
@@ -256,8 +348,8 @@ moatK_table_bases_free(void *cache)
 }
 
 bool
-moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
-                  uint32_t at, uint32_t *sec, uint64_t *off)
+moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
+                  uint32_t at, uint32_t *sec, uint64_t *off, KRange *range)
 {
     Flow        *fl = m->bases;
     ZydisDecoder d;
@@ -265,8 +357,7 @@ moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
     if (!fl) {
         if (!(fl = moatU_calloc(1, sizeof *fl)))
             return false;
-        *fl = (Flow){ c, f, &c->obj.sec[f->sec], m, NULL, 0, NULL, NULL,
-                      { 0 }, false };
+        *fl = (Flow){ .c = c, .f = f, .s = &c->obj.sec[f->sec], .m = m };
         fl->ok = solve(fl);
         m->bases = fl;
     }
@@ -291,5 +382,9 @@ moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
         sec[r] = st.seen && st.r[r].ok ? st.r[r].sec : 0;
         off[r] = st.r[r].off;
     }
+    if (st.seen)
+        *range = st.g;
+    else
+        moatK_range_unknown(range);
     return st.seen;
 }

@@ -9,7 +9,9 @@
  * flow; table.c proves indirect jumps are bounded table jumps, with
  * table_base.c for table addresses loaded before its window; insn.c is
  * the instruction allow-list; desc.c reads the descriptor; memory*.c are
- * the (partial) memory rule (memory.h); check.c drives it all and keeps
+ * the (partial) memory rule (memory.h); saved*.c prove callee-saved
+ * registers restored (and say which calls keep them), ends.c which
+ * functions never return; check.c drives it all and keeps
  * the report, report.c prints it; allow.c is the runtime's symbol
  * allow-list as the checker sees it.
  */
@@ -37,6 +39,8 @@ typedef enum KRule {
                      * entries of proven jump tables */
     K_INSN,         /* only allowed instructions */
     K_SEGMENT,      /* no segment writes; fs only read, gs never */
+    K_SAVED,        /* rsp and the callee-saved registers restored at
+                     * every ret and tail jump (saved.c) */
     K_MEMORY,       /* every memory access proven in bounds (partial:
                      * only with KReport.check_memory, docs/verify.md) */
     K_ICALL,        /* "indirect-call": every call through a register or
@@ -220,13 +224,30 @@ typedef struct KCheck {
     uint64_t   **table_used;        /* per section: bitmap of its relocs
                                      * that proven tables read */
     KDesc        desc;              /* with rep->check_memory */
-    /* Rule end across functions (decode.c, check.c): a function whose
-     * last instruction calls a function of the object is fine only if
-     * that one never returns. Per function index: may_return (a ret or a
-     * jump out of it), end_call (the callee's index + 1, 0: none). */
-    bool        *may_return;
-    uint32_t    *end_call;
+    uint8_t     *trust;             /* per function: K_TRUST_* bits, the
+                                     * rules whose proof kept registers
+                                     * across a call (saved.c) */
+    uint64_t     nsaved_failed;     /* functions that fail rule saved */
+    struct KEnd *ends;              /* per function: how it ends (ends.c) */
 } KCheck;
+
+/* How a function ends, for rule end across functions (ends.c). */
+typedef struct KEnd {
+    bool     exits;     /* has a ret or a jump out (or was not decoded) */
+    bool     local;     /* its last instruction cannot fall on */
+    bool     ends, noret;       /* settled: it ends; it never returns */
+    uint8_t  state;
+    uint32_t call;      /* its last instruction calls this function of the
+                         * object (index), or UINT32_MAX */
+    uint64_t last;      /* section offset of its last instruction */
+} KEnd;
+/* ends.c: every function as not decoded; after every function: rule end
+ * for the functions that end in a call of a function of the object. */
+void moatK_ends_init(KCheck *c);
+void moatK_ends_settle(KCheck *c);
+/* K_FAILED_*: the function failed that rule (check.c sets them) */
+enum { K_TRUST_TABLE = 1, K_TRUST_SAVED = 2, K_FAILED_TABLE = 0x10,
+       K_FAILED_SAVED = 0x20 };
 
 void moatK_violation(KCheck *c, KRule rule, uint64_t off, const char *fmt,
                      ...) __attribute__((format(printf, 4, 5)));
@@ -236,9 +257,6 @@ void moatK_table_entry_used(KCheck *c, uint32_t sec, uint32_t i);
 /* decode.c: checks function f (rules decode, reloc, jump, end, call,
  * table via table.c, insn and segment via insn.c). */
 void moatK_check_func(KCheck *c, const KFunc *f);
-/* decode.c: the end rule's deferred part, once every function is
- * decoded: violations for the functions whose last call can return. */
-void moatK_check_end_calls(KCheck *c);
 
 /* insn.c: the instruction allow-list and the segment rule for one
  * decoded instruction at section offset off. The Zydis types stay in
@@ -250,9 +268,10 @@ void moatK_check_insn(KCheck *c, uint64_t off,
                       const struct ZydisDecodedOperand_ *ops);
 
 /* table.c: the jump table proof. insn offsets of f, boundary and target
- * bitmaps over [f->lo, f->hi); proves the indirect jump at jmp_off (one of
- * insn[0..ninsn)) and marks its targets; false when it cannot (violation
- * recorded). */
+ * bitmaps over [f->lo, f->hi); proves the n indirect jumps at instruction
+ * indices jmp[] (proven[k], the window's first offset win_lo[k]) and
+ * marks their targets; a violation for each it cannot prove. */
+struct KRange;
 typedef struct KFuncMap {
     const uint64_t *insn;       /* offsets of the instructions, in order */
     uint32_t        ninsn;
@@ -262,18 +281,98 @@ typedef struct KFuncMap {
     uint8_t        *is_tload;   /* per byte of f: the entry load of a
                                  * proven table jump starts there */
     void           *bases;      /* table_base.c's analysis, or NULL */
+    uint8_t         jmode;      /* for it: a jump with a table in jt
+                                 * leads to its entries; one without, 1:
+                                 * nowhere (a guess table.c checks), 0:
+                                 * anywhere */
+    uint32_t        nmarked;    /* table targets marked so far */
+    struct KJumpTab *jt;        /* per indirect jump: its table as the
+                                 * current guess has it (table.c) */
+    uint32_t        njt;
 } KFuncMap;
+/* An indirect jump's table: entries 0..n at (tsec, toff); tsec 0: none. */
+typedef struct KJumpTab {
+    uint64_t jmp;               /* section offset of the jump */
+    uint32_t tsec;
+    uint64_t toff, n;
+} KJumpTab;
 #define K_TABLE_TARGET 2u
-bool moatK_prove_table(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
-                       uint64_t *win_lo);
+#define K_AFTER_BRANCH 8u       /* is_target: the instruction before is a
+                                 * ret or a jump (a block starts here) */
+void moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
+                        const uint32_t *jmp, uint32_t n, uint64_t *win_lo,
+                        bool *proven);
 /* table_base.c: at instruction `at` of f, the registers that certainly
  * hold a jump table's address: sec[r] its section (0: none), off[r] its
- * offset. false when it cannot tell (then none). */
-bool moatK_table_bases(const KCheck *c, const KFunc *f, KFuncMap *m,
-                       uint32_t at, uint32_t *sec, uint64_t *off);
+ * offset; *range: upper bounds of registers and spilled values
+ * (table_range.c). false when it cannot tell (then none). */
+bool moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
+                       uint32_t at, uint32_t *sec, uint64_t *off,
+                       struct KRange *range);
+/* table_range.c: upper bounds (UINT64_MAX: unknown) of the 16 general
+ * registers and of values spilled to the frame at rbp + disp, for
+ * table_base.c. */
+#define K_RSLOTS 16u
+typedef struct KRSlot {
+    int64_t  disp;              /* at rbp + disp */
+    uint8_t  size;              /* 4 or 8 bytes */
+    uint64_t max;
+} KRSlot;
+typedef struct KRange {
+    uint64_t max[16];
+    uint32_t nslot;
+    KRSlot   slot[K_RSLOTS];
+    bool     spk_ok;            /* rsp = rbp + spk */
+    int64_t  spk;
+    uint16_t fd;                /* bit r: r may hold a frame address */
+    bool     esc;               /* a frame address was stored to memory */
+    uint8_t  rep[16];           /* r holds what register rep[r] - 1 does
+                                 * (a copy); 0: none */
+} KRange;
+/* A compare `cmp r, imm`: */
+typedef struct KCmp {
+    int      reg;
+    uint8_t  width;             /* 32 or 64 */
+    uint64_t imm;
+} KCmp;
+struct ZydisDecodedInstruction_;
+struct ZydisDecodedOperand_;
+void moatK_range_unknown(KRange *g);
+/* a call: caller-saved registers unknown (all when !keeps), no slot */
+void moatK_range_call(KRange *g, bool keeps);
+void moatK_range_step(const struct ZydisDecodedInstruction_ *in,
+                      const struct ZydisDecodedOperand_ *ops, KRange *g);
+bool moatK_range_cmp(const struct ZydisDecodedInstruction_ *in,
+                     const struct ZydisDecodedOperand_ *ops, KCmp *cmp);
+/* m: the jump's ZydisMnemonic */
+void moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g);
+/* to = the join of to and in (widened); true when to changed */
+bool moatK_range_meet(KRange *to, const KRange *in);
+/* the join's bound: the next 2^k - 1 */
+uint64_t moatK_range_widen(uint64_t m);
+/* the bound of a load of size bytes from rbp + disp, or UINT64_MAX */
+uint64_t moatK_range_slot(const KRange *g, int64_t disp, uint8_t size);
 /* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
 void moatK_table_bases_free(void *cache);
 
+
+/* saved.c: rule saved for f (after its tables are proven: their targets
+ * are edges), tramp: f is a trampoline (its `jmp *reg` is a tail call). */
+void moatK_check_saved(KCheck *c, const KFunc *f, const KFuncMap *m,
+                       bool tramp);
+/* Whether the call at off (decoded as in) returns with rsp and rbx, rbp,
+ * r12-r15 as they were: a call of an allowed runtime symbol (C ABI), of a
+ * function of the object or through a register or memory (a function of
+ * the object, reached through a table). The last two hold only if every
+ * function of the object passes rule saved: the caller's function is
+ * marked with `rule` (K_TRUST_*) and moatK_saved_settle rejects its proof
+ * when one does not. *noreturn: the callee never returns. */
+bool moatK_call_keeps_saved(KCheck *c, uint64_t off,
+                            const struct ZydisDecodedInstruction_ *in,
+                            uint8_t rule, bool *noreturn);
+/* After every function: when one fails rule saved, the proofs that
+ * trusted calls are rejected too (violations, counts adjusted). */
+void moatK_saved_settle(KCheck *c);
 
 /* memory.c: the memory rule for f (after decode.c's checks passed). */
 void moatK_check_memory(KCheck *c, const KFunc *f, const KFuncMap *m,

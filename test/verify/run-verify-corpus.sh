@@ -4,7 +4,8 @@
 # Honest objects for the checker: converts the spec suite's .wast files
 # with wast2json into OUT_DIR/json (cached), compiles every Nth binary
 # module (MOAT_VERIFY_EVERY, default 8; 1 = all) with `moat compile` at -O0
-# and -O2 into OUT_DIR/obj, and runs VERIFY_CORPUS over the objects. A
+# and -O2 (MOAT_VERIFY_LEVELS, default "0 2") into OUT_DIR/obj, and runs
+# VERIFY_CORPUS over the objects. A
 # module `moat validate` rejects is the suite's assert_invalid/
 # assert_malformed kind: counted as skipped with that reason. A valid
 # module that does not compile is counted and named, and fails the run.
@@ -16,6 +17,7 @@ set -euo pipefail
 out=$(realpath -m -- "$1"); moat=$2; corpus=$3
 wast_dir=${4:-$(dirname "$0")/../../../shared/spec-testsuite}
 every=${MOAT_VERIFY_EVERY:-8}
+levels=${MOAT_VERIFY_LEVELS:-0 2}
 command -v wast2json >/dev/null || { echo "$0: wast2json missing" >&2; exit 2; }
 # a run that checks nothing must not pass
 compgen -G "$wast_dir/*.wast" >/dev/null ||
@@ -40,7 +42,7 @@ for m in "$out"/json/*/*.wasm; do
     if ! "$moat" validate "$m" >/dev/null 2>&1; then
         nskip=$((nskip + 1)); continue
     fi
-    for O in 0 2; do
+    for O in $levels; do
         o=$out/obj/$b.O$O.o
         if [ ! "$o" -nt "$m" ] || [ ! "$o" -nt "$moat" ]; then
             if ! "$moat" compile -O$O "$m" -o "$o" >/dev/null 2>&1; then
