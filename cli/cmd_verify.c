@@ -32,7 +32,7 @@ moat_cmd_verify(int argc, char **argv)
                 "file naming the rules checked and those not checked yet.\n"
                 "Exit 0: no violation of a checked rule; 1: violations;\n"
                 "2: a file cannot be read.\n\n"
-                "  --memory  also run the memory, indirect-call and stack\n"
+                "  --memory  also run the memory, indirect call and stack\n"
                 "            rules (one dataflow); they reject what they\n"
                 "            cannot prove, and some honest code is not\n"
                 "            provable yet (docs/verify.md)\n");

@@ -86,6 +86,11 @@ moatK_desc_areas(const KObj *o, KDesc *d, uint32_t tsec, uint64_t toff,
                  uint64_t (*ptr)(const KObj *, uint32_t, uint64_t,
                                  uint32_t *))
 {
+    /* the types array must fit in its section before its count sizes an
+     * allocation (a damaged count asked for 160 GiB: fuzz_verify) */
+    if (tsec >= o->nsec || toff > o->sec[tsec].size ||
+        d->ntypes > (o->sec[tsec].size - toff) / sizeof(MoatDescType))
+        return false;
     d->tarea = moatU_calloc(d->ntypes + 1, sizeof *d->tarea);
     if (!d->tarea)
         return false;

@@ -50,7 +50,10 @@ done
 
 read -ra extra <<<"${FUZZ_CFLAGS:-}"
 mkdir -p "$out_dir"
-mapfile -t vsrcs < <(sources verify_src "$root/verify/meson.build")
+# the checker as linked with the runtime: its sources and the allow-list
+# that asks the runtime (allow_static.c)
+mapfile -t vsrcs < <(sources verify_src "$root/verify/meson.build";
+                     sources verify_static_src "$root/verify/meson.build")
 for t in "${targets[@]}"; do
     out=$out_dir/$t
     more=()

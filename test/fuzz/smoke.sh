@@ -120,7 +120,8 @@ if [ -n "$moat" ]; then
     rm -rf -- "$vseed"
     mkdir -p "$vseed"
     cp -- "$lseed"/*.o "$vseed/"
-    tmpl=$(find "$vseed" -name '*.o' -size +2k | sort | head -n 1)
+    # sed, not head: it reads all, so sort gets no SIGPIPE (pipefail)
+    tmpl=$(find "$vseed" -name '*.o' -size +2k | sort | sed -n 1p)
     if MOAT_FUZZ_VERIFY_TEMPLATE=$tmpl fuzz fuzz_verify "$vseed"; then
         passed=$((passed + 1))
     else

@@ -175,7 +175,12 @@ escapes_rejected(void **state)
                        r->kept[k].msg);
                 break;
             }
-        assert_true(r->failed[mu->rule] > 0);
+        /* sp off at a ret: rule saved (a default rule) may see it first,
+         * and then the flow rules do not examine the function */
+        bool by_saved = mu->rule == K_STACK && r->failed[K_SAVED] > 0;
+        if (by_saved && r->failed[mu->rule] == 0)
+            printf("saved (before stack): the function breaks rule saved\n");
+        assert_true(r->failed[mu->rule] > 0 || by_saved);
         free(r);
         free(m);
     }
