@@ -124,10 +124,10 @@ check_patched_call(FnState *st, uint64_t off, const KRel *r, uint64_t next,
         if (!moatK_symbol_allowed(s->name))
             moatK_violation(st->c, K_CALL, off, "call to %s, which is not "
                             "on the runtime's allow-list", sym_name(o, r->sym));
-        else if ((int64_t)(next - r->off) + r->addend != 0)
+        else if ((next - r->off) + (uint64_t)r->addend != 0)
             moatK_violation(st->c, K_CALL, off, "call to %s%+" PRId64
                             " (not the symbol itself)", s->name,
-                            (int64_t)(next - r->off) + r->addend);
+                            (int64_t)((next - r->off) + (uint64_t)r->addend));
         *noreturn = moatK_symbol_noreturn(s->name);
         return;
     }
@@ -365,8 +365,10 @@ check_memory(FnState *st)
 {
     for (int r = 0; r < K_NRULES; r++)
         if (st->c->broke[r]) {
-            moatK_violation(st->c, K_MEMORY, st->f->lo, "not examined: the "
-                            "function breaks rule %s", moatK_rule_name[r]);
+            for (int k = K_MEMORY; k <= K_STACK; k++)
+                moatK_violation(st->c, (KRule)k, st->f->lo, "not examined: "
+                                "the function breaks rule %s",
+                                moatK_rule_name[r]);
             return;
         }
     moatK_check_memory(st->c, st->f, &st->m, &st->c->desc);

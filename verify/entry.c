@@ -5,6 +5,7 @@
  * copy, and libmoat may be linked statically into the host).
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,13 +13,21 @@
 #include "verify.h"
 #include "verify_iface.h"
 
-/* The call's allow-list, per thread: hosts verify on several threads. */
-static _Thread_local const void *(*resolve)(const char *name);
+/* The runtime's allow-list, given with each call. One for the process,
+ * not per thread: every libmoat passes a resolver of the same list (a
+ * host may hold two copies of libmoat: static and shared), so a store
+ * racing another call's changes nothing that call sees; and no dynamic
+ * TLS in a dlopened library (LeakSanitizer's tracer faulted on it in
+ * threaded hosts). */
+typedef const void *(*Resolve)(const char *name);
+static _Atomic(Resolve) resolve;
 
 bool
 moatK_allow_resolve(const char *name)
 {
-    return resolve && resolve(name) != NULL;
+    Resolve r = atomic_load_explicit(&resolve, memory_order_acquire);
+
+    return r && r(name) != NULL;
 }
 
 static void
@@ -44,10 +53,9 @@ moat_verify_iface_1(MoatVerifyCall *call)
         snprintf(call->first, sizeof call->first, "out of memory");
         return false;
     }
-    resolve = call->resolve;
+    atomic_store_explicit(&resolve, call->resolve, memory_order_release);
     rep->check_memory = call->check_memory;
     moatK_verify(call->bytes, call->len, rep);
-    resolve = NULL;
     call->nviol = rep->nviol;
     call->nfuncs = rep->nfuncs;
     call->ninsns = rep->ninsns;
