@@ -419,3 +419,18 @@ moatK_check_func(KCheck *c, const KFunc *f)
     moatU_free(st.br);
     moatU_free(st.ijmp);
 }
+
+uint32_t
+moatK_insn_index(const KFuncMap *m, uint64_t to)
+{
+    uint32_t lo = 0, hi = m->ninsn;
+
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (m->insn[mid] <= to)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}

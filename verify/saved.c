@@ -61,28 +61,13 @@ decode(const SFlow *fl, const ZydisDecoder *d, uint32_t i,
                                                fl->f->hi - off, in, ops));
 }
 
-static uint32_t
-index_of(const KFuncMap *m, uint64_t to)
-{
-    uint32_t lo = 0, hi = m->ninsn;
-
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (m->insn[mid] <= to)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* Meets st into the entry of the block starting at section offset to. */
 static void
 edge(SFlow *fl, uint64_t to, const KAState *st)
 {
     if (to < fl->f->lo || to >= fl->f->hi || !fl->m->is_insn[to - fl->f->lo])
         return;     /* rule jump's */
-    uint32_t b = fl->blk[index_of(fl->m, to)];
+    uint32_t b = fl->blk[moatK_insn_index(fl->m, to)];
     if (moatK_sv_meet(&fl->in[b], st) && !fl->queued[b]) {
         fl->queued[b] = 1;
         fl->work[fl->nwork++] = b;

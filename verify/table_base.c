@@ -143,22 +143,6 @@ decode(const Flow *fl, const ZydisDecoder *d, uint32_t i,
                                                fl->f->hi - off, in, ops));
 }
 
-/* The instruction index at section offset to (insn is sorted). */
-static uint32_t
-index_of(const KFuncMap *m, uint64_t to)
-{
-    uint32_t lo = 0, hi = m->ninsn;
-
-    while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (m->insn[mid] <= to)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static void
 push(uint32_t *work, uint32_t *nwork, uint8_t *queued, uint32_t b)
 {
@@ -213,7 +197,7 @@ entry_edge(Flow *fl, const KJumpTab *t, uint64_t i, const BState *st,
     uint64_t to = o->sym[r->sym].value + (uint64_t)r->addend - 4 * i;
     if (to < fl->f->lo || to >= fl->f->hi || !fl->m->is_insn[to - fl->f->lo])
         return false;
-    uint32_t b = fl->blk[index_of(fl->m, to)];
+    uint32_t b = fl->blk[moatK_insn_index(fl->m, to)];
     if (fl->m->insn[fl->first[b]] != to)
         return false;
     if (meet(&fl->in[b], st))
@@ -260,7 +244,7 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
                       (uint64_t)in.raw.imm[0].value.s;
         if (to >= fl->f->lo && to < fl->f->hi &&
             fl->m->is_insn[to - fl->f->lo]) {
-            uint32_t b = fl->blk[index_of(fl->m, to)];
+            uint32_t b = fl->blk[moatK_insn_index(fl->m, to)];
             if (meet(&fl->in[b], &taken))
                 push(work, nwork, queued, b);
         }

@@ -297,6 +297,9 @@ typedef struct KJumpTab {
     uint64_t toff, n;
 } KJumpTab;
 #define K_TABLE_TARGET 2u
+/* decode.c: the index in m->insn (sorted) of the instruction at section
+ * offset to, or of the last one before it. */
+uint32_t moatK_insn_index(const KFuncMap *m, uint64_t to);
 #define K_AFTER_BRANCH 8u       /* is_target: the instruction before is a
                                  * ret or a jump (a block starts here) */
 void moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
