@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -270,9 +271,20 @@ option_ok(moat_status st)
     return st == MOAT_ERR_OPTION ? MOAT_OK : st;
 }
 
+static double
+cpu_s(clockid_t clock)
+{
+    struct timespec ts;
+
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* The checker over the object before it is written (docs/verify.md): a
  * rejected object is not written at all. Text and LLVM outputs are not
- * machine code; -shared verifies the object it links. */
+ * machine code; -shared verifies the object it links. --time-report adds
+ * its CPU time (it runs in this thread) against the process's CPU time
+ * so far: the compile, all of LLVM's threads (docs/verify.md, "Cost"). */
 static int
 verify_output(const CompileArgs *a, const char *out, const uint8_t *obj,
               size_t len)
@@ -286,7 +298,17 @@ verify_output(const CompileArgs *a, const char *out, const uint8_t *obj,
                 "verified (--no-verify)\n", a->is_shared ? a->out : out);
         return EXIT_OK;
     }
-    if (moat_artifact_verify(obj, len, &err) == MOAT_OK)
+    double cpu0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
+    double t0 = cpu_s(CLOCK_THREAD_CPUTIME_ID), w0 = cpu_s(CLOCK_MONOTONIC);
+    moat_status st = moat_artifact_verify(obj, len, &err);
+    if (a->is_time_report) {
+        double t = cpu_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+        fprintf(stderr, "moat compile: machine-code checker (default "
+                "rules): %.3f s cpu, %.3f s wall; %.0f%% of the compile's "
+                "%.3f s cpu before it\n", t, cpu_s(CLOCK_MONOTONIC) - w0,
+                cpu0 > 0 ? 100 * t / cpu0 : 0, cpu0);
+    }
+    if (st == MOAT_OK)
         return EXIT_OK;
     moat_cli_report(strcmp(a->in, "-") ? a->in : "<stdin>", &err);
     fprintf(stderr, "moat compile: nothing written: the compiled code "

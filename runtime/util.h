@@ -47,6 +47,13 @@ void moatU_sha256(const void *data, size_t len, uint8_t out[32]);
 /* HMAC-SHA-256 with a 32-byte key (the compile cache's entry tags). */
 void moatU_hmac_sha256(const uint8_t key[32], const void *data, size_t len,
                        uint8_t out[32]);
+/* SHA-256 of each of MOATU_SHA256_LANES messages, their blocks hashed
+ * interleaved (with SHA-NI about as fast as one message of the length of
+ * the longest: the cache tag's lanes, cli/cache_tag.c). */
+#define MOATU_SHA256_LANES 4
+void moatU_sha256_lanes(const uint8_t *const data[MOATU_SHA256_LANES],
+                        const size_t len[MOATU_SHA256_LANES],
+                        uint8_t out[MOATU_SHA256_LANES][32]);
 
 /* util_cpuid.c: the host's CPUID words (zero where a leaf is missing, and
  * all zero on other architectures), read once per process. */

@@ -5,6 +5,7 @@ terminal (run under a pseudo-terminal; MOAT_PROGRESS_DELAY_MS=0 so that a
 quick compilation shows it too), nothing on a pipe, and --time-report's
 table of phases. Prints "N passed, N failed, N skipped"."""
 import os
+import re
 import pty
 import select
 import subprocess
@@ -82,6 +83,19 @@ with tempfile.TemporaryDirectory() as tmp:
           "Pass execution timing report" in err, err)
     check("--time-report: the object is the same as without",
           os.path.getsize(obj) > 0)
+    # the machine-code checker's own line, its CPU time against the
+    # compile's (docs/verify.md, "Cost of verification")
+    m = re.search(r"machine-code checker \(default rules\): ([0-9.]+) s "
+                  r"cpu, ([0-9.]+) s wall; ([0-9]+)% of the compile's "
+                  r"([0-9.]+) s cpu", err)
+    check("--time-report: the checker's time", m is not None and
+          float(m.group(4)) > 0, err)
+    r = subprocess.run([moat, "compile", "-O2", "--time-report",
+                        "--no-verify", wasm, "-o", obj], capture_output=True,
+                       text=True)
+    check("--time-report --no-verify: no checker line",
+          r.returncode == 0 and "machine-code checker" not in r.stderr,
+          r.stderr)
 
     r = subprocess.run([moat, "compile", "-O2", "-j2", "--time-report",
                         wasm, "-o", obj], capture_output=True, text=True)

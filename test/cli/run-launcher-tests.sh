@@ -180,9 +180,30 @@ check "entry of another module replaced" \
 rm -rf "$MOAT_CACHE_DIR"
 expect "tagged fill" 7 "" "$moat" run "$e"
 entry=$(find "$MOAT_CACHE_DIR" -name '*.o')
-check "entry ends with its tag" test "$(tail -c 8 "$entry")" = MOATTAG1
+check "entry ends with its tag" test "$(tail -c 8 "$entry")" = MOATTAG2
 check "tag key is 0600 and 32 bytes" \
     test "$(stat -c '%a %s' "$MOAT_CACHE_DIR/verified.key")" = "600 32"
+# the lanes and the HMAC over their digests, recomputed by Python's hashlib
+check "tag is the format-2 tag Python computes" \
+    python3 "$src/cache-tag.py" "$MOAT_CACHE_DIR/verified.key" "$entry" \
+    "$src/../../runtime/verify_iface.h"
+# a format-1 entry (an older moat's HMAC of the whole object, one stream):
+# its trailer is stripped and the checker runs, however it was tagged
+cp "$entry" "$tmp/tagged2.o"
+python3 - "$MOAT_CACHE_DIR/verified.key" "$entry" <<'PY'
+import hashlib, hmac, sys
+key, path = open(sys.argv[1], "rb").read(), sys.argv[2]
+obj = open(path, "rb").read()[:-40]
+dom = hashlib.sha256(b"moat_verify_iface_1\0").digest()
+tag = hmac.new(key, hmac.new(key, obj, "sha256").digest() + dom,
+               "sha256").digest()
+open(path, "wb").write(obj + tag + b"MOATTAG1")
+PY
+out=$(LD_DEBUG=files "$moat" run "$e" 2>&1); rc=$?
+check_eq "format-1 entry runs" 7 "$rc"
+check "format-1 entry is verified (loads the checker)" \
+    test "$(grep -c 'libmoat-verify' <<<"$out")" -gt 0
+cp "$tmp/tagged2.o" "$entry"
 out=$(LD_DEBUG=files "$moat" run "$e" 2>&1)
 check "tagged hit does not load the checker" \
     test "$(grep -c 'libmoat-verify\|libZydis' <<<"$out")" -eq 0
@@ -193,7 +214,7 @@ expect "syscall planted in a tagged entry: refused, recompiled" 7 \
     "machine code rejected by the checker" "$moat" run "$e"
 check "planted entry replaced" sh -c "! cmp -s '$entry' '$tmp/planted.o'"
 check "planted entry replaced by a tagged one" \
-    test "$(tail -c 8 "$entry")" = MOATTAG1
+    test "$(tail -c 8 "$entry")" = MOATTAG2
 head -c -40 "$entry" >"$tmp/untagged.o" && cp "$tmp/untagged.o" "$entry"
 out=$(LD_DEBUG=files "$moat" run "$e" 2>&1); rc=$?
 check_eq "untagged entry runs" 7 "$rc"
