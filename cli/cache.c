@@ -25,8 +25,10 @@
 #include "abi.h"                /* MOAT_ABI_VERSION, in the key */
 #include "util.h"               /* moatU_sha256 */
 
-/* Bumped when the key or the entry format changes. */
-#define KEY_FORMAT "moat-cache-1"
+/* Bumped when the key or the entry format changes. 2: the tag of format 2
+ * (cache_tag.c); entries of format 1 are missed and replaced once, rather
+ * than run through the checker at every hit. */
+#define KEY_FORMAT "moat-cache-2"
 
 bool
 moat_cli_cache_dir(char *buf, size_t n)
