@@ -5,10 +5,11 @@
  * tag checked (cli/cache_tag.c, under a key in a fresh cache directory),
  * the tag alone over the object in memory (the key read and the hash: the
  * rest of a hit is the mapping and its page faults) and, for comparison,
- * the format-1 tag (HMAC-SHA-256 of the whole entry in one stream). Times are this thread's CPU time (user + system: page
- * faults count; on a shared machine wall time counts the waits for a
- * core), the minimum and the median of N runs, in ms and ms per MB of
- * code (the executable sections; MB = 10^6 bytes).
+ * the format-1 tag (HMAC-SHA-256 of the whole entry in one stream).
+ * Times are this thread's CPU time (user + system: page faults count; on
+ * a shared machine wall time counts the waits for a core), the minimum
+ * and the median of N runs, in ms and ms per MB of code (the executable
+ * sections; MB = 10^6 bytes).
  *
  * Usage: verify_cost [-n N] [--tag-only] FILE.o...
  * The last line per file is `cost: NAME code_mb V M H` (checker default
@@ -147,6 +148,39 @@ remove_entry(const char *dir, int dfd)
     rmdir(dir);
 }
 
+/* A whole hit (*hit) and the tag alone over the object in memory, the
+ * key read and the hash, no file mapped (*mem); false: a stored entry's
+ * tag did not check. */
+static bool
+time_tags(const uint8_t *b, size_t len, int n, double *t, Times *hit,
+          Times *mem)
+{
+    char dir[] = "/tmp/moat-verify-cost-XXXXXX";
+    int  dfd = make_entry(dir, b, len);
+    bool ok = dfd >= 0;
+
+    for (int i = 0; ok && i < n; i++)
+        ok = hit_once(dfd, &t[i]);
+    if (dfd >= 0)
+        remove_entry(dir, dfd);
+    if (!ok)
+        return false;
+    *hit = summary(t, n);
+    uint8_t trailer[MOAT_CLI_TAG_LEN];
+    dfd = mkdtemp(strcpy(dir, "/tmp/moat-verify-cost-XXXXXX"))
+              ? open(dir, O_RDONLY | O_DIRECTORY)
+              : -1;
+    for (int i = 0; i < n; i++) {
+        double t0 = cpu_ms();
+        ok = dfd >= 0 && moat_cli_cache_tag(dfd, b, len, trailer) && ok;
+        t[i] = cpu_ms() - t0;
+    }
+    if (dfd >= 0)
+        remove_entry(dir, dfd);
+    *mem = summary(t, n);
+    return ok;
+}
+
 static int
 one_file(const char *path, int n, bool tag_only, double *t)
 {
@@ -162,33 +196,13 @@ one_file(const char *path, int n, bool tag_only, double *t)
         v = time_checker(b, len, false, n, t, &nv);
         m = time_checker(b, len, true, n, t, &nm);
     }
-    char dir[] = "/tmp/moat-verify-cost-XXXXXX";
-    int  dfd = make_entry(dir, b, len);
-    bool ok = dfd >= 0;
-    for (int i = 0; ok && i < n; i++)
-        ok = hit_once(dfd, &t[i]);
-    if (dfd >= 0)
-        remove_entry(dir, dfd);
+    bool ok = time_tags(b, len, n, t, &h, &h2);
     if (!ok) {
         fprintf(stderr, "verify_cost: %s: the tag of a stored entry did "
                 "not check\n", path);
         moat_cli_free_file(b);
         return 1;
     }
-    h = summary(t, n);
-    /* the tag alone: the key read and the hash, no file mapped */
-    uint8_t trailer[MOAT_CLI_TAG_LEN];
-    dfd = mkdtemp(strcpy(dir, "/tmp/moat-verify-cost-XXXXXX"))
-              ? open(dir, O_RDONLY | O_DIRECTORY)
-              : -1;
-    for (int i = 0; dfd >= 0 && i < n; i++) {
-        double t0 = cpu_ms();
-        moat_cli_cache_tag(dfd, b, len, trailer);
-        t[i] = cpu_ms() - t0;
-    }
-    if (dfd >= 0)
-        remove_entry(dir, dfd);
-    h2 = summary(t, n);
     uint8_t key[32] = { 1 }, tag[32];
     for (int i = 0; i < n; i++) {
         double t0 = cpu_ms();

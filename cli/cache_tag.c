@@ -6,8 +6,8 @@
  * cache directory: 32 random bytes, mode 0600). A hit whose tag matches
  * is an object this user's moat verified, byte for byte: it is loaded
  * trusted, at the cost of hashing it (SHA-NI, four lanes interleaved:
- * tag_of) instead of decoding all of it. An entry with no tag or a wrong one is
- * verified as it loads, like any object. The key guards against entries
+ * tag_of) instead of decoding all of it. An entry with no tag or a wrong
+ * one is verified as it loads, like any object. The key guards against entries
  * that did not come from this user's moat (copied in, restored, written
  * by another program); another user cannot write the directory at all
  * (cache.c).
