@@ -85,10 +85,13 @@ get_key(int dfd, uint8_t key[32], bool may_create)
  *                     || SHA-256(lane 3) || MOAT_VERIFY_ENTRY)
  *
  * Every byte of the object is in exactly one lane; the lengths follow from
- * len, which is hashed. Four lanes fill the latency of SHA-NI's rounds
- * that one stream leaves idle (docs/verify.md, "Cost"). The domain names
- * the checker interface, so that another interface's entries never count
- * as verified by this one. */
+ * len, which is hashed. The lanes are hashed without the key: the HMAC
+ * binds their digests, SHA-256's collision resistance binds the bytes
+ * (a changed object passes only with a forged HMAC or a collision of
+ * SHA-256). Four lanes fill the latency of SHA-NI's rounds that one
+ * stream leaves idle (docs/verify.md, "Cost"). The domain names the
+ * checker interface, so that another interface's entries never count as
+ * verified by this one. */
 static void
 tag_of(const uint8_t key[32], const uint8_t *obj, size_t len,
        uint8_t tag[32])
