@@ -52,6 +52,9 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
  * h equals funcref Y's code (0: no such fact). */
 #define ID_BITS   20
 #define ID_MASK   ((INT64_C(1) << ID_BITS) - 1)
+/* Ids of loads are below PHI_ID; a block's phi id (memory_phi.c) is
+ * PHI_ID + its offset + 1. */
+#define PHI_ID    (INT64_C(1) << (ID_BITS - 1))
 #define REF_TYPED (INT64_C(1) << 62)
 
 /* What the flags say, for refining a register on a branch's edges. */
@@ -215,6 +218,12 @@ bool  moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
  * the memory rule's facts after a call assume the callees it proves). */
 int64_t moatK_icall_type(const MS *ms, const AState *st,
                          const ZydisDecodedOperand *ops);
+/* memory_phi.c: in to be merged into block input to, whose phi id is
+ * phi (0: none): the values of one funcref on each side get id phi, in
+ * to and in a copy of in (scratch, returned; else in itself); changed
+ * when to changed. */
+const AState *moatK_ref_phi(AState *to, const AState *in, int64_t phi,
+                            AState *scratch, bool *changed);
 void  moatK_check_icall(MS *ms, const AState *st, uint64_t off,
                         const ZydisDecodedInstruction *in,
                         const ZydisDecodedOperand *ops);

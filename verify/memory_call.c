@@ -46,7 +46,7 @@ load_id(const MS *ms)
 {
     uint64_t id = ms->at - ms->f->lo + 1;
 
-    return id <= (uint64_t)ID_MASK ? (int64_t)id : 0;
+    return id < (uint64_t)PHI_ID ? (int64_t)id : 0;
 }
 
 AVal

@@ -449,7 +449,7 @@ block_of(const Block *b, uint32_t nb, const uint64_t *insn, uint64_t to)
 static void
 propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
           const ZydisDecodedInstruction *last, uint64_t off, uint32_t *work,
-          uint32_t *nwork, uint8_t *queued)
+          uint32_t *nwork, uint8_t *queued, AState *scratch)
 {
     const uint64_t *insn = ms->m->insn;
     uint32_t        succ[2], ns = 0;
@@ -488,7 +488,12 @@ propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
             t = j - ns;
         else
             continue;
-        if (moatK_merge(b[t].in, in) && !queued[t]) {
+        uint64_t at = insn[b[t].first] - ms->f->lo + 1;
+        bool     renamed;
+        in = moatK_ref_phi(b[t].in, in, at < (uint64_t)PHI_ID
+                                            ? PHI_ID + (int64_t)at : 0,
+                           scratch, &renamed);
+        if ((moatK_merge(b[t].in, in) || renamed) && !queued[t]) {
             queued[t] = 1;
             work_push(work, nwork, t);
         }
@@ -503,7 +508,7 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
 {
     ZydisDecoder d;
     uint32_t     nwork = 0;
-    AState       st;
+    AState       st, scratch;   /* scratch: memory_phi.c's */
     /* work (instructions run, edges followed) in proportion to the size:
      * hostile code cannot make the fixpoint take quadratic time; past the
      * budget the function is rejected */
@@ -552,7 +557,7 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
             }
             if (!pass)
                 propagate(ms, b, nb, bk, &st, &in, off, work, &nwork,
-                          queued);
+                          queued, &scratch);
         }
     }
 }

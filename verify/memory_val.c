@@ -114,6 +114,12 @@ moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
                     ms->dbg->sval[i].c, ms->dbg->seq[i]);
         fprintf(stderr, "\n");
     }
+    if (getenv("MOAT_VERIFY_TRACE")) {  /* every one: the report keeps 64 */
+        fprintf(stderr, "trace: %s+0x%" PRIx64 ": %s: ", ms->f->name,
+                off - ms->f->lo, moatK_rule_name[rule]);
+        fprintf(stderr, fmt, what);
+        fprintf(stderr, "\n");
+    }
     ms->failed = true;
     moatK_violation(ms->c, rule, off, fmt, what);
 }
