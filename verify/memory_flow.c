@@ -35,11 +35,11 @@ entry_state(AState *st, bool tramp)
     }
 }
 
-/* The type of the module function a direct call or jump reaches (by its
- * rel32, or a relocation to a symbol defined in code); -2: none (a
+/* The module function (index) a direct call or jump reaches (by its
+ * rel32, or a relocation to a symbol defined in code); -1: none (a
  * runtime helper, libm). */
 static int64_t
-direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
+direct_func(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
 {
     uint32_t    n;
     const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
@@ -55,9 +55,16 @@ direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
                       (off + in->length - r->off);
         g = moatK_func_at(o, o->sym[r->sym].shndx, to);
     }
-    if (!g)
-        return -2;
-    uint32_t t = ms->d->ftype[g - o->fn];
+    return g ? g - o->fn : -1;
+}
+
+/* Its type; -2: none. */
+static int64_t
+direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
+{
+    int64_t  g = direct_func(ms, off, in);
+    uint32_t t = g >= 0 ? ms->d->ftype[g] : 0;
+
     return t ? (int64_t)t - 1 : -2;
 }
 
@@ -174,6 +181,8 @@ push_pop(AState *st, const ZydisDecodedInstruction *in,
     return true;
 }
 
+/* A call of a helper or of a function of the object that never returns
+ * (memory_noret.c): nothing falls through it. */
 static bool
 is_noreturn_call(const MS *ms, uint64_t off,
                  const ZydisDecodedInstruction *in)
@@ -182,9 +191,12 @@ is_noreturn_call(const MS *ms, uint64_t off,
     const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
     const KObj *o = &ms->c->obj;
 
-    return in->mnemonic == ZYDIS_MNEMONIC_CALL && n == 1 &&
-           o->sym[r->sym].shndx == ELF_SHN_UNDEF &&
-           moatK_symbol_noreturn(o->sym[r->sym].name);
+    if (in->mnemonic != ZYDIS_MNEMONIC_CALL || !in->raw.imm[0].is_relative)
+        return false;
+    if (n == 1 && o->sym[r->sym].shndx == ELF_SHN_UNDEF)
+        return moatK_symbol_noreturn(o->sym[r->sym].name);
+    int64_t g = direct_func(ms, off, in);
+    return g >= 0 && ms->c->noret && ms->c->noret[g];
 }
 
 /* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound;

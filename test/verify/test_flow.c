@@ -161,6 +161,17 @@ static const Mutant mutants[] = {
     { SHAPES2_O2, K_ICALL, "merged call: one edge skips the ctx load (jmp "
       "0xb2 -> 0xb6: the table pointer in rdi)", { 0x75, 0x0f, 0xeb, 0x9a },
       { 0x75, 0x0f, 0xeb, 0x9e }, 4, 0, 0 },
+    /* shapes2.wat at -O3: $fail (wasm_f2 at 0x140, the first of two
+     * functions that end so) made to return; its callers have code after
+     * their calls of it, which the dataflow now falls into */
+    { SHAPES2_O3, K_MEMORY, "a function that never returned made to return "
+      "(pop %rbp; ret before its trap)",
+      { 0x89, 0x77, 0x3c, 0xbe, 0x01, 0x00, 0x00, 0x00, 0xe8 },
+      { 0x5d, 0xc3, 0x90 }, 9, 0, 3 },
+    { SHAPES2_O3, K_MEMORY, "a function that never returned made to tail "
+      "call one that returns (pop %rbp; jmp wasm_f0)",
+      { 0x89, 0x77, 0x3c, 0xbe, 0x01, 0x00, 0x00, 0x00, 0xe8 },
+      { 0x5d, 0xe9, 0x0f, 0xfe, 0xff, 0xff, 0x90, 0x90 }, 9, 0, 8 },
 };
 
 static void
