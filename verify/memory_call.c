@@ -323,8 +323,8 @@ call_target(const MS *ms, const AState *st, const ZydisDecodedOperand *ops)
             return st->r[r];
     } else if (ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
                ops[0].mem.base != ZYDIS_REGISTER_RIP) {
-        Addr a = moatK_addr_of(st, &ops[0]);
-        return moatK_load_code(ms, &a);
+        Addr a = moatK_addr_of(st, &ops[0]);    /* code pointers, slots */
+        return moatK_load_kind(ms, st, &a);
     }
     return moatK_top();
 }

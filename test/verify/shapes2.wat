@@ -7,7 +7,10 @@
 ;;            to inline everywhere: at -O3 LLVM places other code after
 ;;            the calls; the dataflow fell through them with rdi (ctx)
 ;;            gone (memory_noret.c)
+;;   spill    an import called in a loop with eight live locals: -O2
+;;            spills its code and ctx and calls `call *-0x48(%rbp)`
 (module
+  (import "env" "f" (func $f (param i32 i32) (result i32)))
   (type $t (func (param i32) (result i32)))
   (table 8 funcref)
   (memory 1)
@@ -92,4 +95,21 @@
     (if (i32.eqz (i32.load (local.get 1)))
       (then (call $fail2 (i32.const 2))))
     (i32.load offset=8 (local.get 1)))
+  (func (export "spill") (param i32 i32) (result i32)
+    (local i32 i32 i32 i32 i32 i32 i32 i32)
+    (local.set 2 (call $f (local.get 0) (local.get 1)))
+    (loop $l
+      (local.set 2 (i32.add (local.get 2) (i32.load offset=0 (local.get 3))))
+      (local.set 3 (i32.add (local.get 3) (i32.load offset=4 (local.get 4))))
+      (local.set 4 (i32.add (local.get 4) (i32.load offset=8 (local.get 5))))
+      (local.set 5 (i32.add (local.get 5) (i32.load offset=12 (local.get 6))))
+      (local.set 6 (i32.add (local.get 6) (i32.load offset=16 (local.get 7))))
+      (local.set 7 (i32.add (local.get 7) (i32.load offset=20 (local.get 8))))
+      (local.set 8 (i32.add (local.get 8) (i32.load offset=24 (local.get 9))))
+      (local.set 9 (i32.add (local.get 9) (i32.load offset=28 (local.get 2))))
+      (local.set 2 (call $f (local.get 2) (local.get 3)))
+      (br_if $l (local.get 2)))
+    (i32.add (i32.add (i32.add (i32.add (i32.add (i32.add (i32.add
+      (local.get 2) (local.get 3)) (local.get 4)) (local.get 5))
+      (local.get 6)) (local.get 7)) (local.get 8)) (local.get 9)))
 )

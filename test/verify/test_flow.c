@@ -1,10 +1,12 @@
 /* test_flow.c - the rules proven on the memory rule's dataflow (memory,
  * indirect-call, stack; docs/verify.md) on flow.wat and honest.wat at -O0
- * and -O2. Every function of the honest objects must be proven: each
- * shape of flow.wat was rejected before its proof (a growable table's
- * size check, results areas, a wide parameter list, frames past a page,
- * a frame realigned to 32 bytes, -O0's spills of call_indirect's
- * values). Then mutants that would
+ * and -O2 and shapes2.wat at -O0, -O2 and -O3. Every function of the
+ * honest objects must be proven: each shape of flow.wat and shapes2.wat
+ * was rejected before its proof (a growable table's size check, results
+ * areas, a wide parameter list, frames past a page, a frame realigned to
+ * 32 bytes, -O0's spills of call_indirect's values; merged call_indirect
+ * sites, code after calls of functions that never return, a spilled
+ * import's code called through its slot). Then mutants that would
  * escape, each found by its honest bytes (a compiler that emits other
  * code fails this test instead of skipping it) and rejected by the rule
  * named.
@@ -161,7 +163,7 @@ static const Mutant mutants[] = {
     { SHAPES2_O2, K_ICALL, "merged call: one edge skips the ctx load (jmp "
       "0xb2 -> 0xb6: the table pointer in rdi)", { 0x75, 0x0f, 0xeb, 0x9a },
       { 0x75, 0x0f, 0xeb, 0x9e }, 4, 0, 0 },
-    /* shapes2.wat at -O3: $fail (wasm_f2 at 0x140, the first of two
+    /* shapes2.wat at -O3: $fail (wasm_f3 at 0x140, the first of two
      * functions that end so) made to return; its callers have code after
      * their calls of it, which the dataflow now falls into */
     { SHAPES2_O3, K_MEMORY, "a function that never returned made to return "
@@ -169,9 +171,19 @@ static const Mutant mutants[] = {
       { 0x89, 0x77, 0x3c, 0xbe, 0x01, 0x00, 0x00, 0x00, 0xe8 },
       { 0x5d, 0xc3, 0x90 }, 9, 0, 3 },
     { SHAPES2_O3, K_MEMORY, "a function that never returned made to tail "
-      "call one that returns (pop %rbp; jmp wasm_f0)",
+      "call one that returns (pop %rbp; jmp wasm_f1, at 0)",
       { 0x89, 0x77, 0x3c, 0xbe, 0x01, 0x00, 0x00, 0x00, 0xe8 },
       { 0x5d, 0xe9, 0x0f, 0xfe, 0xff, 0xff, 0x90, 0x90 }, 9, 0, 8 },
+    /* shapes2.wat's spill at -O2: the import's ctx at -0x40(%rbp), its
+     * code at -0x48, the caller's own ctx at -0x30 */
+    { SHAPES2_O2, K_ICALL, "a spilled import called with the caller's ctx "
+      "(mov -0x40(%rbp),%rdi -> -0x30)",
+      { 0x48, 0x8b, 0x7d, 0xc0, 0xff, 0x55, 0xb8 },
+      { 0x48, 0x8b, 0x7d, 0xd0, 0xff, 0x55, 0xb8 }, 7, 0, 0 },
+    { SHAPES2_O2, K_ICALL, "a call through the slot of the caller's ctx "
+      "(call *-0x48(%rbp) -> *-0x30)",
+      { 0x48, 0x8b, 0x7d, 0xc0, 0xff, 0x55, 0xb8 },
+      { 0x48, 0x8b, 0x7d, 0xc0, 0xff, 0x55, 0xd0 }, 7, 0, 0 },
 };
 
 static void
