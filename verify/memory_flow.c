@@ -225,6 +225,9 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
          st->r[rs].k == A_TSIZE))     /* the low half, zero-extended */
         return (AVal){ st->r[rs].k == A_TSIZE ? A_TSIZE : A_TIDX,
                        st->r[rs].c };
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
+        (st->r[rs].k == A_TYPEID || st->r[rs].k == A_RTYPE))
+        return st->r[rs];               /* 32-bit values: copied whole */
     return moatK_bnd(U32MAX);
 }
 
