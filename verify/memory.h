@@ -43,6 +43,8 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
                      * + c - AState.sp_slack and entry sp + c */
        A_BOOL,      /* a byte whose bit 0 set means facts c hold */
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
+       A_RODATA,    /* an address in read-only data: c = section << 32 |
+                     * offset (memory_rodata.c) */
        A_NKINDS };
 
 /* A_REFNULL, A_REF, A_RCODE, A_RTYPE, A_RCTX: c = id | REF_TYPED once an equal
@@ -258,6 +260,18 @@ bool  moatK_frames_ok(const AState *st, const Addr *a, int64_t size,
                       bool write);
 /* The highest sp may be (A_FRAME or A_FRAMES), false if unknown. */
 bool  moatK_sp_high(const AState *st, int64_t *c);
+
+/* memory_rodata.c: `lea T(%rip)` of read-only data (A_RODATA), or top;
+ * whether a read through such a pointer stays in its section. */
+AVal  moatK_rodata_lea(const MS *ms, uint64_t off,
+                       const ZydisDecodedInstruction *in);
+bool  moatK_rodata_ok(const MS *ms, const Addr *a, int64_t size, bool write);
+/* A load (mov, movzx, movsx, movsxd) into a 32- or 64-bit register from
+ * read-only data proven in its section, no relocation on the bytes: the
+ * largest value of the entries it may read (*out); false: not one. */
+bool  moatK_rodata_load(const MS *ms, const AState *st,
+                        const ZydisDecodedInstruction *in,
+                        const ZydisDecodedOperand *ops, AVal *out);
 
 /* memory.c: checks one memory operand in the state before it. */
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,

@@ -216,6 +216,11 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
         if (v.k != A_TOP)
             return v;
     }
+    if ((in->mnemonic == ZYDIS_MNEMONIC_XOR ||
+         in->mnemonic == ZYDIS_MNEMONIC_SUB) && rs >= 0 &&
+        ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        ops[0].reg.value == ops[1].reg.value)
+        return moatK_bnd(0);            /* zeroing idiom */
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
         (st->r[rs].k == A_BND || st->r[rs].k == A_LOW32) &&
         st->r[rs].c <= U32MAX)
@@ -309,8 +314,11 @@ write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
     if (r < 0)
         return;
     moatK_slot_unalias(st, r);
-    if (i == 0 && o->size == 64 &&
-        o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
+    AVal ro;
+    if (i == 0 && moatK_rodata_load(ms, st, in, ops, &ro)) {
+        st->r[r] = ro;                  /* a constant of a lookup table */
+    } else if (i == 0 && o->size == 64 &&
+               o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
         st->r[r] = moatK_result64(ms, st, in, ops);
         moatK_ref_fresh(ms, st, r);
     } else if (o->size == 32) {

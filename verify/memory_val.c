@@ -413,7 +413,9 @@ moatK_result64(const MS *ms, const AState *st,
         Addr a = moatK_addr_of(st, src);
         if (in->address_width != 64)    /* the sum is cut to 32 bits */
             return moatK_bnd(U32MAX);
-        if (src->mem.base == ZYDIS_REGISTER_RIP || (a.has_i && a.scale != 1))
+        if (src->mem.base == ZYDIS_REGISTER_RIP)
+            return moatK_rodata_lea(ms, ms->at, in);
+        if (a.has_i && a.scale != 1)
             return moatK_top();
         AVal v = a.has_b ? a.b : moatK_bnd(0);
         if (a.has_i)

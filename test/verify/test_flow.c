@@ -184,6 +184,21 @@ static const Mutant mutants[] = {
       "(call *-0x48(%rbp) -> *-0x30)",
       { 0x48, 0x8b, 0x7d, 0xc0, 0xff, 0x55, 0xb8 },
       { 0x48, 0x8b, 0x7d, 0xc0, 0xff, 0x55, 0xd0 }, 7, 0, 0 },
+    /* lookup: `cmp $0x9,%esi; ja` then `lea T(%rip),%r8` and `mov
+     * (%r8,%rax,4),%eax`; lookup2: its table of 8-byte indices (7, 6, 2,
+     * ...) picks elems[i] of the 16-element table, no bounds check */
+    { SHAPES2_O2, K_MEMORY, "a lookup table's bound check dropped (ja made "
+      "nops)", { 0x83, 0xfe, 0x09, 0x77, 0x23 },
+      { 0x83, 0xfe, 0x09, 0x66, 0x90 }, 5, 0, 0 },
+    { SHAPES2_O2, K_MEMORY, "a store through the lookup table's address",
+      { 0x41, 0x8b, 0x04, 0x80 }, { 0x41, 0x89, 0x04, 0x80 }, 4, 0, 0 },
+    { SHAPES2_O2, K_MEMORY, "a lookup table's entry past the funcref table "
+      "(7 -> 16 in .rodata)",
+      { 7, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0 },
+      { 16, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0 }, 16, 0, 0 },
+    { SHAPES2_O2, K_MEMORY, "the lookup's default index not zeroed (xor "
+      "%ecx,%ecx -> xor %eax,%ecx)", { 0xeb, 0x02, 0x31, 0xc9 },
+      { 0xeb, 0x02, 0x31, 0xc1 }, 4, 0, 0 },
 };
 
 static void
