@@ -273,6 +273,14 @@ bool  moatK_rodata_load(const MS *ms, const AState *st,
                         const ZydisDecodedInstruction *in,
                         const ZydisDecodedOperand *ops, AVal *out);
 
+/* memory_cmov.c: what a conditional move of b over a leaves. */
+AVal  moatK_select(const MS *ms, AVal a, AVal b);
+/* The value cmovCC (32 or 64 bits) writes to ops[0]: its two inputs as
+ * the flags bound them on each side of the condition. */
+AVal  moatK_cmov(const MS *ms, const AState *st,
+                 const ZydisDecodedInstruction *in,
+                 const ZydisDecodedOperand *ops);
+
 /* memory.c: checks one memory operand in the state before it. */
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,
                          const ZydisDecodedInstruction *in,

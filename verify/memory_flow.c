@@ -216,6 +216,11 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
         if (v.k != A_TOP)
             return v;
     }
+    if (in->meta.category == ZYDIS_CATEGORY_CMOV)
+        return moatK_cmov(ms, st, in, ops);
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+        return moatK_bnd((int64_t)(ops[1].imm.value.u & U32MAX));
     if ((in->mnemonic == ZYDIS_MNEMONIC_XOR ||
          in->mnemonic == ZYDIS_MNEMONIC_SUB) && rs >= 0 &&
         ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&

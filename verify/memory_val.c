@@ -408,7 +408,7 @@ moatK_result64(const MS *ms, const AState *st,
     case ZYDIS_MNEMONIC_CMOVNL: case ZYDIS_MNEMONIC_CMOVNLE:
     case ZYDIS_MNEMONIC_CMOVNZ: case ZYDIS_MNEMONIC_CMOVZ:
     case ZYDIS_MNEMONIC_CMOVS: case ZYDIS_MNEMONIC_CMOVNS:
-        return rs >= 0 ? moatK_join(dst, st->r[rs]) : moatK_top();
+        return moatK_cmov(ms, st, in, ops);
     case ZYDIS_MNEMONIC_LEA: {
         Addr a = moatK_addr_of(st, src);
         if (in->address_width != 64)    /* the sum is cut to 32 bits */

@@ -14,6 +14,10 @@
 ;;   lookup2  a switch picks a table index, every one below the fixed table's
 ;;            size: LLVM drops the bounds check (the lookup's values bound
 ;;            the index; the default case is `xor %ecx,%ecx`)
+;;   pick     a store to one of two fields: `cmove` of two heap pointers
+;;            (`lea 0x10(%rdi,%rax,1)`, `lea 0x14(...)`: wasi-libc's malloc)
+;;   clamp    an index clamped below the fixed table's size: `cmp $0xf,%esi;
+;;            mov $0xf,%ecx; cmovb %esi,%ecx`, no bounds check after it
 (module
   (import "env" "f" (func $f (param i32 i32) (result i32)))
   (type $t (func (param i32) (result i32)))
@@ -173,4 +177,12 @@
       ) (local.set 2 (i32.const 13)) (br $d)
     )
     (call_indirect $fixed (type $t) (local.get 1) (local.get 2)))
+  (func (export "pick") (param i32 i32 i32)
+    (if (i32.eq (i32.load offset=16 (local.get 0)) (local.get 1))
+      (then (i32.store offset=16 (local.get 0) (local.get 2)))
+      (else (i32.store offset=20 (local.get 0) (local.get 2)))))
+  (func (export "clamp") (param i32 i32) (result i32)
+    (call_indirect $fixed (type $t) (local.get 1)
+      (select (local.get 0) (i32.const 15)
+              (i32.lt_u (local.get 0) (i32.const 15)))))
 )
