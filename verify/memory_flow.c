@@ -160,12 +160,25 @@ push_pop(AState *st, const ZydisDecodedInstruction *in,
 
     if (!is_push && in->mnemonic != ZYDIS_MNEMONIC_POP)
         return false;
+    int r = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                ? moatK_gpr(ops[0].reg.value) : -1;
+    if (sp.k == A_FRAMES && r != 4) {   /* a realigned frame: a range */
+        if (is_push) {
+            st->r[4].c -= 8;            /* the slot somewhere in the range */
+            moatK_slot_drop(st, st->r[4].c - st->sp_slack, st->r[4].c + 8);
+        } else {
+            st->r[4].c += 8;
+            if (r >= 0) {
+                st->r[r] = moatK_top();
+                moatK_slot_unalias(st, r);
+            }
+        }
+        return true;
+    }
     if (sp.k != A_FRAME) {
         st->r[4] = moatK_top();
         return true;
     }
-    int r = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
-                ? moatK_gpr(ops[0].reg.value) : -1;
     if (is_push) {
         AVal v = r >= 0 ? st->r[r] : moatK_top();   /* push %rsp: old sp */
         st->r[4].c -= 8;
@@ -375,8 +388,9 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
     }
     if (push_pop(st, in, ops)) {
         moatK_stack_moved(ms, st, off, check);
-        if (in->mnemonic == ZYDIS_MNEMONIC_PUSH && st->r[4].k == A_FRAME)
-            moatK_stack_touch(st, st->r[4].c);
+        if (in->mnemonic == ZYDIS_MNEMONIC_PUSH &&
+            (st->r[4].k == A_FRAME || st->r[4].k == A_FRAMES))
+            moatK_stack_touch(st, st->r[4].c);  /* FRAMES: its highest */
         return;
     }
     for (uint8_t i = 0; i < in->operand_count; i++) {

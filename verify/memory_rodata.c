@@ -34,9 +34,24 @@ moatK_rodata_lea(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
     return (AVal){ A_RODATA, (int64_t)((uint64_t)s->shndx << 32 | at) };
 }
 
-bool
-moatK_rodata_ok(const MS *ms, const Addr *a, int64_t size, bool write)
+/* (%idx,%table,1) is the same sum as (%table,%idx,1). */
+static Addr
+table_first(const Addr *in)
 {
+    Addr a = *in;
+
+    if (a.has_b && a.has_i && a.scale == 1 && a.i.k == A_RODATA) {
+        a.i = in->b;
+        a.b = in->i;
+    }
+    return a;
+}
+
+bool
+moatK_rodata_ok(const MS *ms, const Addr *in, int64_t size, bool write)
+{
+    Addr s = table_first(in), *a = &s;
+
     if (write || !a->has_b || a->b.k != A_RODATA)
         return false;
     const KObj *o = &ms->c->obj;
@@ -82,7 +97,7 @@ moatK_rodata_load(const MS *ms, const AState *st,
         ops[1].mem.base == ZYDIS_REGISTER_RIP ||
         (ops[0].size != 32 && ops[0].size != 64))
         return false;
-    Addr     a = moatK_addr_of(st, &ops[1]);
+    Addr     ma = moatK_addr_of(st, &ops[1]), a = table_first(&ma);
     unsigned w = ops[1].size / 8;
     if (!a.has_b || a.b.k != A_RODATA || w == 0 || w > 8 ||
         !moatK_rodata_ok(ms, &a, w, false))
