@@ -212,6 +212,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     moatU_free(c.desc.gwritable);
     moatU_free(c.desc.gimport);
     moatU_free(c.desc.tmin);
+    moatU_free(c.desc.textern);
     moatU_free(c.desc.tarea);
     moatU_free(c.desc.ftype);
     moatU_free(c.desc.ttype);

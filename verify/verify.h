@@ -193,6 +193,10 @@ typedef struct KDesc {
     uint64_t   ntables, nfuncs, ntypes;
     uint64_t  *tmin;            /* per table: elements it has at least,
                                  * 0 for an externref table */
+    uint64_t  *textern;         /* per table: 0 funcref, else an externref
+                                 * table (opaque host references, never
+                                 * called) with textern - 1 elements at
+                                 * least */
     uint8_t   *role;            /* per function of KObj.fn: K_ROLE_* */
     uint64_t  *vals;            /* trampolines: bytes of vals they may use */
     uint64_t  *args;            /* wasm functions: bytes of stack arguments

@@ -21,11 +21,14 @@
 ;;   far      offsets past the guard (address.wast): the lowering checks the
 ;;            index against 4 GiB - offset - size (llvm-lower/builder.c),
 ;;            then the end against the memory's size; far16's always traps
+;;   xset     table.set into an externref table: any value, at an index
+;;            below its size (loaded at run time) or its minimum (xset1)
 (module
   (import "env" "f" (func $f (param i32 i32) (result i32)))
   (type $t (func (param i32) (result i32)))
   (table 8 funcref)
   (table $fixed 16 16 funcref)
+  (table $x 2 externref)
   (memory 1)
   (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
   (elem (i32.const 0) $inc $inc)
@@ -192,4 +195,8 @@
     (i32.load8_u offset=4294967295 (local.get 0)))
   (func (export "far16") (param i32) (result i32)
     (i32.load16_u offset=4294967295 (local.get 0)))
+  (func (export "xset") (param i32 externref)
+    (table.set $x (local.get 0) (local.get 1)))
+  (func (export "xset1") (param externref)
+    (table.set $x (i32.const 1) (local.get 0)))
 )
