@@ -275,31 +275,10 @@ moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset, uint32_t size)
 {
     LLVMValueRef a64 = LLVMBuildZExt(L->b, addr, L->i64, "");
     LLVMValueRef ea = a64;
-    uint64_t     need = (uint64_t)offset + size;
-    bool         check = need > L->guard;
 
-    if (check) {
-        /* a memory has at most MOAT_HEAP_RESERVE bytes (abi.h): an index
-         * past reserve - offset - size always traps. Checked against that
-         * constant first, before the sum is formed (at -O0 it is spilled
-         * as made), so the checker (verify/, memory rule) sees the index
-         * bounded: it cannot relate `end` to the index. Offsets this large
-         * come from the spec suite, not from compilers. */
-        if (need <= MOAT_HEAP_RESERVE) {
-            moatL_trap_if(L, LLVMBuildICmp(L->b, LLVMIntUGT, a64,
-                                           moatL_const_i64(
-                                               L, MOAT_HEAP_RESERVE - need),
-                                           ""),
-                          MOAT_ABI_TRAP_MEMORY_OOB);
-        } else {                /* always: the rest is never reached */
-            LLVMBuildBr(L->b, trap_block(L, MOAT_ABI_TRAP_MEMORY_OOB));
-            LLVMPositionBuilderAtEnd(L->b, LLVMAppendBasicBlockInContext(
-                                               L->llctx, L->fn, "dead"));
-        }
-    }
     if (offset)
         ea = LLVMBuildAdd(L->b, a64, moatL_const_i64(L, offset), "");
-    if (check) {
+    if ((uint64_t)offset + size > L->guard) {
         LLVMValueRef len = moatL_memory_bytes(L);
         LLVMValueRef end = LLVMBuildAdd(L->b, ea, moatL_const_i64(L, size),
                                         "");

@@ -18,9 +18,6 @@
 ;;            (`lea 0x10(%rdi,%rax,1)`, `lea 0x14(...)`: wasi-libc's malloc)
 ;;   clamp    an index clamped below the fixed table's size: `cmp $0xf,%esi;
 ;;            mov $0xf,%ecx; cmovb %esi,%ecx`, no bounds check after it
-;;   far      offsets past the guard (address.wast): the lowering checks the
-;;            index against 4 GiB - offset - size (llvm-lower/builder.c),
-;;            then the end against the memory's size; far16's always traps
 ;;   xset     table.set into an externref table: any value, at an index
 ;;            below its size (loaded at run time) or its minimum (xset1)
 (module
@@ -191,10 +188,6 @@
     (call_indirect $fixed (type $t) (local.get 1)
       (select (local.get 0) (i32.const 15)
               (i32.lt_u (local.get 0) (i32.const 15)))))
-  (func (export "far") (param i32) (result i32)
-    (i32.load8_u offset=4294967295 (local.get 0)))
-  (func (export "far16") (param i32) (result i32)
-    (i32.load16_u offset=4294967295 (local.get 0)))
   (func (export "xset") (param i32 externref)
     (table.set $x (local.get 0) (local.get 1)))
   (func (export "xset1") (param externref)

@@ -216,10 +216,6 @@ static const Mutant mutants[] = {
       "$0x10)", { 0x83, 0xfe, 0x0f, 0xb9, 0x0f, 0, 0, 0, 0x0f, 0x42, 0xce },
       { 0x83, 0xfe, 0x0f, 0xb9, 0x10, 0, 0, 0, 0x0f, 0x42, 0xce }, 11, 0,
       0 },
-    /* far at -O0: the index against 4 GiB - 0xffffffff - 1 = 0 */
-    { SHAPES2_O0, K_MEMORY, "the lowering's check of an index past the "
-      "guard dropped (ja made nops)", { 0x48, 0x83, 0xf8, 0x00, 0x77, 0x0b },
-      { 0x48, 0x83, 0xf8, 0x00, 0x66, 0x90 }, 6, 0, 0 },
     /* xset: `mov -0x80(%rdi),%rax` (table $x), `cmp %esi,0x8(%rax); jbe`,
      * `mov %rdx,(%rax,%rcx,8)` */
     { SHAPES2_O2, K_MEMORY, "an externref table.set's bound check dropped "
