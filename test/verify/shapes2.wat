@@ -29,7 +29,8 @@
   (memory 1)
   (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
   (elem (i32.const 0) $inc $inc)
-  (elem (table $fixed) (i32.const 0) func $inc $inc $inc $inc $inc $inc $inc $inc
+  (elem (table $fixed) (i32.const 0) func
+        $inc $inc $inc $inc $inc $inc $inc $inc
         $inc $inc $inc $inc $inc $inc $inc $inc)
   (func (export "merged") (param i32 i32 i32) (result i32)
     (local i32)
@@ -130,7 +131,8 @@
   (func (export "lookup") (param i32 i32) (result i32)
     (local i32)
     (local.set 2 (i32.load (local.get 1)))
-    (block $d (block (block (block (block (block (block (block (block (block (block
+    (block $d (block (block (block (block (block
+      (block (block (block (block (block
       (br_table 0 1 2 3 4 5 6 7 8 9 $d (local.get 0))
       ) (i32.store offset=4 (local.get 1) (i32.const 7))
         (i32.store offset=8 (local.get 1) (i32.const 1000))
@@ -166,7 +168,8 @@
     (i32.const 0))
   (func (export "lookup2") (param i32 i32) (result i32)
     (local i32)
-    (block $d (block (block (block (block (block (block (block (block (block (block
+    (block $d (block (block (block (block (block
+      (block (block (block (block (block
       (br_table 0 1 2 3 4 5 6 7 8 9 $d (local.get 0))
       ) (local.set 2 (i32.const 7)) (br $d)
       ) (local.set 2 (i32.const 6)) (br $d)
