@@ -178,7 +178,8 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
         c.trust = moatU_calloc(c.obj.nfn + 1, 1);
         c.ends = moatU_calloc(c.obj.nfn + 1, sizeof *c.ends);
         moatK_ends_init(&c);
-        if (!alloc_tables(&c) || !c.trust || !c.ends) {
+        if (!alloc_tables(&c) || !c.trust || !c.ends ||
+            (rep->check_memory && !moatK_noret_prepass(&c))) {
             moatK_violation(&c, K_OBJECT, 0, "out of memory");
         } else {
             for (uint32_t i = 0; i < c.obj.nfn; i++) {
@@ -204,12 +205,14 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     moatU_free(c.table_used);
     moatU_free(c.trust);
     moatU_free(c.ends);
+    moatU_free(c.noret);
     moatU_free(c.desc.role);
     moatU_free(c.desc.vals);
     moatU_free(c.desc.args);
     moatU_free(c.desc.gwritable);
     moatU_free(c.desc.gimport);
     moatU_free(c.desc.tmin);
+    moatU_free(c.desc.textern);
     moatU_free(c.desc.tarea);
     moatU_free(c.desc.ftype);
     moatU_free(c.desc.ttype);

@@ -155,7 +155,8 @@ moatK_desc_read(const KObj *o, KDesc *d)
         return false;
     if (!(d->gwritable = moatU_calloc(v[4] ? v[4] : 1, 1)) ||
         !(d->gimport = moatU_calloc(v[4] ? v[4] : 1, 1)) ||
-        !(d->tmin = moatU_calloc(v[5] ? v[5] : 1, sizeof(uint64_t))))
+        !(d->tmin = moatU_calloc(v[5] ? v[5] : 1, sizeof(uint64_t))) ||
+        !(d->textern = moatU_calloc(v[5] ? v[5] : 1, sizeof(uint64_t))))
         return false;
     d->layout = moatA_layout(&in);
     d->nglobals = v[4];
@@ -181,6 +182,8 @@ moatK_desc_read(const KObj *o, KDesc *d)
         /* an imported table was matched at link time to have at least
          * min elements; cap >= size >= min, and size never shrinks */
         d->tmin[i] = et == 0x70 && min <= UINT32_MAX ? min : 0;
+        d->textern[i] = et == MOAT_ABI_T_EXTERNREF && min <= UINT32_MAX
+                            ? min + 1 : 0;
     }
     d->ntables = v[5];
     d->ntypes = v[1];

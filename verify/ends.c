@@ -58,19 +58,28 @@ never_returns(KCheck *c, uint32_t i, uint32_t *path)
     return e[i].noret;
 }
 
-void
-moatK_ends_settle(KCheck *c)
+bool
+moatK_ends_solve(KCheck *c)
 {
     uint32_t *path;
 
     if (!c->ends || c->obj.nfn == 0)
-        return;
-    if (!(path = moatU_calloc(c->obj.nfn, sizeof *path))) {
+        return true;
+    if (!(path = moatU_calloc(c->obj.nfn, sizeof *path)))
+        return false;
+    for (uint32_t i = 0; i < c->obj.nfn; i++)
+        never_returns(c, i, path);
+    moatU_free(path);
+    return true;
+}
+
+void
+moatK_ends_settle(KCheck *c)
+{
+    if (!moatK_ends_solve(c)) {
         moatK_violation(c, K_END, 0, "out of memory");
         return;
     }
-    for (uint32_t i = 0; i < c->obj.nfn; i++)
-        never_returns(c, i, path);
     for (uint32_t i = 0; i < c->obj.nfn; i++) {
         const KEnd *e = &c->ends[i];
         if (e->local || e->call == UINT32_MAX || e->ends)
@@ -83,5 +92,4 @@ moatK_ends_settle(KCheck *c)
         c->broke[K_END] = false;
         c->fn = NULL;
     }
-    moatU_free(path);
 }

@@ -141,9 +141,32 @@ fixed_ok(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in,
 
 /* Table elements: elems[i] with i (or a constant) below the table's
  * minimum size, read only. Stores into tables are not proven. */
+/* table.set into an externref table: an element below its size loaded
+ * at run time or below its minimum. Any value: an externref is opaque to
+ * the runtime and never called (the same value reaches the table through
+ * moatR_table_set unchecked). */
+static bool
+extern_store_ok(const MS *ms, const Addr *a, int64_t size)
+{
+    int64_t last = a->disp;
+
+    if (size != 8 || a->disp < 0 || a->disp % 8)
+        return false;
+    if (a->has_i && a->i.k == A_TIDX && a->i.c == a->b.c && a->scale == 8)
+        return a->disp == 0;
+    if (a->has_i) {
+        if (a->i.k != A_BND || a->scale != 8)
+            return false;
+        last += a->i.c * 8;
+    }
+    return last + 8 <= (int64_t)((ms->d->textern[a->b.c] - 1) * 8);
+}
+
 static bool
 elems_ok(const MS *ms, const Addr *a, int64_t size, bool write)
 {
+    if (write && a->has_b && a->b.k == A_ELEMS && ms->d->textern[a->b.c])
+        return extern_store_ok(ms, a, size);
     if (write || !a->has_b || (a->b.k != A_ELEMS && a->b.k != A_CODES) ||
         a->disp < 0 || size > 8)
         return false;
@@ -197,8 +220,11 @@ static const char *const kind_name[] = {
     "funcref?", "funcref", "funcs*", "global*", "low32", "code", "typeid",
     "refctx", "importctx",
     "codehint", "ctxtypeid", "importcode", "trampcode", "tablesize",
-    "<tablesize", "low32<tablesize", "area", "frame~", "flag", "!flag"
+    "<tablesize", "low32<tablesize", "area", "frame~", "flag", "!flag",
+    "rodata"
 };
+_Static_assert(sizeof kind_name / sizeof kind_name[0] == A_NKINDS,
+               "a name for every abstract value's kind");
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */
 static void
@@ -267,7 +293,8 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         moatK_area_ok(&a, size) || moatK_frames_ok(st, &a, size, write) ||
         frame_ok(st, &a, size, write, ms->args, ms->own_stack) ||
         fixed_ok(ms, off, in, &a, size, write) ||
-        elems_ok(ms, &a, size, write) || gptr_ok(ms, &a, size, write))
+        elems_ok(ms, &a, size, write) || gptr_ok(ms, &a, size, write) ||
+        moatK_rodata_ok(ms, &a, size, write))
         return;
     char what[160];
     describe(what, sizeof what, in, &a, write, size);

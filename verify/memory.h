@@ -43,6 +43,8 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
                      * + c - AState.sp_slack and entry sp + c */
        A_BOOL,      /* a byte whose bit 0 set means facts c hold */
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
+       A_RODATA,    /* an address in read-only data: c = section << 32 |
+                     * offset (memory_rodata.c) */
        A_NKINDS };
 
 /* A_REFNULL, A_REF, A_RCODE, A_RTYPE, A_RCTX: c = id | REF_TYPED once an equal
@@ -52,6 +54,9 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
  * h equals funcref Y's code (0: no such fact). */
 #define ID_BITS   20
 #define ID_MASK   ((INT64_C(1) << ID_BITS) - 1)
+/* Ids of loads are below PHI_ID; a block's phi id (memory_phi.c) is
+ * PHI_ID + its offset + 1. */
+#define PHI_ID    (INT64_C(1) << (ID_BITS - 1))
 #define REF_TYPED (INT64_C(1) << 62)
 
 /* What the flags say, for refining a register on a branch's edges. */
@@ -215,6 +220,12 @@ bool  moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
  * the memory rule's facts after a call assume the callees it proves). */
 int64_t moatK_icall_type(const MS *ms, const AState *st,
                          const ZydisDecodedOperand *ops);
+/* memory_phi.c: in to be merged into block input to, whose phi id is
+ * phi (0: none): the values of one funcref on each side get id phi, in
+ * to and in a copy of in (scratch, returned; else in itself); changed
+ * when to changed. */
+const AState *moatK_ref_phi(AState *to, const AState *in, int64_t phi,
+                            AState *scratch, bool *changed);
 void  moatK_check_icall(MS *ms, const AState *st, uint64_t off,
                         const ZydisDecodedInstruction *in,
                         const ZydisDecodedOperand *ops);
@@ -249,6 +260,26 @@ bool  moatK_frames_ok(const AState *st, const Addr *a, int64_t size,
                       bool write);
 /* The highest sp may be (A_FRAME or A_FRAMES), false if unknown. */
 bool  moatK_sp_high(const AState *st, int64_t *c);
+
+/* memory_rodata.c: `lea T(%rip)` of read-only data (A_RODATA), or top;
+ * whether a read through such a pointer stays in its section. */
+AVal  moatK_rodata_lea(const MS *ms, uint64_t off,
+                       const ZydisDecodedInstruction *in);
+bool  moatK_rodata_ok(const MS *ms, const Addr *a, int64_t size, bool write);
+/* A load (mov, movzx, movsx, movsxd) into a 32- or 64-bit register from
+ * read-only data proven in its section, no relocation on the bytes: the
+ * largest value of the entries it may read (*out); false: not one. */
+bool  moatK_rodata_load(const MS *ms, const AState *st,
+                        const ZydisDecodedInstruction *in,
+                        const ZydisDecodedOperand *ops, AVal *out);
+
+/* memory_cmov.c: what a conditional move of b over a leaves. */
+AVal  moatK_select(const MS *ms, AVal a, AVal b);
+/* The value cmovCC (32 or 64 bits) writes to ops[0]: its two inputs as
+ * the flags bound them on each side of the condition. */
+AVal  moatK_cmov(const MS *ms, const AState *st,
+                 const ZydisDecodedInstruction *in,
+                 const ZydisDecodedOperand *ops);
 
 /* memory.c: checks one memory operand in the state before it. */
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,

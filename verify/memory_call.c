@@ -46,7 +46,7 @@ load_id(const MS *ms)
 {
     uint64_t id = ms->at - ms->f->lo + 1;
 
-    return id <= (uint64_t)ID_MASK ? (int64_t)id : 0;
+    return id < (uint64_t)PHI_ID ? (int64_t)id : 0;
 }
 
 AVal
@@ -323,8 +323,8 @@ call_target(const MS *ms, const AState *st, const ZydisDecodedOperand *ops)
             return st->r[r];
     } else if (ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
                ops[0].mem.base != ZYDIS_REGISTER_RIP) {
-        Addr a = moatK_addr_of(st, &ops[0]);
-        return moatK_load_code(ms, &a);
+        Addr a = moatK_addr_of(st, &ops[0]);    /* code pointers, slots */
+        return moatK_load_kind(ms, st, &a);
     }
     return moatK_top();
 }

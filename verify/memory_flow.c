@@ -35,11 +35,11 @@ entry_state(AState *st, bool tramp)
     }
 }
 
-/* The type of the module function a direct call or jump reaches (by its
- * rel32, or a relocation to a symbol defined in code); -2: none (a
+/* The module function (index) a direct call or jump reaches (by its
+ * rel32, or a relocation to a symbol defined in code); -1: none (a
  * runtime helper, libm). */
 static int64_t
-direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
+direct_func(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
 {
     uint32_t    n;
     const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
@@ -55,9 +55,16 @@ direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
                       (off + in->length - r->off);
         g = moatK_func_at(o, o->sym[r->sym].shndx, to);
     }
-    if (!g)
-        return -2;
-    uint32_t t = ms->d->ftype[g - o->fn];
+    return g ? g - o->fn : -1;
+}
+
+/* Its type; -2: none. */
+static int64_t
+direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
+{
+    int64_t  g = direct_func(ms, off, in);
+    uint32_t t = g >= 0 ? ms->d->ftype[g] : 0;
+
     return t ? (int64_t)t - 1 : -2;
 }
 
@@ -153,12 +160,25 @@ push_pop(AState *st, const ZydisDecodedInstruction *in,
 
     if (!is_push && in->mnemonic != ZYDIS_MNEMONIC_POP)
         return false;
+    int r = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                ? moatK_gpr(ops[0].reg.value) : -1;
+    if (sp.k == A_FRAMES && r != 4) {   /* a realigned frame: a range */
+        if (is_push) {
+            st->r[4].c -= 8;            /* the slot somewhere in the range */
+            moatK_slot_drop(st, st->r[4].c - st->sp_slack, st->r[4].c + 8);
+        } else {
+            st->r[4].c += 8;
+            if (r >= 0) {
+                st->r[r] = moatK_top();
+                moatK_slot_unalias(st, r);
+            }
+        }
+        return true;
+    }
     if (sp.k != A_FRAME) {
         st->r[4] = moatK_top();
         return true;
     }
-    int r = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
-                ? moatK_gpr(ops[0].reg.value) : -1;
     if (is_push) {
         AVal v = r >= 0 ? st->r[r] : moatK_top();   /* push %rsp: old sp */
         st->r[4].c -= 8;
@@ -174,6 +194,8 @@ push_pop(AState *st, const ZydisDecodedInstruction *in,
     return true;
 }
 
+/* A call of a helper or of a function of the object that never returns
+ * (memory_noret.c): nothing falls through it. */
 static bool
 is_noreturn_call(const MS *ms, uint64_t off,
                  const ZydisDecodedInstruction *in)
@@ -182,9 +204,12 @@ is_noreturn_call(const MS *ms, uint64_t off,
     const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
     const KObj *o = &ms->c->obj;
 
-    return in->mnemonic == ZYDIS_MNEMONIC_CALL && n == 1 &&
-           o->sym[r->sym].shndx == ELF_SHN_UNDEF &&
-           moatK_symbol_noreturn(o->sym[r->sym].name);
+    if (in->mnemonic != ZYDIS_MNEMONIC_CALL || !in->raw.imm[0].is_relative)
+        return false;
+    if (n == 1 && o->sym[r->sym].shndx == ELF_SHN_UNDEF)
+        return moatK_symbol_noreturn(o->sym[r->sym].name);
+    int64_t g = direct_func(ms, off, in);
+    return g >= 0 && ms->c->noret && ms->c->noret[g];
 }
 
 /* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound;
@@ -204,6 +229,16 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
         if (v.k != A_TOP)
             return v;
     }
+    if (in->meta.category == ZYDIS_CATEGORY_CMOV)
+        return moatK_cmov(ms, st, in, ops);
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+        return moatK_bnd((int64_t)(ops[1].imm.value.u & U32MAX));
+    if ((in->mnemonic == ZYDIS_MNEMONIC_XOR ||
+         in->mnemonic == ZYDIS_MNEMONIC_SUB) && rs >= 0 &&
+        ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        ops[0].reg.value == ops[1].reg.value)
+        return moatK_bnd(0);            /* zeroing idiom */
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
         (st->r[rs].k == A_BND || st->r[rs].k == A_LOW32) &&
         st->r[rs].c <= U32MAX)
@@ -213,6 +248,9 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
          st->r[rs].k == A_TSIZE))     /* the low half, zero-extended */
         return (AVal){ st->r[rs].k == A_TSIZE ? A_TSIZE : A_TIDX,
                        st->r[rs].c };
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
+        (st->r[rs].k == A_TYPEID || st->r[rs].k == A_RTYPE))
+        return st->r[rs];               /* 32-bit values: copied whole */
     return moatK_bnd(U32MAX);
 }
 
@@ -294,8 +332,11 @@ write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
     if (r < 0)
         return;
     moatK_slot_unalias(st, r);
-    if (i == 0 && o->size == 64 &&
-        o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
+    AVal ro;
+    if (i == 0 && moatK_rodata_load(ms, st, in, ops, &ro)) {
+        st->r[r] = ro;                  /* a constant of a lookup table */
+    } else if (i == 0 && o->size == 64 &&
+               o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
         st->r[r] = moatK_result64(ms, st, in, ops);
         moatK_ref_fresh(ms, st, r);
     } else if (o->size == 32) {
@@ -347,8 +388,9 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
     }
     if (push_pop(st, in, ops)) {
         moatK_stack_moved(ms, st, off, check);
-        if (in->mnemonic == ZYDIS_MNEMONIC_PUSH && st->r[4].k == A_FRAME)
-            moatK_stack_touch(st, st->r[4].c);
+        if (in->mnemonic == ZYDIS_MNEMONIC_PUSH &&
+            (st->r[4].k == A_FRAME || st->r[4].k == A_FRAMES))
+            moatK_stack_touch(st, st->r[4].c);  /* FRAMES: its highest */
         return;
     }
     for (uint8_t i = 0; i < in->operand_count; i++) {
@@ -449,7 +491,7 @@ block_of(const Block *b, uint32_t nb, const uint64_t *insn, uint64_t to)
 static void
 propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
           const ZydisDecodedInstruction *last, uint64_t off, uint32_t *work,
-          uint32_t *nwork, uint8_t *queued)
+          uint32_t *nwork, uint8_t *queued, AState *scratch)
 {
     const uint64_t *insn = ms->m->insn;
     uint32_t        succ[2], ns = 0;
@@ -488,7 +530,12 @@ propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
             t = j - ns;
         else
             continue;
-        if (moatK_merge(b[t].in, in) && !queued[t]) {
+        uint64_t at = insn[b[t].first] - ms->f->lo + 1;
+        bool     renamed;
+        in = moatK_ref_phi(b[t].in, in, at < (uint64_t)PHI_ID
+                                            ? PHI_ID + (int64_t)at : 0,
+                           scratch, &renamed);
+        if ((moatK_merge(b[t].in, in) || renamed) && !queued[t]) {
             queued[t] = 1;
             work_push(work, nwork, t);
         }
@@ -503,7 +550,7 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
 {
     ZydisDecoder d;
     uint32_t     nwork = 0;
-    AState       st;
+    AState       st, scratch;   /* scratch: memory_phi.c's */
     /* work (instructions run, edges followed) in proportion to the size:
      * hostile code cannot make the fixpoint take quadratic time; past the
      * budget the function is rejected */
@@ -552,7 +599,7 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
             }
             if (!pass)
                 propagate(ms, b, nb, bk, &st, &in, off, work, &nwork,
-                          queued);
+                          queued, &scratch);
         }
     }
 }

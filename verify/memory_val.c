@@ -114,6 +114,12 @@ moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
                     ms->dbg->sval[i].c, ms->dbg->seq[i]);
         fprintf(stderr, "\n");
     }
+    if (getenv("MOAT_VERIFY_TRACE")) {  /* every one: the report keeps 64 */
+        fprintf(stderr, "trace: %s+0x%" PRIx64 ": %s: ", ms->f->name,
+                off - ms->f->lo, moatK_rule_name[rule]);
+        fprintf(stderr, fmt, what);
+        fprintf(stderr, "\n");
+    }
     ms->failed = true;
     moatK_violation(ms->c, rule, off, fmt, what);
 }
@@ -402,12 +408,14 @@ moatK_result64(const MS *ms, const AState *st,
     case ZYDIS_MNEMONIC_CMOVNL: case ZYDIS_MNEMONIC_CMOVNLE:
     case ZYDIS_MNEMONIC_CMOVNZ: case ZYDIS_MNEMONIC_CMOVZ:
     case ZYDIS_MNEMONIC_CMOVS: case ZYDIS_MNEMONIC_CMOVNS:
-        return rs >= 0 ? moatK_join(dst, st->r[rs]) : moatK_top();
+        return moatK_cmov(ms, st, in, ops);
     case ZYDIS_MNEMONIC_LEA: {
         Addr a = moatK_addr_of(st, src);
         if (in->address_width != 64)    /* the sum is cut to 32 bits */
             return moatK_bnd(U32MAX);
-        if (src->mem.base == ZYDIS_REGISTER_RIP || (a.has_i && a.scale != 1))
+        if (src->mem.base == ZYDIS_REGISTER_RIP)
+            return moatK_rodata_lea(ms, ms->at, in);
+        if (a.has_i && a.scale != 1)
             return moatK_top();
         AVal v = a.has_b ? a.b : moatK_bnd(0);
         if (a.has_i)

@@ -193,6 +193,10 @@ typedef struct KDesc {
     uint64_t   ntables, nfuncs, ntypes;
     uint64_t  *tmin;            /* per table: elements it has at least,
                                  * 0 for an externref table */
+    uint64_t  *textern;         /* per table: 0 funcref, else an externref
+                                 * table (opaque host references, never
+                                 * called) with textern - 1 elements at
+                                 * least */
     uint8_t   *role;            /* per function of KObj.fn: K_ROLE_* */
     uint64_t  *vals;            /* trampolines: bytes of vals they may use */
     uint64_t  *args;            /* wasm functions: bytes of stack arguments
@@ -229,6 +233,8 @@ typedef struct KCheck {
                                      * across a call (saved.c) */
     uint64_t     nsaved_failed;     /* functions that fail rule saved */
     struct KEnd *ends;              /* per function: how it ends (ends.c) */
+    uint8_t     *noret;             /* with check_memory: per function, it
+                                     * never returns (memory_noret.c) */
 } KCheck;
 
 /* How a function ends, for rule end across functions (ends.c). */
@@ -245,6 +251,13 @@ typedef struct KEnd {
  * for the functions that end in a call of a function of the object. */
 void moatK_ends_init(KCheck *c);
 void moatK_ends_settle(KCheck *c);
+/* ends.c: settles .ends and .noret of every function (false: out of
+ * memory). memory_noret.c: with check_memory, before the functions are
+ * checked: c->noret[i], function i never returns (its callers' code after
+ * a call of it is not reached: the flow rules do not fall through it);
+ * false when out of memory. */
+bool moatK_ends_solve(KCheck *c);
+bool moatK_noret_prepass(KCheck *c);
 /* K_FAILED_*: the function failed that rule (check.c sets them) */
 enum { K_TRUST_TABLE = 1, K_TRUST_SAVED = 2, K_FAILED_TABLE = 0x10,
        K_FAILED_SAVED = 0x20 };

@@ -10,7 +10,8 @@ parameter list (an args
 pointer), frames past a page at -O0 (LLVM's inline stack probes: unrolled
 for 700 live i64 locals, a loop for 5000), 400 if/then joins in a row
 over 200 live locals (the fixpoint's budget), the same summing them all
-(at -O2: vector spills in a frame realigned to 32 bytes). Generated: the frames need
+(at -O2: vector spills in a frame realigned to 32 bytes), a call that
+pushes its stack arguments in such a frame. Generated: the frames need
 that many locals."""
 import sys
 
@@ -40,6 +41,30 @@ def diamonds(n, m, name="diamonds", total=False):
             f" (local.get {i}))" for i in range(2, n + 1))
     return (f'(func (export "{name}") (param i32) (result i64)\n'
             f'(local {" ".join(["i64"] * n)})\n{body}\n{ifs}{use})\n')
+
+
+def pushes(n=40, m=40):
+    """diamonds(n, m, total=True) with a call of ten arguments in the
+    middle: -O2 realigns the frame to 32 bytes (ymm spills) and pushes the
+    stack arguments (`sub $0x8,%rsp; push %rsi; ... push $0x5; call`) with
+    rsp a range (the stack rule's pushes in a realigned frame)."""
+    body = "(local.set 1 (i64.extend_i32_u (local.get 0)))" + "".join(
+        f"(local.set {i} (i64.add (local.get {i - 1}) (i64.const {i})))"
+        for i in range(2, n + 1))
+    ifs = "".join(f"(if (i32.eq (local.get 0) (i32.const {k})) (then "
+                  f"(local.set {k % n + 1} (i64.const {k}))))\n"
+                  for k in range(m))
+    call = ("(local.set 3 (i64.extend_i32_u (call $ten (i32.wrap_i64 "
+            "(local.get 1)) (i32.const 1) (i32.const 2) (i32.const 3) "
+            "(i32.const 4) (i32.const 5) (i32.load (local.get 0)) "
+            "(i32.const 64) (i32.load offset=4 (local.get 0)) "
+            "(local.get 0))))\n")
+    use = "(i64.add " * (n - 1) + "(local.get 1)" + "".join(
+        f" (local.get {i}))" for i in range(2, n + 1))
+    return ('(func $ten (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) '
+            '(result i32) (i32.add (local.get 0) (local.get 9)))\n'
+            '(func (export "pushes") (param i32) (result i64)\n'
+            f'(local {" ".join(["i64"] * n)})\n{body}\n{ifs}{call}{use})\n')
 
 
 WIDE = 70   # params: more than MOAT_WIDE_PARAMS (64)
@@ -79,4 +104,4 @@ with open(sys.argv[1], "w") as out:
 """)
     out.write(wide + chain("big", 700) + chain("huge", 5000) +
               diamonds(200, 400) + diamonds(200, 400, "realign", True) +
-              ")\n")
+              pushes() + ")\n")
