@@ -24,6 +24,8 @@
  */
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "regs.h"
@@ -79,6 +81,8 @@ typedef struct Sym {
     uint8_t      cmp_form;  /* the compare's width as a form */
     uint64_t     cmp_imm;
     const KRange *g;        /* table_range.c's bounds at the start */
+    uint32_t     csym[64];  /* per rep32 class of g: its symbol + 1 */
+    uint8_t      cfull[64]; /* the rep class whose value it is in full */
 } Sym;
 
 static Val
@@ -167,20 +171,50 @@ slot_clobber(Sym *s, int base, int64_t disp, uint16_t size)
     }
 }
 
-/* A slot the run has not written, loaded: a fresh value it then holds
- * until written (so two loads of it are the same value), bounded by
- * table_range.c's bound of an rbp spill. NULL when no slot is free. */
+/* The value of a register or slot at the window's start that
+ * table_range.c puts in copy classes rep, rep32 (0: none) with bound max:
+ * one symbol per rep32 class, so that equal values are one symbol; a
+ * member whose upper half is zero is its zero-extended low half, one rep
+ * class of the others the symbol itself; other members fresh. */
+static Val
+class_val(Sym *s, uint8_t rep, uint8_t rep32, uint64_t max)
+{
+    Val v = fresh(s, max <= UINT32_MAX);
+
+    if (rep32 && rep32 < 64 && (max <= UINT32_MAX ||
+                                (rep && (!s->cfull[rep32] ||
+                                         s->cfull[rep32] == rep)))) {
+        if (!s->csym[rep32])
+            s->csym[rep32] = fresh(s, false).sym + 1;
+        v.sym = s->csym[rep32] - 1;
+        if (max > UINT32_MAX)
+            s->cfull[rep32] = rep;
+    }
+    if (max < UINT64_MAX)       /* table_range.c's bound, in v's form */
+        add_fact(s, v.sym, v.form, max);
+    return v;
+}
+
+/* A slot the run has not written, loaded: a value it then holds until
+ * written (so two loads of it are the same value), what table_range.c
+ * knows of an rbp slot. NULL when no slot is free. */
 static Slot *
 slot_first_load(Sym *s, int base, int64_t disp, uint8_t size)
 {
-    uint64_t max = base == 5 && s->g ? moatK_range_slot(s->g, disp, size)
-                                     : UINT64_MAX;
+    uint64_t      max = base == 5 && s->g ? moatK_range_slot(s->g, disp, size)
+                                          : UINT64_MAX;
+    const KRSlot *t = base == 5 && s->g ? moatK_copy_slot((KRange *)s->g,
+                                                          disp, size)
+                                        : NULL;
 
+    if (!t && size == 4 && base == 5 && s->g)   /* a low half */
+        t = moatK_copy_slot((KRange *)s->g, disp, 8);
     for (uint32_t i = 0; i < NSLOT; i++)
         if (!s->slot[i].used) {
-            Val v = fresh(s, size == 4 || max <= UINT32_MAX);
-            if (max < UINT64_MAX)
-                add_fact(s, v.sym, F_FULL, max);
+            uint8_t rep = t && t->size == size ? t->rep : 0;
+            Val     v = class_val(s, rep, t ? t->rep32 : 0,
+                                  size == 4 && max > UINT32_MAX ? UINT32_MAX
+                                                                : max);
             s->slot[i] = (Slot){ true, (uint8_t)base, disp, size, v };
             return &s->slot[i];
         }
@@ -313,16 +347,34 @@ model_add(Sym *s, const ZydisDecodedInstruction *in,
     return true;
 }
 
-/* Records `cmp r, imm` / `sub r, imm` (unsigned, r read before). */
+/* Records `cmp r, imm` / `sub r, imm` (unsigned, r read before), and
+ * `cmp imm, disp(%rbp)` of a 4- or 8-byte frame slot. */
 static void
 model_flags(Sym *s, const ZydisDecodedInstruction *in,
             const ZydisDecodedOperand *ops)
 {
     bool writes = in->cpu_flags && in->cpu_flags->modified;
+    int  base;
 
     if (!writes)
         return;
     s->has_cmp = false;
+    if (in->mnemonic == ZYDIS_MNEMONIC_CMP && is_frame_mem(&ops[0], &base) &&
+        (ops[0].size == 32 || ops[0].size == 64) &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        Slot *t = slot_at(s, base, ops[0].mem.disp.value);
+        if (!t)
+            t = slot_first_load(s, base, ops[0].mem.disp.value,
+                                (uint8_t)(ops[0].size / 8));
+        if (!t || t->size * 8 != ops[0].size || t->v.kind != V_SYM)
+            return;
+        s->has_cmp = true;
+        s->cmp_val = t->v;
+        s->cmp_form = ops[0].size == 64 ? F_FULL : F_ZX32;
+        s->cmp_imm = ops[1].imm.value.u &
+                     (ops[0].size == 32 ? 0xffffffffu : UINT64_MAX);
+        return;
+    }
     if ((in->mnemonic == ZYDIS_MNEMONIC_CMP ||
          in->mnemonic == ZYDIS_MNEMONIC_SUB) &&
         ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
@@ -522,14 +574,8 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
     Val          tval = { 0 };
 
     for (int r = 0; r < 16; r++) {
-        s.reg[r] = fresh(&s, g && g->max[r] <= UINT32_MAX);
-        if (g && g->max[r] < UINT64_MAX)    /* table_range.c's bound */
-            add_fact(&s, s.reg[r].sym, F_FULL, g->max[r]);
-        for (int k = 0; g && g->rep[r] && k < r; k++)
-            if (g->rep[k] == g->rep[r] && s.reg[k].kind == V_SYM) {
-                s.reg[r] = s.reg[k];        /* a copy: the same value */
-                break;
-            }
+        s.reg[r] = g ? class_val(&s, g->rep[r], g->rep32[r], g->max[r])
+                     : fresh(&s, false);
         if (bsec && bsec[r])
             s.reg[r] = (Val){ .kind = V_TABLE, .tsec = bsec[r],
                               .toff = boff[r] };
@@ -568,6 +614,26 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
     return 0;
 }
 
+/* MOAT_VERIFY_DEBUG: what table_range.c knows at the start of a window
+ * whose jump is not proven (stderr). */
+static void
+debug_range(const KFunc *f, uint64_t lo, uint64_t jmp, const KRange *g)
+{
+    if (!getenv("MOAT_VERIFY_DEBUG"))
+        return;
+    fprintf(stderr, "table: %s+0x%" PRIx64 " window from +0x%" PRIx64 ":",
+            f->name, jmp - f->lo, lo - f->lo);
+    for (int r = 0; r < 16; r++)
+        if (g->max[r] < UINT64_MAX || g->rep[r] || g->rep32[r])
+            fprintf(stderr, " r%d<=%#" PRIx64 "/c%u/l%u", r, g->max[r],
+                    g->rep[r], g->rep32[r]);
+    for (uint32_t i = 0; i < g->nslot; i++)
+        fprintf(stderr, " [rbp%+" PRId64 "]%u<=%#" PRIx64 "/c%u/l%u",
+                g->slot[i].disp, g->slot[i].size, g->slot[i].max,
+                g->slot[i].rep, g->slot[i].rep32);
+    fprintf(stderr, "\n");
+}
+
 /* 1: the jump at insn index `at` is proven (its targets marked), 0: not,
  * -1: its table has bad entries (recorded). */
 static int
@@ -587,8 +653,11 @@ prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
      * table's address may have been loaded before the window (LLVM
      * hoists it out of loops) and what bounds registers there */
     int rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, true);
-    if (rc != 1 && moatK_table_bases(c, f, m, start, bsec, boff, &g))
+    if (rc != 1 && moatK_table_bases(c, f, m, start, bsec, boff, &g)) {
         rc = run_window(c, f, m, start, at, bsec, boff, &g, tab, false);
+        if (rc != 1)
+            debug_range(f, *win_lo, m->insn[at], &g);
+    }
     else if (rc != 1)
         rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, false);
     return rc;

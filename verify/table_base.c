@@ -90,6 +90,16 @@ step(KCheck *c, const KSec *s, uint64_t off,
         return noreturn;
     }
     bool is_lea = table_lea(c, s, off, in, ops, &b);
+    /* a table address copied whole (LLVM keeps it in a callee-saved
+     * register across a call: `mov %r8, %r12` ... `mov %r12, %r8`) */
+    if (!is_lea && in->mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].size == 64 &&
+        ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        moatK_gpr(ops[0].reg.value) >= 0 && moatK_gpr(ops[1].reg.value) >= 0 &&
+        st->r[moatK_gpr(ops[1].reg.value)].ok) {
+        b = st->r[moatK_gpr(ops[1].reg.value)];
+        is_lea = true;
+    }
     for (uint8_t i = 0; i < in->operand_count; i++)
         if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
             (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
@@ -161,20 +171,24 @@ entry_met(const Flow *fl, BState *st)
         meet(st, &fl->j);
 }
 
-/* Whether, after `in`, the flags are still those of a `cmp r, imm`
- * (*cmp): set by one, kept by what writes neither the flags nor r. */
+/* Whether, after `in`, the flags are still those of a `cmp r, imm` or a
+ * `cmp imm, disp(%rbp)` (*cmp): set by one, kept by what writes neither
+ * the flags nor what was compared. */
 static bool
 after_cmp(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
           bool had, KCmp *cmp)
 {
     if (moatK_range_cmp(in, ops, cmp))
         return true;
-    if (!had || (in->cpu_flags && in->cpu_flags->modified))
+    if (!had || (in->cpu_flags && in->cpu_flags->modified) ||
+        in->meta.category == ZYDIS_CATEGORY_CALL)
         return false;
+    /* a compared slot: any memory write may be to it, and rbp moves it */
     for (uint8_t i = 0; i < in->operand_count; i++)
-        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-            moatK_gpr(ops[i].reg.value) == cmp->reg)
+        if ((ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+            ((ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+              moatK_gpr(ops[i].reg.value) == (cmp->reg >= 0 ? cmp->reg : 5))
+             || (cmp->reg < 0 && ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)))
             return false;
     return true;
 }

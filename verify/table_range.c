@@ -150,16 +150,7 @@ moatK_range_unknown(KRange *g)
     g->fd = 0;
     g->esc = false;
     memset(g->rep, 0, sizeof g->rep);
-}
-
-/* r is written: no copy is of it, and it is a copy of nothing. */
-static void
-unlink(KRange *g, int r)
-{
-    for (int k = 0; k < 16; k++)
-        if (g->rep[k] == r + 1)
-            g->rep[k] = 0;
-    g->rep[r] = 0;
+    memset(g->rep32, 0, sizeof g->rep32);
 }
 
 /* A call: the callee writes below sp (its frame), and keeps rbp and the
@@ -179,7 +170,7 @@ moatK_range_call(KRange *g, bool keeps)
         if (!keeps || (0x0fc7u >> r & 1)) {     /* rax-rdi, r8-r11 */
             g->max[r] = UINT64_MAX;
             g->fd &= (uint16_t)~(1u << r);
-            unlink(g, r);
+            moatK_copy_forget(g, r);
         }
     for (uint32_t i = 0; i < g->nslot; i++)
         if (frame_kept && g->spk_ok && g->slot[i].disp >= g->spk)
@@ -302,11 +293,14 @@ frame_writes(const ZydisDecodedInstruction *in,
         slot_drop(g, false, o->mem.disp.value, o->size / 8);
         if (in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0 &&
             (o->size == 32 || o->size == 64) && g->nslot < K_RSLOTS &&
-            ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER)
-            g->slot[g->nslot++] = (KRSlot){ o->mem.disp.value,
-                                            (uint8_t)(o->size / 8),
-                                            reg_max(g->max,
-                                                    ops[1].reg.value) };
+            ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            moatK_gpr(ops[1].reg.value) >= 0) {
+            KRSlot *t = &g->slot[g->nslot++];
+            *t = (KRSlot){ .disp = o->mem.disp.value,
+                           .size = (uint8_t)(o->size / 8),
+                           .max = reg_max(g->max, ops[1].reg.value) };
+            moatK_copy_store(g, t, moatK_gpr(ops[1].reg.value));
+        }
     }
 }
 
@@ -315,19 +309,9 @@ moatK_range_step(const ZydisDecodedInstruction *in,
                  const ZydisDecodedOperand *ops, KRange *g)
 {
     uint64_t *max = g->max, old[16];
-
-    /* `mov %s, %r` of the whole value (32 bits: s's upper half zero) */
-    int cs = in->mnemonic == ZYDIS_MNEMONIC_MOV &&
-             ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-             ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-             ops[0].size == ops[1].size &&
-             moatK_gpr(ops[0].reg.value) >= 0 &&
-             moatK_gpr(ops[1].reg.value) >= 0 &&
-             (ops[0].size == 64 ||
-              (ops[0].size == 32 &&
-               max[moatK_gpr(ops[1].reg.value)] <= U32))
-                 ? moatK_gpr(ops[1].reg.value) : -1;
-    bool reads_frame = false;     /* a 64-bit result from a frame address */
+    uint8_t   crep, crep32;     /* a copy: the classes ops[0] joins */
+    bool      copy = moatK_copy_of(g, in, ops, &crep, &crep32);
+    bool      reads_frame = false;     /* a 64-bit result from a frame address */
     for (uint8_t i = 0; i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
         if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && o->size == 64 &&
@@ -361,13 +345,10 @@ moatK_range_step(const ZydisDecodedInstruction *in,
             g->fd |= (uint16_t)(1u << r);
         else
             g->fd &= (uint16_t)~(1u << r);
-        if (i == 0 && cs >= 0 && cs != r) {
-            unlink(g, r);
-            if (!g->rep[cs])
-                g->rep[cs] = (uint8_t)(cs + 1);
-            g->rep[r] = g->rep[cs];
-        } else if (!(i == 0 && cs == r)) {
-            unlink(g, r);
+        moatK_copy_forget(g, r);
+        if (i == 0 && copy) {
+            g->rep[r] = crep;
+            g->rep32[r] = crep32;
         }
         if (o->size == 8 || o->size == 16)       /* the bits above kept */
             max[r] = old[r] | 0xffff;
@@ -393,15 +374,22 @@ bool
 moatK_range_cmp(const ZydisDecodedInstruction *in,
                 const ZydisDecodedOperand *ops, KCmp *cmp)
 {
-    if ((in->mnemonic != ZYDIS_MNEMONIC_CMP) ||
-        ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
-        moatK_gpr(ops[0].reg.value) < 0 ||
-        (ops[0].size != 32 && ops[0].size != 64) ||
+    const ZydisDecodedOperand *o = &ops[0];
+    bool reg = o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+               moatK_gpr(o->reg.value) >= 0;
+    bool slot = o->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+                o->mem.base == ZYDIS_REGISTER_RBP &&
+                o->mem.index == ZYDIS_REGISTER_NONE &&
+                o->mem.segment != ZYDIS_REGISTER_FS &&
+                o->mem.segment != ZYDIS_REGISTER_GS;
+
+    if (in->mnemonic != ZYDIS_MNEMONIC_CMP || (!reg && !slot) ||
+        (o->size != 32 && o->size != 64) ||
         ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
         return false;
-    *cmp = (KCmp){ moatK_gpr(ops[0].reg.value), (uint8_t)ops[0].size,
-                   ops[1].imm.value.u & (ops[0].size == 32 ? U32
-                                                           : UINT64_MAX) };
+    *cmp = (KCmp){ reg ? moatK_gpr(o->reg.value) : -1, (uint8_t)o->size,
+                   ops[1].imm.value.u & (o->size == 32 ? U32 : UINT64_MAX),
+                   slot ? o->mem.disp.value : 0 };
     return true;
 }
 
@@ -410,10 +398,8 @@ moatK_range_cmp(const ZydisDecodedInstruction *in,
 void
 moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g)
 {
-    uint64_t *max = g->max, bound;
+    uint64_t bound;
 
-    if (cmp->width == 32 && max[cmp->reg] > U32)
-        return;
     if ((m == ZYDIS_MNEMONIC_JNBE && !taken) ||
         (m == ZYDIS_MNEMONIC_JBE && taken))
         bound = cmp->imm;                       /* not above */
@@ -422,10 +408,7 @@ moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g)
         bound = cmp->imm - 1;                   /* below */
     else
         return;
-    for (int r = 0; r < 16; r++)        /* it, and the copies of it */
-        if ((r == cmp->reg || (g->rep[r] && g->rep[r] == g->rep[cmp->reg]))
-            && bound < max[r])
-            max[r] = bound;
+    moatK_copy_bound(g, cmp, bound);    /* it, and the copies of it */
 }
 
 bool
@@ -456,11 +439,7 @@ moatK_range_meet(KRange *to, const KRange *in)
         to->slot[n++] = *t;
     }
     to->nslot = n;
-    for (int r = 0; r < 16; r++)
-        if (to->rep[r] && to->rep[r] != in->rep[r]) {
-            to->rep[r] = 0;
-            changed = true;
-        }
+    changed |= moatK_copy_meet(to, in);
     if ((in->fd & ~to->fd) || (in->esc && !to->esc)) {
         to->fd |= in->fd;
         to->esc |= in->esc;

@@ -315,10 +315,11 @@ bool moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
 /* table_range.c: upper bounds (UINT64_MAX: unknown) of the 16 general
  * registers and of values spilled to the frame at rbp + disp, for
  * table_base.c. */
-#define K_RSLOTS 16u
+#define K_RSLOTS 24u
 typedef struct KRSlot {
     int64_t  disp;              /* at rbp + disp */
     uint8_t  size;              /* 4 or 8 bytes */
+    uint8_t  rep, rep32;        /* copy classes (table_copy.c) */
     uint64_t max;
 } KRSlot;
 typedef struct KRange {
@@ -329,14 +330,15 @@ typedef struct KRange {
     int64_t  spk;
     uint16_t fd;                /* bit r: r may hold a frame address */
     bool     esc;               /* a frame address was stored to memory */
-    uint8_t  rep[16];           /* r holds what register rep[r] - 1 does
-                                 * (a copy); 0: none */
+    uint8_t  rep[16];           /* copy classes of the whole value and */
+    uint8_t  rep32[16];         /* of its low half (table_copy.c); 0: none */
 } KRange;
-/* A compare `cmp r, imm`: */
+/* A compare `cmp r, imm` or `cmp imm, disp(%rbp)`: */
 typedef struct KCmp {
-    int      reg;
+    int      reg;               /* -1: the frame slot at rbp + disp */
     uint8_t  width;             /* 32 or 64 */
     uint64_t imm;
+    int64_t  disp;
 } KCmp;
 struct ZydisDecodedInstruction_;
 struct ZydisDecodedOperand_;
@@ -355,6 +357,18 @@ bool moatK_range_meet(KRange *to, const KRange *in);
 uint64_t moatK_range_widen(uint64_t m);
 /* the bound of a load of size bytes from rbp + disp, or UINT64_MAX */
 uint64_t moatK_range_slot(const KRange *g, int64_t disp, uint8_t size);
+/* table_copy.c: registers and rbp slots holding equal values (whole or
+ * low half), for table_range.c. */
+void moatK_copy_forget(KRange *g, int r);                   /* r written */
+KRSlot *moatK_copy_slot(KRange *g, int64_t disp, uint8_t size);
+/* `in` copies a register or slot into ops[0]: the classes it gets */
+bool moatK_copy_of(KRange *g, const struct ZydisDecodedInstruction_ *in,
+                   const struct ZydisDecodedOperand_ *ops, uint8_t *rep,
+                   uint8_t *rep32);
+void moatK_copy_store(KRange *g, KRSlot *t, int src);   /* mov src, t */
+/* the compare says its value (the whole, or its low half) <= bound */
+void moatK_copy_bound(KRange *g, const KCmp *cmp, uint64_t bound);
+bool moatK_copy_meet(KRange *to, const KRange *in);
 /* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
 void moatK_table_bases_free(void *cache);
 
