@@ -39,13 +39,13 @@
 #define MAX_ROUNDS  4u      /* of moatK_prove_tables: each recomputes
                              * table_base.c's analysis */
 
-enum { R_NO, R_OK, R_BAD };     /* a jump: not proven, proven, bad table */
+enum { R_NO, R_OK };            /* a jump: not proven, proven */
 
 enum { V_SYM, V_TABLE, V_ENTRY, V_TARGET, V_CONST /* value n */ };
 
 /* How a register holds a symbol's value: whole, or zero-extended from its
- * low 32 or 8 bits (each narrower form is at most the wider ones). */
-enum { F_FULL, F_ZX32, F_ZX8 };
+ * low 32, 16 or 8 bits (each narrower form is at most the wider ones). */
+enum { F_FULL, F_ZX32, F_ZX16, F_ZX8 };
 
 typedef struct Val {
     uint8_t  kind;
@@ -263,10 +263,13 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOVZX &&
         src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
-        low_byte(src->reg.value) && moatK_gpr(src->reg.value) >= 0 &&
+        (low_byte(src->reg.value) || src->size == 16) &&
+        moatK_gpr(src->reg.value) >= 0 &&
         s->reg[moatK_gpr(src->reg.value)].kind == V_SYM) {
-        *out = (Val){ .kind = V_SYM, .form = F_ZX8,
-                      .sym = s->reg[moatK_gpr(src->reg.value)].sym };
+        Val v = s->reg[moatK_gpr(src->reg.value)];
+        uint8_t form = src->size == 16 ? F_ZX16 : F_ZX8;
+        *out = (Val){ .kind = V_SYM, .form = v.form > form ? v.form : form,
+                      .sym = v.sym };
         return true;
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && is_frame_mem(src, &base)) {
@@ -379,16 +382,19 @@ model_flags(Sym *s, const ZydisDecodedInstruction *in,
          in->mnemonic == ZYDIS_MNEMONIC_SUB) &&
         ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
         moatK_gpr(ops[0].reg.value) >= 0 &&
-        (ops[0].size == 32 || ops[0].size == 64 ||
+        (ops[0].size == 32 || ops[0].size == 64 || ops[0].size == 16 ||
          (ops[0].size == 8 && low_byte(ops[0].reg.value))) &&
         ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         s->has_cmp = true;
         s->cmp_val = s->reg[moatK_gpr(ops[0].reg.value)];
-        s->cmp_form = ops[0].size == 64 ? F_FULL
-                      : ops[0].size == 32 ? F_ZX32 : F_ZX8;
+        s->cmp_form = ops[0].size == 64   ? F_FULL
+                      : ops[0].size == 32 ? F_ZX32
+                      : ops[0].size == 16 ? F_ZX16 : F_ZX8;
         s->cmp_imm = ops[1].imm.value.u;
         if (ops[0].size == 32)
             s->cmp_imm &= 0xffffffffu;
+        if (ops[0].size == 16)
+            s->cmp_imm &= 0xffffu;
         if (ops[0].size == 8)
             s->cmp_imm &= 0xffu;
     }
@@ -615,7 +621,8 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
 }
 
 /* MOAT_VERIFY_DEBUG: what table_range.c knows at the start of a window
- * whose jump is not proven (stderr). */
+ * whose jump is not proven (stderr; g NULL: table_base.c's analysis ran
+ * out of its budget). */
 static void
 debug_range(const KFunc *f, uint64_t lo, uint64_t jmp, const KRange *g)
 {
@@ -623,6 +630,10 @@ debug_range(const KFunc *f, uint64_t lo, uint64_t jmp, const KRange *g)
         return;
     fprintf(stderr, "table: %s+0x%" PRIx64 " window from +0x%" PRIx64 ":",
             f->name, jmp - f->lo, lo - f->lo);
+    if (!g) {
+        fprintf(stderr, " the function's analysis did not complete\n");
+        return;
+    }
     for (int r = 0; r < 16; r++)
         if (g->max[r] < UINT64_MAX || g->rep[r] || g->rep32[r])
             fprintf(stderr, " r%d<=%#" PRIx64 "/c%u/l%u", r, g->max[r],
@@ -635,10 +646,10 @@ debug_range(const KFunc *f, uint64_t lo, uint64_t jmp, const KRange *g)
 }
 
 /* 1: the jump at insn index `at` is proven (its targets marked), 0: not,
- * -1: its table has bad entries (recorded). */
+ * -1: its table has bad entries (recorded unless quiet). */
 static int
 prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
-          uint64_t *win_lo, KJumpTab *tab)
+          uint64_t *win_lo, KJumpTab *tab, bool quiet)
 {
     uint32_t start = at, bsec[16];
     uint64_t boff[16];
@@ -654,19 +665,24 @@ prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
      * hoists it out of loops) and what bounds registers there */
     int rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, true);
     if (rc != 1 && moatK_table_bases(c, f, m, start, bsec, boff, &g)) {
-        rc = run_window(c, f, m, start, at, bsec, boff, &g, tab, false);
-        if (rc != 1)
+        rc = run_window(c, f, m, start, at, bsec, boff, &g, tab, quiet);
+        if (rc != 1 && !quiet)
             debug_range(f, *win_lo, m->insn[at], &g);
+    } else if (rc != 1) {
+        rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, quiet);
+        if (rc != 1 && !quiet)
+            debug_range(f, *win_lo, m->insn[at], NULL);
     }
-    else if (rc != 1)
-        rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, false);
     return rc;
 }
 
 /* One round: table_base.c's analysis in `mode` (KFuncMap.jmode) with
- * the tables of the guess m->jt, then every jump whose table is not bad,
- * into got[]. Returns whether the round is self-consistent: each jump
- * the guess gave a table proven again with that same table. */
+ * the tables of the guess m->jt, then every jump, into got[]. Quiet: a
+ * jump a round does not prove may be proven by a later one (its window
+ * not reached yet, or a bound too loose from an unreached one); the
+ * last round's failures are recorded (moatK_prove_tables). Returns whether the round is
+ * self-consistent: each jump the guess gave a table proven again with
+ * that same table. */
 static bool
 round_of(KCheck *c, const KFunc *f, KFuncMap *m, const uint32_t *jmp,
          uint8_t mode, uint8_t *res, uint64_t *win_lo, KJumpTab *got)
@@ -681,10 +697,8 @@ round_of(KCheck *c, const KFunc *f, KFuncMap *m, const uint32_t *jmp,
     memset(m->is_tload, 0, f->hi - f->lo);
     for (uint32_t k = 0; k < m->njt; k++) {
         got[k] = (KJumpTab){ m->insn[jmp[k]], 0, 0, 0 };
-        if (res[k] != R_BAD) {
-            int rc = prove_one(c, f, m, jmp[k], &win_lo[k], &got[k]);
-            res[k] = rc == 1 ? R_OK : rc < 0 ? R_BAD : R_NO;
-        }
+        int rc = prove_one(c, f, m, jmp[k], &win_lo[k], &got[k], true);
+        res[k] = rc == 1 ? R_OK : R_NO;
         if (res[k] != R_OK)
             got[k].tsec = 0;
         ok &= !m->jt[k].tsec || (got[k].tsec == m->jt[k].tsec &&
@@ -745,8 +759,12 @@ moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
         round_of(c, f, m, jmp, 0, res, win_lo, got);
     }
     for (uint32_t k = 0; k < n; k++) {
+        KJumpTab t;
         proven[k] = res[k] == R_OK;
-        if (res[k] == R_NO)
+        /* why, from the last round's analysis (still cached): a bad table
+         * (recorded by prove_one), or none found */
+        if (res[k] != R_OK &&
+            prove_one(c, f, m, jmp[k], &win_lo[k], &t, false) >= 0)
             moatK_violation(c, K_TABLE, m->insn[jmp[k]], "indirect jump "
                             "not proven to be a bounded table jump");
     }
