@@ -36,6 +36,7 @@ typedef struct Base {
 
 typedef struct BState {
     bool     seen;
+    uint8_t  nmeet;             /* joins that changed it (a block entry) */
     KRange   g;                 /* upper bounds (table_range.c) */
     Base     r[16];
 } BState;
@@ -112,13 +113,16 @@ step(KCheck *c, const KSec *s, uint64_t off,
     return false;
 }
 
+/* to met with in; a block entry or J (kept: widen) counts its changes,
+ * a state within a block run met with J does not (it is not iterated). */
 static bool
-meet(BState *to, const BState *in)
+meet(BState *to, const BState *in, bool kept)
 {
     bool changed = false;
 
     if (!to->seen) {
         *to = *in;
+        to->nmeet = 0;
         return true;
     }
     for (int r = 0; r < 16; r++)
@@ -127,7 +131,11 @@ meet(BState *to, const BState *in)
             to->r[r].ok = false;
             changed = true;
         }
-    changed |= moatK_range_meet(&to->g, &in->g);
+    /* bounds join exactly twice, then widen (so that loops converge):
+     * `cmp $6, %cl; ja` on one edge, a smaller bound on the other */
+    changed |= moatK_range_meet(&to->g, &in->g, kept && to->nmeet >= 2);
+    if (changed && to->nmeet < UINT8_MAX)
+        to->nmeet++;
     return changed;
 }
 
@@ -169,7 +177,7 @@ static void
 entry_met(const Flow *fl, BState *st)
 {
     if (fl->j.seen)
-        meet(st, &fl->j);
+        meet(st, &fl->j, false);
 }
 
 /* Whether, after `in`, the flags are still those of a `cmp r, imm` or a
@@ -215,7 +223,7 @@ entry_edge(Flow *fl, const KJumpTab *t, uint64_t i, const BState *st,
     uint32_t b = fl->blk[moatK_insn_index(fl->m, to)];
     if (fl->m->insn[fl->first[b]] != to)
         return false;
-    if (meet(&fl->in[b], st))
+    if (meet(&fl->in[b], st, true))
         push(work, nwork, queued, b);
     return true;
 }
@@ -240,7 +248,7 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         return false;
     for (uint32_t i = fl->first[k]; i < end; i++) {
         if (fl->j.seen)
-            meet(&st, &fl->j);
+            meet(&st, &fl->j, false);
         if (!decode(fl, d, i, &in, ops))
             return false;       /* decoded before: cannot happen */
         noreturn = step(fl->c, fl->s, fl->m->insn[i], &in, ops, &st);
@@ -260,12 +268,12 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         if (to >= fl->f->lo && to < fl->f->hi &&
             fl->m->is_insn[to - fl->f->lo]) {
             uint32_t b = fl->blk[moatK_insn_index(fl->m, to)];
-            if (meet(&fl->in[b], &taken))
+            if (meet(&fl->in[b], &taken, true))
                 push(work, nwork, queued, b);
         }
     }
     if (cat != ZYDIS_CATEGORY_RET && cat != ZYDIS_CATEGORY_UNCOND_BR &&
-        !noreturn && k + 1 < fl->nb && meet(&fl->in[k + 1], &fall))
+        !noreturn && k + 1 < fl->nb && meet(&fl->in[k + 1], &fall, true))
         push(work, nwork, queued, k + 1);   /* moatR_trap does not return */
     if (cat != ZYDIS_CATEGORY_UNCOND_BR || rel)
         return false;
@@ -280,7 +288,7 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         placed &= entry_edge(fl, t, i, &st, work, nwork, queued);
     if (placed || fl->m->jmode == 1)
         return false;
-    return meet(&fl->j, &st);
+    return meet(&fl->j, &st, true);
 }
 
 /* Blocks (cut at branch targets known now and after branches; any other
@@ -370,7 +378,7 @@ moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
         ZydisDecodedInstruction in;
         ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
         if (fl->j.seen)
-            meet(&st, &fl->j);
+            meet(&st, &fl->j, false);
         if (i == at)
             break;
         if (!decode(fl, &d, i, &in, ops))

@@ -139,15 +139,16 @@ typedef struct Cmped {
     uint64_t max;
 } Cmped;
 
-/* x at most bound when x is a member a compare of c (width bits) bounds:
- * an equal whole value when the compare saw the whole value, or an equal
- * low half of a value whose upper half is zero (low32(v) <= v). */
+/* x at most bound when x is a member a compare of c's low w bits (mask
+ * 2^w - 1) bounds: an equal whole value when the compare saw the whole
+ * value, or a value with c's low 32 bits and none above bit w (then it is
+ * c's low w bits; and low_w(v) <= v when the compare saw all of v). */
 static void
 bound_member(uint64_t *x, uint8_t rep, uint8_t rep32, uint64_t xmax,
-             const Cmped *c, bool whole, uint64_t bound)
+             const Cmped *c, bool whole, uint64_t mask, uint64_t bound)
 {
     if ((whole && c->rep && rep == c->rep) ||
-        (c->rep32 && rep32 == c->rep32 && xmax <= U32))
+        (c->rep32 && rep32 == c->rep32 && xmax <= mask && xmax <= U32))
         if (bound < *x)
             *x = bound;
 }
@@ -170,19 +171,21 @@ moatK_copy_bound(KRange *g, const KCmp *cmp, uint64_t bound)
         c = (Cmped){ src->size == 8 && (cmp->width == 64 || src->max <= U32)
                          ? src->rep : 0, src->rep32, src->max };
     }
-    /* the compare saw all of the value: 64 bits, or its upper half zero */
-    bool whole = cmp->width == 64 || c.max <= U32;
+    /* the compare saw all of the value: 64 bits, or no bit above them */
+    uint64_t mask = cmp->width == 64 ? UINT64_MAX
+                                     : (UINT64_C(1) << cmp->width) - 1;
+    bool     whole = c.max <= mask;
     if (whole && cmp->reg >= 0 && bound < g->max[cmp->reg])
         g->max[cmp->reg] = bound;
     if (whole && src && bound < src->max)
         src->max = bound;
     for (int r = 0; r < 16; r++)
         bound_member(&g->max[r], g->rep[r], g->rep32[r], g->max[r], &c,
-                     whole, bound);
+                     whole, mask, bound);
     for (uint32_t i = 0; i < g->nslot; i++) {
         KRSlot *t = &g->slot[i];
         bound_member(&t->max, t->size == 8 ? t->rep : 0, t->rep32,
-                     t->size == 4 ? U32 : t->max, &c, whole, bound);
+                     t->size == 4 ? U32 : t->max, &c, whole, mask, bound);
     }
 }
 

@@ -383,12 +383,20 @@ moatK_range_cmp(const ZydisDecodedInstruction *in,
                 o->mem.segment != ZYDIS_REGISTER_FS &&
                 o->mem.segment != ZYDIS_REGISTER_GS;
 
+    /* a register's low 8 (not ah-dh), 16, 32 bits or all of it; a slot's
+     * 4 or 8 bytes */
     if (in->mnemonic != ZYDIS_MNEMONIC_CMP || (!reg && !slot) ||
-        (o->size != 32 && o->size != 64) ||
+        (o->size != 32 && o->size != 64 && (!reg || o->size != 16) &&
+         (!reg || o->size != 8 || o->reg.value == ZYDIS_REGISTER_AH ||
+          o->reg.value == ZYDIS_REGISTER_BH ||
+          o->reg.value == ZYDIS_REGISTER_CH ||
+          o->reg.value == ZYDIS_REGISTER_DH)) ||
         ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
         return false;
+    uint64_t mask = o->size == 64 ? UINT64_MAX
+                                  : (UINT64_C(1) << o->size) - 1;
     *cmp = (KCmp){ reg ? moatK_gpr(o->reg.value) : -1, (uint8_t)o->size,
-                   ops[1].imm.value.u & (o->size == 32 ? U32 : UINT64_MAX),
+                   ops[1].imm.value.u & mask,
                    slot ? o->mem.disp.value : 0 };
     return true;
 }
@@ -412,14 +420,14 @@ moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g)
 }
 
 bool
-moatK_range_meet(KRange *to, const KRange *in)
+moatK_range_meet(KRange *to, const KRange *in, bool widen)
 {
     bool     changed = false;
     uint32_t n = 0;
 
     for (int r = 0; r < 16; r++)
         if (in->max[r] > to->max[r]) {
-            to->max[r] = moatK_range_widen(in->max[r]);
+            to->max[r] = widen ? moatK_range_widen(in->max[r]) : in->max[r];
             changed = true;
         }
     for (uint32_t i = 0; i < to->nslot; i++) {
@@ -433,7 +441,7 @@ moatK_range_meet(KRange *to, const KRange *in)
             continue;
         }
         if (v > t->max) {
-            t->max = moatK_range_widen(v);
+            t->max = widen ? moatK_range_widen(v) : v;
             changed = true;
         }
         to->slot[n++] = *t;

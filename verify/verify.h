@@ -351,8 +351,9 @@ bool moatK_range_cmp(const struct ZydisDecodedInstruction_ *in,
                      const struct ZydisDecodedOperand_ *ops, KCmp *cmp);
 /* m: the jump's ZydisMnemonic */
 void moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g);
-/* to = the join of to and in (widened); true when to changed */
-bool moatK_range_meet(KRange *to, const KRange *in);
+/* to = the join of to and in (widened to 2^k - 1 when widen); true when
+ * to changed */
+bool moatK_range_meet(KRange *to, const KRange *in, bool widen);
 /* the join's bound: the next 2^k - 1 */
 uint64_t moatK_range_widen(uint64_t m);
 /* the bound of a load of size bytes from rbp + disp, or UINT64_MAX */
