@@ -699,6 +699,7 @@ round_of(KCheck *c, const KFunc *f, KFuncMap *m, const uint32_t *jmp,
         got[k] = (KJumpTab){ m->insn[jmp[k]], 0, 0, 0 };
         int rc = prove_one(c, f, m, jmp[k], &win_lo[k], &got[k], true);
         res[k] = rc == 1 ? R_OK : R_NO;
+            if (getenv("DBGF") && !strcmp(getenv("DBGF"), f->name)) fprintf(stderr, "round mode %d jump +%lx rc %d guess %u\n", mode, (unsigned long)(m->insn[jmp[k]] - f->lo), rc, m->jt[k].tsec);
         if (res[k] != R_OK)
             got[k].tsec = 0;
         ok &= !m->jt[k].tsec || (got[k].tsec == m->jt[k].tsec &&

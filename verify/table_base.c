@@ -84,6 +84,9 @@ step(KCheck *c, const KSec *s, uint64_t off,
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
         bool     keeps = moatK_call_keeps_saved(c, off, in, K_TRUST_TABLE,
                                                 &noreturn);
+        /* a function of the object that never returns (LLVM keeps values
+         * in caller-saved registers across the call: ends.c) */
+        noreturn |= keeps && moatK_call_ends_now(c, off, in);
         uint16_t lost = keeps ? CALLER_SAVED : 0xffffu;
         for (int r = 0; r < 16; r++)
             if (lost >> r & 1)

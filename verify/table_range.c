@@ -19,10 +19,11 @@
  * Spills: a 4- or 8-byte `mov` of a register to rbp + disp keeps its
  * bound for a load of the same size there (LLVM spills an index it
  * cleared and reloads it 64 bits wide). A write to rbp, a store through
- * rsp or with an index from rbp, a push drop them all; a store at rbp +
- * disp drops those it overlaps; a call those below sp, or all when rsp
- * is not known relative to rbp or the callee is not known to keep rbp
- * (moatK_range_call). Assumed, not proven here: a
+ * rsp or with an index from rbp drop them all; a store at rbp + disp
+ * drops those it overlaps, a push those at the 8 bytes below sp (all when
+ * rsp is not known relative to rbp); a call those below sp, or all when
+ * rsp is not known relative to rbp or the callee is not known to keep
+ * rbp (moatK_range_call). Assumed, not proven here: a
  * store through any other register does not reach the frame (the memory
  * rule proves it; without it a store may reach a return address anyway:
  * docs/verify.md). A register computed from rsp or rbp (`lea -0x40(%rbp),
@@ -265,7 +266,9 @@ frame_writes(const ZydisDecodedInstruction *in,
 {
     if (in->mnemonic == ZYDIS_MNEMONIC_PUSH ||
         in->meta.category == ZYDIS_CATEGORY_CALL) {
-        slot_drop(g, true, 0, 0);
+        /* the 8 bytes below sp (a stack argument pushed before a call),
+         * or anywhere when sp is not known relative to rbp */
+        slot_drop(g, !g->spk_ok || in->operand_width != 64, g->spk - 8, 8);
         return;
     }
     for (uint8_t i = 0; i < in->operand_count; i++) {

@@ -229,6 +229,7 @@ typedef struct KCheck {
                                      * across a call (saved.c) */
     uint64_t     nsaved_failed;     /* functions that fail rule saved */
     struct KEnd *ends;              /* per function: how it ends (ends.c) */
+    uint8_t     *noret_now;         /* per function: moatK_ends_now's */
 } KCheck;
 
 /* How a function ends, for rule end across functions (ends.c). */
@@ -245,6 +246,14 @@ typedef struct KEnd {
  * for the functions that end in a call of a function of the object. */
 void moatK_ends_init(KCheck *c);
 void moatK_ends_settle(KCheck *c);
+/* Whether function g never returns, from its code alone (for the table
+ * rule, before g is checked; a stricter test than rule end's). */
+bool moatK_ends_now(KCheck *c, const KFunc *g);
+struct ZydisDecodedInstruction_;
+/* The direct call at off of the function being checked goes to a
+ * function of the object that moatK_ends_now says never returns. */
+bool moatK_call_ends_now(KCheck *c, uint64_t off,
+                         const struct ZydisDecodedInstruction_ *in);
 /* K_FAILED_*: the function failed that rule (check.c sets them) */
 enum { K_TRUST_TABLE = 1, K_TRUST_SAVED = 2, K_FAILED_TABLE = 0x10,
        K_FAILED_SAVED = 0x20 };
