@@ -36,6 +36,9 @@
 #define NSLOT  16u
 #define NFACT  64u
 #define MAX_ENTRIES (1u << 20)
+#define MAX_GUESS   16u     /* guess rounds while the guess grows: a chain
+                             * of jumps, each reached from the targets of
+                             * the one before, grows by one a round */
 #define MAX_ROUNDS  4u      /* of moatK_prove_tables: each recomputes
                              * table_base.c's analysis */
 
@@ -82,6 +85,7 @@ typedef struct Sym {
     uint64_t     cmp_imm;
     const KRange *g;        /* table_range.c's bounds at the start */
     uint32_t     csym[64];  /* per rep32 class of g: its symbol + 1 */
+    KDirty       dirty;     /* the frame the run wrote (table_dirty.c) */
     uint8_t      cfull[64]; /* the rep class whose value it is in full */
 } Sym;
 
@@ -127,13 +131,15 @@ add_fact(Sym *s, uint32_t sym, uint8_t form, uint64_t max)
 }
 
 /* The fall-through of ja/jae after `cmp v, imm`: v <= imm (ja) or
- * v <= imm - 1 (jae). A compare of the low 32 or 8 bits bounds the value
- * in that form, unless the register already holds a narrower one (then
- * the compare saw all of it). */
+ * v <= imm - 1 (jae). A compare of the low 32, 16 or 8 bits bounds the
+ * value in that form, unless the register already holds a narrower one
+ * or is known to fit in those bits (then the compare saw all of it). */
 static void
 branch_fact(Sym *s, ZydisMnemonic m)
 {
-    uint64_t max = s->cmp_imm;
+    static const uint64_t fits[] = { UINT64_MAX, 0xffffffffu, 0xffff,
+                                     0xff };
+    uint64_t max = s->cmp_imm, b;
 
     if (!s->has_cmp || s->cmp_val.kind != V_SYM)
         return;
@@ -144,8 +150,11 @@ branch_fact(Sym *s, ZydisMnemonic m)
     } else if (m != ZYDIS_MNEMONIC_JNBE) {
         return;
     }
-    add_fact(s, s->cmp_val.sym, s->cmp_form > s->cmp_val.form
-                                    ? s->cmp_form : s->cmp_val.form, max);
+    uint8_t form = s->cmp_form > s->cmp_val.form ? s->cmp_form
+                                                 : s->cmp_val.form;
+    if (bounded(s, &s->cmp_val, &b) && b <= fits[s->cmp_form])
+        form = s->cmp_val.form;
+    add_fact(s, s->cmp_val.sym, form, max);
 }
 
 static Slot *
@@ -158,10 +167,14 @@ slot_at(Sym *s, int base, int64_t disp)
     return NULL;
 }
 
-/* A write of size bytes at [base + disp]: drops what it overlaps. */
+/* A write of size bytes at [base + disp] (base -1: anywhere in the
+ * frame, -2: anywhere but the frame): drops what it overlaps, and what g
+ * says of it. */
 static void
 slot_clobber(Sym *s, int base, int64_t disp, uint16_t size)
 {
+    if (base != -2)             /* -2: a store assumed not to the frame */
+        moatK_dirty_write(&s->dirty, base, disp, size);
     for (uint32_t i = 0; i < NSLOT; i++) {
         Slot *t = &s->slot[i];
         if (t->used && (base < 0 || (t->base == base &&
@@ -195,19 +208,28 @@ class_val(Sym *s, uint8_t rep, uint8_t rep32, uint64_t max)
     return v;
 }
 
+/* Whether g (the window's start) still says what [rbp + disp, + size)
+ * holds: the run has not written it. */
+static bool
+start_holds(const Sym *s, int base, int64_t disp, uint8_t size)
+{
+    return base == 5 && s->g && moatK_dirty_holds(&s->dirty, disp, size);
+}
+
 /* A slot the run has not written, loaded: a value it then holds until
  * written (so two loads of it are the same value), what table_range.c
- * knows of an rbp slot. NULL when no slot is free. */
+ * knows of an rbp slot if the run has not written it since. NULL when no
+ * slot is free. */
 static Slot *
 slot_first_load(Sym *s, int base, int64_t disp, uint8_t size)
 {
-    uint64_t      max = base == 5 && s->g ? moatK_range_slot(s->g, disp, size)
-                                          : UINT64_MAX;
-    const KRSlot *t = base == 5 && s->g ? moatK_copy_slot((KRange *)s->g,
-                                                          disp, size)
-                                        : NULL;
+    bool          held = start_holds(s, base, disp, size);
+    uint64_t      max = held ? moatK_range_slot(s->g, disp, size)
+                             : UINT64_MAX;
+    const KRSlot *t = held ? moatK_copy_slot((KRange *)s->g, disp, size)
+                           : NULL;
 
-    if (!t && size == 4 && base == 5 && s->g)   /* a low half */
+    if (!t && size == 4 && held)                /* a low half */
         t = moatK_copy_slot((KRange *)s->g, disp, 8);
     for (uint32_t i = 0; i < NSLOT; i++)
         if (!s->slot[i].used) {
@@ -461,6 +483,7 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         bool noreturn, keeps = moatK_call_keeps_saved(
                            s->c, off, in, K_TRUST_TABLE, &noreturn);
         memset(s->slot, 0, sizeof s->slot);
+        moatK_dirty_call(&s->dirty, keeps);
         for (int r = 0; r < 16; r++)
             if (!keeps || (0x0fc7u >> r & 1))
                 s->reg[r] = fresh(s, false);
@@ -487,8 +510,21 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
                     if (s->slot[k].base == r)
                         s->slot[k].used = false;
         } else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            if (in->mnemonic == ZYDIS_MNEMONIC_PUSH ||
+                in->meta.category == ZYDIS_CATEGORY_CALL) {
+                slot_clobber(s, -2, 0, 0);      /* below sp: */
+                moatK_dirty_push(&s->dirty);    /* not followed */
+                continue;
+            }
             if (!is_frame_mem(o, &base)) {
-                slot_clobber(s, -1, 0, 0);
+                /* not through rsp or rbp: not the frame, unless a register
+                 * may hold a frame address (the assumption table_range.c
+                 * makes: docs/verify.md) */
+                int b = moatK_gpr(o->mem.base), x = moatK_gpr(o->mem.index);
+                bool framey = b == 4 || b == 5 || x == 4 || x == 5 ||
+                              (b >= 0 && (s->dirty.fd >> b & 1)) ||
+                              (x >= 0 && (s->dirty.fd >> x & 1));
+                slot_clobber(s, framey ? -1 : -2, 0, 0);
                 continue;
             }
             slot_clobber(s, base, o->mem.disp.value, o->size / 8);
@@ -574,6 +610,8 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
            const KRange *g, KJumpTab *tab, bool quiet)
 {
     Sym          s = { .c = c, .f = f, .g = g };
+
+    moatK_dirty_init(&s.dirty, g);
     ZydisDecoder d;
     const KSec  *sec = &c->obj.sec[f->sec];
     uint64_t     jmp = m->insn[at], tload = UINT64_MAX;
@@ -596,6 +634,7 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
             return 0;       /* decoded before: cannot happen */
         if (k < at) {
             step(&s, off, &in, ops);
+            moatK_dirty_step(&s.dirty, &in, ops);
             if (in.mnemonic == ZYDIS_MNEMONIC_MOVSXD &&
                 moatK_gpr(ops[0].reg.value) >= 0 &&
                 s.reg[moatK_gpr(ops[0].reg.value)].kind == V_ENTRY) {
@@ -699,7 +738,6 @@ round_of(KCheck *c, const KFunc *f, KFuncMap *m, const uint32_t *jmp,
         got[k] = (KJumpTab){ m->insn[jmp[k]], 0, 0, 0 };
         int rc = prove_one(c, f, m, jmp[k], &win_lo[k], &got[k], true);
         res[k] = rc == 1 ? R_OK : R_NO;
-            if (getenv("DBGF") && !strcmp(getenv("DBGF"), f->name)) fprintf(stderr, "round mode %d jump +%lx rc %d guess %u\n", mode, (unsigned long)(m->insn[jmp[k]] - f->lo), rc, m->jt[k].tsec);
         if (res[k] != R_OK)
             got[k].tsec = 0;
         ok &= !m->jt[k].tsec || (got[k].tsec == m->jt[k].tsec &&
@@ -732,7 +770,7 @@ moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
      * anywhere, dropping what a round does not prove again, until a round
      * is self-consistent: by induction on the execution, its proofs hold
      * (the last resort gives no jump a table). */
-    for (uint32_t r = 0; r < MAX_ROUNDS; r++) {
+    for (uint32_t r = 0; r < MAX_GUESS; r++) {
         uint32_t marked = m->nmarked;
         bool     same = round_of(c, f, m, jmp, 1, res, win_lo, got);
         bool     grew = false;

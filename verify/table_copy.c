@@ -139,22 +139,32 @@ typedef struct Cmped {
     uint64_t max;
 } Cmped;
 
-/* x at most bound when x is a member a compare of c's low w bits (mask
- * 2^w - 1) bounds: an equal whole value when the compare saw the whole
- * value, or a value with c's low 32 bits and none above bit w (then it is
- * c's low w bits; and low_w(v) <= v when the compare saw all of v). */
+/* What a compare of c's low w bits (mask 2^w - 1) says of x: x is what
+ * the compare saw when it is an equal whole value and the compare saw the
+ * whole value, or a value with c's low 32 bits and none above bit w (then
+ * it is c's low w bits, w <= 32); for a bound (not ne), also such a value
+ * when the compare saw all of a 64-bit v (low32(v) <= v). The bound: x at
+ * most v; ne: x is not v (a bound of v drops to v - 1). */
 static void
 bound_member(uint64_t *x, uint8_t rep, uint8_t rep32, uint64_t xmax,
-             const Cmped *c, bool whole, uint64_t mask, uint64_t bound)
+             const Cmped *c, const KCmp *cmp, bool whole, bool ne,
+             uint64_t v)
 {
-    if ((whole && c->rep && rep == c->rep) ||
-        (c->rep32 && rep32 == c->rep32 && xmax <= mask && xmax <= U32))
-        if (bound < *x)
-            *x = bound;
+    uint64_t mask = cmp->width == 64 ? UINT64_MAX
+                                     : (UINT64_C(1) << cmp->width) - 1;
+
+    if (!(whole && c->rep && rep == c->rep) &&
+        !(c->rep32 && rep32 == c->rep32 && xmax <= mask && xmax <= U32 &&
+          (!ne || cmp->width <= 32)))
+        return;
+    if (!ne && v < *x)
+        *x = v;
+    else if (ne && *x == v && v > 0)
+        *x = v - 1;
 }
 
 void
-moatK_copy_bound(KRange *g, const KCmp *cmp, uint64_t bound)
+moatK_copy_bound(KRange *g, const KCmp *cmp, bool ne, uint64_t v)
 {
     Cmped   c;
     KRSlot *src = NULL;
@@ -175,17 +185,20 @@ moatK_copy_bound(KRange *g, const KCmp *cmp, uint64_t bound)
     uint64_t mask = cmp->width == 64 ? UINT64_MAX
                                      : (UINT64_C(1) << cmp->width) - 1;
     bool     whole = c.max <= mask;
-    if (whole && cmp->reg >= 0 && bound < g->max[cmp->reg])
-        g->max[cmp->reg] = bound;
-    if (whole && src && bound < src->max)
-        src->max = bound;
+    if (whole) {        /* the value itself */
+        uint64_t *x = cmp->reg >= 0 ? &g->max[cmp->reg] : &src->max;
+        if (!ne && v < *x)
+            *x = v;
+        else if (ne && *x == v && v > 0)
+            *x = v - 1;
+    }
     for (int r = 0; r < 16; r++)
         bound_member(&g->max[r], g->rep[r], g->rep32[r], g->max[r], &c,
-                     whole, mask, bound);
+                     cmp, whole, ne, v);
     for (uint32_t i = 0; i < g->nslot; i++) {
         KRSlot *t = &g->slot[i];
         bound_member(&t->max, t->size == 8 ? t->rep : 0, t->rep32,
-                     t->size == 4 ? U32 : t->max, &c, whole, mask, bound);
+                     t->size == 4 ? U32 : t->max, &c, cmp, whole, ne, v);
     }
 }
 

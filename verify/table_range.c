@@ -417,9 +417,16 @@ moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g)
     else if (((m == ZYDIS_MNEMONIC_JNB && !taken) ||
               (m == ZYDIS_MNEMONIC_JB && taken)) && cmp->imm > 0)
         bound = cmp->imm - 1;                   /* below */
-    else
+    else if ((m == ZYDIS_MNEMONIC_JZ && taken) ||
+             (m == ZYDIS_MNEMONIC_JNZ && !taken))
+        bound = cmp->imm;                       /* equal */
+    else if ((m == ZYDIS_MNEMONIC_JNZ && taken) ||
+             (m == ZYDIS_MNEMONIC_JZ && !taken)) {
+        moatK_copy_bound(g, cmp, true, cmp->imm);   /* not equal: a bound */
+        return;                                     /* of imm drops by 1 */
+    } else
         return;
-    moatK_copy_bound(g, cmp, bound);    /* it, and the copies of it */
+    moatK_copy_bound(g, cmp, false, bound);     /* it, and its copies */
 }
 
 bool

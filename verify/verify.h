@@ -376,9 +376,35 @@ bool moatK_copy_of(KRange *g, const struct ZydisDecodedInstruction_ *in,
                    const struct ZydisDecodedOperand_ *ops, uint8_t *rep,
                    uint8_t *rep32);
 void moatK_copy_store(KRange *g, KRSlot *t, int src);   /* mov src, t */
-/* the compare says its value (the whole, or its low half) <= bound */
-void moatK_copy_bound(KRange *g, const KCmp *cmp, uint64_t bound);
+/* the compare says its value (the whole, or its low bits) <= v, or, ne,
+ * that it is not v */
+void moatK_copy_bound(KRange *g, const KCmp *cmp, bool ne, uint64_t v);
 bool moatK_copy_meet(KRange *to, const KRange *in);
+/* table_dirty.c: what table.c's window wrote of the frame since its
+ * start (KRange: table_range.c's state there; NULL: none). */
+#define K_NDIRTY 16u
+typedef struct KDirtyRange {
+    int64_t lo, hi;             /* [rbp + lo, rbp + hi) */
+} KDirtyRange;
+typedef struct KDirty {
+    KDirtyRange r[K_NDIRTY];
+    uint32_t    n;
+    bool        all;            /* all of the frame */
+    bool        spk_ok;         /* rsp = rbp + spk */
+    int64_t     spk;
+    uint16_t    fd;             /* bit r: r may hold a frame address */
+    bool        esc;            /* one may be in memory */
+} KDirty;
+void moatK_dirty_init(KDirty *d, const KRange *g);
+/* a store of size bytes at base + disp (base: 4 rsp, 5 rbp, else any) */
+void moatK_dirty_write(KDirty *d, int base, int64_t disp, uint16_t size);
+/* a push or a call: the 8 bytes below sp; a call: all below sp */
+void moatK_dirty_push(KDirty *d);
+void moatK_dirty_call(KDirty *d, bool keeps);
+void moatK_dirty_step(KDirty *d, const struct ZydisDecodedInstruction_ *in,
+                      const struct ZydisDecodedOperand_ *ops);
+/* the start's state still says what rbp + disp holds (size bytes) */
+bool moatK_dirty_holds(const KDirty *d, int64_t disp, uint8_t size);
 /* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
 void moatK_table_bases_free(void *cache);
 

@@ -43,6 +43,25 @@
  *            once jump 1's targets are known (a round that has not reached
  *            the window must not make the jump's 256-entry table final).
  *                                       BREAK=10: the spill at most 7
+ *   c_ne     not equal: at most 6 (`cmp $6, %cl; ja`), then `cmp $6, %ecx;
+ *            jne` before a table of 6 entries (resvg wasm_f66).
+ *                                       BREAK=11: je (it is 6 there)
+ *   c_fit    an 8-bit compare in the window of a value known to fit in 8
+ *            bits, indexed 32 bits wide (resvg wasm_f66).
+ *                                       BREAK=12: not known to fit
+ *   c_deep   a chain of six jumps, each reached only from the targets of
+ *            the one before, each index a spill compared with 255 in its
+ *            window (the guess grows by one jump a round: more rounds
+ *            than the four there were).     BREAK=13: the last spill
+ *                                       at most 7
+ *   c_store  a spill at most 3 reloaded after a call in the jump's window
+ *            (the callee writes below sp only).
+ *                                       BREAK=14: the window stores 9 over
+ *                                       the spill first
+ *                                       BREAK=15: the spill's address is
+ *                                       passed to the callee
+ *            (main's checker at 59c4673 accepted both: its window took
+ *            what held at the window's start for what a load reads later)
  *
  * Each table is followed by another function's, so a bound one too large
  * reads an entry that is not an instruction of the function.
@@ -387,6 +406,138 @@ c_chain:
     ret
     .size   c_chain, . - c_chain
 
+
+    .globl  c_ne
+    .type   c_ne, @function
+c_ne:
+    movzbl  %sil, %ecx
+    cmp     $6, %cl
+    ja      .Lne_out
+    test    %edx, %edx
+    jne     .Lne_t
+.Lne_t:
+    cmp     $6, %ecx
+#if BREAK == 11
+    je      .Lne_w
+#else
+    jne     .Lne_w
+#endif
+    ret
+.Lne_w:                             /* at most 5 */
+    lea     .Ltab_ne(%rip), %r9
+    movslq  (%r9,%rcx,4), %rax
+    add     %r9, %rax
+    jmp     *%rax
+.Lne_0:
+.Lne_1:
+.Lne_2:
+.Lne_3:
+.Lne_4:
+.Lne_5:
+.Lne_out:
+    ret
+    .size   c_ne, . - c_ne
+
+    .globl  c_fit
+    .type   c_fit, @function
+c_fit:
+#if BREAK == 12
+    mov     %rsi, %rcx
+#else
+    movzbl  %sil, %ecx              /* fits in 8 bits */
+#endif
+    test    %edx, %edx
+    jne     .Lfit_w
+.Lfit_w:
+    cmp     $3, %cl                 /* so this saw all of it */
+    ja      .Lfit_out
+    lea     .Ltab_fit(%rip), %r9
+    movslq  (%r9,%rcx,4), %rax
+    add     %r9, %rax
+    jmp     *%rax
+.Lfit_0:
+.Lfit_1:
+.Lfit_2:
+.Lfit_3:
+.Lfit_out:
+    ret
+    .size   c_fit, . - c_fit
+
+/* link K: entry 0 of jump K - 1's table leads here; a spill at most 3
+ * compared with 255 (its window alone gives a table of 256) */
+#define LINK(K, TAB)                                                        \
+.Ldp_w##K:                                                                  \
+    mov     -4(%rbp), %eax;                                                 \
+    cmp     $255, %eax;                                                     \
+    ja      .Ldp_out;                                                       \
+    lea     TAB(%rip), %r9;                                                 \
+    movslq  (%r9,%rax,4), %rax;                                             \
+    add     %r9, %rax;                                                      \
+    jmp     *%rax;
+
+    .globl  c_deep
+    .type   c_deep, @function
+c_deep:
+    push    %rbp
+    mov     %rsp, %rbp
+    sub     $16, %rsp
+    mov     %esi, %eax
+    and     $3, %eax
+    mov     %eax, -4(%rbp)
+    mov     %edx, %eax
+    and     $1, %eax
+    lea     .Ltab_dp0(%rip), %r9    /* jump 0: proven by its window */
+    movslq  (%r9,%rax,4), %rax
+    add     %r9, %rax
+    jmp     *%rax
+    LINK(1, .Ltab_dp1)
+    LINK(2, .Ltab_dp2)
+    LINK(3, .Ltab_dp3)
+    LINK(4, .Ltab_dp4)
+    LINK(5, .Ltab_dp5)
+.Ldp_w6:
+#if BREAK == 13
+    movl    $7, -4(%rbp)
+#endif
+    LINK(7, .Ltab_dp6)
+.Ldp_out:
+    leave
+    ret
+    .size   c_deep, . - c_deep
+
+
+    .globl  c_store
+    .type   c_store, @function
+c_store:
+    push    %rbp
+    mov     %rsp, %rbp
+    sub     $16, %rsp
+    mov     %esi, %eax
+    and     $3, %eax
+    mov     %eax, -4(%rbp)          /* at most 3 */
+    test    %edx, %edx
+    jne     .Lst_w
+.Lst_w:
+#if BREAK == 14
+    movl    $9, -4(%rbp)
+#endif
+#if BREAK == 15
+    lea     -4(%rbp), %rdi
+#endif
+    call    c_g
+    mov     -4(%rbp), %eax
+    lea     .Ltab_st(%rip), %r9
+    movslq  (%r9,%rax,4), %rax
+    add     %r9, %rax
+    jmp     *%rax
+.Lst_0:
+.Lst_1:
+.Lst_2:
+.Lst_3:
+    leave
+    ret
+    .size   c_store, . - c_store
+
     .section .rodata
     .p2align 2
 .Ltab_low:
@@ -441,6 +592,56 @@ c_chain:
     .long   .Lch_1 - .Ltab_ch2
     .long   .Lch_2 - .Ltab_ch2
     .long   .Lch_3 - .Ltab_ch2
+.Ltab_ne:
+    .long   .Lne_0 - .Ltab_ne
+    .long   .Lne_1 - .Ltab_ne
+    .long   .Lne_2 - .Ltab_ne
+    .long   .Lne_3 - .Ltab_ne
+    .long   .Lne_4 - .Ltab_ne
+    .long   .Lne_5 - .Ltab_ne
+.Ltab_fit:
+    .long   .Lfit_0 - .Ltab_fit
+    .long   .Lfit_1 - .Ltab_fit
+    .long   .Lfit_2 - .Ltab_fit
+    .long   .Lfit_3 - .Ltab_fit
+.Ltab_dp0:
+    .long   .Ldp_w1 - .Ltab_dp0
+    .long   .Ldp_out - .Ltab_dp0
+.Ltab_dp1:
+    .long   .Ldp_w2 - .Ltab_dp1
+    .long   .Ldp_out - .Ltab_dp1
+    .long   .Ldp_out - .Ltab_dp1
+    .long   .Ldp_out - .Ltab_dp1
+.Ltab_dp2:
+    .long   .Ldp_w3 - .Ltab_dp2
+    .long   .Ldp_out - .Ltab_dp2
+    .long   .Ldp_out - .Ltab_dp2
+    .long   .Ldp_out - .Ltab_dp2
+.Ltab_dp3:
+    .long   .Ldp_w4 - .Ltab_dp3
+    .long   .Ldp_out - .Ltab_dp3
+    .long   .Ldp_out - .Ltab_dp3
+    .long   .Ldp_out - .Ltab_dp3
+.Ltab_dp4:
+    .long   .Ldp_w5 - .Ltab_dp4
+    .long   .Ldp_out - .Ltab_dp4
+    .long   .Ldp_out - .Ltab_dp4
+    .long   .Ldp_out - .Ltab_dp4
+.Ltab_dp5:
+    .long   .Ldp_w6 - .Ltab_dp5
+    .long   .Ldp_out - .Ltab_dp5
+    .long   .Ldp_out - .Ltab_dp5
+    .long   .Ldp_out - .Ltab_dp5
+.Ltab_dp6:
+    .long   .Ldp_out - .Ltab_dp6
+    .long   .Ldp_out - .Ltab_dp6
+    .long   .Ldp_out - .Ltab_dp6
+    .long   .Ldp_out - .Ltab_dp6
+.Ltab_st:
+    .long   .Lst_0 - .Ltab_st
+    .long   .Lst_1 - .Ltab_st
+    .long   .Lst_2 - .Ltab_st
+    .long   .Lst_3 - .Ltab_st
 .Ltab_end:                          /* not an instruction of any function */
     .long   .Ltab_end - .Ltab_low
     .long   .Ltab_end - .Ltab_low

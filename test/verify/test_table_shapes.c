@@ -1,12 +1,14 @@
 /* test_table_shapes.c - rule table on hand-assembled objects
- * (table_shapes.S; argv: the object with no defect, then BREAK=1..10):
+ * (table_shapes.S; argv: the object with no defect, then BREAK=1..15):
  * the jump-table shapes of the real-world programs at -O2/-O3 that the
  * rule rejected (an index compared through a copy of its low half, through
  * a spill and its reload, through a frame slot, through a stack argument
  * reloaded in a loop; a table address kept in a callee-saved register
  * across a call; 16- and 8-bit compares; a join that must not widen; a
  * call that never returns; a spill across pushed stack arguments; a
- * jump proven only once another jump's targets are known) verify with no
+ * jump proven only once another jump's targets are known, and a chain of
+ * six such; a bound from `jne`; a narrow compare of a value that fits; a
+ * spill reloaded after a call in the window) verify with no
  * violation, and each defect is rejected by rule table in the function
  * it is in, and by nothing else.
  */
@@ -22,7 +24,7 @@
 #include "util.h"
 #include "verify.h"
 
-#define NOBJ 11
+#define NOBJ 16
 static const char *paths[NOBJ];
 
 static KReport *
@@ -58,7 +60,7 @@ honest_table_shapes_verify(void **state)
     (void)state;
     KReport *r = check(0);
     assert_int_equal(r->nviol, 0);
-    assert_int_equal(r->checked[K_TABLE], 12);
+    assert_int_equal(r->checked[K_TABLE], 16);
     assert_int_equal(r->failed[K_TABLE], 0);
     free(r);
 }
@@ -94,12 +96,17 @@ DEFECT(byte_bound_one_too_large_rejected, 7, "c_w8")
 DEFECT(callee_that_returns_rejected, 8, "c_noret")
 DEFECT(spill_under_a_push_rejected, 9, "c_push")
 DEFECT(spill_past_the_table_rejected, 10, "c_chain")
+DEFECT(equal_not_below_rejected, 11, "c_ne")
+DEFECT(value_that_does_not_fit_rejected, 12, "c_fit")
+DEFECT(last_link_past_the_table_rejected, 13, "c_deep")
+DEFECT(spill_overwritten_in_the_window_rejected, 14, "c_store")
+DEFECT(spill_address_passed_rejected, 15, "c_store")
 
 int
 main(int argc, char **argv)
 {
     if (argc != NOBJ + 1) {
-        fprintf(stderr, "usage: %s TABLE_SHAPES0.o ... TABLE_SHAPES10.o\n",
+        fprintf(stderr, "usage: %s TABLE_SHAPES0.o ... TABLE_SHAPES15.o\n",
                 argv[0]);
         return 2;
     }
@@ -117,6 +124,11 @@ main(int argc, char **argv)
         cmocka_unit_test(callee_that_returns_rejected),
         cmocka_unit_test(spill_under_a_push_rejected),
         cmocka_unit_test(spill_past_the_table_rejected),
+        cmocka_unit_test(equal_not_below_rejected),
+        cmocka_unit_test(value_that_does_not_fit_rejected),
+        cmocka_unit_test(last_link_past_the_table_rejected),
+        cmocka_unit_test(spill_overwritten_in_the_window_rejected),
+        cmocka_unit_test(spill_address_passed_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
