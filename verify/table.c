@@ -130,8 +130,8 @@ add_fact(Sym *s, uint32_t sym, uint8_t form, uint64_t max)
             s->fact[s->nfact++] = (Fact){ sym, f, max };
 }
 
-/* The fall-through of ja/jae after `cmp v, imm`: v <= imm (ja) or
- * v <= imm - 1 (jae). A compare of the low 32, 16 or 8 bits bounds the
+/* The fall-through of ja/jae/jne/je after `cmp v, imm`: v <= imm (ja,
+ * jne) or v <= imm - 1 (jae; je when v is known at most imm). A compare of the low 32, 16 or 8 bits bounds the
  * value in that form, unless the register already holds a narrower one
  * or is known to fit in those bits (then the compare saw all of it). */
 static void
@@ -143,17 +143,22 @@ branch_fact(Sym *s, ZydisMnemonic m)
 
     if (!s->has_cmp || s->cmp_val.kind != V_SYM)
         return;
-    if (m == ZYDIS_MNEMONIC_JNB) {
+    bool    has_b = bounded(s, &s->cmp_val, &b);
+    uint8_t form = s->cmp_form > s->cmp_val.form ? s->cmp_form
+                                                 : s->cmp_val.form;
+    if (has_b && b <= fits[s->cmp_form])
+        form = s->cmp_val.form;
+    if (m == ZYDIS_MNEMONIC_JZ) {       /* not equal: a bound of imm drops */
+        if (form != s->cmp_val.form || !has_b || b != max || max == 0)
+            return;
+        max--;
+    } else if (m == ZYDIS_MNEMONIC_JNB) {
         if (max == 0)
             return;
         max--;
-    } else if (m != ZYDIS_MNEMONIC_JNBE) {
-        return;
+    } else if (m != ZYDIS_MNEMONIC_JNBE && m != ZYDIS_MNEMONIC_JNZ) {
+        return;                         /* (jne falls through: equal) */
     }
-    uint8_t form = s->cmp_form > s->cmp_val.form ? s->cmp_form
-                                                 : s->cmp_val.form;
-    if (bounded(s, &s->cmp_val, &b) && b <= fits[s->cmp_form])
-        form = s->cmp_val.form;
     add_fact(s, s->cmp_val.sym, form, max);
 }
 

@@ -63,6 +63,10 @@
  *            (main's checker at 59c4673 accepted both: its window took
  *            what held at the window's start for what a load reads later)
  *
+ *   c_je     in the window, `cmp $4, %ecx; je` of a value at most 4 before
+ *            a table of 4 entries (resvg -O3 wasm_f66).
+ *                                       BREAK=16: jne (it is 4 there)
+ *
  * Each table is followed by another function's, so a bound one too large
  * reads an entry that is not an instruction of the function.
  */
@@ -538,6 +542,34 @@ c_store:
     ret
     .size   c_store, . - c_store
 
+
+    .globl  c_je
+    .type   c_je, @function
+c_je:
+    movzbl  %sil, %ecx
+    cmp     $4, %cl
+    ja      .Lje_out
+    test    %edx, %edx
+    jne     .Lje_w
+.Lje_w:
+    cmp     $4, %ecx
+#if BREAK == 16
+    jne     .Lje_out
+#else
+    je      .Lje_out
+#endif
+    lea     .Ltab_je(%rip), %r9
+    movslq  (%r9,%rcx,4), %rax
+    add     %r9, %rax
+    jmp     *%rax
+.Lje_0:
+.Lje_1:
+.Lje_2:
+.Lje_3:
+.Lje_out:
+    ret
+    .size   c_je, . - c_je
+
     .section .rodata
     .p2align 2
 .Ltab_low:
@@ -642,6 +674,11 @@ c_store:
     .long   .Lst_1 - .Ltab_st
     .long   .Lst_2 - .Ltab_st
     .long   .Lst_3 - .Ltab_st
+.Ltab_je:
+    .long   .Lje_0 - .Ltab_je
+    .long   .Lje_1 - .Ltab_je
+    .long   .Lje_2 - .Ltab_je
+    .long   .Lje_3 - .Ltab_je
 .Ltab_end:                          /* not an instruction of any function */
     .long   .Ltab_end - .Ltab_low
     .long   .Ltab_end - .Ltab_low
