@@ -307,16 +307,16 @@ solve(Flow *fl)
 
     fl->first = moatU_calloc(m->ninsn + 1, sizeof *fl->first);
     fl->blk = moatU_calloc(m->ninsn + 1, sizeof *fl->blk);
-    fl->in = moatU_calloc(m->ninsn + 1, sizeof *fl->in);
     ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    bool ok = work && queued && fl->first && fl->blk && fl->in &&
-              m->ninsn > 0;
+    bool ok = work && queued && fl->first && fl->blk && m->ninsn > 0;
     for (uint32_t i = 0; ok && i < m->ninsn; i++) {
         if (cut || m->is_target[m->insn[i] - fl->f->lo])
             fl->first[fl->nb++] = i;        /* decode.c marked the ends */
         fl->blk[i] = fl->nb - 1;
         cut = false;
     }
+    fl->in = ok ? moatU_calloc(fl->nb + 1, sizeof *fl->in) : NULL;
+    ok &= fl->in != NULL;
     if (ok) {
         fl->in[0].seen = true;                  /* entry: nothing known */
         moatK_range_unknown(&fl->in[0].g);

@@ -324,7 +324,7 @@ bool moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
 /* table_range.c: upper bounds (UINT64_MAX: unknown) of the 16 general
  * registers and of values spilled to the frame at rbp + disp, for
  * table_base.c. */
-#define K_RSLOTS 24u
+#define K_RSLOTS 40u
 typedef struct KRSlot {
     int64_t  disp;              /* at rbp + disp */
     uint8_t  size;              /* 4 or 8 bytes */

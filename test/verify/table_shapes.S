@@ -67,6 +67,10 @@
  *            a table of 4 entries (resvg -O3 wasm_f66).
  *                                       BREAK=16: jne (it is 4 there)
  *
+ *   c_many   the index's spill is the 33rd of a frame with many live spills
+ *            (resvg -O3 wasm_f18: table_range.c kept 16, then 24).
+ *                                       BREAK=17: spilled unbounded
+ *
  * Each table is followed by another function's, so a bound one too large
  * reads an entry that is not an instruction of the function.
  */
@@ -570,6 +574,68 @@ c_je:
     ret
     .size   c_je, . - c_je
 
+
+    .globl  c_many
+    .type   c_many, @function
+c_many:
+    push    %rbp
+    mov     %rsp, %rbp
+    sub     $272, %rsp
+    mov     %rdx, -8(%rbp)
+    mov     %rdx, -16(%rbp)
+    mov     %rdx, -24(%rbp)
+    mov     %rdx, -32(%rbp)
+    mov     %rdx, -40(%rbp)
+    mov     %rdx, -48(%rbp)
+    mov     %rdx, -56(%rbp)
+    mov     %rdx, -64(%rbp)
+    mov     %rdx, -72(%rbp)
+    mov     %rdx, -80(%rbp)
+    mov     %rdx, -88(%rbp)
+    mov     %rdx, -96(%rbp)
+    mov     %rdx, -104(%rbp)
+    mov     %rdx, -112(%rbp)
+    mov     %rdx, -120(%rbp)
+    mov     %rdx, -128(%rbp)
+    mov     %rdx, -136(%rbp)
+    mov     %rdx, -144(%rbp)
+    mov     %rdx, -152(%rbp)
+    mov     %rdx, -160(%rbp)
+    mov     %rdx, -168(%rbp)
+    mov     %rdx, -176(%rbp)
+    mov     %rdx, -184(%rbp)
+    mov     %rdx, -192(%rbp)
+    mov     %rdx, -200(%rbp)
+    mov     %rdx, -208(%rbp)
+    mov     %rdx, -216(%rbp)
+    mov     %rdx, -224(%rbp)
+    mov     %rdx, -232(%rbp)
+    mov     %rdx, -240(%rbp)
+    mov     %rdx, -248(%rbp)
+    mov     %rdx, -256(%rbp)
+#if BREAK == 17
+    mov     %rsi, %rax
+#else
+    mov     %esi, %eax
+    and     $3, %eax
+#endif
+    mov     %rax, -264(%rbp)        /* the 33rd spill */
+    test    %ecx, %ecx
+    jne     .Lmany_w
+.Lmany_w:
+    mov     -264(%rbp), %rax
+    lea     .Ltab_many(%rip), %r9
+    movslq  (%r9,%rax,4), %rax
+    add     %r9, %rax
+    jmp     *%rax
+.Lmany_0:
+.Lmany_1:
+.Lmany_2:
+.Lmany_3:
+    leave
+    ret
+    .size   c_many, . - c_many
+
     .section .rodata
     .p2align 2
 .Ltab_low:
@@ -679,6 +745,11 @@ c_je:
     .long   .Lje_1 - .Ltab_je
     .long   .Lje_2 - .Ltab_je
     .long   .Lje_3 - .Ltab_je
+.Ltab_many:
+    .long   .Lmany_0 - .Ltab_many
+    .long   .Lmany_1 - .Ltab_many
+    .long   .Lmany_2 - .Ltab_many
+    .long   .Lmany_3 - .Ltab_many
 .Ltab_end:                          /* not an instruction of any function */
     .long   .Ltab_end - .Ltab_low
     .long   .Ltab_end - .Ltab_low

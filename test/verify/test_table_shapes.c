@@ -1,5 +1,5 @@
 /* test_table_shapes.c - rule table on hand-assembled objects
- * (table_shapes.S; argv: the object with no defect, then BREAK=1..16):
+ * (table_shapes.S; argv: the object with no defect, then BREAK=1..17):
  * the jump-table shapes of the real-world programs at -O2/-O3 that the
  * rule rejected (an index compared through a copy of its low half, through
  * a spill and its reload, through a frame slot, through a stack argument
@@ -8,7 +8,8 @@
  * call that never returns; a spill across pushed stack arguments; a
  * jump proven only once another jump's targets are known, and a chain of
  * six such; a bound from `jne` and from `je`; a narrow compare of a value that fits; a
- * spill reloaded after a call in the window) verify with no
+ * spill reloaded after a call in the window; the 33rd spill of a frame)
+ * verify with no
  * violation, and each defect is rejected by rule table in the function
  * it is in, and by nothing else.
  */
@@ -24,7 +25,7 @@
 #include "util.h"
 #include "verify.h"
 
-#define NOBJ 17
+#define NOBJ 18
 static const char *paths[NOBJ];
 
 static KReport *
@@ -60,7 +61,7 @@ honest_table_shapes_verify(void **state)
     (void)state;
     KReport *r = check(0);
     assert_int_equal(r->nviol, 0);
-    assert_int_equal(r->checked[K_TABLE], 17);
+    assert_int_equal(r->checked[K_TABLE], 18);
     assert_int_equal(r->failed[K_TABLE], 0);
     free(r);
 }
@@ -102,12 +103,13 @@ DEFECT(last_link_past_the_table_rejected, 13, "c_deep")
 DEFECT(spill_overwritten_in_the_window_rejected, 14, "c_store")
 DEFECT(spill_address_passed_rejected, 15, "c_store")
 DEFECT(equal_falls_through_rejected, 16, "c_je")
+DEFECT(unbounded_spill_rejected, 17, "c_many")
 
 int
 main(int argc, char **argv)
 {
     if (argc != NOBJ + 1) {
-        fprintf(stderr, "usage: %s TABLE_SHAPES0.o ... TABLE_SHAPES16.o\n",
+        fprintf(stderr, "usage: %s TABLE_SHAPES0.o ... TABLE_SHAPES17.o\n",
                 argv[0]);
         return 2;
     }
@@ -131,6 +133,7 @@ main(int argc, char **argv)
         cmocka_unit_test(spill_overwritten_in_the_window_rejected),
         cmocka_unit_test(spill_address_passed_rejected),
         cmocka_unit_test(equal_falls_through_rejected),
+        cmocka_unit_test(unbounded_spill_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
