@@ -13,19 +13,20 @@
  * symbolically (every register write is a fresh value unless it copies
  * one; stack slots at constant rbp/rsp offsets are tracked, a slot read
  * before any write holds one value; a bound comes from the
- * compare-and-branch, `and`, `shr`, `bextr`; a call keeps rbx, rbp,
- * r12-r15 when the callee does, rule saved), starting from what
- * table_base.c knows there (table addresses, bounds of registers and
- * spills), then checks each of the N + 1 table entries: a PC32
- * relocation whose target is an instruction of the same function. The
+ * compare-and-branch of a register's low 8, 16, 32 bits or all of it or
+ * of a frame slot, `and`, `shr`, `bextr`; a call keeps rbx, rbp, r12-r15
+ * when the callee does, rule saved), starting from what table_base.c
+ * knows there (table addresses, bounds of registers and spills, which of
+ * them hold equal values: one symbol each; a spill only while the run
+ * has not written it, table_dirty.c), then checks each of the N + 1 table
+ * entries (table_entries.c): a PC32 relocation whose target is an
+ * instruction of the same function. The
  * jumps of a function are proven together (moatK_prove_tables). decode.c
  * then checks that no branch enters the run past its start. Anything
  * else is not proven, so rejected.
  */
 #include <Zydis/Zydis.h>
 #include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "regs.h"
@@ -35,7 +36,6 @@
 #define WINDOW 32u          /* instructions before the jump we look at */
 #define NSLOT  16u
 #define NFACT  64u
-#define MAX_ENTRIES (1u << 20)
 #define MAX_GUESS   16u     /* guess rounds while the guess grows: a chain
                              * of jumps, each reached from the targets of
                              * the one before, grows by one a round */
@@ -550,62 +550,6 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     }
 }
 
-/* Entry i of table t: its target in f (*to), and its relocation (*rel);
- * false when it is not a PC32 relocation to an instruction of f. */
-static bool
-entry_at(const KCheck *c, const KFunc *f, const KFuncMap *m, const Val *t,
-         uint64_t i, uint64_t *to, uint32_t *rel)
-{
-    const KObj *o = &c->obj;
-    const KSec *ts = &o->sec[t->tsec];
-    uint64_t    at = t->toff + 4 * i;
-    uint32_t    n;
-    const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
-    const KSym *sym = n == 1 ? &o->sym[r->sym] : NULL;
-
-    if (!sym || r->off != at || r->type != K_R_PC32 || sym->shndx != f->sec)
-        return false;
-    *to = sym->value + (uint64_t)r->addend - 4 * i;
-    *rel = (uint32_t)(r - ts->rel);
-    return *to >= f->lo && *to < f->hi && m->is_insn[*to - f->lo];
-}
-
-/* Checks the table's entries 0..t->n, then marks their targets; quiet:
- * records no violation (a bound from a first try may be too loose). */
-static bool
-check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
-              const Val *t, bool quiet)
-{
-    const KSec *ts = &c->obj.sec[t->tsec];
-    uint64_t    to;
-    uint32_t    rel;
-
-    if (t->n >= MAX_ENTRIES || t->toff > ts->size ||
-        (t->n + 1) * 4 > ts->size - t->toff) {
-        if (!quiet)
-            moatK_violation(c, K_TABLE, jmp, "jump table of %" PRIu64
-                            " entries at %s+0x%" PRIx64 " outside its "
-                            "section", t->n + 1, ts->name, t->toff);
-        return false;
-    }
-    for (uint64_t i = 0; i <= t->n; i++)
-        if (!entry_at(c, f, m, t, i, &to, &rel)) {
-            if (!quiet)
-                moatK_violation(c, K_TABLE, jmp, "jump table entry %" PRIu64
-                                " (%s+0x%" PRIx64 ") is not an instruction "
-                                "of the function", i, ts->name,
-                                t->toff + 4 * i);
-            return false;
-        }
-    for (uint64_t i = 0; i <= t->n; i++) {
-        entry_at(c, f, m, t, i, &to, &rel);
-        m->nmarked += !(m->is_target[to - f->lo] & K_TABLE_TARGET);
-        m->is_target[to - f->lo] |= 1 | K_TABLE_TARGET;
-        moatK_table_entry_used(c, t->tsec, rel);
-    }
-    return true;
-}
-
 /* Runs the window [start, at] from registers that hold what `base` says
  * (a table address per register, sec 0: unknown). 1: proven, 0: not a
  * table jump in this window, -1: a table with bad entries (recorded). */
@@ -652,9 +596,9 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
         Val *t = r0 >= 0 ? &s.reg[r0] : NULL;
         if (!t || t->kind != V_TARGET)
             return 0;
-        if (!check_entries(c, f, m, jmp, t, quiet))
-            return -1;
         *tab = (KJumpTab){ jmp, t->tsec, t->toff, t->n };
+        if (!moatK_table_entries(c, f, m, tab, quiet))
+            return -1;
         /* the entry load marked proven reads this table, within it */
         if (tload != UINT64_MAX && tval.tsec == t->tsec &&
             tval.toff == t->toff && tval.n == t->n)
@@ -662,31 +606,6 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
         return 1;
     }
     return 0;
-}
-
-/* MOAT_VERIFY_DEBUG: what table_range.c knows at the start of a window
- * whose jump is not proven (stderr; g NULL: table_base.c's analysis ran
- * out of its budget). */
-static void
-debug_range(const KFunc *f, uint64_t lo, uint64_t jmp, const KRange *g)
-{
-    if (!getenv("MOAT_VERIFY_DEBUG"))
-        return;
-    fprintf(stderr, "table: %s+0x%" PRIx64 " window from +0x%" PRIx64 ":",
-            f->name, jmp - f->lo, lo - f->lo);
-    if (!g) {
-        fprintf(stderr, " the function's analysis did not complete\n");
-        return;
-    }
-    for (int r = 0; r < 16; r++)
-        if (g->max[r] < UINT64_MAX || g->rep[r] || g->rep32[r])
-            fprintf(stderr, " r%d<=%#" PRIx64 "/c%u/l%u", r, g->max[r],
-                    g->rep[r], g->rep32[r]);
-    for (uint32_t i = 0; i < g->nslot; i++)
-        fprintf(stderr, " [rbp%+" PRId64 "]%u<=%#" PRIx64 "/c%u/l%u",
-                g->slot[i].disp, g->slot[i].size, g->slot[i].max,
-                g->slot[i].rep, g->slot[i].rep32);
-    fprintf(stderr, "\n");
 }
 
 /* 1: the jump at insn index `at` is proven (its targets marked), 0: not,
@@ -711,11 +630,11 @@ prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
     if (rc != 1 && moatK_table_bases(c, f, m, start, bsec, boff, &g)) {
         rc = run_window(c, f, m, start, at, bsec, boff, &g, tab, quiet);
         if (rc != 1 && !quiet)
-            debug_range(f, *win_lo, m->insn[at], &g);
+            moatK_table_debug(f, *win_lo, m->insn[at], &g);
     } else if (rc != 1) {
         rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, quiet);
         if (rc != 1 && !quiet)
-            debug_range(f, *win_lo, m->insn[at], NULL);
+            moatK_table_debug(f, *win_lo, m->insn[at], NULL);
     }
     return rc;
 }

@@ -405,6 +405,14 @@ void moatK_dirty_step(KDirty *d, const struct ZydisDecodedInstruction_ *in,
                       const struct ZydisDecodedOperand_ *ops);
 /* the start's state still says what rbp + disp holds (size bytes) */
 bool moatK_dirty_holds(const KDirty *d, int64_t disp, uint8_t size);
+/* table_entries.c: checks the entries 0..t->n of t (each a PC32
+ * relocation to an instruction of f), then marks their targets; quiet:
+ * records no violation (a bound from a first try may be too loose). */
+bool moatK_table_entries(KCheck *c, const KFunc *f, KFuncMap *m,
+                         const KJumpTab *t, bool quiet);
+/* MOAT_VERIFY_DEBUG: g (NULL: not known) at the window [lo, jmp] */
+void moatK_table_debug(const KFunc *f, uint64_t lo, uint64_t jmp,
+                       const KRange *g);
 /* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
 void moatK_table_bases_free(void *cache);
 
