@@ -93,8 +93,13 @@ moatK_dirty_step(KDirty *d, const ZydisDecodedInstruction *in,
         if (r == 5 && (o->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
             d->all = true;
     }
-    /* a frame address stored to memory: the callee may find it (a push
-     * or a call writes the stack itself, as table_range.c has it) */
+    /* a frame address pushed (rbp once it is one) or stored: a callee
+     * may find it */
+    int p0 = in->mnemonic == ZYDIS_MNEMONIC_PUSH &&
+             ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                 ? moatK_gpr(ops[0].reg.value) : -1;
+    if (p0 == 4 || (p0 == 5 && d->spk_ok) || (p0 >= 0 && (d->fd >> p0 & 1)))
+        d->esc = true;
     for (uint8_t i = 0; in->mnemonic != ZYDIS_MNEMONIC_PUSH &&
                         in->meta.category != ZYDIS_CATEGORY_CALL &&
                         i < in->operand_count; i++)

@@ -267,8 +267,18 @@ frame_writes(const ZydisDecodedInstruction *in,
     if (in->mnemonic == ZYDIS_MNEMONIC_PUSH ||
         in->meta.category == ZYDIS_CATEGORY_CALL) {
         /* the 8 bytes below sp (a stack argument pushed before a call),
-         * or anywhere when sp is not known relative to rbp */
+         * or anywhere when sp is not known relative to rbp; a frame
+         * address pushed (`push %rax` of `lea -8(%rbp), %rax`; rbp once
+         * `mov %rsp, %rbp` made it one, not the prologue's) may reach a
+         * callee */
+        int p = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                    ? moatK_gpr(ops[0].reg.value) : -1;
         slot_drop(g, !g->spk_ok || in->operand_width != 64, g->spk - 8, 8);
+        if (in->mnemonic == ZYDIS_MNEMONIC_PUSH && p >= 0 &&
+            (p == 5 ? g->spk_ok : frame_reg(g, p))) {
+            g->esc = true;
+            slot_drop(g, true, 0, 0);
+        }
         return;
     }
     for (uint8_t i = 0; i < in->operand_count; i++) {

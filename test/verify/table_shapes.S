@@ -38,6 +38,8 @@
  *   c_push   a spill across stack arguments pushed for a call (quickjs -O3
  *            wasm_f1053).               BREAK=9: the spill where a push
  *                                       writes
+ *                                       BREAK=18: the spill's address
+ *                                       pushed as a stack argument
  *   c_chain  jump 2's window starts at a target of jump 1, its index a
  *            spill at most 3 compared with 255 in the window: proven only
  *            once jump 1's targets are known (a round that has not reached
@@ -355,6 +357,9 @@ c_push:
     mov     %eax, -4(%rbp)
 #endif
     push    $2                      /* stack arguments */
+#if BREAK == 18
+    lea     -4(%rbp), %rdx
+#endif
     push    %rdx
     call    c_g
     add     $16, %rsp

@@ -1,5 +1,5 @@
 /* test_table_shapes.c - rule table on hand-assembled objects
- * (table_shapes.S; argv: the object with no defect, then BREAK=1..17):
+ * (table_shapes.S; argv: the object with no defect, then BREAK=1..18):
  * the jump-table shapes of the real-world programs at -O2/-O3 that the
  * rule rejected (an index compared through a copy of its low half, through
  * a spill and its reload, through a frame slot, through a stack argument
@@ -25,7 +25,7 @@
 #include "util.h"
 #include "verify.h"
 
-#define NOBJ 18
+#define NOBJ 19
 static const char *paths[NOBJ];
 
 static KReport *
@@ -104,12 +104,13 @@ DEFECT(spill_overwritten_in_the_window_rejected, 14, "c_store")
 DEFECT(spill_address_passed_rejected, 15, "c_store")
 DEFECT(equal_falls_through_rejected, 16, "c_je")
 DEFECT(unbounded_spill_rejected, 17, "c_many")
+DEFECT(spill_address_pushed_rejected, 18, "c_push")
 
 int
 main(int argc, char **argv)
 {
     if (argc != NOBJ + 1) {
-        fprintf(stderr, "usage: %s TABLE_SHAPES0.o ... TABLE_SHAPES17.o\n",
+        fprintf(stderr, "usage: %s TABLE_SHAPES0.o ... TABLE_SHAPES18.o\n",
                 argv[0]);
         return 2;
     }
@@ -134,6 +135,7 @@ main(int argc, char **argv)
         cmocka_unit_test(spill_address_passed_rejected),
         cmocka_unit_test(equal_falls_through_rejected),
         cmocka_unit_test(unbounded_spill_rejected),
+        cmocka_unit_test(spill_address_pushed_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
