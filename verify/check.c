@@ -206,6 +206,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     moatU_free(c.trust);
     moatU_free(c.ends);
     moatU_free(c.noret);
+    moatU_free(c.noret_now);
     moatU_free(c.desc.role);
     moatU_free(c.desc.vals);
     moatU_free(c.desc.args);

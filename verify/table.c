@@ -13,11 +13,14 @@
  * symbolically (every register write is a fresh value unless it copies
  * one; stack slots at constant rbp/rsp offsets are tracked, a slot read
  * before any write holds one value; a bound comes from the
- * compare-and-branch, `and`, `shr`, `bextr`; a call keeps rbx, rbp,
- * r12-r15 when the callee does, rule saved), starting from what
- * table_base.c knows there (table addresses, bounds of registers and
- * spills), then checks each of the N + 1 table entries: a PC32
- * relocation whose target is an instruction of the same function. The
+ * compare-and-branch of a register's low 8, 16, 32 bits or all of it or
+ * of a frame slot, `and`, `shr`, `bextr`; a call keeps rbx, rbp, r12-r15
+ * when the callee does, rule saved), starting from what table_base.c
+ * knows there (table addresses, bounds of registers and spills, which of
+ * them hold equal values: one symbol each; a spill only while the run
+ * has not written it, table_dirty.c), then checks each of the N + 1 table
+ * entries (table_entries.c): a PC32 relocation whose target is an
+ * instruction of the same function. The
  * jumps of a function are proven together (moatK_prove_tables). decode.c
  * then checks that no branch enters the run past its start. Anything
  * else is not proven, so rejected.
@@ -33,17 +36,19 @@
 #define WINDOW 32u          /* instructions before the jump we look at */
 #define NSLOT  16u
 #define NFACT  64u
-#define MAX_ENTRIES (1u << 20)
+#define MAX_GUESS   16u     /* guess rounds while the guess grows: a chain
+                             * of jumps, each reached from the targets of
+                             * the one before, grows by one a round */
 #define MAX_ROUNDS  4u      /* of moatK_prove_tables: each recomputes
                              * table_base.c's analysis */
 
-enum { R_NO, R_OK, R_BAD };     /* a jump: not proven, proven, bad table */
+enum { R_NO, R_OK };            /* a jump: not proven, proven */
 
 enum { V_SYM, V_TABLE, V_ENTRY, V_TARGET, V_CONST /* value n */ };
 
 /* How a register holds a symbol's value: whole, or zero-extended from its
- * low 32 or 8 bits (each narrower form is at most the wider ones). */
-enum { F_FULL, F_ZX32, F_ZX8 };
+ * low 32, 16 or 8 bits (each narrower form is at most the wider ones). */
+enum { F_FULL, F_ZX32, F_ZX16, F_ZX8 };
 
 typedef struct Val {
     uint8_t  kind;
@@ -79,6 +84,9 @@ typedef struct Sym {
     uint8_t      cmp_form;  /* the compare's width as a form */
     uint64_t     cmp_imm;
     const KRange *g;        /* table_range.c's bounds at the start */
+    uint32_t     csym[64];  /* per rep32 class of g: its symbol + 1 */
+    KDirty       dirty;     /* the frame the run wrote (table_dirty.c) */
+    uint8_t      cfull[64]; /* the rep class whose value it is in full */
 } Sym;
 
 static Val
@@ -122,26 +130,36 @@ add_fact(Sym *s, uint32_t sym, uint8_t form, uint64_t max)
             s->fact[s->nfact++] = (Fact){ sym, f, max };
 }
 
-/* The fall-through of ja/jae after `cmp v, imm`: v <= imm (ja) or
- * v <= imm - 1 (jae). A compare of the low 32 or 8 bits bounds the value
- * in that form, unless the register already holds a narrower one (then
- * the compare saw all of it). */
+/* The fall-through of ja/jae/jne/je after `cmp v, imm`: v <= imm (ja,
+ * jne) or v <= imm - 1 (jae; je when v is known at most imm). A compare of the low 32, 16 or 8 bits bounds the
+ * value in that form, unless the register already holds a narrower one
+ * or is known to fit in those bits (then the compare saw all of it). */
 static void
 branch_fact(Sym *s, ZydisMnemonic m)
 {
-    uint64_t max = s->cmp_imm;
+    static const uint64_t fits[] = { UINT64_MAX, 0xffffffffu, 0xffff,
+                                     0xff };
+    uint64_t max = s->cmp_imm, b;
 
     if (!s->has_cmp || s->cmp_val.kind != V_SYM)
         return;
-    if (m == ZYDIS_MNEMONIC_JNB) {
+    bool    has_b = bounded(s, &s->cmp_val, &b);
+    uint8_t form = s->cmp_form > s->cmp_val.form ? s->cmp_form
+                                                 : s->cmp_val.form;
+    if (has_b && b <= fits[s->cmp_form])
+        form = s->cmp_val.form;
+    if (m == ZYDIS_MNEMONIC_JZ) {       /* not equal: a bound of imm drops */
+        if (form != s->cmp_val.form || !has_b || b != max || max == 0)
+            return;
+        max--;
+    } else if (m == ZYDIS_MNEMONIC_JNB) {
         if (max == 0)
             return;
         max--;
-    } else if (m != ZYDIS_MNEMONIC_JNBE) {
-        return;
+    } else if (m != ZYDIS_MNEMONIC_JNBE && m != ZYDIS_MNEMONIC_JNZ) {
+        return;                         /* (jne falls through: equal) */
     }
-    add_fact(s, s->cmp_val.sym, s->cmp_form > s->cmp_val.form
-                                    ? s->cmp_form : s->cmp_val.form, max);
+    add_fact(s, s->cmp_val.sym, form, max);
 }
 
 static Slot *
@@ -154,10 +172,14 @@ slot_at(Sym *s, int base, int64_t disp)
     return NULL;
 }
 
-/* A write of size bytes at [base + disp]: drops what it overlaps. */
+/* A write of size bytes at [base + disp] (base -1: anywhere in the
+ * frame, -2: anywhere but the frame): drops what it overlaps, and what g
+ * says of it. */
 static void
 slot_clobber(Sym *s, int base, int64_t disp, uint16_t size)
 {
+    if (base != -2)             /* -2: a store assumed not to the frame */
+        moatK_dirty_write(&s->dirty, base, disp, size);
     for (uint32_t i = 0; i < NSLOT; i++) {
         Slot *t = &s->slot[i];
         if (t->used && (base < 0 || (t->base == base &&
@@ -167,20 +189,59 @@ slot_clobber(Sym *s, int base, int64_t disp, uint16_t size)
     }
 }
 
-/* A slot the run has not written, loaded: a fresh value it then holds
- * until written (so two loads of it are the same value), bounded by
- * table_range.c's bound of an rbp spill. NULL when no slot is free. */
+/* The value of a register or slot at the window's start that
+ * table_range.c puts in copy classes rep, rep32 (0: none) with bound max:
+ * one symbol per rep32 class, so that equal values are one symbol; a
+ * member whose upper half is zero is its zero-extended low half, one rep
+ * class of the others the symbol itself; other members fresh. */
+static Val
+class_val(Sym *s, uint8_t rep, uint8_t rep32, uint64_t max)
+{
+    Val v = fresh(s, max <= UINT32_MAX);
+
+    if (rep32 && rep32 < 64 && (max <= UINT32_MAX ||
+                                (rep && (!s->cfull[rep32] ||
+                                         s->cfull[rep32] == rep)))) {
+        if (!s->csym[rep32])
+            s->csym[rep32] = fresh(s, false).sym + 1;
+        v.sym = s->csym[rep32] - 1;
+        if (max > UINT32_MAX)
+            s->cfull[rep32] = rep;
+    }
+    if (max < UINT64_MAX)       /* table_range.c's bound, in v's form */
+        add_fact(s, v.sym, v.form, max);
+    return v;
+}
+
+/* Whether g (the window's start) still says what [rbp + disp, + size)
+ * holds: the run has not written it. */
+static bool
+start_holds(const Sym *s, int base, int64_t disp, uint8_t size)
+{
+    return base == 5 && s->g && moatK_dirty_holds(&s->dirty, disp, size);
+}
+
+/* A slot the run has not written, loaded: a value it then holds until
+ * written (so two loads of it are the same value), what table_range.c
+ * knows of an rbp slot if the run has not written it since. NULL when no
+ * slot is free. */
 static Slot *
 slot_first_load(Sym *s, int base, int64_t disp, uint8_t size)
 {
-    uint64_t max = base == 5 && s->g ? moatK_range_slot(s->g, disp, size)
-                                     : UINT64_MAX;
+    bool          held = start_holds(s, base, disp, size);
+    uint64_t      max = held ? moatK_range_slot(s->g, disp, size)
+                             : UINT64_MAX;
+    const KRSlot *t = held ? moatK_copy_slot((KRange *)s->g, disp, size)
+                           : NULL;
 
+    if (!t && size == 4 && held)                /* a low half */
+        t = moatK_copy_slot((KRange *)s->g, disp, 8);
     for (uint32_t i = 0; i < NSLOT; i++)
         if (!s->slot[i].used) {
-            Val v = fresh(s, size == 4 || max <= UINT32_MAX);
-            if (max < UINT64_MAX)
-                add_fact(s, v.sym, F_FULL, max);
+            uint8_t rep = t && t->size == size ? t->rep : 0;
+            Val     v = class_val(s, rep, t ? t->rep32 : 0,
+                                  size == 4 && max > UINT32_MAX ? UINT32_MAX
+                                                                : max);
             s->slot[i] = (Slot){ true, (uint8_t)base, disp, size, v };
             return &s->slot[i];
         }
@@ -229,10 +290,13 @@ model_move(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOVZX &&
         src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
-        low_byte(src->reg.value) && moatK_gpr(src->reg.value) >= 0 &&
+        (low_byte(src->reg.value) || src->size == 16) &&
+        moatK_gpr(src->reg.value) >= 0 &&
         s->reg[moatK_gpr(src->reg.value)].kind == V_SYM) {
-        *out = (Val){ .kind = V_SYM, .form = F_ZX8,
-                      .sym = s->reg[moatK_gpr(src->reg.value)].sym };
+        Val v = s->reg[moatK_gpr(src->reg.value)];
+        uint8_t form = src->size == 16 ? F_ZX16 : F_ZX8;
+        *out = (Val){ .kind = V_SYM, .form = v.form > form ? v.form : form,
+                      .sym = v.sym };
         return true;
     }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && is_frame_mem(src, &base)) {
@@ -313,30 +377,51 @@ model_add(Sym *s, const ZydisDecodedInstruction *in,
     return true;
 }
 
-/* Records `cmp r, imm` / `sub r, imm` (unsigned, r read before). */
+/* Records `cmp r, imm` / `sub r, imm` (unsigned, r read before), and
+ * `cmp imm, disp(%rbp)` of a 4- or 8-byte frame slot. */
 static void
 model_flags(Sym *s, const ZydisDecodedInstruction *in,
             const ZydisDecodedOperand *ops)
 {
     bool writes = in->cpu_flags && in->cpu_flags->modified;
+    int  base;
 
     if (!writes)
         return;
     s->has_cmp = false;
+    if (in->mnemonic == ZYDIS_MNEMONIC_CMP && is_frame_mem(&ops[0], &base) &&
+        (ops[0].size == 32 || ops[0].size == 64) &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+        Slot *t = slot_at(s, base, ops[0].mem.disp.value);
+        if (!t)
+            t = slot_first_load(s, base, ops[0].mem.disp.value,
+                                (uint8_t)(ops[0].size / 8));
+        if (!t || t->size * 8 != ops[0].size || t->v.kind != V_SYM)
+            return;
+        s->has_cmp = true;
+        s->cmp_val = t->v;
+        s->cmp_form = ops[0].size == 64 ? F_FULL : F_ZX32;
+        s->cmp_imm = ops[1].imm.value.u &
+                     (ops[0].size == 32 ? 0xffffffffu : UINT64_MAX);
+        return;
+    }
     if ((in->mnemonic == ZYDIS_MNEMONIC_CMP ||
          in->mnemonic == ZYDIS_MNEMONIC_SUB) &&
         ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
         moatK_gpr(ops[0].reg.value) >= 0 &&
-        (ops[0].size == 32 || ops[0].size == 64 ||
+        (ops[0].size == 32 || ops[0].size == 64 || ops[0].size == 16 ||
          (ops[0].size == 8 && low_byte(ops[0].reg.value))) &&
         ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         s->has_cmp = true;
         s->cmp_val = s->reg[moatK_gpr(ops[0].reg.value)];
-        s->cmp_form = ops[0].size == 64 ? F_FULL
-                      : ops[0].size == 32 ? F_ZX32 : F_ZX8;
+        s->cmp_form = ops[0].size == 64   ? F_FULL
+                      : ops[0].size == 32 ? F_ZX32
+                      : ops[0].size == 16 ? F_ZX16 : F_ZX8;
         s->cmp_imm = ops[1].imm.value.u;
         if (ops[0].size == 32)
             s->cmp_imm &= 0xffffffffu;
+        if (ops[0].size == 16)
+            s->cmp_imm &= 0xffffu;
         if (ops[0].size == 8)
             s->cmp_imm &= 0xffu;
     }
@@ -403,6 +488,7 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
         bool noreturn, keeps = moatK_call_keeps_saved(
                            s->c, off, in, K_TRUST_TABLE, &noreturn);
         memset(s->slot, 0, sizeof s->slot);
+        moatK_dirty_call(&s->dirty, keeps);
         for (int r = 0; r < 16; r++)
             if (!keeps || (0x0fc7u >> r & 1))
                 s->reg[r] = fresh(s, false);
@@ -429,8 +515,21 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
                     if (s->slot[k].base == r)
                         s->slot[k].used = false;
         } else if (o->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            if (in->mnemonic == ZYDIS_MNEMONIC_PUSH ||
+                in->meta.category == ZYDIS_CATEGORY_CALL) {
+                slot_clobber(s, -2, 0, 0);      /* below sp: */
+                moatK_dirty_push(&s->dirty);    /* not followed */
+                continue;
+            }
             if (!is_frame_mem(o, &base)) {
-                slot_clobber(s, -1, 0, 0);
+                /* not through rsp or rbp: not the frame, unless a register
+                 * may hold a frame address (the assumption table_range.c
+                 * makes: docs/verify.md) */
+                int b = moatK_gpr(o->mem.base), x = moatK_gpr(o->mem.index);
+                bool framey = b == 4 || b == 5 || x == 4 || x == 5 ||
+                              (b >= 0 && (s->dirty.fd >> b & 1)) ||
+                              (x >= 0 && (s->dirty.fd >> x & 1));
+                slot_clobber(s, framey ? -1 : -2, 0, 0);
                 continue;
             }
             slot_clobber(s, base, o->mem.disp.value, o->size / 8);
@@ -451,62 +550,6 @@ step(Sym *s, uint64_t off, const ZydisDecodedInstruction *in,
     }
 }
 
-/* Entry i of table t: its target in f (*to), and its relocation (*rel);
- * false when it is not a PC32 relocation to an instruction of f. */
-static bool
-entry_at(const KCheck *c, const KFunc *f, const KFuncMap *m, const Val *t,
-         uint64_t i, uint64_t *to, uint32_t *rel)
-{
-    const KObj *o = &c->obj;
-    const KSec *ts = &o->sec[t->tsec];
-    uint64_t    at = t->toff + 4 * i;
-    uint32_t    n;
-    const KRel *r = moatK_rels_in(ts, at, at + 4, &n);
-    const KSym *sym = n == 1 ? &o->sym[r->sym] : NULL;
-
-    if (!sym || r->off != at || r->type != K_R_PC32 || sym->shndx != f->sec)
-        return false;
-    *to = sym->value + (uint64_t)r->addend - 4 * i;
-    *rel = (uint32_t)(r - ts->rel);
-    return *to >= f->lo && *to < f->hi && m->is_insn[*to - f->lo];
-}
-
-/* Checks the table's entries 0..t->n, then marks their targets; quiet:
- * records no violation (a bound from a first try may be too loose). */
-static bool
-check_entries(KCheck *c, const KFunc *f, KFuncMap *m, uint64_t jmp,
-              const Val *t, bool quiet)
-{
-    const KSec *ts = &c->obj.sec[t->tsec];
-    uint64_t    to;
-    uint32_t    rel;
-
-    if (t->n >= MAX_ENTRIES || t->toff > ts->size ||
-        (t->n + 1) * 4 > ts->size - t->toff) {
-        if (!quiet)
-            moatK_violation(c, K_TABLE, jmp, "jump table of %" PRIu64
-                            " entries at %s+0x%" PRIx64 " outside its "
-                            "section", t->n + 1, ts->name, t->toff);
-        return false;
-    }
-    for (uint64_t i = 0; i <= t->n; i++)
-        if (!entry_at(c, f, m, t, i, &to, &rel)) {
-            if (!quiet)
-                moatK_violation(c, K_TABLE, jmp, "jump table entry %" PRIu64
-                                " (%s+0x%" PRIx64 ") is not an instruction "
-                                "of the function", i, ts->name,
-                                t->toff + 4 * i);
-            return false;
-        }
-    for (uint64_t i = 0; i <= t->n; i++) {
-        entry_at(c, f, m, t, i, &to, &rel);
-        m->nmarked += !(m->is_target[to - f->lo] & K_TABLE_TARGET);
-        m->is_target[to - f->lo] |= 1 | K_TABLE_TARGET;
-        moatK_table_entry_used(c, t->tsec, rel);
-    }
-    return true;
-}
-
 /* Runs the window [start, at] from registers that hold what `base` says
  * (a table address per register, sec 0: unknown). 1: proven, 0: not a
  * table jump in this window, -1: a table with bad entries (recorded). */
@@ -516,20 +559,16 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
            const KRange *g, KJumpTab *tab, bool quiet)
 {
     Sym          s = { .c = c, .f = f, .g = g };
+
+    moatK_dirty_init(&s.dirty, g);
     ZydisDecoder d;
     const KSec  *sec = &c->obj.sec[f->sec];
     uint64_t     jmp = m->insn[at], tload = UINT64_MAX;
     Val          tval = { 0 };
 
     for (int r = 0; r < 16; r++) {
-        s.reg[r] = fresh(&s, g && g->max[r] <= UINT32_MAX);
-        if (g && g->max[r] < UINT64_MAX)    /* table_range.c's bound */
-            add_fact(&s, s.reg[r].sym, F_FULL, g->max[r]);
-        for (int k = 0; g && g->rep[r] && k < r; k++)
-            if (g->rep[k] == g->rep[r] && s.reg[k].kind == V_SYM) {
-                s.reg[r] = s.reg[k];        /* a copy: the same value */
-                break;
-            }
+        s.reg[r] = g ? class_val(&s, g->rep[r], g->rep32[r], g->max[r])
+                     : fresh(&s, false);
         if (bsec && bsec[r])
             s.reg[r] = (Val){ .kind = V_TABLE, .tsec = bsec[r],
                               .toff = boff[r] };
@@ -544,6 +583,7 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
             return 0;       /* decoded before: cannot happen */
         if (k < at) {
             step(&s, off, &in, ops);
+            moatK_dirty_step(&s.dirty, &in, ops);
             if (in.mnemonic == ZYDIS_MNEMONIC_MOVSXD &&
                 moatK_gpr(ops[0].reg.value) >= 0 &&
                 s.reg[moatK_gpr(ops[0].reg.value)].kind == V_ENTRY) {
@@ -556,9 +596,9 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
         Val *t = r0 >= 0 ? &s.reg[r0] : NULL;
         if (!t || t->kind != V_TARGET)
             return 0;
-        if (!check_entries(c, f, m, jmp, t, quiet))
-            return -1;
         *tab = (KJumpTab){ jmp, t->tsec, t->toff, t->n };
+        if (!moatK_table_entries(c, f, m, tab, quiet))
+            return -1;
         /* the entry load marked proven reads this table, within it */
         if (tload != UINT64_MAX && tval.tsec == t->tsec &&
             tval.toff == t->toff && tval.n == t->n)
@@ -569,10 +609,10 @@ run_window(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t start,
 }
 
 /* 1: the jump at insn index `at` is proven (its targets marked), 0: not,
- * -1: its table has bad entries (recorded). */
+ * -1: its table has bad entries (recorded unless quiet). */
 static int
 prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
-          uint64_t *win_lo, KJumpTab *tab)
+          uint64_t *win_lo, KJumpTab *tab, bool quiet)
 {
     uint32_t start = at, bsec[16];
     uint64_t boff[16];
@@ -587,17 +627,25 @@ prove_one(KCheck *c, const KFunc *f, KFuncMap *m, uint32_t at,
      * table's address may have been loaded before the window (LLVM
      * hoists it out of loops) and what bounds registers there */
     int rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, true);
-    if (rc != 1 && moatK_table_bases(c, f, m, start, bsec, boff, &g))
-        rc = run_window(c, f, m, start, at, bsec, boff, &g, tab, false);
-    else if (rc != 1)
-        rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, false);
+    if (rc != 1 && moatK_table_bases(c, f, m, start, bsec, boff, &g)) {
+        rc = run_window(c, f, m, start, at, bsec, boff, &g, tab, quiet);
+        if (rc != 1 && !quiet)
+            moatK_table_debug(f, *win_lo, m->insn[at], &g);
+    } else if (rc != 1) {
+        rc = run_window(c, f, m, start, at, NULL, NULL, NULL, tab, quiet);
+        if (rc != 1 && !quiet)
+            moatK_table_debug(f, *win_lo, m->insn[at], NULL);
+    }
     return rc;
 }
 
 /* One round: table_base.c's analysis in `mode` (KFuncMap.jmode) with
- * the tables of the guess m->jt, then every jump whose table is not bad,
- * into got[]. Returns whether the round is self-consistent: each jump
- * the guess gave a table proven again with that same table. */
+ * the tables of the guess m->jt, then every jump, into got[]. Quiet: a
+ * jump a round does not prove may be proven by a later one (its window
+ * not reached yet, or a bound too loose from an unreached one); the
+ * last round's failures are recorded (moatK_prove_tables). Returns whether the round is
+ * self-consistent: each jump the guess gave a table proven again with
+ * that same table. */
 static bool
 round_of(KCheck *c, const KFunc *f, KFuncMap *m, const uint32_t *jmp,
          uint8_t mode, uint8_t *res, uint64_t *win_lo, KJumpTab *got)
@@ -612,10 +660,8 @@ round_of(KCheck *c, const KFunc *f, KFuncMap *m, const uint32_t *jmp,
     memset(m->is_tload, 0, f->hi - f->lo);
     for (uint32_t k = 0; k < m->njt; k++) {
         got[k] = (KJumpTab){ m->insn[jmp[k]], 0, 0, 0 };
-        if (res[k] != R_BAD) {
-            int rc = prove_one(c, f, m, jmp[k], &win_lo[k], &got[k]);
-            res[k] = rc == 1 ? R_OK : rc < 0 ? R_BAD : R_NO;
-        }
+        int rc = prove_one(c, f, m, jmp[k], &win_lo[k], &got[k], true);
+        res[k] = rc == 1 ? R_OK : R_NO;
         if (res[k] != R_OK)
             got[k].tsec = 0;
         ok &= !m->jt[k].tsec || (got[k].tsec == m->jt[k].tsec &&
@@ -648,7 +694,7 @@ moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
      * anywhere, dropping what a round does not prove again, until a round
      * is self-consistent: by induction on the execution, its proofs hold
      * (the last resort gives no jump a table). */
-    for (uint32_t r = 0; r < MAX_ROUNDS; r++) {
+    for (uint32_t r = 0; r < MAX_GUESS; r++) {
         uint32_t marked = m->nmarked;
         bool     same = round_of(c, f, m, jmp, 1, res, win_lo, got);
         bool     grew = false;
@@ -676,8 +722,12 @@ moatK_prove_tables(KCheck *c, const KFunc *f, KFuncMap *m,
         round_of(c, f, m, jmp, 0, res, win_lo, got);
     }
     for (uint32_t k = 0; k < n; k++) {
+        KJumpTab t;
         proven[k] = res[k] == R_OK;
-        if (res[k] == R_NO)
+        /* why, from the last round's analysis (still cached): a bad table
+         * (recorded by prove_one), or none found */
+        if (res[k] != R_OK &&
+            prove_one(c, f, m, jmp[k], &win_lo[k], &t, false) >= 0)
             moatK_violation(c, K_TABLE, m->insn[jmp[k]], "indirect jump "
                             "not proven to be a bounded table jump");
     }

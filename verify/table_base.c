@@ -35,6 +35,7 @@ typedef struct Base {
 
 typedef struct BState {
     bool     seen;
+    uint8_t  nmeet;             /* joins that changed it (a block entry) */
     KRange   g;                 /* upper bounds (table_range.c) */
     Base     r[16];
 } BState;
@@ -82,6 +83,9 @@ step(KCheck *c, const KSec *s, uint64_t off,
     if (in->meta.category == ZYDIS_CATEGORY_CALL) {
         bool     keeps = moatK_call_keeps_saved(c, off, in, K_TRUST_TABLE,
                                                 &noreturn);
+        /* a function of the object that never returns (LLVM keeps values
+         * in caller-saved registers across the call: ends.c) */
+        noreturn |= keeps && moatK_call_ends_now(c, off, in);
         uint16_t lost = keeps ? CALLER_SAVED : 0xffffu;
         for (int r = 0; r < 16; r++)
             if (lost >> r & 1)
@@ -90,6 +94,16 @@ step(KCheck *c, const KSec *s, uint64_t off,
         return noreturn;
     }
     bool is_lea = table_lea(c, s, off, in, ops, &b);
+    /* a table address copied whole (LLVM keeps it in a callee-saved
+     * register across a call: `mov %r8, %r12` ... `mov %r12, %r8`) */
+    if (!is_lea && in->mnemonic == ZYDIS_MNEMONIC_MOV && ops[0].size == 64 &&
+        ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+        moatK_gpr(ops[0].reg.value) >= 0 && moatK_gpr(ops[1].reg.value) >= 0 &&
+        st->r[moatK_gpr(ops[1].reg.value)].ok) {
+        b = st->r[moatK_gpr(ops[1].reg.value)];
+        is_lea = true;
+    }
     for (uint8_t i = 0; i < in->operand_count; i++)
         if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
             (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
@@ -101,13 +115,16 @@ step(KCheck *c, const KSec *s, uint64_t off,
     return false;
 }
 
+/* to met with in; a block entry or J (kept: widen) counts its changes,
+ * a state within a block run met with J does not (it is not iterated). */
 static bool
-meet(BState *to, const BState *in)
+meet(BState *to, const BState *in, bool kept)
 {
     bool changed = false;
 
     if (!to->seen) {
         *to = *in;
+        to->nmeet = 0;
         return true;
     }
     for (int r = 0; r < 16; r++)
@@ -116,7 +133,11 @@ meet(BState *to, const BState *in)
             to->r[r].ok = false;
             changed = true;
         }
-    changed |= moatK_range_meet(&to->g, &in->g);
+    /* bounds join exactly twice, then widen (so that loops converge):
+     * `cmp $6, %cl; ja` on one edge, a smaller bound on the other */
+    changed |= moatK_range_meet(&to->g, &in->g, kept && to->nmeet >= 2);
+    if (changed && to->nmeet < UINT8_MAX)
+        to->nmeet++;
     return changed;
 }
 
@@ -158,23 +179,27 @@ static void
 entry_met(const Flow *fl, BState *st)
 {
     if (fl->j.seen)
-        meet(st, &fl->j);
+        meet(st, &fl->j, false);
 }
 
-/* Whether, after `in`, the flags are still those of a `cmp r, imm`
- * (*cmp): set by one, kept by what writes neither the flags nor r. */
+/* Whether, after `in`, the flags are still those of a `cmp r, imm` or a
+ * `cmp imm, disp(%rbp)` (*cmp): set by one, kept by what writes neither
+ * the flags nor what was compared. */
 static bool
 after_cmp(const ZydisDecodedInstruction *in, const ZydisDecodedOperand *ops,
           bool had, KCmp *cmp)
 {
     if (moatK_range_cmp(in, ops, cmp))
         return true;
-    if (!had || (in->cpu_flags && in->cpu_flags->modified))
+    if (!had || (in->cpu_flags && in->cpu_flags->modified) ||
+        in->meta.category == ZYDIS_CATEGORY_CALL)
         return false;
+    /* a compared slot: any memory write may be to it, and rbp moves it */
     for (uint8_t i = 0; i < in->operand_count; i++)
-        if (ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-            moatK_gpr(ops[i].reg.value) == cmp->reg)
+        if ((ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+            ((ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+              moatK_gpr(ops[i].reg.value) == (cmp->reg >= 0 ? cmp->reg : 5))
+             || (cmp->reg < 0 && ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY)))
             return false;
     return true;
 }
@@ -200,7 +225,7 @@ entry_edge(Flow *fl, const KJumpTab *t, uint64_t i, const BState *st,
     uint32_t b = fl->blk[moatK_insn_index(fl->m, to)];
     if (fl->m->insn[fl->first[b]] != to)
         return false;
-    if (meet(&fl->in[b], st))
+    if (meet(&fl->in[b], st, true))
         push(work, nwork, queued, b);
     return true;
 }
@@ -225,7 +250,7 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         return false;
     for (uint32_t i = fl->first[k]; i < end; i++) {
         if (fl->j.seen)
-            meet(&st, &fl->j);
+            meet(&st, &fl->j, false);
         if (!decode(fl, d, i, &in, ops))
             return false;       /* decoded before: cannot happen */
         noreturn = step(fl->c, fl->s, fl->m->insn[i], &in, ops, &st);
@@ -245,12 +270,12 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         if (to >= fl->f->lo && to < fl->f->hi &&
             fl->m->is_insn[to - fl->f->lo]) {
             uint32_t b = fl->blk[moatK_insn_index(fl->m, to)];
-            if (meet(&fl->in[b], &taken))
+            if (meet(&fl->in[b], &taken, true))
                 push(work, nwork, queued, b);
         }
     }
     if (cat != ZYDIS_CATEGORY_RET && cat != ZYDIS_CATEGORY_UNCOND_BR &&
-        !noreturn && k + 1 < fl->nb && meet(&fl->in[k + 1], &fall))
+        !noreturn && k + 1 < fl->nb && meet(&fl->in[k + 1], &fall, true))
         push(work, nwork, queued, k + 1);   /* moatR_trap does not return */
     if (cat != ZYDIS_CATEGORY_UNCOND_BR || rel)
         return false;
@@ -265,7 +290,7 @@ run_block(Flow *fl, const ZydisDecoder *d, uint32_t k, uint32_t *work,
         placed &= entry_edge(fl, t, i, &st, work, nwork, queued);
     if (placed || fl->m->jmode == 1)
         return false;
-    return meet(&fl->j, &st);
+    return meet(&fl->j, &st, true);
 }
 
 /* Blocks (cut at branch targets known now and after branches; any other
@@ -282,16 +307,16 @@ solve(Flow *fl)
 
     fl->first = moatU_calloc(m->ninsn + 1, sizeof *fl->first);
     fl->blk = moatU_calloc(m->ninsn + 1, sizeof *fl->blk);
-    fl->in = moatU_calloc(m->ninsn + 1, sizeof *fl->in);
     ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    bool ok = work && queued && fl->first && fl->blk && fl->in &&
-              m->ninsn > 0;
+    bool ok = work && queued && fl->first && fl->blk && m->ninsn > 0;
     for (uint32_t i = 0; ok && i < m->ninsn; i++) {
         if (cut || m->is_target[m->insn[i] - fl->f->lo])
             fl->first[fl->nb++] = i;        /* decode.c marked the ends */
         fl->blk[i] = fl->nb - 1;
         cut = false;
     }
+    fl->in = ok ? moatU_calloc(fl->nb + 1, sizeof *fl->in) : NULL;
+    ok &= fl->in != NULL;
     if (ok) {
         fl->in[0].seen = true;                  /* entry: nothing known */
         moatK_range_unknown(&fl->in[0].g);
@@ -355,7 +380,7 @@ moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
         ZydisDecodedInstruction in;
         ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
         if (fl->j.seen)
-            meet(&st, &fl->j);
+            meet(&st, &fl->j, false);
         if (i == at)
             break;
         if (!decode(fl, &d, i, &in, ops))

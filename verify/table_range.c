@@ -19,10 +19,11 @@
  * Spills: a 4- or 8-byte `mov` of a register to rbp + disp keeps its
  * bound for a load of the same size there (LLVM spills an index it
  * cleared and reloads it 64 bits wide). A write to rbp, a store through
- * rsp or with an index from rbp, a push drop them all; a store at rbp +
- * disp drops those it overlaps; a call those below sp, or all when rsp
- * is not known relative to rbp or the callee is not known to keep rbp
- * (moatK_range_call). Assumed, not proven here: a
+ * rsp or with an index from rbp drop them all; a store at rbp + disp
+ * drops those it overlaps, a push those at the 8 bytes below sp (all when
+ * rsp is not known relative to rbp); a call those below sp, or all when
+ * rsp is not known relative to rbp or the callee is not known to keep
+ * rbp (moatK_range_call). Assumed, not proven here: a
  * store through any other register does not reach the frame (the memory
  * rule proves it; without it a store may reach a return address anyway:
  * docs/verify.md). A register computed from rsp or rbp (`lea -0x40(%rbp),
@@ -150,16 +151,7 @@ moatK_range_unknown(KRange *g)
     g->fd = 0;
     g->esc = false;
     memset(g->rep, 0, sizeof g->rep);
-}
-
-/* r is written: no copy is of it, and it is a copy of nothing. */
-static void
-unlink(KRange *g, int r)
-{
-    for (int k = 0; k < 16; k++)
-        if (g->rep[k] == r + 1)
-            g->rep[k] = 0;
-    g->rep[r] = 0;
+    memset(g->rep32, 0, sizeof g->rep32);
 }
 
 /* A call: the callee writes below sp (its frame), and keeps rbp and the
@@ -179,7 +171,7 @@ moatK_range_call(KRange *g, bool keeps)
         if (!keeps || (0x0fc7u >> r & 1)) {     /* rax-rdi, r8-r11 */
             g->max[r] = UINT64_MAX;
             g->fd &= (uint16_t)~(1u << r);
-            unlink(g, r);
+            moatK_copy_forget(g, r);
         }
     for (uint32_t i = 0; i < g->nslot; i++)
         if (frame_kept && g->spk_ok && g->slot[i].disp >= g->spk)
@@ -274,7 +266,19 @@ frame_writes(const ZydisDecodedInstruction *in,
 {
     if (in->mnemonic == ZYDIS_MNEMONIC_PUSH ||
         in->meta.category == ZYDIS_CATEGORY_CALL) {
-        slot_drop(g, true, 0, 0);
+        /* the 8 bytes below sp (a stack argument pushed before a call),
+         * or anywhere when sp is not known relative to rbp; a frame
+         * address pushed (`push %rax` of `lea -8(%rbp), %rax`; rbp once
+         * `mov %rsp, %rbp` made it one, not the prologue's) may reach a
+         * callee */
+        int p = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER
+                    ? moatK_gpr(ops[0].reg.value) : -1;
+        slot_drop(g, !g->spk_ok || in->operand_width != 64, g->spk - 8, 8);
+        if (in->mnemonic == ZYDIS_MNEMONIC_PUSH && p >= 0 &&
+            (p == 5 ? g->spk_ok : frame_reg(g, p))) {
+            g->esc = true;
+            slot_drop(g, true, 0, 0);
+        }
         return;
     }
     for (uint8_t i = 0; i < in->operand_count; i++) {
@@ -302,11 +306,14 @@ frame_writes(const ZydisDecodedInstruction *in,
         slot_drop(g, false, o->mem.disp.value, o->size / 8);
         if (in->mnemonic == ZYDIS_MNEMONIC_MOV && i == 0 &&
             (o->size == 32 || o->size == 64) && g->nslot < K_RSLOTS &&
-            ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER)
-            g->slot[g->nslot++] = (KRSlot){ o->mem.disp.value,
-                                            (uint8_t)(o->size / 8),
-                                            reg_max(g->max,
-                                                    ops[1].reg.value) };
+            ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            moatK_gpr(ops[1].reg.value) >= 0) {
+            KRSlot *t = &g->slot[g->nslot++];
+            *t = (KRSlot){ .disp = o->mem.disp.value,
+                           .size = (uint8_t)(o->size / 8),
+                           .max = reg_max(g->max, ops[1].reg.value) };
+            moatK_copy_store(g, t, moatK_gpr(ops[1].reg.value));
+        }
     }
 }
 
@@ -315,19 +322,9 @@ moatK_range_step(const ZydisDecodedInstruction *in,
                  const ZydisDecodedOperand *ops, KRange *g)
 {
     uint64_t *max = g->max, old[16];
-
-    /* `mov %s, %r` of the whole value (32 bits: s's upper half zero) */
-    int cs = in->mnemonic == ZYDIS_MNEMONIC_MOV &&
-             ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-             ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-             ops[0].size == ops[1].size &&
-             moatK_gpr(ops[0].reg.value) >= 0 &&
-             moatK_gpr(ops[1].reg.value) >= 0 &&
-             (ops[0].size == 64 ||
-              (ops[0].size == 32 &&
-               max[moatK_gpr(ops[1].reg.value)] <= U32))
-                 ? moatK_gpr(ops[1].reg.value) : -1;
-    bool reads_frame = false;     /* a 64-bit result from a frame address */
+    uint8_t   crep, crep32;     /* a copy: the classes ops[0] joins */
+    bool      copy = moatK_copy_of(g, in, ops, &crep, &crep32);
+    bool      reads_frame = false;     /* a 64-bit result from a frame address */
     for (uint8_t i = 0; i < in->operand_count; i++) {
         const ZydisDecodedOperand *o = &ops[i];
         if (o->type == ZYDIS_OPERAND_TYPE_REGISTER && o->size == 64 &&
@@ -361,13 +358,10 @@ moatK_range_step(const ZydisDecodedInstruction *in,
             g->fd |= (uint16_t)(1u << r);
         else
             g->fd &= (uint16_t)~(1u << r);
-        if (i == 0 && cs >= 0 && cs != r) {
-            unlink(g, r);
-            if (!g->rep[cs])
-                g->rep[cs] = (uint8_t)(cs + 1);
-            g->rep[r] = g->rep[cs];
-        } else if (!(i == 0 && cs == r)) {
-            unlink(g, r);
+        moatK_copy_forget(g, r);
+        if (i == 0 && copy) {
+            g->rep[r] = crep;
+            g->rep32[r] = crep32;
         }
         if (o->size == 8 || o->size == 16)       /* the bits above kept */
             max[r] = old[r] | 0xffff;
@@ -393,15 +387,30 @@ bool
 moatK_range_cmp(const ZydisDecodedInstruction *in,
                 const ZydisDecodedOperand *ops, KCmp *cmp)
 {
-    if ((in->mnemonic != ZYDIS_MNEMONIC_CMP) ||
-        ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
-        moatK_gpr(ops[0].reg.value) < 0 ||
-        (ops[0].size != 32 && ops[0].size != 64) ||
+    const ZydisDecodedOperand *o = &ops[0];
+    bool reg = o->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+               moatK_gpr(o->reg.value) >= 0;
+    bool slot = o->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+                o->mem.base == ZYDIS_REGISTER_RBP &&
+                o->mem.index == ZYDIS_REGISTER_NONE &&
+                o->mem.segment != ZYDIS_REGISTER_FS &&
+                o->mem.segment != ZYDIS_REGISTER_GS;
+
+    /* a register's low 8 (not ah-dh), 16, 32 bits or all of it; a slot's
+     * 4 or 8 bytes */
+    if (in->mnemonic != ZYDIS_MNEMONIC_CMP || (!reg && !slot) ||
+        (o->size != 32 && o->size != 64 && (!reg || o->size != 16) &&
+         (!reg || o->size != 8 || o->reg.value == ZYDIS_REGISTER_AH ||
+          o->reg.value == ZYDIS_REGISTER_BH ||
+          o->reg.value == ZYDIS_REGISTER_CH ||
+          o->reg.value == ZYDIS_REGISTER_DH)) ||
         ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
         return false;
-    *cmp = (KCmp){ moatK_gpr(ops[0].reg.value), (uint8_t)ops[0].size,
-                   ops[1].imm.value.u & (ops[0].size == 32 ? U32
-                                                           : UINT64_MAX) };
+    uint64_t mask = o->size == 64 ? UINT64_MAX
+                                  : (UINT64_C(1) << o->size) - 1;
+    *cmp = (KCmp){ reg ? moatK_gpr(o->reg.value) : -1, (uint8_t)o->size,
+                   ops[1].imm.value.u & mask,
+                   slot ? o->mem.disp.value : 0 };
     return true;
 }
 
@@ -410,33 +419,35 @@ moatK_range_cmp(const ZydisDecodedInstruction *in,
 void
 moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g)
 {
-    uint64_t *max = g->max, bound;
+    uint64_t bound;
 
-    if (cmp->width == 32 && max[cmp->reg] > U32)
-        return;
     if ((m == ZYDIS_MNEMONIC_JNBE && !taken) ||
         (m == ZYDIS_MNEMONIC_JBE && taken))
         bound = cmp->imm;                       /* not above */
     else if (((m == ZYDIS_MNEMONIC_JNB && !taken) ||
               (m == ZYDIS_MNEMONIC_JB && taken)) && cmp->imm > 0)
         bound = cmp->imm - 1;                   /* below */
-    else
+    else if ((m == ZYDIS_MNEMONIC_JZ && taken) ||
+             (m == ZYDIS_MNEMONIC_JNZ && !taken))
+        bound = cmp->imm;                       /* equal */
+    else if ((m == ZYDIS_MNEMONIC_JNZ && taken) ||
+             (m == ZYDIS_MNEMONIC_JZ && !taken)) {
+        moatK_copy_bound(g, cmp, true, cmp->imm);   /* not equal: a bound */
+        return;                                     /* of imm drops by 1 */
+    } else
         return;
-    for (int r = 0; r < 16; r++)        /* it, and the copies of it */
-        if ((r == cmp->reg || (g->rep[r] && g->rep[r] == g->rep[cmp->reg]))
-            && bound < max[r])
-            max[r] = bound;
+    moatK_copy_bound(g, cmp, false, bound);     /* it, and its copies */
 }
 
 bool
-moatK_range_meet(KRange *to, const KRange *in)
+moatK_range_meet(KRange *to, const KRange *in, bool widen)
 {
     bool     changed = false;
     uint32_t n = 0;
 
     for (int r = 0; r < 16; r++)
         if (in->max[r] > to->max[r]) {
-            to->max[r] = moatK_range_widen(in->max[r]);
+            to->max[r] = widen ? moatK_range_widen(in->max[r]) : in->max[r];
             changed = true;
         }
     for (uint32_t i = 0; i < to->nslot; i++) {
@@ -450,17 +461,13 @@ moatK_range_meet(KRange *to, const KRange *in)
             continue;
         }
         if (v > t->max) {
-            t->max = moatK_range_widen(v);
+            t->max = widen ? moatK_range_widen(v) : v;
             changed = true;
         }
         to->slot[n++] = *t;
     }
     to->nslot = n;
-    for (int r = 0; r < 16; r++)
-        if (to->rep[r] && to->rep[r] != in->rep[r]) {
-            to->rep[r] = 0;
-            changed = true;
-        }
+    changed |= moatK_copy_meet(to, in);
     if ((in->fd & ~to->fd) || (in->esc && !to->esc)) {
         to->fd |= in->fd;
         to->esc |= in->esc;

@@ -235,6 +235,7 @@ typedef struct KCheck {
     struct KEnd *ends;              /* per function: how it ends (ends.c) */
     uint8_t     *noret;             /* with check_memory: per function, it
                                      * never returns (memory_noret.c) */
+    uint8_t     *noret_now;         /* per function: moatK_ends_now's */
 } KCheck;
 
 /* How a function ends, for rule end across functions (ends.c). */
@@ -258,6 +259,14 @@ void moatK_ends_settle(KCheck *c);
  * false when out of memory. */
 bool moatK_ends_solve(KCheck *c);
 bool moatK_noret_prepass(KCheck *c);
+/* Whether function g never returns, from its code alone (for the table
+ * rule, before g is checked; a stricter test than rule end's). */
+bool moatK_ends_now(KCheck *c, const KFunc *g);
+struct ZydisDecodedInstruction_;
+/* The direct call at off of the function being checked goes to a
+ * function of the object that moatK_ends_now says never returns. */
+bool moatK_call_ends_now(KCheck *c, uint64_t off,
+                         const struct ZydisDecodedInstruction_ *in);
 /* K_FAILED_*: the function failed that rule (check.c sets them) */
 enum { K_TRUST_TABLE = 1, K_TRUST_SAVED = 2, K_FAILED_TABLE = 0x10,
        K_FAILED_SAVED = 0x20 };
@@ -328,10 +337,11 @@ bool moatK_table_bases(KCheck *c, const KFunc *f, KFuncMap *m,
 /* table_range.c: upper bounds (UINT64_MAX: unknown) of the 16 general
  * registers and of values spilled to the frame at rbp + disp, for
  * table_base.c. */
-#define K_RSLOTS 16u
+#define K_RSLOTS 40u
 typedef struct KRSlot {
     int64_t  disp;              /* at rbp + disp */
     uint8_t  size;              /* 4 or 8 bytes */
+    uint8_t  rep, rep32;        /* copy classes (table_copy.c) */
     uint64_t max;
 } KRSlot;
 typedef struct KRange {
@@ -342,14 +352,15 @@ typedef struct KRange {
     int64_t  spk;
     uint16_t fd;                /* bit r: r may hold a frame address */
     bool     esc;               /* a frame address was stored to memory */
-    uint8_t  rep[16];           /* r holds what register rep[r] - 1 does
-                                 * (a copy); 0: none */
+    uint8_t  rep[16];           /* copy classes of the whole value and */
+    uint8_t  rep32[16];         /* of its low half (table_copy.c); 0: none */
 } KRange;
-/* A compare `cmp r, imm`: */
+/* A compare `cmp r, imm` or `cmp imm, disp(%rbp)`: */
 typedef struct KCmp {
-    int      reg;
+    int      reg;               /* -1: the frame slot at rbp + disp */
     uint8_t  width;             /* 32 or 64 */
     uint64_t imm;
+    int64_t  disp;
 } KCmp;
 struct ZydisDecodedInstruction_;
 struct ZydisDecodedOperand_;
@@ -362,12 +373,59 @@ bool moatK_range_cmp(const struct ZydisDecodedInstruction_ *in,
                      const struct ZydisDecodedOperand_ *ops, KCmp *cmp);
 /* m: the jump's ZydisMnemonic */
 void moatK_range_edge(const KCmp *cmp, int m, bool taken, KRange *g);
-/* to = the join of to and in (widened); true when to changed */
-bool moatK_range_meet(KRange *to, const KRange *in);
+/* to = the join of to and in (widened to 2^k - 1 when widen); true when
+ * to changed */
+bool moatK_range_meet(KRange *to, const KRange *in, bool widen);
 /* the join's bound: the next 2^k - 1 */
 uint64_t moatK_range_widen(uint64_t m);
 /* the bound of a load of size bytes from rbp + disp, or UINT64_MAX */
 uint64_t moatK_range_slot(const KRange *g, int64_t disp, uint8_t size);
+/* table_copy.c: registers and rbp slots holding equal values (whole or
+ * low half), for table_range.c. */
+void moatK_copy_forget(KRange *g, int r);                   /* r written */
+KRSlot *moatK_copy_slot(KRange *g, int64_t disp, uint8_t size);
+/* `in` copies a register or slot into ops[0]: the classes it gets */
+bool moatK_copy_of(KRange *g, const struct ZydisDecodedInstruction_ *in,
+                   const struct ZydisDecodedOperand_ *ops, uint8_t *rep,
+                   uint8_t *rep32);
+void moatK_copy_store(KRange *g, KRSlot *t, int src);   /* mov src, t */
+/* the compare says its value (the whole, or its low bits) <= v, or, ne,
+ * that it is not v */
+void moatK_copy_bound(KRange *g, const KCmp *cmp, bool ne, uint64_t v);
+bool moatK_copy_meet(KRange *to, const KRange *in);
+/* table_dirty.c: what table.c's window wrote of the frame since its
+ * start (KRange: table_range.c's state there; NULL: none). */
+#define K_NDIRTY 16u
+typedef struct KDirtyRange {
+    int64_t lo, hi;             /* [rbp + lo, rbp + hi) */
+} KDirtyRange;
+typedef struct KDirty {
+    KDirtyRange r[K_NDIRTY];
+    uint32_t    n;
+    bool        all;            /* all of the frame */
+    bool        spk_ok;         /* rsp = rbp + spk */
+    int64_t     spk;
+    uint16_t    fd;             /* bit r: r may hold a frame address */
+    bool        esc;            /* one may be in memory */
+} KDirty;
+void moatK_dirty_init(KDirty *d, const KRange *g);
+/* a store of size bytes at base + disp (base: 4 rsp, 5 rbp, else any) */
+void moatK_dirty_write(KDirty *d, int base, int64_t disp, uint16_t size);
+/* a push or a call: the 8 bytes below sp; a call: all below sp */
+void moatK_dirty_push(KDirty *d);
+void moatK_dirty_call(KDirty *d, bool keeps);
+void moatK_dirty_step(KDirty *d, const struct ZydisDecodedInstruction_ *in,
+                      const struct ZydisDecodedOperand_ *ops);
+/* the start's state still says what rbp + disp holds (size bytes) */
+bool moatK_dirty_holds(const KDirty *d, int64_t disp, uint8_t size);
+/* table_entries.c: checks the entries 0..t->n of t (each a PC32
+ * relocation to an instruction of f), then marks their targets; quiet:
+ * records no violation (a bound from a first try may be too loose). */
+bool moatK_table_entries(KCheck *c, const KFunc *f, KFuncMap *m,
+                         const KJumpTab *t, bool quiet);
+/* MOAT_VERIFY_DEBUG: g (NULL: not known) at the window [lo, jmp] */
+void moatK_table_debug(const KFunc *f, uint64_t lo, uint64_t jmp,
+                       const KRange *g);
 /* Frees what moatK_table_bases left in KFuncMap.bases; NULL: no-op. */
 void moatK_table_bases_free(void *cache);
 
