@@ -48,32 +48,35 @@ moatK_addr_of(const AState *st, const ZydisDecodedOperand *o)
     return a;
 }
 
-/* Heap shapes: heap base + bounded (+ bounded) + disp within REACH. */
-static bool
-heap_ok(const MS *ms, const Addr *a, int64_t size)
+/* Heap shapes: heap base + offsets in intervals (a heap pointer heap +
+ * [lo, c], an integer [lo, c] times the scale) + disp, from heap + 0 to
+ * within REACH (memory_loop.c has the intervals). */
+bool
+moatK_heap_ok(const MS *ms, const Addr *a, int64_t size)
 {
-    int64_t sum = a->disp;
+    int64_t lo = a->disp, hi = a->disp;
     int     nbase = 0;
     AVal    parts[2] = { a->b, a->i };
     bool    has[2] = { a->has_b, a->has_i };
 
-    if (a->disp < 0 || (a->has_i && a->scale != 1))
-        return false;
     for (int k = 0; k < 2; k++) {
+        int64_t s = k == 1 && a->scale ? a->scale : 1;
         if (!has[k])
             continue;
         parts[k] = moatK_as_bnd(parts[k]);
-        if (moatK_is_heap_base(ms, parts[k]))
+        if (moatK_is_heap_base(ms, parts[k]) && s == 1)
             nbase++;
-        else if (parts[k].k == A_HEAPPTR) {
+        else if (parts[k].k == A_HEAPPTR && s == 1) {
             nbase++;
-            sum += parts[k].c;
-        } else if (parts[k].k == A_BND)
-            sum += parts[k].c;
-        else
+            lo += parts[k].lo;
+            hi += parts[k].c;
+        } else if (parts[k].k == A_BND) {
+            lo += parts[k].lo * s;      /* c <= REACH, s <= 8: no overflow */
+            hi += parts[k].c * s;
+        } else
             return false;
     }
-    return nbase == 1 && sum + size <= REACH;
+    return nbase == 1 && lo >= 0 && hi + size <= REACH;
 }
 
 static bool
@@ -263,7 +266,7 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
     if (a.has_b && !a.has_i && a.b.k == A_VALS &&
         a.disp >= 0 && (uint64_t)(a.disp + size) <= ms->vals)
         return;
-    if (heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
+    if (moatK_heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
         moatK_area_ok(&a, size) || moatK_frames_ok(st, &a, size, write) ||
         frame_ok(st, &a, size, write, ms->args, ms->own_stack) ||
         fixed_ok(ms, off, in, &a, size, write) ||

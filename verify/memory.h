@@ -62,6 +62,8 @@ enum { FK_NONE, FK_CMP /* cmp reg, imm (unsigned) */,
 typedef struct AVal {
     uint8_t k;
     int64_t c;      /* BND, HEAPPTR: bound; FRAME: offset; ENTRY: reg */
+    int64_t lo;     /* BND (>= 0), HEAPPTR (may be < 0): the lowest value
+                     * (heap offset); 0 for every other kind */
 } AVal;
 
 #define NSLOTS    128u
@@ -127,13 +129,13 @@ typedef struct Addr {
 static inline AVal
 moatK_top(void)
 {
-    return (AVal){ A_TOP, 0 };
+    return (AVal){ A_TOP, 0, 0 };
 }
 
 static inline bool
 moatK_same(AVal a, AVal b)
 {
-    return a.k == b.k && a.c == b.c;
+    return a.k == b.k && a.c == b.c && a.lo == b.lo;
 }
 
 /* Values the indirect-call rule names (a table's size, an index below
@@ -144,7 +146,7 @@ moatK_as_bnd(AVal v)
 {
     if (v.k == A_TSIZE || v.k == A_TIDX || v.k == A_RTYPE ||
         v.k == A_TYPEID)
-        return (AVal){ A_BND, INT64_C(0xffffffff) };
+        return (AVal){ A_BND, INT64_C(0xffffffff), 0 };
     return v;
 }
 
@@ -250,7 +252,20 @@ bool  moatK_frames_ok(const AState *st, const Addr *a, int64_t size,
 /* The highest sp may be (A_FRAME or A_FRAMES), false if unknown. */
 bool  moatK_sp_high(const AState *st, int64_t *c);
 
+/* memory_loop.c: intervals of heap offsets and integers (the loops
+ * that walk a heap pointer or a 64-bit induction variable). */
+#define HEAP_LO_MIN (-(INT64_C(1) << 32))  /* HEAPPTR: lowest lo kept */
+AVal  moatK_heapptr(int64_t lo, int64_t hi);
+AVal  moatK_ival(int64_t lo, int64_t hi);
+AVal  moatK_ival_join(AVal a, AVal b, bool widen);
+/* st after a faulting access through operand o that did not fault: the
+ * heap offset it reached is below 2^32 (the memory's size). */
+void  moatK_access_refine(const MS *ms, AState *st,
+                          const ZydisDecodedInstruction *in,
+                          const ZydisDecodedOperand *o);
+
 /* memory.c: checks one memory operand in the state before it. */
+bool  moatK_heap_ok(const MS *ms, const Addr *a, int64_t size);
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,
                          const ZydisDecodedInstruction *in,
                          const ZydisDecodedOperand *o);

@@ -24,14 +24,14 @@ entry_state(AState *st, bool tramp)
         st->r[r] = moatK_top();
     for (size_t k = 0; k < sizeof callee_saved / sizeof callee_saved[0];
          k++)
-        st->r[callee_saved[k]] = (AVal){ A_ENTRY, callee_saved[k] };
-    st->r[4] = (AVal){ A_FRAME, 0 };
+        st->r[callee_saved[k]] = (AVal){ A_ENTRY, callee_saved[k], 0 };
+    st->r[4] = (AVal){ A_FRAME, 0, 0 };
     if (tramp) {
-        st->r[7] = (AVal){ A_TCODE, 0 };        /* rdi */
-        st->r[6] = (AVal){ A_CTX, 0 };          /* rsi */
-        st->r[2] = (AVal){ A_VALS, 0 };         /* rdx */
+        st->r[7] = (AVal){ A_TCODE, 0, 0 };        /* rdi */
+        st->r[6] = (AVal){ A_CTX, 0, 0 };          /* rsi */
+        st->r[2] = (AVal){ A_VALS, 0, 0 };         /* rdx */
     } else {
-        st->r[7] = (AVal){ A_CTX, 0 };          /* rdi */
+        st->r[7] = (AVal){ A_CTX, 0, 0 };          /* rdi */
     }
 }
 
@@ -212,7 +212,7 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
         (st->r[rs].k == A_TIDX || st->r[rs].k == A_TLOW ||
          st->r[rs].k == A_TSIZE))     /* the low half, zero-extended */
         return (AVal){ st->r[rs].k == A_TSIZE ? A_TSIZE : A_TIDX,
-                       st->r[rs].c };
+                       st->r[rs].c, 0 };
     return moatK_bnd(U32MAX);
 }
 
@@ -338,6 +338,12 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         ms->dbg = st;
         moatK_check_access(ms, st, off, in, o);
     }
+    /* an access that did not fault bounds its registers (memory_loop.c):
+     * the fixpoint needs it too, and the check pass rejects the function
+     * if the access was not proven */
+    for (uint8_t i = 0; !is_nop && i < in->operand_count; i++)
+        if (!(stack_op && ops[i].visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN))
+            moatK_access_refine(ms, st, in, &ops[i]);
     moatK_flags(ms, st, in, ops);
     if (control(ms, st, off, in, ops, check))
         return;

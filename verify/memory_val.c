@@ -14,14 +14,16 @@
 AVal
 moatK_bnd(int64_t max)
 {
-    return max >= 0 && max <= REACH ? (AVal){ A_BND, max } : moatK_top();
+    return max >= 0 && max <= REACH ? (AVal){ A_BND, max, 0 } : moatK_top();
 }
 
-/* Join: equal values stay; bounds of one kind take the larger bound while
- * it stays 32-bit (so a walking pointer widens to top); else top. With
- * widen (a block whose state keeps changing), a bound that grows jumps to
- * 2^32 - 1 at once: a counter that climbs by one per pass would
- * otherwise take 2^32 passes (the fixpoint's budget rejects it). */
+/* Join: equal values stay; intervals of one kind (integers, heap
+ * offsets) take the smallest interval holding both, within the
+ * reservation (memory_loop.c); low halves the larger bound while it stays
+ * 32-bit; else top. With widen (a block whose state keeps changing), a
+ * bound that grows jumps to the next of a few thresholds at once: a
+ * counter that climbs by one per pass would otherwise take 2^32 passes
+ * (the fixpoint's budget rejects it). */
 static AVal
 join(AVal a, AVal b, bool widen)
 {
@@ -34,11 +36,13 @@ join(AVal a, AVal b, bool widen)
         a = moatK_as_bnd(a);
         b = moatK_as_bnd(b);
     }
-    if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_LOW32)) {
+    if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR))
+        return moatK_ival_join(a, b, widen);    /* memory_loop.c */
+    if (a.k == b.k && a.k == A_LOW32) {
         int64_t mx = a.c > b.c ? a.c : b.c;
         if (widen && mx > a.c)
             mx = mx <= U32MAX ? U32MAX : mx;
-        return mx <= U32MAX ? (AVal){ a.k, mx } : moatK_top();
+        return mx <= U32MAX ? (AVal){ a.k, mx, 0 } : moatK_top();
     }
     return moatK_top();
 }
@@ -127,18 +131,18 @@ ctx_pointer(const MS *ms, int64_t disp)
     int64_t      t = disp - d->layout.tables, g = disp - d->layout.globals;
 
     if (disp == MOAT_CTX_STACK_LIMIT)
-        return (AVal){ A_STKLIM, 0 };
+        return (AVal){ A_STKLIM, 0, 0 };
     if (disp == MOAT_CTX_MEMORY)
-        return (AVal){ A_MEMPTR, 0 };
+        return (AVal){ A_MEMPTR, 0, 0 };
     if (disp == MOAT_CTX_EPOCH_PTR)
-        return (AVal){ A_EPOCH, 0 };
+        return (AVal){ A_EPOCH, 0, 0 };
     if (disp == MOAT_CTX_FUNCS)
-        return (AVal){ A_FUNCS, 0 };
+        return (AVal){ A_FUNCS, 0, 0 };
     if (t >= 0 && t % 8 == 0 && (uint64_t)t / 8 < d->ntables)
-        return (AVal){ A_TABLE, t / 8 };
+        return (AVal){ A_TABLE, t / 8, 0 };
     if (g >= 0 && g % 16 == 0 && (uint64_t)g / 16 < d->nglobals &&
         d->gimport[g / 16])
-        return (AVal){ A_GPTR, g / 16 };
+        return (AVal){ A_GPTR, g / 16, 0 };
     return moatK_top();
 }
 
@@ -155,12 +159,12 @@ moatK_load_kind(const MS *ms, const AState *st, const Addr *a)
     if (a->b.k == A_CTX)
         return ctx_pointer(ms, a->disp);
     if (a->b.k == A_TABLE && a->disp == offsetof(MoatTable, elems))
-        return (AVal){ A_ELEMS, a->b.c };
+        return (AVal){ A_ELEMS, a->b.c, 0 };
     if (a->b.k == A_TABLE && a->disp == offsetof(MoatTable, codes) &&
         ms->d->tmin[a->b.c])                /* only funcref tables */
-        return (AVal){ A_CODES, a->b.c };
+        return (AVal){ A_CODES, a->b.c, 0 };
     if (a->b.k == A_MEMPTR && a->disp == offsetof(MoatMemory, base))
-        return (AVal){ A_HEAPB, 0 };
+        return (AVal){ A_HEAPB, 0, 0 };
     if (a->b.k == A_FRAME) {
         const AVal *v = moatK_slot(st, a->b.c + a->disp);
         return v ? *v : moatK_top();
@@ -262,7 +266,7 @@ bound_val(const AState *st, AVal *v, uint64_t max)
     else if (v->k == A_LOW32)
         v->c = v->c < (int64_t)max ? v->c : (int64_t)max;
     else
-        *v = (AVal){ A_LOW32, (int64_t)max };   /* the low half only */
+        *v = (AVal){ A_LOW32, (int64_t)max, 0 };   /* the low half only */
 }
 
 /* reg <= max on this edge (unsigned), and so the slots stored from it: a
@@ -336,38 +340,41 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
     }
 }
 
-/* a + b for add/lea (64-bit): bounds add, frames move, heap base plus a
- * bound is a heap pointer. */
+/* a + b for add/lea (64-bit): intervals add, frames move, heap base
+ * plus an integer is a heap pointer. */
 static AVal
 add_vals(const MS *ms, AVal a, AVal b)
 {
     a = moatK_as_bnd(a);
     b = moatK_as_bnd(b);
-    if (b.k == A_BND && (a.k == A_HEAPPTR || moatK_is_heap_base(ms, a))) {
-        int64_t c = a.k == A_HEAPPTR ? a.c + b.c : b.c;
-        return c <= REACH ? (AVal){ A_HEAPPTR, c } : moatK_top();
-    }
+    if (b.k == A_BND && moatK_is_heap_base(ms, a))
+        return moatK_heapptr(b.lo, b.c);
+    if (b.k == A_BND && a.k == A_HEAPPTR)
+        return moatK_heapptr(a.lo + b.lo, a.c + b.c);
     if (a.k == A_BND && (b.k == A_HEAPPTR || moatK_is_heap_base(ms, b)))
         return add_vals(ms, b, a);
     if (a.k == A_BND && b.k == A_BND)
-        return moatK_bnd(a.c + b.c);
+        return moatK_ival(a.lo + b.lo, a.c + b.c);
     return moatK_top();
 }
 
+/* a + k: frames move; integers stay integers while they stay >= 0; a
+ * heap pointer may go below the base (a walk downwards, a negative
+ * displacement to come) down to HEAP_LO_MIN. */
 static AVal
 add_const(const MS *ms, AVal a, int64_t k)
 {
     a = moatK_as_bnd(a);
     if (a.k == A_FRAME || a.k == A_FRAMES)
-        return (AVal){ a.k, a.c + k };
-    if (k < 0)
+        return (AVal){ a.k, a.c + k, 0 };
+    if (k < -REACH || k > REACH)
         return moatK_top();
     if (a.k == A_BND)
-        return moatK_bnd(a.c + k);
+        return moatK_ival(a.lo + k, a.c + k);
     if (a.k == A_HEAPPTR)
-        return a.c + k <= REACH ? (AVal){ A_HEAPPTR, a.c + k } : moatK_top();
+        return moatK_heapptr(a.lo + k, a.c + k);
     if (moatK_is_heap_base(ms, a))
-        return k <= REACH ? (AVal){ A_HEAPPTR, k } : moatK_top();
+        return moatK_heapptr(k, k);
     return moatK_top();
 }
 
@@ -407,9 +414,15 @@ moatK_result64(const MS *ms, const AState *st,
         Addr a = moatK_addr_of(st, src);
         if (in->address_width != 64)    /* the sum is cut to 32 bits */
             return moatK_bnd(U32MAX);
-        if (src->mem.base == ZYDIS_REGISTER_RIP || (a.has_i && a.scale != 1))
+        if (src->mem.base == ZYDIS_REGISTER_RIP)
             return moatK_top();
         AVal v = a.has_b ? a.b : moatK_bnd(0);
+        if (a.has_i && a.scale > 1) {   /* an integer, scaled */
+            AVal i = moatK_as_bnd(a.i);
+            if (i.k != A_BND)
+                return moatK_top();
+            a.i = moatK_ival(i.lo * a.scale, i.c * a.scale);
+        }
         if (a.has_i)
             v = add_vals(ms, v, a.i);
         return add_const(ms, v, a.disp);
@@ -419,8 +432,7 @@ moatK_result64(const MS *ms, const AState *st,
             return add_const(ms, dst, src->imm.value.s);
         return rs >= 0 ? add_vals(ms, dst, st->r[rs]) : moatK_top();
     case ZYDIS_MNEMONIC_SUB:
-        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
-            (dst.k == A_FRAME || dst.k == A_FRAMES))
+        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
             return add_const(ms, dst, -src->imm.value.s);
         return moatK_top();
     default:
