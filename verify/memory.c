@@ -48,6 +48,28 @@ moatK_addr_of(const AState *st, const ZydisDecodedOperand *o)
     return a;
 }
 
+/* heap base or heap pointer + integer * scale, or heap base + heap
+ * pointer (no bounds looked at). */
+bool
+moatK_heap_shape(const MS *ms, const Addr *a)
+{
+    int  nbase = 0;
+    AVal parts[2] = { a->b, a->i };
+    bool has[2] = { a->has_b, a->has_i };
+
+    for (int k = 0; k < 2; k++) {
+        bool scaled = k == 1 && a->scale > 1;
+        if (!has[k])
+            continue;
+        AVal v = moatK_as_bnd(parts[k]);
+        if ((moatK_is_heap_base(ms, v) || v.k == A_HEAPPTR) && !scaled)
+            nbase++;
+        else if (v.k != A_BND)
+            return false;
+    }
+    return nbase == 1;
+}
+
 /* Heap shapes: heap base + offsets in intervals (a heap pointer heap +
  * [lo, c], an integer [lo, c] times the scale) + disp, from heap + 0 to
  * within REACH (memory_loop.c has the intervals). */
@@ -59,6 +81,8 @@ moatK_heap_ok(const MS *ms, const Addr *a, int64_t size)
     AVal    parts[2] = { a->b, a->i };
     bool    has[2] = { a->has_b, a->has_i };
 
+    if (!moatK_heap_shape(ms, a))
+        return false;
     for (int k = 0; k < 2; k++) {
         int64_t s = k == 1 && a->scale ? a->scale : 1;
         if (!has[k])

@@ -264,8 +264,14 @@ void  moatK_access_refine(const MS *ms, AState *st,
                           const ZydisDecodedInstruction *in,
                           const ZydisDecodedOperand *o);
 
+/* The interval a 32-bit write of in gives its first operand, when it
+ * is an integer shape memory_loop.c follows. */
+bool  moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
+                  const ZydisDecodedOperand *ops, AVal *out);
+
 /* memory.c: checks one memory operand in the state before it. */
 bool  moatK_heap_ok(const MS *ms, const Addr *a, int64_t size);
+bool  moatK_heap_shape(const MS *ms, const Addr *a);
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,
                          const ZydisDecodedInstruction *in,
                          const ZydisDecodedOperand *o);

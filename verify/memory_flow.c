@@ -299,7 +299,13 @@ write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
         st->r[r] = moatK_result64(ms, st, in, ops);
         moatK_ref_fresh(ms, st, r);
     } else if (o->size == 32) {
+        AVal v = moatK_bnd(U32MAX);
+        bool known = i == 0 &&
+                     o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN &&
+                     moatK_int32(st, in, ops, &v);
         st->r[r] = move32(ms, st, in, ops);
+        if (known && st->r[r].k == A_BND)   /* memory_loop.c: tighter */
+            st->r[r] = v;
     } else if (i == 0 && o->size == 8 && flag) {
         st->r[r] = *flag;
     } else if (o->size < 32 && st->r[r].k == A_BND && st->r[r].c <= U32MAX) {

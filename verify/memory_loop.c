@@ -134,8 +134,11 @@ moatK_access_refine(const MS *ms, AState *st,
 {
     if (!faults(in, o))
         return;
+    /* the shape, not its bounds: where the bounds do not hold in the
+     * fixpoint, the check pass rejects the function; where they hold,
+     * the access was inside the reservation */
     Addr a = moatK_addr_of(st, o);
-    if (!moatK_heap_ok(ms, &a, 1))
+    if (!moatK_heap_shape(ms, &a))
         return;
     int     rb = o->mem.base != ZYDIS_REGISTER_NONE ? moatK_gpr(o->mem.base)
                                                      : -1;
@@ -153,4 +156,95 @@ moatK_access_refine(const MS *ms, AState *st,
         cut(st, rb, 1, room - ilo);
     if (ri >= 0)
         cut(st, ri, s, room - blo);
+}
+
+/* The interval of a 32-bit source: a register's (when below 2^32), an
+ * immediate's, else [0, 2^32 - 1]. */
+static AVal
+src32(const AState *st, const ZydisDecodedOperand *o)
+{
+    if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+        return moatK_ival((int64_t)(o->imm.value.u & 0xffffffffu),
+                          (int64_t)(o->imm.value.u & 0xffffffffu));
+    int r = o->type == ZYDIS_OPERAND_TYPE_REGISTER && o->size == 32
+                ? moatK_gpr(o->reg.value) : -1;
+    AVal v = r >= 0 ? moatK_as_bnd(st->r[r]) : moatK_top();
+    return v.k == A_BND && v.c <= U32MAX ? v : moatK_ival(0, U32MAX);
+}
+
+/* x + k in 32 bits, when no value of x wraps around. */
+static AVal
+add32(AVal x, int64_t k)
+{
+    if (x.lo + k < 0 || x.c + k > U32MAX)
+        return moatK_ival(0, U32MAX);
+    return moatK_ival(x.lo + k, x.c + k);
+}
+
+/* The interval a 32-bit write of in gives its first operand (zero-
+ * extended), for the integer shapes that bound scaled indices and
+ * counters: constants, copies, and, shifts, add/sub of constants,
+ * zeroing idioms, counts of bits. false: not one of them (memory_flow.c
+ * then says what it knows). */
+bool
+moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
+            const ZydisDecodedOperand *ops, AVal *out)
+{
+    const ZydisDecodedOperand *d = &ops[0], *s = &ops[1];
+    bool imm = in->operand_count_visible > 1 &&
+               s->type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+    bool same = in->operand_count_visible > 1 &&
+                s->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+                s->reg.value == d->reg.value;
+    AVal x = src32(st, d);              /* the old value, for dst ops */
+    int64_t k = imm ? (int64_t)(int32_t)s->imm.value.s : 0;
+
+    switch (in->mnemonic) {
+    case ZYDIS_MNEMONIC_MOV:
+        if (s->type == ZYDIS_OPERAND_TYPE_MEMORY)
+            return false;
+        *out = src32(st, s);
+        return true;
+    case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_SUB:
+        if (!same)
+            return in->mnemonic == ZYDIS_MNEMONIC_SUB && imm &&
+                   (*out = add32(x, -k), true);
+        *out = moatK_ival(0, 0);
+        return true;
+    case ZYDIS_MNEMONIC_ADD:
+        if (!imm)
+            return false;
+        *out = add32(x, k);
+        return true;
+    case ZYDIS_MNEMONIC_INC: case ZYDIS_MNEMONIC_DEC:
+        *out = add32(x, in->mnemonic == ZYDIS_MNEMONIC_INC ? 1 : -1);
+        return true;
+    case ZYDIS_MNEMONIC_AND: {
+        if (s->type == ZYDIS_OPERAND_TYPE_MEMORY)
+            return false;
+        AVal m = src32(st, s);
+        *out = moatK_ival(0, m.c < x.c ? m.c : x.c);
+        return true;
+    }
+    case ZYDIS_MNEMONIC_SHR:
+        if (!imm)
+            return false;
+        k &= 31;
+        *out = moatK_ival(x.lo >> k, x.c >> k);
+        return true;
+    case ZYDIS_MNEMONIC_SHL:
+        if (!imm || (x.c << (k & 31)) > U32MAX)
+            return false;
+        *out = moatK_ival(x.lo << (k & 31), x.c << (k & 31));
+        return true;
+    case ZYDIS_MNEMONIC_MOVZX:
+        *out = moatK_ival(0, s->size == 8 ? 0xff : 0xffff);
+        return true;
+    case ZYDIS_MNEMONIC_LZCNT: case ZYDIS_MNEMONIC_TZCNT:
+    case ZYDIS_MNEMONIC_POPCNT:
+        *out = moatK_ival(0, 32);
+        return true;
+    default:
+        return false;
+    }
 }
