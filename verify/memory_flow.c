@@ -304,8 +304,9 @@ write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
                      o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN &&
                      moatK_int32(st, in, ops, &v);
         st->r[r] = move32(ms, st, in, ops);
-        if (known && st->r[r].k == A_BND)   /* memory_loop.c: tighter */
-            st->r[r] = v;
+        if (known && st->r[r].k == A_BND)   /* both hold: intersect */
+            st->r[r] = moatK_ival(v.lo > st->r[r].lo ? v.lo : st->r[r].lo,
+                                  v.c < st->r[r].c ? v.c : st->r[r].c);
     } else if (i == 0 && o->size == 8 && flag) {
         st->r[r] = *flag;
     } else if (o->size < 32 && st->r[r].k == A_BND && st->r[r].c <= U32MAX) {

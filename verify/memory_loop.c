@@ -169,6 +169,8 @@ src32(const AState *st, const ZydisDecodedOperand *o)
     int r = o->type == ZYDIS_OPERAND_TYPE_REGISTER && o->size == 32
                 ? moatK_gpr(o->reg.value) : -1;
     AVal v = r >= 0 ? moatK_as_bnd(st->r[r]) : moatK_top();
+    if (v.k == A_LOW32 && v.c <= U32MAX)        /* the low half is all */
+        return moatK_ival(0, v.c);
     return v.k == A_BND && v.c <= U32MAX ? v : moatK_ival(0, U32MAX);
 }
 
