@@ -268,6 +268,8 @@ void  moatK_access_refine(const MS *ms, AState *st,
  * is an integer shape memory_loop.c follows. */
 bool  moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
                   const ZydisDecodedOperand *ops, AVal *out);
+AVal  moatK_int64(const AState *st, const ZydisDecodedInstruction *in,
+                  const ZydisDecodedOperand *ops);
 
 /* memory.c: checks one memory operand in the state before it. */
 bool  moatK_heap_ok(const MS *ms, const Addr *a, int64_t size);

@@ -242,11 +242,70 @@ moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
     case ZYDIS_MNEMONIC_MOVZX:
         *out = moatK_ival(0, s->size == 8 ? 0xff : 0xffff);
         return true;
+    case ZYDIS_MNEMONIC_IMUL: {         /* imul $k, src, dst */
+        if (in->operand_count_visible != 3 ||
+            ops[2].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
+            s->type != ZYDIS_OPERAND_TYPE_REGISTER)
+            return false;
+        AVal v = src32(st, s);
+        int64_t m = (int64_t)(int32_t)ops[2].imm.value.s;
+        if (m < 0 || m > U32MAX || (m && v.c > U32MAX / m))
+            return false;
+        *out = moatK_ival(v.lo * m, v.c * m);
+        return true;
+    }
     case ZYDIS_MNEMONIC_LZCNT: case ZYDIS_MNEMONIC_TZCNT:
     case ZYDIS_MNEMONIC_POPCNT:
         *out = moatK_ival(0, 32);
         return true;
     default:
         return false;
+    }
+}
+
+/* The interval a 64-bit shr, shl, and or imul by a constant gives,
+ * from the destination's old value x (or src for a three-operand imul);
+ * top when not an integer below the reservation. */
+AVal
+moatK_int64(const AState *st, const ZydisDecodedInstruction *in,
+            const ZydisDecodedOperand *ops)
+{
+    const ZydisDecodedOperand *s = &ops[1];
+    int  rd = moatK_gpr(ops[0].reg.value);
+    AVal x = moatK_as_bnd(st->r[rd]);
+    bool known = x.k == A_BND;
+    bool imm = s->type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+    int64_t k = imm ? s->imm.value.s : 0;
+
+    switch (in->mnemonic) {
+    case ZYDIS_MNEMONIC_SHR:
+        if (!imm)
+            return moatK_top();
+        k &= 63;
+        if (known)
+            return moatK_ival(x.lo >> k, x.c >> k);
+        return k ? moatK_ival(0, (int64_t)(UINT64_MAX >> k)) : moatK_top();
+    case ZYDIS_MNEMONIC_SHL:
+        k &= 63;
+        if (!imm || !known || k > 3)
+            return moatK_top();
+        return moatK_ival(x.lo << k, x.c << k);
+    case ZYDIS_MNEMONIC_AND:
+        if (!imm || k < 0)
+            return moatK_top();
+        return moatK_ival(0, known && x.c < k ? x.c : k);
+    case ZYDIS_MNEMONIC_IMUL: {
+        if (in->operand_count_visible != 3 ||
+            ops[2].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
+            s->type != ZYDIS_OPERAND_TYPE_REGISTER)
+            return moatK_top();
+        AVal v = moatK_as_bnd(st->r[moatK_gpr(s->reg.value)]);
+        int64_t m = ops[2].imm.value.s;
+        if (v.k != A_BND || m < 0 || m > 8)
+            return moatK_top();
+        return moatK_ival(v.lo * m, v.c * m);
+    }
+    default:
+        return moatK_top();
     }
 }

@@ -435,6 +435,9 @@ moatK_result64(const MS *ms, const AState *st,
         if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
             return add_const(ms, dst, -src->imm.value.s);
         return moatK_top();
+    case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SHL:
+    case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_IMUL:
+        return moatK_int64(st, in, ops);        /* memory_loop.c */
     default:
         return moatK_top();
     }
