@@ -33,8 +33,14 @@
 Addr
 moatK_addr_of(const AState *st, const ZydisDecodedOperand *o)
 {
-    Addr a = { .scale = o->mem.scale, .disp = o->mem.disp.value };
+    Addr a = { .scale = o->mem.scale, .disp = o->mem.disp.value,
+               .sum = INT64_MAX };
 
+    if (o->mem.base != ZYDIS_REGISTER_NONE && o->mem.index !=
+        ZYDIS_REGISTER_NONE)
+        a.sum = moatK_pair_bound(st, moatK_gpr(o->mem.base),
+                                 moatK_gpr(o->mem.index),
+                                 o->mem.scale ? o->mem.scale : 1);
     if (o->mem.base != ZYDIS_REGISTER_NONE) {
         a.has_b = true;
         int r = moatK_gpr(o->mem.base);
@@ -100,6 +106,8 @@ moatK_heap_ok(const MS *ms, const Addr *a, int64_t size)
         } else
             return false;
     }
+    if (a->sum != INT64_MAX && a->sum + a->disp < hi)
+        hi = a->sum + a->disp;          /* a pair bounds the sum */
     return nbase == 1 && lo >= 0 && hi + size <= REACH;
 }
 

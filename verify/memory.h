@@ -68,6 +68,8 @@ typedef struct AVal {
 
 #define NSLOTS    128u
 #define NTMAP     8
+#define NPAIR     4
+#define NTHR      16
 #define U32MAX    INT64_C(0xffffffff)
 #define RED_ZONE  128
 /* Frames: every access and sp itself within a page below the entry sp.
@@ -93,6 +95,13 @@ typedef struct AState {
     int64_t  sp_slack;      /* rsp A_FRAMES: how much lower it may be */
     uint64_t fimm;
     uint8_t  nchange;       /* block inputs: times merged with a change */
+    /* sums (memory_loop.c): heap offset of r[pa] + r[pb] * ps <= pc */
+    uint8_t  npair;
+    int8_t   pa[NPAIR], pb[NPAIR];
+    uint8_t  ps[NPAIR];
+    int64_t  pc[NPAIR];
+    const int64_t *thr;     /* the function's widening thresholds (MS) */
+    uint8_t  nthr;
     uint8_t  ntm;           /* funcref id -> the type compared with */
     int64_t  tm_id[NTMAP];
     int64_t  tm_type[NTMAP];
@@ -115,6 +124,8 @@ typedef struct MS {
     bool           tramp;       /* analysed as a trampoline */
     uint64_t       at;          /* the instruction being followed */
     const struct AState *dbg;   /* MOAT_VERIFY_DEBUG: the state */
+    int64_t        thr[NTHR];   /* compare constants (memory_loop.c) */
+    uint8_t        nthr;
 } MS;
 
 /* The address [b + i * scale + disp] of operand o as abstract values. */
@@ -123,6 +134,8 @@ typedef struct Addr {
     bool    has_b, has_i;
     uint8_t scale;
     int64_t disp;
+    int64_t sum;    /* b + i * scale is at most this (a pair's bound, of
+                     * memory_loop.c), or INT64_MAX */
 } Addr;
 
 
@@ -257,12 +270,22 @@ bool  moatK_sp_high(const AState *st, int64_t *c);
 #define HEAP_LO_MIN (-(INT64_C(1) << 32))  /* HEAPPTR: lowest lo kept */
 AVal  moatK_heapptr(int64_t lo, int64_t hi);
 AVal  moatK_ival(int64_t lo, int64_t hi);
-AVal  moatK_ival_join(AVal a, AVal b, bool widen);
+AVal  moatK_ival_join(AVal a, AVal b, bool widen, const AState *w);
+void  moatK_refine_eq(AState *st, bool equal);
+void  moatK_note_threshold(MS *ms, const ZydisDecodedInstruction *in);
 /* st after a faulting access through operand o that did not fault: the
  * heap offset it reached is below 2^32 (the memory's size). */
 void  moatK_access_refine(const MS *ms, AState *st,
                           const ZydisDecodedInstruction *in,
                           const ZydisDecodedOperand *o);
+
+/* Pairs: the bound of r[a] + r[b] * s (INT64_MAX: none); registers an
+ * instruction writes move or drop their pairs (before its effects); a
+ * call drops them all; block joins keep the larger bound. */
+int64_t moatK_pair_bound(const AState *st, int a, int b, int s);
+void  moatK_pair_write(AState *st, const ZydisDecodedInstruction *in,
+                       const ZydisDecodedOperand *ops);
+bool  moatK_pair_merge(AState *to, const AState *in, bool widen);
 
 /* The interval a 32-bit write of in gives its first operand, when it
  * is an integer shape memory_loop.c follows. */

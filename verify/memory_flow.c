@@ -351,6 +351,7 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
     for (uint8_t i = 0; !is_nop && i < in->operand_count; i++)
         if (!(stack_op && ops[i].visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN))
             moatK_access_refine(ms, st, in, &ops[i]);
+    moatK_pair_write(st, in, ops);
     moatK_flags(ms, st, in, ops);
     if (control(ms, st, off, in, ops, check))
         return;
@@ -526,6 +527,8 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
     for (uint32_t k = 0; k < nb; k++)
         b[k].in->seen = false;
     entry_state(b[0].in, tramp);
+    b[0].in->thr = ms->thr;             /* every state descends from it */
+    b[0].in->nthr = ms->nthr;
     if (!tramp)
         moatK_area_entry(ms, b[0].in);
     work_push(work, &nwork, 0);
@@ -590,6 +593,7 @@ make_blocks(MS *ms, Block *b)
         if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
                 &d, NULL, ms->s->data + off, ms->f->hi - off, &in)))
             return 0;
+        moatK_note_threshold(ms, &in);
         uint8_t cat = (uint8_t)in.meta.category;
         b[nb - 1].ends_ijmp = cat == ZYDIS_CATEGORY_UNCOND_BR &&
                               !in.raw.imm[0].is_relative;

@@ -25,7 +25,7 @@ moatK_bnd(int64_t max)
  * counter that climbs by one per pass would otherwise take 2^32 passes
  * (the fixpoint's budget rejects it). */
 static AVal
-join(AVal a, AVal b, bool widen)
+join(AVal a, AVal b, bool widen, const AState *w)
 {
     if (moatK_same(a, b))
         return a;
@@ -37,7 +37,7 @@ join(AVal a, AVal b, bool widen)
         b = moatK_as_bnd(b);
     }
     if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR))
-        return moatK_ival_join(a, b, widen);    /* memory_loop.c */
+        return moatK_ival_join(a, b, widen, w);  /* memory_loop.c */
     if (a.k == b.k && a.k == A_LOW32) {
         int64_t mx = a.c > b.c ? a.c : b.c;
         if (widen && mx > a.c)
@@ -50,13 +50,13 @@ join(AVal a, AVal b, bool widen)
 AVal
 moatK_join(AVal a, AVal b)
 {
-    return join(a, b, false);
+    return join(a, b, false, NULL);
 }
 
 AVal
 moatK_join_w(AVal a, AVal b, bool widen)
 {
-    return join(a, b, widen);
+    return join(a, b, widen, NULL);
 }
 
 /* Merges `in` into *to; true when *to changed. */
@@ -71,8 +71,9 @@ moatK_merge(AState *to, const AState *in)
         to->nchange = 0;
         return true;
     }
+    changed |= moatK_pair_merge(to, in, widen);    /* before the joins */
     for (int r = 0; r < 16; r++) {
-        AVal j = join(to->r[r], in->r[r], widen);
+        AVal j = join(to->r[r], in->r[r], widen, to);
         changed |= !moatK_same(j, to->r[r]);
         to->r[r] = j;
     }
@@ -110,12 +111,15 @@ moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
     if (getenv("MOAT_VERIFY_DEBUG") && ms->dbg) {
         fprintf(stderr, "at 0x%" PRIx64 " %s:", off, moatK_rule_name[rule]);
         for (int r = 0; r < 16; r++)
-            fprintf(stderr, " r%d=%d/%" PRId64, r, ms->dbg->r[r].k,
-                    ms->dbg->r[r].c);
+            fprintf(stderr, " r%d=%d/%" PRId64 "/%" PRId64, r,
+                    ms->dbg->r[r].k, ms->dbg->r[r].lo, ms->dbg->r[r].c);
         for (uint32_t i = 0; i < ms->dbg->nslot; i++)
             fprintf(stderr, " [%" PRId64 ":%u]=%d/%" PRId64 "~r%d",
                     ms->dbg->soff[i], ms->dbg->ssize[i], ms->dbg->sval[i].k,
                     ms->dbg->sval[i].c, ms->dbg->seq[i]);
+        for (int p = 0; p < ms->dbg->npair; p++)
+            fprintf(stderr, " r%d+r%d*%u<=%" PRId64, ms->dbg->pa[p],
+                    ms->dbg->pb[p], ms->dbg->ps[p], ms->dbg->pc[p]);
         fprintf(stderr, "\n");
     }
     ms->failed = true;
@@ -330,7 +334,13 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
     }
     if (st->fk != FK_CMP)
         return;
-    if ((m == ZYDIS_MNEMONIC_JB && taken) ||
+    if ((m == ZYDIS_MNEMONIC_JNZ && taken) ||
+        (m == ZYDIS_MNEMONIC_JZ && !taken))
+        moatK_refine_eq(st, false);             /* memory_loop.c */
+    else if ((m == ZYDIS_MNEMONIC_JZ && taken) ||
+             (m == ZYDIS_MNEMONIC_JNZ && !taken))
+        moatK_refine_eq(st, true);
+    else if ((m == ZYDIS_MNEMONIC_JB && taken) ||
         (m == ZYDIS_MNEMONIC_JNB && !taken)) {
         if (st->fimm > 0)
             bound_reg(st, st->fimm - 1);
@@ -435,6 +445,10 @@ moatK_result64(const MS *ms, const AState *st,
         if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
             return add_const(ms, dst, -src->imm.value.s);
         return moatK_top();
+    case ZYDIS_MNEMONIC_INC:
+        return add_const(ms, dst, 1);
+    case ZYDIS_MNEMONIC_DEC:
+        return add_const(ms, dst, -1);
     case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SHL:
     case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_IMUL:
         return moatK_int64(st, in, ops);        /* memory_loop.c */
