@@ -502,11 +502,125 @@ propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
             t = j - ns;
         else
             continue;
+        if (!in->seen)
+            continue;           /* the edge cannot be taken (refine) */
         if (moatK_merge(b[t].in, in) && !queued[t]) {
             queued[t] = 1;
             work_push(work, nwork, t);
         }
     }
+}
+
+/* Runs block bk from st (its input): its instructions' effects (and
+ * checks, with check), then, in the fixpoint, its successors' inputs.
+ * false: an instruction did not decode (it did before). */
+static bool
+run_block(MS *ms, const ZydisDecoder *d, Block *b, uint32_t nb, uint32_t bk,
+          AState *st, bool check, uint32_t *work, uint32_t *nwork,
+          uint8_t *queued)
+{
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+    uint64_t                off = 0;
+
+    if (moatK_probe_loop(ms, d, b[bk].first, b[bk].end, st)) {
+        if (!check && bk + 1 < nb && moatK_merge(b[bk + 1].in, st) &&
+            !queued[bk + 1]) {
+            queued[bk + 1] = 1;     /* only the way out */
+            work_push(work, nwork, bk + 1);
+        }
+        return true;
+    }
+    for (uint32_t i = b[bk].first; i < b[bk].end; i++) {
+        off = ms->m->insn[i];
+        if (!decode_at(ms, d, off, &in, ops))
+            return false;
+        transfer(ms, st, off, &in, ops, check);
+    }
+    if (!check)
+        propagate(ms, b, nb, bk, st, &in, off, work, nwork, queued);
+    return true;
+}
+
+/* The worklist to a fixpoint (states only grow; joins widen); false when
+ * the budget ran out (the three rules then reject the function). */
+static bool
+fixpoint(MS *ms, const ZydisDecoder *d, Block *b, uint32_t nb,
+         uint32_t *work, uint32_t *nwork, uint8_t *queued, uint64_t *budget)
+{
+    AState st;
+
+    while (*nwork > 0) {
+        uint32_t bk = work_pop(work, nwork);
+        uint64_t cost = b[bk].end - b[bk].first + 1 +
+                        (b[bk].ends_ijmp ? nb : 0);
+        if (*budget < cost || (*budget -= cost) == 0) {
+            for (int r = K_MEMORY; r <= K_STACK; r++)
+                moatK_rfail(ms, (KRule)r, ms->f->lo, "%s: the analysis "
+                            "did not settle within its budget", "memory");
+            return false;
+        }
+        queued[bk] = 0;
+        if (!b[bk].in->seen)
+            continue;           /* unreachable: nothing runs there */
+        st = *b[bk].in;
+        if (!run_block(ms, d, b, nb, bk, &st, false, work, nwork, queued))
+            return false;
+    }
+    return true;
+}
+
+/* Narrowing (memory_loop.c's loops): widening may have jumped a loop's
+ * counter past what its accesses then bound it to (a counter from 0 at
+ * 2^32 - 1 where each access cuts it to 2^30); a round that recomputes
+ * every block's input from its predecessors' outputs, from the widened
+ * fixpoint, gives inputs that still hold and are tighter. Each round
+ * replaces the inputs; then the worklist runs again from every block, so
+ * that what the check pass reads is a fixpoint whatever the round did
+ * (it only grows from there). fresh: nb states. */
+static bool
+narrow(MS *ms, const ZydisDecoder *d, Block *b, uint32_t nb, bool tramp,
+       AState *fresh, uint32_t *work, uint8_t *queued, uint64_t *budget)
+{
+    uint32_t nwork = 0;
+    AState   st;
+
+    for (int round = 0; round < 2; round++) {
+        uint64_t cost = 0;
+        for (uint32_t k = 0; k < nb; k++)
+            cost += b[k].end - b[k].first + 1 + (b[k].ends_ijmp ? nb : 0);
+        if (*budget < cost)
+            break;              /* the widened fixpoint stands */
+        *budget -= cost;
+        AState *old = b[0].in;
+        for (uint32_t k = 0; k < nb; k++) {
+            fresh[k].seen = false;
+            b[k].in = &fresh[k];
+        }
+        entry_state(&fresh[0], tramp);
+        fresh[0].thr = ms->thr;
+        fresh[0].nthr = ms->nthr;
+        if (!tramp)
+            moatK_area_entry(ms, &fresh[0]);
+        for (uint32_t k = 0; k < nb; k++) {
+            if (!old[k].seen)
+                continue;
+            st = old[k];
+            if (!run_block(ms, d, b, nb, k, &st, false, work, &nwork,
+                           queued))
+                return false;
+        }
+        memcpy(old, fresh, nb * sizeof *old);
+        for (uint32_t k = 0; k < nb; k++)
+            b[k].in = &old[k];
+        nwork = 0;
+        memset(queued, 0, nb);
+    }
+    for (uint32_t k = 0; k < nb; k++) {     /* a fixpoint again */
+        queued[k] = 1;
+        work_push(work, &nwork, k);
+    }
+    return fixpoint(ms, d, b, nb, work, &nwork, queued, budget);
 }
 
 /* Runs the dataflow to its fixpoint, then checks every instruction in
@@ -517,7 +631,6 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
 {
     ZydisDecoder d;
     uint32_t     nwork = 0;
-    AState       st;
     /* work (instructions run, edges followed) in proportion to the size:
      * hostile code cannot make the fixpoint take quadratic time; past the
      * budget the function is rejected */
@@ -533,43 +646,23 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
         moatK_area_entry(ms, b[0].in);
     work_push(work, &nwork, 0);
     queued[0] = 1;
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t k = 0; pass == 1 ? k < nb : nwork > 0; k++) {
-            uint32_t bk = pass ? k : work_pop(work, &nwork);
-            uint64_t cost = b[bk].end - b[bk].first + 1 +
-                            (b[bk].ends_ijmp ? nb : 0);
-            if (!pass && (budget < cost || (budget -= cost) == 0)) {
-                for (int r = K_MEMORY; r <= K_STACK; r++)
-                    moatK_rfail(ms, (KRule)r, ms->f->lo, "%s: the analysis "
-                                "did not settle within its budget", "memory");
-                return;
-            }
-            if (!pass)
-                queued[bk] = 0;
-            if (!b[bk].in->seen)
-                continue;       /* unreachable: nothing runs there */
-            st = *b[bk].in;
-            ZydisDecodedInstruction in;
-            ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
-            uint64_t                off = 0;
-            if (moatK_probe_loop(ms, &d, b[bk].first, b[bk].end, &st)) {
-                if (!pass && bk + 1 < nb && moatK_merge(b[bk + 1].in, &st) &&
-                    !queued[bk + 1]) {
-                    queued[bk + 1] = 1;     /* only the way out */
-                    work_push(work, &nwork, bk + 1);
-                }
-                continue;
-            }
-            for (uint32_t i = b[bk].first; i < b[bk].end; i++) {
-                off = ms->m->insn[i];
-                if (!decode_at(ms, &d, off, &in, ops))
-                    return;     /* decoded before */
-                transfer(ms, &st, off, &in, ops, pass == 1);
-            }
-            if (!pass)
-                propagate(ms, b, nb, bk, &st, &in, off, work, &nwork,
-                          queued);
-        }
+    if (!fixpoint(ms, &d, b, nb, work, &nwork, queued, &budget))
+        return;
+    bool widened = false;
+    for (uint32_t k = 0; k < nb && !widened; k++)
+        widened = b[k].in->nchange >= WIDEN_AFTER;
+    AState *fresh = widened ? moatU_calloc(nb, sizeof *fresh) : NULL;
+    bool    ok = !fresh || narrow(ms, &d, b, nb, tramp, fresh, work, queued,
+                                  &budget);
+    moatU_free(fresh);
+    if (!ok)
+        return;
+    for (uint32_t k = 0; k < nb; k++) {
+        if (!b[k].in->seen)
+            continue;           /* unreachable: nothing runs there */
+        AState st = *b[k].in;
+        if (!run_block(ms, &d, b, nb, k, &st, true, work, &nwork, queued))
+            return;
     }
 }
 

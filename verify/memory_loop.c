@@ -28,10 +28,14 @@
 #include "memory.h"
 
 /* Where growing bounds jump when a block keeps changing (widening): the
- * 32-bit range, then 5 GiB (a walk's head is at most 2^32 + its stride,
- * and an access there may add 1 GiB of displacement), then unknown. */
+ * function's compare constants, the 32-bit range, then 5, 5.5 and 5.75
+ * GiB (a walk's head is at most 2^32 + its stride, and an access there
+ * may add what is left of the reservation as displacement; a pointer
+ * widened at one rung and moved by a stride lands on the next), then
+ * unknown. */
 #define WIDE1 U32MAX
 #define WIDE2 (REACH - (INT64_C(1) << 30))
+#define WIDE4 (REACH - (INT64_C(1) << 28))
 
 AVal
 moatK_heapptr(int64_t lo, int64_t hi)
@@ -59,7 +63,10 @@ widen_hi(int64_t hi, const int64_t *thr, int nthr)
             return thr[i];
     if (hi <= WIDE1)
         return WIDE1;
-    return hi <= WIDE2 ? WIDE2 : INT64_MAX;
+    for (int64_t w = WIDE2; w <= WIDE4; w = REACH - (REACH - w) / 2)
+        if (hi <= w)
+            return w;
+    return INT64_MAX;
 }
 
 /* a and b of one kind, A_BND or A_HEAPPTR; w: the widening thresholds'
@@ -506,11 +513,15 @@ moatK_refine_eq(AState *st, bool equal)
     if (equal) {
         if (k >= v->lo && k <= v->c)
             *v = moatK_ival(k, k);
+        else
+            st->seen = false;   /* never equal: the edge is not taken */
         return;
     }
-    if (v->c == k && v->lo < k)
+    if (v->c == k && v->lo == k)
+        st->seen = false;       /* always equal */
+    else if (v->c == k)
         v->c = k - 1;
-    else if (v->lo == k && v->c > k)
+    else if (v->lo == k)
         v->lo = k + 1;
 }
 

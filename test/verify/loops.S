@@ -1,0 +1,188 @@
+/* loops.S - loop bodies for the memory rule (test_loops.c), written over
+ * the body of an honest function of loops.wat at -O2 (after its stack
+ * check, before its trap call): rdi is ctx, which is the heap base (the
+ * module's memory is its own); rsi, rdx hold unknown values; each body
+ * ends with `pop %rbp; ret` (the prologue pushed rbp). ok_* must be
+ * proven; bad_* must be rejected by the memory rule.
+ */
+    .text
+
+/* a heap pointer walking up by 4 to a bound in a register: only the
+ * access (no fault: below 2^32) bounds it */
+    .globl  ok_up
+    .type   ok_up, @function
+ok_up:
+    mov     %esi, %eax
+    lea     (%rdi,%rax), %rcx
+    mov     %edx, %edx
+    lea     (%rdi,%rdx), %rdx
+1:  mov     (%rcx), %r8d
+    add     $4, %rcx
+    cmp     %rdx, %rcx
+    jb      1b
+    pop     %rbp
+    ret
+    .size   ok_up, . - ok_up
+
+/* the same, a stride of 2 GiB (past the guard: the walk's head may be
+ * 2^32 - 1 + 2^31, and the access there passes the reservation) */
+    .globl  bad_stride
+    .type   bad_stride, @function
+bad_stride:
+    mov     %esi, %eax
+    lea     (%rdi,%rax), %rcx
+    mov     %edx, %edx
+    lea     (%rdi,%rdx), %rdx
+    mov     $0x80000000, %r9d
+1:  mov     (%rcx), %r8d
+    add     %r9, %rcx
+    cmp     %rdx, %rcx
+    jb      1b
+    pop     %rbp
+    ret
+    .size   bad_stride, . - bad_stride
+
+/* the access on one path around the loop only */
+    .globl  bad_path
+    .type   bad_path, @function
+bad_path:
+    mov     %esi, %eax
+    lea     (%rdi,%rax), %rcx
+    mov     %edx, %edx
+    lea     (%rdi,%rdx), %rdx
+1:  test    %r8d, %r8d
+    je      2f
+    mov     (%rcx), %r8d
+2:  add     $4, %rcx
+    cmp     %rdx, %rcx
+    jb      1b
+    pop     %rbp
+    ret
+    .size   bad_path, . - bad_path
+
+/* a walk downwards with no lower bound (below the heap is the context
+ * area, mapped) */
+    .globl  bad_down
+    .type   bad_down, @function
+bad_down:
+    mov     %esi, %eax
+    lea     (%rdi,%rax), %rcx
+    lea     (%rdi), %rdx
+1:  mov     (%rcx), %r8d
+    sub     $4, %rcx
+    cmp     %rdx, %rcx
+    ja      1b
+    pop     %rbp
+    ret
+    .size   bad_down, . - bad_down
+
+/* a load in the loop, the walk's pointer used after it */
+    .globl  ok_after
+    .type   ok_after, @function
+ok_after:
+    mov     %esi, %eax
+    lea     (%rdi,%rax), %rcx
+    mov     %edx, %edx
+    lea     (%rdi,%rdx), %rdx
+1:  mov     (%rcx), %r8d
+    add     $4, %rcx
+    cmp     %rdx, %rcx
+    jb      1b
+    mov     (%rcx), %eax
+    pop     %rbp
+    ret
+    .size   ok_after, . - ok_after
+
+/* the same with the loop's access a prefetch (it never faults: it says
+ * nothing of the pointer) */
+    .globl  bad_prefetch
+    .type   bad_prefetch, @function
+bad_prefetch:
+    mov     %esi, %eax
+    lea     (%rdi,%rax), %rcx
+    mov     %edx, %edx
+    lea     (%rdi,%rdx), %rdx
+1:  prefetcht0 (%rcx)
+    add     $4, %rcx
+    cmp     %rdx, %rcx
+    jb      1b
+    mov     (%rcx), %eax
+    pop     %rbp
+    ret
+    .size   bad_prefetch, . - bad_prefetch
+
+/* a 64-bit induction variable, scaled by 4, to a bound in a register */
+    .globl  ok_iv64
+    .type   ok_iv64, @function
+ok_iv64:
+    xor     %eax, %eax
+1:  mov     0x1000(%rdi,%rax,4), %r8d
+    inc     %rax
+    cmp     %rdx, %rax
+    jne     1b
+    pop     %rbp
+    ret
+    .size   ok_iv64, . - ok_iv64
+
+/* a 64-bit index with no bound */
+    .globl  bad_iv64
+    .type   bad_iv64, @function
+bad_iv64:
+    mov     %rsi, %rax
+1:  mov     0x1000(%rdi,%rax,4), %r8d
+    inc     %rax
+    cmp     %rdx, %rax
+    jne     1b
+    pop     %rbp
+    ret
+    .size   bad_iv64, . - bad_iv64
+
+/* scaled indices bounded by and, shr, movzx, a counted loop */
+    .globl  ok_scaled
+    .type   ok_scaled, @function
+ok_scaled:
+    mov     %esi, %eax
+    and     $0xff, %eax
+    incl    0x1000(%rdi,%rax,4)
+    mov     %esi, %eax
+    shr     $4, %eax
+    mov     0x1000(%rdi,%rax,8), %r8
+    movzwl  %si, %eax
+    movzwl  0x1000(%rdi,%rax,2), %r8d
+    xor     %eax, %eax
+1:  movsd   %xmm0, 0x40(%rdi,%rax,8)
+    inc     %rax
+    cmp     $0x100, %rax
+    jne     1b
+    pop     %rbp
+    ret
+    .size   ok_scaled, . - ok_scaled
+
+/* the and dropped: an index below 2^32, times 4 */
+    .globl  bad_scaled
+    .type   bad_scaled, @function
+bad_scaled:
+    mov     %esi, %eax
+    incl    0x1000(%rdi,%rax,4)
+    pop     %rbp
+    ret
+    .size   bad_scaled, . - bad_scaled
+
+/* a row pointer (outer loop, by 0x800) and a column index (inner,
+ * counted): their sum is bounded by the inner access (a pair) */
+    .globl  ok_nested
+    .type   ok_nested, @function
+ok_nested:
+    lea     0x1000(%rdi), %rcx
+    mov     %edx, %edx
+1:  xor     %eax, %eax
+2:  movsd   %xmm0, -0x800(%rcx,%rax,8)
+    inc     %rax
+    cmp     $0x100, %rax
+    jne     2b
+    add     $0x800, %rcx
+    dec     %rdx
+    jne     1b
+    pop     %rbp
+    ret
+    .size   ok_nested, . - ok_nested
