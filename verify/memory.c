@@ -63,6 +63,10 @@ moatK_heap_shape(const MS *ms, const Addr *a)
     AVal parts[2] = { a->b, a->i };
     bool has[2] = { a->has_b, a->has_i };
 
+    /* a memory, with the reservation the bounds assume (the runtime maps
+     * what the descriptor asks for) */
+    if (ms->d->nmems == 0 || ms->d->heap_room < (uint64_t)REACH)
+        return false;
     for (int k = 0; k < 2; k++) {
         bool scaled = k == 1 && a->scale > 1;
         if (!has[k])
@@ -306,6 +310,10 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         return;
     char what[160];
     describe(what, sizeof what, in, &a, write, size);
-    moatK_mfail(ms, off, "%s: not proven (not heap, context area, frame or "
-                "a fixed place)", what);
+    if (ms->d->nmems && ms->d->heap_room < (uint64_t)REACH)
+        moatK_mfail(ms, off, "%s: not proven (the descriptor's heap "
+                    "reservation and guard are below 6 GiB)", what);
+    else
+        moatK_mfail(ms, off, "%s: not proven (not heap, context area, "
+                    "frame or a fixed place)", what);
 }

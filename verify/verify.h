@@ -198,6 +198,7 @@ typedef struct KDesc {
     uint64_t  *args;            /* wasm functions: bytes of stack arguments
                                  * they may read (at most) */
     uint64_t   nmems;           /* memory 0 exists: ctx[-8] is not NULL */
+    uint64_t   heap_room;       /* heap_reserve + heap_guard */
     KArea     *tarea;           /* per type */
     bool       any_area;        /* some type has one */
     uint64_t   max_stack_args;  /* the most stack_args of a type */

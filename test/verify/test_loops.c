@@ -8,7 +8,8 @@
  * mutants the rule must keep rejecting: a stride past the guard, no
  * access on one path around the loop, a walk down with no lower bound,
  * the loop's access a prefetch, a 64-bit index with no bound, a scaled
- * index with its `and` dropped. MOAT_LOOPS_DUMP=DIR writes each patched
+ * index with its `and` dropped; a descriptor that asks for a smaller
+ * heap reservation than the rule assumes. MOAT_LOOPS_DUMP=DIR writes each patched
  * object there (to check them with another checker: docs/verify.md).
  */
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "abi.h"
 #include "util.h"
 #include "verify.h"
 
@@ -146,6 +148,34 @@ rejected(const char *name)
     free(r);
 }
 
+/* The descriptor asks the runtime for a 64 KiB reservation and no
+ * guard: no heap shape holds (the runtime would map only that). */
+static void
+small_reservation_rejected(void **state)
+{
+    (void)state;
+    uint64_t d, dsize;
+    uint64_t small[2] = { 65536, 0 };
+
+    assert_true(find_symbol(wasm_obj, wasm_len, MOAT_DESC_SYMBOL, &d,
+                            &dsize));
+    uint8_t *b = malloc(wasm_len);
+    assert_non_null(b);
+    memcpy(b, wasm_obj, wasm_len);
+    memcpy(b + d + offsetof(MoatDescriptor, heap_reserve), small,
+           sizeof small);
+    KReport *r = check(b, wasm_len);
+    free(b);
+    moatK_print_violations(stdout, "small-reservation", r);
+    bool named = false;
+    for (uint32_t i = 0; i < r->nkept; i++)
+        named |= r->kept[i].rule == K_MEMORY &&
+                 strstr(r->kept[i].msg, "reservation and guard are below");
+    assert_true(named);
+    assert_true(r->failed[K_MEMORY] >= 3);
+    free(r);
+}
+
 static void ok_up(void **s) { (void)s; proven("ok_up"); }
 static void ok_after(void **s) { (void)s; proven("ok_after"); }
 static void ok_iv64(void **s) { (void)s; proven("ok_iv64"); }
@@ -189,6 +219,7 @@ main(int argc, char **argv)
         cmocka_unit_test(bad_prefetch),
         cmocka_unit_test(bad_iv64),
         cmocka_unit_test(bad_scaled),
+        cmocka_unit_test(small_reservation_rejected),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     moatU_free(wasm_obj);
