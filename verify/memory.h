@@ -272,6 +272,8 @@ AVal  moatK_heapptr(int64_t lo, int64_t hi);
 AVal  moatK_ival(int64_t lo, int64_t hi);
 AVal  moatK_ival_join(AVal a, AVal b, bool widen, const AState *w);
 void  moatK_refine_eq(AState *st, bool equal);
+/* The compared register (FK_CMP) is at least min on this edge. */
+void  moatK_refine_lo(AState *st, uint64_t min);
 void  moatK_note_threshold(MS *ms, const ZydisDecodedInstruction *in);
 /* st after a faulting access through operand o that did not fault: the
  * heap offset it reached is below 2^32 (the memory's size). */

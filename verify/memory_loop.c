@@ -193,6 +193,17 @@ src32(const AState *st, const ZydisDecodedOperand *o)
     return v.k == A_BND && v.c <= U32MAX ? v : moatK_ival(0, U32MAX);
 }
 
+/* The index of the highest bit set of x > 0. */
+static int64_t
+top_bit(int64_t x)
+{
+    int64_t h = 62;
+
+    while (h > 0 && !((x >> h) & 1))
+        h--;
+    return h;
+}
+
 /* x + k in 32 bits, when no value of x wraps around. */
 static AVal
 add32(AVal x, int64_t k)
@@ -226,16 +237,40 @@ moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
             return false;
         *out = src32(st, s);
         return true;
-    case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_SUB:
-        if (!same)
-            return in->mnemonic == ZYDIS_MNEMONIC_SUB && imm &&
-                   (*out = add32(x, -k), true);
-        *out = moatK_ival(0, 0);
+    case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_SUB: {
+        if (same) {
+            *out = moatK_ival(0, 0);
+            return true;
+        }
+        if (in->mnemonic != ZYDIS_MNEMONIC_SUB ||
+            s->type == ZYDIS_OPERAND_TYPE_MEMORY)
+            return false;
+        if (imm) {
+            *out = add32(x, -k);
+            return true;
+        }
+        AVal y = src32(st, s);          /* x - y, when it cannot wrap */
+        *out = x.lo >= y.c ? moatK_ival(x.lo - y.c, x.c - y.lo)
+                           : moatK_ival(0, U32MAX);
         return true;
-    case ZYDIS_MNEMONIC_ADD:
+    }
+    case ZYDIS_MNEMONIC_ADD: {
+        if (imm) {
+            *out = add32(x, k);
+            return true;
+        }
+        if (s->type != ZYDIS_OPERAND_TYPE_REGISTER)
+            return false;
+        AVal y = src32(st, s);          /* (same: the value doubled) */
+        *out = x.c + y.c <= U32MAX ? moatK_ival(x.lo + y.lo, x.c + y.c)
+                                   : moatK_ival(0, U32MAX);
+        return true;
+    }
+    case ZYDIS_MNEMONIC_ADC:            /* + the carry, 0 or 1 */
         if (!imm)
             return false;
-        *out = add32(x, k);
+        *out = k >= 0 && x.c + k + 1 <= U32MAX
+                   ? moatK_ival(x.lo + k, x.c + k + 1) : moatK_ival(0, U32MAX);
         return true;
     case ZYDIS_MNEMONIC_INC: case ZYDIS_MNEMONIC_DEC:
         *out = add32(x, in->mnemonic == ZYDIS_MNEMONIC_INC ? 1 : -1);
@@ -273,8 +308,23 @@ moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
         *out = moatK_ival(v.lo * m, v.c * m);
         return true;
     }
-    case ZYDIS_MNEMONIC_LZCNT: case ZYDIS_MNEMONIC_TZCNT:
-    case ZYDIS_MNEMONIC_POPCNT:
+    case ZYDIS_MNEMONIC_LZCNT: case ZYDIS_MNEMONIC_TZCNT: {
+        /* of a value never 0: lzcnt of [lo, c] is [lz(c), lz(lo)]; a CPU
+         * without LZCNT/TZCNT runs them as bsr/bsf (31 - lz, or the
+         * lowest bit), whose result on 0 is undefined: so the source must
+         * not be 0, and the result covers both */
+        AVal y = s->type == ZYDIS_OPERAND_TYPE_REGISTER
+                     ? src32(st, s) : moatK_ival(0, U32MAX);
+        if (y.lo < 1)
+            return false;
+        int64_t a = 31 - top_bit(y.c), b = 31 - top_bit(y.lo);
+        if (in->mnemonic == ZYDIS_MNEMONIC_TZCNT)
+            *out = moatK_ival(0, 31);
+        else
+            *out = moatK_ival(a < 31 - b ? a : 31 - b, b > 31 - a ? b : 31 - a);
+        return true;
+    }
+    case ZYDIS_MNEMONIC_POPCNT:         /* (#UD where it does not exist) */
         *out = moatK_ival(0, 32);
         return true;
     default:
@@ -523,6 +573,21 @@ moatK_refine_eq(AState *st, bool equal)
         v->c = k - 1;
     else if (v->lo == k)
         v->lo = k + 1;
+}
+
+void
+moatK_refine_lo(AState *st, uint64_t min)
+{
+    AVal *v = &st->r[st->freg];
+
+    if (st->fk != FK_CMP || st->freg < 0 || v->k != A_BND ||
+        min > (uint64_t)REACH ||
+        (st->fwidth != 64 && (st->fwidth != 32 || v->c > U32MAX)))
+        return;                 /* the whole value was not compared */
+    if ((int64_t)min > v->c)
+        st->seen = false;       /* never so large: the edge is not taken */
+    else if ((int64_t)min > v->lo)
+        v->lo = (int64_t)min;
 }
 
 /* The constants of a function's `cmp $K, r` as widening thresholds

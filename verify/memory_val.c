@@ -262,11 +262,12 @@ static void
 bound_val(const AState *st, AVal *v, uint64_t max)
 {
     *v = moatK_as_bnd(*v);
+    int64_t lo = v->k == A_BND && v->lo <= (int64_t)max ? v->lo : 0;
     if (st->fwidth == 64)
-        *v = moatK_bnd(v->k == A_BND && v->c < (int64_t)max ? v->c
-                                                            : (int64_t)max);
+        *v = moatK_ival(lo, v->k == A_BND && v->c < (int64_t)max
+                                ? v->c : (int64_t)max);
     else if (v->k == A_BND && v->c <= U32MAX)   /* the low half is all */
-        *v = moatK_bnd(v->c < (int64_t)max ? v->c : (int64_t)max);
+        *v = moatK_ival(lo, v->c < (int64_t)max ? v->c : (int64_t)max);
     else if (v->k == A_LOW32)
         v->c = v->c < (int64_t)max ? v->c : (int64_t)max;
     else
@@ -341,12 +342,18 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
              (m == ZYDIS_MNEMONIC_JNZ && !taken))
         moatK_refine_eq(st, true);
     else if ((m == ZYDIS_MNEMONIC_JB && taken) ||
-        (m == ZYDIS_MNEMONIC_JNB && !taken)) {
+             (m == ZYDIS_MNEMONIC_JNB && !taken)) {
         if (st->fimm > 0)
             bound_reg(st, st->fimm - 1);
     } else if ((m == ZYDIS_MNEMONIC_JBE && taken) ||
                (m == ZYDIS_MNEMONIC_JNBE && !taken)) {
         bound_reg(st, st->fimm);
+    } else if ((m == ZYDIS_MNEMONIC_JNB && taken) ||
+               (m == ZYDIS_MNEMONIC_JB && !taken)) {
+        moatK_refine_lo(st, st->fimm);          /* memory_loop.c */
+    } else if ((m == ZYDIS_MNEMONIC_JNBE && taken) ||
+               (m == ZYDIS_MNEMONIC_JBE && !taken)) {
+        moatK_refine_lo(st, st->fimm + 1);
     }
 }
 
