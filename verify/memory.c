@@ -236,7 +236,8 @@ static const char *const kind_name[] = {
     "funcref?", "funcref", "funcs*", "global*", "low32", "code", "typeid",
     "refctx", "importctx",
     "codehint", "ctxtypeid", "importcode", "trampcode", "tablesize",
-    "<tablesize", "low32<tablesize", "area", "frame~", "flag", "!flag"
+    "<tablesize", "low32<tablesize", "area", "frame~", "flag", "!flag",
+    "rodata"
 };
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */
@@ -306,7 +307,8 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         moatK_area_ok(&a, size) || moatK_frames_ok(st, &a, size, write) ||
         frame_ok(st, &a, size, write, ms->args, ms->own_stack) ||
         fixed_ok(ms, off, in, &a, size, write) ||
-        elems_ok(ms, &a, size, write) || gptr_ok(ms, &a, size, write))
+        elems_ok(ms, &a, size, write) || gptr_ok(ms, &a, size, write) ||
+        moatK_rodata_ok(ms, &a, size, write))
         return;
     char what[160];
     describe(what, sizeof what, in, &a, write, size);

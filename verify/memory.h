@@ -43,6 +43,8 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
                      * + c - AState.sp_slack and entry sp + c */
        A_BOOL,      /* a byte whose bit 0 set means facts c hold */
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
+       A_RODATA,    /* read-only data: section c, offset lo (a lookup
+                     * table's `lea T(%rip)`, memory_loop.c) */
        A_NKINDS };
 
 /* A_REFNULL, A_REF, A_RCODE, A_RTYPE, A_RCTX: c = id | REF_TYPED once an equal
@@ -298,6 +300,16 @@ AVal  moatK_int64(const AState *st, const ZydisDecodedInstruction *in,
 
 /* memory.c: checks one memory operand in the state before it. */
 bool  moatK_heap_ok(const MS *ms, const Addr *a, int64_t size);
+/* memory_loop.c: `lea T(%rip)` into read-only data (its relocation), and
+ * reads of T[index * scale + disp] within that section. */
+AVal  moatK_rip_lea(const MS *ms, const ZydisDecodedInstruction *in);
+bool  moatK_rodata_ok(const MS *ms, const Addr *a, int64_t size, bool write);
+/* A load (mov, movzx, movsx) into ops[0] from such a table: the interval
+ * of the entries it may read; false when not one (or too many entries, a
+ * relocation over one, a negative value made 64-bit). */
+bool  moatK_rodata_load(const MS *ms, const AState *st,
+                        const ZydisDecodedInstruction *in,
+                        const ZydisDecodedOperand *ops, AVal *out);
 bool  moatK_heap_shape(const MS *ms, const Addr *a);
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,
                          const ZydisDecodedInstruction *in,

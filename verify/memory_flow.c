@@ -294,7 +294,11 @@ write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
     if (r < 0)
         return;
     moatK_slot_unalias(st, r);
-    if (i == 0 && o->size == 64 &&
+    AVal tab;
+    if (i == 0 && o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN &&
+        moatK_rodata_load(ms, st, in, ops, &tab)) {
+        st->r[r] = tab;                 /* memory_loop.c: a lookup table */
+    } else if (i == 0 && o->size == 64 &&
         o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
         st->r[r] = moatK_result64(ms, st, in, ops);
         moatK_ref_fresh(ms, st, r);

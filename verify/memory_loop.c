@@ -25,6 +25,7 @@
  */
 #include <string.h>
 
+#include "elfload.h"
 #include "memory.h"
 
 /* Where growing bounds jump when a block keeps changing (widening): the
@@ -615,4 +616,101 @@ moatK_note_threshold(MS *ms, const ZydisDecodedInstruction *in)
         ms->thr[i] = t;
         ms->nthr++;
     }
+}
+
+/* ---- lookup tables: switches LLVM turns into loads from read-only data
+ * (`lea T(%rip), %r9; movslq (%r9,%rdx,4), %rdx` with rdx bounded by a
+ * compare). The lea's one relocation names a symbol of a section that is
+ * allocated, not written and not code; the value is that section and the
+ * offset in it. */
+AVal
+moatK_rip_lea(const MS *ms, const ZydisDecodedInstruction *in)
+{
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(ms->s, ms->at, ms->at + in->length, &n);
+    const KObj *o = &ms->c->obj;
+
+    if (n != 1 || in->raw.disp.size != 32 ||
+        r->off != ms->at + in->raw.disp.offset)
+        return moatK_top();
+    const KSym *s = &o->sym[r->sym];
+    if (s->shndx == 0 || s->shndx >= o->nsec)
+        return moatK_top();
+    const KSec *t = &o->sec[s->shndx];
+    if (t->is_code || !(t->flags & ELF_SHF_ALLOC) ||
+        (t->flags & ELF_SHF_WRITE) || t->size > (uint64_t)REACH)
+        return moatK_top();
+    /* PC32: S + A - P, P the field; the lea adds the next instruction's
+     * address, 4 bytes (the field is its last) past P */
+    uint64_t at = s->value + (uint64_t)r->addend +
+                  (ms->at + in->length - r->off);
+    if (at > t->size)
+        return moatK_top();
+    return (AVal){ A_RODATA, s->shndx, (int64_t)at };
+}
+
+bool
+moatK_rodata_ok(const MS *ms, const Addr *a, int64_t size, bool write)
+{
+    if (write || !a->has_b || a->b.k != A_RODATA)
+        return false;
+    int64_t lo = a->b.lo + a->disp, hi = lo, s = a->scale ? a->scale : 1;
+    if (a->has_i) {
+        AVal i = moatK_as_bnd(a->i);
+        if (i.k != A_BND)
+            return false;
+        lo += i.lo * s;
+        hi += i.c * s;
+    }
+    const KSec *t = &ms->c->obj.sec[a->b.c];
+    return lo >= 0 && hi + size <= (int64_t)t->size;
+}
+
+/* Entries a lookup-table load may read: at most this many are looked at
+ * (each visit of the load reads them all: a bound on the work). */
+#define TAB_MAX 256
+
+bool
+moatK_rodata_load(const MS *ms, const AState *st,
+                  const ZydisDecodedInstruction *in,
+                  const ZydisDecodedOperand *ops, AVal *out)
+{
+    ZydisMnemonic m = in->mnemonic;
+    bool sx = m == ZYDIS_MNEMONIC_MOVSX || m == ZYDIS_MNEMONIC_MOVSXD;
+
+    if ((m != ZYDIS_MNEMONIC_MOV && m != ZYDIS_MNEMONIC_MOVZX && !sx) ||
+        ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        (ops[0].size != 32 && ops[0].size != 64) ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+        ops[1].mem.base == ZYDIS_REGISTER_RIP)
+        return false;
+    Addr a = moatK_addr_of(st, &ops[1]);
+    int64_t n = ops[1].size / 8, s = a.scale ? a.scale : 1;
+    AVal    i = a.has_i ? moatK_as_bnd(a.i) : moatK_ival(0, 0);
+    if (!a.has_b || a.b.k != A_RODATA || i.k != A_BND ||
+        i.c - i.lo >= TAB_MAX || (n != 1 && n != 2 && n != 4 && n != 8) ||
+        !moatK_rodata_ok(ms, &a, n, false))
+        return false;
+    const KSec *t = &ms->c->obj.sec[a.b.c];
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (int64_t k = i.lo; k <= i.c; k++) {
+        uint64_t at = (uint64_t)(a.b.lo + a.disp + k * s), v = 0;
+        uint32_t nrel;
+        moatK_rels_in(t, at, at + (uint64_t)n, &nrel);
+        if (!t->data || nrel)
+            return false;               /* patched at load: not known */
+        for (int64_t b = n - 1; b >= 0; b--)
+            v = v << 8 | t->data[at + (uint64_t)b];
+        int64_t x = (int64_t)v;
+        if (sx && n < 8 && (v >> (8 * n - 1)) & 1)
+            x = (int64_t)(v | ~((UINT64_C(1) << (8 * n)) - 1));
+        if (ops[0].size == 32)
+            x = (int64_t)((uint64_t)x & 0xffffffffu);
+        if (x < 0)
+            return false;
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+    }
+    *out = moatK_ival(lo, hi);
+    return out->k == A_BND;
 }

@@ -384,6 +384,8 @@ add_const(const MS *ms, AVal a, int64_t k)
     a = moatK_as_bnd(a);
     if (a.k == A_FRAME || a.k == A_FRAMES)
         return (AVal){ a.k, a.c + k, 0 };
+    if (a.k == A_RODATA && k > -REACH && k < REACH)
+        return (AVal){ A_RODATA, a.c, a.lo + k };   /* checked at use */
     if (k < -REACH || k > REACH)
         return moatK_top();
     if (a.k == A_BND)
@@ -432,7 +434,7 @@ moatK_result64(const MS *ms, const AState *st,
         if (in->address_width != 64)    /* the sum is cut to 32 bits */
             return moatK_bnd(U32MAX);
         if (src->mem.base == ZYDIS_REGISTER_RIP)
-            return moatK_top();
+            return moatK_rip_lea(ms, in);       /* memory_loop.c */
         AVal v = a.has_b ? a.b : moatK_bnd(0);
         if (a.has_i && a.scale > 1) {   /* an integer, scaled */
             AVal i = moatK_as_bnd(a.i);

@@ -1,7 +1,8 @@
 ;; loops.wat - honest loops for the memory rule (test_loops.c): an upward
 ;; walk, nested counted loops over a matrix (a heap pointer, a column
 ;; counter, negative displacements), a scaled index bounded by `and`.
-;; At -O2 main's checker (before memory_loop.c) rejected mat and hist;
+;; a switch made a lookup table. At -O2 main's checker (before
+;; memory_loop.c) rejected mat, hist and lut;
 ;; mat is also the canvas test_loops.c writes loops.S's bodies into.
 (module
   (memory 1)
@@ -34,4 +35,16 @@
     (local $a i32)
     (local.set $a (i32.add (i32.shl (i32.and (local.get $x) (i32.const 255)) (i32.const 2)) (i32.const 4096)))
     (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1))))
+;; a switch LLVM turns into a lookup table in read-only data (8-byte
+  ;; entries 416, 44, 1216, 196: test_loops.c patches one), whose value
+  ;; is a heap offset
+  (func (export "lut") (param $x i32) (result i32)
+    (local $a i32)
+    (block $d (block $c3 (block $c2 (block $c1 (block $c0
+      (br_table $c0 $c1 $c2 $c3 $d (local.get $x)))
+      (local.set $a (i32.const 100)) (br $d))
+      (local.set $a (i32.const 7)) (br $d))
+      (local.set $a (i32.const 300)) (br $d))
+      (local.set $a (i32.const 45)))
+    (i32.load offset=16 (i32.shl (local.get $a) (i32.const 2))))
 )

@@ -9,7 +9,8 @@
  * access on one path around the loop, a walk down with no lower bound,
  * the loop's access a prefetch, a 64-bit index with no bound, a scaled
  * index with its `and` dropped; a descriptor that asks for a smaller
- * heap reservation than the rule assumes. MOAT_LOOPS_DUMP=DIR writes each patched
+ * heap reservation than the rule assumes; a lookup table's entry made a
+ * heap offset of 8 GiB. MOAT_LOOPS_DUMP=DIR writes each patched
  * object there (to check them with another checker: docs/verify.md).
  */
 #include <setjmp.h>
@@ -124,7 +125,7 @@ honest_loops_proven(void **state)
     KReport *r = check(wasm_obj, wasm_len);
     moatK_print_violations(stdout, paths[0], r);
     assert_int_equal(r->nviol, 0);
-    assert_true(r->checked[K_MEMORY] >= 3);
+    assert_true(r->checked[K_MEMORY] >= 4);
     free(r);
 }
 
@@ -176,6 +177,32 @@ small_reservation_rejected(void **state)
     free(r);
 }
 
+/* lut's table in read-only data with one entry made 8 GiB: the load
+ * from it is an index past the reservation. */
+static void
+lut_entry_past_reservation_rejected(void **state)
+{
+    (void)state;
+    static const uint64_t entries[4] = { 416, 44, 1216, 196 };
+    uint64_t              big = UINT64_C(8) << 30;
+    size_t                at = 0;
+
+    for (size_t k = 0; k + sizeof entries <= wasm_len && !at; k++)
+        if (!memcmp(wasm_obj + k, entries, sizeof entries))
+            at = k;
+    assert_true(at > 0);
+    uint8_t *b = malloc(wasm_len);
+    assert_non_null(b);
+    memcpy(b, wasm_obj, wasm_len);
+    memcpy(b + at + 16, &big, sizeof big);
+    KReport *r = check(b, wasm_len);
+    free(b);
+    moatK_print_violations(stdout, "lut-entry", r);
+    assert_true(memory_in(r, "wasm_f3"));
+    assert_int_equal(r->failed[K_MEMORY], 1);
+    free(r);
+}
+
 static void ok_up(void **s) { (void)s; proven("ok_up"); }
 static void ok_after(void **s) { (void)s; proven("ok_after"); }
 static void ok_iv64(void **s) { (void)s; proven("ok_iv64"); }
@@ -220,6 +247,7 @@ main(int argc, char **argv)
         cmocka_unit_test(bad_iv64),
         cmocka_unit_test(bad_scaled),
         cmocka_unit_test(small_reservation_rejected),
+        cmocka_unit_test(lut_entry_past_reservation_rejected),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     moatU_free(wasm_obj);
