@@ -278,6 +278,16 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
                     ZydisMnemonicGetString(in->mnemonic));
         return;
     }
+    if (in->meta.category == ZYDIS_CATEGORY_BITBYTE && o->id == 0 &&
+        in->operand_count_visible > 1 &&
+        o[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {     /* o is ops[0] */
+        /* bt, bts, btr, btc with a register bit offset address the byte
+         * at operand + offset / 8 (signed, to +-256 MiB), not the operand */
+        moatK_mfail(ms, off, "%s: a bit string instruction with a register "
+                    "offset reaches past its operand",
+                    ZydisMnemonicGetString(in->mnemonic));
+        return;
+    }
     if (o->mem.type != ZYDIS_MEMOP_TYPE_MEM) {
         moatK_mfail(ms, off, "%s: gather, scatter or other memory form",
                     ZydisMnemonicGetString(in->mnemonic));

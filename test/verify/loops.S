@@ -186,3 +186,16 @@ ok_nested:
     pop     %rbp
     ret
     .size   ok_nested, . - ok_nested
+
+/* bt with a register bit offset: it reads the byte at (rdi) + rax / 8,
+ * up to 256 MiB away, not (rdi) */
+    .globl  bad_bt
+    .type   bad_bt, @function
+bad_bt:
+    mov     %rsi, %rax
+    bt      %rax, 0x10(%rdi)
+    setc    %al
+    movzbl  %al, %eax
+    pop     %rbp
+    ret
+    .size   bad_bt, . - bad_bt
