@@ -214,6 +214,54 @@ add32(AVal x, int64_t k)
     return moatK_ival(x.lo + k, x.c + k);
 }
 
+/* v, a 32-bit value, where the flags of `cmp $K, v` say cond (jcc's
+ * meaning) holds: the interval's upper end cut for b and be. */
+static AVal
+cut_by_flags(const AState *st, AVal v, int r, ZydisMnemonic cond)
+{
+    int64_t k = (int64_t)st->fimm;
+
+    if (st->fk != FK_CMP || st->freg != r || r < 0 ||
+        (st->fwidth != 32 && st->fwidth != 64) || k > U32MAX)
+        return v;
+    if (cond == ZYDIS_MNEMONIC_JB && k > 0 && v.c > k - 1)
+        return moatK_ival(v.lo < k - 1 ? v.lo : k - 1, k - 1);
+    if (cond == ZYDIS_MNEMONIC_JBE && v.c > k)
+        return moatK_ival(v.lo < k ? v.lo : k, k);
+    return v;
+}
+
+/* cmov (32 bits): the source where the condition holds, the old value
+ * where it does not; a `cmp $K` of either says how large it is then (the
+ * min idiom `mov $K, %ecx; cmp $K, %eax; cmovb %eax, %ecx`). */
+static AVal
+cmov32(const AState *st, const ZydisDecodedInstruction *in,
+       const ZydisDecodedOperand *ops)
+{
+    int  rd = moatK_gpr(ops[0].reg.value);
+    int  rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
+                  ? moatK_gpr(ops[1].reg.value) : -1;
+    AVal x = src32(st, &ops[0]), y = src32(st, &ops[1]);
+
+    switch (in->mnemonic) {
+    case ZYDIS_MNEMONIC_CMOVB:          /* moved: below */
+        y = cut_by_flags(st, y, rs, ZYDIS_MNEMONIC_JB);
+        break;
+    case ZYDIS_MNEMONIC_CMOVBE:
+        y = cut_by_flags(st, y, rs, ZYDIS_MNEMONIC_JBE);
+        break;
+    case ZYDIS_MNEMONIC_CMOVNB:         /* kept: below */
+        x = cut_by_flags(st, x, rd, ZYDIS_MNEMONIC_JB);
+        break;
+    case ZYDIS_MNEMONIC_CMOVNBE:
+        x = cut_by_flags(st, x, rd, ZYDIS_MNEMONIC_JBE);
+        break;
+    default:
+        break;
+    }
+    return moatK_ival(x.lo < y.lo ? x.lo : y.lo, x.c > y.c ? x.c : y.c);
+}
+
 /* The interval a 32-bit write of in gives its first operand (zero-
  * extended), for the integer shapes that bound scaled indices and
  * counters: constants, copies, and, shifts, add/sub of constants,
@@ -296,6 +344,16 @@ moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
         return true;
     case ZYDIS_MNEMONIC_MOVZX:
         *out = moatK_ival(0, s->size == 8 ? 0xff : 0xffff);
+        return true;
+    case ZYDIS_MNEMONIC_CMOVB: case ZYDIS_MNEMONIC_CMOVBE:
+    case ZYDIS_MNEMONIC_CMOVNB: case ZYDIS_MNEMONIC_CMOVNBE:
+    case ZYDIS_MNEMONIC_CMOVL: case ZYDIS_MNEMONIC_CMOVLE:
+    case ZYDIS_MNEMONIC_CMOVNL: case ZYDIS_MNEMONIC_CMOVNLE:
+    case ZYDIS_MNEMONIC_CMOVZ: case ZYDIS_MNEMONIC_CMOVNZ:
+    case ZYDIS_MNEMONIC_CMOVS: case ZYDIS_MNEMONIC_CMOVNS:
+        if (s->type != ZYDIS_OPERAND_TYPE_REGISTER)
+            return false;
+        *out = cmov32(st, in, ops);
         return true;
     case ZYDIS_MNEMONIC_IMUL: {         /* imul $k, src, dst */
         if (in->operand_count_visible != 3 ||
@@ -652,6 +710,12 @@ moatK_rip_lea(const MS *ms, const ZydisDecodedInstruction *in)
 bool
 moatK_rodata_ok(const MS *ms, const Addr *a, int64_t size, bool write)
 {
+    if (a->has_b && a->has_i && a->i.k == A_RODATA && a->scale <= 1) {
+        Addr t = *a;                    /* (idx, T, 1): the same sum */
+        t.b = a->i;
+        t.i = a->b;
+        return moatK_rodata_ok(ms, &t, size, write);
+    }
     if (write || !a->has_b || a->b.k != A_RODATA)
         return false;
     int64_t lo = a->b.lo + a->disp, hi = lo, s = a->scale ? a->scale : 1;

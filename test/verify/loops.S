@@ -137,7 +137,7 @@ bad_iv64:
     ret
     .size   bad_iv64, . - bad_iv64
 
-/* scaled indices bounded by and, shr, movzx, a counted loop */
+/* scaled indices bounded by and, shr, movzx, a counted loop, a cmov min */
     .globl  ok_scaled
     .type   ok_scaled, @function
 ok_scaled:
@@ -154,9 +154,27 @@ ok_scaled:
     inc     %rax
     cmp     $0x100, %rax
     jne     1b
+    mov     %esi, %eax              /* min(eax, 0xa2), as LLVM writes it */
+    mov     $0xa2, %ecx
+    cmp     $0xa2, %eax
+    cmovb   %eax, %ecx
+    incl    0x1000(%rdi,%rcx,4)
     pop     %rbp
     ret
     .size   ok_scaled, . - ok_scaled
+
+/* the min made a max: cmovae moves the large values */
+    .globl  bad_cmov
+    .type   bad_cmov, @function
+bad_cmov:
+    mov     %esi, %eax
+    mov     $0xa2, %ecx
+    cmp     $0xa2, %eax
+    cmovae  %eax, %ecx
+    incl    0x1000(%rdi,%rcx,4)
+    pop     %rbp
+    ret
+    .size   bad_cmov, . - bad_cmov
 
 /* the and dropped: an index below 2^32, times 4 */
     .globl  bad_scaled

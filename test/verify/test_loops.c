@@ -8,7 +8,7 @@
  * mutants the rule must keep rejecting: a stride past the guard, no
  * access on one path around the loop, a walk down with no lower bound,
  * the loop's access a prefetch, a 64-bit index with no bound, a scaled
- * index with its `and` dropped, `bt` with a register bit offset; a
+ * index with its `and` dropped or its cmov min made a max, `bt` with a register bit offset; a
  * descriptor that asks for a smaller
  * heap reservation than the rule assumes; a lookup table's entry made a
  * heap offset of 8 GiB. MOAT_LOOPS_DUMP=DIR writes each patched
@@ -216,6 +216,7 @@ static void bad_prefetch(void **s) { (void)s; rejected("bad_prefetch"); }
 static void bad_iv64(void **s) { (void)s; rejected("bad_iv64"); }
 static void bad_scaled(void **s) { (void)s; rejected("bad_scaled"); }
 static void bad_bt(void **s) { (void)s; rejected("bad_bt"); }
+static void bad_cmov(void **s) { (void)s; rejected("bad_cmov"); }
 
 int
 main(int argc, char **argv)
@@ -249,6 +250,7 @@ main(int argc, char **argv)
         cmocka_unit_test(bad_iv64),
         cmocka_unit_test(bad_scaled),
         cmocka_unit_test(bad_bt),
+        cmocka_unit_test(bad_cmov),
         cmocka_unit_test(small_reservation_rejected),
         cmocka_unit_test(lut_entry_past_reservation_rejected),
     };
