@@ -74,7 +74,7 @@ moatK_heap_shape(const MS *ms, const Addr *a)
         AVal v = moatK_as_bnd(parts[k]);
         if ((moatK_is_heap_base(ms, v) || v.k == A_HEAPPTR) && !scaled)
             nbase++;
-        else if (v.k != A_BND)
+        else if (!moatK_is_int(v))
             return false;
     }
     return nbase == 1;
@@ -104,8 +104,8 @@ moatK_heap_ok(const MS *ms, const Addr *a, int64_t size)
             nbase++;
             lo += parts[k].lo;
             hi += parts[k].c;
-        } else if (parts[k].k == A_BND) {
-            lo += parts[k].lo * s;      /* c <= REACH, s <= 8: no overflow */
+        } else if (moatK_is_int(parts[k])) {
+            lo += parts[k].lo * s;      /* |c|, |lo| <= REACH, s <= 8 */
             hi += parts[k].c * s;
         } else
             return false;
@@ -237,7 +237,7 @@ static const char *const kind_name[] = {
     "refctx", "importctx",
     "codehint", "ctxtypeid", "importcode", "trampcode", "tablesize",
     "<tablesize", "low32<tablesize", "area", "frame~", "flag", "!flag",
-    "rodata"
+    "rodata", "int"
 };
 
 /* "load 4 [ctx + bound(0xffffffff) + 0x8]" for messages. */

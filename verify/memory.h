@@ -45,6 +45,8 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
        A_RODATA,    /* read-only data: section c, offset lo (a lookup
                      * table's `lea T(%rip)`, memory_loop.c) */
+       A_SINT,      /* a 64-bit integer in [lo, c], lo < 0 (a counter up
+                     * to 0: `mov $-N, %rcx`; memory_loop.c) */
        A_NKINDS };
 
 /* A_REFNULL, A_REF, A_RCODE, A_RTYPE, A_RCTX: c = id | REF_TYPED once an equal
@@ -272,6 +274,13 @@ bool  moatK_sp_high(const AState *st, int64_t *c);
 #define HEAP_LO_MIN (-(INT64_C(1) << 32))  /* HEAPPTR: lowest lo kept */
 AVal  moatK_heapptr(int64_t lo, int64_t hi);
 AVal  moatK_ival(int64_t lo, int64_t hi);
+/* [lo, hi] signed: A_BND when lo >= 0, else A_SINT (down to -2^32) */
+AVal  moatK_sint(int64_t lo, int64_t hi);
+static inline bool
+moatK_is_int(AVal v)
+{
+    return v.k == A_BND || v.k == A_SINT;
+}
 AVal  moatK_ival_join(AVal a, AVal b, bool widen, const AState *w);
 void  moatK_refine_eq(AState *st, bool equal);
 /* The compared register (FK_CMP) is at least min on this edge. */

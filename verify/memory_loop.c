@@ -47,6 +47,16 @@ moatK_heapptr(int64_t lo, int64_t hi)
 }
 
 AVal
+moatK_sint(int64_t lo, int64_t hi)
+{
+    if (lo >= 0)
+        return moatK_ival(lo, hi);
+    if (lo < HEAP_LO_MIN || hi > REACH || lo > hi)
+        return moatK_top();
+    return (AVal){ A_SINT, hi, lo };
+}
+
+AVal
 moatK_ival(int64_t lo, int64_t hi)
 {
     if (lo < 0 || hi > REACH || lo > hi)
@@ -82,6 +92,8 @@ moatK_ival_join(AVal a, AVal b, bool widen, const AState *w)
         hi = widen_hi(hi, w ? w->thr : NULL, w ? w->nthr : 0);
     if (widen && lo < a.lo)
         lo = lo >= 0 ? 0 : HEAP_LO_MIN;
+    if (a.k == A_SINT)
+        return moatK_sint(lo, hi);
     return a.k == A_BND ? moatK_ival(lo, hi) : moatK_heapptr(lo, hi);
 }
 
@@ -141,8 +153,8 @@ cut(AState *st, int r, int64_t scale, int64_t room)
     int64_t hi = room / scale;
     if (v->k == A_HEAPPTR && hi < v->c)
         *v = moatK_heapptr(v->lo < hi ? v->lo : hi, hi);
-    else if (v->k == A_BND && hi < v->c)
-        *v = moatK_ival(v->lo < hi ? v->lo : hi, hi);
+    else if (moatK_is_int(*v) && hi < v->c)
+        *v = moatK_sint(v->lo < hi ? v->lo : hi, hi);
 }
 
 void
@@ -562,7 +574,7 @@ pair_from_ivals(const AState *st, int a, int b, int s)
 {
     AVal x = moatK_as_bnd(st->r[a]), y = moatK_as_bnd(st->r[b]);
 
-    if (x.k != A_HEAPPTR || y.k != A_BND)
+    if (x.k != A_HEAPPTR || !moatK_is_int(y))
         return INT64_MAX;
     return x.c + y.c * s;
 }

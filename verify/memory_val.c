@@ -36,7 +36,9 @@ join(AVal a, AVal b, bool widen, const AState *w)
         a = moatK_as_bnd(a);
         b = moatK_as_bnd(b);
     }
-    if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR))
+    if (moatK_is_int(a) && moatK_is_int(b) && a.k != b.k)
+        a.k = b.k = A_SINT;                     /* signed, both */
+    if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_SINT))
         return moatK_ival_join(a, b, widen, w);  /* memory_loop.c */
     if (a.k == b.k && a.k == A_LOW32) {
         int64_t mx = a.c > b.c ? a.c : b.c;
@@ -364,14 +366,14 @@ add_vals(const MS *ms, AVal a, AVal b)
 {
     a = moatK_as_bnd(a);
     b = moatK_as_bnd(b);
-    if (b.k == A_BND && moatK_is_heap_base(ms, a))
+    if (moatK_is_int(b) && moatK_is_heap_base(ms, a))
         return moatK_heapptr(b.lo, b.c);
-    if (b.k == A_BND && a.k == A_HEAPPTR)
+    if (moatK_is_int(b) && a.k == A_HEAPPTR)
         return moatK_heapptr(a.lo + b.lo, a.c + b.c);
-    if (a.k == A_BND && (b.k == A_HEAPPTR || moatK_is_heap_base(ms, b)))
+    if (moatK_is_int(a) && (b.k == A_HEAPPTR || moatK_is_heap_base(ms, b)))
         return add_vals(ms, b, a);
-    if (a.k == A_BND && b.k == A_BND)
-        return moatK_ival(a.lo + b.lo, a.c + b.c);
+    if (moatK_is_int(a) && moatK_is_int(b))
+        return moatK_sint(a.lo + b.lo, a.c + b.c);
     return moatK_top();
 }
 
@@ -388,8 +390,8 @@ add_const(const MS *ms, AVal a, int64_t k)
         return (AVal){ A_RODATA, a.c, a.lo + k };   /* checked at use */
     if (k < -REACH || k > REACH)
         return moatK_top();
-    if (a.k == A_BND)
-        return moatK_ival(a.lo + k, a.c + k);
+    if (moatK_is_int(a))
+        return moatK_sint(a.lo + k, a.c + k);  /* 64 bits: no wrap here */
     if (a.k == A_HEAPPTR)
         return moatK_heapptr(a.lo + k, a.c + k);
     if (moatK_is_heap_base(ms, a))
@@ -418,7 +420,7 @@ moatK_result64(const MS *ms, const AState *st,
             return moatK_load_kind(ms, st, &a);
         }
         if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
-            return moatK_bnd((int64_t)src->imm.value.u);
+            return moatK_sint(src->imm.value.s, src->imm.value.s);
         return moatK_top();
     case ZYDIS_MNEMONIC_MOVZX:
         return moatK_bnd(src->size == 8 ? 0xff : 0xffff);
@@ -438,9 +440,9 @@ moatK_result64(const MS *ms, const AState *st,
         AVal v = a.has_b ? a.b : moatK_bnd(0);
         if (a.has_i && a.scale > 1) {   /* an integer, scaled */
             AVal i = moatK_as_bnd(a.i);
-            if (i.k != A_BND)
+            if (!moatK_is_int(i))
                 return moatK_top();
-            a.i = moatK_ival(i.lo * a.scale, i.c * a.scale);
+            a.i = moatK_sint(i.lo * a.scale, i.c * a.scale);
         }
         if (a.has_i)
             v = add_vals(ms, v, a.i);
