@@ -226,6 +226,25 @@ add32(AVal x, int64_t k)
     return moatK_ival(x.lo + k, x.c + k);
 }
 
+/* bextr dst, src, ctl (BMI1): a field of ctl's bits 15:8 bits, so below
+ * 2^len when ctl is a known constant (a register set by mov $ctl). */
+static AVal
+bextr(const AState *st, const ZydisDecodedInstruction *in,
+      const ZydisDecodedOperand *ops, int width)
+{
+    int r = in->operand_count_visible == 3 &&
+                    ops[2].type == ZYDIS_OPERAND_TYPE_REGISTER
+                ? moatK_gpr(ops[2].reg.value) : -1;
+    AVal c = r >= 0 ? st->r[r] : moatK_top();
+
+    if (c.k != A_BND || c.lo != c.c)
+        return width == 32 ? moatK_ival(0, U32MAX) : moatK_top();
+    int64_t len = (c.c >> 8) & 0xff;
+    if (len >= width)
+        return width == 32 ? moatK_ival(0, U32MAX) : moatK_top();
+    return moatK_ival(0, (INT64_C(1) << len) - 1);
+}
+
 /* v, a 32-bit value, where the flags of `cmp $K, v` say cond (jcc's
  * meaning) holds: the interval's upper end cut for b and be. */
 static AVal
@@ -357,6 +376,9 @@ moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
     case ZYDIS_MNEMONIC_MOVZX:
         *out = moatK_ival(0, s->size == 8 ? 0xff : 0xffff);
         return true;
+    case ZYDIS_MNEMONIC_BEXTR:
+        *out = bextr(st, in, ops, 32);
+        return true;
     case ZYDIS_MNEMONIC_CMOVB: case ZYDIS_MNEMONIC_CMOVBE:
     case ZYDIS_MNEMONIC_CMOVNB: case ZYDIS_MNEMONIC_CMOVNBE:
     case ZYDIS_MNEMONIC_CMOVL: case ZYDIS_MNEMONIC_CMOVLE:
@@ -418,6 +440,8 @@ moatK_int64(const AState *st, const ZydisDecodedInstruction *in,
     int64_t k = imm ? s->imm.value.s : 0;
 
     switch (in->mnemonic) {
+    case ZYDIS_MNEMONIC_BEXTR:
+        return bextr(st, in, ops, 64);
     case ZYDIS_MNEMONIC_SHR:
         if (!imm)
             return moatK_top();

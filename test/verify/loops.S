@@ -137,7 +137,8 @@ bad_iv64:
     ret
     .size   bad_iv64, . - bad_iv64
 
-/* scaled indices bounded by and, shr, movzx, a counted loop, a cmov min */
+/* scaled indices bounded by and, shr, movzx, a counted loop, bextr, a
+ * cmov min */
     .globl  ok_scaled
     .type   ok_scaled, @function
 ok_scaled:
@@ -154,6 +155,9 @@ ok_scaled:
     inc     %rax
     cmp     $0x100, %rax
     jne     1b
+    mov     $0x202, %r9d            /* bextr: 2 bits from bit 2 */
+    bextr   %r9d, %esi, %eax
+    incl    0x1000(%rdi,%rax,4)
     mov     %esi, %eax              /* min(eax, 0xa2), as LLVM writes it */
     mov     $0xa2, %ecx
     cmp     $0xa2, %eax
