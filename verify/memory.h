@@ -125,6 +125,7 @@ typedef struct MS {
     uint64_t       args;        /* bytes of stack arguments it may read */
     uint64_t       own_stack;   /* ... and write (its own, exactly) */
     bool           failed;
+    bool           dry;         /* a check pass that only sets failed */
     bool           tramp;       /* analysed as a trampoline */
     uint64_t       at;          /* the instruction being followed */
     const struct AState *dbg;   /* MOAT_VERIFY_DEBUG: the state */

@@ -110,7 +110,7 @@ void
 moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
             const char *what)
 {
-    if (getenv("MOAT_VERIFY_DEBUG") && ms->dbg) {
+    if (getenv("MOAT_VERIFY_DEBUG") && ms->dbg && !ms->dry) {
         fprintf(stderr, "at 0x%" PRIx64 " %s:", off, moatK_rule_name[rule]);
         for (int r = 0; r < 16; r++)
             fprintf(stderr, " r%d=%d/%" PRId64 "/%" PRId64, r,
@@ -125,7 +125,8 @@ moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
         fprintf(stderr, "\n");
     }
     ms->failed = true;
-    moatK_violation(ms->c, rule, off, fmt, what);
+    if (!ms->dry)
+        moatK_violation(ms->c, rule, off, fmt, what);
 }
 
 /* A pointer in the context area: table pointers, imported globals'
