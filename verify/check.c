@@ -177,6 +177,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
         }
         c.trust = moatU_calloc(c.obj.nfn + 1, 1);
         c.ends = moatU_calloc(c.obj.nfn + 1, sizeof *c.ends);
+        c.noret = moatU_calloc(c.obj.nfn + 1, 1);   /* NULL: none known */
         moatK_ends_init(&c);
         if (!alloc_tables(&c) || !c.trust || !c.ends) {
             moatK_violation(&c, K_OBJECT, 0, "out of memory");
@@ -204,6 +205,7 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
     moatU_free(c.table_used);
     moatU_free(c.trust);
     moatU_free(c.ends);
+    moatU_free(c.noret);
     moatU_free(c.desc.role);
     moatU_free(c.desc.vals);
     moatU_free(c.desc.args);

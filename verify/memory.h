@@ -308,6 +308,14 @@ bool  moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
 AVal  moatK_int64(const AState *st, const ZydisDecodedInstruction *in,
                   const ZydisDecodedOperand *ops);
 
+/* memory_noret.c: the function a direct call or jump reaches, and
+ * whether a call is of a helper or function that never returns. */
+const KFunc *moatK_direct_callee(const KCheck *c, const KSec *s, uint32_t sec,
+                                 uint64_t off,
+                                 const ZydisDecodedInstruction *in);
+bool  moatK_call_noreturn(KCheck *c, const KSec *s, uint32_t sec,
+                          uint64_t off, const ZydisDecodedInstruction *in);
+
 /* memory.c: checks one memory operand in the state before it. */
 bool  moatK_heap_ok(const MS *ms, const Addr *a, int64_t size);
 /* memory_loop.c: `lea T(%rip)` into read-only data (its relocation), and

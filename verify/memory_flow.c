@@ -41,20 +41,9 @@ entry_state(AState *st, bool tramp)
 static int64_t
 direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
 {
-    uint32_t    n;
-    const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
-    const KObj *o = &ms->c->obj;
-    const KFunc *g = NULL;
+    const KObj  *o = &ms->c->obj;
+    const KFunc *g = moatK_direct_callee(ms->c, ms->s, ms->f->sec, off, in);
 
-    if (n == 0) {
-        g = moatK_func_at(o, ms->f->sec, off + in->length +
-                                             (uint64_t)in->raw.imm[0].value.s);
-    } else if (n == 1 && o->sym[r->sym].shndx != ELF_SHN_UNDEF &&
-               o->sym[r->sym].shndx < o->nsec) {
-        uint64_t to = o->sym[r->sym].value + (uint64_t)r->addend +
-                      (off + in->length - r->off);
-        g = moatK_func_at(o, o->sym[r->sym].shndx, to);
-    }
     if (!g)
         return -2;
     uint32_t t = ms->d->ftype[g - o->fn];
@@ -174,17 +163,13 @@ push_pop(AState *st, const ZydisDecodedInstruction *in,
     return true;
 }
 
+/* A call of a helper or of a function of the object that never returns
+ * (memory_noret.c): nothing falls through it. */
 static bool
 is_noreturn_call(const MS *ms, uint64_t off,
                  const ZydisDecodedInstruction *in)
 {
-    uint32_t    n;
-    const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
-    const KObj *o = &ms->c->obj;
-
-    return in->mnemonic == ZYDIS_MNEMONIC_CALL && n == 1 &&
-           o->sym[r->sym].shndx == ELF_SHN_UNDEF &&
-           moatK_symbol_noreturn(o->sym[r->sym].name);
+    return moatK_call_noreturn(ms->c, ms->s, ms->f->sec, off, in);
 }
 
 /* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound;

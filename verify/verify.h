@@ -230,6 +230,8 @@ typedef struct KCheck {
                                      * across a call (saved.c) */
     uint64_t     nsaved_failed;     /* functions that fail rule saved */
     struct KEnd *ends;              /* per function: how it ends (ends.c) */
+    uint8_t     *noret;             /* per function: never returns, for
+                                     * the memory rule (memory_noret.c) */
 } KCheck;
 
 /* How a function ends, for rule end across functions (ends.c). */

@@ -221,3 +221,33 @@ bad_bt:
     pop     %rbp
     ret
     .size   bad_bt, . - bad_bt
+
+/* a call of a function of the object that never returns (loops.wat's
+ * trap, wasm_f4: test_loops.c writes the call's rel32 over the marker
+ * "NORT"), then a block another path reaches with ctx in rdi: the call
+ * does not fall into it */
+    .globl  ok_noret
+    .type   ok_noret, @function
+ok_noret:
+    test    %esi, %esi
+    jne     1f
+    .byte   0xe8                    /* call (ctx in rdi; rdi is gone */
+    .ascii  "NORT"                  /* after it, had it returned) */
+1:  mov     0x10(%rdi), %eax
+    pop     %rbp
+    ret
+    .size   ok_noret, . - ok_noret
+
+/* the same calling a function that returns (hist, wasm_f2: marker
+ * "RETS"): rdi is unknown after it on that path */
+    .globl  bad_noret
+    .type   bad_noret, @function
+bad_noret:
+    test    %esi, %esi
+    jne     1f
+    .byte   0xe8
+    .ascii  "RETS"
+1:  mov     0x10(%rdi), %eax
+    pop     %rbp
+    ret
+    .size   bad_noret, . - bad_noret

@@ -4,11 +4,13 @@
  * written over the body of loops.wat's `mat` (after its stack check,
  * before its trap call; nops after), is proven (ok_*) or rejected by the
  * memory rule in that function (bad_*): a walk up to a register bound, a
- * 64-bit induction variable, scaled indices, nested loops; and the
+ * 64-bit induction variable, scaled indices, nested loops, a call of a
+ * function that never returns (nothing falls through it); and the
  * mutants the rule must keep rejecting: a stride past the guard, no
  * access on one path around the loop, a walk down with no lower bound,
  * the loop's access a prefetch, a 64-bit index with no bound, a scaled
- * index with its `and` dropped or its cmov min made a max, `bt` with a register bit offset; a
+ * index with its `and` dropped or its cmov min made a max, the call of
+ * one that returns instead, `bt` with a register bit offset; a
  * descriptor that asks for a smaller
  * heap reservation than the rule assumes; a lookup table's entry made a
  * heap offset of 8 GiB. MOAT_LOOPS_DUMP=DIR writes each patched
@@ -94,6 +96,18 @@ patched(const char *name)
     memcpy(b, wasm_obj, wasm_len);
     memset(b + body, 0x90, trap - body);
     memcpy(b + body, shapes + s, ssize);
+    /* calls of functions of the object: a marker for the rel32 */
+    static const char *const mark[2] = { "NORT", "RETS" };
+    static const char *const to[2] = { "wasm_f4", "wasm_f2" };
+    for (uint64_t k = body; k + 4 <= body + ssize; k++)
+        for (int m = 0; m < 2; m++) {
+            uint64_t g, gsize;
+            if (memcmp(b + k, mark[m], 4))
+                continue;
+            assert_true(find_symbol(wasm_obj, wasm_len, to[m], &g, &gsize));
+            int32_t rel = (int32_t)((int64_t)g - (int64_t)(k + 4));
+            memcpy(b + k, &rel, 4);
+        }
     const char *dir = getenv("MOAT_LOOPS_DUMP");
     if (dir) {
         char  p[512];
@@ -217,6 +231,8 @@ static void bad_iv64(void **s) { (void)s; rejected("bad_iv64"); }
 static void bad_scaled(void **s) { (void)s; rejected("bad_scaled"); }
 static void bad_bt(void **s) { (void)s; rejected("bad_bt"); }
 static void bad_cmov(void **s) { (void)s; rejected("bad_cmov"); }
+static void ok_noret(void **s) { (void)s; proven("ok_noret"); }
+static void bad_noret(void **s) { (void)s; rejected("bad_noret"); }
 
 int
 main(int argc, char **argv)
@@ -251,6 +267,8 @@ main(int argc, char **argv)
         cmocka_unit_test(bad_scaled),
         cmocka_unit_test(bad_bt),
         cmocka_unit_test(bad_cmov),
+        cmocka_unit_test(ok_noret),
+        cmocka_unit_test(bad_noret),
         cmocka_unit_test(small_reservation_rejected),
         cmocka_unit_test(lut_entry_past_reservation_rejected),
     };
