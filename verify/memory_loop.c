@@ -217,6 +217,17 @@ top_bit(int64_t x)
     return h;
 }
 
+/* x | y (or) or x ^ y of two intervals of non-negative values, at most
+ * max: no bit above both's highest, so below their sum. */
+static AVal
+or_xor(AVal x, AVal y, bool is_or, int64_t max)
+{
+    int64_t hi = x.c + y.c < max ? x.c + y.c : max;   /* c <= REACH */
+    int64_t lo = !is_or ? 0 : x.lo > y.lo ? x.lo : y.lo;
+
+    return moatK_ival(lo < hi ? lo : hi, hi);
+}
+
 /* x + k in 32 bits, when no value of x wraps around. */
 static AVal
 add32(AVal x, int64_t k)
@@ -317,9 +328,20 @@ moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
             return false;
         *out = src32(st, s);
         return true;
+    case ZYDIS_MNEMONIC_OR:             /* x | y <= x + y, >= either */
+        if (s->type == ZYDIS_OPERAND_TYPE_MEMORY)
+            return false;
+        *out = or_xor(x, src32(st, s), true, U32MAX);
+        return true;
     case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_SUB: {
         if (same) {
             *out = moatK_ival(0, 0);
+            return true;
+        }
+        if (in->mnemonic == ZYDIS_MNEMONIC_XOR) {   /* x ^ y <= x + y */
+            if (s->type == ZYDIS_OPERAND_TYPE_MEMORY)
+                return false;
+            *out = or_xor(x, src32(st, s), false, U32MAX);
             return true;
         }
         if (in->mnemonic != ZYDIS_MNEMONIC_SUB ||
@@ -442,6 +464,19 @@ moatK_int64(const AState *st, const ZydisDecodedInstruction *in,
     switch (in->mnemonic) {
     case ZYDIS_MNEMONIC_BEXTR:
         return bextr(st, in, ops, 64);
+    case ZYDIS_MNEMONIC_OR: case ZYDIS_MNEMONIC_XOR: {
+        bool sreg = s->type == ZYDIS_OPERAND_TYPE_REGISTER;
+        if (in->mnemonic == ZYDIS_MNEMONIC_XOR && sreg &&
+            s->reg.value == ops[0].reg.value)
+            return moatK_ival(0, 0);            /* the zeroing idiom */
+        int  rs = sreg ? moatK_gpr(s->reg.value) : -1;
+        AVal y = imm && k >= 0 ? moatK_ival(k, k)
+               : rs >= 0 ? moatK_as_bnd(st->r[rs]) : moatK_top();
+        if (!known || y.k != A_BND)
+            return moatK_top();
+        /* (past REACH, moatK_ival says top) */
+        return or_xor(x, y, in->mnemonic == ZYDIS_MNEMONIC_OR, INT64_MAX);
+    }
     case ZYDIS_MNEMONIC_SHR:
         if (!imm)
             return moatK_top();
@@ -463,7 +498,8 @@ moatK_int64(const AState *st, const ZydisDecodedInstruction *in,
             ops[2].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
             s->type != ZYDIS_OPERAND_TYPE_REGISTER)
             return moatK_top();
-        AVal v = moatK_as_bnd(st->r[moatK_gpr(s->reg.value)]);
+        int  rs = moatK_gpr(s->reg.value);
+        AVal v = rs >= 0 ? moatK_as_bnd(st->r[rs]) : moatK_top();
         int64_t m = ops[2].imm.value.s;
         if (v.k != A_BND || m < 0 || m > 8)
             return moatK_top();

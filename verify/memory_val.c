@@ -463,7 +463,8 @@ moatK_result64(const MS *ms, const AState *st,
         return add_const(ms, dst, -1);
     case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SHL:
     case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_IMUL:
-    case ZYDIS_MNEMONIC_BEXTR:
+    case ZYDIS_MNEMONIC_BEXTR: case ZYDIS_MNEMONIC_OR:
+    case ZYDIS_MNEMONIC_XOR:
         return moatK_int64(st, in, ops);        /* memory_loop.c */
     default:
         return moatK_top();
