@@ -366,9 +366,18 @@ widen(const MFunc *F, uint32_t i)
         return;
     }
     /* movzx stays a zero-extension when made 64-bit; a mov of a register
-     * whose upper half is zero copies a value below 2^32 either way */
+     * whose upper half is zero copies a value below 2^32 either way; an
+     * `and` with a non-negative immediate and `xor`/`sub` of a register
+     * with itself give the same value at either width (same-value) */
+    bool same_value =
+        (s->in.mnemonic == ZYDIS_MNEMONIC_AND &&
+         src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && src->imm.value.s >= 0) ||
+        ((s->in.mnemonic == ZYDIS_MNEMONIC_XOR ||
+          s->in.mnemonic == ZYDIS_MNEMONIC_SUB) &&
+         src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+         src->reg.value == d->reg.value);
     if (s->in.mnemonic == ZYDIS_MNEMONIC_MOVZX ||
-        (s->in.mnemonic == ZYDIS_MNEMONIC_MOV && src_zero))
+        (s->in.mnemonic == ZYDIS_MNEMONIC_MOV && src_zero) || same_value)
         esc = false;
     if (!(s->in.attributes & ZYDIS_ATTRIB_HAS_REX) || s->in.raw.rex.W)
         return;
@@ -382,7 +391,8 @@ widen(const MFunc *F, uint32_t i)
     if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b, s->in.length, &t, to))
         || t.length != s->in.length || to[0].size != 64)
         return;
-    mt_emit(F, esc ? "widen-32-to-64" : "widen-32-to-64:no-address",
+    mt_emit(F, same_value ? "widen-32-to-64:same-value"
+               : esc ? "widen-32-to-64" : "widen-32-to-64:no-address",
             esc ? MT_ESCAPE : MT_NOT_ESCAPE, i, F->code_off + s->off, b,
             s->in.length);
 }
