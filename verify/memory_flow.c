@@ -299,7 +299,17 @@ write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
     } else if (i == 0 && o->size == 8 && flag) {
         st->r[r] = *flag;
     } else if (o->size < 32 && st->r[r].k == A_BND && st->r[r].c <= U32MAX) {
-        st->r[r] = moatK_bnd(U32MAX);   /* low bits changed, high zero */
+        /* the low 8 or 16 bits written, the rest kept: below c's upper
+         * bits plus the most the write puts there (a setcc: 1) */
+        bool    high = o->reg.value == ZYDIS_REGISTER_AH ||
+                       o->reg.value == ZYDIS_REGISTER_BH ||
+                       o->reg.value == ZYDIS_REGISTER_CH ||
+                       o->reg.value == ZYDIS_REGISTER_DH;
+        int64_t mask = o->size == 8 ? 0xff : 0xffff;
+        int64_t put = in->meta.category == ZYDIS_CATEGORY_SETCC ? 1 : mask;
+        st->r[r] = high || o->size > 16
+                       ? moatK_bnd(U32MAX)
+                       : moatK_bnd((st->r[r].c & ~mask) + put);
     } else {
         st->r[r] = moatK_top();
     }
