@@ -284,6 +284,8 @@ moatK_is_int(AVal v)
 }
 AVal  moatK_ival_join(AVal a, AVal b, bool widen, const AState *w);
 void  moatK_refine_eq(AState *st, bool equal);
+/* `test r, r` (FK_ZERO, 64 bits): r is negative (neg) or not. */
+void  moatK_refine_sign(AState *st, bool neg);
 /* The compared register (FK_CMP) is at least min on this edge. */
 void  moatK_refine_lo(AState *st, uint64_t min);
 void  moatK_note_threshold(MS *ms, const ZydisDecodedInstruction *in);

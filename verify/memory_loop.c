@@ -707,6 +707,23 @@ moatK_refine_eq(AState *st, bool equal)
 }
 
 void
+moatK_refine_sign(AState *st, bool neg)
+{
+    AVal *v = &st->r[st->freg];
+
+    if (st->fwidth != 64 || !moatK_is_int(*v))
+        return;
+    if (neg && v->lo >= 0)
+        st->seen = false;       /* never negative: the edge is not taken */
+    else if (neg)
+        *v = moatK_sint(v->lo, v->c < -1 ? v->c : -1);
+    else if (v->c < 0)
+        st->seen = false;
+    else
+        *v = moatK_sint(v->lo > 0 ? v->lo : 0, v->c);
+}
+
+void
 moatK_refine_lo(AState *st, uint64_t min)
 {
     AVal *v = &st->r[st->freg];

@@ -326,6 +326,11 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
     }
     if (st->fk == FK_NONE || st->freg < 0)
         return;
+    if (st->fk == FK_ZERO && (m == ZYDIS_MNEMONIC_JS ||
+                              m == ZYDIS_MNEMONIC_JNS)) {
+        moatK_refine_sign(st, (m == ZYDIS_MNEMONIC_JS) == taken);
+        return;                                 /* memory_loop.c */
+    }
     if (zero_test && ((m == ZYDIS_MNEMONIC_JZ && !taken) ||
                       (m == ZYDIS_MNEMONIC_JNZ && taken))) {
         if (st->r[st->freg].k == A_REFNULL)
@@ -425,6 +430,11 @@ moatK_result64(const MS *ms, const AState *st,
         return moatK_top();
     case ZYDIS_MNEMONIC_MOVZX:
         return moatK_bnd(src->size == 8 ? 0xff : 0xffff);
+    case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD: {
+        int64_t half = src->size >= 8 && src->size <= 32
+                           ? INT64_C(1) << (src->size - 1) : 0;
+        return half ? moatK_sint(-half, half - 1) : moatK_top();
+    }
     case ZYDIS_MNEMONIC_CMOVB: case ZYDIS_MNEMONIC_CMOVBE:
     case ZYDIS_MNEMONIC_CMOVL: case ZYDIS_MNEMONIC_CMOVLE:
     case ZYDIS_MNEMONIC_CMOVNB: case ZYDIS_MNEMONIC_CMOVNBE:
