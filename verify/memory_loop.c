@@ -202,7 +202,7 @@ src32(const AState *st, const ZydisDecodedOperand *o)
                 ? moatK_gpr(o->reg.value) : -1;
     AVal v = r >= 0 ? moatK_as_bnd(st->r[r]) : moatK_top();
     if (v.k == A_LOW32 && v.c <= U32MAX)        /* the low half is all */
-        return moatK_ival(0, v.c);
+        return moatK_ival(v.lo <= v.c ? v.lo : 0, v.c);
     return v.k == A_BND && v.c <= U32MAX ? v : moatK_ival(0, U32MAX);
 }
 
@@ -377,6 +377,20 @@ moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
     case ZYDIS_MNEMONIC_INC: case ZYDIS_MNEMONIC_DEC:
         *out = add32(x, in->mnemonic == ZYDIS_MNEMONIC_INC ? 1 : -1);
         return true;
+    case ZYDIS_MNEMONIC_LEA: {          /* lea disp(%r), %e..: the low half */
+        int rb = s->mem.base != ZYDIS_REGISTER_NONE &&
+                         s->mem.base != ZYDIS_REGISTER_RIP
+                     ? moatK_gpr(s->mem.base) : -1;
+        if (rb < 0 || s->mem.index != ZYDIS_REGISTER_NONE)
+            return false;
+        AVal b = moatK_as_bnd(st->r[rb]);
+        if (b.k == A_LOW32 && b.c <= U32MAX)
+            b = moatK_ival(b.lo <= b.c ? b.lo : 0, b.c);
+        else if (b.k != A_BND || b.c > U32MAX)
+            b = moatK_ival(0, U32MAX);
+        *out = add32(b, (int64_t)(int32_t)s->mem.disp.value);
+        return true;
+    }
     case ZYDIS_MNEMONIC_AND: {
         if (s->type == ZYDIS_OPERAND_TYPE_MEMORY)
             return false;
@@ -728,6 +742,16 @@ moatK_refine_lo(AState *st, uint64_t min)
 {
     AVal *v = &st->r[st->freg];
 
+    if (st->fk == FK_CMP && st->freg >= 0 && st->fwidth == 32 &&
+        min <= (uint64_t)U32MAX && (v->k == A_TOP || v->k == A_LOW32)) {
+        if (v->k == A_TOP)              /* the low half only */
+            *v = (AVal){ A_LOW32, U32MAX, 0 };
+        if ((int64_t)min > v->c)
+            st->seen = false;
+        else if ((int64_t)min > v->lo)
+            v->lo = (int64_t)min;
+        return;
+    }
     if (st->fk != FK_CMP || st->freg < 0 || v->k != A_BND ||
         min > (uint64_t)REACH ||
         (st->fwidth != 64 && (st->fwidth != 32 || v->c > U32MAX)))

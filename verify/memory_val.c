@@ -40,11 +40,14 @@ join(AVal a, AVal b, bool widen, const AState *w)
         a.k = b.k = A_SINT;                     /* signed, both */
     if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_SINT))
         return moatK_ival_join(a, b, widen, w);  /* memory_loop.c */
-    if (a.k == b.k && a.k == A_LOW32) {
+    if (a.k == b.k && a.k == A_LOW32) {     /* low half in [lo, c] */
         int64_t mx = a.c > b.c ? a.c : b.c;
+        int64_t lo = a.lo < b.lo ? a.lo : b.lo;
         if (widen && mx > a.c)
             mx = mx <= U32MAX ? U32MAX : mx;
-        return mx <= U32MAX ? (AVal){ a.k, mx, 0 } : moatK_top();
+        if (widen && lo < a.lo)
+            lo = 0;
+        return mx <= U32MAX ? (AVal){ a.k, mx, lo } : moatK_top();
     }
     return moatK_top();
 }
@@ -271,8 +274,10 @@ bound_val(const AState *st, AVal *v, uint64_t max)
                                 ? v->c : (int64_t)max);
     else if (v->k == A_BND && v->c <= U32MAX)   /* the low half is all */
         *v = moatK_ival(lo, v->c < (int64_t)max ? v->c : (int64_t)max);
-    else if (v->k == A_LOW32)
+    else if (v->k == A_LOW32) {
         v->c = v->c < (int64_t)max ? v->c : (int64_t)max;
+        v->lo = v->lo < v->c ? v->lo : v->c;
+    }
     else
         *v = (AVal){ A_LOW32, (int64_t)max, 0 };   /* the low half only */
 }
