@@ -61,7 +61,9 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
 /* What the flags say, for refining a register on a branch's edges. */
 enum { FK_NONE, FK_CMP /* cmp reg, imm (unsigned) */,
        FK_ZERO /* test reg, reg */, FK_CMPREG /* cmp reg, reg2 */,
-       FK_BIT0 /* test $1, reg8: fa its value */ };
+       FK_BIT0 /* test $1, reg8: fa its value */,
+       FK_RESULT /* ZF of freg's new value (and, or, xor, add, sub, test
+                  * r32, r32: memory_loop.c) */ };
 
 typedef struct AVal {
     uint8_t k;
@@ -284,6 +286,11 @@ moatK_is_int(AVal v)
 }
 AVal  moatK_ival_join(AVal a, AVal b, bool widen, const AState *w);
 void  moatK_refine_eq(AState *st, bool equal);
+/* ZF after in is that of its register destination's new value (32 or
+ * 64 bits), for FK_RESULT; the edge where it is zero or not. */
+bool  moatK_sets_zf(const ZydisDecodedInstruction *in,
+                    const ZydisDecodedOperand *ops);
+void  moatK_refine_zero(AState *st, bool zero);
 /* `test r, r` (FK_ZERO, 64 bits): r is negative (neg) or not. */
 void  moatK_refine_sign(AState *st, bool neg);
 /* The compared register (FK_CMP) is at least min on this edge. */

@@ -720,6 +720,43 @@ moatK_refine_eq(AState *st, bool equal)
         v->lo = k + 1;
 }
 
+bool
+moatK_sets_zf(const ZydisDecodedInstruction *in,
+              const ZydisDecodedOperand *ops)
+{
+    ZydisMnemonic m = in->mnemonic;
+
+    if (ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        (ops[0].size != 32 && ops[0].size != 64))
+        return false;
+    if (m == ZYDIS_MNEMONIC_TEST)       /* test r, r: r's value */
+        return ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+               ops[1].reg.value == ops[0].reg.value;
+    return (m == ZYDIS_MNEMONIC_AND || m == ZYDIS_MNEMONIC_OR ||
+            m == ZYDIS_MNEMONIC_XOR || m == ZYDIS_MNEMONIC_ADD ||
+            m == ZYDIS_MNEMONIC_SUB) &&
+           (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE);
+}
+
+void
+moatK_refine_zero(AState *st, bool zero)
+{
+    AVal *v = &st->r[st->freg];
+
+    /* a 32-bit result is the whole (zero-extended) value; a 64-bit one
+     * is, for an integer interval */
+    if (v->k != A_BND || (st->fwidth == 32 && v->c > U32MAX))
+        return;
+    if (zero && v->lo > 0)
+        st->seen = false;       /* never 0: the edge is not taken */
+    else if (zero)
+        *v = moatK_ival(0, 0);
+    else if (v->c == 0)
+        st->seen = false;       /* always 0 */
+    else if (v->lo == 0)
+        v->lo = 1;
+}
+
 void
 moatK_refine_sign(AState *st, bool neg)
 {

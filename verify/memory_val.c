@@ -246,6 +246,8 @@ moatK_flags(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
                    ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                    ops[1].reg.value == ops[0].reg.value) {
             st->fk = FK_ZERO;
+        } else if (r >= 0 && moatK_sets_zf(in, ops)) {
+            st->fk = FK_RESULT;                 /* memory_loop.c */
         }
         st->freg = (int8_t)r;
         st->fwidth = (uint8_t)ops[0].size;
@@ -331,6 +333,11 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
     }
     if (st->fk == FK_NONE || st->freg < 0)
         return;
+    if (st->fk == FK_RESULT) {
+        if (m == ZYDIS_MNEMONIC_JZ || m == ZYDIS_MNEMONIC_JNZ)
+            moatK_refine_zero(st, (m == ZYDIS_MNEMONIC_JZ) == taken);
+        return;
+    }
     if (st->fk == FK_ZERO && (m == ZYDIS_MNEMONIC_JS ||
                               m == ZYDIS_MNEMONIC_JNS)) {
         moatK_refine_sign(st, (m == ZYDIS_MNEMONIC_JS) == taken);
