@@ -838,9 +838,9 @@ moatK_rip_lea(const MS *ms, const ZydisDecodedInstruction *in)
     const KRel *r = moatK_rels_in(ms->s, ms->at, ms->at + in->length, &n);
     const KObj *o = &ms->c->obj;
 
-    if (n != 1 || in->raw.disp.size != 32 ||
+    if (n != 1 || in->raw.disp.size != 32 || r->type != K_R_PC32 ||
         r->off != ms->at + in->raw.disp.offset)
-        return moatK_top();
+        return moatK_top();             /* (a GOT slot is not the data) */
     const KSym *s = &o->sym[r->sym];
     if (s->shndx == 0 || s->shndx >= o->nsec)
         return moatK_top();
