@@ -569,6 +569,8 @@ fixpoint(MS *ms, const ZydisDecoder *d, Block *b, uint32_t nb,
     return true;
 }
 
+#define NARROW_MAX_BLOCKS 2048u
+
 /* Narrowing (memory_loop.c's loops): widening may have jumped a loop's
  * counter past what its accesses then bound it to (a counter from 0 at
  * 2^32 - 1 where each access cuts it to 2^30); a round that recomputes
@@ -679,7 +681,10 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
     }
     if (proven)
         return;                 /* the check pass would report nothing */
-    AState *fresh = widened ? moatU_calloc(nb, sizeof *fresh) : NULL;
+    /* (a second state per block: not for the largest functions, whose
+     * states are tens of MB; they stay with the widened fixpoint) */
+    AState *fresh = widened && nb <= NARROW_MAX_BLOCKS
+                        ? moatU_calloc(nb, sizeof *fresh) : NULL;
     bool    ok = !fresh || narrow(ms, &d, b, nb, tramp, fresh, work, queued,
                                   &budget);
     moatU_free(fresh);
