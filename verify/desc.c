@@ -160,7 +160,11 @@ moatK_desc_read(const KObj *o, KDesc *d)
     if (!array_fits(o, sec, base + offsetof(MoatDescriptor, globals), v[4],
                     sizeof(MoatDescGlobal)) ||
         !array_fits(o, sec, base + offsetof(MoatDescriptor, tables), v[5],
-                    sizeof(MoatDescLimits)))
+                    sizeof(MoatDescLimits)) ||
+        !array_fits(o, sec, base + offsetof(MoatDescriptor, funcs), v[2],
+                    sizeof(MoatDescFunc)) ||
+        !array_fits(o, sec, base + offsetof(MoatDescriptor, types), v[1],
+                    sizeof(MoatDescType)))
         return false;
     if (!(d->gwritable = moatU_calloc(v[4] ? v[4] : 1, 1)) ||
         !(d->gimport = moatU_calloc(v[4] ? v[4] : 1, 1)) ||

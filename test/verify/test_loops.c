@@ -13,7 +13,8 @@
  * one that returns instead, `bt` with a register bit offset; a
  * descriptor that asks for a smaller
  * heap reservation than the rule assumes; a lookup table's entry made a
- * heap offset of 8 GiB. MOAT_LOOPS_DUMP=DIR writes each patched
+ * heap offset of 8 GiB; a descriptor's function count of 2^32 - 1 (no
+ * allocation by it). MOAT_LOOPS_DUMP=DIR writes each patched
  * object there (to check them with another checker: docs/verify.md).
  */
 #include <setjmp.h>
@@ -26,6 +27,7 @@
 #include <cmocka.h>
 
 #include "abi.h"
+#include "moat.h"
 #include "util.h"
 #include "verify.h"
 
@@ -218,6 +220,49 @@ lut_entry_past_reservation_rejected(void **state)
     free(r);
 }
 
+static size_t biggest;
+
+static void *
+track_alloc(void *ud, void *ptr, size_t size)
+{
+    (void)ud;
+    if (size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (size > biggest)
+        biggest = size;
+    return realloc(ptr, size);
+}
+
+/* The descriptor's nfuncs and ntypes set to 2^32 - 1 (fuzz_verify found
+ * nfuncs, 2026-12-06): the object is rejected without allocating by those
+ * counts (the checker asked for 16 GiB). */
+static void
+huge_function_count_rejected(void **state)
+{
+    (void)state;
+    uint64_t d, dsize, big = UINT32_MAX;
+
+    assert_true(find_symbol(wasm_obj, wasm_len, MOAT_DESC_SYMBOL, &d,
+                            &dsize));
+    uint8_t *b = malloc(wasm_len);
+    assert_non_null(b);
+    memcpy(b, wasm_obj, wasm_len);
+    memcpy(b + d + offsetof(MoatDescriptor, nfuncs), &big, 8);
+    memcpy(b + d + offsetof(MoatDescriptor, ntypes), &big, 8);
+    biggest = 0;
+    moat_set_allocator(track_alloc, NULL);
+    KReport *r = check(b, wasm_len);
+    moat_set_allocator(NULL, NULL);
+    free(b);
+    printf("huge function count: largest allocation %zu bytes (object %zu "
+           "bytes)\n", biggest, wasm_len);
+    assert_true(r->failed[K_MEMORY] > 0);
+    assert_true(biggest <= 64 * wasm_len);
+    free(r);
+}
+
 static void ok_up(void **s) { (void)s; proven("ok_up"); }
 static void ok_after(void **s) { (void)s; proven("ok_after"); }
 static void ok_iv64(void **s) { (void)s; proven("ok_iv64"); }
@@ -271,6 +316,7 @@ main(int argc, char **argv)
         cmocka_unit_test(bad_noret),
         cmocka_unit_test(small_reservation_rejected),
         cmocka_unit_test(lut_entry_past_reservation_rejected),
+        cmocka_unit_test(huge_function_count_rejected),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     moatU_free(wasm_obj);
