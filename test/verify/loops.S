@@ -251,3 +251,73 @@ bad_noret:
     pop     %rbp
     ret
     .size   bad_noret, . - bad_noret
+
+/* integer shapes LLVM bounds indices with: a counter from -N up to 0; a
+ * bin index (lower bounds from compares, 32-bit lea, shr, lzcnt of a
+ * value never 0, add, adc, sub); movsx then a sign test; and + jne, then
+ * tzcnt of the value known not 0; or with a constant; setcc */
+    .globl  ok_arith
+    .type   ok_arith, @function
+ok_arith:
+    mov     $-0x400, %rcx           /* up to 0 by 4 */
+1:  mov     0x1400(%rdi,%rcx,1), %r8d
+    add     $4, %rcx
+    jne     1b
+    cmp     $0xec, %esi             /* above 0xec, below 0xffffed */
+    jbe     2f
+    cmp     $0xffffed, %esi
+    jae     2f
+    lea     0x13(%rsi), %eax
+    shr     $8, %eax                /* [1, 0xffff] */
+    mov     $6, %ecx
+    xor     %r9d, %r9d
+    lzcnt   %eax, %eax              /* [0, 31] (bsr too) */
+    add     %eax, %eax
+    bt      %ecx, %edx
+    adc     $0x3e, %r9d
+    sub     %eax, %r9d              /* [0, 63] */
+    mov     0x1000(%rdi,%r9,4), %r8d
+2:  movsbq  (%rdi), %rax
+    test    %rax, %rax
+    js      3f
+    movzbl  0x1000(%rdi,%rax,1), %r8d
+3:  mov     %esi, %eax
+    and     %edx, %eax
+    je      4f
+    tzcnt   %eax, %eax
+    mov     0x1000(%rdi,%rax,4), %r8d
+4:  movzbl  %sil, %eax
+    or      $0x100, %eax
+    mov     0x1000(%rdi,%rax,4), %r8d
+    xor     %eax, %eax
+    cmp     %edx, %esi
+    setb    %al
+    mov     0x1000(%rdi,%rax,8), %r8
+    pop     %rbp
+    ret
+    .size   ok_arith, . - ok_arith
+
+/* the counter from below the heap: -0x2000 + 0x1000 is in the context
+ * area */
+    .globl  bad_sint
+    .type   bad_sint, @function
+bad_sint:
+    mov     $-0x2000, %rcx
+1:  mov     0x1000(%rdi,%rcx,1), %r8d
+    add     $4, %rcx
+    jne     1b
+    pop     %rbp
+    ret
+    .size   bad_sint, . - bad_sint
+
+/* tzcnt of a value that may be 0 (no jne): a bsf leaves it undefined */
+    .globl  bad_tzcnt
+    .type   bad_tzcnt, @function
+bad_tzcnt:
+    mov     %esi, %eax
+    and     %edx, %eax
+    tzcnt   %eax, %eax
+    mov     0x1000(%rdi,%rax,4), %r8d
+    pop     %rbp
+    ret
+    .size   bad_tzcnt, . - bad_tzcnt

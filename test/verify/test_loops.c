@@ -5,12 +5,14 @@
  * before its trap call; nops after), is proven (ok_*) or rejected by the
  * memory rule in that function (bad_*): a walk up to a register bound, a
  * 64-bit induction variable, scaled indices, nested loops, a call of a
- * function that never returns (nothing falls through it); and the
+ * function that never returns (nothing falls through it), the integer
+ * shapes of ok_arith; and the
  * mutants the rule must keep rejecting: a stride past the guard, no
  * access on one path around the loop, a walk down with no lower bound,
  * the loop's access a prefetch, a 64-bit index with no bound, a scaled
  * index with its `and` dropped or its cmov min made a max, the call of
- * one that returns instead, `bt` with a register bit offset; a
+ * one that returns instead, a counter from below the heap, tzcnt of a
+ * value that may be 0, `bt` with a register bit offset; a
  * descriptor that asks for a smaller
  * heap reservation than the rule assumes; a lookup table's entry made a
  * heap offset of 8 GiB; a descriptor's function count of 2^32 - 1 (no
@@ -277,6 +279,9 @@ static void bad_scaled(void **s) { (void)s; rejected("bad_scaled"); }
 static void bad_bt(void **s) { (void)s; rejected("bad_bt"); }
 static void bad_cmov(void **s) { (void)s; rejected("bad_cmov"); }
 static void ok_noret(void **s) { (void)s; proven("ok_noret"); }
+static void ok_arith(void **s) { (void)s; proven("ok_arith"); }
+static void bad_sint(void **s) { (void)s; rejected("bad_sint"); }
+static void bad_tzcnt(void **s) { (void)s; rejected("bad_tzcnt"); }
 static void bad_noret(void **s) { (void)s; rejected("bad_noret"); }
 
 int
@@ -314,6 +319,9 @@ main(int argc, char **argv)
         cmocka_unit_test(bad_cmov),
         cmocka_unit_test(ok_noret),
         cmocka_unit_test(bad_noret),
+        cmocka_unit_test(ok_arith),
+        cmocka_unit_test(bad_sint),
+        cmocka_unit_test(bad_tzcnt),
         cmocka_unit_test(small_reservation_rejected),
         cmocka_unit_test(lut_entry_past_reservation_rejected),
         cmocka_unit_test(huge_function_count_rejected),
