@@ -2,9 +2,12 @@
  * to verify/): abstract values and states. memory_val.c has the values,
  * joins and what instructions compute; memory_slot.c the frame slots;
  * memory.c the allowed access shapes; memory_area.c results areas and
- * args pointers; memory_flow.c the dataflow over a function's blocks.
- * The indirect-call (memory_call.c) and stack (memory_stack.c) rules are
- * checked on the same dataflow.
+ * args pointers; memory_flow.c the dataflow over a function's blocks;
+ * memory_loop.c the loops (intervals, the refinement an access gives,
+ * pairs, counted loops); memory_int.c integer intervals and lookup
+ * tables; memory_noret.c calls that never return. The indirect-call
+ * (memory_call.c) and stack (memory_stack.c) rules are checked on the
+ * same dataflow.
  */
 #ifndef MOAT_VERIFY_MEMORY_H
 #define MOAT_VERIFY_MEMORY_H
@@ -44,7 +47,7 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
        A_BOOL,      /* a byte whose bit 0 set means facts c hold */
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
        A_RODATA,    /* read-only data: section c, offset lo (a lookup
-                     * table's `lea T(%rip)`, memory_loop.c) */
+                     * table's `lea T(%rip)`, memory_int.c) */
        A_SINT,      /* a 64-bit integer in [lo, c], lo < 0 (a counter up
                      * to 0: `mov $-N, %rcx`; memory_loop.c) */
        A_NKINDS };
@@ -311,7 +314,7 @@ void  moatK_pair_write(AState *st, const ZydisDecodedInstruction *in,
 bool  moatK_pair_merge(AState *to, const AState *in, bool widen);
 
 /* The interval a 32-bit write of in gives its first operand, when it
- * is an integer shape memory_loop.c follows. */
+ * is an integer shape memory_int.c follows. */
 bool  moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
                   const ZydisDecodedOperand *ops, AVal *out);
 AVal  moatK_int64(const AState *st, const ZydisDecodedInstruction *in,
@@ -325,9 +328,7 @@ const KFunc *moatK_direct_callee(const KCheck *c, const KSec *s, uint32_t sec,
 bool  moatK_call_noreturn(KCheck *c, const KSec *s, uint32_t sec,
                           uint64_t off, const ZydisDecodedInstruction *in);
 
-/* memory.c: checks one memory operand in the state before it. */
-bool  moatK_heap_ok(const MS *ms, const Addr *a, int64_t size);
-/* memory_loop.c: `lea T(%rip)` into read-only data (its relocation), and
+/* memory_int.c: `lea T(%rip)` into read-only data (its relocation), and
  * reads of T[index * scale + disp] within that section. */
 AVal  moatK_rip_lea(const MS *ms, const ZydisDecodedInstruction *in);
 bool  moatK_rodata_ok(const MS *ms, const Addr *a, int64_t size, bool write);
@@ -337,7 +338,12 @@ bool  moatK_rodata_ok(const MS *ms, const Addr *a, int64_t size, bool write);
 bool  moatK_rodata_load(const MS *ms, const AState *st,
                         const ZydisDecodedInstruction *in,
                         const ZydisDecodedOperand *ops, AVal *out);
+
+/* memory.c: the heap shape of an address (its kinds) and its bounds
+ * within the reservation; checks one memory operand in the state before
+ * it. */
 bool  moatK_heap_shape(const MS *ms, const Addr *a);
+bool  moatK_heap_ok(const MS *ms, const Addr *a, int64_t size);
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,
                          const ZydisDecodedInstruction *in,
                          const ZydisDecodedOperand *o);

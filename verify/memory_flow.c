@@ -282,7 +282,7 @@ write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
     AVal tab;
     if (i == 0 && o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN &&
         moatK_rodata_load(ms, st, in, ops, &tab)) {
-        st->r[r] = tab;                 /* memory_loop.c: a lookup table */
+        st->r[r] = tab;                 /* memory_int.c: a lookup table */
     } else if (i == 0 && o->size == 64 &&
         o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
         st->r[r] = moatK_result64(ms, st, in, ops);

@@ -459,7 +459,7 @@ moatK_result64(const MS *ms, const AState *st,
         if (in->address_width != 64)    /* the sum is cut to 32 bits */
             return moatK_bnd(U32MAX);
         if (src->mem.base == ZYDIS_REGISTER_RIP)
-            return moatK_rip_lea(ms, in);       /* memory_loop.c */
+            return moatK_rip_lea(ms, in);       /* memory_int.c */
         AVal v = a.has_b ? a.b : moatK_bnd(0);
         if (a.has_i && a.scale > 1) {   /* an integer, scaled */
             AVal i = moatK_as_bnd(a.i);
@@ -487,7 +487,7 @@ moatK_result64(const MS *ms, const AState *st,
     case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_IMUL:
     case ZYDIS_MNEMONIC_BEXTR: case ZYDIS_MNEMONIC_OR:
     case ZYDIS_MNEMONIC_XOR:
-        return moatK_int64(st, in, ops);        /* memory_loop.c */
+        return moatK_int64(st, in, ops);        /* memory_int.c */
     default:
         return moatK_top();
     }
