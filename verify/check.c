@@ -177,9 +177,9 @@ moatK_verify(const uint8_t *bytes, size_t len, KReport *rep)
         }
         c.trust = moatU_calloc(c.obj.nfn + 1, 1);
         c.ends = moatU_calloc(c.obj.nfn + 1, sizeof *c.ends);
+        c.noret = moatU_calloc(c.obj.nfn + 1, 1);   /* NULL: none known */
         moatK_ends_init(&c);
-        if (!alloc_tables(&c) || !c.trust || !c.ends ||
-            (rep->check_memory && !moatK_noret_prepass(&c))) {
+        if (!alloc_tables(&c) || !c.trust || !c.ends || !c.noret) {
             moatK_violation(&c, K_OBJECT, 0, "out of memory");
         } else {
             for (uint32_t i = 0; i < c.obj.nfn; i++) {

@@ -146,12 +146,25 @@ moatK_desc_read(const KObj *o, KDesc *d)
     MoatLayoutIn in = { (uint32_t)v[3], (uint32_t)v[1], (uint32_t)v[4],
                         (uint32_t)v[5], (uint32_t)v[2] };
     d->flags = v[0];
+    /* the reservation behind each memory's base (the runtime maps what
+     * the descriptor asks): the memory rule's heap shapes need 6 GiB */
+    uint64_t res, guard;
+    if (!u64_at(o, sec, base + offsetof(MoatDescriptor, heap_reserve),
+                &res) ||
+        !u64_at(o, sec, base + offsetof(MoatDescriptor, heap_guard),
+                &guard))
+        return false;
+    d->heap_room = res > UINT64_MAX - guard ? UINT64_MAX : res + guard;
     /* counts from the file: a damaged one must not make the checker
      * allocate gigabytes (found by fuzz_verify) */
     if (!array_fits(o, sec, base + offsetof(MoatDescriptor, globals), v[4],
                     sizeof(MoatDescGlobal)) ||
         !array_fits(o, sec, base + offsetof(MoatDescriptor, tables), v[5],
-                    sizeof(MoatDescLimits)))
+                    sizeof(MoatDescLimits)) ||
+        !array_fits(o, sec, base + offsetof(MoatDescriptor, funcs), v[2],
+                    sizeof(MoatDescFunc)) ||
+        !array_fits(o, sec, base + offsetof(MoatDescriptor, types), v[1],
+                    sizeof(MoatDescType)))
         return false;
     if (!(d->gwritable = moatU_calloc(v[4] ? v[4] : 1, 1)) ||
         !(d->gimport = moatU_calloc(v[4] ? v[4] : 1, 1)) ||

@@ -33,8 +33,14 @@
 Addr
 moatK_addr_of(const AState *st, const ZydisDecodedOperand *o)
 {
-    Addr a = { .scale = o->mem.scale, .disp = o->mem.disp.value };
+    Addr a = { .scale = o->mem.scale, .disp = o->mem.disp.value,
+               .sum = INT64_MAX };
 
+    if (o->mem.base != ZYDIS_REGISTER_NONE && o->mem.index !=
+        ZYDIS_REGISTER_NONE)
+        a.sum = moatK_pair_bound(st, moatK_gpr(o->mem.base),
+                                 moatK_gpr(o->mem.index),
+                                 o->mem.scale ? o->mem.scale : 1);
     if (o->mem.base != ZYDIS_REGISTER_NONE) {
         a.has_b = true;
         int r = moatK_gpr(o->mem.base);
@@ -48,32 +54,65 @@ moatK_addr_of(const AState *st, const ZydisDecodedOperand *o)
     return a;
 }
 
-/* Heap shapes: heap base + bounded (+ bounded) + disp within REACH. */
-static bool
-heap_ok(const MS *ms, const Addr *a, int64_t size)
+/* heap base or heap pointer + integer * scale, or heap base + heap
+ * pointer (no bounds looked at). */
+bool
+moatK_heap_shape(const MS *ms, const Addr *a)
 {
-    int64_t sum = a->disp;
+    int  nbase = 0;
+    AVal parts[2] = { a->b, a->i };
+    bool has[2] = { a->has_b, a->has_i };
+
+    /* a memory, with the reservation the bounds assume (the runtime maps
+     * what the descriptor asks for) */
+    if (ms->d->nmems == 0 || ms->d->heap_room < (uint64_t)REACH)
+        return false;
+    for (int k = 0; k < 2; k++) {
+        bool scaled = k == 1 && a->scale > 1;
+        if (!has[k])
+            continue;
+        AVal v = moatK_as_bnd(parts[k]);
+        if ((moatK_is_heap_base(ms, v) || v.k == A_HEAPPTR) && !scaled)
+            nbase++;
+        else if (!moatK_is_int(v))
+            return false;
+    }
+    return nbase == 1;
+}
+
+/* Heap shapes: heap base + offsets in intervals (a heap pointer heap +
+ * [lo, c], an integer [lo, c] times the scale) + disp, from heap + 0 to
+ * within REACH (memory_loop.c has the intervals). */
+bool
+moatK_heap_ok(const MS *ms, const Addr *a, int64_t size)
+{
+    int64_t lo = a->disp, hi = a->disp;
     int     nbase = 0;
     AVal    parts[2] = { a->b, a->i };
     bool    has[2] = { a->has_b, a->has_i };
 
-    if (a->disp < 0 || (a->has_i && a->scale != 1))
+    if (!moatK_heap_shape(ms, a))
         return false;
     for (int k = 0; k < 2; k++) {
+        int64_t s = k == 1 && a->scale ? a->scale : 1;
         if (!has[k])
             continue;
         parts[k] = moatK_as_bnd(parts[k]);
-        if (moatK_is_heap_base(ms, parts[k]))
+        if (moatK_is_heap_base(ms, parts[k]) && s == 1)
             nbase++;
-        else if (parts[k].k == A_HEAPPTR) {
+        else if (parts[k].k == A_HEAPPTR && s == 1) {
             nbase++;
-            sum += parts[k].c;
-        } else if (parts[k].k == A_BND)
-            sum += parts[k].c;
-        else
+            lo += parts[k].lo;
+            hi += parts[k].c;
+        } else if (moatK_is_int(parts[k])) {
+            lo += parts[k].lo * s;      /* |c|, |lo| <= REACH, s <= 8 */
+            hi += parts[k].c * s;
+        } else
             return false;
     }
-    return nbase == 1 && sum + size <= REACH;
+    if (a->sum != INT64_MAX && a->sum + a->disp < hi)
+        hi = a->sum + a->disp;          /* a pair bounds the sum */
+    return nbase == 1 && lo >= 0 && hi + size <= REACH;
 }
 
 static bool
@@ -221,7 +260,7 @@ static const char *const kind_name[] = {
     "refctx", "importctx",
     "codehint", "ctxtypeid", "importcode", "trampcode", "tablesize",
     "<tablesize", "low32<tablesize", "area", "frame~", "flag", "!flag",
-    "rodata"
+    "rodata", "int"
 };
 _Static_assert(sizeof kind_name / sizeof kind_name[0] == A_NKINDS,
                "a name for every abstract value's kind");
@@ -264,6 +303,16 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
                     ZydisMnemonicGetString(in->mnemonic));
         return;
     }
+    if (in->meta.category == ZYDIS_CATEGORY_BITBYTE && o->id == 0 &&
+        in->operand_count_visible > 1 &&
+        o[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {     /* o is ops[0] */
+        /* bt, bts, btr, btc with a register bit offset address the byte
+         * at operand + offset / 8 (signed, to +-256 MiB), not the operand */
+        moatK_mfail(ms, off, "%s: a bit string instruction with a register "
+                    "offset reaches past its operand",
+                    ZydisMnemonicGetString(in->mnemonic));
+        return;
+    }
     if (o->mem.type != ZYDIS_MEMOP_TYPE_MEM) {
         moatK_mfail(ms, off, "%s: gather, scatter or other memory form",
                     ZydisMnemonicGetString(in->mnemonic));
@@ -289,7 +338,7 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
     if (a.has_b && !a.has_i && a.b.k == A_VALS &&
         a.disp >= 0 && (uint64_t)(a.disp + size) <= ms->vals)
         return;
-    if (heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
+    if (moatK_heap_ok(ms, &a, size) || ctx_ok(ms, &a, size, write) ||
         moatK_area_ok(&a, size) || moatK_frames_ok(st, &a, size, write) ||
         frame_ok(st, &a, size, write, ms->args, ms->own_stack) ||
         fixed_ok(ms, off, in, &a, size, write) ||
@@ -298,6 +347,10 @@ moatK_check_access(MS *ms, const AState *st, uint64_t off,
         return;
     char what[160];
     describe(what, sizeof what, in, &a, write, size);
-    moatK_mfail(ms, off, "%s: not proven (not heap, context area, frame or "
-                "a fixed place)", what);
+    if (ms->d->nmems && ms->d->heap_room < (uint64_t)REACH)
+        moatK_mfail(ms, off, "%s: not proven (the descriptor's heap "
+                    "reservation and guard are below 6 GiB)", what);
+    else
+        moatK_mfail(ms, off, "%s: not proven (not heap, context area, "
+                    "frame or a fixed place)", what);
 }

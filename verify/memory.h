@@ -2,9 +2,12 @@
  * to verify/): abstract values and states. memory_val.c has the values,
  * joins and what instructions compute; memory_slot.c the frame slots;
  * memory.c the allowed access shapes; memory_area.c results areas and
- * args pointers; memory_flow.c the dataflow over a function's blocks.
- * The indirect-call (memory_call.c) and stack (memory_stack.c) rules are
- * checked on the same dataflow.
+ * args pointers; memory_flow.c the dataflow over a function's blocks;
+ * memory_loop.c the loops (intervals, the refinement an access gives,
+ * pairs, counted loops); memory_int.c integer intervals and lookup
+ * tables; memory_noret.c calls that never return. The indirect-call
+ * (memory_call.c) and stack (memory_stack.c) rules are checked on the
+ * same dataflow.
  */
 #ifndef MOAT_VERIFY_MEMORY_H
 #define MOAT_VERIFY_MEMORY_H
@@ -43,8 +46,10 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
                      * + c - AState.sp_slack and entry sp + c */
        A_BOOL,      /* a byte whose bit 0 set means facts c hold */
        A_NBOOL,     /* a byte whose bit 0 clear means facts c hold */
-       A_RODATA,    /* an address in read-only data: c = section << 32 |
-                     * offset (memory_rodata.c) */
+       A_RODATA,    /* read-only data: section c, offset lo (a lookup
+                     * table's `lea T(%rip)`, memory_int.c) */
+       A_SINT,      /* a 64-bit integer in [lo, c], lo < 0 (a counter up
+                     * to 0: `mov $-N, %rcx`; memory_loop.c) */
        A_NKINDS };
 
 /* A_REFNULL, A_REF, A_RCODE, A_RTYPE, A_RCTX: c = id | REF_TYPED once an equal
@@ -62,15 +67,21 @@ enum { A_TOP, A_CTX, A_BND, A_FRAME, A_STKLIM, A_MEMPTR, A_HEAPB, A_EPOCH,
 /* What the flags say, for refining a register on a branch's edges. */
 enum { FK_NONE, FK_CMP /* cmp reg, imm (unsigned) */,
        FK_ZERO /* test reg, reg */, FK_CMPREG /* cmp reg, reg2 */,
-       FK_BIT0 /* test $1, reg8: fa its value */ };
+       FK_BIT0 /* test $1, reg8: fa its value */,
+       FK_RESULT /* ZF of freg's new value (and, or, xor, add, sub, test
+                  * r32, r32: memory_loop.c) */ };
 
 typedef struct AVal {
     uint8_t k;
     int64_t c;      /* BND, HEAPPTR: bound; FRAME: offset; ENTRY: reg */
+    int64_t lo;     /* BND (>= 0), HEAPPTR (may be < 0): the lowest value
+                     * (heap offset); 0 for every other kind */
 } AVal;
 
 #define NSLOTS    128u
 #define NTMAP     8
+#define NPAIR     4
+#define NTHR      16
 #define U32MAX    INT64_C(0xffffffff)
 #define RED_ZONE  128
 /* Frames: every access and sp itself within a page below the entry sp.
@@ -96,6 +107,13 @@ typedef struct AState {
     int64_t  sp_slack;      /* rsp A_FRAMES: how much lower it may be */
     uint64_t fimm;
     uint8_t  nchange;       /* block inputs: times merged with a change */
+    /* sums (memory_loop.c): heap offset of r[pa] + r[pb] * ps <= pc */
+    uint8_t  npair;
+    int8_t   pa[NPAIR], pb[NPAIR];
+    uint8_t  ps[NPAIR];
+    int64_t  pc[NPAIR];
+    const int64_t *thr;     /* the function's widening thresholds (MS) */
+    uint8_t  nthr;
     uint8_t  ntm;           /* funcref id -> the type compared with */
     int64_t  tm_id[NTMAP];
     int64_t  tm_type[NTMAP];
@@ -115,9 +133,12 @@ typedef struct MS {
     uint64_t       args;        /* bytes of stack arguments it may read */
     uint64_t       own_stack;   /* ... and write (its own, exactly) */
     bool           failed;
+    bool           dry;         /* a check pass that only sets failed */
     bool           tramp;       /* analysed as a trampoline */
     uint64_t       at;          /* the instruction being followed */
     const struct AState *dbg;   /* MOAT_VERIFY_DEBUG: the state */
+    int64_t        thr[NTHR];   /* compare constants (memory_loop.c) */
+    uint8_t        nthr;
 } MS;
 
 /* The address [b + i * scale + disp] of operand o as abstract values. */
@@ -126,19 +147,21 @@ typedef struct Addr {
     bool    has_b, has_i;
     uint8_t scale;
     int64_t disp;
+    int64_t sum;    /* b + i * scale is at most this (a pair's bound, of
+                     * memory_loop.c), or INT64_MAX */
 } Addr;
 
 
 static inline AVal
 moatK_top(void)
 {
-    return (AVal){ A_TOP, 0 };
+    return (AVal){ A_TOP, 0, 0 };
 }
 
 static inline bool
 moatK_same(AVal a, AVal b)
 {
-    return a.k == b.k && a.c == b.c;
+    return a.k == b.k && a.c == b.c && a.lo == b.lo;
 }
 
 /* Values the indirect-call rule names (a table's size, an index below
@@ -149,7 +172,7 @@ moatK_as_bnd(AVal v)
 {
     if (v.k == A_TSIZE || v.k == A_TIDX || v.k == A_RTYPE ||
         v.k == A_TYPEID)
-        return (AVal){ A_BND, INT64_C(0xffffffff) };
+        return (AVal){ A_BND, INT64_C(0xffffffff), 0 };
     return v;
 }
 
@@ -261,14 +284,66 @@ bool  moatK_frames_ok(const AState *st, const Addr *a, int64_t size,
 /* The highest sp may be (A_FRAME or A_FRAMES), false if unknown. */
 bool  moatK_sp_high(const AState *st, int64_t *c);
 
-/* memory_rodata.c: `lea T(%rip)` of read-only data (A_RODATA), or top;
- * whether a read through such a pointer stays in its section. */
-AVal  moatK_rodata_lea(const MS *ms, uint64_t off,
-                       const ZydisDecodedInstruction *in);
+/* memory_loop.c: intervals of heap offsets and integers (the loops
+ * that walk a heap pointer or a 64-bit induction variable). */
+#define HEAP_LO_MIN (-(INT64_C(1) << 32))  /* HEAPPTR: lowest lo kept */
+AVal  moatK_heapptr(int64_t lo, int64_t hi);
+AVal  moatK_ival(int64_t lo, int64_t hi);
+/* [lo, hi] signed: A_BND when lo >= 0, else A_SINT (down to -2^32) */
+AVal  moatK_sint(int64_t lo, int64_t hi);
+static inline bool
+moatK_is_int(AVal v)
+{
+    return v.k == A_BND || v.k == A_SINT;
+}
+AVal  moatK_ival_join(AVal a, AVal b, bool widen, const AState *w);
+void  moatK_refine_eq(AState *st, bool equal);
+/* ZF after in is that of its register destination's new value (32 or
+ * 64 bits), for FK_RESULT; the edge where it is zero or not. */
+bool  moatK_sets_zf(const ZydisDecodedInstruction *in,
+                    const ZydisDecodedOperand *ops);
+void  moatK_refine_zero(AState *st, bool zero);
+/* `test r, r` (FK_ZERO, 64 bits): r is negative (neg) or not. */
+void  moatK_refine_sign(AState *st, bool neg);
+/* The compared register (FK_CMP) is at least min on this edge. */
+void  moatK_refine_lo(AState *st, uint64_t min);
+void  moatK_note_threshold(MS *ms, const ZydisDecodedInstruction *in);
+/* st after a faulting access through operand o that did not fault: the
+ * heap offset it reached is below 2^32 (the memory's size). */
+void  moatK_access_refine(const MS *ms, AState *st,
+                          const ZydisDecodedInstruction *in,
+                          const ZydisDecodedOperand *o);
+
+/* Pairs: the bound of r[a] + r[b] * s (INT64_MAX: none); registers an
+ * instruction writes move or drop their pairs (before its effects); a
+ * call drops them all; block joins keep the larger bound. */
+int64_t moatK_pair_bound(const AState *st, int a, int b, int s);
+void  moatK_pair_write(AState *st, const ZydisDecodedInstruction *in,
+                       const ZydisDecodedOperand *ops);
+bool  moatK_pair_merge(AState *to, const AState *in, bool widen);
+
+/* The interval a 32-bit write of in gives its first operand, when it
+ * is an integer shape memory_int.c follows. */
+bool  moatK_int32(const AState *st, const ZydisDecodedInstruction *in,
+                  const ZydisDecodedOperand *ops, AVal *out);
+AVal  moatK_int64(const AState *st, const ZydisDecodedInstruction *in,
+                  const ZydisDecodedOperand *ops);
+
+/* memory_noret.c: the function a direct call or jump reaches, and
+ * whether a call is of a helper or function that never returns. */
+const KFunc *moatK_direct_callee(const KCheck *c, const KSec *s, uint32_t sec,
+                                 uint64_t off,
+                                 const ZydisDecodedInstruction *in);
+bool  moatK_call_noreturn(KCheck *c, const KSec *s, uint32_t sec,
+                          uint64_t off, const ZydisDecodedInstruction *in);
+
+/* memory_int.c: `lea T(%rip)` into read-only data (its relocation), and
+ * reads of T[index * scale + disp] within that section. */
+AVal  moatK_rip_lea(const MS *ms, const ZydisDecodedInstruction *in);
 bool  moatK_rodata_ok(const MS *ms, const Addr *a, int64_t size, bool write);
-/* A load (mov, movzx, movsx, movsxd) into a 32- or 64-bit register from
- * read-only data proven in its section, no relocation on the bytes: the
- * largest value of the entries it may read (*out); false: not one. */
+/* A load (mov, movzx, movsx) into ops[0] from such a table: the interval
+ * of the entries it may read; false when not one (or too many entries, a
+ * relocation over one, a negative value made 64-bit). */
 bool  moatK_rodata_load(const MS *ms, const AState *st,
                         const ZydisDecodedInstruction *in,
                         const ZydisDecodedOperand *ops, AVal *out);
@@ -281,7 +356,11 @@ AVal  moatK_cmov(const MS *ms, const AState *st,
                  const ZydisDecodedInstruction *in,
                  const ZydisDecodedOperand *ops);
 
-/* memory.c: checks one memory operand in the state before it. */
+/* memory.c: the heap shape of an address (its kinds) and its bounds
+ * within the reservation; checks one memory operand in the state before
+ * it. */
+bool  moatK_heap_shape(const MS *ms, const Addr *a);
+bool  moatK_heap_ok(const MS *ms, const Addr *a, int64_t size);
 void  moatK_check_access(MS *ms, const AState *st, uint64_t off,
                          const ZydisDecodedInstruction *in,
                          const ZydisDecodedOperand *o);

@@ -24,12 +24,12 @@ moatK_area_entry(const MS *ms, AState *st)
         return;
     const KArea *a = &ms->d->tarea[t];
     if (a->res_reg >= 0)
-        st->r[a->res_reg] = (AVal){ A_AREA, (int64_t)a->res_size };
+        st->r[a->res_reg] = (AVal){ A_AREA, (int64_t)a->res_size, 0 };
     if (a->res_reg == K_AREA_STACK)     /* above the return address */
         moatK_slot_put(st, 8 + (int64_t)a->res_stack,
-                       (AVal){ A_AREA, (int64_t)a->res_size }, 8, -1);
+                       (AVal){ A_AREA, (int64_t)a->res_size, 0 }, 8, -1);
     if (a->args_reg >= 0)
-        st->r[a->args_reg] = (AVal){ A_AREA, (int64_t)a->args_size };
+        st->r[a->args_reg] = (AVal){ A_AREA, (int64_t)a->args_size, 0 };
 }
 
 bool

@@ -58,10 +58,10 @@ moatK_ref_join(AVal a, AVal b)
      * never typed: it stays a valid funcref to read, not to call) */
     int64_t c = ((a.c ^ b.c) & ~REF_TYPED) == 0 ? a.c & b.c : 0;
     if (a.k == b.k)
-        return (AVal){ a.k, c };
+        return (AVal){ a.k, c, 0 };
     if ((a.k == A_REF && b.k == A_REFNULL) ||
         (a.k == A_REFNULL && b.k == A_REF))
-        return (AVal){ A_REFNULL, c };
+        return (AVal){ A_REFNULL, c, 0 };
     return moatK_top();
 }
 
@@ -70,7 +70,7 @@ moatK_ref_loaded(const MS *ms)
 {
     int64_t id = load_id(ms);
 
-    return id ? (AVal){ A_REFNULL, id } : moatK_top();
+    return id ? (AVal){ A_REFNULL, id, 0 } : moatK_top();
 }
 
 /* Register r was just loaded: when with an id, every older value that
@@ -105,14 +105,14 @@ moatK_load32_kind(const MS *ms, const Addr *a)
     if (!a->has_b || a->has_i)
         return moatK_top();
     if (a->b.k == A_TABLE && a->disp == (int64_t)offsetof(MoatTable, size))
-        return (AVal){ A_TSIZE, a->b.c };
+        return (AVal){ A_TSIZE, a->b.c, 0 };
     if (a->b.k == A_REF &&
         a->disp == (int64_t)offsetof(MoatFuncRef, type_id))
-        return (AVal){ A_RTYPE, a->b.c };
+        return (AVal){ A_RTYPE, a->b.c, 0 };
     int64_t t = a->disp - d->layout.type_ids;
     if (a->b.k == A_CTX && t >= 0 && t % 4 == 0 &&
         (uint64_t)t / 4 < d->ntypes)
-        return (AVal){ A_TYPEID, t / 4 };
+        return (AVal){ A_TYPEID, t / 4, 0 };
     return moatK_top();
 }
 
@@ -123,21 +123,21 @@ moatK_load_code(const MS *ms, const Addr *a)
     const KDesc *d = ms->d;
 
     if (a->has_b && a->b.k == A_CODES)
-        return load_id(ms) ? (AVal){ A_HINT, load_id(ms) } : moatK_top();
+        return load_id(ms) ? (AVal){ A_HINT, load_id(ms), 0 } : moatK_top();
     if (!a->has_b || a->has_i)
         return moatK_top();
     if (a->b.k == A_REF && a->disp == (int64_t)offsetof(MoatFuncRef, code))
-        return (AVal){ A_RCODE, a->b.c };
+        return (AVal){ A_RCODE, a->b.c, 0 };
     if (a->b.k == A_REF && a->disp == (int64_t)offsetof(MoatFuncRef, ctx))
-        return (AVal){ A_RCTX, a->b.c };
+        return (AVal){ A_RCTX, a->b.c, 0 };
     int64_t i = a->disp - d->layout.imports;
     int64_t n = (int64_t)sizeof(MoatImportFunc);
     if (a->b.k != A_CTX || i < 0 || a->disp >= -(int64_t)MOAT_CTX_HEADER)
         return moatK_top();                     /* above: the header */
     if (i % n == (int64_t)offsetof(MoatImportFunc, code))
-        return (AVal){ A_IMPCODE, i / n };
+        return (AVal){ A_IMPCODE, i / n, 0 };
     if (i % n == (int64_t)offsetof(MoatImportFunc, ctx))
-        return (AVal){ A_IMPCTX, i / n };
+        return (AVal){ A_IMPCTX, i / n, 0 };
     return moatK_top();
 }
 
@@ -184,10 +184,10 @@ moatK_facts_hold(AState *st, int64_t c)
     if (h && y) {                       /* hint h is funcref y's code */
         for (int k = 0; k < 16; k++)
             if (st->r[k].k == A_HINT && st->r[k].c == h)
-                st->r[k] = (AVal){ A_RCODE, y };
+                st->r[k] = (AVal){ A_RCODE, y, 0 };
         for (uint32_t i = 0; i < st->nslot; i++)
             if (st->sval[i].k == A_HINT && st->sval[i].c == h)
-                st->sval[i] = (AVal){ A_RCODE, y };
+                st->sval[i] = (AVal){ A_RCODE, y, 0 };
     }
     if (c & ID_MASK)
         mark_typed(st, c & ID_MASK);
@@ -211,11 +211,11 @@ below_size(AState *st, int r, AVal v, unsigned width)
     AVal *x = &st->r[r];
     bool  whole = width == 64 || (x->k == A_BND && x->c <= U32MAX) ||
                   x->k == A_TIDX;
-    AVal  n = { whole ? A_TIDX : A_TLOW, v.c };
+    AVal  n = { whole ? A_TIDX : A_TLOW, v.c, 0 };
     *x = n;
     for (uint32_t i = 0; i < st->nslot; i++)
         if (st->seq[i] == r)
-            st->sval[i] = st->ssize[i] == 4 ? (AVal){ A_TIDX, v.c } : n;
+            st->sval[i] = st->ssize[i] == 4 ? (AVal){ A_TIDX, v.c, 0 } : n;
 }
 
 void
@@ -268,7 +268,7 @@ moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
         if (!f)
             return false;
         *out = (AVal){ in->mnemonic == ZYDIS_MNEMONIC_SETZ ? A_BOOL : A_NBOOL,
-                       f };
+                       f, 0 };
         return true;
     case ZYDIS_MNEMONIC_MOV:
         *out = b;
@@ -276,7 +276,7 @@ moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
     case ZYDIS_MNEMONIC_AND:            /* bit 0 set: both were */
         if (a.k != A_BOOL || b.k != A_BOOL)
             return false;
-        *out = (AVal){ A_BOOL, a.c | b.c };
+        *out = (AVal){ A_BOOL, a.c | b.c, 0 };
         for (int s = 0; s < 3; s++) {   /* a field set in both: a's */
             int64_t m = ID_MASK << (s * ID_BITS);
             if ((a.c & m) && (b.c & m))
@@ -291,7 +291,7 @@ moatK_bool_op(const AState *st, const ZydisDecodedInstruction *in,
         if (!is_flag(a) || ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
             !(ops[1].imm.value.u & 1))
             return false;
-        *out = (AVal){ a.k == A_BOOL ? A_NBOOL : A_BOOL, a.c };
+        *out = (AVal){ a.k == A_BOOL ? A_NBOOL : A_BOOL, a.c, 0 };
         return true;
     default:
         return false;

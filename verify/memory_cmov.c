@@ -13,7 +13,7 @@ static bool
 heapish(const MS *ms, AVal *v)
 {
     if (moatK_is_heap_base(ms, *v))
-        *v = (AVal){ A_HEAPPTR, 0 };
+        *v = moatK_heapptr(0, 0);
     return v->k == A_HEAPPTR;
 }
 
@@ -23,7 +23,8 @@ moatK_select(const MS *ms, AVal a, AVal b)
     if (moatK_same(a, b))
         return a;
     if (heapish(ms, &a) && heapish(ms, &b))
-        return (AVal){ A_HEAPPTR, a.c > b.c ? a.c : b.c };
+        return moatK_heapptr(a.lo < b.lo ? a.lo : b.lo,   /* both ends */
+                             a.c > b.c ? a.c : b.c);
     AVal r = moatK_ref_join(a, b);      /* one funcref's, or none */
     if (r.k != A_TOP)
         return r;
@@ -32,7 +33,7 @@ moatK_select(const MS *ms, AVal a, AVal b)
     if (a.k == A_BND && b.k == A_BND)
         return moatK_bnd(a.c > b.c ? a.c : b.c);
     if ((a.k == A_BND || a.k == A_LOW32) && (b.k == A_BND || b.k == A_LOW32))
-        return (AVal){ A_LOW32, a.c > b.c ? a.c : b.c };
+        return (AVal){ A_LOW32, a.c > b.c ? a.c : b.c, 0 };
     return moatK_top();
 }
 

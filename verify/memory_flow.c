@@ -24,47 +24,29 @@ entry_state(AState *st, bool tramp)
         st->r[r] = moatK_top();
     for (size_t k = 0; k < sizeof callee_saved / sizeof callee_saved[0];
          k++)
-        st->r[callee_saved[k]] = (AVal){ A_ENTRY, callee_saved[k] };
-    st->r[4] = (AVal){ A_FRAME, 0 };
+        st->r[callee_saved[k]] = (AVal){ A_ENTRY, callee_saved[k], 0 };
+    st->r[4] = (AVal){ A_FRAME, 0, 0 };
     if (tramp) {
-        st->r[7] = (AVal){ A_TCODE, 0 };        /* rdi */
-        st->r[6] = (AVal){ A_CTX, 0 };          /* rsi */
-        st->r[2] = (AVal){ A_VALS, 0 };         /* rdx */
+        st->r[7] = (AVal){ A_TCODE, 0, 0 };        /* rdi */
+        st->r[6] = (AVal){ A_CTX, 0, 0 };          /* rsi */
+        st->r[2] = (AVal){ A_VALS, 0, 0 };         /* rdx */
     } else {
-        st->r[7] = (AVal){ A_CTX, 0 };          /* rdi */
+        st->r[7] = (AVal){ A_CTX, 0, 0 };          /* rdi */
     }
 }
 
-/* The module function (index) a direct call or jump reaches (by its
- * rel32, or a relocation to a symbol defined in code); -1: none (a
+/* The type of the module function a direct call or jump reaches (by its
+ * rel32, or a relocation to a symbol defined in code); -2: none (a
  * runtime helper, libm). */
-static int64_t
-direct_func(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
-{
-    uint32_t    n;
-    const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
-    const KObj *o = &ms->c->obj;
-    const KFunc *g = NULL;
-
-    if (n == 0) {
-        g = moatK_func_at(o, ms->f->sec, off + in->length +
-                                             (uint64_t)in->raw.imm[0].value.s);
-    } else if (n == 1 && o->sym[r->sym].shndx != ELF_SHN_UNDEF &&
-               o->sym[r->sym].shndx < o->nsec) {
-        uint64_t to = o->sym[r->sym].value + (uint64_t)r->addend +
-                      (off + in->length - r->off);
-        g = moatK_func_at(o, o->sym[r->sym].shndx, to);
-    }
-    return g ? g - o->fn : -1;
-}
-
-/* Its type; -2: none. */
 static int64_t
 direct_type(const MS *ms, uint64_t off, const ZydisDecodedInstruction *in)
 {
-    int64_t  g = direct_func(ms, off, in);
-    uint32_t t = g >= 0 ? ms->d->ftype[g] : 0;
+    const KObj  *o = &ms->c->obj;
+    const KFunc *g = moatK_direct_callee(ms->c, ms->s, ms->f->sec, off, in);
 
+    if (!g)
+        return -2;
+    uint32_t t = ms->d->ftype[g - o->fn];
     return t ? (int64_t)t - 1 : -2;
 }
 
@@ -200,16 +182,7 @@ static bool
 is_noreturn_call(const MS *ms, uint64_t off,
                  const ZydisDecodedInstruction *in)
 {
-    uint32_t    n;
-    const KRel *r = moatK_rels_in(ms->s, off, off + in->length, &n);
-    const KObj *o = &ms->c->obj;
-
-    if (in->mnemonic != ZYDIS_MNEMONIC_CALL || !in->raw.imm[0].is_relative)
-        return false;
-    if (n == 1 && o->sym[r->sym].shndx == ELF_SHN_UNDEF)
-        return moatK_symbol_noreturn(o->sym[r->sym].name);
-    int64_t g = direct_func(ms, off, in);
-    return g >= 0 && ms->c->noret && ms->c->noret[g];
+    return moatK_call_noreturn(ms->c, ms->s, ms->f->sec, off, in);
 }
 
 /* A 32-bit write: below 2^32, and a 32-bit copy keeps a smaller bound;
@@ -221,14 +194,6 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
     int rs = ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER
                  ? moatK_gpr(ops[1].reg.value) : -1;
 
-    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
-        ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-        ops[1].mem.base != ZYDIS_REGISTER_RIP) {
-        Addr a = moatK_addr_of(st, &ops[1]);
-        AVal v = moatK_load32_kind(ms, &a);
-        if (v.k != A_TOP)
-            return v;
-    }
     if (in->meta.category == ZYDIS_CATEGORY_CMOV)
         return moatK_cmov(ms, st, in, ops);
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
@@ -239,6 +204,14 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
         ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
         ops[0].reg.value == ops[1].reg.value)
         return moatK_bnd(0);            /* zeroing idiom */
+    if (in->mnemonic == ZYDIS_MNEMONIC_MOV &&
+        ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+        ops[1].mem.base != ZYDIS_REGISTER_RIP) {
+        Addr a = moatK_addr_of(st, &ops[1]);
+        AVal v = moatK_load32_kind(ms, &a);
+        if (v.k != A_TOP)
+            return v;
+    }
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
         (st->r[rs].k == A_BND || st->r[rs].k == A_LOW32) &&
         st->r[rs].c <= U32MAX)
@@ -247,7 +220,7 @@ move32(const MS *ms, const AState *st, const ZydisDecodedInstruction *in,
         (st->r[rs].k == A_TIDX || st->r[rs].k == A_TLOW ||
          st->r[rs].k == A_TSIZE))     /* the low half, zero-extended */
         return (AVal){ st->r[rs].k == A_TSIZE ? A_TSIZE : A_TIDX,
-                       st->r[rs].c };
+                       st->r[rs].c, 0 };
     if (in->mnemonic == ZYDIS_MNEMONIC_MOV && rs >= 0 &&
         (st->r[rs].k == A_TYPEID || st->r[rs].k == A_RTYPE))
         return st->r[rs];               /* 32-bit values: copied whole */
@@ -332,19 +305,37 @@ write_reg(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
     if (r < 0)
         return;
     moatK_slot_unalias(st, r);
-    AVal ro;
-    if (i == 0 && moatK_rodata_load(ms, st, in, ops, &ro)) {
-        st->r[r] = ro;                  /* a constant of a lookup table */
+    AVal tab;
+    if (i == 0 && o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN &&
+        moatK_rodata_load(ms, st, in, ops, &tab)) {
+        st->r[r] = tab;                 /* memory_int.c: a lookup table */
     } else if (i == 0 && o->size == 64 &&
-               o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
+        o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
         st->r[r] = moatK_result64(ms, st, in, ops);
         moatK_ref_fresh(ms, st, r);
     } else if (o->size == 32) {
+        AVal v = moatK_bnd(U32MAX);
+        bool known = i == 0 &&
+                     o->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN &&
+                     moatK_int32(st, in, ops, &v);
         st->r[r] = move32(ms, st, in, ops);
+        if (known && st->r[r].k == A_BND)   /* both hold: intersect */
+            st->r[r] = moatK_ival(v.lo > st->r[r].lo ? v.lo : st->r[r].lo,
+                                  v.c < st->r[r].c ? v.c : st->r[r].c);
     } else if (i == 0 && o->size == 8 && flag) {
         st->r[r] = *flag;
     } else if (o->size < 32 && st->r[r].k == A_BND && st->r[r].c <= U32MAX) {
-        st->r[r] = moatK_bnd(U32MAX);   /* low bits changed, high zero */
+        /* the low 8 or 16 bits written, the rest kept: below c's upper
+         * bits plus the most the write puts there (a setcc: 1) */
+        bool    high = o->reg.value == ZYDIS_REGISTER_AH ||
+                       o->reg.value == ZYDIS_REGISTER_BH ||
+                       o->reg.value == ZYDIS_REGISTER_CH ||
+                       o->reg.value == ZYDIS_REGISTER_DH;
+        int64_t mask = o->size == 8 ? 0xff : 0xffff;
+        int64_t put = in->meta.category == ZYDIS_CATEGORY_SETCC ? 1 : mask;
+        st->r[r] = high || o->size > 16
+                       ? moatK_bnd(U32MAX)
+                       : moatK_bnd((st->r[r].c & ~mask) + put);
     } else {
         st->r[r] = moatK_top();
     }
@@ -379,6 +370,13 @@ transfer(MS *ms, AState *st, uint64_t off, const ZydisDecodedInstruction *in,
         ms->dbg = st;
         moatK_check_access(ms, st, off, in, o);
     }
+    /* an access that did not fault bounds its registers (memory_loop.c):
+     * the fixpoint needs it too, and the check pass rejects the function
+     * if the access was not proven */
+    for (uint8_t i = 0; !is_nop && i < in->operand_count; i++)
+        if (!(stack_op && ops[i].visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN))
+            moatK_access_refine(ms, st, in, &ops[i]);
+    moatK_pair_write(st, in, ops);
     moatK_flags(ms, st, in, ops);
     if (control(ms, st, off, in, ops, check))
         return;
@@ -491,7 +489,7 @@ block_of(const Block *b, uint32_t nb, const uint64_t *insn, uint64_t to)
 static void
 propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
           const ZydisDecodedInstruction *last, uint64_t off, uint32_t *work,
-          uint32_t *nwork, uint8_t *queued, AState *scratch)
+          uint32_t *nwork, uint8_t *queued)
 {
     const uint64_t *insn = ms->m->insn;
     uint32_t        succ[2], ns = 0;
@@ -511,6 +509,7 @@ propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
     if (falls)
         succ[ns++] = k + 1;
     AState edge[2] = { *st, *st };      /* taken, fall-through */
+    AState scratch;                     /* memory_phi.c's */
     if (cat == ZYDIS_CATEGORY_COND_BR) {
         moatK_refine(&edge[0], last->mnemonic, true);
         moatK_refine(&edge[1], last->mnemonic, false);
@@ -530,15 +529,147 @@ propagate(MS *ms, Block *b, uint32_t nb, uint32_t k, const AState *st,
             t = j - ns;
         else
             continue;
+        if (!in->seen)
+            continue;           /* the edge cannot be taken (refine) */
         uint64_t at = insn[b[t].first] - ms->f->lo + 1;
         bool     renamed;
         in = moatK_ref_phi(b[t].in, in, at < (uint64_t)PHI_ID
                                             ? PHI_ID + (int64_t)at : 0,
-                           scratch, &renamed);
+                           &scratch, &renamed);
         if ((moatK_merge(b[t].in, in) || renamed) && !queued[t]) {
             queued[t] = 1;
             work_push(work, nwork, t);
         }
+    }
+}
+
+/* Runs block bk from st (its input): its instructions' effects (and
+ * checks, with check), then, in the fixpoint, its successors' inputs.
+ * false: an instruction did not decode (it did before). */
+static bool
+run_block(MS *ms, const ZydisDecoder *d, Block *b, uint32_t nb, uint32_t bk,
+          AState *st, bool check, uint32_t *work, uint32_t *nwork,
+          uint8_t *queued)
+{
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
+    uint64_t                off = 0;
+
+    if (moatK_probe_loop(ms, d, b[bk].first, b[bk].end, st)) {
+        if (!check && bk + 1 < nb && moatK_merge(b[bk + 1].in, st) &&
+            !queued[bk + 1]) {
+            queued[bk + 1] = 1;     /* only the way out */
+            work_push(work, nwork, bk + 1);
+        }
+        return true;
+    }
+    for (uint32_t i = b[bk].first; i < b[bk].end; i++) {
+        off = ms->m->insn[i];
+        if (!decode_at(ms, d, off, &in, ops))
+            return false;
+        transfer(ms, st, off, &in, ops, check);
+    }
+    if (!check)
+        propagate(ms, b, nb, bk, st, &in, off, work, nwork, queued);
+    return true;
+}
+
+/* The worklist to a fixpoint (states only grow; joins widen); false when
+ * the budget ran out (the three rules then reject the function). */
+static bool
+fixpoint(MS *ms, const ZydisDecoder *d, Block *b, uint32_t nb,
+         uint32_t *work, uint32_t *nwork, uint8_t *queued, uint64_t *budget)
+{
+    AState st;
+
+    while (*nwork > 0) {
+        uint32_t bk = work_pop(work, nwork);
+        uint64_t cost = b[bk].end - b[bk].first + 1 +
+                        (b[bk].ends_ijmp ? nb : 0);
+        if (*budget < cost || (*budget -= cost) == 0) {
+            for (int r = K_MEMORY; r <= K_STACK; r++)
+                moatK_rfail(ms, (KRule)r, ms->f->lo, "%s: the analysis "
+                            "did not settle within its budget", "memory");
+            return false;
+        }
+        queued[bk] = 0;
+        if (!b[bk].in->seen)
+            continue;           /* unreachable: nothing runs there */
+        st = *b[bk].in;
+        if (!run_block(ms, d, b, nb, bk, &st, false, work, nwork, queued))
+            return false;
+    }
+    return true;
+}
+
+#define NARROW_MAX_BLOCKS 2048u
+
+/* Narrowing (memory_loop.c's loops): widening may have jumped a loop's
+ * counter past what its accesses then bound it to (a counter from 0 at
+ * 2^32 - 1 where each access cuts it to 2^30); a round that recomputes
+ * every block's input from its predecessors' outputs, from the widened
+ * fixpoint, gives inputs that still hold and are tighter. Each round
+ * replaces the inputs; then the worklist runs again from every block, so
+ * that what the check pass reads is a fixpoint whatever the round did
+ * (it only grows from there). fresh: nb states. */
+static bool
+narrow(MS *ms, const ZydisDecoder *d, Block *b, uint32_t nb, bool tramp,
+       AState *fresh, uint32_t *work, uint8_t *queued, uint64_t *budget)
+{
+    uint32_t nwork = 0;
+    AState   st;
+
+    for (int round = 0; round < 2; round++) {
+        uint64_t cost = 0;
+        for (uint32_t k = 0; k < nb; k++)
+            cost += b[k].end - b[k].first + 1 + (b[k].ends_ijmp ? nb : 0);
+        if (*budget < cost)
+            break;              /* the widened fixpoint stands */
+        *budget -= cost;
+        AState *old = b[0].in;
+        for (uint32_t k = 0; k < nb; k++) {
+            fresh[k].seen = false;
+            b[k].in = &fresh[k];
+        }
+        entry_state(&fresh[0], tramp);
+        fresh[0].thr = ms->thr;
+        fresh[0].nthr = ms->nthr;
+        if (!tramp)
+            moatK_area_entry(ms, &fresh[0]);
+        for (uint32_t k = 0; k < nb; k++) {
+            if (!old[k].seen)
+                continue;
+            st = old[k];
+            if (!run_block(ms, d, b, nb, k, &st, false, work, &nwork,
+                           queued))
+                return false;
+        }
+        memcpy(old, fresh, nb * sizeof *old);
+        for (uint32_t k = 0; k < nb; k++)
+            b[k].in = &old[k];
+        nwork = 0;
+        memset(queued, 0, nb);
+    }
+    for (uint32_t k = 0; k < nb; k++) {     /* a fixpoint again */
+        queued[k] = 1;
+        work_push(work, &nwork, k);
+    }
+    return fixpoint(ms, d, b, nb, work, &nwork, queued, budget);
+}
+
+/* Checks every instruction in the state before it (the fixpoint's). */
+static void
+check_pass(MS *ms, const ZydisDecoder *d, Block *b, uint32_t nb,
+           uint32_t *work, uint8_t *queued)
+{
+    uint32_t nwork = 0;
+
+    for (uint32_t k = 0; k < nb; k++) {
+        if (!b[k].in->seen)
+            continue;           /* unreachable: nothing runs there */
+        AState st = *b[k].in;
+        if (!run_block(ms, d, b, nb, k, &st, true, work, &nwork, queued))
+            return;
     }
 }
 
@@ -550,7 +681,6 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
 {
     ZydisDecoder d;
     uint32_t     nwork = 0;
-    AState       st, scratch;   /* scratch: memory_phi.c's */
     /* work (instructions run, edges followed) in proportion to the size:
      * hostile code cannot make the fixpoint take quadratic time; past the
      * budget the function is rejected */
@@ -560,48 +690,39 @@ analyse(MS *ms, Block *b, uint32_t nb, bool tramp, uint32_t *work,
     for (uint32_t k = 0; k < nb; k++)
         b[k].in->seen = false;
     entry_state(b[0].in, tramp);
+    b[0].in->thr = ms->thr;             /* every state descends from it */
+    b[0].in->nthr = ms->nthr;
     if (!tramp)
         moatK_area_entry(ms, b[0].in);
     work_push(work, &nwork, 0);
     queued[0] = 1;
-    for (int pass = 0; pass < 2; pass++) {
-        for (uint32_t k = 0; pass == 1 ? k < nb : nwork > 0; k++) {
-            uint32_t bk = pass ? k : work_pop(work, &nwork);
-            uint64_t cost = b[bk].end - b[bk].first + 1 +
-                            (b[bk].ends_ijmp ? nb : 0);
-            if (!pass && (budget < cost || (budget -= cost) == 0)) {
-                for (int r = K_MEMORY; r <= K_STACK; r++)
-                    moatK_rfail(ms, (KRule)r, ms->f->lo, "%s: the analysis "
-                                "did not settle within its budget", "memory");
-                return;
-            }
-            if (!pass)
-                queued[bk] = 0;
-            if (!b[bk].in->seen)
-                continue;       /* unreachable: nothing runs there */
-            st = *b[bk].in;
-            ZydisDecodedInstruction in;
-            ZydisDecodedOperand     ops[ZYDIS_MAX_OPERAND_COUNT];
-            uint64_t                off = 0;
-            if (moatK_probe_loop(ms, &d, b[bk].first, b[bk].end, &st)) {
-                if (!pass && bk + 1 < nb && moatK_merge(b[bk + 1].in, &st) &&
-                    !queued[bk + 1]) {
-                    queued[bk + 1] = 1;     /* only the way out */
-                    work_push(work, &nwork, bk + 1);
-                }
-                continue;
-            }
-            for (uint32_t i = b[bk].first; i < b[bk].end; i++) {
-                off = ms->m->insn[i];
-                if (!decode_at(ms, &d, off, &in, ops))
-                    return;     /* decoded before */
-                transfer(ms, &st, off, &in, ops, pass == 1);
-            }
-            if (!pass)
-                propagate(ms, b, nb, bk, &st, &in, off, work, &nwork,
-                          queued, &scratch);
-        }
+    if (!fixpoint(ms, &d, b, nb, work, &nwork, queued, &budget))
+        return;
+    bool widened = false;
+    for (uint32_t k = 0; k < nb && !widened; k++)
+        widened = b[k].in->nchange >= WIDEN_AFTER;
+    /* narrowing only where the widened fixpoint does not prove the
+     * function: a check pass that reports nothing says so (it costs 60%
+     * more time and memory on sqlite3 when run for every widened one) */
+    bool proven = false;
+    if (widened) {
+        ms->dry = true;
+        ms->failed = false;
+        check_pass(ms, &d, b, nb, work, queued);
+        ms->dry = false;
+        proven = !ms->failed;
     }
+    if (proven)
+        return;                 /* the check pass would report nothing */
+    /* (a second state per block: not for the largest functions, whose
+     * states are tens of MB; they stay with the widened fixpoint) */
+    AState *fresh = widened && nb <= NARROW_MAX_BLOCKS
+                        ? moatU_calloc(nb, sizeof *fresh) : NULL;
+    bool    ok = !fresh || narrow(ms, &d, b, nb, tramp, fresh, work, queued,
+                                  &budget);
+    moatU_free(fresh);
+    if (ok)
+        check_pass(ms, &d, b, nb, work, queued);
 }
 
 /* Blocks: a new one at each branch target and after each branch. */
@@ -624,6 +745,7 @@ make_blocks(MS *ms, Block *b)
         if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
                 &d, NULL, ms->s->data + off, ms->f->hi - off, &in)))
             return 0;
+        moatK_note_threshold(ms, &in);
         uint8_t cat = (uint8_t)in.meta.category;
         b[nb - 1].ends_ijmp = cat == ZYDIS_CATEGORY_UNCOND_BR &&
                               !in.raw.imm[0].is_relative;

@@ -1,114 +1,126 @@
-/* memory_noret.c - which functions of the object never return, known
- * before the flow rules run (they run function by function, as each is
- * decoded; ends.c learns the same only after the last one). LLVM at -O3
- * places other code right after a call of a function that always traps:
- * the dataflow fell from the call into it, with the caller-saved
- * registers (ctx in rdi) gone, and rejected what followed (a helper
- * called without ctx, a funcref's ctx unknown).
+/* memory_noret.c - which functions of the object never return, for the
+ * memory rule's control flow: at -O3 LLVM ends a path in a call of a
+ * module function that always traps (an abort), and the bytes after the
+ * call belong to other paths, with other registers (no ctx in rdi). The
+ * rule's blocks used to fall through such a call (-O3: 827 functions of
+ * the WASI and real-world corpora rejected for it, docs/verify.md).
  *
- * A light pass decodes each function's instructions (no operands) and
- * fills ends.c's records as decode.c does: g exits when it has a `ret`,
- * a jump out of it, an indirect jump (a table's stays inside, but this
- * pass does not prove tables: taken to exit), or a byte that does not
- * decode; its last instruction ends it when it cannot fall on (a jump,
- * `ret`, a call of a helper that never returns); else its last call of a
- * function of the object is followed. ends.c's solver then gives the
- * least set of functions that never return. Only calls relative to a
- * function's start count (rule call rejects any other direct call).
+ * g never returns when it has no `ret`, no direct jump or branch out of
+ * it (a tail call), is not a trampoline (its `jmp *code` is a tail call),
+ * and its last instruction does not fall on: a jump, a call of a helper
+ * that never returns, or a call of a function that never returns (the
+ * same question, at most NORET_DEPTH deep; a cycle counts as returning).
+ * An indirect `jmp` of g is a table jump, whose targets rule table proves
+ * inside g; that g does not run off its end is rule end's: an object that
+ * breaks either is rejected whatever this rule says. Each function is
+ * scanned once per object (KCheck.noret), so the work is linear.
  */
-#include "util.h"
-#include "verify.h"
-
-#include <Zydis/Zydis.h>
-
 #include "elfload.h"
+#include "memory.h"
 
-/* A direct branch or call at off: its target function (or NULL), and
- * whether it leaves f; a helper's symbol: *helper_noret. */
-static const KFunc *
-branch_target(const KObj *o, const KSec *s, const KFunc *f, uint64_t off,
-              const ZydisDecodedInstruction *in, bool *leaves,
-              bool *helper_noret)
+#define NORET_DEPTH 8
+
+enum { NR_UNKNOWN, NR_BUSY, NR_RETURNS, NR_NEVER };
+
+/* The function of the object a direct call or jump at off reaches (by
+ * its rel32, or a relocation to a symbol defined in code), or NULL. */
+const KFunc *
+moatK_direct_callee(const KCheck *c, const KSec *s, uint32_t sec,
+                    uint64_t off, const ZydisDecodedInstruction *in)
 {
     uint32_t    n;
     const KRel *r = moatK_rels_in(s, off, off + in->length, &n);
-    uint64_t    next = off + in->length, to;
-    uint32_t    sec = f->sec;
+    const KObj *o = &c->obj;
 
-    *leaves = true;
-    *helper_noret = false;
-    if (n > 0) {
-        const KSym *sym = &o->sym[r->sym];
-        if (sym->shndx == ELF_SHN_UNDEF || sym->shndx >= o->nsec) {
-            *helper_noret = sym->shndx == ELF_SHN_UNDEF &&
-                            moatK_symbol_noreturn(sym->name);
-            return NULL;
-        }
-        sec = sym->shndx;
-        to = sym->value + (uint64_t)r->addend + (next - r->off);
-    } else {
-        to = next + (uint64_t)in->raw.imm[0].value.s;
+    if (!in->raw.imm[0].is_relative)
+        return NULL;
+    if (n == 0)
+        return moatK_func_at(o, sec, off + in->length +
+                                         (uint64_t)in->raw.imm[0].value.s);
+    if (n == 1 && o->sym[r->sym].shndx != ELF_SHN_UNDEF &&
+        o->sym[r->sym].shndx < o->nsec) {
+        uint64_t to = o->sym[r->sym].value + (uint64_t)r->addend +
+                      (off + in->length - r->off);
+        return moatK_func_at(o, o->sym[r->sym].shndx, to);
     }
-    *leaves = sec != f->sec || to < f->lo || to >= f->hi;
-    return sec < o->nsec ? moatK_func_at(o, sec, to) : NULL;
+    return NULL;
 }
 
-/* Function f's record (exits, local, call), as decode.c makes it. */
-static KEnd
-scan(const KObj *o, const KFunc *f, const ZydisDecoder *d)
+static bool
+helper_noreturn(const KCheck *c, const KSec *s, uint64_t off,
+                const ZydisDecodedInstruction *in)
 {
-    const KSec *s = &o->sec[f->sec];
-    KEnd        e = { .exits = false, .call = UINT32_MAX };
-    const KFunc *called = NULL;
-    bool        local = false;
+    uint32_t    n;
+    const KRel *r = moatK_rels_in(s, off, off + in->length, &n);
 
-    for (uint64_t off = f->lo; off < f->hi;) {
-        ZydisDecodedInstruction in;
+    return in->mnemonic == ZYDIS_MNEMONIC_CALL && n == 1 &&
+           c->obj.sym[r->sym].shndx == ELF_SHN_UNDEF &&
+           moatK_symbol_noreturn(c->obj.sym[r->sym].name);
+}
+
+static bool
+never_returns(KCheck *c, const KFunc *g, int depth)
+{
+    size_t   i = (size_t)(g - c->obj.fn);
+    uint8_t *memo = c->noret;
+
+    if (!memo)
+        return false;
+    if (memo[i] != NR_UNKNOWN)
+        return memo[i] == NR_NEVER;
+    if (depth > NORET_DEPTH || (c->desc.role && (c->desc.role[i] &
+                                                 K_ROLE_TRAMP)))
+        return false;           /* (not memoised when too deep) */
+    memo[i] = NR_BUSY;          /* a cycle: returns */
+    const KSec  *s = &c->obj.sec[g->sec];
+    ZydisDecoder d;
+    ZydisDecodedInstruction in = { 0 };
+    uint64_t     off = g->lo, last = g->lo;
+    bool         ok = s->data != NULL && g->hi > g->lo;
+
+    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+    while (ok && off < g->hi) {
         if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(
-                d, NULL, s->data + off, f->hi - off, &in)))
-            return (KEnd){ .exits = true, .call = UINT32_MAX };
-        uint8_t cat = (uint8_t)in.meta.category;
-        bool    is_jmp = cat == ZYDIS_CATEGORY_UNCOND_BR;
-        local = false;
-        called = NULL;
-        if (cat == ZYDIS_CATEGORY_RET ||
-            in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) {
-            e.exits = local = true;
-        } else if ((cat == ZYDIS_CATEGORY_CALL || is_jmp ||
-                    cat == ZYDIS_CATEGORY_COND_BR) &&
-                   in.raw.imm[0].is_relative) {
-            bool leaves, noret;
-            const KFunc *g = branch_target(o, s, f, off, &in, &leaves,
-                                           &noret);
-            bool is_call = cat == ZYDIS_CATEGORY_CALL;
-            e.exits |= !is_call && leaves;
-            called = is_call ? g : NULL;
-            local = is_jmp || (is_call && noret);
-        } else if (is_jmp) {            /* through a register or memory */
-            e.exits = local = true;
+                &d, NULL, s->data + off, g->hi - off, &in))) {
+            ok = false;
+            break;
         }
+        uint8_t cat = (uint8_t)in.meta.category;
+        if (cat == ZYDIS_CATEGORY_RET)
+            ok = false;
+        else if ((cat == ZYDIS_CATEGORY_UNCOND_BR ||
+                  cat == ZYDIS_CATEGORY_COND_BR) &&
+                 in.raw.imm[0].is_relative) {
+            uint32_t n;
+            moatK_rels_in(s, off, off + in.length, &n);
+            uint64_t to = off + in.length + (uint64_t)in.raw.imm[0].value.s;
+            ok = n == 0 && to >= g->lo && to < g->hi;
+        }
+        last = off;
         off += in.length;
     }
-    e.local = local;
-    e.call = called && !local ? (uint32_t)(called - o->fn) : UINT32_MAX;
-    return e;
+    if (ok) {                   /* the last instruction must not fall on */
+        uint8_t cat = (uint8_t)in.meta.category;
+        const KFunc *h = cat == ZYDIS_CATEGORY_CALL
+                             ? moatK_direct_callee(c, s, g->sec, last, &in)
+                             : NULL;
+        ok = cat == ZYDIS_CATEGORY_UNCOND_BR ||
+             (cat == ZYDIS_CATEGORY_CALL &&
+              (helper_noreturn(c, s, last, &in) ||
+               (h && never_returns(c, h, depth + 1))));
+    }
+    memo[i] = ok ? NR_NEVER : NR_RETURNS;
+    return ok;
 }
 
 bool
-moatK_noret_prepass(KCheck *c)
+moatK_call_noreturn(KCheck *c, const KSec *s, uint32_t sec, uint64_t off,
+                    const ZydisDecodedInstruction *in)
 {
-    ZydisDecoder d;
-    uint32_t     n = c->obj.nfn;
-
-    c->noret = moatU_calloc(n + 1, 1);
-    if (!c->noret || !c->ends)
+    if (in->mnemonic != ZYDIS_MNEMONIC_CALL)
         return false;
-    ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-    for (uint32_t i = 0; i < n; i++)
-        c->ends[i] = scan(&c->obj, &c->obj.fn[i], &d);
-    bool ok = moatK_ends_solve(c);
-    for (uint32_t i = 0; ok && i < n; i++)
-        c->noret[i] = c->ends[i].noret;
-    moatK_ends_init(c);                 /* decode.c fills them again */
-    return ok;
+    if (helper_noreturn(c, s, off, in))
+        return true;
+    const KFunc *g = moatK_direct_callee(c, s, sec, off, in);
+    return g && never_returns(c, g, 0);
 }

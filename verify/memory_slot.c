@@ -37,7 +37,7 @@ moatK_low32(AVal v)
     if ((v.k == A_BND || v.k == A_LOW32) && v.c <= U32MAX)
         return moatK_bnd(v.c);
     if (v.k == A_TIDX || v.k == A_TLOW)     /* sizes are 32-bit */
-        return (AVal){ A_TIDX, v.c };
+        return (AVal){ A_TIDX, v.c, 0 };
     if (v.k == A_TSIZE || v.k == A_RTYPE || v.k == A_TYPEID)
         return v;                           /* 32-bit values */
     return moatK_bnd(U32MAX);

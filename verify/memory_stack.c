@@ -72,7 +72,7 @@ moatK_stack_align(AState *st, const ZydisDecodedInstruction *in,
         return true;
     }
     st->sp_slack = (sp.k == A_FRAMES ? st->sp_slack : 0) + m - 1;
-    st->r[4] = (AVal){ A_FRAMES, sp.c };
+    st->r[4] = (AVal){ A_FRAMES, sp.c, 0 };
     return true;
 }
 

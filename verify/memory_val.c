@@ -14,16 +14,18 @@
 AVal
 moatK_bnd(int64_t max)
 {
-    return max >= 0 && max <= REACH ? (AVal){ A_BND, max } : moatK_top();
+    return max >= 0 && max <= REACH ? (AVal){ A_BND, max, 0 } : moatK_top();
 }
 
-/* Join: equal values stay; bounds of one kind take the larger bound while
- * it stays 32-bit (so a walking pointer widens to top); else top. With
- * widen (a block whose state keeps changing), a bound that grows jumps to
- * 2^32 - 1 at once: a counter that climbs by one per pass would
- * otherwise take 2^32 passes (the fixpoint's budget rejects it). */
+/* Join: equal values stay; intervals of one kind (integers, heap
+ * offsets) take the smallest interval holding both, within the
+ * reservation (memory_loop.c); low halves the larger bound while it stays
+ * 32-bit; else top. With widen (a block whose state keeps changing), a
+ * bound that grows jumps to the next of a few thresholds at once: a
+ * counter that climbs by one per pass would otherwise take 2^32 passes
+ * (the fixpoint's budget rejects it). */
 static AVal
-join(AVal a, AVal b, bool widen)
+join(AVal a, AVal b, bool widen, const AState *w)
 {
     if (moatK_same(a, b))
         return a;
@@ -34,11 +36,18 @@ join(AVal a, AVal b, bool widen)
         a = moatK_as_bnd(a);
         b = moatK_as_bnd(b);
     }
-    if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_LOW32)) {
+    if (moatK_is_int(a) && moatK_is_int(b) && a.k != b.k)
+        a.k = b.k = A_SINT;                     /* signed, both */
+    if (a.k == b.k && (a.k == A_BND || a.k == A_HEAPPTR || a.k == A_SINT))
+        return moatK_ival_join(a, b, widen, w);  /* memory_loop.c */
+    if (a.k == b.k && a.k == A_LOW32) {     /* low half in [lo, c] */
         int64_t mx = a.c > b.c ? a.c : b.c;
+        int64_t lo = a.lo < b.lo ? a.lo : b.lo;
         if (widen && mx > a.c)
             mx = mx <= U32MAX ? U32MAX : mx;
-        return mx <= U32MAX ? (AVal){ a.k, mx } : moatK_top();
+        if (widen && lo < a.lo)
+            lo = 0;
+        return mx <= U32MAX ? (AVal){ a.k, mx, lo } : moatK_top();
     }
     return moatK_top();
 }
@@ -46,13 +55,13 @@ join(AVal a, AVal b, bool widen)
 AVal
 moatK_join(AVal a, AVal b)
 {
-    return join(a, b, false);
+    return join(a, b, false, NULL);
 }
 
 AVal
 moatK_join_w(AVal a, AVal b, bool widen)
 {
-    return join(a, b, widen);
+    return join(a, b, widen, NULL);
 }
 
 /* Merges `in` into *to; true when *to changed. */
@@ -67,8 +76,9 @@ moatK_merge(AState *to, const AState *in)
         to->nchange = 0;
         return true;
     }
+    changed |= moatK_pair_merge(to, in, widen);    /* before the joins */
     for (int r = 0; r < 16; r++) {
-        AVal j = join(to->r[r], in->r[r], widen);
+        AVal j = join(to->r[r], in->r[r], widen, to);
         changed |= !moatK_same(j, to->r[r]);
         to->r[r] = j;
     }
@@ -103,25 +113,30 @@ void
 moatK_rfail(MS *ms, KRule rule, uint64_t off, const char *fmt,
             const char *what)
 {
-    if (getenv("MOAT_VERIFY_DEBUG") && ms->dbg) {
+    if (getenv("MOAT_VERIFY_DEBUG") && ms->dbg && !ms->dry) {
         fprintf(stderr, "at 0x%" PRIx64 " %s:", off, moatK_rule_name[rule]);
         for (int r = 0; r < 16; r++)
-            fprintf(stderr, " r%d=%d/%" PRId64, r, ms->dbg->r[r].k,
-                    ms->dbg->r[r].c);
+            fprintf(stderr, " r%d=%d/%" PRId64 "/%" PRId64, r,
+                    ms->dbg->r[r].k, ms->dbg->r[r].lo, ms->dbg->r[r].c);
         for (uint32_t i = 0; i < ms->dbg->nslot; i++)
             fprintf(stderr, " [%" PRId64 ":%u]=%d/%" PRId64 "~r%d",
                     ms->dbg->soff[i], ms->dbg->ssize[i], ms->dbg->sval[i].k,
                     ms->dbg->sval[i].c, ms->dbg->seq[i]);
+        for (int p = 0; p < ms->dbg->npair; p++)
+            fprintf(stderr, " r%d+r%d*%u<=%" PRId64, ms->dbg->pa[p],
+                    ms->dbg->pb[p], ms->dbg->ps[p], ms->dbg->pc[p]);
         fprintf(stderr, "\n");
     }
-    if (getenv("MOAT_VERIFY_TRACE")) {  /* every one: the report keeps 64 */
+    if (!ms->dry && getenv("MOAT_VERIFY_TRACE")) {  /* every one: the
+                                                      * report keeps 64 */
         fprintf(stderr, "trace: %s+0x%" PRIx64 ": %s: ", ms->f->name,
                 off - ms->f->lo, moatK_rule_name[rule]);
         fprintf(stderr, fmt, what);
         fprintf(stderr, "\n");
     }
     ms->failed = true;
-    moatK_violation(ms->c, rule, off, fmt, what);
+    if (!ms->dry)
+        moatK_violation(ms->c, rule, off, fmt, what);
 }
 
 /* A pointer in the context area: table pointers, imported globals'
@@ -133,18 +148,18 @@ ctx_pointer(const MS *ms, int64_t disp)
     int64_t      t = disp - d->layout.tables, g = disp - d->layout.globals;
 
     if (disp == MOAT_CTX_STACK_LIMIT)
-        return (AVal){ A_STKLIM, 0 };
+        return (AVal){ A_STKLIM, 0, 0 };
     if (disp == MOAT_CTX_MEMORY)
-        return (AVal){ A_MEMPTR, 0 };
+        return (AVal){ A_MEMPTR, 0, 0 };
     if (disp == MOAT_CTX_EPOCH_PTR)
-        return (AVal){ A_EPOCH, 0 };
+        return (AVal){ A_EPOCH, 0, 0 };
     if (disp == MOAT_CTX_FUNCS)
-        return (AVal){ A_FUNCS, 0 };
+        return (AVal){ A_FUNCS, 0, 0 };
     if (t >= 0 && t % 8 == 0 && (uint64_t)t / 8 < d->ntables)
-        return (AVal){ A_TABLE, t / 8 };
+        return (AVal){ A_TABLE, t / 8, 0 };
     if (g >= 0 && g % 16 == 0 && (uint64_t)g / 16 < d->nglobals &&
         d->gimport[g / 16])
-        return (AVal){ A_GPTR, g / 16 };
+        return (AVal){ A_GPTR, g / 16, 0 };
     return moatK_top();
 }
 
@@ -161,12 +176,12 @@ moatK_load_kind(const MS *ms, const AState *st, const Addr *a)
     if (a->b.k == A_CTX)
         return ctx_pointer(ms, a->disp);
     if (a->b.k == A_TABLE && a->disp == offsetof(MoatTable, elems))
-        return (AVal){ A_ELEMS, a->b.c };
+        return (AVal){ A_ELEMS, a->b.c, 0 };
     if (a->b.k == A_TABLE && a->disp == offsetof(MoatTable, codes) &&
         ms->d->tmin[a->b.c])                /* only funcref tables */
-        return (AVal){ A_CODES, a->b.c };
+        return (AVal){ A_CODES, a->b.c, 0 };
     if (a->b.k == A_MEMPTR && a->disp == offsetof(MoatMemory, base))
-        return (AVal){ A_HEAPB, 0 };
+        return (AVal){ A_HEAPB, 0, 0 };
     if (a->b.k == A_FRAME) {
         const AVal *v = moatK_slot(st, a->b.c + a->disp);
         return v ? *v : moatK_top();
@@ -238,6 +253,8 @@ moatK_flags(const MS *ms, AState *st, const ZydisDecodedInstruction *in,
                    ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
                    ops[1].reg.value == ops[0].reg.value) {
             st->fk = FK_ZERO;
+        } else if (r >= 0 && moatK_sets_zf(in, ops)) {
+            st->fk = FK_RESULT;                 /* memory_loop.c */
         }
         st->freg = (int8_t)r;
         st->fwidth = (uint8_t)ops[0].size;
@@ -260,15 +277,18 @@ static void
 bound_val(const AState *st, AVal *v, uint64_t max)
 {
     *v = moatK_as_bnd(*v);
+    int64_t lo = v->k == A_BND && v->lo <= (int64_t)max ? v->lo : 0;
     if (st->fwidth == 64)
-        *v = moatK_bnd(v->k == A_BND && v->c < (int64_t)max ? v->c
-                                                            : (int64_t)max);
+        *v = moatK_ival(lo, v->k == A_BND && v->c < (int64_t)max
+                                ? v->c : (int64_t)max);
     else if (v->k == A_BND && v->c <= U32MAX)   /* the low half is all */
-        *v = moatK_bnd(v->c < (int64_t)max ? v->c : (int64_t)max);
-    else if (v->k == A_LOW32)
+        *v = moatK_ival(lo, v->c < (int64_t)max ? v->c : (int64_t)max);
+    else if (v->k == A_LOW32) {
         v->c = v->c < (int64_t)max ? v->c : (int64_t)max;
+        v->lo = v->lo < v->c ? v->lo : v->c;
+    }
     else
-        *v = (AVal){ A_LOW32, (int64_t)max };   /* the low half only */
+        *v = (AVal){ A_LOW32, (int64_t)max, 0 };   /* the low half only */
 }
 
 /* reg <= max on this edge (unsigned), and so the slots stored from it: a
@@ -320,6 +340,16 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
     }
     if (st->fk == FK_NONE || st->freg < 0)
         return;
+    if (st->fk == FK_RESULT) {
+        if (m == ZYDIS_MNEMONIC_JZ || m == ZYDIS_MNEMONIC_JNZ)
+            moatK_refine_zero(st, (m == ZYDIS_MNEMONIC_JZ) == taken);
+        return;
+    }
+    if (st->fk == FK_ZERO && (m == ZYDIS_MNEMONIC_JS ||
+                              m == ZYDIS_MNEMONIC_JNS)) {
+        moatK_refine_sign(st, (m == ZYDIS_MNEMONIC_JS) == taken);
+        return;                                 /* memory_loop.c */
+    }
     if (zero_test && ((m == ZYDIS_MNEMONIC_JZ && !taken) ||
                       (m == ZYDIS_MNEMONIC_JNZ && taken))) {
         if (st->r[st->freg].k == A_REFNULL)
@@ -332,48 +362,65 @@ moatK_refine(AState *st, ZydisMnemonic m, bool taken)
     }
     if (st->fk != FK_CMP)
         return;
-    if ((m == ZYDIS_MNEMONIC_JB && taken) ||
-        (m == ZYDIS_MNEMONIC_JNB && !taken)) {
+    if ((m == ZYDIS_MNEMONIC_JNZ && taken) ||
+        (m == ZYDIS_MNEMONIC_JZ && !taken))
+        moatK_refine_eq(st, false);             /* memory_loop.c */
+    else if ((m == ZYDIS_MNEMONIC_JZ && taken) ||
+             (m == ZYDIS_MNEMONIC_JNZ && !taken))
+        moatK_refine_eq(st, true);
+    else if ((m == ZYDIS_MNEMONIC_JB && taken) ||
+             (m == ZYDIS_MNEMONIC_JNB && !taken)) {
         if (st->fimm > 0)
             bound_reg(st, st->fimm - 1);
     } else if ((m == ZYDIS_MNEMONIC_JBE && taken) ||
                (m == ZYDIS_MNEMONIC_JNBE && !taken)) {
         bound_reg(st, st->fimm);
+    } else if ((m == ZYDIS_MNEMONIC_JNB && taken) ||
+               (m == ZYDIS_MNEMONIC_JB && !taken)) {
+        moatK_refine_lo(st, st->fimm);          /* memory_loop.c */
+    } else if ((m == ZYDIS_MNEMONIC_JNBE && taken) ||
+               (m == ZYDIS_MNEMONIC_JBE && !taken)) {
+        moatK_refine_lo(st, st->fimm + 1);
     }
 }
 
-/* a + b for add/lea (64-bit): bounds add, frames move, heap base plus a
- * bound is a heap pointer. */
+/* a + b for add/lea (64-bit): intervals add, frames move, heap base
+ * plus an integer is a heap pointer. */
 static AVal
 add_vals(const MS *ms, AVal a, AVal b)
 {
     a = moatK_as_bnd(a);
     b = moatK_as_bnd(b);
-    if (b.k == A_BND && (a.k == A_HEAPPTR || moatK_is_heap_base(ms, a))) {
-        int64_t c = a.k == A_HEAPPTR ? a.c + b.c : b.c;
-        return c <= REACH ? (AVal){ A_HEAPPTR, c } : moatK_top();
-    }
-    if (a.k == A_BND && (b.k == A_HEAPPTR || moatK_is_heap_base(ms, b)))
+    if (moatK_is_int(b) && moatK_is_heap_base(ms, a))
+        return moatK_heapptr(b.lo, b.c);
+    if (moatK_is_int(b) && a.k == A_HEAPPTR)
+        return moatK_heapptr(a.lo + b.lo, a.c + b.c);
+    if (moatK_is_int(a) && (b.k == A_HEAPPTR || moatK_is_heap_base(ms, b)))
         return add_vals(ms, b, a);
-    if (a.k == A_BND && b.k == A_BND)
-        return moatK_bnd(a.c + b.c);
+    if (moatK_is_int(a) && moatK_is_int(b))
+        return moatK_sint(a.lo + b.lo, a.c + b.c);
     return moatK_top();
 }
 
+/* a + k: frames move; integers stay integers while they stay >= 0; a
+ * heap pointer may go below the base (a walk downwards, a negative
+ * displacement to come) down to HEAP_LO_MIN. */
 static AVal
 add_const(const MS *ms, AVal a, int64_t k)
 {
     a = moatK_as_bnd(a);
     if (a.k == A_FRAME || a.k == A_FRAMES)
-        return (AVal){ a.k, a.c + k };
-    if (k < 0)
+        return (AVal){ a.k, a.c + k, 0 };
+    if (a.k == A_RODATA && k > -REACH && k < REACH)
+        return (AVal){ A_RODATA, a.c, a.lo + k };   /* checked at use */
+    if (k < -REACH || k > REACH)
         return moatK_top();
-    if (a.k == A_BND)
-        return moatK_bnd(a.c + k);
+    if (moatK_is_int(a))
+        return moatK_sint(a.lo + k, a.c + k);  /* 64 bits: no wrap here */
     if (a.k == A_HEAPPTR)
-        return a.c + k <= REACH ? (AVal){ A_HEAPPTR, a.c + k } : moatK_top();
+        return moatK_heapptr(a.lo + k, a.c + k);
     if (moatK_is_heap_base(ms, a))
-        return k <= REACH ? (AVal){ A_HEAPPTR, k } : moatK_top();
+        return moatK_heapptr(k, k);
     return moatK_top();
 }
 
@@ -398,10 +445,15 @@ moatK_result64(const MS *ms, const AState *st,
             return moatK_load_kind(ms, st, &a);
         }
         if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
-            return moatK_bnd((int64_t)src->imm.value.u);
+            return moatK_sint(src->imm.value.s, src->imm.value.s);
         return moatK_top();
     case ZYDIS_MNEMONIC_MOVZX:
         return moatK_bnd(src->size == 8 ? 0xff : 0xffff);
+    case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD: {
+        int64_t half = src->size >= 8 && src->size <= 32
+                           ? INT64_C(1) << (src->size - 1) : 0;
+        return half ? moatK_sint(-half, half - 1) : moatK_top();
+    }
     case ZYDIS_MNEMONIC_CMOVB: case ZYDIS_MNEMONIC_CMOVBE:
     case ZYDIS_MNEMONIC_CMOVL: case ZYDIS_MNEMONIC_CMOVLE:
     case ZYDIS_MNEMONIC_CMOVNB: case ZYDIS_MNEMONIC_CMOVNBE:
@@ -414,10 +466,14 @@ moatK_result64(const MS *ms, const AState *st,
         if (in->address_width != 64)    /* the sum is cut to 32 bits */
             return moatK_bnd(U32MAX);
         if (src->mem.base == ZYDIS_REGISTER_RIP)
-            return moatK_rodata_lea(ms, ms->at, in);
-        if (a.has_i && a.scale != 1)
-            return moatK_top();
+            return moatK_rip_lea(ms, in);       /* memory_int.c */
         AVal v = a.has_b ? a.b : moatK_bnd(0);
+        if (a.has_i && a.scale > 1) {   /* an integer, scaled */
+            AVal i = moatK_as_bnd(a.i);
+            if (!moatK_is_int(i))
+                return moatK_top();
+            a.i = moatK_sint(i.lo * a.scale, i.c * a.scale);
+        }
         if (a.has_i)
             v = add_vals(ms, v, a.i);
         return add_const(ms, v, a.disp);
@@ -427,10 +483,18 @@ moatK_result64(const MS *ms, const AState *st,
             return add_const(ms, dst, src->imm.value.s);
         return rs >= 0 ? add_vals(ms, dst, st->r[rs]) : moatK_top();
     case ZYDIS_MNEMONIC_SUB:
-        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
-            (dst.k == A_FRAME || dst.k == A_FRAMES))
+        if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
             return add_const(ms, dst, -src->imm.value.s);
         return moatK_top();
+    case ZYDIS_MNEMONIC_INC:
+        return add_const(ms, dst, 1);
+    case ZYDIS_MNEMONIC_DEC:
+        return add_const(ms, dst, -1);
+    case ZYDIS_MNEMONIC_SHR: case ZYDIS_MNEMONIC_SHL:
+    case ZYDIS_MNEMONIC_AND: case ZYDIS_MNEMONIC_IMUL:
+    case ZYDIS_MNEMONIC_BEXTR: case ZYDIS_MNEMONIC_OR:
+    case ZYDIS_MNEMONIC_XOR:
+        return moatK_int64(st, in, ops);        /* memory_int.c */
     default:
         return moatK_top();
     }

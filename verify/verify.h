@@ -202,6 +202,7 @@ typedef struct KDesc {
     uint64_t  *args;            /* wasm functions: bytes of stack arguments
                                  * they may read (at most) */
     uint64_t   nmems;           /* memory 0 exists: ctx[-8] is not NULL */
+    uint64_t   heap_room;       /* heap_reserve + heap_guard */
     KArea     *tarea;           /* per type */
     bool       any_area;        /* some type has one */
     uint64_t   max_stack_args;  /* the most stack_args of a type */
@@ -233,8 +234,8 @@ typedef struct KCheck {
                                      * across a call (saved.c) */
     uint64_t     nsaved_failed;     /* functions that fail rule saved */
     struct KEnd *ends;              /* per function: how it ends (ends.c) */
-    uint8_t     *noret;             /* with check_memory: per function, it
-                                     * never returns (memory_noret.c) */
+    uint8_t     *noret;             /* per function: never returns, for
+                                     * the memory rule (memory_noret.c) */
     uint8_t     *noret_now;         /* per function: moatK_ends_now's */
 } KCheck;
 
@@ -253,12 +254,8 @@ typedef struct KEnd {
 void moatK_ends_init(KCheck *c);
 void moatK_ends_settle(KCheck *c);
 /* ends.c: settles .ends and .noret of every function (false: out of
- * memory). memory_noret.c: with check_memory, before the functions are
- * checked: c->noret[i], function i never returns (its callers' code after
- * a call of it is not reached: the flow rules do not fall through it);
- * false when out of memory. */
+ * memory). */
 bool moatK_ends_solve(KCheck *c);
-bool moatK_noret_prepass(KCheck *c);
 /* Whether function g never returns, from its code alone (for the table
  * rule, before g is checked; a stricter test than rule end's). */
 bool moatK_ends_now(KCheck *c, const KFunc *g);

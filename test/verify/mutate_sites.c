@@ -366,9 +366,18 @@ widen(const MFunc *F, uint32_t i)
         return;
     }
     /* movzx stays a zero-extension when made 64-bit; a mov of a register
-     * whose upper half is zero copies a value below 2^32 either way */
+     * whose upper half is zero copies a value below 2^32 either way; an
+     * `and` with a non-negative immediate and `xor`/`sub` of a register
+     * with itself give the same value at either width (same-value) */
+    bool same_value =
+        (s->in.mnemonic == ZYDIS_MNEMONIC_AND &&
+         src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && src->imm.value.s >= 0) ||
+        ((s->in.mnemonic == ZYDIS_MNEMONIC_XOR ||
+          s->in.mnemonic == ZYDIS_MNEMONIC_SUB) &&
+         src->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+         src->reg.value == d->reg.value);
     if (s->in.mnemonic == ZYDIS_MNEMONIC_MOVZX ||
-        (s->in.mnemonic == ZYDIS_MNEMONIC_MOV && src_zero))
+        (s->in.mnemonic == ZYDIS_MNEMONIC_MOV && src_zero) || same_value)
         esc = false;
     if (!(s->in.attributes & ZYDIS_ATTRIB_HAS_REX) || s->in.raw.rex.W)
         return;
@@ -382,13 +391,14 @@ widen(const MFunc *F, uint32_t i)
     if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b, s->in.length, &t, to))
         || t.length != s->in.length || to[0].size != 64)
         return;
-    mt_emit(F, esc ? "widen-32-to-64" : "widen-32-to-64:no-address",
+    mt_emit(F, same_value ? "widen-32-to-64:same-value"
+               : esc ? "widen-32-to-64" : "widen-32-to-64:no-address",
             esc ? MT_ESCAPE : MT_NOT_ESCAPE, i, F->code_off + s->off, b,
             s->in.length);
 }
 
 /* Memory accesses: a 32-bit displacement set to 0x7fffffff (past the
- * guard from any index) or moved by 2 GiB; the index replaced by the base
+ * guard from an index near 2^32 only) or moved by 2 GiB; the index replaced by the base
  * register (a 64-bit pointer: base * 2 + disp); the base register zeroed
  * by the instruction before (an absolute address: the heap base
  * written). */
@@ -407,13 +417,19 @@ memory_sites(const MFunc *F, uint32_t i)
         ZydisRegister base = gpr64(o->mem.base), idx = gpr64(o->mem.index);
         uint64_t      at = F->code_off + s->off;
         if (s->in.raw.disp.size == 32) {
-            /* base-only: the base may be heap + a constant, and then
-             * 0x7fffffff more stays in the reservation (not an escape) */
+            /* not escapes by construction: with the base only, the base
+             * may be heap + a constant, and 0x7fffffff more stays in the
+             * reservation; with an index, heap + index + 0x7fffffff + n
+             * passes the 6 GiB only for an index within n - 2 of 2^32,
+             * and the checker bounds indices (an access at index + d
+             * that did not fault: index < 2^32 - d; an `and`): whether
+             * it escapes depends on the index's range (docs/verify.md) */
             int32_t v = INT32_MAX;
             memcpy(b, ib, s->in.length);
             memcpy(b + s->in.raw.disp.offset, &v, 4);
-            mt_emit(F, idx ? "disp-0x7fffffff" : "disp-0x7fffffff:base-only",
-                    idx ? MT_ESCAPE : MT_NOT_ESCAPE, i, at, b, s->in.length);
+            mt_emit(F, idx ? "disp-0x7fffffff:index"
+                           : "disp-0x7fffffff:base-only",
+                    MT_NOT_ESCAPE, i, at, b, s->in.length);
             memcpy(b, ib, s->in.length);
             b[s->in.raw.disp.offset + 3] ^= 0x80;
             if (o->mem.disp.value >= 0)

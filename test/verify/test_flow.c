@@ -283,9 +283,10 @@ random_ref(unsigned *seed)
     unsigned r = (unsigned)rand_r(seed);
 
     if (r % 5 == 0)
-        return (AVal){ A_BND, 7 };
+        return (AVal){ A_BND, 7, 0 };
     int64_t id = r / 5 % 4 == 3 ? 9 : r / 5 % 4 + 1;
-    return (AVal){ kinds[r / 20 % 4], id | (r / 80 % 2 ? REF_TYPED : 0) };
+    return (AVal){ kinds[r / 20 % 4], id | (r / 80 % 2 ? REF_TYPED : 0),
+                   0 };
 }
 
 static void
