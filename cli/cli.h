@@ -128,6 +128,7 @@ typedef struct MoatCompiler {
     void        (*set_output)(moat_compile_config *c, moat_output kind);
     void        (*set_threads)(moat_compile_config *c, int n);
     void        (*set_interruptible)(moat_compile_config *c, int on);
+    void        (*set_provable)(moat_compile_config *c, int on);
     void        (*set_time_limit)(moat_compile_config *c, uint64_t ms);
     void        (*set_memory_limit)(moat_compile_config *c, uint64_t bytes);
     void        (*set_strip_debug)(moat_compile_config *c, int on);

@@ -21,6 +21,7 @@ typedef struct CompileArgs {
     int         is_shared;
     int         threads;
     int         is_interruptible;   /* --interruptible: epoch checks */
+    int         is_provable;        /* --provable: heap indices as moves */
     int         is_help;            /* --help: print it, nothing else */
     int         is_debug_stripped;  /* --strip-debug: no DWARF */
     int         is_time_report;     /* --time-report: phases to stderr */
@@ -66,6 +67,9 @@ help(FILE *f)
 "                    are refused (exit 2)\n"
 "  --interruptible   deadline checks at function entries and loop headers\n"
 "  --strip-debug     leave out the module's DWARF (source locations)\n"
+"  --provable        heap addresses in the shape the checker's memory rule\n"
+"                    proves locally (moat verify --memory), at some cost\n"
+"                    in speed (docs/verify.md, \"Item 2\")\n"
 "  --name NAME       a plugin to link: the only global symbol is\n"
 "                    NAME_descriptor (docs/plugins.md)\n"
 "  --header NAME.h   also write its typed C header\n"
@@ -93,7 +97,7 @@ usage(void)
 {
     fprintf(stderr,
             "usage: moat compile [-O0|-O1|-O2|-O3] [--target TRIPLE] "
-            "[-mcpu=CPU] [-jN] [--interruptible]\n"
+            "[-mcpu=CPU] [-jN] [--interruptible] [--provable]\n"
             "                    [--name NAME] [--header NAME.h]\n"
             "                    [--strip-debug] "
             "(drop the module's DWARF) [--time-report] [--no-verify]\n"
@@ -207,6 +211,8 @@ parse(int argc, char **argv, CompileArgs *a)
             a->header = argv[++i];
         else if (!strcmp(s, "--interruptible"))
             a->is_interruptible = 1;
+        else if (!strcmp(s, "--provable"))
+            a->is_provable = 1;
         else if (!strcmp(s, "-h") || !strcmp(s, "--help"))
             a->is_help = 1;
         else if (!strcmp(s, "--strip-debug"))
@@ -335,6 +341,11 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
                         "--interruptible\n");
         return EXIT_BAD_INPUT;
     }
+    if (a->is_provable && !cc->set_provable) {
+        fprintf(stderr, "moat compile: this compiler library has no "
+                        "--provable\n");
+        return EXIT_BAD_INPUT;
+    }
     if (a->is_debug_stripped && !cc->set_strip_debug) {
         fprintf(stderr, "moat compile: this compiler library has no "
                         "--strip-debug\n");
@@ -349,6 +360,8 @@ compile_to(const CompileArgs *a, const uint8_t *bytes, size_t len,
             cc->set_interruptible(cfg, a->is_interruptible);
         if (a->is_debug_stripped)
             cc->set_strip_debug(cfg, 1);
+        if (a->is_provable)
+            cc->set_provable(cfg, 1);
         if ((a->time_ms || a->memory) &&
             (!cc->set_time_limit || !cc->set_memory_limit))
             st = MOAT_ERR_LIMIT, snprintf(err.msg, sizeof err.msg,

@@ -46,6 +46,8 @@ static const struct {
       0 },
     { "moat_compile_config_set_interruptible",
       offsetof(MoatCompiler, set_interruptible), 1 },
+    { "moat_compile_config_set_provable",
+      offsetof(MoatCompiler, set_provable), 1 },
     { "moat_compile_config_set_time_limit",
       offsetof(MoatCompiler, set_time_limit), 1 },
     { "moat_compile_config_set_memory_limit",

@@ -107,6 +107,17 @@ MOAT_API void moat_compile_config_set_threads(moat_compile_config *c,
 MOAT_API void moat_compile_config_set_interruptible(moat_compile_config *c,
                                                     int on);
 
+/* Provable heap addresses (default off): on != 0 computes every heap
+ * index through an explicit 32-bit move the optimiser cannot see through
+ * (an inline `mov %eN,%eN`), so each access reaches the machine code as
+ * heap base + zero-extended 32-bit index + constant, the shape the
+ * machine-code checker's memory rule proves on its own (docs/verify.md,
+ * "Item 2: provable heap addresses"). Costs the loop optimisations that
+ * rewrite addresses (strength reduction, vectorised address arithmetic);
+ * the numbers are in docs/verify.md. */
+MOAT_API void moat_compile_config_set_provable(moat_compile_config *c,
+                                               int on);
+
 /* DWARF (default: kept). A module built with -g carries .debug_* custom
  * sections; the compiler copies them into the artifact, where
  * moat_module_source_locs (moat.h) reads them. on != 0 leaves them out:

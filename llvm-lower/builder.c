@@ -267,13 +267,42 @@ moatL_memory_bytes(Lower *L)
     return LLVMBuildLoad2(L->b, L->i64, p, "mem.size");
 }
 
+/* The zero extension of a heap index (i32) as `mov %eN,%eN` in inline
+ * asm (moat_compile_config_set_provable): the optimiser cannot see
+ * through it, so it cannot fold the index into a 64-bit induction
+ * variable or a walking pointer, and every access keeps the shape heap +
+ * (32-bit write) + constant that the checker proves locally. Not
+ * volatile and without side effects: LLVM may still hoist or share it. */
+static LLVMValueRef
+provable_index(Lower *L, LLVMValueRef addr)
+{
+    static const char tpl[] = "movl ${1:k}, ${0:k}";
+    static const char cons[] = "=r,r";
+    LLVMTypeRef  ft = LLVMFunctionType(L->i64, &L->i32, 1, false);
+    LLVMValueRef fn = LLVMGetInlineAsm(ft, (char *)tpl, sizeof tpl - 1,
+                                       (char *)cons, sizeof cons - 1,
+                                       false, false, LLVMInlineAsmDialectATT,
+                                       false);
+    LLVMValueRef v = LLVMBuildCall2(L->b, ft, fn, &addr, 1, "");
+    unsigned     nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+    unsigned     memnone = LLVMGetEnumAttributeKindForName("memory", 6);
+
+    LLVMAddCallSiteAttribute(v, LLVMAttributeFunctionIndex,
+                             LLVMCreateEnumAttribute(L->llctx, nounwind, 0));
+    /* memory(none): the move reads and writes no memory (LLVM 16+) */
+    LLVMAddCallSiteAttribute(v, LLVMAttributeFunctionIndex,
+                             LLVMCreateEnumAttribute(L->llctx, memnone, 0));
+    return v;
+}
+
 /* ctx (or the heap base) + zext(addr) + offset. The reservation behind the
  * heap base is 4 GiB + guard: when offset + size fits in the guard, any
  * address lands in the reservation and a fault does the check. */
 LLVMValueRef
 moatL_heap_addr(Lower *L, LLVMValueRef addr, uint32_t offset, uint32_t size)
 {
-    LLVMValueRef a64 = LLVMBuildZExt(L->b, addr, L->i64, "");
+    LLVMValueRef a64 = L->is_provable ? provable_index(L, addr)
+                                      : LLVMBuildZExt(L->b, addr, L->i64, "");
     LLVMValueRef ea = a64;
 
     if (offset)

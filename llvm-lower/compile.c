@@ -263,7 +263,7 @@ moatL_compile_part(Part *p)
     LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
     LowerTarget       t = { triple, layout, job->emit.cpu,
                             job->emit.features, p->owner, p->self,
-                            job->is_interruptible };
+                            job->is_interruptible, job->is_provable };
     moatL_init(&L, job->m, &t);
     LLVMDisposeMessage(triple);
     LLVMDisposeTargetData(layout);
@@ -351,6 +351,7 @@ compile_now(const void *arg, uint8_t **out, size_t *out_len, moat_error *e)
     CompileJob job = {
         .m = m, .hash = hash, .required = req, .output = c->output,
         .threads = c->threads, .is_interruptible = c->is_interruptible,
+        .is_provable = c->is_provable,
         .name = c->name,
         .is_debug_kept = !c->is_debug_stripped,
         .emit = { c->opt_level, c->triple, cpu, feat },

@@ -102,6 +102,12 @@ moat_compile_config_set_interruptible(moat_compile_config *c, int on)
 }
 
 void
+moat_compile_config_set_provable(moat_compile_config *c, int on)
+{
+    c->is_provable = on != 0;
+}
+
+void
 moat_compile_config_set_strip_debug(moat_compile_config *c, int on)
 {
     c->is_debug_stripped = on != 0;

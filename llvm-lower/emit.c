@@ -40,6 +40,7 @@ init_targets(void)
     LLVMInitializeAllTargets();
     LLVMInitializeAllTargetMCs();
     LLVMInitializeAllAsmPrinters();
+    LLVMInitializeAllAsmParsers();   /* inline asm (the provable heap index) */
 }
 
 void

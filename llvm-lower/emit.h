@@ -21,6 +21,7 @@ struct moat_compile_config {
     char       *name;               /* --name: a plugin to link; or NULL */
     moat_output output;
     bool        is_interruptible;
+    bool        is_provable;        /* heap indices as explicit moves */
     bool        is_debug_stripped;  /* drop the module's DWARF */
     uint64_t    time_limit_ms;      /* 0: none (capped.c) */
     uint64_t    mem_limit;          /* bytes; 0: none */
@@ -78,6 +79,7 @@ typedef struct CompileJob {
     moat_output     output;
     int             threads;        /* moat_compile_config_set_threads */
     bool            is_interruptible;   /* epoch checks (lower_epoch.c) */
+    bool            is_provable;    /* moat_compile_config_set_provable */
     const char     *name;           /* --name: a plugin to link; or NULL */
     bool            is_debug_kept;  /* DWARF into the descriptor */
     EmitOptions     emit;

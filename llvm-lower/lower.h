@@ -64,6 +64,8 @@ typedef struct Lower {
     MoatLayout      layout;
     bool            mem_is_ctx;  /* ctx is the heap base (own memory) */
     bool            is_interruptible;   /* epoch checks (lower_epoch.c) */
+    bool            is_provable;  /* heap indices as explicit moves
+                                   * (moatL_heap_addr, docs/verify.md) */
     uint64_t        guard;       /* bytes of guard behind 4 GiB */
     LLVMTypeRef     i1, i8, i16, i32, i64, f32, f64, v128, ptr, voidt;
     LLVMTypeRef    *fn_types;    /* per type index: (ptr ctx, params) */
@@ -247,6 +249,7 @@ typedef struct LowerTarget {
     const uint8_t       *owner;
     int                  self;
     bool                 is_interruptible;  /* epoch checks compiled in */
+    bool                 is_provable;       /* heap indices as moves */
 } LowerTarget;
 
 void moatL_init(Lower *L, const Module *m, const LowerTarget *t);

@@ -205,6 +205,7 @@ moatL_init(Lower *L, const Module *m, const LowerTarget *t)
     L->layout = moatA_layout(&li);
     L->mem_is_ctx = m->nmems > 0 && m->nmem_imports == 0;
     L->is_interruptible = t->is_interruptible;
+    L->is_provable = t->is_provable;
     L->owner = t->owner;
     L->self = t->self;
     L->guard = MOAT_HEAP_GUARD;
