@@ -23,6 +23,7 @@
 #include "memory.h"
 #include "util.h"
 #include "verify.h"
+#include "verify_testutil.h"
 
 enum { FLOW_O0, FLOW_O2, HONEST_O0, HONEST_O2, SHAPES2_O0, SHAPES2_O2,
        SHAPES2_O3, NOBJ };
@@ -31,12 +32,7 @@ static const char *paths[NOBJ];
 static KReport *
 check(const uint8_t *b, size_t len)
 {
-    KReport *r = calloc(1, sizeof *r);
-
-    assert_non_null(r);
-    r->check_memory = true;
-    moatK_verify(b, len, r);
-    return r;
+    return moatVT_verify_bytes(b, len, true);
 }
 
 static void

@@ -32,6 +32,7 @@
 #include "moat.h"
 #include "util.h"
 #include "verify.h"
+#include "verify_testutil.h"
 
 static const char *paths[2];    /* loops-O2.o, loops.o (assembled) */
 static uint8_t    *wasm_obj, *shapes;
@@ -73,12 +74,7 @@ find_symbol(const uint8_t *b, size_t len, const char *name, uint64_t *at,
 static KReport *
 check(const uint8_t *b, size_t len)
 {
-    KReport *r = calloc(1, sizeof *r);
-
-    assert_non_null(r);
-    r->check_memory = true;
-    moatK_verify(b, len, r);
-    return r;
+    return moatVT_verify_bytes(b, len, true);
 }
 
 /* loops-O2.o with body `name` of loops.S over mat's body: the report. */
@@ -222,21 +218,6 @@ lut_entry_past_reservation_rejected(void **state)
     free(r);
 }
 
-static size_t biggest;
-
-static void *
-track_alloc(void *ud, void *ptr, size_t size)
-{
-    (void)ud;
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (size > biggest)
-        biggest = size;
-    return realloc(ptr, size);
-}
-
 /* The descriptor's nfuncs and ntypes set to 2^32 - 1 (fuzz_verify found
  * nfuncs, 2026-12-06): the object is rejected without allocating by those
  * counts (the checker asked for 16 GiB). */
@@ -253,15 +234,15 @@ huge_function_count_rejected(void **state)
     memcpy(b, wasm_obj, wasm_len);
     memcpy(b + d + offsetof(MoatDescriptor, nfuncs), &big, 8);
     memcpy(b + d + offsetof(MoatDescriptor, ntypes), &big, 8);
-    biggest = 0;
-    moat_set_allocator(track_alloc, NULL);
+    moatVT_biggest = 0;
+    moat_set_allocator(moatVT_track_alloc, NULL);
     KReport *r = check(b, wasm_len);
     moat_set_allocator(NULL, NULL);
     free(b);
     printf("huge function count: largest allocation %zu bytes (object %zu "
-           "bytes)\n", biggest, wasm_len);
+           "bytes)\n", moatVT_biggest, wasm_len);
     assert_true(r->failed[K_MEMORY] > 0);
-    assert_true(biggest <= 64 * wasm_len);
+    assert_true(moatVT_biggest <= 64 * wasm_len);
     free(r);
 }
 

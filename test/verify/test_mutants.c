@@ -22,6 +22,7 @@
 #include "elfload.h"
 #include "util.h"
 #include "verify.h"
+#include "verify_testutil.h"
 
 static const char *paths[2], *hoisted_path;
 
@@ -594,22 +595,6 @@ huge_addends(void **state)
     assert_true(n > 10);
 }
 
-/* The largest single allocation while an allocator is installed. */
-static size_t biggest;
-
-static void *
-track_alloc(void *ud, void *ptr, size_t size)
-{
-    (void)ud;
-    if (size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (size > biggest)
-        biggest = size;
-    return realloc(ptr, size);
-}
-
 /* The descriptor's nglobals and ntables set to 2^32 - 1 (fuzz_verify
  * found it): the checker must reject the object without allocating by
  * those counts (it allocated 4 GiB and 32 GiB, seconds under ASan). */
@@ -636,15 +621,15 @@ huge_descriptor_counts(void **state)
     KReport *r = calloc(1, sizeof *r);
     assert_non_null(r);
     r->check_memory = true;
-    biggest = 0;
-    moat_set_allocator(track_alloc, NULL);
+    moatVT_biggest = 0;
+    moat_set_allocator(moatVT_track_alloc, NULL);
     uint64_t n = moatK_verify(m, x.len, r);
     moat_set_allocator(NULL, NULL);
     printf("huge descriptor counts: %llu violations, largest allocation "
            "%zu bytes (object %zu bytes)\n", (unsigned long long)n,
-           biggest, x.len);
+           moatVT_biggest, x.len);
     assert_true(n > 0 && r->failed[K_MEMORY] > 0);
-    assert_true(biggest <= 64 * x.len);
+    assert_true(moatVT_biggest <= 64 * x.len);
     free(r);
     free(m);
     unload(&x);

@@ -22,6 +22,7 @@
 
 #include "util.h"
 #include "verify.h"
+#include "verify_testutil.h"
 
 #define NOBJ 18
 static const char *paths[NOBJ];
@@ -29,18 +30,7 @@ static const char *paths[NOBJ];
 static KReport *
 check(int which)
 {
-    moat_error err = { 0 };
-    uint8_t   *bytes;
-    size_t     len;
-    KReport   *r = calloc(1, sizeof *r);
-
-    assert_non_null(r);
-    assert_true(moatU_read_file(paths[which], UINT64_C(1) << 24, &bytes,
-                                &len, &err));
-    moatK_verify(bytes, len, r);
-    moatU_free(bytes);
-    moatK_print_violations(stdout, paths[which], r);
-    return r;
+    return moatVT_verify_file(paths[which]);
 }
 
 /* Some kept violation of rule in function fn whose message has text. */

@@ -24,6 +24,7 @@
 
 #include "util.h"
 #include "verify.h"
+#include "verify_testutil.h"
 
 #define NOBJ 19
 static const char *paths[NOBJ];
@@ -31,18 +32,7 @@ static const char *paths[NOBJ];
 static KReport *
 check(int which)
 {
-    moat_error err = { 0 };
-    uint8_t   *bytes;
-    size_t     len;
-    KReport   *r = calloc(1, sizeof *r);
-
-    assert_non_null(r);
-    assert_true(moatU_read_file(paths[which], UINT64_C(1) << 24, &bytes,
-                                &len, &err));
-    moatK_verify(bytes, len, r);
-    moatU_free(bytes);
-    moatK_print_violations(stdout, paths[which], r);
-    return r;
+    return moatVT_verify_file(paths[which]);
 }
 
 /* Some kept violation of rule table in function fn. */
